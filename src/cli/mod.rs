@@ -1,0 +1,403 @@
+//! The `casefile` command line: parse, call the facade, print (readable text, or with `--json` the
+//! facade's DTO as one JSON document). Progress goes to stderr. Exit 0 ok, 1 failed, 2 bad input.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use casefile::{Case, Error, ErrorDto, EventQuery, ImportOptions, ImportProgress, ProgressSink};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "casefile",
+    version,
+    about = "Casefile: a forensic workbench for AI decisions recorded in event logs"
+)]
+struct Cli {
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AxisArg {
+    Occurred,
+    Recorded,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import event logs into a case (created if missing), with a chain of custody.
+    Import {
+        case: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// jsonl, json, csv, parquet, cloudevents, marten, axon, kcat or otlp (detected when omitted).
+        #[arg(long)]
+        format: Option<String>,
+        /// A TOML mapping file saying where each envelope field comes from.
+        #[arg(long = "map")]
+        map: Option<PathBuf>,
+    },
+    /// Summarise a case: counts, time span, types, sources.
+    Info { case: PathBuf },
+    /// List events, filtered.
+    Events {
+        case: PathBuf,
+        #[arg(long)]
+        stream: Option<String>,
+        #[arg(long = "type")]
+        event_type: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// The time axis --from/--to and the order use.
+        #[arg(long, value_enum, default_value = "occurred")]
+        axis: AxisArg,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+    /// List quarantined rows with their reasons.
+    Quarantine { case: PathBuf },
+    /// List integrity findings.
+    Findings { case: PathBuf },
+    /// Run read-only SQL over a case (no other file is reachable).
+    Sql {
+        case: PathBuf,
+        query: String,
+        #[arg(long, default_value_t = 10_000)]
+        max_rows: usize,
+    },
+    /// Write generated event logs: the bundled samples, or one scenario at N events for benchmarks.
+    Generate {
+        #[command(subcommand)]
+        what: GenerateCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GenerateCommand {
+    /// Write the bundled sample files into a folder (deterministic).
+    Samples { out: PathBuf },
+    /// Write one scenario as JSON lines with N events (deterministic from --seed).
+    Events {
+        out: PathBuf,
+        #[arg(long, default_value = "lending")]
+        scenario: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 100_000)]
+        streams: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match execute(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "error": ErrorDto::from(&e) })
+                    )
+                    .unwrap_or_default()
+                );
+            }
+            eprintln!("error[{}]: {e}", e.code());
+            if e.is_user_error() {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}
+
+fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        );
+    } else {
+        print!("{}", text(value));
+    }
+}
+
+/// Shows a progress bar on stderr once an import has run for a second.
+struct BarSink {
+    started: Instant,
+    bar: RefCell<Option<ProgressBar>>,
+}
+
+impl ProgressSink for BarSink {
+    fn progress(&self, p: &ImportProgress) {
+        if self.started.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let mut slot = self.bar.borrow_mut();
+        let bar = slot.get_or_insert_with(|| {
+            let b = ProgressBar::new(p.bytes_total.max(1));
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {msg:12} [{bar:30}] {bytes}/{total_bytes} {elapsed}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        });
+        bar.set_length(p.bytes_total.max(1));
+        if p.phase == "reading" {
+            bar.set_position(p.bytes_done);
+            bar.set_message(format!("reading {} rows", p.rows));
+        } else {
+            bar.set_position(p.bytes_total);
+            bar.set_message(p.phase.to_string());
+        }
+    }
+}
+
+impl Drop for BarSink {
+    fn drop(&mut self) {
+        if let Some(b) = self.bar.borrow_mut().take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn time_arg(v: &Option<String>) -> Result<Option<i64>, Error> {
+    v.as_deref().map(casefile::parse_instant).transpose()
+}
+
+fn execute(cli: Cli) -> Result<(), Error> {
+    let json = cli.json;
+    match cli.command {
+        Command::Import {
+            case,
+            files,
+            format,
+            map,
+        } => {
+            let c = Case::open_or_create(&case)?;
+            let sink = BarSink {
+                started: Instant::now(),
+                bar: RefCell::new(None),
+            };
+            let report = c.import(
+                &files,
+                &ImportOptions {
+                    format,
+                    mapping: map,
+                },
+                &sink,
+            )?;
+            drop(sink);
+            print(json, &report, |r| {
+                let mut s = String::new();
+                for src in &r.sources {
+                    s += &format!(
+                        "{}\n  sha256 {}\n  format {} ({}), compression {}\n  {}\n",
+                        src.path,
+                        src.sha256,
+                        src.format,
+                        src.detected_by,
+                        src.compression,
+                        src.message
+                    );
+                    if !src.already_imported {
+                        s += &format!(
+                            "  rows read {} = loaded {} + quarantined {} + duplicates {}\n",
+                            src.rows_read, src.rows_loaded, src.rows_quarantined, src.duplicates
+                        );
+                    }
+                }
+                if !r.findings.is_empty() {
+                    s += &format!("{} integrity findings:\n", r.findings_total);
+                    for f in r.findings.iter().take(20) {
+                        s += &format!("  [{}] {}\n", f.kind, f.message);
+                    }
+                    if r.findings_total > 20 {
+                        s += &format!(
+                            "  ... and {} more (casefile findings {})\n",
+                            r.findings_total - 20,
+                            case.display()
+                        );
+                    }
+                }
+                s
+            });
+        }
+        Command::Info { case } => {
+            let info = Case::open(&case)?.info()?;
+            print(json, &info, |i| {
+                let mut s = format!(
+                    "{}\n  {} events in {} streams, occurred {} .. {}\n  {} rows quarantined\n",
+                    i.path,
+                    i.events,
+                    i.streams,
+                    i.first_at.as_deref().unwrap_or("-"),
+                    i.last_at.as_deref().unwrap_or("-"),
+                    i.quarantined
+                );
+                s += "  stream types:";
+                for (k, v) in &i.stream_types {
+                    s += &format!(" {k} ({v})");
+                }
+                s += "\n  event types:";
+                for (k, v) in &i.event_types {
+                    s += &format!(" {k} ({v})");
+                }
+                s += "\n  findings:";
+                for (k, v) in &i.findings {
+                    s += &format!(" {k} ({v})");
+                }
+                s += "\n  sources:\n";
+                for src in &i.sources {
+                    s += &format!(
+                        "    #{} {} {} sha256 {} read {} loaded {} quarantined {} duplicates {} (imported {} by {})\n",
+                        src.source_id,
+                        src.file_name,
+                        src.format,
+                        src.sha256,
+                        src.rows_read,
+                        src.rows_loaded,
+                        src.rows_quarantined,
+                        src.duplicates,
+                        src.imported_at,
+                        src.imported_by
+                    );
+                }
+                s
+            });
+        }
+        Command::Events {
+            case,
+            stream,
+            event_type,
+            from,
+            to,
+            axis,
+            limit,
+            offset,
+        } => {
+            let q = EventQuery {
+                stream,
+                event_type,
+                from: time_arg(&from)?,
+                to: time_arg(&to)?,
+                axis: match axis {
+                    AxisArg::Occurred => casefile::Axis::Occurred,
+                    AxisArg::Recorded => casefile::Axis::Recorded,
+                },
+                limit,
+                offset,
+            };
+            let page = Case::open(&case)?.events(&q)?;
+            print(json, &page, |p| {
+                let mut s = String::new();
+                for e in &p.events {
+                    s += &format!(
+                        "{:>8} {} {} {} {} {}\n",
+                        e.seq,
+                        e.occurred_at,
+                        e.stream_id,
+                        e.event_type,
+                        e.event_id,
+                        serde_json::to_string(&e.payload).unwrap_or_default()
+                    );
+                }
+                s += &format!("({} of {} events)\n", p.events.len(), p.total);
+                s
+            });
+        }
+        Command::Quarantine { case } => {
+            let q = Case::open(&case)?.quarantine()?;
+            print(json, &q, |q| {
+                let mut s = String::new();
+                for r in &q.rows {
+                    s += &format!("{}:{}: {}\n    {}\n", r.source, r.row, r.reason, r.raw);
+                }
+                s += &format!("({} rows quarantined)\n", q.rows.len());
+                s
+            });
+        }
+        Command::Findings { case } => {
+            let f = Case::open(&case)?.findings()?;
+            let doc = serde_json::json!({ "findings": f });
+            print(json, &doc, |_| {
+                let mut s = String::new();
+                for x in &f {
+                    s += &format!("[{}] {}\n", x.kind, x.message);
+                }
+                s += &format!("({} findings)\n", f.len());
+                s
+            });
+        }
+        Command::Sql {
+            case,
+            query,
+            max_rows,
+        } => {
+            let r = casefile::run_sql(&case, &query, max_rows)?;
+            print(json, &r, |r| {
+                let mut s = r.columns.join("\t") + "\n";
+                for row in &r.rows {
+                    let cells: Vec<String> = row
+                        .iter()
+                        .map(|v| match v {
+                            serde_json::Value::String(t) => t.clone(),
+                            serde_json::Value::Null => "NULL".into(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    s += &(cells.join("\t") + "\n");
+                }
+                if r.truncated {
+                    s += "(truncated)\n";
+                }
+                s
+            });
+        }
+        Command::Generate { what } => match what {
+            GenerateCommand::Samples { out } => {
+                let written = casefile::generate::write_samples(&out)?;
+                let doc = serde_json::json!({ "files": written });
+                print(json, &doc, |_| {
+                    written
+                        .iter()
+                        .map(|w| format!("{}\n", w.display()))
+                        .collect()
+                });
+            }
+            GenerateCommand::Events {
+                out,
+                scenario,
+                events,
+                streams,
+                seed,
+            } => {
+                let n = casefile::generate::write_bench(&out, &scenario, events, streams, seed)?;
+                let doc = serde_json::json!({ "path": out, "events": n });
+                print(json, &doc, |_| {
+                    format!("wrote {n} events to {}\n", out.display())
+                });
+            }
+        },
+    }
+    Ok(())
+}

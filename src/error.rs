@@ -1,0 +1,101 @@
+//! The engine's one error type. Every variant has a stable `code()` that the CLI prints and the desktop
+//! app receives as `{code, message}`; messages are written as sentences that tell the user what to do.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("The case file {path} does not exist. Create it by importing into it: `casefile import {path} FILE...`.")]
+    CaseNotFound { path: PathBuf },
+
+    #[error("{path} is not a Casefile case ({detail}).")]
+    NotACase { path: PathBuf, detail: String },
+
+    #[error("The case {path} was written by a newer Casefile (schema {found}, this build knows up to {supported}). Upgrade Casefile to open it.")]
+    CaseTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+
+    #[error("Cannot read {path}: {cause}.")]
+    SourceUnreadable { path: PathBuf, cause: String },
+
+    #[error("Cannot import {path}: {cause}")]
+    SourceFormat { path: PathBuf, cause: String },
+
+    #[error("The mapping file {path} is not valid: {cause}")]
+    Mapping { path: PathBuf, cause: String },
+
+    #[error("Unknown format `{given}`. Use one of: {known}.")]
+    UnknownFormat { given: String, known: String },
+
+    #[error(
+        "`{given}` is not a time Casefile understands. Use RFC 3339, e.g. 2024-03-01T09:30:00Z."
+    )]
+    BadTime { given: String },
+
+    #[error("{message}")]
+    BadArgument { message: String },
+
+    #[error("The query was refused: {cause}")]
+    QueryRefused { cause: String },
+
+    #[error("The query failed: {cause}")]
+    Query { cause: String },
+
+    #[error("The case database reported an error: {0}")]
+    Store(#[from] duckdb::Error),
+
+    #[error("Input/output error: {0}")]
+    Io(#[from] std::io::Error),
+
+    #[error("The import was cancelled; nothing from {path} was loaded.")]
+    Cancelled { path: PathBuf },
+}
+
+impl Error {
+    /// A stable, machine-readable code for this kind of error. Never rename one: scripts rely on them.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::CaseNotFound { .. } => "case_not_found",
+            Error::NotACase { .. } => "not_a_case",
+            Error::CaseTooNew { .. } => "case_too_new",
+            Error::SourceUnreadable { .. } => "source_unreadable",
+            Error::SourceFormat { .. } => "source_format",
+            Error::Mapping { .. } => "bad_mapping",
+            Error::UnknownFormat { .. } => "unknown_format",
+            Error::BadTime { .. } => "bad_time",
+            Error::BadArgument { .. } => "bad_argument",
+            Error::QueryRefused { .. } => "query_refused",
+            Error::Query { .. } => "query_failed",
+            Error::Store(_) => "store",
+            Error::Io(_) => "io",
+            Error::Cancelled { .. } => "cancelled",
+        }
+    }
+
+    /// True when the error is the user's input (exit status 2), false when an operation failed (1).
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Error::Store(_) | Error::Io(_))
+    }
+}
+
+/// What crosses a boundary (CLI `--json`, Tauri IPC): a stable code and a sentence.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ErrorDto {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&Error> for ErrorDto {
+    fn from(e: &Error) -> Self {
+        ErrorDto {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Deterministic generators: the bundled sample scenarios (lending, hiring, clinical, RAG assistant,
+//! and a file of deliberately bad rows), each written in the formats real systems export, and large
+//! benchmark logs. Everything is a function of a seed: the same call writes the same bytes.
+
+mod formats;
+mod scenarios;
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::error::{Error, Result};
+use crate::model::format_micros;
+
+pub use formats::*;
+
+/// A canonical event under construction (times in microseconds).
+#[derive(Debug, Clone)]
+pub struct GenEvent {
+    pub event_id: String,
+    pub stream_id: String,
+    pub stream_type: String,
+    pub stream_version: Option<i64>,
+    pub event_type: String,
+    pub occurred_at: i64,
+    pub recorded_at: i64,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub causation_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub corrects: Option<String>,
+    pub payload: serde_json::Value,
+}
+
+impl GenEvent {
+    /// The canonical JSON object (field names of the envelope).
+    pub fn canonical(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("event_id".into(), self.event_id.clone().into());
+        m.insert("stream_id".into(), self.stream_id.clone().into());
+        m.insert("stream_type".into(), self.stream_type.clone().into());
+        if let Some(v) = self.stream_version {
+            m.insert("stream_version".into(), v.into());
+        }
+        m.insert("event_type".into(), self.event_type.clone().into());
+        m.insert("occurred_at".into(), format_micros(self.occurred_at).into());
+        m.insert("recorded_at".into(), format_micros(self.recorded_at).into());
+        m.insert("actor".into(), self.actor.clone().into());
+        for (k, v) in [
+            ("reason", &self.reason),
+            ("causation_id", &self.causation_id),
+            ("correlation_id", &self.correlation_id),
+            ("corrects", &self.corrects),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), v.clone().into());
+            }
+        }
+        m.insert("payload".into(), self.payload.clone());
+        serde_json::Value::Object(m)
+    }
+}
+
+pub(crate) fn io_err(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::SourceUnreadable {
+        path: path.to_path_buf(),
+        cause: format!("cannot write it: {e}"),
+    }
+}
+
+/// Writes every sample file under `out` and returns their paths.
+pub fn write_samples(out: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out)?;
+    let mut written = Vec::new();
+    written.extend(scenarios::lending(out)?);
+    written.extend(scenarios::hiring(out)?);
+    written.extend(scenarios::clinical(out)?);
+    written.extend(scenarios::rag(out)?);
+    written.extend(scenarios::bad_rows(out)?);
+    Ok(written)
+}
+
+const DAY: i64 = 86_400_000_000;
+
+/// Writes `events` canonical JSON lines over `streams` loan applicants for benchmarks. Recorded time
+/// trails occurred time by seconds, and by days for 5% of events (late arrivals).
+pub fn write_bench(
+    out: &Path,
+    scenario: &str,
+    events: u64,
+    streams: u64,
+    seed: u64,
+) -> Result<u64> {
+    if scenario != "lending" {
+        return Err(Error::BadArgument {
+            message: format!("Unknown scenario `{scenario}` for benchmark data; use `lending`."),
+        });
+    }
+    if streams == 0 {
+        return Err(Error::BadArgument {
+            message: "--streams must be at least 1.".into(),
+        });
+    }
+    let file = std::fs::File::create(out).map_err(|e| io_err(out, e))?;
+    let mut w = BufWriter::with_capacity(1 << 20, file);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut versions = vec![0u32; streams as usize];
+    let start = crate::model::parse_instant("2024-01-01T00:00:00Z")?;
+    let span = 180 * DAY;
+    let types = [
+        "CreditScoreUpdated",
+        "IncomeVerified",
+        "LoanApplicationSubmitted",
+        "LoanDecisionMade",
+        "AddressChanged",
+    ];
+    for i in 0..events {
+        let s = rng.random_range(0..streams) as usize;
+        versions[s] += 1;
+        let occurred = start
+            + (span as u128 * i as u128 / events.max(1) as u128) as i64
+            + rng.random_range(0..1_000_000);
+        let recorded = if rng.random_range(0..100) < 5 {
+            occurred + rng.random_range(DAY..10 * DAY)
+        } else {
+            occurred + rng.random_range(50_000..5_000_000)
+        };
+        let t = types[rng.random_range(0..types.len())];
+        let payload = match t {
+            "CreditScoreUpdated" => format!(
+                r#"{{"credit_score":{},"bureau":"experian"}}"#,
+                rng.random_range(300..850)
+            ),
+            "IncomeVerified" => format!(
+                r#"{{"annual_income":{},"verified_by":"payroll-api"}}"#,
+                rng.random_range(20_000..250_000)
+            ),
+            "LoanApplicationSubmitted" => format!(
+                r#"{{"amount":{},"term_months":{}}}"#,
+                rng.random_range(1_000..50_000),
+                [12, 24, 36, 60][rng.random_range(0..4)]
+            ),
+            "LoanDecisionMade" => format!(
+                r#"{{"model":"underwriter","model_version":"{}","output":{{"label":"{}","score":{:.4}}}}}"#,
+                if occurred < start + 75 * DAY {
+                    "v2.3.1"
+                } else {
+                    "v2.4.0"
+                },
+                if rng.random_bool(0.6) {
+                    "approve"
+                } else {
+                    "decline"
+                },
+                rng.random::<f64>()
+            ),
+            _ => format!(
+                r#"{{"city":"city-{}","postcode":"{:05}"}}"#,
+                rng.random_range(0..500),
+                rng.random_range(0..99_999)
+            ),
+        };
+        writeln!(
+            w,
+            r#"{{"event_id":"evt-{i:010}","stream_id":"applicant-{s:07}","stream_type":"Applicant","stream_version":{},"event_type":"{t}","occurred_at":"{}","recorded_at":"{}","actor":"system/bench","payload":{payload}}}"#,
+            versions[s],
+            format_micros(occurred),
+            format_micros(recorded)
+        )
+        .map_err(|e| io_err(out, e))?;
+    }
+    w.flush().map_err(|e| io_err(out, e))?;
+    Ok(events)
+}

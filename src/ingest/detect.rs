@@ -1,0 +1,397 @@
+//! Recognising a source: its container (JSON lines, a JSON document or array, CSV, Parquet) from its
+//! first bytes, then its envelope (canonical, CloudEvents, Marten, Axon, kcat, OTLP) from the keys of
+//! its first rows. The answer is a `Plan` that says, in words, why it was chosen.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::mapping::{Mapping, OneOrMany};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Container {
+    Lines,
+    /// One JSON document: an array of rows, or a single object.
+    Document,
+    Csv,
+    Parquet,
+}
+
+impl Container {
+    pub fn name(self) -> &'static str {
+        match self {
+            Container::Lines => "jsonl",
+            Container::Document => "json",
+            Container::Csv => "csv",
+            Container::Parquet => "parquet",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Container> {
+        Some(match s {
+            "jsonl" | "ndjson" => Container::Lines,
+            "json" => Container::Document,
+            "csv" => Container::Csv,
+            "parquet" => Container::Parquet,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    Canonical,
+    CloudEvents,
+    Marten,
+    Axon,
+    Kcat,
+    Otlp,
+    /// A user's mapping file.
+    Mapped,
+}
+
+impl Envelope {
+    pub fn name(self) -> &'static str {
+        match self {
+            Envelope::Canonical => "canonical",
+            Envelope::CloudEvents => "cloudevents",
+            Envelope::Marten => "marten",
+            Envelope::Axon => "axon",
+            Envelope::Kcat => "kcat",
+            Envelope::Otlp => "otlp",
+            Envelope::Mapped => "mapped",
+        }
+    }
+}
+
+/// Names accepted by `--format`.
+pub const FORMAT_NAMES: &[&str] = &[
+    "jsonl",
+    "json",
+    "csv",
+    "parquet",
+    "cloudevents",
+    "marten",
+    "axon",
+    "kcat",
+    "otlp",
+];
+
+/// A `--format` value: a container, an envelope, or both (`cloudevents` leaves the container detected).
+pub fn parse_format(name: &str) -> Option<(Option<Container>, Option<Envelope>)> {
+    if let Some(c) = Container::from_name(name) {
+        return Some((Some(c), Some(Envelope::Canonical)));
+    }
+    let e = match name {
+        "cloudevents" => Envelope::CloudEvents,
+        "marten" => Envelope::Marten,
+        "axon" => Envelope::Axon,
+        "kcat" => Envelope::Kcat,
+        "otlp" => Envelope::Otlp,
+        _ => return None,
+    };
+    Some((None, Some(e)))
+}
+
+/// Guesses the container from the first decompressed bytes.
+pub fn sniff_container(head: &[u8]) -> (Container, String) {
+    if head.starts_with(b"PAR1") {
+        return (
+            Container::Parquet,
+            "starts with the Parquet magic bytes PAR1".into(),
+        );
+    }
+    let text = String::from_utf8_lossy(head);
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.starts_with('[') {
+        return (Container::Document, "starts with `[`: a JSON array".into());
+    }
+    if body.starts_with('{') {
+        // JSON lines when one of the first lines is a whole JSON value on its own.
+        let mut lines = body.lines().filter(|l| !l.trim().is_empty());
+        for _ in 0..3 {
+            match lines.next() {
+                Some(l) if serde_json::from_str::<Value>(l).is_ok() => {
+                    return (Container::Lines, "one JSON object per line".into());
+                }
+                Some(_) => continue,
+                None => break,
+            }
+        }
+        return (
+            Container::Document,
+            "starts with `{` and spans several lines: one JSON document".into(),
+        );
+    }
+    (
+        Container::Csv,
+        "not JSON or Parquet: read as delimited text with a header row".into(),
+    )
+}
+
+/// Keys seen in sampled rows: top-level keys, and `a.b` for keys one level down.
+pub fn key_paths(rows: &[Value]) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for row in rows {
+        if let Value::Object(map) = row {
+            for (k, v) in map {
+                keys.insert(k.clone());
+                if let Value::Object(inner) = v {
+                    for k2 in inner.keys() {
+                        keys.insert(format!("{k}.{k2}"));
+                    }
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// Picks the envelope from sampled keys, with the reason in words.
+pub fn sniff_envelope(keys: &BTreeSet<String>) -> (Envelope, String) {
+    let has = |k: &str| keys.contains(k);
+    if has("resourceSpans") {
+        (
+            Envelope::Otlp,
+            "has `resourceSpans`: OpenTelemetry OTLP JSON traces".into(),
+        )
+    } else if has("specversion") {
+        (
+            Envelope::CloudEvents,
+            "has `specversion`: CloudEvents 1.0".into(),
+        )
+    } else if has("topic") && has("partition") && has("offset") && (has("payload") || has("key")) {
+        (
+            Envelope::Kcat,
+            "has `topic`, `partition`, `offset`: a Kafka dump written by kcat -J".into(),
+        )
+    } else if has("seq_id")
+        && has("stream_id")
+        && has("data")
+        && (has("mt_dotnet_type") || has("version"))
+    {
+        (
+            Envelope::Marten,
+            "has `seq_id`, `stream_id`, `data`: a Marten mt_events export".into(),
+        )
+    } else if has("global_index") && (has("aggregate_identifier") || has("event_identifier")) {
+        (
+            Envelope::Axon,
+            "has `global_index`, `aggregate_identifier`: an Axon domain_event_entry export".into(),
+        )
+    } else {
+        (
+            Envelope::Canonical,
+            "envelope fields found by name (canonical or common synonyms)".into(),
+        )
+    }
+}
+
+fn set(m: &mut Mapping, field: &str, candidates: &[&str]) {
+    m.fields.insert(
+        field.to_string(),
+        OneOrMany::Many(candidates.iter().map(|s| s.to_string()).collect()),
+    );
+}
+
+/// The built-in mapping for an envelope, fitted to the keys actually present.
+pub fn builtin_mapping(
+    envelope: Envelope,
+    container: Container,
+    keys: &BTreeSet<String>,
+) -> Mapping {
+    let mut m = Mapping::default();
+    match envelope {
+        Envelope::Canonical | Envelope::Mapped => {
+            m.pick(
+                "event_id",
+                &[
+                    "event_id",
+                    "eventId",
+                    "id",
+                    "event_identifier",
+                    "message_id",
+                    "uuid",
+                ],
+                keys,
+            );
+            m.pick(
+                "stream_id",
+                &[
+                    "stream_id",
+                    "streamId",
+                    "aggregate_id",
+                    "aggregateId",
+                    "entity_id",
+                    "entityId",
+                    "subject",
+                    "stream",
+                ],
+                keys,
+            );
+            m.pick(
+                "stream_type",
+                &[
+                    "stream_type",
+                    "streamType",
+                    "aggregate_type",
+                    "aggregateType",
+                    "entity_type",
+                ],
+                keys,
+            );
+            m.pick(
+                "stream_version",
+                &[
+                    "stream_version",
+                    "streamVersion",
+                    "version",
+                    "aggregate_version",
+                    "sequence_number",
+                ],
+                keys,
+            );
+            m.pick(
+                "event_type",
+                &["event_type", "eventType", "type", "event_name", "name"],
+                keys,
+            );
+            m.pick(
+                "schema_version",
+                &["schema_version", "schemaVersion", "event_version"],
+                keys,
+            );
+            m.pick(
+                "occurred_at",
+                &[
+                    "occurred_at",
+                    "occurredAt",
+                    "timestamp",
+                    "time",
+                    "event_time",
+                    "created_at",
+                    "createdAt",
+                    "ts",
+                ],
+                keys,
+            );
+            m.pick(
+                "recorded_at",
+                &[
+                    "recorded_at",
+                    "recordedAt",
+                    "stored_at",
+                    "ingested_at",
+                    "received_at",
+                    "persisted_at",
+                    "metadata.recorded_at",
+                ],
+                keys,
+            );
+            m.pick(
+                "actor",
+                &["actor", "metadata.actor", "user", "user_id", "performed_by"],
+                keys,
+            );
+            m.pick("reason", &["reason", "metadata.reason"], keys);
+            m.pick(
+                "causation_id",
+                &["causation_id", "causationId", "metadata.causation_id"],
+                keys,
+            );
+            m.pick(
+                "correlation_id",
+                &["correlation_id", "correlationId", "metadata.correlation_id"],
+                keys,
+            );
+            m.pick(
+                "corrects",
+                &["corrects", "corrects_event_id", "metadata.corrects"],
+                keys,
+            );
+            m.pick("payload", &["payload", "data", "body", "event_data"], keys);
+            m.pick("metadata", &["metadata", "meta"], keys);
+            m.pick("position", &["position", "global_position", "seq"], keys);
+            // Delimited text and Parquet hold payload and metadata as JSON text.
+            for f in ["payload", "metadata"]
+                .into_iter()
+                .filter(|_| matches!(container, Container::Csv | Container::Parquet))
+            {
+                if let Some(OneOrMany::Many(v)) = m.fields.get(f).cloned() {
+                    let json: Vec<String> = v.iter().map(|c| format!("json:{c}")).collect();
+                    m.fields.insert(f.into(), OneOrMany::Many(json));
+                }
+            }
+        }
+        Envelope::CloudEvents => {
+            set(&mut m, "event_id", &["id"]);
+            set(&mut m, "stream_id", &["subject", "source"]);
+            set(&mut m, "event_type", &["type"]);
+            set(&mut m, "occurred_at", &["time"]);
+            set(&mut m, "payload", &["json:data", "base64:data_base64"]);
+            // CloudEvents extensions are lower-case top-level attributes.
+            m.pick("stream_type", &["streamtype", "subjecttype"], keys);
+            m.pick("stream_version", &["streamversion", "sequence"], keys);
+            m.pick("schema_version", &["schemaversion", "dataversion"], keys);
+            m.pick("recorded_at", &["recordedtime", "recordedat"], keys);
+            m.pick("actor", &["actor"], keys);
+            m.pick("reason", &["reason"], keys);
+            m.pick("causation_id", &["causationid"], keys);
+            m.pick("correlation_id", &["correlationid"], keys);
+            m.pick("corrects", &["corrects"], keys);
+        }
+        Envelope::Marten => {
+            set(&mut m, "position", &["seq_id"]);
+            set(&mut m, "event_id", &["id"]);
+            set(&mut m, "stream_id", &["stream_id"]);
+            set(&mut m, "stream_version", &["version"]);
+            set(&mut m, "event_type", &["type"]);
+            set(&mut m, "occurred_at", &["timestamp"]);
+            set(&mut m, "payload", &["json:data"]);
+            set(&mut m, "metadata", &["json:headers"]);
+            set(&mut m, "actor", &["headers.actor", "headers.user"]);
+            set(&mut m, "reason", &["headers.reason"]);
+            m.pick("correlation_id", &["correlation_id"], keys);
+            m.pick("causation_id", &["causation_id"], keys);
+            m.pick("stream_type", &["stream_type"], keys);
+        }
+        Envelope::Axon => {
+            set(&mut m, "position", &["global_index"]);
+            set(&mut m, "event_id", &["event_identifier"]);
+            set(&mut m, "stream_id", &["aggregate_identifier"]);
+            set(&mut m, "stream_type", &["type"]);
+            set(&mut m, "stream_version", &["sequence_number"]);
+            set(&mut m, "event_type", &["class:payload_type"]);
+            set(&mut m, "schema_version", &["payload_revision"]);
+            set(&mut m, "occurred_at", &["time_stamp"]);
+            set(&mut m, "payload", &["json:payload"]);
+            set(&mut m, "metadata", &["json:meta_data"]);
+            set(&mut m, "actor", &["meta_data.actor", "meta_data.username"]);
+            set(
+                &mut m,
+                "correlation_id",
+                &["meta_data.correlationId", "meta_data.traceId"],
+            );
+            set(&mut m, "causation_id", &["meta_data.causationId"]);
+        }
+        // kcat and OTLP rows are rebuilt as canonical documents while they are framed (see frame.rs).
+        Envelope::Kcat | Envelope::Otlp => {
+            set(&mut m, "event_id", &["event_id"]);
+            set(&mut m, "stream_id", &["stream_id"]);
+            set(&mut m, "stream_type", &["stream_type"]);
+            set(&mut m, "stream_version", &["stream_version"]);
+            set(&mut m, "event_type", &["event_type"]);
+            set(&mut m, "schema_version", &["schema_version"]);
+            set(&mut m, "occurred_at", &["occurred_at"]);
+            set(&mut m, "recorded_at", &["recorded_at"]);
+            set(&mut m, "actor", &["actor"]);
+            set(&mut m, "reason", &["reason"]);
+            set(&mut m, "causation_id", &["causation_id"]);
+            set(&mut m, "correlation_id", &["correlation_id"]);
+            set(&mut m, "corrects", &["corrects"]);
+            set(&mut m, "payload", &["payload"]);
+            set(&mut m, "metadata", &["metadata"]);
+            set(&mut m, "position", &["position"]);
+        }
+    }
+    m
+}

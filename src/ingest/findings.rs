@@ -1,0 +1,85 @@
+//! Integrity findings raised at import, computed in SQL over the streams a source touched: version
+//! gaps and reuse, recorded time going backwards, recorded before occurred, dangling causation and
+//! correction links, implausible timestamps. A finding already on record is not raised twice.
+
+use duckdb::Connection;
+
+use crate::error::Result;
+
+/// Kinds of finding, as stored and printed. Never rename one.
+pub const KINDS: &[&str] = &[
+    "version_gap",
+    "duplicate_version",
+    "recorded_at_backwards",
+    "recorded_before_occurred",
+    "dangling_causation",
+    "unknown_correction_target",
+    "implausible_timestamp",
+    "conflicting_duplicate",
+];
+
+/// Inserts the findings for source `source_id` (inside the import's transaction) and returns how many.
+pub fn raise(conn: &Connection, source_id: i64, imported_at_us: i64) -> Result<usize> {
+    let sql = format!(
+        r#"
+CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT stream_id FROM main.events WHERE source_id = {source_id};
+CREATE OR REPLACE TEMP TABLE new_findings AS
+WITH ordered AS (
+    SELECT stream_id, event_id, stream_version, recorded_at, source_id,
+        lag(stream_version) OVER w AS prev_version,
+        lag(recorded_at) OVER w AS prev_recorded,
+        lag(event_id) OVER w AS prev_event
+    FROM main.events
+    WHERE stream_version IS NOT NULL AND stream_id IN (SELECT stream_id FROM touched)
+    WINDOW w AS (PARTITION BY stream_id ORDER BY stream_version, seq)
+), mine AS (
+    SELECT * FROM main.events WHERE source_id = {source_id}
+)
+SELECT 'duplicate_version' AS kind, stream_id, event_id,
+    format('Version {{}} of stream {{}} is used twice: by event {{}} and by event {{}}.', stream_version, stream_id, prev_event, event_id) AS message
+FROM ordered WHERE stream_version = prev_version
+UNION ALL
+SELECT 'version_gap', stream_id, event_id,
+    format('Stream {{}} jumps from version {{}} to {{}}: {{}} missing before event {{}}.', stream_id, prev_version, stream_version,
+        CASE WHEN stream_version - prev_version = 2 THEN 'version ' || (prev_version + 1) || ' is'
+             ELSE (stream_version - prev_version - 1) || ' versions are' END, event_id)
+FROM ordered WHERE stream_version > prev_version + 1
+UNION ALL
+SELECT 'recorded_at_backwards', stream_id, event_id,
+    format('In stream {{}}, event {{}} (version {{}}) was recorded at {{}}, before the previous version''s {{}}.', stream_id, event_id, stream_version,
+        strftime(recorded_at, '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(prev_recorded, '%Y-%m-%dT%H:%M:%S.%fZ'))
+FROM ordered WHERE recorded_at < prev_recorded
+UNION ALL
+SELECT 'recorded_before_occurred', stream_id, event_id,
+    format('Event {{}} was recorded at {{}}, before it occurred at {{}}.', event_id,
+        strftime(recorded_at, '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%fZ'))
+FROM mine WHERE NOT recorded_at_defaulted AND recorded_at < occurred_at
+UNION ALL
+SELECT 'dangling_causation', stream_id, event_id,
+    format('Event {{}} names {{}} as its cause, but no event with that id is in the case.', event_id, causation_id)
+FROM mine WHERE causation_id IS NOT NULL AND causation_id NOT IN (SELECT event_id FROM main.events)
+UNION ALL
+SELECT 'unknown_correction_target', stream_id, event_id,
+    format('Event {{}} corrects {{}}, but no event with that id is in the case.', event_id, corrects)
+FROM mine WHERE corrects IS NOT NULL AND corrects NOT IN (SELECT event_id FROM main.events)
+UNION ALL
+SELECT 'implausible_timestamp', stream_id, event_id,
+    format('Event {{}} has an implausible time: occurred {{}}, recorded {{}} (before 1990 or after the import).', event_id,
+        strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(recorded_at, '%Y-%m-%dT%H:%M:%S.%fZ'))
+FROM mine
+WHERE least(occurred_at, recorded_at) < TIMESTAMP '1990-01-01'
+   OR greatest(occurred_at, recorded_at) > make_timestamp({imported_at_us});
+INSERT INTO main.findings (source_id, kind, stream_id, event_id, message)
+SELECT {source_id}, n.kind, n.stream_id, n.event_id, n.message FROM new_findings n
+WHERE NOT EXISTS (SELECT 1 FROM main.findings f WHERE f.kind = n.kind
+    AND f.stream_id IS NOT DISTINCT FROM n.stream_id AND f.event_id IS NOT DISTINCT FROM n.event_id);
+"#
+    );
+    conn.execute_batch(&sql)?;
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM main.findings WHERE source_id = ?",
+        [source_id],
+        |r| r.get(0),
+    )?;
+    Ok(n as usize)
+}

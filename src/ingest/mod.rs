@@ -1,0 +1,671 @@
+//! Import: one source file into a case, with every row accounted for.
+//!
+//! read (sha256 while streaming, decompress) -> detect container and envelope -> frame rows into a
+//! staging table -> DuckDB maps them to the envelope -> rejects go to `quarantine` with a reason,
+//! exact duplicates are counted, conflicting duplicates are quarantined and raised as findings ->
+//! one transaction per file -> CHECKPOINT. rows_read = rows_loaded + rows_quarantined + duplicates.
+
+pub mod detect;
+pub mod findings;
+pub mod frame;
+pub mod mapping;
+pub mod source;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use detect::{Container, Envelope};
+use mapping::{lit, Mapping, MappingSql};
+use source::Source;
+
+/// How a user asked a file to be read.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// A `--format` name (see `detect::FORMAT_NAMES`); detected when absent.
+    pub format: Option<String>,
+    /// A TOML mapping file that says where each envelope field comes from.
+    pub mapping: Option<PathBuf>,
+}
+
+/// A moment of an import, for progress bars.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportProgress {
+    pub path: String,
+    pub phase: &'static str,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    pub rows: u64,
+}
+
+/// Receives progress; `keep_going` returning false cancels the import of the current file.
+pub trait ProgressSink {
+    fn progress(&self, p: &ImportProgress);
+    fn keep_going(&self) -> bool {
+        true
+    }
+}
+
+/// A sink that ignores progress.
+pub struct NoProgress;
+impl ProgressSink for NoProgress {
+    fn progress(&self, _: &ImportProgress) {}
+}
+
+/// What happened to one source file. Keys are part of the CLI contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub source_id: i64,
+    pub path: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+    pub format: String,
+    pub container: String,
+    pub compression: String,
+    pub detected_by: String,
+    pub rows_read: u64,
+    pub rows_loaded: u64,
+    pub rows_quarantined: u64,
+    pub duplicates: u64,
+    pub blank_lines: u64,
+    pub recorded_at_defaulted: u64,
+    pub naive_timestamps: u64,
+    /// True when a file with the same sha256 was already in the case: nothing was read or changed.
+    pub already_imported: bool,
+    pub message: String,
+}
+
+/// One integrity finding.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Finding {
+    pub kind: String,
+    pub stream_id: Option<String>,
+    pub event_id: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub sources: Vec<SourceReport>,
+    pub findings: Vec<Finding>,
+    /// Findings raised in all; `findings` lists at most `FINDINGS_LISTED` of them.
+    pub findings_total: u64,
+}
+
+pub const FINDINGS_LISTED: usize = 10_000;
+
+/// The plan for reading one file.
+struct Plan {
+    container: Container,
+    envelope: Envelope,
+    mapping: Mapping,
+    detected_by: String,
+}
+
+impl Plan {
+    fn format_name(&self) -> String {
+        match self.envelope {
+            Envelope::Canonical => self.container.name().to_string(),
+            e => e.name().to_string(),
+        }
+    }
+}
+
+/// Crash-safety tests set CASEFILE_FAULT_PAUSE to a phase name; the import stops there (and says so
+/// on stderr) until the test kills the process. Unset, this costs one environment lookup per file.
+fn fault_point(phase: &str) {
+    if std::env::var("CASEFILE_FAULT_PAUSE").is_ok_and(|p| p == phase) {
+        eprintln!("casefile: paused at {phase}");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+}
+
+fn os_user() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| whoami::username())
+}
+
+fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Imports files in order, each in its own transaction.
+pub fn import_files(
+    conn: &Connection,
+    files: &[PathBuf],
+    opts: &ImportOptions,
+    sink: &dyn ProgressSink,
+) -> Result<ImportReport> {
+    let mapping = match &opts.mapping {
+        Some(p) => Some(Mapping::from_toml_file(p)?),
+        None => None,
+    };
+    let forced = match &opts.format {
+        Some(f) => Some(detect::parse_format(f).ok_or_else(|| Error::UnknownFormat {
+            given: f.clone(),
+            known: detect::FORMAT_NAMES.join(", "),
+        })?),
+        None => None,
+    };
+    for f in files {
+        if !f.is_file() {
+            return Err(Error::SourceUnreadable {
+                path: f.clone(),
+                cause: if f.exists() {
+                    "it is not a regular file".into()
+                } else {
+                    "no such file".into()
+                },
+            });
+        }
+    }
+    let mut report = ImportReport {
+        sources: Vec::new(),
+        findings: Vec::new(),
+        findings_total: 0,
+    };
+    for f in files {
+        let (src, found) = import_one(conn, f, forced, mapping.as_ref(), sink)?;
+        report.findings_total += found.len() as u64;
+        let room = FINDINGS_LISTED.saturating_sub(report.findings.len());
+        report.findings.extend(found.into_iter().take(room));
+        report.sources.push(src);
+    }
+    Ok(report)
+}
+
+fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
+    head.split(|b| *b == b'\n')
+        .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
+        .take(limit)
+        .collect()
+}
+
+fn csv_header_keys(head: &[u8]) -> BTreeSet<String> {
+    let data = head.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(head);
+    let line = data.split(|b| *b == b'\n').next().unwrap_or_default();
+    let text = String::from_utf8_lossy(line);
+    let delim = [',', ';', '\t', '|']
+        .into_iter()
+        .max_by_key(|d| text.matches(*d).count())
+        .unwrap_or(',');
+    text.split(delim)
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn parquet_keys(conn: &Connection, path: &Path) -> Result<BTreeSet<String>> {
+    let p = path.to_string_lossy().replace('\'', "''");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('{p}'))"
+    ))?;
+    let keys = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(|e| Error::SourceFormat {
+            path: path.to_path_buf(),
+            cause: format!("DuckDB cannot read it as Parquet ({e})."),
+        })?
+        .collect::<std::result::Result<BTreeSet<_>, _>>()?;
+    Ok(keys)
+}
+
+fn check_mapping(path: &Path, plan: &Plan, keys: &BTreeSet<String>) -> Result<()> {
+    let missing: Vec<&str> = ["stream_id", "event_type", "occurred_at"]
+        .into_iter()
+        .filter(|f| plan.mapping.candidates(f).is_empty())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let seen: Vec<&str> = keys.iter().map(String::as_str).take(40).collect();
+    Err(Error::SourceFormat {
+        path: path.to_path_buf(),
+        cause: format!(
+            "read as {} ({}), but no field was found for {}. Fields seen: {}. Describe the format in a mapping file and pass it with --map.",
+            plan.container.name(),
+            plan.detected_by,
+            missing.join(", "),
+            if seen.is_empty() { "none".to_string() } else { seen.join(", ") }
+        ),
+    })
+}
+
+fn import_one(
+    conn: &Connection,
+    path: &Path,
+    forced: Option<(Option<Container>, Option<Envelope>)>,
+    user_mapping: Option<&Mapping>,
+    sink: &dyn ProgressSink,
+) -> Result<(SourceReport, Vec<Finding>)> {
+    let path_text = crate::store::absolute(path).to_string_lossy().to_string();
+    let progress = |phase: &'static str, src: Option<&Source>, rows: u64| {
+        let (done, total) = src
+            .map(|s| {
+                (
+                    s.bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+                    s.size_bytes,
+                )
+            })
+            .unwrap_or((0, 0));
+        sink.progress(&ImportProgress {
+            path: path_text.clone(),
+            phase,
+            bytes_done: done,
+            bytes_total: total,
+            rows,
+        });
+    };
+    let mut src = Source::open(path)?;
+    let head = src.peek(1 << 20)?;
+
+    // Container: the mapping's, the --format's, or sniffed.
+    let (container, mut why) = match (
+        user_mapping
+            .and_then(|m| m.container.as_deref())
+            .and_then(Container::from_name),
+        forced.and_then(|f| f.0),
+    ) {
+        (Some(c), _) => (c, "named by the mapping file".to_string()),
+        (None, Some(c)) => (c, "named by --format".to_string()),
+        (None, None) => detect::sniff_container(&head),
+    };
+    if container == Container::Parquet && src.compression != source::Compression::None {
+        return Err(Error::SourceFormat {
+            path: path.to_path_buf(),
+            cause: format!(
+                "it is a {}-compressed Parquet file; decompress it first.",
+                src.compression.name()
+            ),
+        });
+    }
+
+    // For a JSON document the whole text is needed anyway: read it once, sample it, frame it.
+    let mut document: Option<String> = None;
+    let keys: BTreeSet<String> = match container {
+        Container::Lines => detect::key_paths(&sample_lines(&head, 200)),
+        Container::Csv => csv_header_keys(&head),
+        Container::Parquet => parquet_keys(conn, path)?,
+        Container::Document => {
+            let mut text = String::new();
+            src.reader().read_to_string(&mut text).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    Error::SourceFormat {
+                        path: path.to_path_buf(),
+                        cause: "it is not valid UTF-8 text.".into(),
+                    }
+                } else {
+                    src.read_error(e)
+                }
+            })?;
+            let sample: Vec<Value> =
+                match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
+                    Ok(Value::Array(items)) => items.into_iter().take(200).collect(),
+                    Ok(v) => vec![v],
+                    Err(_) => Vec::new(),
+                };
+            document = Some(text);
+            detect::key_paths(&sample)
+        }
+    };
+    let (envelope, env_why) = match (user_mapping, forced.and_then(|f| f.1)) {
+        (Some(_), _) => (
+            Envelope::Mapped,
+            "fields as the mapping file says".to_string(),
+        ),
+        (None, Some(e)) if forced.and_then(|f| f.0).is_none() => {
+            (e, "named by --format".to_string())
+        }
+        (None, _) => detect::sniff_envelope(&keys),
+    };
+    why = format!("{}; {}", why, env_why);
+    let mapping = match user_mapping {
+        Some(m) => m.clone(),
+        None => detect::builtin_mapping(envelope, container, &keys),
+    };
+    let plan = Plan {
+        container,
+        envelope,
+        mapping,
+        detected_by: why,
+    };
+    if !matches!(plan.envelope, Envelope::Kcat | Envelope::Otlp) {
+        check_mapping(path, &plan, &keys)?;
+    }
+
+    // Frame into the staging table.
+    frame::create_stage(conn)?;
+    let mut stager = frame::Stager::new(conn);
+    progress("reading", Some(&src), 0);
+    match plan.container {
+        Container::Lines => {
+            let src_ref = &mut src;
+            let bytes = src_ref.bytes_read.clone();
+            let total = src_ref.size_bytes;
+            let tick = |rows: u64| {
+                sink.progress(&ImportProgress {
+                    path: path_text.clone(),
+                    phase: "reading",
+                    bytes_done: bytes.load(std::sync::atomic::Ordering::Relaxed),
+                    bytes_total: total,
+                    rows,
+                });
+                sink.keep_going()
+            };
+            frame::frame_lines(src_ref, &mut stager, plan.envelope, &tick)?;
+        }
+        Container::Document => {
+            let text = document.take().unwrap_or_default();
+            frame::frame_document(&text, &path.to_path_buf(), &mut stager, plan.envelope)?;
+        }
+        Container::Csv => frame::frame_csv(&mut src, &mut stager)?,
+        Container::Parquet => {
+            stager.rows += frame::frame_parquet(conn, path)?;
+        }
+    }
+    stager.flush()?;
+    let rows_read = stager.rows;
+    let blank_lines = stager.blank_lines;
+    let compression = src.compression;
+    let size_bytes = src.size_bytes;
+    let sha256 = src.finish()?;
+    if !sink.keep_going() {
+        return Err(Error::Cancelled {
+            path: path.to_path_buf(),
+        });
+    }
+    fault_point("staged");
+
+    // The same bytes were imported before: change nothing, and say so.
+    let earlier: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT source_id, strftime(imported_at, '%Y-%m-%dT%H:%M:%SZ') FROM sources WHERE sha256 = ?",
+            [&sha256],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    if let Some((id, when)) = earlier {
+        conn.execute_batch("DROP TABLE IF EXISTS temp.stage;")?;
+        return Ok((
+            SourceReport {
+                source_id: id,
+                path: path_text,
+                sha256,
+                size_bytes,
+                format: plan.format_name(),
+                container: plan.container.name().into(),
+                compression: compression.name().into(),
+                detected_by: plan.detected_by,
+                rows_read: 0,
+                rows_loaded: 0,
+                rows_quarantined: 0,
+                duplicates: 0,
+                blank_lines: 0,
+                recorded_at_defaulted: 0,
+                naive_timestamps: 0,
+                already_imported: true,
+                message: format!(
+                    "Already imported as source {id} on {when} (same sha256); nothing was changed."
+                ),
+            },
+            Vec::new(),
+        ));
+    }
+
+    // Map every staged row to the envelope (or a reason it cannot be).
+    progress("mapping", None, rows_read);
+    let select = MappingSql::new(&plan.mapping).select(&sha256);
+    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE mapped AS {select};"))?;
+    explain_bad_json(conn)?;
+    find_collisions(conn)?;
+
+    // One transaction for everything this file adds.
+    progress("loading", None, rows_read);
+    let imported_at = now_micros();
+    let tx = conn.unchecked_transaction()?;
+    let source_id: i64 = conn.query_row(
+        "SELECT coalesce(max(source_id), 0) + 1 FROM sources",
+        [],
+        |r| r.get(0),
+    )?;
+    let seq_base: i64 =
+        conn.query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+    let has_position: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM mapped WHERE position IS NOT NULL AND reject IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    let seq_expr = if has_position {
+        format!("{seq_base} + row_number() OVER (ORDER BY position NULLS LAST, \"row\")")
+    } else {
+        format!("{seq_base} + \"row\"")
+    };
+    conn.execute_batch(&format!(
+        r#"
+INSERT INTO main.quarantine (source_id, "row", reason, raw, event_id)
+SELECT {source_id}, m."row", m.reject, s.raw, NULL FROM mapped m JOIN stage s ON s."row" = m."row" WHERE m.reject IS NOT NULL
+UNION ALL
+SELECT {source_id}, m."row",
+    format('duplicate event_id {{}} with a different body than {{}} row {{}}', m.event_id, c.first_source, c.first_row),
+    s.raw, m.event_id
+FROM mapped m JOIN collisions c ON c."row" = m."row" JOIN stage s ON s."row" = m."row" WHERE c.status = 'conflict'
+ORDER BY 2;
+
+INSERT INTO main.events
+SELECT seq, event_id, stream_id, stream_type, stream_version, event_type, schema_version, occurred_at, recorded_at,
+    recorded_at_defaulted, naive_time, actor, reason, causation_id, correlation_id, corrects, payload, metadata,
+    {source_id}, "row"
+FROM (
+    SELECT m.*, {seq_expr} AS seq FROM mapped m ANTI JOIN (SELECT "row" FROM collisions WHERE status <> 'keep') c ON c."row" = m."row"
+    WHERE m.reject IS NULL
+)
+ORDER BY stream_id, recorded_at, seq;
+
+INSERT INTO main.findings (source_id, kind, stream_id, event_id, message)
+SELECT {source_id}, 'conflicting_duplicate', m.stream_id, m.event_id,
+    format('Event id {{}} appears again at row {{}} with a different body than {{}} row {{}}; the later row was quarantined.',
+        m.event_id, m."row", c.first_source, c.first_row)
+FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict';
+"#
+    ))?;
+    let (loaded, defaulted, naive): (i64, i64, i64) = conn.query_row(
+        "SELECT count(*), count(*) FILTER (WHERE recorded_at_defaulted), count(*) FILTER (WHERE naive_time) FROM main.events WHERE source_id = ?",
+        [source_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let quarantined: i64 = conn.query_row(
+        "SELECT count(*) FROM main.quarantine WHERE source_id = ?",
+        [source_id],
+        |r| r.get(0),
+    )?;
+    let duplicates: i64 = conn.query_row(
+        "SELECT count(*) FROM collisions WHERE status = 'duplicate'",
+        [],
+        |r| r.get(0),
+    )?;
+    if loaded as u64 + quarantined as u64 + duplicates as u64 != rows_read {
+        tx.rollback()?;
+        return Err(Error::Query {
+            cause: format!(
+                "reconciliation failed for {}: {rows_read} rows read but {loaded} loaded + {quarantined} quarantined + {duplicates} duplicates. Nothing was imported; please report this.",
+                path.display()
+            ),
+        });
+    }
+    conn.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, make_timestamp(?), ?, ?, ?, ?, ?, ?, ?, ?)",
+        duckdb::params![
+            source_id,
+            path_text,
+            path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default(),
+            size_bytes as i64,
+            sha256,
+            plan.format_name(),
+            plan.container.name(),
+            compression.name(),
+            plan.detected_by,
+            plan.mapping.to_toml(),
+            imported_at,
+            os_user(),
+            format!("casefile {}", env!("CARGO_PKG_VERSION")),
+            rows_read as i64,
+            loaded,
+            quarantined,
+            duplicates,
+            defaulted,
+            naive,
+        ],
+    )?;
+    progress("checking", None, rows_read);
+    findings::raise(conn, source_id, imported_at)?;
+    fault_point("in-transaction");
+    tx.commit()?;
+    fault_point("committed");
+    conn.execute_batch("CHECKPOINT; DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;")?;
+
+    let found = load_findings(conn, source_id)?;
+    let mut message = format!("{loaded} events loaded, {quarantined} rows quarantined, {duplicates} exact duplicates counted once.");
+    if defaulted > 0 {
+        message.push_str(&format!(
+            " {defaulted} events had no recorded time; recorded_at was set to occurred_at."
+        ));
+    }
+    if naive > 0 {
+        message.push_str(&format!(
+            " {naive} events had times without a UTC offset; they were read as UTC."
+        ));
+    }
+    Ok((
+        SourceReport {
+            source_id,
+            path: path_text,
+            sha256,
+            size_bytes,
+            format: plan.format_name(),
+            container: plan.container.name().into(),
+            compression: compression.name().into(),
+            detected_by: plan.detected_by,
+            rows_read,
+            rows_loaded: loaded as u64,
+            rows_quarantined: quarantined as u64,
+            duplicates: duplicates as u64,
+            blank_lines,
+            recorded_at_defaulted: defaulted as u64,
+            naive_timestamps: naive as u64,
+            already_imported: false,
+            message,
+        },
+        found,
+    ))
+}
+
+/// Replaces the bare 'not JSON' reason with where and why the parser stopped.
+fn explain_bad_json(conn: &Connection) -> Result<()> {
+    let bad: Vec<(i64, String)> = {
+        let mut stmt = conn.prepare(
+            r#"SELECT m."row", s.raw FROM mapped m JOIN stage s ON s."row" = m."row" WHERE m.reject = 'not JSON'"#,
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let mut values = Vec::new();
+    for (row, raw) in &bad {
+        let why = match serde_json::from_str::<Value>(raw) {
+            Err(e) => format!(
+                "not JSON: {} at column {}",
+                e.classify_message(),
+                e.column()
+            ),
+            Ok(_) => "not JSON".to_string(),
+        };
+        values.push(format!("({row}, {})", lit(&why)));
+    }
+    for chunk in values.chunks(1000) {
+        conn.execute_batch(&format!(
+            r#"UPDATE mapped SET reject = w.why FROM (VALUES {}) w("row", why) WHERE mapped."row" = w."row";"#,
+            chunk.join(", ")
+        ))?;
+    }
+    Ok(())
+}
+
+trait ClassifyMessage {
+    fn classify_message(&self) -> String;
+}
+impl ClassifyMessage for serde_json::Error {
+    fn classify_message(&self) -> String {
+        // serde_json's Display ends with " at line L column C"; keep only the cause.
+        let s = self.to_string();
+        match s.rfind(" at line ") {
+            Some(i) => s[..i].to_string(),
+            None => s,
+        }
+    }
+}
+
+/// Rows whose event_id is seen twice (in this file, or already in the case): the first keeps it;
+/// a later one with the same body is a duplicate, with a different body a conflict.
+fn find_collisions(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        r#"
+CREATE OR REPLACE TEMP TABLE collisions AS
+WITH good AS (SELECT * FROM mapped WHERE reject IS NULL),
+ids AS (
+    SELECT event_id FROM good GROUP BY event_id HAVING count(*) > 1
+    UNION
+    SELECT g.event_id FROM good g SEMI JOIN main.events e ON e.event_id = g.event_id
+),
+cand AS (
+    SELECT 0 AS origin, e.source_id, e.source_row AS "row", e.event_id, e.stream_id, e.event_type, e.occurred_at,
+        json(e.payload)::VARCHAR AS body
+    FROM main.events e SEMI JOIN ids ON ids.event_id = e.event_id
+    UNION ALL
+    SELECT 1, NULL, g."row", g.event_id, g.stream_id, g.event_type, g.occurred_at, json(g.payload)::VARCHAR
+    FROM good g SEMI JOIN ids ON ids.event_id = g.event_id
+),
+ranked AS (
+    SELECT *, row_number() OVER w AS rn,
+        first_value(stream_id) OVER w AS f_stream, first_value(event_type) OVER w AS f_type,
+        first_value(occurred_at) OVER w AS f_occurred, first_value(body) OVER w AS f_body,
+        first_value(coalesce(source_id, -1)) OVER w AS f_source, first_value("row") OVER w AS f_row
+    FROM cand
+    WINDOW w AS (PARTITION BY event_id ORDER BY origin, "row" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+)
+SELECT "row", event_id,
+    CASE WHEN rn = 1 THEN 'keep'
+         WHEN stream_id = f_stream AND event_type = f_type AND occurred_at = f_occurred
+              AND body IS NOT DISTINCT FROM f_body THEN 'duplicate'
+         ELSE 'conflict' END AS status,
+    CASE WHEN f_source = -1 THEN 'this file' ELSE 'source ' || f_source END AS first_source,
+    f_row AS first_row
+FROM ranked WHERE origin = 1;
+"#,
+    )?;
+    Ok(())
+}
+
+pub fn load_findings(conn: &Connection, source_id: i64) -> Result<Vec<Finding>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT kind, stream_id, event_id, message FROM findings WHERE source_id = ? ORDER BY finding_id LIMIT {FINDINGS_LISTED}"
+    ))?;
+    let rows = stmt.query_map([source_id], |r| {
+        Ok(Finding {
+            kind: r.get(0)?,
+            stream_id: r.get(1)?,
+            event_id: r.get(2)?,
+            message: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}

@@ -1,0 +1,96 @@
+//! Casefile's engine: case files of imported event logs, and everything asked of them.
+//!
+//! This file is the facade: the one API the CLI and the desktop app call. It hands out plain serde
+//! types (DTOs) so the CLI's `--json` and the app see the same shapes.
+
+pub mod error;
+pub mod generate;
+pub mod ingest;
+pub mod inspect;
+pub mod model;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+
+pub use error::{Error, ErrorDto, Result};
+pub use ingest::{
+    Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourceReport,
+};
+pub use inspect::{
+    Axis, CaseInfo, EventPage, EventQuery, QuarantineReport, SourceRecord, SqlResult,
+};
+pub use model::{format_micros, parse_instant, Event, Micros};
+
+/// An open case file.
+pub struct Case {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Case {
+    /// Opens a case, creating an empty one when the file does not exist.
+    pub fn open_or_create(path: &Path) -> Result<Case> {
+        Ok(Case {
+            conn: store::open_read_write(path, true)?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing case; a missing file is an error.
+    pub fn open(path: &Path) -> Result<Case> {
+        Ok(Case {
+            conn: store::open_read_write(path, false)?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Imports source files, each in its own transaction, reporting progress to `sink`.
+    pub fn import(
+        &self,
+        files: &[PathBuf],
+        opts: &ImportOptions,
+        sink: &dyn ProgressSink,
+    ) -> Result<ImportReport> {
+        ingest::import_files(&self.conn, files, opts, sink)
+    }
+
+    pub fn info(&self) -> Result<CaseInfo> {
+        inspect::info(&self.conn, &store::absolute(&self.path).to_string_lossy())
+    }
+
+    pub fn events(&self, query: &EventQuery) -> Result<EventPage> {
+        inspect::events(&self.conn, query)
+    }
+
+    pub fn quarantine(&self) -> Result<QuarantineReport> {
+        inspect::quarantine(&self.conn)
+    }
+
+    /// Every integrity finding in the case, oldest first.
+    pub fn findings(&self) -> Result<Vec<Finding>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT kind, stream_id, event_id, message FROM findings ORDER BY finding_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Finding {
+                kind: r.get(0)?,
+                stream_id: r.get(1)?,
+                event_id: r.get(2)?,
+                message: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+/// Runs user-typed SQL against a case, read-only, with every file but the case out of reach.
+pub fn run_sql(path: &Path, query: &str, max_rows: usize) -> Result<SqlResult> {
+    let conn = store::open_locked_down(path)?;
+    inspect::sql(&conn, query, max_rows)
+}

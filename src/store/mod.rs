@@ -1,0 +1,200 @@
+//! The case file: one DuckDB database holding the evidence (`events`), the chain of custody
+//! (`sources`), rejected rows (`quarantine`), integrity `findings` and append-only `notes`.
+//! This module owns the schema and its migrations, and the offline configuration every connection
+//! gets: DuckDB never downloads or autoloads anything.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{AccessMode, Config, Connection};
+
+use crate::error::{Error, Result};
+
+/// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Each entry upgrades the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sources (
+    source_id              INTEGER PRIMARY KEY,
+    path                   VARCHAR NOT NULL,
+    file_name              VARCHAR NOT NULL,
+    size_bytes             BIGINT NOT NULL,
+    sha256                 VARCHAR NOT NULL UNIQUE,
+    format                 VARCHAR NOT NULL,
+    container              VARCHAR NOT NULL,
+    compression            VARCHAR NOT NULL,
+    detected_by            VARCHAR NOT NULL,
+    mapping                VARCHAR NOT NULL,
+    imported_at            TIMESTAMP NOT NULL,
+    imported_by            VARCHAR NOT NULL,
+    tool_version           VARCHAR NOT NULL,
+    rows_read              BIGINT NOT NULL,
+    rows_loaded            BIGINT NOT NULL,
+    rows_quarantined       BIGINT NOT NULL,
+    duplicates             BIGINT NOT NULL,
+    recorded_at_defaulted  BIGINT NOT NULL,
+    naive_timestamps       BIGINT NOT NULL
+);
+CREATE TABLE events (
+    seq                    BIGINT NOT NULL,
+    event_id               VARCHAR NOT NULL,
+    stream_id              VARCHAR NOT NULL,
+    stream_type            VARCHAR,
+    stream_version         BIGINT,
+    event_type             VARCHAR NOT NULL,
+    schema_version         BIGINT NOT NULL,
+    occurred_at            TIMESTAMP NOT NULL,
+    recorded_at            TIMESTAMP NOT NULL,
+    recorded_at_defaulted  BOOLEAN NOT NULL,
+    naive_time             BOOLEAN NOT NULL,
+    actor                  VARCHAR,
+    reason                 VARCHAR,
+    causation_id           VARCHAR,
+    correlation_id         VARCHAR,
+    corrects               VARCHAR,
+    payload                JSON,
+    metadata               JSON,
+    source_id              INTEGER NOT NULL,
+    source_row             BIGINT NOT NULL
+);
+CREATE TABLE quarantine (
+    source_id   INTEGER NOT NULL,
+    "row"       BIGINT NOT NULL,
+    reason      VARCHAR NOT NULL,
+    raw         VARCHAR NOT NULL,
+    event_id    VARCHAR
+);
+CREATE SEQUENCE finding_ids;
+CREATE TABLE findings (
+    finding_id  BIGINT PRIMARY KEY DEFAULT nextval('finding_ids'),
+    source_id   INTEGER NOT NULL,
+    kind        VARCHAR NOT NULL,
+    stream_id   VARCHAR,
+    event_id    VARCHAR,
+    message     VARCHAR NOT NULL
+);
+CREATE SEQUENCE note_ids;
+CREATE TABLE notes (
+    note_id     BIGINT PRIMARY KEY DEFAULT nextval('note_ids'),
+    created_at  TIMESTAMP NOT NULL,
+    author      VARCHAR NOT NULL,
+    at_time     TIMESTAMP,
+    stream_id   VARCHAR,
+    event_id    VARCHAR,
+    body        VARCHAR NOT NULL,
+    supersedes  BIGINT
+);
+"#];
+
+/// Settings every connection gets, so that nothing is ever fetched from the network.
+fn offline_config() -> Result<Config> {
+    Ok(Config::default()
+        .enable_autoload_extension(false)?
+        .with("autoinstall_known_extensions", "false")?)
+}
+
+/// Opens (or creates) a case file for reading and writing, migrating its schema when it is older.
+pub fn open_read_write(path: &Path, create: bool) -> Result<Connection> {
+    if !create && !path.exists() {
+        return Err(Error::CaseNotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let conn =
+        Connection::open_with_flags(path, offline_config()?).map_err(|e| Error::NotACase {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    migrate(&conn, path)?;
+    Ok(conn)
+}
+
+/// Opens a case for user-typed SQL: read-only, no access to any file but the case, and the
+/// configuration locked so the query cannot turn either back on.
+pub fn open_locked_down(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        return Err(Error::CaseNotFound {
+            path: path.to_path_buf(),
+        });
+    }
+    let config = offline_config()?
+        .access_mode(AccessMode::ReadOnly)?
+        .enable_external_access(false)?;
+    let conn = Connection::open_with_flags(path, config).map_err(|e| Error::NotACase {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })?;
+    check_schema(&conn, path)?;
+    conn.execute_batch("SET lock_configuration = true;")?;
+    Ok(conn)
+}
+
+fn current_version(conn: &Connection) -> Result<Option<i64>> {
+    let has_meta: i64 = conn.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'case_meta' AND table_schema = 'main'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_meta == 0 {
+        return Ok(None);
+    }
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM case_meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    Ok(v.and_then(|s| s.parse().ok()))
+}
+
+fn check_schema(conn: &Connection, path: &Path) -> Result<i64> {
+    match current_version(conn)? {
+        None => Err(Error::NotACase {
+            path: path.to_path_buf(),
+            detail: "it has no case_meta table".into(),
+        }),
+        Some(v) if v > SCHEMA_VERSION => Err(Error::CaseTooNew {
+            path: path.to_path_buf(),
+            found: v,
+            supported: SCHEMA_VERSION,
+        }),
+        Some(v) => Ok(v),
+    }
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    let version = match current_version(conn)? {
+        Some(v) => check_schema(conn, path).map(|_| v)?,
+        None => {
+            let tables: i64 = conn.query_row(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'",
+                [],
+                |r| r.get(0),
+            )?;
+            if tables > 0 {
+                return Err(Error::NotACase {
+                    path: path.to_path_buf(),
+                    detail: "it is a DuckDB database with other tables in it".into(),
+                });
+            }
+            0
+        }
+    };
+    for (from, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let to = from as i64 + 1;
+        conn.execute_batch(&format!(
+            "BEGIN TRANSACTION;
+             CREATE TABLE IF NOT EXISTS case_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+             {step}
+             INSERT OR REPLACE INTO case_meta VALUES ('schema_version', '{to}');
+             COMMIT;"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Where a case's path points, made absolute for the custody record.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}

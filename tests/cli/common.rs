@@ -1,0 +1,85 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_casefile")
+}
+
+pub fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn run(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("casefile runs")
+}
+
+/// Runs with --json, expects `code`, returns the parsed document.
+pub fn json_with(code: i32, args: &[&str]) -> Value {
+    let mut all: Vec<&str> = args.to_vec();
+    all.push("--json");
+    let out = run(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "casefile {:?} exited {:?}\nstdout: {}\nstderr: {}",
+        args,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+pub fn json(args: &[&str]) -> Value {
+    json_with(0, args)
+}
+
+pub fn sha256_of(path: &Path) -> String {
+    hex::encode(Sha256::digest(std::fs::read(path).expect("readable")))
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+pub fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// Checks the reconciliation rule on every source of an import report.
+pub fn assert_reconciled(report: &Value) {
+    for src in report["sources"].as_array().expect("sources") {
+        let n = |k: &str| {
+            src[k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{k} missing in {src}"))
+        };
+        assert_eq!(
+            n("rows_read"),
+            n("rows_loaded") + n("rows_quarantined") + n("duplicates"),
+            "rows do not reconcile for {}",
+            src["path"]
+        );
+    }
+}
+
+pub fn sql(case: &Path, query: &str) -> Vec<Vec<Value>> {
+    let v = json(&["sql", s(case), query]);
+    v["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r.as_array().expect("row").clone())
+        .collect()
+}
