@@ -74,18 +74,7 @@ impl Case {
 
     /// Every integrity finding in the case, oldest first.
     pub fn findings(&self) -> Result<Vec<Finding>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT kind, stream_id, event_id, message FROM findings ORDER BY finding_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Finding {
-                kind: r.get(0)?,
-                stream_id: r.get(1)?,
-                event_id: r.get(2)?,
-                message: r.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        ingest::load_findings(&self.conn, None, usize::MAX >> 1)
     }
 }
 

@@ -107,6 +107,45 @@ fn main() {
         );
     }
     let (o, d) = (median(&mut ours), median(&mut duck));
+
+    // What the per-stream ordering buys: one stream's events read from `events` (sorted by stream at
+    // import) against the same rows in arrival order.
+    let case_path = dir.join("bench.casefile");
+    remove_db(&case_path);
+    let case = Case::open_or_create(&case_path).expect("case");
+    case.import(&[file.clone()], &ImportOptions::default(), &NoProgress)
+        .expect("import");
+    drop(case);
+    let conn = duckdb::Connection::open(&case_path).expect("open case");
+    conn.execute_batch(
+        "CREATE TABLE events_by_arrival AS SELECT * FROM events ORDER BY seq; CHECKPOINT;",
+    )
+    .expect("copy");
+    let mut ids: Vec<String> = Vec::new();
+    let step = (streams / 200).max(1);
+    let mut k = 7;
+    while ids.len() < 200 && ids.len() < streams as usize {
+        ids.push(format!("applicant-{:07}", k % streams));
+        k += step;
+    }
+    let mut read = |table: &str| -> f64 {
+        let mut times = Vec::new();
+        let sql = format!(
+            "SELECT count(*), max(length(payload::VARCHAR)) FROM {table} WHERE stream_id = ?"
+        );
+        for id in &ids {
+            let t = Instant::now();
+            let _: (i64, Option<i64>) = conn
+                .query_row(&sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .expect("read");
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        median(&mut times)
+    };
+    let sorted_ms = read("events");
+    let arrival_ms = read("events_by_arrival");
+    drop(conn);
+    remove_db(&case_path);
     println!("events            {events}");
     println!("file              {size:.0} MB ({})", file.display());
     println!(
@@ -119,4 +158,6 @@ fn main() {
     );
     println!("ratio (throughput casefile / duckdb) {:.2}x", d / o);
     println!("peak RSS          {:.0} MB", peak_rss_mb());
+    println!("one stream read, p50 over {} streams: {sorted_ms:.2} ms stream-ordered vs {arrival_ms:.2} ms arrival-ordered ({:.1}x)",
+        ids.len(), arrival_ms / sorted_ms);
 }

@@ -179,6 +179,17 @@ pub fn frame_lines(
     Ok(())
 }
 
+/// The error for a JSON document that does not parse: the whole file is refused.
+pub fn not_json(path: &std::path::Path, e: serde_json::Error) -> Error {
+    Error::SourceFormat {
+        path: path.to_path_buf(),
+        cause: format!(
+            "it is not valid JSON ({e}). A JSON file must be one whole document; \
+             for one event per line use JSON lines."
+        ),
+    }
+}
+
 /// Stages a JSON document (already read as text): each element of a top-level array, or the object.
 pub fn frame_document(
     text: &str,
@@ -187,14 +198,7 @@ pub fn frame_document(
     envelope: Envelope,
 ) -> Result<()> {
     let text = text.trim_start_matches('\u{feff}');
-    let not_json = |e: serde_json::Error| {
-        Error::SourceFormat {
-        path: path.to_path_buf(),
-        cause: format!(
-            "it is not valid JSON ({e}). A JSON file must be one whole document; for one event per line use JSON lines."
-        ),
-    }
-    };
+    let not_json = |e: serde_json::Error| not_json(path, e);
     if envelope == Envelope::Otlp {
         let doc: Value = serde_json::from_str(text).map_err(not_json)?;
         let docs = match doc {

@@ -310,7 +310,7 @@ fn import_one(
                 match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
                     Ok(Value::Array(items)) => items.into_iter().take(200).collect(),
                     Ok(v) => vec![v],
-                    Err(_) => Vec::new(),
+                    Err(e) => return Err(frame::not_json(path, e)),
                 };
             document = Some(text);
             detect::key_paths(&sample)
@@ -394,30 +394,12 @@ fn import_one(
         .ok();
     if let Some((id, when)) = earlier {
         conn.execute_batch("DROP TABLE IF EXISTS temp.stage;")?;
-        return Ok((
-            SourceReport {
-                source_id: id,
-                path: path_text,
-                sha256,
-                size_bytes,
-                format: plan.format_name(),
-                container: plan.container.name().into(),
-                compression: compression.name().into(),
-                detected_by: plan.detected_by,
-                rows_read: 0,
-                rows_loaded: 0,
-                rows_quarantined: 0,
-                duplicates: 0,
-                blank_lines: 0,
-                recorded_at_defaulted: 0,
-                naive_timestamps: 0,
-                already_imported: true,
-                message: format!(
-                    "Already imported as source {id} on {when} (same sha256); nothing was changed."
-                ),
-            },
-            Vec::new(),
-        ));
+        let mut report = base_report(id, path_text, sha256, size_bytes, &plan, compression);
+        report.already_imported = true;
+        report.message = format!(
+            "Already imported as source {id} on {when} (same sha256); nothing was changed."
+        );
+        return Ok((report, Vec::new()));
     }
 
     // Map every staged row to the envelope (or a reason it cannot be).
@@ -531,40 +513,68 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     fault_point("committed");
     conn.execute_batch("CHECKPOINT; DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;")?;
 
-    let found = load_findings(conn, source_id)?;
+    let found = load_findings(conn, Some(source_id), FINDINGS_LISTED)?;
     let mut message = format!("{loaded} events loaded, {quarantined} rows quarantined, {duplicates} exact duplicates counted once.");
     if defaulted > 0 {
         message.push_str(&format!(
-            " {defaulted} events had no recorded time; recorded_at was set to occurred_at."
+            " {} no recorded time; recorded_at was set to occurred_at.",
+            events_had(defaulted)
         ));
     }
     if naive > 0 {
         message.push_str(&format!(
-            " {naive} events had times without a UTC offset; they were read as UTC."
+            " {} times without a UTC offset; they were read as UTC.",
+            events_had(naive)
         ));
     }
-    Ok((
-        SourceReport {
-            source_id,
-            path: path_text,
-            sha256,
-            size_bytes,
-            format: plan.format_name(),
-            container: plan.container.name().into(),
-            compression: compression.name().into(),
-            detected_by: plan.detected_by,
-            rows_read,
-            rows_loaded: loaded as u64,
-            rows_quarantined: quarantined as u64,
-            duplicates: duplicates as u64,
-            blank_lines,
-            recorded_at_defaulted: defaulted as u64,
-            naive_timestamps: naive as u64,
-            already_imported: false,
-            message,
-        },
-        found,
-    ))
+    let mut report = base_report(source_id, path_text, sha256, size_bytes, &plan, compression);
+    report.rows_read = rows_read;
+    report.rows_loaded = loaded as u64;
+    report.rows_quarantined = quarantined as u64;
+    report.duplicates = duplicates as u64;
+    report.blank_lines = blank_lines;
+    report.recorded_at_defaulted = defaulted as u64;
+    report.naive_timestamps = naive as u64;
+    report.message = message;
+    Ok((report, found))
+}
+
+/// A report with the source's identity filled in and every count zero.
+fn base_report(
+    source_id: i64,
+    path: String,
+    sha256: String,
+    size_bytes: u64,
+    plan: &Plan,
+    compression: source::Compression,
+) -> SourceReport {
+    SourceReport {
+        source_id,
+        path,
+        sha256,
+        size_bytes,
+        format: plan.format_name(),
+        container: plan.container.name().into(),
+        compression: compression.name().into(),
+        detected_by: plan.detected_by.clone(),
+        rows_read: 0,
+        rows_loaded: 0,
+        rows_quarantined: 0,
+        duplicates: 0,
+        blank_lines: 0,
+        recorded_at_defaulted: 0,
+        naive_timestamps: 0,
+        already_imported: false,
+        message: String::new(),
+    }
+}
+
+fn events_had(n: i64) -> String {
+    if n == 1 {
+        "1 event had".into()
+    } else {
+        format!("{n} events had")
+    }
 }
 
 /// Replaces the bare 'not JSON' reason with where and why the parser stopped.
@@ -655,11 +665,19 @@ FROM ranked WHERE origin = 1;
     Ok(())
 }
 
-pub fn load_findings(conn: &Connection, source_id: i64) -> Result<Vec<Finding>> {
+/// Findings of one source (`Some`) or of the whole case, oldest first, at most `limit`.
+pub fn load_findings(
+    conn: &Connection,
+    source_id: Option<i64>,
+    limit: usize,
+) -> Result<Vec<Finding>> {
+    let filter = source_id
+        .map(|id| format!("WHERE source_id = {id}"))
+        .unwrap_or_default();
     let mut stmt = conn.prepare(&format!(
-        "SELECT kind, stream_id, event_id, message FROM findings WHERE source_id = ? ORDER BY finding_id LIMIT {FINDINGS_LISTED}"
+        "SELECT kind, stream_id, event_id, message FROM findings {filter} ORDER BY finding_id LIMIT {limit}"
     ))?;
-    let rows = stmt.query_map([source_id], |r| {
+    let rows = stmt.query_map([], |r| {
         Ok(Finding {
             kind: r.get(0)?,
             stream_id: r.get(1)?,
