@@ -27,10 +27,13 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
-cargo test --workspace --locked 2>&1 | tee "${TMPDIR:-/tmp}/casefile-test.log"
+log="${TMPDIR:-/tmp}/casefile-test.log"
+cargo test --workspace --locked 2>&1 | tee "$log"
 echo "== samples are what the generator writes"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$CARGO_TARGET_DIR/debug/casefile" generate samples "$tmp" >/dev/null
 diff -r "$tmp" samples --exclude README.md
-echo "all tests passed"
+# One closing line for everything cargo ran (its own last line is the doc-tests' count alone).
+counts=$(awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } } END { print p + 0, f + 0 }' "$log")
+echo "tests: ${counts% *} passed, ${counts#* } failed"

@@ -95,7 +95,11 @@ fn main() {
         {
             let case = Case::open_or_create(&case_path).expect("case");
             let r = case
-                .import(&[file.clone()], &ImportOptions::default(), &NoProgress)
+                .import(
+                    std::slice::from_ref(&file),
+                    &ImportOptions::default(),
+                    &NoProgress,
+                )
                 .expect("import");
             assert_eq!(r.sources[0].rows_loaded, events);
         }
@@ -113,8 +117,12 @@ fn main() {
     let case_path = dir.join("bench.casefile");
     remove_db(&case_path);
     let case = Case::open_or_create(&case_path).expect("case");
-    case.import(&[file.clone()], &ImportOptions::default(), &NoProgress)
-        .expect("import");
+    case.import(
+        std::slice::from_ref(&file),
+        &ImportOptions::default(),
+        &NoProgress,
+    )
+    .expect("import");
     drop(case);
     let conn = duckdb::Connection::open(&case_path).expect("open case");
     conn.execute_batch(
@@ -128,7 +136,7 @@ fn main() {
         ids.push(format!("applicant-{:07}", k % streams));
         k += step;
     }
-    let mut read = |table: &str| -> f64 {
+    let read = |table: &str| -> f64 {
         let mut times = Vec::new();
         let sql = format!(
             "SELECT count(*), max(length(payload::VARCHAR)) FROM {table} WHERE stream_id = ?"

@@ -95,7 +95,7 @@ fn renumber(events: &mut [GenEvent]) {
 pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
     let dir = out.join("lending");
     std::fs::create_dir_all(&dir)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(2024_03_15);
+    let mut rng = ChaCha8Rng::seed_from_u64(20_240_315);
     let mut s = Streams::new("len");
     let mut main = Vec::new();
     let mut bureau = Vec::new();

@@ -130,7 +130,7 @@ fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
-        .unwrap_or_else(|| whoami::username())
+        .unwrap_or_else(whoami::username)
 }
 
 fn now_micros() -> i64 {
@@ -364,7 +364,7 @@ fn import_one(
         }
         Container::Document => {
             let text = document.take().unwrap_or_default();
-            frame::frame_document(&text, &path.to_path_buf(), &mut stager, plan.envelope)?;
+            frame::frame_document(&text, path, &mut stager, plan.envelope)?;
         }
         Container::Csv => frame::frame_csv(&mut src, &mut stager)?,
         Container::Parquet => {
