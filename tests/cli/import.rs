@@ -38,6 +38,16 @@ fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
             "custody hash of {}",
             path.display()
         );
+        if let Ok(out) = std::process::Command::new("sha256sum").arg(path).output() {
+            let tool = String::from_utf8_lossy(&out.stdout);
+            let tool_hash = tool.split_whitespace().next();
+            assert_eq!(
+                src["sha256"].as_str(),
+                tool_hash,
+                "sha256sum of {}",
+                path.display()
+            );
+        }
         assert_eq!(
             src["rows_quarantined"],
             0,
