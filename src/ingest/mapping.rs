@@ -422,7 +422,7 @@ impl<'a> MappingSql<'a> {
 WITH s AS (
     SELECT "row", pre_reason, coalesce(doc, raw) AS d FROM stage
 ), v AS (
-    SELECT *, CASE WHEN pre_reason IS NULL AND json_valid(d) THEN json_type(d) END AS dtype FROM s
+    SELECT *, CASE WHEN pre_reason IS NULL THEN TRY(json_type(d)) END AS dtype FROM s
 ), e AS (
     SELECT *, CASE WHEN dtype = 'OBJECT' THEN json_extract(d, {paths}) END AS x FROM v
 ), f AS (
