@@ -436,8 +436,8 @@ pub fn clinical(out: &Path) -> Result<Vec<PathBuf>> {
     Ok(vec![file])
 }
 
-/// A RAG assistant: documents ingested and embedded (zstd JSON lines), questions answered by an LLM
-/// with retrieval, traced with OpenTelemetry GenAI conventions (OTLP JSON).
+/// A RAG assistant: documents ingested and embedded, retrievals and answers as the assistant's own
+/// events (zstd JSON lines), and the same answers traced with OpenTelemetry GenAI conventions (OTLP JSON).
 pub fn rag(out: &Path) -> Result<Vec<PathBuf>> {
     let dir = out.join("rag");
     std::fs::create_dir_all(&dir)?;
@@ -535,6 +535,24 @@ pub fn rag(out: &Path) -> Result<Vec<PathBuf>> {
             _ => "Report it to security@ and do not click any links.",
         };
         let input_tokens = rng.random_range(600..1400);
+        let output_tokens = rng.random_range(20..90);
+        // The assistant's own event store records the same answer the trace shows.
+        let system_prompt = "Answer only from the retrieved policy excerpts. Cite the document id.";
+        let mut r = s.event(&conv, "Conversation", "RetrievalPerformed", t0 + 10_000, t0 + 180_000, "system/retriever",
+            json!({"query": question, "retrieved_context_ids": retrieved.clone(), "top_k": 3, "index_version": if t0 > tv {"idx-2"} else {"idx-1"}}), true);
+        r.correlation_id = Some(trace.clone());
+        let retrieval_id = r.event_id.clone();
+        docs.push(r);
+        let mut a = s.event(&conv, "Conversation", "AnswerGenerated", t0 + 200_000, t0 + 2_300_000, "ai/policy-assistant",
+            json!({"decision_id": format!("ans-{:03}", q + 1), "model": "gpt-4o-mini", "model_version": "gpt-4o-mini-2024-07-18",
+                   "system_prompt": system_prompt, "prompt": question,
+                   "parameters": {"temperature": 0.2, "max_tokens": 512, "seed": 42},
+                   "retrieved_context_ids": retrieved.clone(), "response": answer,
+                   "tokens": {"input": input_tokens, "output": output_tokens}, "finish_reason": "stop",
+                   "response_id": format!("chatcmpl-{:06}", q)}), true);
+        a.causation_id = Some(retrieval_id);
+        a.correlation_id = Some(trace.clone());
+        docs.push(a);
         spans.push(Span { trace_id: trace, span_id: chat, parent: Some(root), name: "chat gpt-4o-mini".into(), start: t0 + 200_000, end: t0 + 2_300_000,
             attributes: vec![
                 ("gen_ai.operation.name".into(), json!("chat")),
@@ -545,19 +563,19 @@ pub fn rag(out: &Path) -> Result<Vec<PathBuf>> {
                 ("gen_ai.request.max_tokens".into(), json!(512)),
                 ("gen_ai.request.seed".into(), json!(42)),
                 ("gen_ai.conversation.id".into(), json!(conv)),
-                ("gen_ai.system_instructions".into(), json!(json!([{"type": "text", "content": "Answer only from the retrieved policy excerpts. Cite the document id."}]).to_string())),
+                ("gen_ai.system_instructions".into(), json!(json!([{"type": "text", "content": system_prompt}]).to_string())),
                 ("gen_ai.input.messages".into(), json!(json!([{"role": "user", "parts": [{"type": "text", "content": question}]}]).to_string())),
                 ("gen_ai.output.messages".into(), json!(json!([{"role": "assistant", "parts": [{"type": "text", "content": answer}], "finish_reason": "stop"}]).to_string())),
                 ("gen_ai.response.finish_reasons".into(), json!(["stop"])),
                 ("gen_ai.response.id".into(), json!(format!("chatcmpl-{:06}", q))),
                 ("gen_ai.usage.input_tokens".into(), json!(input_tokens)),
-                ("gen_ai.usage.output_tokens".into(), json!(rng.random_range(20..90))),
+                ("gen_ai.usage.output_tokens".into(), json!(output_tokens)),
                 ("app.retrieved_context_ids".into(), json!(retrieved)),
             ] });
     }
     by_time(&mut docs);
     let files = vec![
-        dir.join("documents.jsonl.zst"),
+        dir.join("assistant-events.jsonl.zst"),
         dir.join("assistant-traces.otlp.json"),
     ];
     write_jsonl(&files[0], &docs)?;

@@ -78,7 +78,7 @@ fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
     assert_eq!(format_of("domain_event_entry.axon.csv").0, "axon");
     assert_eq!(format_of("ward-events.parquet").0, "parquet");
     assert_eq!(
-        format_of("documents.jsonl.zst"),
+        format_of("assistant-events.jsonl.zst"),
         ("jsonl".into(), "zstd".into())
     );
     assert_eq!(format_of("assistant-traces.otlp.json").0, "otlp");
