@@ -374,7 +374,13 @@ impl<'a> MappingSql<'a> {
                 } else {
                     String::new()
                 };
-                format!("CASE WHEN {t} IS NULL THEN NULL {numeric} ELSE CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) END")
+                // The common case (RFC 3339 text) first; COALESCE runs the rest only where it failed.
+                let text = format!("CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP)");
+                if numeric.is_empty() {
+                    text
+                } else {
+                    format!("coalesce({text}, CASE {numeric} END)")
+                }
             }
             pattern => format!("TRY(try_strptime({t}, {}))", lit(pattern)),
         }
@@ -439,9 +445,7 @@ WITH s AS (
         {correlation} AS correlation_id, {corrects} AS corrects,
         {payload} AS payload,
         {payload_bad} AS payload_bad,
-        CASE WHEN dtype = 'OBJECT' THEN json_merge_patch(json_merge_patch(d, '{removal}'),
-            CASE WHEN json_type({meta}) = 'OBJECT' THEN {meta}
-                 WHEN {meta} IS NOT NULL THEN json_object('metadata', {meta}) ELSE '{{}}' END) END AS metadata,
+        CASE WHEN dtype = 'OBJECT' THEN {metadata} END AS metadata,
         {position} AS position
     FROM e
 ), t AS (
@@ -488,6 +492,15 @@ FROM t
             correlation = self.text_of("correlation_id"),
             corrects = self.text_of("corrects"),
             payload = self.json_of("payload"),
+            metadata = if meta == "NULL" {
+                format!("json_merge_patch(d, {})", lit(&removal))
+            } else {
+                format!(
+                    "json_merge_patch(json_merge_patch(d, {}), CASE WHEN json_type({meta}) = 'OBJECT' THEN {meta} \
+                     WHEN {meta} IS NOT NULL THEN json_object('metadata', {meta}) ELSE '{{}}' END)",
+                    lit(&removal)
+                )
+            },
             payload_bad = self.undecodable("payload"),
             position = int("position"),
             occurred_time = self.time("occurred_text"),
