@@ -7,7 +7,24 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use casefile::{Case, ImportOptions, NoProgress};
+use std::cell::RefCell;
+
+use casefile::{Case, ImportOptions, ImportProgress, NoProgress, ProgressSink};
+
+/// Records when each import phase starts, to print where the time goes.
+#[derive(Default)]
+struct PhaseClock {
+    marks: RefCell<Vec<(&'static str, Instant)>>,
+}
+
+impl ProgressSink for PhaseClock {
+    fn progress(&self, p: &ImportProgress) {
+        let mut m = self.marks.borrow_mut();
+        if m.last().map(|(name, _)| *name) != Some(p.phase) {
+            m.push((p.phase, Instant::now()));
+        }
+    }
+}
 
 fn usage() -> ! {
     eprintln!("usage: bench import --events N [--streams S] [--runs R] [--dir DIR]");
@@ -92,18 +109,25 @@ fn main() {
         let case_path = dir.join("bench.casefile");
         remove_db(&case_path);
         let t = Instant::now();
+        let clock = PhaseClock::default();
         {
             let case = Case::open_or_create(&case_path).expect("case");
             let r = case
-                .import(
-                    std::slice::from_ref(&file),
-                    &ImportOptions::default(),
-                    &NoProgress,
-                )
+                .import(std::slice::from_ref(&file), &ImportOptions::default(), &clock)
                 .expect("import");
             assert_eq!(r.sources[0].rows_loaded, events);
         }
         ours.push(t.elapsed().as_secs_f64());
+        let marks = clock.marks.borrow();
+        let phases: Vec<String> = marks
+            .iter()
+            .enumerate()
+            .map(|(i, (name, at))| {
+                let end = marks.get(i + 1).map(|(_, e)| *e).unwrap_or_else(Instant::now);
+                format!("{name} {:.2}s", (end - *at).as_secs_f64())
+            })
+            .collect();
+        eprintln!("  phases: {}", phases.join(", "));
         remove_db(&case_path);
         eprintln!(
             "run {run}: duckdb read_json {:.2}s, casefile import {:.2}s",
