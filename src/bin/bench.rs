@@ -113,7 +113,11 @@ fn main() {
         {
             let case = Case::open_or_create(&case_path).expect("case");
             let r = case
-                .import(std::slice::from_ref(&file), &ImportOptions::default(), &clock)
+                .import(
+                    std::slice::from_ref(&file),
+                    &ImportOptions::default(),
+                    &clock,
+                )
                 .expect("import");
             assert_eq!(r.sources[0].rows_loaded, events);
         }
@@ -123,7 +127,10 @@ fn main() {
             .iter()
             .enumerate()
             .map(|(i, (name, at))| {
-                let end = marks.get(i + 1).map(|(_, e)| *e).unwrap_or_else(Instant::now);
+                let end = marks
+                    .get(i + 1)
+                    .map(|(_, e)| *e)
+                    .unwrap_or_else(Instant::now);
                 format!("{name} {:.2}s", (end - *at).as_secs_f64())
             })
             .collect();
