@@ -263,6 +263,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     s += &format!(" {k} ({v})");
                 }
                 s += "\n  findings:";
+                if i.findings.is_empty() {
+                    s += " none";
+                }
                 for (k, v) in &i.findings {
                     s += &format!(" {k} ({v})");
                 }
