@@ -208,34 +208,114 @@ pub fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// How a candidate's value is read from a row: a leaf of the row's one `json_transform` struct `s`
+/// (text, or JSON for plain payload/metadata), or an element of the fallback list `x` from
+/// `json_extract` (raw `$` paths, and paths that other paths live under).
+enum Access {
+    Text(String),
+    Json(String),
+}
+
 /// Generates the SELECT that turns staged rows (`row`, `raw`, `doc`, `pre_reason`) into envelope
-/// columns plus a `reject` reason (NULL when the row is good).
+/// columns plus a `reject` reason (NULL when the row is good). Each row is parsed once for all
+/// fields (`json_transform` into a typed struct).
 pub struct MappingSql<'a> {
     pub mapping: &'a Mapping,
-    paths: Vec<String>,
+    /// Dotted path -> read as JSON (true) or text (false).
+    leaves: BTreeMap<String, bool>,
+    fallback: Vec<String>,
 }
 
 impl<'a> MappingSql<'a> {
     pub fn new(mapping: &'a Mapping) -> Self {
-        let mut paths = Vec::new();
+        let mut uses: Vec<(Candidate, bool)> = Vec::new();
         for f in FIELDS {
             for c in mapping.candidates(f) {
-                if c.transform != Transform::Const && !paths.contains(&c.json_path()) {
-                    paths.push(c.json_path());
+                if c.transform != Transform::Const {
+                    let as_json =
+                        c.transform == Transform::Plain && matches!(*f, "payload" | "metadata");
+                    uses.push((c, as_json));
                 }
             }
         }
-        MappingSql { mapping, paths }
+        let all: Vec<String> = uses.iter().map(|(c, _)| c.path.clone()).collect();
+        let mut leaves = BTreeMap::new();
+        let mut fallback = Vec::new();
+        for (c, as_json) in &uses {
+            let shadows = all.iter().any(|o| o.starts_with(&format!("{}.", c.path)));
+            if c.path.starts_with('$') || shadows {
+                if !fallback.contains(&c.json_path()) {
+                    fallback.push(c.json_path());
+                }
+            } else {
+                *leaves.entry(c.path.clone()).or_insert(false) |= *as_json;
+            }
+        }
+        MappingSql {
+            mapping,
+            leaves,
+            fallback,
+        }
     }
 
-    fn slot(&self, c: &Candidate) -> String {
-        let i = self
-            .paths
-            .iter()
-            .position(|p| *p == c.json_path())
-            .expect("path registered")
-            + 1;
-        format!("x[{i}]")
+    /// The `json_transform` structure: nested objects whose leaves are VARCHAR or JSON.
+    fn structure(&self) -> String {
+        let mut root = serde_json::Map::new();
+        for (path, as_json) in &self.leaves {
+            let segs: Vec<&str> = path.split('.').collect();
+            let mut node = &mut root;
+            for seg in &segs[..segs.len() - 1] {
+                node = node
+                    .entry(seg.to_string())
+                    .or_insert_with(|| serde_json::Value::Object(Default::default()))
+                    .as_object_mut()
+                    .expect("prefix paths go to the fallback list");
+            }
+            let leaf = if *as_json { "JSON" } else { "VARCHAR" };
+            node.insert(segs[segs.len() - 1].to_string(), leaf.into());
+        }
+        serde_json::Value::Object(root).to_string()
+    }
+
+    fn access(&self, c: &Candidate) -> Access {
+        match self.leaves.get(&c.path) {
+            Some(as_json) => {
+                let expr = c
+                    .path
+                    .split('.')
+                    .fold("s".to_string(), |e, seg| format!("{e}[{}]", lit(seg)));
+                if *as_json {
+                    Access::Json(expr)
+                } else {
+                    Access::Text(expr)
+                }
+            }
+            None => {
+                let i = self
+                    .fallback
+                    .iter()
+                    .position(|p| *p == c.json_path())
+                    .expect("path registered")
+                    + 1;
+                Access::Json(format!("x[{i}]"))
+            }
+        }
+    }
+
+    /// The value as text (a JSON string unquoted; numbers and objects as their JSON text).
+    fn raw_text(&self, c: &Candidate) -> String {
+        match self.access(c) {
+            Access::Text(e) => e,
+            Access::Json(e) => format!("({e} ->> '$')"),
+        }
+    }
+
+    /// True where the value is present and not JSON null.
+    fn present(&self, c: &Candidate) -> String {
+        match self.access(c) {
+            Access::Text(e) => format!("({e} IS NOT NULL)"),
+            Access::Json(e) => format!("({e} IS NOT NULL AND json_type({e}) <> 'NULL')"),
+        }
     }
 
     /// A candidate as text (NULL when absent, JSON null or blank).
@@ -243,23 +323,26 @@ impl<'a> MappingSql<'a> {
         match c.transform {
             Transform::Const => lit(&c.path),
             Transform::Class => format!(
-                "nullif(regexp_replace(trim({} ->> '$'), '^.*[.$]', ''), '')",
-                self.slot(c)
+                "nullif(regexp_replace(trim({}), '^.*[.$]', ''), '')",
+                self.raw_text(c)
             ),
-            _ => format!("nullif(trim({} ->> '$'), '')", self.slot(c)),
+            _ => format!("nullif(trim({}), '')", self.raw_text(c)),
         }
     }
 
     /// A candidate as JSON (for payload and metadata).
     fn json(&self, c: &Candidate) -> String {
-        let s = self.slot(c);
+        let t = self.raw_text(c);
         match c.transform {
             Transform::Const => format!("CAST({} AS JSON)", lit(&c.path)),
-            Transform::Json => format!("TRY_CAST({s} ->> '$' AS JSON)"),
+            Transform::Json => format!("TRY_CAST({t} AS JSON)"),
             Transform::Base64 => format!(
-                "coalesce(TRY_CAST(TRY_CAST(decode(TRY(from_base64({s} ->> '$'))) AS VARCHAR) AS JSON), CASE WHEN {s} IS NOT NULL THEN to_json({s} ->> '$') END)"
+                "coalesce(TRY_CAST(TRY_CAST(decode(TRY(from_base64({t}))) AS VARCHAR) AS JSON), CASE WHEN {t} IS NOT NULL THEN to_json({t}) END)"
             ),
-            _ => format!("CASE WHEN json_type({s}) <> 'NULL' THEN {s} END"),
+            _ => match self.access(c) {
+                Access::Json(e) => format!("CASE WHEN json_type({e}) <> 'NULL' THEN {e} END"),
+                Access::Text(e) => format!("to_json({e})"),
+            },
         }
     }
 
@@ -299,8 +382,11 @@ impl<'a> MappingSql<'a> {
             .iter()
             .filter(|c| c.transform == Transform::Json)
             .map(|c| {
-                let s = self.slot(c);
-                format!("({s} IS NOT NULL AND json_type({s}) <> 'NULL' AND TRY_CAST({s} ->> '$' AS JSON) IS NULL)")
+                format!(
+                    "({} AND TRY_CAST({} AS JSON) IS NULL)",
+                    self.present(c),
+                    self.raw_text(c)
+                )
             })
             .collect();
         if checks.is_empty() {
@@ -395,18 +481,20 @@ impl<'a> MappingSql<'a> {
 
     /// The full SELECT over `stage`. `id_salt` makes ids for rows without one (source sha256).
     pub fn select(&self, id_salt: &str) -> String {
-        let paths = if self.paths.is_empty() {
-            "['$.__none__']".to_string()
-        } else {
-            format!(
-                "[{}]",
-                self.paths
-                    .iter()
-                    .map(|p| lit(p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        let mut extract = String::new();
+        if !self.leaves.is_empty() {
+            extract += &format!(
+                ", CASE WHEN dtype = 'OBJECT' THEN json_transform(d, {}) END AS s",
+                lit(&self.structure())
+            );
+        }
+        if !self.fallback.is_empty() {
+            let list: Vec<String> = self.fallback.iter().map(|p| lit(p)).collect();
+            extract += &format!(
+                ", CASE WHEN dtype = 'OBJECT' THEN json_extract(d, [{}]) END AS x",
+                list.join(", ")
+            );
+        }
         let mapped_keys: Vec<String> = FIELDS
             .iter()
             .flat_map(|f| self.mapping.candidates(f))
@@ -430,7 +518,7 @@ WITH s AS (
 ), v AS (
     SELECT *, CASE WHEN pre_reason IS NULL THEN TRY(json_type(d)) END AS dtype FROM s
 ), e AS (
-    SELECT *, CASE WHEN dtype = 'OBJECT' THEN json_extract(d, {paths}) END AS x FROM v
+    SELECT *{extract} FROM v
 ), f AS (
     SELECT "row", pre_reason, dtype,
         {event_id} AS given_event_id,
