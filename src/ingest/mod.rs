@@ -189,6 +189,21 @@ fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
         .collect()
 }
 
+/// Up to 200 rows of a JSON document, validated without building the whole document as a tree.
+fn sample_document(text: &str) -> serde_json::Result<Vec<Value>> {
+    let raw: &serde_json::value::RawValue = serde_json::from_str(text)?;
+    if raw.get().trim_start().starts_with('[') {
+        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(raw.get())?;
+        items
+            .iter()
+            .take(200)
+            .map(|i| serde_json::from_str(i.get()))
+            .collect()
+    } else {
+        Ok(vec![serde_json::from_str(raw.get())?])
+    }
+}
+
 fn csv_header_keys(head: &[u8]) -> BTreeSet<String> {
     let data = head.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(head);
     let line = data.split(|b| *b == b'\n').next().unwrap_or_default();
@@ -306,12 +321,8 @@ fn import_one(
                     src.read_error(e)
                 }
             })?;
-            let sample: Vec<Value> =
-                match serde_json::from_str::<Value>(text.trim_start_matches('\u{feff}')) {
-                    Ok(Value::Array(items)) => items.into_iter().take(200).collect(),
-                    Ok(v) => vec![v],
-                    Err(e) => return Err(frame::not_json(path, e)),
-                };
+            let sample = sample_document(text.trim_start_matches('\u{feff}'))
+                .map_err(|e| frame::not_json(path, e))?;
             document = Some(text);
             detect::key_paths(&sample)
         }
