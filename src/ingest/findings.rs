@@ -83,7 +83,7 @@ WHERE NOT EXISTS (SELECT 1 FROM main.findings f WHERE f.kind = n.kind
     AND f.stream_id IS NOT DISTINCT FROM n.stream_id AND f.event_id IS NOT DISTINCT FROM n.event_id);
 "#
     );
-    conn.execute_batch(&sql)?;
+    super::run_sql_step(conn, "findings", &sql)?;
     let n: i64 = conn.query_row(
         "SELECT count(*) FROM main.findings WHERE source_id = ?",
         [source_id],

@@ -137,7 +137,10 @@ pub fn frame_lines(
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
         }
-        if buf.iter().all(u8::is_ascii_whitespace) {
+        // Only a line that starts blank can be all blank: skip the full scan for the rest.
+        if buf.first().is_none_or(u8::is_ascii_whitespace)
+            && buf.iter().all(u8::is_ascii_whitespace)
+        {
             stager.blank_lines += 1;
             continue;
         }

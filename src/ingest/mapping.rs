@@ -326,7 +326,13 @@ impl<'a> MappingSql<'a> {
                 "nullif(regexp_replace(trim({}), '^.*[.$]', ''), '')",
                 self.raw_text(c)
             ),
-            _ => format!("nullif(trim({}), '')", self.raw_text(c)),
+            _ => {
+                // trim() reads every character; most values start and end with a visible ASCII one.
+                let t = self.raw_text(c);
+                format!(
+                    "CASE WHEN ascii({t}) BETWEEN 33 AND 126 AND NOT regexp_matches({t}, '\\s$') THEN {t} ELSE nullif(trim({t}, E' \\t\\r\\n'), '') END"
+                )
+            }
         }
     }
 
@@ -340,6 +346,8 @@ impl<'a> MappingSql<'a> {
                 "coalesce(TRY_CAST(TRY_CAST(decode(TRY(from_base64({t}))) AS VARCHAR) AS JSON), CASE WHEN {t} IS NOT NULL THEN to_json({t}) END)"
             ),
             _ => match self.access(c) {
+                // A struct leaf is already NULL for JSON null (json_transform); a fallback element is 'null'.
+                Access::Json(e) if self.leaves.contains_key(&c.path) => e,
                 Access::Json(e) => format!("CASE WHEN json_type({e}) <> 'NULL' THEN {e} END"),
                 Access::Text(e) => format!("to_json({e})"),
             },
@@ -474,8 +482,30 @@ impl<'a> MappingSql<'a> {
 
     /// True when text `t` is a date-time without a UTC offset (read as UTC, and flagged).
     fn naive(&self, t: &str) -> String {
+        // CASE, not AND: the number test and the regexp run only for text not ending in 'Z'.
         format!(
-            "({t} IS NOT NULL AND TRY_CAST({t} AS DOUBLE) IS NULL AND NOT regexp_matches({t}, '([Zz]|[+-]\\d\\d(:?\\d\\d)?)\\s*$'))"
+            "CASE WHEN {t} IS NULL OR suffix({t}, 'Z') THEN false \
+             ELSE TRY_CAST({t} AS DOUBLE) IS NULL AND NOT regexp_matches({t}, '([Zz]|[+-]\\d\\d(:?\\d\\d)?)\\s*$') END"
+        )
+    }
+
+    /// How many of the row's top-level keys are known to be mapped (roots of `s` that are present).
+    /// When it equals the row's key count, nothing is left over for metadata.
+    fn mapped_keys_present(&self) -> Option<String> {
+        let roots: std::collections::BTreeSet<&str> = self
+            .leaves
+            .keys()
+            .filter_map(|p| p.split('.').next())
+            .collect();
+        if roots.is_empty() {
+            return None;
+        }
+        Some(
+            roots
+                .iter()
+                .map(|r| format!("(s[{}] IS NOT NULL)::INTEGER", lit(r)))
+                .collect::<Vec<_>>()
+                .join(" + "),
         )
     }
 
@@ -484,14 +514,14 @@ impl<'a> MappingSql<'a> {
         let mut extract = String::new();
         if !self.leaves.is_empty() {
             extract += &format!(
-                ", CASE WHEN dtype = 'OBJECT' THEN json_transform(d, {}) END AS s",
+                ", CASE WHEN pre_reason IS NULL THEN TRY(json_transform(d, {})) END AS s",
                 lit(&self.structure())
             );
         }
         if !self.fallback.is_empty() {
             let list: Vec<String> = self.fallback.iter().map(|p| lit(p)).collect();
             extract += &format!(
-                ", CASE WHEN dtype = 'OBJECT' THEN json_extract(d, [{}]) END AS x",
+                ", CASE WHEN pre_reason IS NULL THEN TRY(json_extract(d, [{}])) END AS x",
                 list.join(", ")
             );
         }
@@ -515,10 +545,13 @@ impl<'a> MappingSql<'a> {
             r#"
 WITH s AS (
     SELECT "row", pre_reason, coalesce(doc, raw) AS d FROM stage
-), v AS (
-    SELECT *, CASE WHEN pre_reason IS NULL THEN TRY(json_type(d)) END AS dtype FROM s
 ), e AS (
-    SELECT *{extract} FROM v
+    SELECT *{extract} FROM s
+), v AS (
+    -- Parsed text that starts with '{{' is an object; only the rest needs its type looked up.
+    SELECT *, CASE WHEN pre_reason IS NOT NULL THEN NULL WHEN {parsed} AND ascii(d) = 123 THEN 'OBJECT'
+        ELSE TRY(json_type(d)) END AS dtype
+    FROM e
 ), f AS (
     SELECT "row", pre_reason, dtype,
         {event_id} AS given_event_id,
@@ -535,7 +568,7 @@ WITH s AS (
         {payload_bad} AS payload_bad,
         CASE WHEN dtype = 'OBJECT' THEN {metadata} END AS metadata,
         {position} AS position
-    FROM e
+    FROM v
 ), t AS (
     SELECT *, {occurred_time} AS occurred_at, {recorded_time} AS recorded_parsed,
         TRY_CAST(stream_version_text AS BIGINT) AS stream_version,
@@ -545,7 +578,8 @@ WITH s AS (
 SELECT "row",
     coalesce(given_event_id, sha256({salt} || ':' || "row")) AS event_id,
     stream_id,
-    coalesce(given_stream_type, nullif(regexp_extract(stream_id, '^([A-Za-z][A-Za-z0-9_]*?)[-:/_.#]', 1), '')) AS stream_type,
+    CASE WHEN given_stream_type IS NOT NULL THEN given_stream_type
+         WHEN regexp_matches(stream_id, '^[A-Za-z][A-Za-z0-9_]*?[-:/_.#]') THEN regexp_extract(stream_id, '^([A-Za-z][A-Za-z0-9_]*?)[-:/_.#]', 1) END AS stream_type,
     stream_version, event_type, coalesce(schema_version_given, 1) AS schema_version,
     occurred_at, coalesce(recorded_parsed, occurred_at) AS recorded_at,
     recorded_text IS NULL AS recorded_at_defaulted,
@@ -554,7 +588,8 @@ SELECT "row",
     CASE
         WHEN pre_reason IS NOT NULL THEN pre_reason
         WHEN dtype IS NULL THEN 'not JSON'
-        WHEN dtype <> 'OBJECT' THEN 'not a JSON object (found ' || lower(dtype) || ')'
+        WHEN dtype <> 'OBJECT' THEN 'not a JSON object (found ' || CASE dtype WHEN 'ARRAY' THEN 'an array'
+            WHEN 'VARCHAR' THEN 'a string' WHEN 'BOOLEAN' THEN 'a boolean' WHEN 'NULL' THEN 'null' ELSE 'a number' END || ')'
         WHEN stream_id IS NULL THEN {no_stream}
         WHEN event_type IS NULL THEN {no_type}
         WHEN occurred_text IS NULL THEN {no_time}
@@ -580,14 +615,23 @@ FROM t
             correlation = self.text_of("correlation_id"),
             corrects = self.text_of("corrects"),
             payload = self.json_of("payload"),
-            metadata = if meta == "NULL" {
-                format!("json_merge_patch(d, {})", lit(&removal))
-            } else {
-                format!(
-                    "json_merge_patch(json_merge_patch(d, {}), CASE WHEN json_type({meta}) = 'OBJECT' THEN {meta} \
-                     WHEN {meta} IS NOT NULL THEN json_object('metadata', {meta}) ELSE '{{}}' END)",
-                    lit(&removal)
-                )
+            metadata = {
+                // Merging is costly; most rows have no unmapped keys, which one key count shows.
+                let leftover = match self.mapped_keys_present() {
+                    Some(n) => format!(
+                        "CASE WHEN len(json_keys(d)) = {n} THEN '{{}}'::JSON ELSE json_merge_patch(d, {}) END",
+                        lit(&removal)
+                    ),
+                    None => format!("json_merge_patch(d, {})", lit(&removal)),
+                };
+                if meta == "NULL" {
+                    leftover
+                } else {
+                    format!(
+                        "json_merge_patch({leftover}, CASE WHEN json_type({meta}) = 'OBJECT' THEN {meta} \
+                         WHEN {meta} IS NOT NULL THEN json_object('metadata', {meta}) ELSE '{{}}' END)"
+                    )
+                }
             },
             payload_bad = self.undecodable("payload"),
             position = int("position"),
@@ -596,6 +640,13 @@ FROM t
             occ_naive = self.naive("occurred_text"),
             rec_naive = self.naive("recorded_text"),
             salt = lit(id_salt),
+            parsed = if !self.leaves.is_empty() {
+                "s IS NOT NULL"
+            } else if !self.fallback.is_empty() {
+                "x IS NOT NULL"
+            } else {
+                "false"
+            },
             no_stream = lit(&format!("no stream id ({})", self.looked_for("stream_id"))),
             no_type = lit(&format!(
                 "no event type ({})",

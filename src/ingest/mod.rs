@@ -126,6 +126,30 @@ fn fault_point(phase: &str) {
     }
 }
 
+/// Runs `sql` on `conn`; with `CASEFILE_SQL_LOG` set, writes the statement and its time to stderr
+/// (how the import's phases are profiled).
+pub(crate) fn run_sql_step(conn: &Connection, label: &str, sql: &str) -> Result<()> {
+    if std::env::var_os("CASEFILE_SQL_LOG").is_none() {
+        conn.execute_batch(sql)?;
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    conn.execute_batch(sql)?;
+    eprintln!(
+        "-- {label}: {:.3} s\n{}\n",
+        started.elapsed().as_secs_f64(),
+        sql.trim()
+    );
+    Ok(())
+}
+
+/// With `CASEFILE_SQL_LOG` set, writes how long a step took to stderr.
+fn log_elapsed(label: &str, since: std::time::Instant) {
+    if std::env::var_os("CASEFILE_SQL_LOG").is_some() {
+        eprintln!("-- {label}: {:.3} s", since.elapsed().as_secs_f64());
+    }
+}
+
 fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
@@ -279,6 +303,7 @@ fn import_one(
             rows,
         });
     };
+    let started = std::time::Instant::now();
     let mut src = Source::open(path)?;
     let head = src.peek(1 << 20)?;
 
@@ -393,6 +418,7 @@ fn import_one(
             path: path.to_path_buf(),
         });
     }
+    log_elapsed("staged", started);
     fault_point("staged");
 
     // The same bytes were imported before: change nothing, and say so.
@@ -416,7 +442,11 @@ fn import_one(
     // Map every staged row to the envelope (or a reason it cannot be).
     progress("mapping", None, rows_read);
     let select = MappingSql::new(&plan.mapping).select(&sha256);
-    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE mapped AS {select};"))?;
+    run_sql_step(
+        conn,
+        "map",
+        &format!("CREATE OR REPLACE TEMP TABLE mapped AS {select};"),
+    )?;
     explain_bad_json(conn)?;
     find_collisions(conn)?;
 
@@ -441,8 +471,11 @@ fn import_one(
     } else {
         format!("{seq_base} + \"row\"")
     };
-    conn.execute_batch(&format!(
-        r#"
+    run_sql_step(
+        conn,
+        "load",
+        &format!(
+            r#"
 INSERT INTO main.quarantine (source_id, "row", reason, raw, event_id)
 SELECT {source_id}, m."row", m.reject, s.raw, NULL FROM mapped m JOIN stage s ON s."row" = m."row" WHERE m.reject IS NOT NULL
 UNION ALL
@@ -468,7 +501,8 @@ SELECT {source_id}, 'conflicting_duplicate', m.stream_id, m.event_id,
         m.event_id, m."row", c.first_source, c.first_row)
 FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict';
 "#
-    ))?;
+        ),
+    )?;
     let (loaded, defaulted, naive): (i64, i64, i64) = conn.query_row(
         "SELECT count(*), count(*) FILTER (WHERE recorded_at_defaulted), count(*) FILTER (WHERE naive_time) FROM main.events WHERE source_id = ?",
         [source_id],
@@ -520,10 +554,14 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     progress("checking", None, rows_read);
     findings::raise(conn, source_id, imported_at)?;
     fault_point("in-transaction");
+    let committing = std::time::Instant::now();
     tx.commit()?;
+    log_elapsed("commit", committing);
     fault_point("committed");
-    conn.execute_batch("CHECKPOINT; DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;")?;
+    run_sql_step(conn, "checkpoint", "CHECKPOINT;")?;
+    conn.execute_batch("DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;")?;
 
+    log_elapsed("total", started);
     let found = load_findings(conn, Some(source_id), FINDINGS_LISTED)?;
     let mut message = format!("{loaded} events loaded, {quarantined} rows quarantined, {duplicates} exact duplicates counted once.");
     if defaulted > 0 {
@@ -638,7 +676,9 @@ impl ClassifyMessage for serde_json::Error {
 /// Rows whose event_id is seen twice (in this file, or already in the case): the first keeps it;
 /// a later one with the same body is a duplicate, with a different body a conflict.
 fn find_collisions(conn: &Connection) -> Result<()> {
-    conn.execute_batch(
+    run_sql_step(
+        conn,
+        "collisions",
         r#"
 CREATE OR REPLACE TEMP TABLE collisions AS
 WITH good AS (SELECT * FROM mapped WHERE reject IS NULL),

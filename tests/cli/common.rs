@@ -83,3 +83,14 @@ pub fn sql(case: &Path, query: &str) -> Vec<Vec<Value>> {
         .map(|r| r.as_array().expect("row").clone())
         .collect()
 }
+
+/// The quarantine reason of `row` in a `casefile quarantine --json` answer.
+pub fn quarantine_reason(q: &Value, row: i64) -> String {
+    q["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["row"] == row)
+        .map(|r| r["reason"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("row {row} is not in quarantine: {q}"))
+}

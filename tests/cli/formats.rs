@@ -1,3 +1,4 @@
+use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -189,4 +190,69 @@ fn a_broken_json_document_fails_whole_with_the_file_named() {
         "{err}"
     );
     assert_eq!(json(&["info", s(&case)])["events"], 0);
+}
+
+#[test]
+fn unmapped_keys_are_kept_in_metadata_and_padded_values_are_trimmed() {
+    let dir = tmp();
+    let case = dir.path().join("meta.casefile");
+    let file = dir.path().join("meta.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            // Only envelope keys: nothing is left over.
+            r#"{"event_id":"m-1","stream_id":"acct-1","event_type":"Opened","occurred_at":"2024-03-01T09:00:00Z","payload":{"a":1}}"#, "\n",
+            // One extra key beside every envelope key.
+            r#"{"event_id":"m-2","stream_id":"acct-1","event_type":"Noted","occurred_at":"2024-03-01T09:01:00Z","payload":{},"tenant":"t-9"}"#, "\n",
+            // An envelope key that is null plus an extra key: the same count, but something is left.
+            r#"{"event_id":"m-3","stream_id":"acct-1","event_type":"Noted","occurred_at":"2024-03-01T09:02:00Z","actor":null,"region":"eu"}"#, "\n",
+            // Padded values are trimmed; a blank stream id is missing.
+            r#"{"event_id":" m-4 ","stream_id":"  acct-2","event_type":"Opened\t","occurred_at":" 2024-03-01T09:03:00Z "}"#, "\n",
+            r#"{"event_id":"m-5","stream_id":"   ","event_type":"Opened","occurred_at":"2024-03-01T09:04:00Z"}"#, "\n",
+            // Not objects.
+            "[1, 2]\n",
+            " \"text\"\n",
+        ),
+    )
+    .unwrap();
+    let report = json(&["import", s(&case), s(&file)]);
+    assert_reconciled(&report);
+    assert_eq!(report["sources"][0]["rows_loaded"], 4);
+    let meta = |id: &str| {
+        let rows = sql(
+            &case,
+            &format!("SELECT metadata FROM events WHERE event_id = '{id}'"),
+        );
+        let text = rows[0][0].as_str().unwrap().to_string();
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    assert_eq!(meta("m-1"), serde_json::json!({}));
+    assert_eq!(meta("m-2"), serde_json::json!({"tenant": "t-9"}));
+    assert_eq!(meta("m-3"), serde_json::json!({"region": "eu"}));
+    let trimmed = sql(
+        &case,
+        "SELECT stream_id, event_type, strftime(occurred_at, '%H:%M') FROM events WHERE event_id = 'm-4'",
+    );
+    assert_eq!(
+        trimmed[0],
+        vec![
+            Value::from("acct-2"),
+            Value::from("Opened"),
+            Value::from("09:03")
+        ]
+    );
+    let q = json(&["quarantine", s(&case)]);
+    assert!(
+        quarantine_reason(&q, 5).starts_with("no stream id"),
+        "{}",
+        quarantine_reason(&q, 5)
+    );
+    assert_eq!(
+        quarantine_reason(&q, 6),
+        "not a JSON object (found an array)"
+    );
+    assert_eq!(
+        quarantine_reason(&q, 7),
+        "not a JSON object (found a string)"
+    );
 }

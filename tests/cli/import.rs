@@ -2,16 +2,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-fn quarantine_reason(q: &Value, row: i64) -> String {
-    q["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["row"] == row)
-        .map(|r| r["reason"].as_str().unwrap().to_string())
-        .unwrap_or_else(|| panic!("row {row} is not in quarantine: {q}"))
-}
-
 #[test]
 fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
     let dir = tmp();
@@ -121,7 +111,10 @@ fn bad_rows_are_quarantined_with_specific_reasons_and_every_finding_is_raised() 
         "{}",
         quarantine_reason(&q, 2)
     );
-    assert_eq!(quarantine_reason(&q, 3), "not a JSON object (found array)");
+    assert_eq!(
+        quarantine_reason(&q, 3),
+        "not a JSON object (found an array)"
+    );
     assert!(quarantine_reason(&q, 4).starts_with("no stream id"));
     assert!(quarantine_reason(&q, 5).starts_with("no event type"));
     assert!(quarantine_reason(&q, 6).starts_with("no timestamp"));
