@@ -55,6 +55,12 @@ pub enum Error {
 
     #[error("The import was cancelled; nothing from {path} was loaded.")]
     Cancelled { path: PathBuf },
+
+    #[error("The fold rules in {origin} are not valid: {cause}")]
+    BadRules { origin: String, cause: String },
+
+    #[error("The case has no stream `{stream}`. List streams with `casefile sql CASE \"SELECT DISTINCT stream_id FROM events\"`.")]
+    UnknownStream { stream: String },
 }
 
 impl Error {
@@ -75,6 +81,8 @@ impl Error {
             Error::Store(_) => "store",
             Error::Io(_) => "io",
             Error::Cancelled { .. } => "cancelled",
+            Error::BadRules { .. } => "bad_rules",
+            Error::UnknownStream { .. } => "unknown_stream",
         }
     }
 

@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod inspect;
 pub mod model;
 pub mod store;
+pub mod timeline;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,11 @@ pub use inspect::{
     Axis, CaseInfo, EventPage, EventQuery, QuarantineReport, SourceRecord, SqlResult,
 };
 pub use model::{format_micros, parse_instant, Event, Micros};
+pub use timeline::fold::{Change, View};
+pub use timeline::rules::FoldRules;
+pub use timeline::{
+    AsOfQuery, Bucket, History, HistoryStep, StreamDiff, StreamState, Timeline, TimelineQuery,
+};
 
 /// An open case file.
 pub struct Case {
@@ -70,6 +76,36 @@ impl Case {
 
     pub fn quarantine(&self) -> Result<QuarantineReport> {
         inspect::quarantine(&self.conn)
+    }
+
+    /// The state of one stream at an instant (see `timeline` for the axes and views).
+    pub fn state(&self, stream: &str, at: Micros, q: AsOfQuery) -> Result<StreamState> {
+        timeline::state(&self.conn, stream, at, q)
+    }
+
+    /// Every event of a stream in axis order, with the state after it and a field-level diff.
+    pub fn history(&self, stream: &str, q: AsOfQuery) -> Result<History> {
+        timeline::history(&self.conn, stream, q)
+    }
+
+    /// What changed in one stream between two instants.
+    pub fn diff(&self, stream: &str, from: Micros, to: Micros, q: AsOfQuery) -> Result<StreamDiff> {
+        timeline::diff(&self.conn, stream, from, to, q)
+    }
+
+    /// Event counts per time bucket.
+    pub fn timeline(&self, q: &TimelineQuery) -> Result<Timeline> {
+        timeline::timeline(&self.conn, q)
+    }
+
+    /// The case's fold rules (projection rules and upcasters).
+    pub fn fold_rules(&self) -> Result<FoldRules> {
+        timeline::load_rules(&self.conn)
+    }
+
+    /// Checks and stores new fold rules; `origin` names the text in errors (a file name).
+    pub fn set_fold_rules(&self, text: &str, origin: &str) -> Result<FoldRules> {
+        timeline::save_rules(&self.conn, text, origin)
     }
 
     /// Every integrity finding in the case, oldest first.

@@ -5,7 +5,10 @@ use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use casefile::{Case, Error, ErrorDto, EventQuery, ImportOptions, ImportProgress, ProgressSink};
+use casefile::{
+    AsOfQuery, Case, Error, ErrorDto, EventQuery, ImportOptions, ImportProgress, ProgressSink,
+    TimelineQuery, View,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -28,6 +31,40 @@ struct Cli {
 enum AxisArg {
     Occurred,
     Recorded,
+}
+
+impl From<AxisArg> for casefile::Axis {
+    fn from(a: AxisArg) -> Self {
+        match a {
+            AxisArg::Occurred => casefile::Axis::Occurred,
+            AxisArg::Recorded => casefile::Axis::Recorded,
+        }
+    }
+}
+
+/// How an as-of question is asked on the command line.
+#[derive(clap::Args, Clone, Copy)]
+struct AsOfArgs {
+    /// recorded: what the system knew; occurred: what was true in the world.
+    #[arg(long, value_enum, default_value = "recorded")]
+    axis: AxisArg,
+    /// Show what the system believed at the time, mistakes included (corrections apply only from
+    /// when they were recorded; skipped events apply).
+    #[arg(long)]
+    as_recorded: bool,
+}
+
+impl From<AsOfArgs> for AsOfQuery {
+    fn from(a: AsOfArgs) -> Self {
+        AsOfQuery {
+            axis: a.axis.into(),
+            view: if a.as_recorded {
+                View::AsRecorded
+            } else {
+                View::AsCorrected
+            },
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -75,6 +112,62 @@ enum Command {
         query: String,
         #[arg(long, default_value_t = 10_000)]
         max_rows: usize,
+    },
+    /// The state of one stream at an instant.
+    State {
+        case: PathBuf,
+        stream: String,
+        /// The instant (RFC 3339).
+        #[arg(long)]
+        at: String,
+        #[command(flatten)]
+        asof: AsOfArgs,
+    },
+    /// Every event of a stream with the state after it and what changed.
+    History {
+        case: PathBuf,
+        stream: String,
+        #[command(flatten)]
+        asof: AsOfArgs,
+    },
+    /// What changed in one stream between two instants.
+    Diff {
+        case: PathBuf,
+        stream: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        asof: AsOfArgs,
+    },
+    /// Event counts per time bucket (the scrubber's density strip).
+    Timeline {
+        case: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        buckets: usize,
+        /// Only streams of this type.
+        #[arg(long = "type")]
+        stream_type: Option<String>,
+        #[arg(long)]
+        event_type: Option<String>,
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        stream: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "recorded")]
+        axis: AxisArg,
+    },
+    /// Show the case's fold rules (projection rules and upcasters), or replace them from a TOML file.
+    Rules {
+        case: PathBuf,
+        /// A TOML file of [[rule]] and [[upcaster]] entries to store in the case.
+        #[arg(long)]
+        set: Option<PathBuf>,
     },
     /// Write generated event logs: the bundled samples, or one scenario at N events for benchmarks.
     Generate {
@@ -178,6 +271,35 @@ impl Drop for BarSink {
             b.finish_and_clear();
         }
     }
+}
+
+fn axis_name(a: casefile::Axis) -> &'static str {
+    match a {
+        casefile::Axis::Occurred => "occurred",
+        casefile::Axis::Recorded => "recorded",
+    }
+}
+
+fn view_name(v: View) -> &'static str {
+    match v {
+        View::AsCorrected => "as corrected",
+        View::AsRecorded => "as recorded",
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+fn changes_text(changes: &[casefile::Change]) -> String {
+    changes
+        .iter()
+        .map(|c| match c.op {
+            "add" => format!("    + {} = {}\n", c.path, c.new),
+            "remove" => format!("    - {} (was {})\n", c.path, c.old),
+            _ => format!("    ~ {}: {} -> {}\n", c.path, c.old, c.new),
+        })
+        .collect()
 }
 
 fn time_arg(v: &Option<String>) -> Result<Option<i64>, Error> {
@@ -303,10 +425,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 event_type,
                 from: time_arg(&from)?,
                 to: time_arg(&to)?,
-                axis: match axis {
-                    AxisArg::Occurred => casefile::Axis::Occurred,
-                    AxisArg::Recorded => casefile::Axis::Recorded,
-                },
+                axis: axis.into(),
                 limit,
                 offset,
             };
@@ -374,6 +493,144 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     s += "(truncated)\n";
                 }
                 s
+            });
+        }
+        Command::State {
+            case,
+            stream,
+            at,
+            asof,
+        } => {
+            let at = casefile::parse_instant(&at)?;
+            let st = Case::open(&case)?.state(&stream, at, asof.into())?;
+            print(json, &st, |st| {
+                let mut s = format!(
+                    "{} at {} ({} axis, {}): {} of {} events applied, last {}, version {}\n",
+                    st.stream_id,
+                    st.at,
+                    axis_name(st.axis),
+                    view_name(st.view),
+                    st.events_applied,
+                    st.events_seen,
+                    st.last_event_id.as_deref().unwrap_or("-"),
+                    st.version.map_or("-".into(), |v| v.to_string()),
+                );
+                if st.exists {
+                    s += &pretty(&st.state);
+                } else if st.events_seen == 0 {
+                    s += "(the stream has no events yet at this instant)";
+                } else {
+                    s += "(the entity was deleted)";
+                }
+                s + "\n"
+            });
+        }
+        Command::History { case, stream, asof } => {
+            let h = Case::open(&case)?.history(&stream, asof.into())?;
+            print(json, &h, |h| {
+                let mut s = format!(
+                    "{} ({} axis, {}), {} events\n",
+                    h.stream_id,
+                    axis_name(h.axis),
+                    view_name(h.view),
+                    h.steps.len()
+                );
+                for step in &h.steps {
+                    s += &format!(
+                        "{} {} {}{}\n",
+                        step.at,
+                        step.event.event_type,
+                        step.event.event_id,
+                        if step.applied { "" } else { " (no effect)" }
+                    );
+                    for note in &step.notes {
+                        s += &format!("    note: {note}\n");
+                    }
+                    s += &changes_text(&step.diff);
+                }
+                s
+            });
+        }
+        Command::Diff {
+            case,
+            stream,
+            from,
+            to,
+            asof,
+        } => {
+            let (from, to) = (
+                casefile::parse_instant(&from)?,
+                casefile::parse_instant(&to)?,
+            );
+            let d = Case::open(&case)?.diff(&stream, from, to, asof.into())?;
+            print(json, &d, |d| {
+                format!(
+                    "{} from {} to {} ({} axis, {}): {} events, {} changes\n{}",
+                    d.stream_id,
+                    d.from,
+                    d.to,
+                    axis_name(d.axis),
+                    view_name(d.view),
+                    d.events.len(),
+                    d.diff.len(),
+                    changes_text(&d.diff)
+                )
+            });
+        }
+        Command::Timeline {
+            case,
+            buckets,
+            stream_type,
+            event_type,
+            actor,
+            stream,
+            from,
+            to,
+            axis,
+        } => {
+            let q = TimelineQuery {
+                buckets,
+                axis: axis.into(),
+                stream_type,
+                event_type,
+                actor,
+                stream,
+                from: time_arg(&from)?,
+                to: time_arg(&to)?,
+            };
+            let t = Case::open(&case)?.timeline(&q)?;
+            print(json, &t, |t| {
+                let peak = t.buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+                let mut s = format!(
+                    "{} events, {} buckets ({} axis)\n",
+                    t.total,
+                    t.buckets.len(),
+                    axis_name(t.axis)
+                );
+                for b in &t.buckets {
+                    let bar = (b.count * 40 / peak) as usize;
+                    s += &format!("{} {:>9} {}\n", b.start, b.count, "#".repeat(bar));
+                }
+                s
+            });
+        }
+        Command::Rules { case, set } => {
+            let c = Case::open(&case)?;
+            let rules = match set {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file).map_err(|e| Error::BadArgument {
+                        message: format!("Cannot read the rules file {}: {e}.", file.display()),
+                    })?;
+                    c.set_fold_rules(&text, &file.display().to_string())?
+                }
+                None => c.fold_rules()?,
+            };
+            print(json, &rules, |r| {
+                if r.rules.is_empty() && r.upcasters.is_empty() {
+                    "No fold rules: every event merges its payload into the state.\n".into()
+                } else {
+                    r.to_toml()
+                }
             });
         }
         Command::Generate { what } => match what {

@@ -330,7 +330,8 @@ impl<'a> MappingSql<'a> {
                 // trim() reads every character; most values start and end with a visible ASCII one.
                 let t = self.raw_text(c);
                 format!(
-                    "CASE WHEN ascii({t}) BETWEEN 33 AND 126 AND NOT regexp_matches({t}, '\\s$') THEN {t} ELSE nullif(trim({t}, E' \\t\\r\\n'), '') END"
+                    "CASE WHEN ascii({t}) BETWEEN 33 AND 126 AND NOT (suffix({t}, ' ') OR suffix({t}, E'\\t') \
+                     OR suffix({t}, E'\\n') OR suffix({t}, E'\\r')) THEN {t} ELSE nullif(trim({t}, E' \\t\\r\\n'), '') END"
                 )
             }
         }

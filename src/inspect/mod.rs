@@ -169,13 +169,39 @@ pub struct EventPage {
     pub total: i64,
 }
 
-const EVENT_COLUMNS: &str = "seq, event_id, stream_id, stream_type, stream_version, event_type, schema_version,
+pub(crate) const EVENT_COLUMNS: &str = "seq, event_id, stream_id, stream_type, stream_version, event_type, schema_version,
     epoch_us(occurred_at), epoch_us(recorded_at), recorded_at_defaulted, naive_time, actor, reason, causation_id,
     correlation_id, corrects, payload::VARCHAR, metadata::VARCHAR, source_id, source_row";
 
 fn json_text(s: Option<String>) -> Value {
     s.and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null)
+}
+
+/// One row of `SELECT {EVENT_COLUMNS}` as an event.
+pub(crate) fn event_row(r: &duckdb::Row<'_>) -> duckdb::Result<Event> {
+    Ok(Event {
+        seq: r.get(0)?,
+        event_id: r.get(1)?,
+        stream_id: r.get(2)?,
+        stream_type: r.get(3)?,
+        stream_version: r.get(4)?,
+        event_type: r.get(5)?,
+        schema_version: r.get(6)?,
+        occurred_at: format_micros(r.get(7)?),
+        recorded_at: format_micros(r.get(8)?),
+        recorded_at_defaulted: r.get(9)?,
+        naive_time: r.get(10)?,
+        actor: r.get(11)?,
+        reason: r.get(12)?,
+        causation_id: r.get(13)?,
+        correlation_id: r.get(14)?,
+        corrects: r.get(15)?,
+        payload: json_text(r.get(16)?),
+        metadata: json_text(r.get(17)?),
+        source_id: r.get(18)?,
+        source_row: r.get(19)?,
+    })
 }
 
 pub fn events(conn: &Connection, q: &EventQuery) -> Result<EventPage> {
@@ -214,30 +240,7 @@ pub fn events(conn: &Connection, q: &EventQuery) -> Result<EventPage> {
         q.limit, q.offset
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(refs.as_slice(), |r| {
-        Ok(Event {
-            seq: r.get(0)?,
-            event_id: r.get(1)?,
-            stream_id: r.get(2)?,
-            stream_type: r.get(3)?,
-            stream_version: r.get(4)?,
-            event_type: r.get(5)?,
-            schema_version: r.get(6)?,
-            occurred_at: format_micros(r.get(7)?),
-            recorded_at: format_micros(r.get(8)?),
-            recorded_at_defaulted: r.get(9)?,
-            naive_time: r.get(10)?,
-            actor: r.get(11)?,
-            reason: r.get(12)?,
-            causation_id: r.get(13)?,
-            correlation_id: r.get(14)?,
-            corrects: r.get(15)?,
-            payload: json_text(r.get(16)?),
-            metadata: json_text(r.get(17)?),
-            source_id: r.get(18)?,
-            source_row: r.get(19)?,
-        })
-    })?;
+    let rows = stmt.query_map(refs.as_slice(), event_row)?;
     Ok(EventPage {
         events: rows.collect::<std::result::Result<_, _>>()?,
         total,

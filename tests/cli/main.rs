@@ -1,8 +1,11 @@
 //! End-to-end tests of the `casefile` binary: import, reconciliation, quarantine, findings, custody,
-//! crash safety, and the SQL lockdown. They run the real CLI and read its `--json` output.
+//! crash safety, the SQL lockdown and the time machine. They run the real CLI and read its `--json`
+//! output; `asof` checks the engine through the library against a plain fold written there.
 
+mod asof;
 mod common;
 mod crash;
 mod formats;
 mod import;
 mod sql;
+mod timeline;

@@ -1,0 +1,741 @@
+//! The fold: a stream's events, in the order of one time axis, turned into the entity's state.
+//!
+//! Pure functions over in-memory events, shared by every as-of path (single stream, history, stored
+//! snapshots), so there is one definition of "the state at T".
+//!
+//! - Order: by the axis time, then `seq` (import order) for ties.
+//! - Upcasters rewrite a payload to the newest schema version before anything else reads it.
+//! - View `AsCorrected` (what we know now): an event with `corrects` = X amends X in place (X's payload
+//!   merge-patched with the correction's), or retracts X when the correction's payload is null or its
+//!   type ends in `Retracted`; the correction has no effect of its own, and events marked skipped at the
+//!   source (Marten `is_skipped`) are left out (a skipped correction corrects nothing). View `AsRecorded` (what the system believed then):
+//!   every event applies as itself at its own time, mistakes included.
+//! - Effect: the event type's projection rule, or a JSON merge patch of an object payload into the state.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::rules::{toml_to_json, FoldRules, Rule};
+use crate::inspect::Axis;
+use crate::model::Micros;
+
+/// Which truth about corrections a fold shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Corrections replace what they correct; skipped events are left out.
+    #[default]
+    AsCorrected,
+    /// Every event as it was recorded, mistakes and all.
+    AsRecorded,
+}
+
+/// One event as the fold needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoldEvent {
+    pub seq: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub schema_version: i64,
+    pub stream_version: Option<i64>,
+    pub occurred: Micros,
+    pub recorded: Micros,
+    pub corrects: Option<String>,
+    /// Marked skipped by the source (Marten `is_skipped`).
+    pub skipped: bool,
+    pub payload: Value,
+}
+
+impl FoldEvent {
+    pub fn time(&self, axis: Axis) -> Micros {
+        match axis {
+            Axis::Occurred => self.occurred,
+            Axis::Recorded => self.recorded,
+        }
+    }
+
+    fn retracts(&self) -> bool {
+        self.payload.is_null() || self.event_type.ends_with("Retracted")
+    }
+}
+
+/// What one event does in a view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// Index into the events given to `plan`.
+    pub index: usize,
+    /// The payload that takes effect (upcast, amended by corrections), or None when it has no effect.
+    pub effect: Option<Value>,
+    /// The event type whose rule applies (a correction takes effect under its target's type).
+    pub effect_type: String,
+    /// Schema versions when upcasters rewrote the payload: (from, to).
+    pub upcast: Option<(i64, i64)>,
+    /// Why the event does what it does, when that is not plain.
+    pub notes: Vec<String>,
+}
+
+/// Upcasts a payload through every upcaster that applies, returning it and the version reached.
+pub fn upcast(rules: &FoldRules, event_type: &str, version: i64, payload: &Value) -> (Value, i64) {
+    let mut v = version;
+    let mut p = payload.clone();
+    // Bounded: each step raises the version, and there are finitely many upcasters.
+    while let Some(u) = rules.upcaster_for(event_type, v) {
+        if let Value::Object(_) = p {
+            for (from, to) in u.rename.iter().chain(u.moves.iter()) {
+                if let Some(value) = take_path(&mut p, from) {
+                    put_path(&mut p, to, value);
+                }
+            }
+            for (path, default) in &u.defaults {
+                if get_path(&p, path).is_none() {
+                    put_path(&mut p, path, toml_to_json(default));
+                }
+            }
+        }
+        v += 1;
+    }
+    (p, v)
+}
+
+/// The order in which a view applies events on an axis, with each event's effect.
+/// `known_elsewhere` holds ids of events outside `events` that exist in the case (so a correction
+/// of one of them is still a correction here, with nothing in this stream to amend).
+pub fn plan(
+    events: &[FoldEvent],
+    axis: Axis,
+    view: View,
+    rules: &FoldRules,
+    known_elsewhere: &HashSet<String>,
+) -> Vec<Step> {
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&i| (events[i].time(axis), events[i].seq));
+    let by_id: HashMap<&str, usize> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.event_id.as_str(), i))
+        .collect();
+    fn target_of<'e>(
+        e: &'e FoldEvent,
+        by_id: &HashMap<&str, usize>,
+        known_elsewhere: &HashSet<String>,
+    ) -> Option<&'e str> {
+        e.corrects
+            .as_deref()
+            .filter(|t| *t != e.event_id)
+            .filter(|t| by_id.contains_key(t) || known_elsewhere.contains(*t))
+    }
+    // Corrections of each event, in the order they were recorded.
+    let mut correctors: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, e) in events.iter().enumerate().filter(|(_, e)| !e.skipped) {
+        if let Some(&t) = target_of(e, &by_id, known_elsewhere).and_then(|t| by_id.get(t)) {
+            correctors.entry(t).or_default().push(i);
+        }
+    }
+    for list in correctors.values_mut() {
+        list.sort_by_key(|&i| (events[i].recorded, events[i].seq));
+    }
+
+    order
+        .into_iter()
+        .map(|i| {
+            let e = &events[i];
+            let (payload, reached) = upcast(rules, &e.event_type, e.schema_version, &e.payload);
+            let upcast = (reached != e.schema_version).then_some((e.schema_version, reached));
+            let mut step = Step {
+                index: i,
+                effect: Some(payload),
+                effect_type: e.event_type.clone(),
+                upcast,
+                notes: Vec::new(),
+            };
+            if view == View::AsRecorded {
+                if let Some(t) = &e.corrects {
+                    step.notes.push(format!(
+                        "correction of {t}; as recorded it applies as an event of its own"
+                    ));
+                }
+                if e.skipped {
+                    step.notes
+                        .push("marked skipped at the source; as recorded it applies".into());
+                }
+                return step;
+            }
+            if let Some(t) = target_of(e, &by_id, known_elsewhere) {
+                step.effect = None;
+                step.notes.push(if by_id.contains_key(t) {
+                    format!("correction of {t}; takes effect in {t}'s place")
+                } else {
+                    format!("correction of {t}, an event of another stream; no effect here")
+                });
+                return step;
+            }
+            if e.skipped {
+                step.effect = None;
+                step.notes.push("marked skipped at the source".into());
+                return step;
+            }
+            let mut visiting = HashSet::new();
+            step.effect = amended(
+                events,
+                rules,
+                &correctors,
+                i,
+                step.effect.take(),
+                &mut visiting,
+                &mut step.notes,
+            );
+            step
+        })
+        .collect()
+}
+
+/// `payload` of event `i` after every correction of it (and of those corrections) in record order.
+fn amended(
+    events: &[FoldEvent],
+    rules: &FoldRules,
+    correctors: &HashMap<usize, Vec<usize>>,
+    i: usize,
+    payload: Option<Value>,
+    visiting: &mut HashSet<usize>,
+    notes: &mut Vec<String>,
+) -> Option<Value> {
+    if !visiting.insert(i) {
+        notes.push(format!(
+            "corrections of {} form a cycle; the cycle was cut",
+            events[i].event_id
+        ));
+        return payload;
+    }
+    let mut current = payload;
+    for &c in correctors.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
+        let ce = &events[c];
+        if ce.retracts() {
+            notes.push(format!("retracted by {}", ce.event_id));
+            current = None;
+            continue;
+        }
+        let (cp, _) = upcast(rules, &ce.event_type, ce.schema_version, &ce.payload);
+        let cp = amended(events, rules, correctors, c, Some(cp), visiting, notes);
+        notes.push(format!("corrected by {}", ce.event_id));
+        current = match (current, cp) {
+            (Some(mut base), Some(patch)) => {
+                merge_patch(&mut base, &patch);
+                Some(base)
+            }
+            (None, patch) => patch,
+            (base, None) => base,
+        };
+    }
+    visiting.remove(&i);
+    current
+}
+
+/// RFC 7396 JSON merge patch of `patch` into `target`.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Map::new());
+    }
+    let map = target.as_object_mut().expect("made an object above");
+    for (k, v) in patch {
+        if v.is_null() {
+            map.remove(k);
+        } else {
+            merge_patch(map.entry(k.clone()).or_insert(Value::Null), v);
+        }
+    }
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.split('.')
+        .filter(|s| !s.is_empty() && *s != "$")
+        .collect()
+}
+
+/// The value at a dotted path ("" or "$" is the whole value).
+pub fn get_path<'v>(v: &'v Value, path: &str) -> Option<&'v Value> {
+    segments(path)
+        .into_iter()
+        .try_fold(v, |node, seg| node.as_object()?.get(seg))
+}
+
+fn take_path(v: &mut Value, path: &str) -> Option<Value> {
+    let segs = segments(path);
+    let (last, parents) = segs.split_last()?;
+    let mut node = v;
+    for seg in parents {
+        node = node.as_object_mut()?.get_mut(*seg)?;
+    }
+    node.as_object_mut()?.remove(*last)
+}
+
+/// Sets a dotted path, creating objects on the way (replacing non-objects in the way).
+fn put_path(v: &mut Value, path: &str, value: Value) {
+    let segs = segments(path);
+    let Some((last, parents)) = segs.split_last() else {
+        *v = value;
+        return;
+    };
+    let mut node = v;
+    for seg in parents {
+        if !node.is_object() {
+            *node = Value::Object(Map::new());
+        }
+        node = node
+            .as_object_mut()
+            .expect("made an object above")
+            .entry(seg.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    if !node.is_object() {
+        *node = Value::Object(Map::new());
+    }
+    node.as_object_mut()
+        .expect("made an object above")
+        .insert(last.to_string(), value);
+}
+
+fn slot<'v>(v: &'v mut Value, path: &str) -> &'v mut Value {
+    if get_path(v, path).is_none() {
+        put_path(v, path, Value::Null);
+    }
+    segments(path).into_iter().fold(v, |node, seg| {
+        node.as_object_mut()
+            .expect("put_path made objects")
+            .get_mut(seg)
+            .expect("put_path made the path")
+    })
+}
+
+/// An entity's state: `None` before it exists and after it is deleted.
+pub type State = Option<Value>;
+
+/// Applies one effect to a state; returns notes on anything that could not be done as asked.
+pub fn apply(
+    state: &mut State,
+    effect_type: &str,
+    payload: &Value,
+    rules: &FoldRules,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(rule) = rules.rule_for(effect_type) else {
+        if payload.is_object() {
+            merge_patch(
+                state.get_or_insert_with(|| Value::Object(Map::new())),
+                payload,
+            );
+        } else {
+            notes.push("the payload is not an object; the default merge changes nothing".into());
+        }
+        return notes;
+    };
+    apply_rule(state, rule, payload, &mut notes);
+    notes
+}
+
+fn apply_rule(state: &mut State, rule: &Rule, payload: &Value, notes: &mut Vec<String>) {
+    if rule.delete_entity {
+        *state = None;
+        return;
+    }
+    let s = state.get_or_insert_with(|| Value::Object(Map::new()));
+    for path in &rule.unset {
+        take_path(s, path);
+    }
+    for (to, from) in &rule.set {
+        if let Some(v) = get_path(payload, from) {
+            put_path(s, to, v.clone());
+        }
+    }
+    for (to, from) in &rule.merge {
+        if let Some(v) = get_path(payload, from) {
+            if to.is_empty() || to == "$" {
+                merge_patch(s, v);
+            } else {
+                merge_patch(slot(s, to), v);
+            }
+        }
+    }
+    for (to, from) in &rule.increment {
+        let Some(by) = get_path(payload, from) else {
+            continue;
+        };
+        let Some(by) = by.as_f64() else {
+            notes.push(format!("increment of {to}: `{from}` is not a number"));
+            continue;
+        };
+        let current = slot(s, to);
+        match current {
+            Value::Null => *current = number(by),
+            Value::Number(n) => *current = number(n.as_f64().unwrap_or(0.0) + by),
+            _ => notes.push(format!(
+                "increment of {to}: the state there is not a number"
+            )),
+        }
+    }
+    for (to, from) in &rule.append {
+        let Some(v) = get_path(payload, from) else {
+            continue;
+        };
+        let current = slot(s, to);
+        match current {
+            Value::Null => *current = Value::Array(vec![v.clone()]),
+            Value::Array(items) => items.push(v.clone()),
+            _ => notes.push(format!("append to {to}: the state there is not a list")),
+        }
+    }
+    for (to, from) in &rule.remove {
+        let Some(v) = get_path(payload, from) else {
+            continue;
+        };
+        match get_path(s, to).map(Value::is_array) {
+            Some(true) => {
+                if let Value::Array(items) = slot(s, to) {
+                    items.retain(|i| i != v);
+                }
+            }
+            Some(false) => notes.push(format!("remove from {to}: the state there is not a list")),
+            None => {}
+        }
+    }
+}
+
+/// A JSON number: an integer when the value is whole and in range, else a float.
+fn number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9.007e15 {
+        Value::from(value as i64)
+    } else {
+        serde_json::Number::from_f64(value)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// One field-level change between two states.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub path: String,
+    /// `add`, `remove` or `change`.
+    pub op: &'static str,
+    pub old: Value,
+    pub new: Value,
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    let plain = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    match (prefix.is_empty(), plain) {
+        (true, true) => key.to_string(),
+        (false, true) => format!("{prefix}.{key}"),
+        (_, false) => format!("{prefix}[{}]", Value::from(key)),
+    }
+}
+
+/// Field-level differences: objects are compared key by key, anything else as a whole value.
+pub fn diff(old: &State, new: &State) -> Vec<Change> {
+    let empty = Value::Object(Map::new());
+    let mut out = Vec::new();
+    diff_into(
+        "",
+        old.as_ref().unwrap_or(&empty),
+        new.as_ref().unwrap_or(&empty),
+        &mut out,
+    );
+    out
+}
+
+fn diff_into(path: &str, old: &Value, new: &Value, out: &mut Vec<Change>) {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, av) in a {
+                match b.get(k) {
+                    Some(bv) => diff_into(&join(path, k), av, bv, out),
+                    None => out.push(Change {
+                        path: join(path, k),
+                        op: "remove",
+                        old: av.clone(),
+                        new: Value::Null,
+                    }),
+                }
+            }
+            for (k, bv) in b {
+                if !a.contains_key(k) {
+                    out.push(Change {
+                        path: join(path, k),
+                        op: "add",
+                        old: Value::Null,
+                        new: bv.clone(),
+                    });
+                }
+            }
+        }
+        (a, b) if a == b => {}
+        (a, b) => out.push(Change {
+            path: path.to_string(),
+            op: "change",
+            old: a.clone(),
+            new: b.clone(),
+        }),
+    }
+}
+
+/// The state of a stream at `at` on an axis: the fold of the planned steps whose time is <= at.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AsOf {
+    pub state: State,
+    /// Events with axis time <= at (applied or not).
+    pub events_seen: usize,
+    /// Events whose effect was applied.
+    pub events_applied: usize,
+    pub last_event_id: Option<String>,
+    /// The highest stream_version seen, or the count seen when the stream has no versions.
+    pub version: Option<i64>,
+}
+
+/// Folds `events` up to and including `at`.
+pub fn as_of(
+    events: &[FoldEvent],
+    steps: &[Step],
+    axis: Axis,
+    at: Micros,
+    rules: &FoldRules,
+) -> AsOf {
+    let mut state: State = None;
+    let mut seen = 0;
+    let mut applied = 0;
+    let mut last = None;
+    let mut version: Option<i64> = None;
+    for step in steps {
+        let e = &events[step.index];
+        if e.time(axis) > at {
+            break;
+        }
+        seen += 1;
+        last = Some(e.event_id.clone());
+        version = match (version, e.stream_version) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(effect) = &step.effect {
+            apply(&mut state, &step.effect_type, effect, rules);
+            applied += 1;
+        }
+    }
+    let has_versions = events.iter().any(|e| e.stream_version.is_some());
+    AsOf {
+        state,
+        events_seen: seen,
+        events_applied: applied,
+        last_event_id: last,
+        version: if has_versions {
+            version
+        } else {
+            Some(seen as i64)
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(id: &str, t: i64, rec: i64, ty: &str, payload: Value) -> FoldEvent {
+        FoldEvent {
+            seq: t,
+            event_id: id.into(),
+            event_type: ty.into(),
+            schema_version: 1,
+            stream_version: None,
+            occurred: t,
+            recorded: rec,
+            corrects: None,
+            skipped: false,
+            payload,
+        }
+    }
+
+    fn fold(events: &[FoldEvent], axis: Axis, view: View, at: i64, rules: &FoldRules) -> State {
+        let steps = plan(events, axis, view, rules, &HashSet::new());
+        as_of(events, &steps, axis, at, rules).state
+    }
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut t = json!({"a": {"b": 1, "c": 2}, "d": [1]});
+        merge_patch(&mut t, &json!({"a": {"b": null, "e": 3}, "d": [2]}));
+        assert_eq!(t, json!({"a": {"c": 2, "e": 3}, "d": [2]}));
+    }
+
+    #[test]
+    fn late_events_count_on_the_recorded_axis_only_once_recorded() {
+        let events = vec![
+            ev("1", 10, 11, "Scored", json!({"score": 592})),
+            ev("2", 20, 100, "Scored", json!({"score": 519})),
+        ];
+        let r = FoldRules::default();
+        let at = 50;
+        assert_eq!(
+            fold(&events, Axis::Recorded, View::AsCorrected, at, &r),
+            Some(json!({"score": 592}))
+        );
+        assert_eq!(
+            fold(&events, Axis::Occurred, View::AsCorrected, at, &r),
+            Some(json!({"score": 519}))
+        );
+        assert_eq!(
+            fold(&events, Axis::Occurred, View::AsCorrected, 5, &r),
+            None
+        );
+    }
+
+    #[test]
+    fn corrections_amend_in_place_as_corrected_and_apply_late_as_recorded() {
+        let mut fix = ev(
+            "3",
+            30,
+            30,
+            "DecisionOverridden",
+            json!({"label": "approve"}),
+        );
+        fix.corrects = Some("2".into());
+        let events = vec![
+            ev("1", 10, 10, "Registered", json!({"name": "A"})),
+            ev(
+                "2",
+                20,
+                20,
+                "Decided",
+                json!({"label": "decline", "score": 0.2}),
+            ),
+            fix,
+            ev("4", 40, 40, "Decided", json!({"note": "later"})),
+        ];
+        let r = FoldRules::default();
+        // As corrected, the fix is visible at 25 (before it was made): what we know now.
+        assert_eq!(
+            fold(&events, Axis::Recorded, View::AsCorrected, 25, &r),
+            Some(json!({"name": "A", "label": "approve", "score": 0.2}))
+        );
+        // As recorded, the mistake stands until the fix was recorded.
+        assert_eq!(
+            fold(&events, Axis::Recorded, View::AsRecorded, 25, &r),
+            Some(json!({"name": "A", "label": "decline", "score": 0.2}))
+        );
+        assert_eq!(
+            fold(&events, Axis::Recorded, View::AsRecorded, 35, &r),
+            Some(json!({"name": "A", "label": "approve", "score": 0.2}))
+        );
+        let mut retract = ev("5", 50, 50, "DecisionRetracted", Value::Null);
+        retract.corrects = Some("4".into());
+        let mut with_retraction = events.clone();
+        with_retraction.push(retract);
+        assert_eq!(
+            fold(&with_retraction, Axis::Recorded, View::AsCorrected, 60, &r),
+            Some(json!({"name": "A", "label": "approve", "score": 0.2}))
+        );
+    }
+
+    #[test]
+    fn rules_set_increment_append_remove_unset_and_delete() {
+        let r = FoldRules::parse(
+            r#"
+[[rule]]
+event_type = "Paid"
+increment = { "paid" = "amount" }
+append = { "payments" = "" }
+set = { "last.amount" = "amount" }
+[[rule]]
+event_type = "Refunded"
+remove = { "payments" = "refund" }
+increment = { "paid" = "minus" }
+unset = ["last"]
+[[rule]]
+event_type = "Erased"
+delete_entity = true
+"#,
+            "test",
+        )
+        .unwrap();
+        let events = vec![
+            ev("1", 1, 1, "Paid", json!({"amount": 10})),
+            ev("2", 2, 2, "Paid", json!({"amount": 2.5})),
+            ev(
+                "3",
+                3,
+                3,
+                "Refunded",
+                json!({"refund": {"amount": 10}, "minus": -10}),
+            ),
+            ev("4", 4, 4, "Erased", json!({})),
+            ev("5", 5, 5, "Paid", json!({"amount": 1})),
+        ];
+        let at = |t| fold(&events, Axis::Recorded, View::AsCorrected, t, &r);
+        assert_eq!(
+            at(2),
+            Some(
+                json!({"paid": 12.5, "payments": [{"amount": 10}, {"amount": 2.5}], "last": {"amount": 2.5}})
+            )
+        );
+        assert_eq!(
+            at(3),
+            Some(json!({"paid": 2.5, "payments": [{"amount": 2.5}]}))
+        );
+        assert_eq!(at(4), None);
+        assert_eq!(
+            at(5),
+            Some(json!({"paid": 1, "payments": [{"amount": 1}], "last": {"amount": 1}}))
+        );
+    }
+
+    #[test]
+    fn upcasters_chain_versions_and_leave_the_raw_payload_alone() {
+        let r = FoldRules::parse(
+            r#"
+[[upcaster]]
+event_type = "Scored"
+schema_version = 1
+rename = { score = "credit_score" }
+[[upcaster]]
+event_type = "Scored"
+schema_version = 2
+move = { "credit_score" = "credit.score" }
+defaults = { "credit.bureau" = "unknown" }
+"#,
+            "test",
+        )
+        .unwrap();
+        let raw = json!({"score": 700});
+        let (p, v) = upcast(&r, "Scored", 1, &raw);
+        assert_eq!(p, json!({"credit": {"score": 700, "bureau": "unknown"}}));
+        assert_eq!(v, 3);
+        assert_eq!(raw, json!({"score": 700}));
+        let (same, v2) = upcast(&r, "Scored", 3, &raw);
+        assert_eq!((same, v2), (raw, 3));
+    }
+
+    #[test]
+    fn diffs_name_each_changed_field() {
+        let d = diff(
+            &Some(json!({"a": 1, "b": {"c": 2, "d": 3}, "x.y": 1})),
+            &Some(json!({"a": 1, "b": {"c": 5}, "e": [1]})),
+        );
+        let ops: Vec<(String, &str)> = d.iter().map(|c| (c.path.clone(), c.op)).collect();
+        assert_eq!(
+            ops,
+            vec![
+                ("b.c".to_string(), "change"),
+                ("b.d".to_string(), "remove"),
+                ("[\"x.y\"]".to_string(), "remove"),
+                ("e".to_string(), "add"),
+            ]
+        );
+    }
+}

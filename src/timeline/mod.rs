@@ -1,0 +1,430 @@
+//! The time machine: the state of any stream at any instant, on either time axis, in either view of
+//! corrections; its history with field-level diffs; the difference between two instants; and event
+//! counts over time (the data behind the scrubber's density strip).
+//!
+//! The fold itself is pure (`fold`); this module loads a stream's events from the case, keeps the
+//! case's fold rules (`rules`, stored in `case_meta`), and shapes the answers the facade returns.
+
+pub mod fold;
+pub mod rules;
+
+use std::collections::HashSet;
+
+use duckdb::Connection;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::inspect::{event_row, Axis, EVENT_COLUMNS};
+use crate::model::{format_micros, Event, Micros};
+use fold::{Change, FoldEvent, View};
+use rules::FoldRules;
+
+const RULES_KEY: &str = "fold_rules";
+
+/// The case's fold rules (none: every event merges its payload).
+pub fn load_rules(conn: &Connection) -> Result<FoldRules> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM case_meta WHERE key = ?")?
+        .query_row([RULES_KEY], |r| r.get(0))
+        .ok();
+    match text {
+        Some(t) => FoldRules::parse(&t, "the case"),
+        None => Ok(FoldRules::default()),
+    }
+}
+
+/// Checks and stores fold rules in the case, replacing any before.
+pub fn save_rules(conn: &Connection, text: &str, origin: &str) -> Result<FoldRules> {
+    let rules = FoldRules::parse(text, origin)?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+        [RULES_KEY, &rules.to_toml()],
+    )?;
+    Ok(rules)
+}
+
+/// A stream's events as stored, and as the fold reads them.
+pub struct LoadedStream {
+    pub events: Vec<Event>,
+    pub fold_events: Vec<FoldEvent>,
+    /// Events of other streams that this stream's corrections point at.
+    pub known_elsewhere: HashSet<String>,
+}
+
+fn skipped(metadata: &Value) -> bool {
+    matches!(metadata.get("is_skipped"), Some(Value::Bool(true)))
+        || matches!(
+            metadata.get("is_skipped").and_then(Value::as_str),
+            Some("true" | "True" | "1")
+        )
+}
+
+/// Loads every event of one stream (an unknown stream is an error).
+pub fn load_stream(conn: &Connection, stream: &str) -> Result<LoadedStream> {
+    // Cached: an as-of is asked many times a second while the scrubber moves.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {EVENT_COLUMNS}, epoch_us(occurred_at), epoch_us(recorded_at) FROM events WHERE stream_id = ? ORDER BY seq"
+    ))?;
+    let rows = stmt.query_map([stream], |r| {
+        let e = event_row(r)?;
+        let occurred: i64 = r.get(20)?;
+        let recorded: i64 = r.get(21)?;
+        Ok((e, occurred, recorded))
+    })?;
+    let mut events = Vec::new();
+    let mut fold_events = Vec::new();
+    for row in rows {
+        let (e, occurred, recorded) = row?;
+        fold_events.push(FoldEvent {
+            seq: e.seq,
+            event_id: e.event_id.clone(),
+            event_type: e.event_type.clone(),
+            schema_version: e.schema_version,
+            stream_version: e.stream_version,
+            occurred,
+            recorded,
+            corrects: e.corrects.clone(),
+            skipped: skipped(&e.metadata),
+            payload: e.payload.clone(),
+        });
+        events.push(e);
+    }
+    if events.is_empty() {
+        return Err(Error::UnknownStream {
+            stream: stream.to_string(),
+        });
+    }
+    let own: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let outside: Vec<String> = events
+        .iter()
+        .filter_map(|e| e.corrects.clone())
+        .filter(|t| !own.contains(t.as_str()))
+        .collect();
+    let mut known_elsewhere = HashSet::new();
+    for target in outside {
+        let found: i64 = conn.query_row(
+            "SELECT count(*) FROM events WHERE event_id = ?",
+            [&target],
+            |r| r.get(0),
+        )?;
+        if found > 0 {
+            known_elsewhere.insert(target);
+        }
+    }
+    Ok(LoadedStream {
+        events,
+        fold_events,
+        known_elsewhere,
+    })
+}
+
+/// How an as-of question is asked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AsOfQuery {
+    pub axis: Axis,
+    pub view: View,
+}
+
+/// The state of one stream at one instant.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamState {
+    pub stream_id: String,
+    pub at: String,
+    pub axis: Axis,
+    pub view: View,
+    /// The highest stream_version among the events up to `at` (their count when the stream has none).
+    pub version: Option<i64>,
+    pub last_event_id: Option<String>,
+    /// Events whose effect is in the state.
+    pub events_applied: usize,
+    /// Events up to `at`, applied or not (corrections, skipped events).
+    pub events_seen: usize,
+    /// False before the entity's first event and after it was deleted.
+    pub exists: bool,
+    /// The state (an empty object when the entity does not exist).
+    pub state: Value,
+}
+
+pub fn state(conn: &Connection, stream: &str, at: Micros, q: AsOfQuery) -> Result<StreamState> {
+    let rules = load_rules(conn)?;
+    let s = load_stream(conn, stream)?;
+    let steps = fold::plan(&s.fold_events, q.axis, q.view, &rules, &s.known_elsewhere);
+    let r = fold::as_of(&s.fold_events, &steps, q.axis, at, &rules);
+    Ok(StreamState {
+        stream_id: stream.to_string(),
+        at: format_micros(at),
+        axis: q.axis,
+        view: q.view,
+        version: r.version,
+        last_event_id: r.last_event_id,
+        events_applied: r.events_applied,
+        events_seen: r.events_seen,
+        exists: r.state.is_some(),
+        state: r.state.unwrap_or_else(|| Value::Object(Default::default())),
+    })
+}
+
+/// A payload rewritten by upcasters.
+#[derive(Debug, Clone, Serialize)]
+pub struct Upcast {
+    pub from_schema: i64,
+    pub to_schema: i64,
+    pub payload: Value,
+}
+
+/// One event of a history, with the state after it and what it changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryStep {
+    /// The event as recorded (raw payload).
+    pub event: Event,
+    /// The event's time on the history's axis.
+    pub at: String,
+    /// True when the event's effect was applied (false for corrections folded into their target,
+    /// retracted and skipped events in the as-corrected view).
+    pub applied: bool,
+    /// Present when upcasters rewrote the payload before it was applied.
+    pub upcast: Option<Upcast>,
+    /// The payload that took effect, when it differs from the raw one (upcast or corrected).
+    pub effective_payload: Option<Value>,
+    pub notes: Vec<String>,
+    pub exists: bool,
+    pub state: Value,
+    pub diff: Vec<Change>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct History {
+    pub stream_id: String,
+    pub axis: Axis,
+    pub view: View,
+    pub steps: Vec<HistoryStep>,
+}
+
+pub fn history(conn: &Connection, stream: &str, q: AsOfQuery) -> Result<History> {
+    let rules = load_rules(conn)?;
+    let s = load_stream(conn, stream)?;
+    let steps = fold::plan(&s.fold_events, q.axis, q.view, &rules, &s.known_elsewhere);
+    let mut state: fold::State = None;
+    let mut out = Vec::with_capacity(steps.len());
+    for step in steps {
+        let e = &s.events[step.index];
+        let fe = &s.fold_events[step.index];
+        let before = state.clone();
+        let mut notes = step.notes.clone();
+        if let Some(effect) = &step.effect {
+            notes.extend(fold::apply(&mut state, &step.effect_type, effect, &rules));
+        }
+        let upcast = step.upcast.map(|(from, to)| Upcast {
+            from_schema: from,
+            to_schema: to,
+            payload: fold::upcast(&rules, &fe.event_type, fe.schema_version, &fe.payload).0,
+        });
+        out.push(HistoryStep {
+            event: e.clone(),
+            at: format_micros(fe.time(q.axis)),
+            applied: step.effect.is_some(),
+            effective_payload: step.effect.clone().filter(|p| *p != fe.payload),
+            upcast,
+            notes,
+            exists: state.is_some(),
+            state: state
+                .clone()
+                .unwrap_or_else(|| Value::Object(Default::default())),
+            diff: fold::diff(&before, &state),
+        });
+    }
+    Ok(History {
+        stream_id: stream.to_string(),
+        axis: q.axis,
+        view: q.view,
+        steps: out,
+    })
+}
+
+/// What changed in one stream between two instants.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamDiff {
+    pub stream_id: String,
+    pub from: String,
+    pub to: String,
+    pub axis: Axis,
+    pub view: View,
+    pub before: Value,
+    pub after: Value,
+    pub diff: Vec<Change>,
+    /// Events with axis time in (from, to], in axis order.
+    pub events: Vec<String>,
+}
+
+pub fn diff(
+    conn: &Connection,
+    stream: &str,
+    from: Micros,
+    to: Micros,
+    q: AsOfQuery,
+) -> Result<StreamDiff> {
+    if to < from {
+        return Err(Error::BadArgument {
+            message: format!(
+                "--to ({}) is before --from ({}); give the earlier instant first.",
+                format_micros(to),
+                format_micros(from)
+            ),
+        });
+    }
+    let rules = load_rules(conn)?;
+    let s = load_stream(conn, stream)?;
+    let steps = fold::plan(&s.fold_events, q.axis, q.view, &rules, &s.known_elsewhere);
+    let a = fold::as_of(&s.fold_events, &steps, q.axis, from, &rules);
+    let b = fold::as_of(&s.fold_events, &steps, q.axis, to, &rules);
+    let events = steps
+        .iter()
+        .map(|st| &s.fold_events[st.index])
+        .filter(|e| e.time(q.axis) > from && e.time(q.axis) <= to)
+        .map(|e| e.event_id.clone())
+        .collect();
+    let empty = || Value::Object(Default::default());
+    Ok(StreamDiff {
+        stream_id: stream.to_string(),
+        from: format_micros(from),
+        to: format_micros(to),
+        axis: q.axis,
+        view: q.view,
+        diff: fold::diff(&a.state, &b.state),
+        before: a.state.unwrap_or_else(empty),
+        after: b.state.unwrap_or_else(empty),
+        events,
+    })
+}
+
+/// Which events a timeline counts.
+#[derive(Debug, Clone, Default)]
+pub struct TimelineQuery {
+    pub buckets: usize,
+    pub axis: Axis,
+    pub stream_type: Option<String>,
+    pub event_type: Option<String>,
+    pub actor: Option<String>,
+    pub stream: Option<String>,
+    pub from: Option<Micros>,
+    pub to: Option<Micros>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Bucket {
+    pub start: String,
+    pub end: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Timeline {
+    pub axis: Axis,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Width of each bucket in microseconds.
+    pub bucket_micros: i64,
+    pub total: i64,
+    pub buckets: Vec<Bucket>,
+}
+
+/// Event counts in equal time buckets over [from, to] (the filtered events' span by default).
+pub fn timeline(conn: &Connection, q: &TimelineQuery) -> Result<Timeline> {
+    if q.buckets == 0 || q.buckets > 100_000 {
+        return Err(Error::BadArgument {
+            message: format!(
+                "--buckets must be between 1 and 100000 (got {}).",
+                q.buckets
+            ),
+        });
+    }
+    let axis = q.axis.column();
+    let mut clauses = Vec::new();
+    let mut params: Vec<Box<dyn duckdb::ToSql>> = Vec::new();
+    for (column, value) in [
+        ("stream_type", &q.stream_type),
+        ("event_type", &q.event_type),
+        ("actor", &q.actor),
+        ("stream_id", &q.stream),
+    ] {
+        if let Some(v) = value {
+            clauses.push(format!("{column} = ?"));
+            params.push(Box::new(v.clone()));
+        }
+    }
+    let filter = |extra: &[String]| {
+        let all: Vec<String> = clauses.iter().chain(extra.iter()).cloned().collect();
+        if all.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", all.join(" AND "))
+        }
+    };
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let (from, to) = match (q.from, q.to) {
+        (Some(f), Some(t)) => (Some(f), Some(t)),
+        (f, t) => {
+            let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
+                &format!(
+                    "SELECT epoch_us(min({axis})), epoch_us(max({axis})) FROM events {}",
+                    filter(&[])
+                ),
+                refs.as_slice(),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            (f.or(lo), t.or(hi))
+        }
+    };
+    let (Some(from), Some(to)) = (from, to) else {
+        return Ok(Timeline {
+            axis: q.axis,
+            from: None,
+            to: None,
+            bucket_micros: 0,
+            total: 0,
+            buckets: Vec::new(),
+        });
+    };
+    if to < from {
+        return Err(Error::BadArgument {
+            message: "--to is before --from; give the earlier instant first.".into(),
+        });
+    }
+    let n = q.buckets as i64;
+    // Buckets cover [from, to] inclusive: the last one ends just after `to`.
+    let width = ((to - from) / n + 1).max(1);
+    let range = [format!(
+        "{axis} BETWEEN make_timestamp({from}) AND make_timestamp({to})"
+    )];
+    let sql = format!(
+        "SELECT (epoch_us({axis}) - {from}) // {width} AS b, count(*) FROM events {} GROUP BY b",
+        filter(&range)
+    );
+    let mut counts = vec![0i64; q.buckets];
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(refs.as_slice(), |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (b, c) = row?;
+        counts[(b.clamp(0, n - 1)) as usize] += c;
+    }
+    let buckets = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &count)| Bucket {
+            start: format_micros(from + width * i as i64),
+            end: format_micros(from + width * (i as i64 + 1)),
+            count,
+        })
+        .collect();
+    Ok(Timeline {
+        axis: q.axis,
+        from: Some(format_micros(from)),
+        to: Some(format_micros(to)),
+        bucket_micros: width,
+        total: counts.iter().sum(),
+        buckets,
+    })
+}

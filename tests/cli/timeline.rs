@@ -1,0 +1,321 @@
+//! The time machine through the CLI, on the lending sample: both axes, both views of corrections,
+//! history diffs, diffs between instants, timelines and fold rules.
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+fn lending_case(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    let case = dir.path().join("lending.casefile");
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(samples().join("lending"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let mut args = vec!["import", s(&case)];
+    args.extend(files.iter().map(|p| s(p)));
+    assert_reconciled(&json(&args));
+    case
+}
+
+/// The sample's planted case: applicant-0005's decision saw credit score 592; a score of 519 that
+/// occurred two hours before the decision was recorded eleven days later.
+#[test]
+fn recorded_and_occurred_axes_disagree_on_the_late_credit_score() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let decided = "2024-04-02T20:40:34Z";
+    let knew = json(&["state", s(&case), "applicant-0005", "--at", decided]);
+    assert_eq!(knew["axis"], "recorded");
+    assert_eq!(knew["state"]["credit_score"], 592);
+    assert_eq!(knew["state"]["output"]["label"], "decline");
+    let world = json(&[
+        "state",
+        s(&case),
+        "applicant-0005",
+        "--at",
+        decided,
+        "--axis",
+        "occurred",
+    ]);
+    assert_eq!(world["state"]["credit_score"], 519);
+    assert_eq!(
+        world["events_applied"].as_u64().unwrap(),
+        knew["events_applied"].as_u64().unwrap() + 1,
+        "the late score counts on the occurred axis only"
+    );
+    // Once the late score was recorded, the system knew it too.
+    let later = json(&[
+        "state",
+        s(&case),
+        "applicant-0005",
+        "--at",
+        "2024-04-14T00:00:00Z",
+    ]);
+    assert_eq!(later["state"]["credit_score"], 519);
+    // Before the first event, nothing.
+    let before = json(&[
+        "state",
+        s(&case),
+        "applicant-0005",
+        "--at",
+        "2024-01-01T00:00:00Z",
+    ]);
+    assert_eq!(before["events_seen"], 0);
+    assert_eq!(before["state"], json!({}));
+    for key in [
+        "stream_id",
+        "at",
+        "axis",
+        "version",
+        "last_event_id",
+        "events_applied",
+        "state",
+    ] {
+        assert!(knew.get(key).is_some(), "state --json lacks `{key}`");
+    }
+}
+
+#[test]
+fn an_override_replaces_the_decision_as_corrected_but_not_as_recorded() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    // len-001106 (decline) was overridden by len-001107 (approve), recorded 2024-01-14T01:28:18Z.
+    let between = "2024-01-13T00:00:00Z";
+    let corrected = json(&["state", s(&case), "applicant-0186", "--at", between]);
+    assert_eq!(corrected["state"]["output"]["label"], "approve");
+    assert_eq!(
+        corrected["state"]["output"]["score"], 0.4786,
+        "the correction amends the decision, it does not erase the rest of it"
+    );
+    let recorded = json(&[
+        "state",
+        s(&case),
+        "applicant-0186",
+        "--at",
+        between,
+        "--as-recorded",
+    ]);
+    assert_eq!(recorded["view"], "as_recorded");
+    assert_ne!(recorded["state"]["output"]["label"], "approve");
+    let after = json(&[
+        "state",
+        s(&case),
+        "applicant-0186",
+        "--at",
+        "2024-01-15T00:00:00Z",
+        "--as-recorded",
+    ]);
+    assert_eq!(after["state"]["output"]["label"], "approve");
+}
+
+/// Applies a history step's diff to the state before it.
+fn apply_diff(state: &Value, diff: &[Value]) -> Value {
+    let mut out = state.clone();
+    for change in diff {
+        let path = change["path"].as_str().unwrap();
+        let segs: Vec<&str> = path.split('.').collect();
+        let (last, parents) = segs.split_last().unwrap();
+        let mut node = &mut out;
+        for p in parents {
+            node = node
+                .as_object_mut()
+                .unwrap()
+                .entry(p.to_string())
+                .or_insert(json!({}));
+        }
+        let map = node.as_object_mut().unwrap();
+        match change["op"].as_str().unwrap() {
+            "remove" => {
+                assert_eq!(map.remove(*last).as_ref(), Some(&change["old"]));
+            }
+            "add" => {
+                assert!(map.get(*last).is_none(), "add of an existing {path}");
+                map.insert(last.to_string(), change["new"].clone());
+            }
+            _ => {
+                assert_eq!(map.get(*last), Some(&change["old"]), "old value of {path}");
+                map.insert(last.to_string(), change["new"].clone());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn history_diffs_are_exact_step_by_step() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    for stream in ["applicant-0005", "applicant-0186"] {
+        let h = json(&["history", s(&case), stream]);
+        let steps = h["steps"].as_array().unwrap();
+        let stored = json(&["events", s(&case), "--stream", stream]);
+        assert_eq!(steps.len(), stored["events"].as_array().unwrap().len());
+        let mut state = json!({});
+        for step in steps {
+            state = apply_diff(&state, step["diff"].as_array().unwrap());
+            assert_eq!(state, step["state"], "after {}", step["event"]["event_id"]);
+        }
+        // The history's last state is the state now.
+        let now = json(&["state", s(&case), stream, "--at", "2030-01-01T00:00:00Z"]);
+        assert_eq!(now["state"], state);
+    }
+    let late = json(&["history", s(&case), "applicant-0005"]);
+    let step = late["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|st| st["event"]["event_id"] == "len-000030")
+        .unwrap()
+        .clone();
+    let change = step["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == "credit_score")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        change,
+        json!({"path": "credit_score", "op": "change", "old": 592, "new": 519})
+    );
+}
+
+#[test]
+fn diff_between_two_instants_lists_the_events_and_changes_between() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let d = json(&[
+        "diff",
+        s(&case),
+        "applicant-0005",
+        "--from",
+        "2024-04-02T20:40:34Z",
+        "--to",
+        "2024-04-14T00:00:00Z",
+    ]);
+    assert_eq!(d["before"]["credit_score"], 592);
+    assert_eq!(d["after"]["credit_score"], 519);
+    assert!(d["events"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("len-000030")));
+    assert!(d["diff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["path"] == "credit_score" && c["new"] == 519));
+    let backwards = json_with(
+        2,
+        &[
+            "diff",
+            s(&case),
+            "applicant-0005",
+            "--from",
+            "2024-05-01",
+            "--to",
+            "2024-04-01",
+        ],
+    );
+    assert_eq!(backwards["error"]["code"], "bad_argument");
+}
+
+#[test]
+fn timeline_buckets_count_every_event_once() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let info = json(&["info", s(&case)]);
+    let t = json(&["timeline", s(&case), "--buckets", "37"]);
+    let buckets = t["buckets"].as_array().unwrap();
+    assert_eq!(buckets.len(), 37);
+    let sum: i64 = buckets.iter().map(|b| b["count"].as_i64().unwrap()).sum();
+    assert_eq!(sum, info["events"].as_i64().unwrap());
+    for pair in buckets.windows(2) {
+        assert_eq!(pair[0]["end"], pair[1]["start"], "buckets are contiguous");
+    }
+    let decisions = json(&[
+        "timeline",
+        s(&case),
+        "--event-type",
+        "LoanDecisionMade",
+        "--buckets",
+        "5",
+    ]);
+    assert_eq!(
+        decisions["total"], info["event_types"]["LoanDecisionMade"],
+        "filtered timeline counts only that type"
+    );
+    let bad = json_with(2, &["timeline", s(&case), "--buckets", "0"]);
+    assert_eq!(bad["error"]["code"], "bad_argument");
+}
+
+#[test]
+fn fold_rules_stored_in_the_case_change_the_state() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[[rule]]
+event_type = "CreditScoreUpdated"
+set = { "credit.score" = "credit_score" }
+append = { "credit.history" = "credit_score" }
+
+[[upcaster]]
+event_type = "ApplicantRegistered"
+schema_version = 1
+rename = { name = "full_name" }
+"#,
+    )
+    .unwrap();
+    let stored = json(&["rules", s(&case), "--set", s(&rules)]);
+    assert_eq!(stored["rule"][0]["event_type"], "CreditScoreUpdated");
+    let st = json(&[
+        "state",
+        s(&case),
+        "applicant-0005",
+        "--at",
+        "2024-05-01T00:00:00Z",
+    ]);
+    assert_eq!(st["state"]["credit"]["score"], 519);
+    assert_eq!(st["state"]["credit"]["history"], json!([592, 519]));
+    assert_eq!(st["state"]["full_name"], "Applicant 5");
+    assert!(st["state"].get("credit_score").is_none());
+    let h = json(&["history", s(&case), "applicant-0005"]);
+    let first = &h["steps"][0];
+    assert_eq!(
+        first["event"]["payload"]["name"], "Applicant 5",
+        "raw stays raw"
+    );
+    assert_eq!(first["upcast"]["payload"]["full_name"], "Applicant 5");
+    assert_eq!(first["upcast"]["to_schema"], 2);
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[rule]]\nevent_type = \"X\"\nincrement = { \"\" = \"n\" }\n",
+    )
+    .unwrap();
+    let err = json_with(2, &["rules", s(&case), "--set", s(&bad)]);
+    assert_eq!(err["error"]["code"], "bad_rules");
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("only `merge` may target the root"));
+}
+
+#[test]
+fn an_unknown_stream_is_a_clear_error() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let err = json_with(
+        2,
+        &["state", s(&case), "applicant-9999", "--at", "2024-05-01"],
+    );
+    assert_eq!(err["error"]["code"], "unknown_stream");
+    let err = json_with(
+        2,
+        &["state", s(&case), "applicant-0005", "--at", "yesterday"],
+    );
+    assert_eq!(err["error"]["code"], "bad_time");
+}
