@@ -24,7 +24,9 @@ pub use inspect::{
 };
 pub use model::{format_micros, parse_instant, Event, Micros};
 pub use timeline::fold::{Change, View};
+pub use timeline::population::{Population, PopulationColumn, PopulationQuery};
 pub use timeline::rules::FoldRules;
+pub use timeline::snapshots::{BuildProgress, SnapshotPolicy};
 pub use timeline::{
     AsOfQuery, Bucket, History, HistoryStep, StreamDiff, StreamState, Timeline, TimelineQuery,
 };
@@ -33,6 +35,7 @@ pub use timeline::{
 pub struct Case {
     conn: Connection,
     path: PathBuf,
+    machine: std::cell::RefCell<timeline::MachineCache>,
 }
 
 impl Case {
@@ -41,6 +44,7 @@ impl Case {
         Ok(Case {
             conn: store::open_read_write(path, true)?,
             path: path.to_path_buf(),
+            machine: Default::default(),
         })
     }
 
@@ -49,6 +53,7 @@ impl Case {
         Ok(Case {
             conn: store::open_read_write(path, false)?,
             path: path.to_path_buf(),
+            machine: Default::default(),
         })
     }
 
@@ -63,6 +68,7 @@ impl Case {
         opts: &ImportOptions,
         sink: &dyn ProgressSink,
     ) -> Result<ImportReport> {
+        self.machine.borrow_mut().clear();
         ingest::import_files(&self.conn, files, opts, sink)
     }
 
@@ -80,7 +86,56 @@ impl Case {
 
     /// The state of one stream at an instant (see `timeline` for the axes and views).
     pub fn state(&self, stream: &str, at: Micros, q: AsOfQuery) -> Result<StreamState> {
-        timeline::state(&self.conn, stream, at, q)
+        timeline::state(&self.conn, &mut self.machine.borrow_mut(), stream, at, q)
+    }
+
+    /// The state of one stream by folding its events, never from stored snapshots (for checks).
+    pub fn fold_state(&self, stream: &str, at: Micros, q: AsOfQuery) -> Result<StreamState> {
+        timeline::folded_state(&self.conn, stream, at, q)
+    }
+
+    /// How many streams of a type exist at an instant, folding every stream from its events (the
+    /// naive population, for checks and benchmarks).
+    pub fn population_by_fold(&self, stream_type: &str, at: Micros, q: AsOfQuery) -> Result<u64> {
+        let rules = self.fold_rules()?;
+        timeline::population_by_fold(&self.conn, &rules, stream_type, at, q)
+    }
+
+    /// Builds the stored snapshots when they are missing or stale; true when it built them.
+    pub fn build_snapshots(&self, progress: &dyn Fn(&BuildProgress)) -> Result<bool> {
+        self.machine
+            .borrow_mut()
+            .ensure_snapshots(&self.conn, progress)
+    }
+
+    /// Rebuilds the stored snapshots now with a given density (tests use small ones to exercise
+    /// checkpoints on short streams).
+    pub fn rebuild_snapshots(
+        &self,
+        policy: SnapshotPolicy,
+        progress: &dyn Fn(&BuildProgress),
+    ) -> Result<()> {
+        self.machine
+            .borrow_mut()
+            .rebuild(&self.conn, policy, progress)
+    }
+
+    /// Readies the time machine for many questions: snapshots built and their index in memory.
+    /// Returns the number of streams indexed.
+    pub fn warm_time_machine(&self, progress: &dyn Fn(&BuildProgress)) -> Result<usize> {
+        self.machine.borrow_mut().warm(&self.conn, progress)
+    }
+
+    /// The state of every stream of a type at an instant, as a table (building snapshots if needed).
+    pub fn population(
+        &self,
+        q: &PopulationQuery,
+        progress: &dyn Fn(&BuildProgress),
+    ) -> Result<Population> {
+        let mut machine = self.machine.borrow_mut();
+        machine.ensure_snapshots(&self.conn, progress)?;
+        let rules = machine.rules(&self.conn)?.clone();
+        timeline::population::population(&self.conn, &rules, q)
     }
 
     /// Every event of a stream in axis order, with the state after it and a field-level diff.
@@ -105,6 +160,7 @@ impl Case {
 
     /// Checks and stores new fold rules; `origin` names the text in errors (a file name).
     pub fn set_fold_rules(&self, text: &str, origin: &str) -> Result<FoldRules> {
+        self.machine.borrow_mut().clear();
         timeline::save_rules(&self.conn, text, origin)
     }
 

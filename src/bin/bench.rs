@@ -3,6 +3,11 @@
 //! `bench import --events N`: Casefile's import of a generated JSON-lines file into a fresh case,
 //! against DuckDB's own `CREATE TABLE AS SELECT * FROM read_json(...)` of the same file into a fresh
 //! database file, alternated in one process, median of `--runs`. Build with `--release`.
+//!
+//! `bench timemachine --events N --streams S`: on a case of the generated file (imported once and
+//! kept), builds the stored snapshots, then times one-stream as-of (stored vs folding the stream's
+//! events), population as-of (stored vs folding every stream) and timeline buckets, with the peak
+//! memory of those queries.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -28,7 +33,156 @@ impl ProgressSink for PhaseClock {
 
 fn usage() -> ! {
     eprintln!("usage: bench import --events N [--streams S] [--runs R] [--dir DIR]");
+    eprintln!("       bench timemachine --events N [--streams S] [--dir DIR] [--rebuild]");
     std::process::exit(2)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Resets the process's peak RSS (VmHWM) so the next reading covers only what follows.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn time_machine(events: u64, streams: u64, dir: &Path, file: &Path) {
+    use casefile::{AsOfQuery, Axis, PopulationQuery, TimelineQuery, View};
+    use rand::{Rng, SeedableRng};
+    let case_path = dir.join(format!("tm-{events}-{streams}.casefile"));
+    if !case_path.exists() {
+        eprintln!("importing {} ...", file.display());
+        let case = Case::open_or_create(&case_path).expect("case");
+        case.import(
+            &[file.to_path_buf()],
+            &ImportOptions::default(),
+            &casefile::NoProgress,
+        )
+        .expect("import");
+    }
+    if std::env::args().any(|a| a == "--rebuild") {
+        let conn = duckdb::Connection::open(&case_path).expect("open");
+        conn.execute_batch("DELETE FROM case_meta WHERE key = 'snapshots_built_from'; CHECKPOINT;")
+            .expect("forget snapshots");
+    }
+    let case = Case::open(&case_path).expect("open case");
+    let size_before = std::fs::metadata(&case_path).map(|m| m.len()).unwrap_or(0);
+    reset_peak_rss();
+    let t = Instant::now();
+    let built = case.build_snapshots(&|_| {}).expect("snapshots");
+    let build_s = t.elapsed().as_secs_f64();
+    let build_peak = peak_rss_mb();
+    let size_after = std::fs::metadata(&case_path).map(|m| m.len()).unwrap_or(0);
+    let t = Instant::now();
+    let indexed = case.warm_time_machine(&|_| {}).expect("warm");
+    let warm_s = t.elapsed().as_secs_f64();
+
+    let info = case.info().expect("info");
+    let first = casefile::parse_instant(info.first_at.as_deref().expect("first")).expect("t");
+    let last = casefile::parse_instant(info.last_at.as_deref().expect("last")).expect("t");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let pairs: Vec<(String, i64)> = (0..1000)
+        .map(|_| {
+            (
+                format!("applicant-{:07}", rng.random_range(0..streams)),
+                rng.random_range(first..=last + 10 * 86_400_000_000),
+            )
+        })
+        .collect();
+    let q = AsOfQuery {
+        axis: Axis::Recorded,
+        view: View::AsCorrected,
+    };
+
+    // The stored path first, alone, for its peak memory; the naive folds after.
+    reset_peak_rss();
+    let mut stored = Vec::new();
+    let mut answers = Vec::new();
+    for (stream, at) in &pairs {
+        let t = Instant::now();
+        let a = case.state(stream, *at, q).expect("state");
+        stored.push(t.elapsed().as_secs_f64() * 1000.0);
+        answers.push(a);
+    }
+    stored.sort_by(|a, b| a.total_cmp(b));
+    let mid = first + (last - first) / 2;
+    let pq = PopulationQuery {
+        stream_type: "Applicant".into(),
+        at: mid,
+        axis: Axis::Recorded,
+        view: View::AsCorrected,
+        out: None,
+        save: false,
+        preview_rows: 5,
+    };
+    let mut pop_times = Vec::new();
+    let mut pop_rows = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let p = case.population(&pq, &|_| {}).expect("population");
+        pop_times.push(t.elapsed().as_secs_f64());
+        pop_rows = p.rows;
+    }
+    let mut tl = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let r = case
+            .timeline(&TimelineQuery {
+                buckets: 500,
+                axis: Axis::Recorded,
+                ..Default::default()
+            })
+            .expect("timeline");
+        tl.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.total as u64, events);
+    }
+    let query_peak = peak_rss_mb();
+
+    reset_peak_rss();
+    let mut naive = Vec::new();
+    for ((stream, at), a) in pairs.iter().zip(&answers) {
+        let t = Instant::now();
+        let b = case.fold_state(stream, *at, q).expect("fold");
+        naive.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(
+            a.state, b.state,
+            "{stream} at {at}: stored and folded states differ"
+        );
+        assert_eq!(a.events_seen, b.events_seen);
+    }
+    naive.sort_by(|a, b| a.total_cmp(b));
+    let t = Instant::now();
+    let naive_rows = case
+        .population_by_fold("Applicant", mid, q)
+        .expect("naive population");
+    let pop_naive = t.elapsed().as_secs_f64();
+    assert_eq!(pop_rows, naive_rows, "stored and folded populations differ");
+    let naive_peak = peak_rss_mb();
+
+    println!("events / streams        {events} / {streams}");
+    println!(
+        "snapshots               {} in {build_s:.1} s (peak RSS {build_peak:.0} MB); case file {:.0} MB -> {:.0} MB",
+        if built { "built" } else { "already current" },
+        size_before as f64 / 1e6,
+        size_after as f64 / 1e6
+    );
+    println!("index of {indexed} streams loaded in {warm_s:.2} s");
+    println!(
+        "one stream as-of, 1000 random pairs: stored p50 {:.2} ms p99 {:.2} ms | folding events p50 {:.2} ms p99 {:.2} ms",
+        percentile(&stored, 0.5),
+        percentile(&stored, 0.99),
+        percentile(&naive, 0.5),
+        percentile(&naive, 0.99)
+    );
+    println!(
+        "population as-of ({pop_rows} streams): stored {:.2} s (median of 3) | folding every stream {pop_naive:.2} s",
+        median(&mut pop_times)
+    );
+    println!(
+        "timeline 500 buckets: p50 {:.1} ms (20 runs)",
+        median(&mut tl)
+    );
+    println!("peak RSS: stored queries (as-of, population, timeline) {query_peak:.0} MB | naive folds {naive_peak:.0} MB");
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -63,7 +217,8 @@ fn peak_rss_mb() -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) != Some("import") {
+    let command = args.first().cloned().unwrap_or_default();
+    if command != "import" && command != "timemachine" {
         usage();
     }
     let get = |name: &str, default: u64| -> u64 {
@@ -87,6 +242,10 @@ fn main() {
     if !file.exists() {
         eprintln!("generating {} ...", file.display());
         casefile::generate::write_bench(&file, "lending", events, streams, 42).expect("generate");
+    }
+    if command == "timemachine" {
+        time_machine(events, streams, &dir, &file);
+        return;
     }
     let size = std::fs::metadata(&file).expect("file").len() as f64 / 1e6;
     let mut ours = Vec::new();

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use casefile::{
-    AsOfQuery, Case, Error, ErrorDto, EventQuery, ImportOptions, ImportProgress, ProgressSink,
-    TimelineQuery, View,
+    AsOfQuery, Case, Error, ErrorDto, EventQuery, ImportOptions, ImportProgress, PopulationQuery,
+    ProgressSink, TimelineQuery, View,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -141,6 +141,26 @@ enum Command {
         #[command(flatten)]
         asof: AsOfArgs,
     },
+    /// The state of every stream of a type at an instant, as a table.
+    Population {
+        case: PathBuf,
+        /// The stream type (see `casefile info`).
+        #[arg(long = "type")]
+        stream_type: String,
+        #[arg(long)]
+        at: String,
+        #[command(flatten)]
+        asof: AsOfArgs,
+        /// Write the table to a file: .parquet, .csv or .json.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Keep the table in the case as `population`, for `casefile sql`.
+        #[arg(long)]
+        save: bool,
+        /// Rows shown.
+        #[arg(long, default_value_t = 20)]
+        preview: usize,
+    },
     /// Event counts per time bucket (the scrubber's density strip).
     Timeline {
         case: PathBuf,
@@ -261,6 +281,51 @@ impl ProgressSink for BarSink {
         } else {
             bar.set_position(p.bytes_total);
             bar.set_message(p.phase.to_string());
+        }
+    }
+}
+
+/// A progress bar for counted work (streams), shown once the work has run for a second.
+struct StepBar {
+    started: Instant,
+    label: &'static str,
+    bar: RefCell<Option<ProgressBar>>,
+}
+
+impl StepBar {
+    fn new(label: &'static str) -> Self {
+        StepBar {
+            started: Instant::now(),
+            label,
+            bar: RefCell::new(None),
+        }
+    }
+
+    fn update(&self, done: u64, total: u64) {
+        if self.started.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        let mut slot = self.bar.borrow_mut();
+        let bar = slot.get_or_insert_with(|| {
+            let b = ProgressBar::new(total.max(1));
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            b.set_message(self.label);
+            b.enable_steady_tick(Duration::from_millis(200));
+            b
+        });
+        bar.set_length(total.max(1));
+        bar.set_position(done);
+    }
+}
+
+impl Drop for StepBar {
+    fn drop(&mut self) {
+        if let Some(b) = self.bar.borrow_mut().take() {
+            b.finish_and_clear();
         }
     }
 }
@@ -610,6 +675,61 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 for b in &t.buckets {
                     let bar = (b.count * 40 / peak) as usize;
                     s += &format!("{} {:>9} {}\n", b.start, b.count, "#".repeat(bar));
+                }
+                s
+            });
+        }
+        Command::Population {
+            case,
+            stream_type,
+            at,
+            asof,
+            out,
+            save,
+            preview,
+        } => {
+            let at = casefile::parse_instant(&at)?;
+            let asof: AsOfQuery = asof.into();
+            let q = PopulationQuery {
+                stream_type,
+                at,
+                axis: asof.axis,
+                view: asof.view,
+                out,
+                save,
+                preview_rows: preview,
+            };
+            let bar = StepBar::new("storing states");
+            let p = Case::open(&case)?
+                .population(&q, &|b| bar.update(b.streams_done, b.streams_total))?;
+            drop(bar);
+            print(json, &p, |p| {
+                let mut s = format!(
+                    "{} {} streams at {} ({} axis, {})\n",
+                    p.rows,
+                    p.stream_type,
+                    p.at,
+                    axis_name(p.axis),
+                    view_name(p.view)
+                );
+                s += &p.preview.columns.join("\t");
+                s.push('\n');
+                for row in &p.preview.rows {
+                    let cells: Vec<String> = row
+                        .iter()
+                        .map(|v| match v {
+                            serde_json::Value::String(t) => t.clone(),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    s += &cells.join("\t");
+                    s.push('\n');
+                }
+                if let Some(out) = &p.out {
+                    s += &format!("written to {out}\n");
+                }
+                if p.saved {
+                    s += "kept in the case as table `population`\n";
                 }
                 s
             });

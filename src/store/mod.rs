@@ -10,10 +10,11 @@ use duckdb::{AccessMode, Config, Connection};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE sources (
     source_id              INTEGER PRIMARY KEY,
     path                   VARCHAR NOT NULL,
@@ -84,7 +85,43 @@ CREATE TABLE notes (
     body        VARCHAR NOT NULL,
     supersedes  BIGINT
 );
-"#];
+"#,
+    r#"
+-- Derived, rebuildable: the time machine's stored states (see timeline::snapshots).
+CREATE TABLE snapshots (
+    stream_id       VARCHAR NOT NULL,
+    stream_type     VARCHAR,
+    combos          UTINYINT NOT NULL,
+    step            INTEGER NOT NULL,
+    exact           BOOLEAN NOT NULL,
+    rec_from        BIGINT,
+    rec_to          BIGINT,
+    occ_from        BIGINT,
+    occ_to          BIGINT,
+    events_seen     INTEGER NOT NULL,
+    events_applied  INTEGER NOT NULL,
+    versioned       BOOLEAN NOT NULL,
+    version         BIGINT,
+    last_event_id   VARCHAR,
+    state           VARCHAR
+);
+CREATE TABLE plan_steps (
+    stream_id       VARCHAR NOT NULL,
+    combos          UTINYINT NOT NULL,
+    step            INTEGER NOT NULL,
+    rec_at          BIGINT,
+    occ_at          BIGINT,
+    event_id        VARCHAR NOT NULL,
+    stream_version  BIGINT,
+    effect_type     VARCHAR NOT NULL,
+    effect          VARCHAR
+);
+CREATE TABLE snapshot_shapes (
+    stream_type     VARCHAR,
+    structure       VARCHAR
+);
+"#,
+];
 
 /// Settings every connection gets, so that nothing is ever fetched from the network.
 fn offline_config() -> Result<Config> {

@@ -78,6 +78,9 @@ pub struct Step {
 
 /// Upcasts a payload through every upcaster that applies, returning it and the version reached.
 pub fn upcast(rules: &FoldRules, event_type: &str, version: i64, payload: &Value) -> (Value, i64) {
+    if rules.upcasters.is_empty() {
+        return (payload.clone(), version);
+    }
     let mut v = version;
     let mut p = payload.clone();
     // Bounded: each step raises the version, and there are finitely many upcasters.

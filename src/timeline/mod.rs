@@ -2,11 +2,15 @@
 //! corrections; its history with field-level diffs; the difference between two instants; and event
 //! counts over time (the data behind the scrubber's density strip).
 //!
-//! The fold itself is pure (`fold`); this module loads a stream's events from the case, keeps the
-//! case's fold rules (`rules`, stored in `case_meta`), and shapes the answers the facade returns.
+//! The fold itself is pure (`fold`); stored states (`snapshots`) turn an as-of into a lookup and make
+//! the population as-of (`population`) one SQL pass. This module loads a stream's events from the
+//! case, keeps the case's fold rules (`rules`, stored in `case_meta`), caches what an open case has
+//! already checked, and shapes the answers the facade returns.
 
 pub mod fold;
+pub mod population;
 pub mod rules;
+pub mod snapshots;
 
 use std::collections::HashSet;
 
@@ -42,6 +46,83 @@ pub fn save_rules(conn: &Connection, text: &str, origin: &str) -> Result<FoldRul
         [RULES_KEY, &rules.to_toml()],
     )?;
     Ok(rules)
+}
+
+/// What an open case remembers between time-machine questions. Every write through the same `Case`
+/// (import, new rules) clears it; DuckDB's file lock keeps other processes from writing meanwhile.
+#[derive(Default)]
+pub struct MachineCache {
+    rules: Option<FoldRules>,
+    snapshots_current: Option<bool>,
+    index: Option<snapshots::SnapshotIndex>,
+}
+
+impl MachineCache {
+    pub fn clear(&mut self) {
+        *self = MachineCache::default();
+    }
+
+    pub fn rules(&mut self, conn: &Connection) -> Result<&FoldRules> {
+        if self.rules.is_none() {
+            self.rules = Some(load_rules(conn)?);
+        }
+        Ok(self.rules.as_ref().expect("loaded above"))
+    }
+
+    /// True when the stored snapshots were built from the case as it is now.
+    pub fn snapshots_current(&mut self, conn: &Connection) -> Result<bool> {
+        if let Some(c) = self.snapshots_current {
+            return Ok(c);
+        }
+        let want = snapshots::current_key(conn, self.rules(conn)?)?;
+        let current = snapshots::built_key(conn)?.as_deref() == Some(want.as_str());
+        self.snapshots_current = Some(current);
+        Ok(current)
+    }
+
+    /// Builds the snapshots when they are missing or stale; true when it built them.
+    pub fn ensure_snapshots(
+        &mut self,
+        conn: &Connection,
+        progress: &dyn Fn(&snapshots::BuildProgress),
+    ) -> Result<bool> {
+        if self.snapshots_current(conn)? {
+            return Ok(false);
+        }
+        let rules = self.rules(conn)?.clone();
+        snapshots::rebuild(conn, &rules, snapshots::SnapshotPolicy::default(), progress)?;
+        self.snapshots_current = Some(true);
+        self.index = None;
+        Ok(true)
+    }
+
+    /// Rebuilds the snapshots with `policy`, whether or not they were current.
+    pub fn rebuild(
+        &mut self,
+        conn: &Connection,
+        policy: snapshots::SnapshotPolicy,
+        progress: &dyn Fn(&snapshots::BuildProgress),
+    ) -> Result<()> {
+        let rules = self.rules(conn)?.clone();
+        snapshots::rebuild(conn, &rules, policy, progress)?;
+        self.snapshots_current = Some(true);
+        self.index = None;
+        Ok(())
+    }
+
+    /// Builds the snapshots if needed and loads the in-memory index of where each stream's sit.
+    pub fn warm(
+        &mut self,
+        conn: &Connection,
+        progress: &dyn Fn(&snapshots::BuildProgress),
+    ) -> Result<usize> {
+        self.ensure_snapshots(conn, progress)?;
+        if self.index.is_none() {
+            let key = snapshots::current_key(conn, self.rules(conn)?)?;
+            self.index = Some(snapshots::SnapshotIndex::load(conn, key)?);
+        }
+        Ok(self.index.as_ref().map_or(0, |i| i.streams()))
+    }
 }
 
 /// A stream's events as stored, and as the fold reads them.
@@ -146,23 +227,114 @@ pub struct StreamState {
     pub state: Value,
 }
 
-pub fn state(conn: &Connection, stream: &str, at: Micros, q: AsOfQuery) -> Result<StreamState> {
+/// The state of one stream at `at`: a stored snapshot when they are current, else a fold of the
+/// stream's events (the same fold the snapshots were made with).
+impl StreamState {
+    fn from_fold(stream: &str, at: Micros, q: AsOfQuery, r: fold::AsOf) -> StreamState {
+        StreamState {
+            stream_id: stream.to_string(),
+            at: format_micros(at),
+            axis: q.axis,
+            view: q.view,
+            version: r.version,
+            last_event_id: r.last_event_id,
+            events_applied: r.events_applied,
+            events_seen: r.events_seen,
+            exists: r.state.is_some(),
+            state: r.state.unwrap_or_else(|| Value::Object(Default::default())),
+        }
+    }
+}
+
+/// The state at `at` by folding the stream's events, never from stored snapshots (for checks).
+pub fn folded_state(
+    conn: &Connection,
+    stream: &str,
+    at: Micros,
+    q: AsOfQuery,
+) -> Result<StreamState> {
     let rules = load_rules(conn)?;
+    Ok(StreamState::from_fold(
+        stream,
+        at,
+        q,
+        fold_state(conn, &rules, stream, at, q)?,
+    ))
+}
+
+pub fn state(
+    conn: &Connection,
+    cache: &mut MachineCache,
+    stream: &str,
+    at: Micros,
+    q: AsOfQuery,
+) -> Result<StreamState> {
+    let answer = |r: fold::AsOf| StreamState::from_fold(stream, at, q, r);
+    if cache.snapshots_current(conn)? {
+        let rules = cache.rules(conn)?.clone();
+        let stored = snapshots::lookup(
+            conn,
+            cache.index.as_ref(),
+            stream,
+            at,
+            q.view,
+            q.axis,
+            &rules,
+        )?
+        .ok_or_else(|| Error::UnknownStream {
+            stream: stream.to_string(),
+        })?;
+        return Ok(answer(fold::AsOf {
+            state: stored.state,
+            events_seen: stored.events_seen,
+            events_applied: stored.events_applied,
+            last_event_id: stored.last_event_id,
+            version: stored.version,
+        }));
+    }
+    let rules = cache.rules(conn)?;
+    Ok(answer(fold_state(conn, rules, stream, at, q)?))
+}
+
+/// The state at `at` by folding the stream's events, without stored snapshots.
+pub fn fold_state(
+    conn: &Connection,
+    rules: &FoldRules,
+    stream: &str,
+    at: Micros,
+    q: AsOfQuery,
+) -> Result<fold::AsOf> {
     let s = load_stream(conn, stream)?;
-    let steps = fold::plan(&s.fold_events, q.axis, q.view, &rules, &s.known_elsewhere);
-    let r = fold::as_of(&s.fold_events, &steps, q.axis, at, &rules);
-    Ok(StreamState {
-        stream_id: stream.to_string(),
-        at: format_micros(at),
-        axis: q.axis,
-        view: q.view,
-        version: r.version,
-        last_event_id: r.last_event_id,
-        events_applied: r.events_applied,
-        events_seen: r.events_seen,
-        exists: r.state.is_some(),
-        state: r.state.unwrap_or_else(|| Value::Object(Default::default())),
-    })
+    let steps = fold::plan(&s.fold_events, q.axis, q.view, rules, &s.known_elsewhere);
+    Ok(fold::as_of(&s.fold_events, &steps, q.axis, at, rules))
+}
+
+/// How many streams of a type exist at `at`, by folding every one of them from its events: the
+/// naive population, for checks and benchmarks against the stored snapshots.
+pub fn population_by_fold(
+    conn: &Connection,
+    rules: &FoldRules,
+    stream_type: &str,
+    at: Micros,
+    q: AsOfQuery,
+) -> Result<u64> {
+    let known = snapshots::correction_targets(conn)?;
+    let mut existing = 0;
+    snapshots::for_each_stream(
+        conn,
+        &format!("stream_type = {}", crate::ingest::mapping::lit(stream_type)),
+        &mut |_, _, events| {
+            let steps = fold::plan(events, q.axis, q.view, rules, &known);
+            if fold::as_of(events, &steps, q.axis, at, rules)
+                .state
+                .is_some()
+            {
+                existing += 1;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(existing)
 }
 
 /// A payload rewritten by upcasters.

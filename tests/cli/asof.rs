@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use casefile::{AsOfQuery, Axis, Case, ImportOptions, NoProgress, View};
+use casefile::{
+    AsOfQuery, Axis, Case, ImportOptions, NoProgress, PopulationQuery, SnapshotPolicy, View,
+};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -230,6 +232,7 @@ fn write_jsonl(events: &[Gen], path: &std::path::Path) {
         let mut line = json!({
             "event_id": e.id,
             "stream_id": e.stream,
+            "stream_type": "Account",
             "event_type": e.kind,
             "schema_version": e.schema,
             "occurred_at": casefile::format_micros(e.occurred),
@@ -280,19 +283,69 @@ fn as_of_equals_a_plain_fold_for_random_streams_instants_axes_views_and_rules() 
         instants.push(0);
         instants.push(i64::MAX / 4);
         let mut checked = BTreeMap::new();
-        for stream in &streams {
-            for &at in &instants {
-                for axis in [Axis::Recorded, Axis::Occurred] {
-                    for view in [View::AsCorrected, View::AsRecorded] {
-                        let got = case.state(stream, at, AsOfQuery { axis, view }).unwrap();
-                        let want = expected(&events, stream, at, axis, view, with_rules);
-                        assert_eq!(
-                            got.exists.then(|| got.state.clone()),
-                            want,
-                            "seed {seed}, {stream} at {at} on {axis:?} {view:?}"
-                        );
-                        *checked.entry(want.is_some()).or_insert(0) += 1;
+        let mut compare = |case: &Case, how: &str, warm: bool| {
+            if warm {
+                case.warm_time_machine(&|_| {}).unwrap();
+            }
+            for stream in &streams {
+                for &at in &instants {
+                    for axis in [Axis::Recorded, Axis::Occurred] {
+                        for view in [View::AsCorrected, View::AsRecorded] {
+                            let got = case.state(stream, at, AsOfQuery { axis, view }).unwrap();
+                            let want = expected(&events, stream, at, axis, view, with_rules);
+                            assert_eq!(
+                                got.exists.then(|| got.state.clone()),
+                                want,
+                                "{how}: seed {seed}, {stream} at {at} on {axis:?} {view:?}"
+                            );
+                            *checked.entry(want.is_some()).or_insert(0) += 1;
+                        }
                     }
+                }
+            }
+        };
+        // Folding events (no snapshots yet), then snapshots after every event, then sparse
+        // checkpoints (every 3 events for streams over 4) so short streams exercise both paths.
+        compare(&case, "fold", false);
+        case.rebuild_snapshots(SnapshotPolicy::default(), &|_| {})
+            .unwrap();
+        compare(&case, "dense snapshots", true);
+        case.rebuild_snapshots(
+            SnapshotPolicy {
+                dense_limit: 4,
+                every: 3,
+            },
+            &|_| {},
+        )
+        .unwrap();
+        compare(&case, "checkpoints", false);
+        compare(&case, "checkpoints, indexed", true);
+        // Population: every stream type at a few instants, against the plain fold.
+        for &at in instants.iter().take(4) {
+            for axis in [Axis::Recorded, Axis::Occurred] {
+                for view in [View::AsCorrected, View::AsRecorded] {
+                    let want = streams
+                        .iter()
+                        .filter(|s| expected(&events, s, at, axis, view, with_rules).is_some())
+                        .count();
+                    let p = case
+                        .population(
+                            &PopulationQuery {
+                                stream_type: "Account".into(),
+                                at,
+                                axis,
+                                view,
+                                out: None,
+                                save: false,
+                                preview_rows: 100,
+                            },
+                            &|_| {},
+                        )
+                        .unwrap();
+                    assert_eq!(
+                        p.rows as usize, want,
+                        "population at {at} {axis:?} {view:?}"
+                    );
                 }
             }
         }

@@ -1,0 +1,247 @@
+//! Population as-of: the state of every stream of one type at one instant, as a table with one
+//! column per top-level state field (typed where the field is a scalar, JSON where it is nested).
+//! One SQL pass over the stored snapshots; long streams held as checkpoints are finished in Rust.
+
+use std::path::Path;
+
+use duckdb::Connection;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::fold::View;
+use super::rules::FoldRules;
+use super::snapshots::{self, combo_bit};
+use crate::error::{Error, Result};
+use crate::inspect::{Axis, SqlResult};
+use crate::model::{format_micros, Micros};
+
+/// One column of a population table.
+#[derive(Debug, Clone, Serialize)]
+pub struct PopulationColumn {
+    pub name: String,
+    /// The DuckDB type of the column (`JSON` for nested values).
+    pub r#type: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Population {
+    pub stream_type: String,
+    pub at: String,
+    pub axis: Axis,
+    pub view: View,
+    /// Entities that exist at `at`.
+    pub rows: u64,
+    pub columns: Vec<PopulationColumn>,
+    /// The first rows, for a quick look.
+    pub preview: SqlResult,
+    /// The file written, when one was asked for.
+    pub out: Option<String>,
+    /// True when the table was also kept in the case as `population`.
+    pub saved: bool,
+}
+
+/// How a population is asked for.
+#[derive(Debug, Clone)]
+pub struct PopulationQuery {
+    pub stream_type: String,
+    pub at: Micros,
+    pub axis: Axis,
+    pub view: View,
+    /// Write the table to this file (.parquet, .csv or .json).
+    pub out: Option<std::path::PathBuf>,
+    /// Keep the table in the case as `population` so the SQL console can query it.
+    pub save: bool,
+    pub preview_rows: usize,
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The json_transform structure of a type's states: scalars typed, anything nested as JSON.
+fn structure(shape: &str) -> Result<Vec<(String, String)>> {
+    let v: Value = serde_json::from_str(shape).map_err(|e| Error::Query {
+        cause: format!("the stored state shape is not JSON: {e}"),
+    })?;
+    let Value::Object(fields) = v else {
+        return Ok(Vec::new());
+    };
+    Ok(fields
+        .into_iter()
+        .filter(|(k, _)| k != "stream_id")
+        .map(|(k, t)| {
+            let ty = match t.as_str() {
+                Some("BIGINT" | "UBIGINT") => "BIGINT",
+                Some("DOUBLE") => "DOUBLE",
+                Some("BOOLEAN") => "BOOLEAN",
+                Some("VARCHAR") => "VARCHAR",
+                _ => "JSON",
+            };
+            (k, ty.to_string())
+        })
+        .collect())
+}
+
+/// Builds the temporary table `population` on `conn` and describes it.
+pub fn population(conn: &Connection, rules: &FoldRules, q: &PopulationQuery) -> Result<Population> {
+    let shape: Option<String> = conn
+        .query_row(
+            "SELECT structure FROM snapshot_shapes WHERE stream_type IS NOT DISTINCT FROM ?",
+            [&q.stream_type],
+            |r| r.get(0),
+        )
+        .ok();
+    let known: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM snapshots WHERE stream_type = ?",
+        [&q.stream_type],
+        |r| r.get(0),
+    )?;
+    if !known {
+        let types: Vec<String> = {
+            let mut stmt = conn.prepare(
+                "SELECT DISTINCT stream_type FROM events WHERE stream_type IS NOT NULL ORDER BY 1",
+            )?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        return Err(Error::BadArgument {
+            message: format!(
+                "The case has no streams of type `{}`. Types in the case: {}.",
+                q.stream_type,
+                if types.is_empty() {
+                    "none".to_string()
+                } else {
+                    types.join(", ")
+                }
+            ),
+        });
+    }
+    let fields = match &shape {
+        Some(s) => structure(s)?,
+        None => Vec::new(),
+    };
+    let spec = Value::Object(
+        fields
+            .iter()
+            .map(|(k, t)| (k.clone(), Value::from(t.clone())))
+            .collect::<Map<String, Value>>(),
+    )
+    .to_string()
+    .replace('\'', "''");
+    let (from, to) = match q.axis {
+        Axis::Recorded => ("rec_from", "rec_to"),
+        Axis::Occurred => ("occ_from", "occ_to"),
+    };
+    let bit = combo_bit(q.view, q.axis);
+    let select_fields: String = fields
+        .iter()
+        .map(|(k, _)| format!(", p.{}", quote_ident(k)))
+        .collect();
+    let transform = if fields.is_empty() {
+        "NULL".to_string()
+    } else {
+        format!("json_transform(state, '{spec}')")
+    };
+    conn.execute(
+        &format!(
+            "CREATE OR REPLACE TEMP TABLE population AS
+             SELECT stream_id{select_fields} FROM (
+                SELECT stream_id, {transform} AS p FROM snapshots
+                WHERE stream_type = ? AND combos & {bit} <> 0 AND {from} <= ? AND ? < {to}
+                  AND exact AND state IS NOT NULL
+             ) ORDER BY stream_id"
+        ),
+        duckdb::params![q.stream_type, q.at, q.at],
+    )?;
+    // Long streams are stored as checkpoints: finish their fold one by one.
+    let partial: Vec<String> = {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT stream_id FROM snapshots WHERE stream_type = ? AND combos & {bit} <> 0
+             AND {from} <= ? AND ? < {to} AND NOT exact"
+        ))?;
+        let rows = stmt.query_map(duckdb::params![q.stream_type, q.at, q.at], |r| r.get(0))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for stream in partial {
+        let stored = snapshots::lookup(conn, None, &stream, q.at, q.view, q.axis, rules)?;
+        if let Some(state) = stored.and_then(|s| s.state) {
+            conn.execute(
+                &format!(
+                    "INSERT INTO population SELECT ?{select_fields} FROM (SELECT {} AS p)",
+                    if fields.is_empty() {
+                        "NULL".to_string()
+                    } else {
+                        format!("json_transform(?::VARCHAR, '{spec}')")
+                    }
+                ),
+                duckdb::params![stream, state.to_string()],
+            )?;
+        }
+    }
+    let rows: i64 = conn.query_row("SELECT count(*) FROM population", [], |r| r.get(0))?;
+    let mut columns = vec![PopulationColumn {
+        name: "stream_id".into(),
+        r#type: "VARCHAR".into(),
+    }];
+    columns.extend(fields.iter().map(|(k, t)| PopulationColumn {
+        name: k.clone(),
+        r#type: t.clone(),
+    }));
+    let preview = crate::inspect::sql(
+        conn,
+        &format!(
+            "SELECT * FROM population ORDER BY stream_id LIMIT {}",
+            q.preview_rows
+        ),
+        q.preview_rows,
+    )?;
+    let out = match &q.out {
+        Some(path) => Some(export(conn, path)?),
+        None => None,
+    };
+    if q.save {
+        conn.execute_batch(
+            "CREATE OR REPLACE TABLE main.population AS SELECT * FROM temp.population;",
+        )?;
+    }
+    Ok(Population {
+        stream_type: q.stream_type.clone(),
+        at: format_micros(q.at),
+        axis: q.axis,
+        view: q.view,
+        rows: rows as u64,
+        columns,
+        preview,
+        out,
+        saved: q.save,
+    })
+}
+
+/// Writes the temporary `population` table to a file; the format follows the extension.
+fn export(conn: &Connection, path: &Path) -> Result<String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match ext.as_deref() {
+        Some("parquet") => "FORMAT parquet",
+        Some("csv") => "FORMAT csv, HEADER true",
+        Some("json") | Some("jsonl") => "FORMAT json",
+        _ => {
+            return Err(Error::BadArgument {
+                message: format!(
+                "Cannot tell what to write from the name {}; end it in .parquet, .csv or .json.",
+                path.display()
+            ),
+            })
+        }
+    };
+    let text = path.to_string_lossy().replace('\'', "''");
+    conn.execute_batch(&format!(
+        "COPY (SELECT * FROM temp.population ORDER BY stream_id) TO '{text}' ({format});"
+    ))
+    .map_err(|e| Error::BadArgument {
+        message: format!("Cannot write {}: {e}", path.display()),
+    })?;
+    Ok(crate::store::absolute(path).to_string_lossy().to_string())
+}

@@ -1,0 +1,812 @@
+//! Stored states: the time machine's checkpoints, so an as-of is a lookup instead of a fold.
+//!
+//! For each stream and each (view, axis) the fold's plan is computed once (`fold::plan`); plans that
+//! are equal (no corrections, recording in occurred order: the usual case) are stored once with a
+//! bitmask of the combinations they serve (`combos`). Then:
+//!
+//! - a stream with at most `dense_limit` events gets a snapshot after every event, each `exact` over
+//!   its interval `[time of the event, time of the next)`, so one as-of and the whole population as-of
+//!   are interval lookups with no fold at all;
+//! - a longer stream gets a checkpoint every `every` events plus its resolved plan in `plan_steps`, so an
+//!   as-of folds at most `every - 1` steps onto a checkpoint (O(N), not O(stream length)).
+//!
+//! Snapshots are derived data: built on demand, tagged with what they were built from (rules
+//! fingerprint, sources, events) and rebuilt when that changes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use duckdb::arrow::array::{
+    Array, ArrayRef, BooleanBuilder, Int32Builder, Int64Array, Int64Builder, StringArray,
+    StringBuilder, UInt8Builder,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::Connection;
+use serde_json::{Map, Value};
+
+use super::fold::{self, FoldEvent, State, View};
+use super::rules::FoldRules;
+use crate::error::{Error, Result};
+use crate::inspect::Axis;
+use crate::model::Micros;
+
+/// How densely states are stored.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotPolicy {
+    /// Streams with at most this many events get a snapshot after every event.
+    pub dense_limit: usize,
+    /// Longer streams get a checkpoint every this many events.
+    pub every: usize,
+}
+
+impl Default for SnapshotPolicy {
+    fn default() -> Self {
+        SnapshotPolicy {
+            dense_limit: 256,
+            every: 64,
+        }
+    }
+}
+
+/// The bit of `combos` for one (view, axis).
+pub fn combo_bit(view: View, axis: Axis) -> u8 {
+    match (view, axis) {
+        (View::AsCorrected, Axis::Recorded) => 1,
+        (View::AsCorrected, Axis::Occurred) => 2,
+        (View::AsRecorded, Axis::Recorded) => 4,
+        (View::AsRecorded, Axis::Occurred) => 8,
+    }
+}
+
+const COMBOS: [(View, Axis); 4] = [
+    (View::AsCorrected, Axis::Recorded),
+    (View::AsCorrected, Axis::Occurred),
+    (View::AsRecorded, Axis::Recorded),
+    (View::AsRecorded, Axis::Occurred),
+];
+const RECORDED_BITS: u8 = 1 | 4;
+const OCCURRED_BITS: u8 = 2 | 8;
+const OPEN_END: i64 = i64::MAX;
+const BUILT_KEY: &str = "snapshots_built_from";
+
+/// What the stored snapshots must have been built from to be current.
+pub fn current_key(conn: &Connection, rules: &FoldRules) -> Result<String> {
+    let (sources, max_source, events): (i64, i64, i64) = conn.query_row(
+        "SELECT (SELECT count(*) FROM sources), (SELECT coalesce(max(source_id), 0) FROM sources), (SELECT count(*) FROM events)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    Ok(format!(
+        "{}/{sources}/{max_source}/{events}",
+        rules.fingerprint()
+    ))
+}
+
+/// The key the stored snapshots were built from, if any.
+pub fn built_key(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM case_meta WHERE key = ?")?
+        .query_row([BUILT_KEY], |r| r.get(0))
+        .ok())
+}
+
+/// One stored row, handed straight to the Arrow builders.
+struct SnapRow<'a> {
+    combos: u8,
+    step: i32,
+    exact: bool,
+    rec: Option<(i64, i64)>,
+    occ: Option<(i64, i64)>,
+    seen: i32,
+    applied: i32,
+    /// The stream has stream_versions (else `version` counts events).
+    versioned: bool,
+    version: Option<i64>,
+    last_event_id: Option<&'a str>,
+    state: &'a State,
+}
+
+struct StepRow<'a> {
+    combos: u8,
+    step: i32,
+    rec_at: Option<i64>,
+    occ_at: Option<i64>,
+    event_id: &'a str,
+    stream_version: Option<i64>,
+    effect_type: &'a str,
+    effect: Option<&'a Value>,
+}
+
+/// Running counters of a fold, as stored with each snapshot.
+#[derive(Default, Clone)]
+struct Progress<'a> {
+    seen: i32,
+    applied: i32,
+    version: Option<i64>,
+    last: Option<&'a str>,
+}
+
+/// Writes the snapshots (and, for long streams, plan steps) of one stream.
+fn stream_rows(
+    stream: &str,
+    stream_type: Option<&str>,
+    events: &[FoldEvent],
+    rules: &FoldRules,
+    known_elsewhere: &HashSet<String>,
+    policy: SnapshotPolicy,
+    writer: &mut Writer,
+) -> Result<()> {
+    // Distinct plans, each with the combinations it serves. Most streams have one: no corrections
+    // or skipped events (both views agree) and recorded in the order things occurred (both axes agree).
+    let views_agree = events.iter().all(|e| e.corrects.is_none() && !e.skipped);
+    let axes_agree = {
+        let mut by_recorded: Vec<usize> = (0..events.len()).collect();
+        by_recorded.sort_by_key(|&i| (events[i].recorded, events[i].seq));
+        let mut by_occurred = by_recorded.clone();
+        by_occurred.sort_by_key(|&i| (events[i].occurred, events[i].seq));
+        by_recorded == by_occurred
+    };
+    let mut plans: Vec<(u8, Vec<fold::Step>)> = Vec::new();
+    for (view, axis) in COMBOS {
+        if views_agree && view == View::AsRecorded {
+            let twin = combo_bit(View::AsCorrected, axis);
+            if let Some((bits, _)) = plans.iter_mut().find(|(b, _)| b & twin != 0) {
+                *bits |= combo_bit(view, axis);
+                continue;
+            }
+        }
+        if axes_agree && axis == Axis::Occurred {
+            let twin = combo_bit(view, Axis::Recorded);
+            if let Some((bits, _)) = plans.iter_mut().find(|(b, _)| b & twin != 0) {
+                *bits |= combo_bit(view, axis);
+                continue;
+            }
+        }
+        let steps = fold::plan(events, axis, view, rules, known_elsewhere);
+        let same = |p: &Vec<fold::Step>| {
+            p.len() == steps.len()
+                && p.iter().zip(&steps).all(|(a, b)| {
+                    a.index == b.index && a.effect == b.effect && a.effect_type == b.effect_type
+                })
+        };
+        match plans.iter_mut().find(|(_, p)| same(p)) {
+            Some((bits, _)) => *bits |= combo_bit(view, axis),
+            None => plans.push((combo_bit(view, axis), steps)),
+        }
+    }
+    let has_versions = events.iter().any(|e| e.stream_version.is_some());
+    let n = events.len();
+    let dense = n <= policy.dense_limit;
+    let every = policy.every.max(1);
+    for (combos, steps) in &plans {
+        let combos = *combos;
+        let on_rec = combos & RECORDED_BITS != 0;
+        let on_occ = combos & OCCURRED_BITS != 0;
+        let rec_time = |i: usize| steps.get(i).map_or(OPEN_END, |s| events[s.index].recorded);
+        let occ_time = |i: usize| steps.get(i).map_or(OPEN_END, |s| events[s.index].occurred);
+        let mut state: State = None;
+        let mut p = Progress::default();
+        let emit = |writer: &mut Writer, k: usize, state: &State, p: &Progress, exact: bool| {
+            // Valid from the k-th step (the first for the empty checkpoint) until the next snapshot's.
+            let from = k.max(1) - 1;
+            let until = if exact { k } else { k + every - 1 };
+            let row = SnapRow {
+                combos,
+                step: k as i32,
+                exact,
+                rec: on_rec.then(|| (rec_time(from), rec_time(until))),
+                occ: on_occ.then(|| (occ_time(from), occ_time(until))),
+                seen: p.seen,
+                applied: p.applied,
+                versioned: has_versions,
+                version: if has_versions {
+                    p.version
+                } else {
+                    Some(p.seen as i64)
+                },
+                last_event_id: p.last,
+                state,
+            };
+            writer.snapshot(stream, stream_type, &row);
+        };
+        if !dense {
+            emit(writer, 0, &state, &p, false);
+        }
+        for (i, step) in steps.iter().enumerate() {
+            let e = &events[step.index];
+            p.seen += 1;
+            p.last = Some(&e.event_id);
+            p.version = match (p.version, e.stream_version) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(effect) = &step.effect {
+                fold::apply(&mut state, &step.effect_type, effect, rules);
+                p.applied += 1;
+            }
+            let k = i + 1;
+            if dense {
+                emit(writer, k, &state, &p, true);
+            } else {
+                writer.step(
+                    stream,
+                    &StepRow {
+                        combos,
+                        step: k as i32,
+                        rec_at: on_rec.then_some(e.recorded),
+                        occ_at: on_occ.then_some(e.occurred),
+                        event_id: &e.event_id,
+                        stream_version: e.stream_version,
+                        effect_type: &step.effect_type,
+                        effect: step.effect.as_ref(),
+                    },
+                );
+                if k.is_multiple_of(every) {
+                    emit(writer, k, &state, &p, false);
+                }
+            }
+        }
+    }
+    writer.flush_if_full()
+}
+
+/// Column builders for both tables, flushed to DuckDB in batches; also learns the shape (top-level
+/// fields and their types) of each stream type's states for the population table.
+struct Writer<'c> {
+    conn: &'c Connection,
+    scratch: Vec<u8>,
+    snap_rows: usize,
+    s_stream: StringBuilder,
+    s_type: StringBuilder,
+    s_combos: UInt8Builder,
+    s_step: Int32Builder,
+    s_exact: BooleanBuilder,
+    s_times: [Int64Builder; 4],
+    s_seen: Int32Builder,
+    s_applied: Int32Builder,
+    s_versioned: BooleanBuilder,
+    s_version: Int64Builder,
+    s_last: StringBuilder,
+    s_state: StringBuilder,
+    step_rows: usize,
+    p_stream: StringBuilder,
+    p_combos: UInt8Builder,
+    p_step: Int32Builder,
+    p_rec: Int64Builder,
+    p_occ: Int64Builder,
+    p_id: StringBuilder,
+    p_version: Int64Builder,
+    p_type: StringBuilder,
+    p_effect: StringBuilder,
+    shapes: HashMap<Option<String>, Map<String, Value>>,
+}
+
+/// The SQL type a population column gets for a state value, merged with what was seen before.
+fn merge_kind(seen: Option<&str>, v: &Value) -> &'static str {
+    let kind = match v {
+        Value::Bool(_) => "BOOLEAN",
+        Value::Number(n) if n.is_i64() => "BIGINT",
+        Value::Number(_) => "DOUBLE",
+        Value::String(_) => "VARCHAR",
+        _ => "JSON",
+    };
+    match (seen, kind) {
+        (None, k) => k,
+        (Some(a), b) if a == b => b,
+        (Some("BIGINT"), "DOUBLE") | (Some("DOUBLE"), "BIGINT") => "DOUBLE",
+        _ => "JSON",
+    }
+}
+
+impl<'c> Writer<'c> {
+    const BATCH: usize = 32_768;
+
+    fn new(conn: &'c Connection) -> Self {
+        Writer {
+            conn,
+            scratch: Vec::new(),
+            snap_rows: 0,
+            s_stream: StringBuilder::new(),
+            s_type: StringBuilder::new(),
+            s_combos: UInt8Builder::new(),
+            s_step: Int32Builder::new(),
+            s_exact: BooleanBuilder::new(),
+            s_times: Default::default(),
+            s_seen: Int32Builder::new(),
+            s_applied: Int32Builder::new(),
+            s_versioned: BooleanBuilder::new(),
+            s_version: Int64Builder::new(),
+            s_last: StringBuilder::new(),
+            s_state: StringBuilder::new(),
+            step_rows: 0,
+            p_stream: StringBuilder::new(),
+            p_combos: UInt8Builder::new(),
+            p_step: Int32Builder::new(),
+            p_rec: Int64Builder::new(),
+            p_occ: Int64Builder::new(),
+            p_id: StringBuilder::new(),
+            p_version: Int64Builder::new(),
+            p_type: StringBuilder::new(),
+            p_effect: StringBuilder::new(),
+            shapes: HashMap::new(),
+        }
+    }
+
+    fn json_text<'s>(scratch: &'s mut Vec<u8>, v: &Value) -> &'s str {
+        scratch.clear();
+        serde_json::to_writer(&mut *scratch, v).expect("a JSON value always serializes");
+        std::str::from_utf8(scratch).expect("serde_json writes UTF-8")
+    }
+
+    fn snapshot(&mut self, stream: &str, stream_type: Option<&str>, r: &SnapRow) {
+        self.s_stream.append_value(stream);
+        self.s_type.append_option(stream_type);
+        self.s_combos.append_value(r.combos);
+        self.s_step.append_value(r.step);
+        self.s_exact.append_value(r.exact);
+        self.s_times[0].append_option(r.rec.map(|t| t.0));
+        self.s_times[1].append_option(r.rec.map(|t| t.1));
+        self.s_times[2].append_option(r.occ.map(|t| t.0));
+        self.s_times[3].append_option(r.occ.map(|t| t.1));
+        self.s_seen.append_value(r.seen);
+        self.s_applied.append_value(r.applied);
+        self.s_versioned.append_value(r.versioned);
+        self.s_version.append_option(r.version);
+        self.s_last.append_option(r.last_event_id);
+        match r.state {
+            Some(state) => {
+                self.s_state
+                    .append_value(Self::json_text(&mut self.scratch, state));
+                if let Value::Object(fields) = state {
+                    let shape = match self.shapes.get_mut(&stream_type.map(str::to_string)) {
+                        Some(s) => s,
+                        None => self
+                            .shapes
+                            .entry(stream_type.map(str::to_string))
+                            .or_default(),
+                    };
+                    for (k, v) in fields {
+                        let merged = merge_kind(shape.get(k).and_then(Value::as_str), v);
+                        if shape.get(k).and_then(Value::as_str) != Some(merged) {
+                            shape.insert(k.clone(), Value::from(merged));
+                        }
+                    }
+                }
+            }
+            None => self.s_state.append_null(),
+        }
+        self.snap_rows += 1;
+    }
+
+    fn step(&mut self, stream: &str, r: &StepRow) {
+        self.p_stream.append_value(stream);
+        self.p_combos.append_value(r.combos);
+        self.p_step.append_value(r.step);
+        self.p_rec.append_option(r.rec_at);
+        self.p_occ.append_option(r.occ_at);
+        self.p_id.append_value(r.event_id);
+        self.p_version.append_option(r.stream_version);
+        self.p_type.append_value(r.effect_type);
+        match r.effect {
+            Some(v) => self
+                .p_effect
+                .append_value(Self::json_text(&mut self.scratch, v)),
+            None => self.p_effect.append_null(),
+        }
+        self.step_rows += 1;
+    }
+
+    fn flush_if_full(&mut self) -> Result<()> {
+        if self.snap_rows >= Self::BATCH || self.step_rows >= Self::BATCH {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.snap_rows > 0 {
+            let [t0, t1, t2, t3] = &mut self.s_times;
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(self.s_stream.finish()),
+                Arc::new(self.s_type.finish()),
+                Arc::new(self.s_combos.finish()),
+                Arc::new(self.s_step.finish()),
+                Arc::new(self.s_exact.finish()),
+                Arc::new(t0.finish()),
+                Arc::new(t1.finish()),
+                Arc::new(t2.finish()),
+                Arc::new(t3.finish()),
+                Arc::new(self.s_seen.finish()),
+                Arc::new(self.s_applied.finish()),
+                Arc::new(self.s_versioned.finish()),
+                Arc::new(self.s_version.finish()),
+                Arc::new(self.s_last.finish()),
+                Arc::new(self.s_state.finish()),
+            ];
+            self.snap_rows = 0;
+            self.append("snapshots", columns)?;
+        }
+        if self.step_rows > 0 {
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(self.p_stream.finish()),
+                Arc::new(self.p_combos.finish()),
+                Arc::new(self.p_step.finish()),
+                Arc::new(self.p_rec.finish()),
+                Arc::new(self.p_occ.finish()),
+                Arc::new(self.p_id.finish()),
+                Arc::new(self.p_version.finish()),
+                Arc::new(self.p_type.finish()),
+                Arc::new(self.p_effect.finish()),
+            ];
+            self.step_rows = 0;
+            self.append("plan_steps", columns)?;
+        }
+        Ok(())
+    }
+
+    fn append(&self, table: &str, columns: Vec<ArrayRef>) -> Result<()> {
+        let fields: Vec<Field> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+            .collect();
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| {
+            Error::Query {
+                cause: format!("snapshot batch: {e}"),
+            }
+        })?;
+        let mut app = self.conn.appender(table)?;
+        app.append_record_batch(batch)?;
+        app.flush()?;
+        Ok(())
+    }
+}
+
+fn strings(batch: &RecordBatch, i: usize) -> Result<StringArray> {
+    let col = batch.column(i);
+    match col.data_type() {
+        DataType::Utf8 => Ok(col
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("Utf8 is a StringArray")
+            .clone()),
+        other => Err(Error::Query {
+            cause: format!("snapshot build: column {i} came back as {other}, not text"),
+        }),
+    }
+}
+
+fn ints(batch: &RecordBatch, i: usize) -> Result<Int64Array> {
+    batch
+        .column(i)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .cloned()
+        .ok_or_else(|| Error::Query {
+            cause: format!(
+                "snapshot build: column {i} came back as {}, not BIGINT",
+                batch.column(i).data_type()
+            ),
+        })
+}
+
+/// How far a build has got, for progress bars.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BuildProgress {
+    pub streams_done: u64,
+    pub streams_total: u64,
+}
+
+/// Rebuilds every snapshot of the case from its events under `rules`.
+pub fn rebuild(
+    conn: &Connection,
+    rules: &FoldRules,
+    policy: SnapshotPolicy,
+    progress: &dyn Fn(&BuildProgress),
+) -> Result<()> {
+    let key = current_key(conn, rules)?;
+    let streams_total: i64 =
+        conn.query_row("SELECT count(DISTINCT stream_id) FROM events", [], |r| {
+            r.get(0)
+        })?;
+    let started = std::time::Instant::now();
+    let log = |what: &str| {
+        if std::env::var_os("CASEFILE_SQL_LOG").is_some() {
+            eprintln!(
+                "-- snapshots {what}: {:.3} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let known_elsewhere = correction_targets(conn)?;
+    // Reading streams keeps a result open on `conn`; the writes go through a second connection, in
+    // one transaction, so a build that stops half way leaves the previous snapshots and their key.
+    let out = conn.try_clone()?;
+    let tx = out.unchecked_transaction()?;
+    out.execute_batch(
+        "DELETE FROM snapshots; DELETE FROM plan_steps; DELETE FROM snapshot_shapes;",
+    )?;
+    let mut writer = Writer::new(&out);
+    let mut done = 0u64;
+    for_each_stream(conn, "", &mut |sid, stype, events| {
+        stream_rows(
+            sid,
+            stype,
+            events,
+            rules,
+            &known_elsewhere,
+            policy,
+            &mut writer,
+        )?;
+        done += 1;
+        if done.is_multiple_of(50_000) {
+            progress(&BuildProgress {
+                streams_done: done,
+                streams_total: streams_total as u64,
+            });
+        }
+        Ok(())
+    })?;
+    writer.flush()?;
+    log("folded and appended");
+    for (stream_type, shape) in &writer.shapes {
+        out.execute(
+            "INSERT INTO snapshot_shapes VALUES (?, ?)",
+            duckdb::params![stream_type, Value::Object(shape.clone()).to_string()],
+        )?;
+    }
+    out.execute(
+        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+        [BUILT_KEY, &key],
+    )?;
+    log("shapes");
+    tx.commit()?;
+    log("committed");
+    out.execute_batch("CHECKPOINT;")?;
+    log("checkpointed");
+    progress(&BuildProgress {
+        streams_done: done,
+        streams_total: streams_total as u64,
+    });
+    Ok(())
+}
+
+/// Receives one stream: its id, its type and its events.
+pub type StreamVisitor<'f> = dyn FnMut(&str, Option<&str>, &[FoldEvent]) -> Result<()> + 'f;
+
+/// Calls `f` with every stream's events (in `seq` order) among the events matching `filter` (SQL
+/// after WHERE, or empty). Streams are read in hash buckets so the sort by stream stays small at
+/// any case size.
+pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_>) -> Result<()> {
+    let total_events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+    let buckets = (total_events / 2_000_000).max(1);
+    let extra = if filter.is_empty() {
+        String::new()
+    } else {
+        format!("AND ({filter})")
+    };
+    for bucket in 0..buckets {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT stream_id, stream_type, seq, event_id, event_type, schema_version, stream_version,
+                epoch_us(occurred_at), epoch_us(recorded_at), corrects,
+                coalesce(json_extract_string(metadata, '$.is_skipped') IN ('true', 'True', '1'), false)::BIGINT,
+                payload::VARCHAR
+             FROM events WHERE hash(stream_id) % {buckets} = {bucket} {extra} ORDER BY stream_id, seq"
+        ))?;
+        let mut current: Option<(String, Option<String>)> = None;
+        let mut events: Vec<FoldEvent> = Vec::new();
+        for batch in stmt.stream_arrow([])? {
+            let batch = batch?;
+            let sid = strings(&batch, 0)?;
+            let stype = strings(&batch, 1)?;
+            let seq = ints(&batch, 2)?;
+            let id = strings(&batch, 3)?;
+            let ty = strings(&batch, 4)?;
+            let schema = ints(&batch, 5)?;
+            let version = ints(&batch, 6)?;
+            let occurred = ints(&batch, 7)?;
+            let recorded = ints(&batch, 8)?;
+            let corrects = strings(&batch, 9)?;
+            let skipped = ints(&batch, 10)?;
+            let payload = strings(&batch, 11)?;
+            for r in 0..batch.num_rows() {
+                let s = sid.value(r);
+                if current.as_ref().map(|c| c.0.as_str()) != Some(s) {
+                    if let Some((cs, ct)) = &current {
+                        f(cs, ct.as_deref(), &events)?;
+                    }
+                    events.clear();
+                    current = Some((
+                        s.to_string(),
+                        (!stype.is_null(r)).then(|| stype.value(r).to_string()),
+                    ));
+                }
+                events.push(FoldEvent {
+                    seq: seq.value(r),
+                    event_id: id.value(r).to_string(),
+                    event_type: ty.value(r).to_string(),
+                    schema_version: schema.value(r),
+                    stream_version: (!version.is_null(r)).then(|| version.value(r)),
+                    occurred: occurred.value(r),
+                    recorded: recorded.value(r),
+                    corrects: (!corrects.is_null(r)).then(|| corrects.value(r).to_string()),
+                    skipped: skipped.value(r) != 0,
+                    payload: if payload.is_null(r) {
+                        Value::Null
+                    } else {
+                        serde_json::from_str(payload.value(r)).unwrap_or(Value::Null)
+                    },
+                });
+            }
+        }
+        if let Some((cs, ct)) = &current {
+            f(cs, ct.as_deref(), &events)?;
+        }
+    }
+    Ok(())
+}
+
+/// Correction targets that exist in the case (so a correction of another stream's event counts).
+pub fn correction_targets(conn: &Connection) -> Result<HashSet<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT c.corrects FROM events c SEMI JOIN events t ON t.event_id = c.corrects",
+    )?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Where each stream's snapshot rows sit (rowid ranges), so a lookup reads one row group's slice
+/// instead of comparing stream ids. Built from the table; valid for one build key. A build writes a
+/// stream's rows together, so each range is contiguous; a stream whose rows are not (checked here)
+/// is left out and looked up by id.
+pub struct SnapshotIndex {
+    pub key: String,
+    ranges: HashMap<String, (i64, i64)>,
+}
+
+impl SnapshotIndex {
+    pub fn load(conn: &Connection, key: String) -> Result<SnapshotIndex> {
+        let mut stmt = conn.prepare(
+            "SELECT stream_id, min(rowid), max(rowid) FROM snapshots GROUP BY stream_id HAVING count(*) = max(rowid) - min(rowid) + 1",
+        )?;
+        let mut ranges = HashMap::new();
+        for batch in stmt.stream_arrow([])? {
+            let batch = batch?;
+            let sid = strings(&batch, 0)?;
+            let lo = ints(&batch, 1)?;
+            let hi = ints(&batch, 2)?;
+            for r in 0..batch.num_rows() {
+                ranges.insert(sid.value(r).to_string(), (lo.value(r), hi.value(r)));
+            }
+        }
+        Ok(SnapshotIndex { key, ranges })
+    }
+
+    pub fn streams(&self) -> usize {
+        self.ranges.len()
+    }
+
+    pub fn range(&self, stream: &str) -> Option<(i64, i64)> {
+        self.ranges.get(stream).copied()
+    }
+}
+
+/// A stored answer to one as-of question.
+pub struct Stored {
+    pub state: State,
+    pub events_seen: usize,
+    pub events_applied: usize,
+    pub version: Option<i64>,
+    pub last_event_id: Option<String>,
+}
+
+fn columns(axis: Axis) -> (&'static str, &'static str, &'static str) {
+    match axis {
+        Axis::Recorded => ("rec_from", "rec_to", "rec_at"),
+        Axis::Occurred => ("occ_from", "occ_to", "occ_at"),
+    }
+}
+
+/// The stored state of `stream` at `at`; None when the stream has no snapshots at all.
+pub fn lookup(
+    conn: &Connection,
+    index: Option<&SnapshotIndex>,
+    stream: &str,
+    at: Micros,
+    view: View,
+    axis: Axis,
+    rules: &FoldRules,
+) -> Result<Option<Stored>> {
+    let bit = combo_bit(view, axis);
+    let (from, to, step_at) = columns(axis);
+    // With the index, the rowid range is exactly the stream's rows: no string comparison at all.
+    let range = index.and_then(|ix| ix.range(stream));
+    let (filter, params): (&str, Vec<Box<dyn duckdb::ToSql>>) = match range {
+        Some((lo, hi)) => ("rowid BETWEEN ? AND ?", vec![Box::new(lo), Box::new(hi)]),
+        None => ("stream_id = ?", vec![Box::new(stream.to_string())]),
+    };
+    let mut all: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    all.extend([&bit as &dyn duckdb::ToSql, &at, &at]);
+    type Row = (
+        i32,
+        bool,
+        i32,
+        i32,
+        bool,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Row> = conn
+        .prepare_cached(&format!(
+            "SELECT step, exact, events_seen, events_applied, versioned, version, last_event_id, state FROM snapshots
+             WHERE {filter} AND combos & ? <> 0 AND {from} <= ? AND ? < {to}"
+        ))?
+        .query_row(all.as_slice(), |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
+        .ok();
+    let Some((step, exact, seen, applied, versioned, version, last, state)) = row else {
+        let exists = range.is_some()
+            || conn
+                .prepare_cached("SELECT count(*) > 0 FROM snapshots WHERE stream_id = ?")?
+                .query_row([stream], |r| r.get::<_, bool>(0))?;
+        return Ok(exists.then_some(Stored {
+            state: None,
+            events_seen: 0,
+            events_applied: 0,
+            version: None,
+            last_event_id: None,
+        }));
+    };
+    let mut stored = Stored {
+        state: state.map(|s| serde_json::from_str(&s).unwrap_or(Value::Null)),
+        events_seen: seen as usize,
+        events_applied: applied as usize,
+        version,
+        last_event_id: last,
+    };
+    if !exact {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT event_id, stream_version, effect_type, effect FROM plan_steps
+             WHERE stream_id = ? AND combos & ? <> 0 AND step > ? AND {step_at} <= ? ORDER BY step"
+        ))?;
+        let rows = stmt.query_map(duckdb::params![stream, bit, step, at], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, v, ty, effect) = row?;
+            stored.events_seen += 1;
+            stored.last_event_id = Some(id);
+            stored.version = if versioned {
+                match (stored.version, v) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                }
+            } else {
+                Some(stored.events_seen as i64)
+            };
+            if let Some(effect) = effect {
+                let payload: Value = serde_json::from_str(&effect).unwrap_or(Value::Null);
+                fold::apply(&mut stored.state, &ty, &payload, rules);
+                stored.events_applied += 1;
+            }
+        }
+    }
+    Ok(Some(stored))
+}
