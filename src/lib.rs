@@ -24,7 +24,9 @@ pub use inspect::{
 };
 pub use model::{format_micros, parse_instant, Event, Micros};
 pub use timeline::fold::{Change, View};
-pub use timeline::population::{Population, PopulationColumn, PopulationQuery};
+pub use timeline::population::{
+    Population, PopulationColumn, PopulationDiff, PopulationQuery, StreamChange,
+};
 pub use timeline::rules::FoldRules;
 pub use timeline::snapshots::{BuildProgress, SnapshotPolicy};
 pub use timeline::{
@@ -146,6 +148,22 @@ impl Case {
     /// What changed in one stream between two instants.
     pub fn diff(&self, stream: &str, from: Micros, to: Micros, q: AsOfQuery) -> Result<StreamDiff> {
         timeline::diff(&self.conn, stream, from, to, q)
+    }
+
+    /// What changed across every stream of a type between two instants (building snapshots if needed).
+    pub fn population_diff(
+        &self,
+        stream_type: &str,
+        from: Micros,
+        to: Micros,
+        q: AsOfQuery,
+        limit: usize,
+        progress: &dyn Fn(&BuildProgress),
+    ) -> Result<PopulationDiff> {
+        let mut machine = self.machine.borrow_mut();
+        machine.ensure_snapshots(&self.conn, progress)?;
+        let rules = machine.rules(&self.conn)?.clone();
+        timeline::population::population_diff(&self.conn, &rules, stream_type, from, to, q, limit)
     }
 
     /// Event counts per time bucket.

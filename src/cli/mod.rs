@@ -130,16 +130,22 @@ enum Command {
         #[command(flatten)]
         asof: AsOfArgs,
     },
-    /// What changed in one stream between two instants.
+    /// What changed between two instants: in one stream, or across every stream of a type (--type).
     Diff {
         case: PathBuf,
-        stream: String,
+        /// The stream; leave it out and give --type for the whole population.
+        stream: Option<String>,
+        #[arg(long = "type")]
+        stream_type: Option<String>,
         #[arg(long)]
         from: String,
         #[arg(long)]
         to: String,
         #[command(flatten)]
         asof: AsOfArgs,
+        /// Changed streams listed in a population diff.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
     },
     /// The state of every stream of a type at an instant, as a table.
     Population {
@@ -619,28 +625,76 @@ fn execute(cli: Cli) -> Result<(), Error> {
         Command::Diff {
             case,
             stream,
+            stream_type,
             from,
             to,
             asof,
+            limit,
         } => {
             let (from, to) = (
                 casefile::parse_instant(&from)?,
                 casefile::parse_instant(&to)?,
             );
-            let d = Case::open(&case)?.diff(&stream, from, to, asof.into())?;
-            print(json, &d, |d| {
-                format!(
-                    "{} from {} to {} ({} axis, {}): {} events, {} changes\n{}",
-                    d.stream_id,
-                    d.from,
-                    d.to,
-                    axis_name(d.axis),
-                    view_name(d.view),
-                    d.events.len(),
-                    d.diff.len(),
-                    changes_text(&d.diff)
-                )
-            });
+            let c = Case::open(&case)?;
+            match (stream, stream_type) {
+                (Some(stream), None) => {
+                    let d = c.diff(&stream, from, to, asof.into())?;
+                    print(json, &d, |d| {
+                        format!(
+                            "{} from {} to {} ({} axis, {}): {} events, {} changes\n{}",
+                            d.stream_id,
+                            d.from,
+                            d.to,
+                            axis_name(d.axis),
+                            view_name(d.view),
+                            d.events.len(),
+                            d.diff.len(),
+                            changes_text(&d.diff)
+                        )
+                    });
+                }
+                (None, Some(stream_type)) => {
+                    let bar = StepBar::new("storing states");
+                    let d =
+                        c.population_diff(&stream_type, from, to, asof.into(), limit, &|b| {
+                            bar.update(b.streams_done, b.streams_total)
+                        })?;
+                    drop(bar);
+                    print(json, &d, |d| {
+                        let mut s = format!(
+                            "{} streams from {} to {} ({} axis, {}): {} added, {} removed, {} changed, {} unchanged\n",
+                            d.stream_type,
+                            d.from,
+                            d.to,
+                            axis_name(d.axis),
+                            view_name(d.view),
+                            d.added,
+                            d.removed,
+                            d.changed,
+                            d.unchanged
+                        );
+                        for (field, n) in &d.fields {
+                            s += &format!("  {field}: changed in {n} streams\n");
+                        }
+                        for st in &d.streams {
+                            s += &format!(
+                                "{} ({})\n{}",
+                                st.stream_id,
+                                st.change,
+                                changes_text(&st.diff)
+                            );
+                        }
+                        s
+                    });
+                }
+                _ => {
+                    return Err(Error::BadArgument {
+                        message:
+                            "Name one stream, or give --type for every stream of a type (not both)."
+                                .into(),
+                    })
+                }
+            }
         }
         Command::Timeline {
             case,

@@ -82,18 +82,11 @@ fn structure(shape: &str) -> Result<Vec<(String, String)>> {
         .collect())
 }
 
-/// Builds the temporary table `population` on `conn` and describes it.
-pub fn population(conn: &Connection, rules: &FoldRules, q: &PopulationQuery) -> Result<Population> {
-    let shape: Option<String> = conn
-        .query_row(
-            "SELECT structure FROM snapshot_shapes WHERE stream_type IS NOT DISTINCT FROM ?",
-            [&q.stream_type],
-            |r| r.get(0),
-        )
-        .ok();
+/// Refuses a stream type the case does not have, naming the ones it does.
+fn ensure_type_known(conn: &Connection, stream_type: &str) -> Result<()> {
     let known: bool = conn.query_row(
         "SELECT count(*) > 0 FROM snapshots WHERE stream_type = ?",
-        [&q.stream_type],
+        [&stream_type],
         |r| r.get(0),
     )?;
     if !known {
@@ -107,7 +100,7 @@ pub fn population(conn: &Connection, rules: &FoldRules, q: &PopulationQuery) -> 
         return Err(Error::BadArgument {
             message: format!(
                 "The case has no streams of type `{}`. Types in the case: {}.",
-                q.stream_type,
+                stream_type,
                 if types.is_empty() {
                     "none".to_string()
                 } else {
@@ -116,6 +109,19 @@ pub fn population(conn: &Connection, rules: &FoldRules, q: &PopulationQuery) -> 
             ),
         });
     }
+    Ok(())
+}
+
+/// Builds the temporary table `population` on `conn` and describes it.
+pub fn population(conn: &Connection, rules: &FoldRules, q: &PopulationQuery) -> Result<Population> {
+    let shape: Option<String> = conn
+        .query_row(
+            "SELECT structure FROM snapshot_shapes WHERE stream_type IS NOT DISTINCT FROM ?",
+            [&q.stream_type],
+            |r| r.get(0),
+        )
+        .ok();
+    ensure_type_known(conn, &q.stream_type)?;
     let fields = match &shape {
         Some(s) => structure(s)?,
         None => Vec::new(),
@@ -244,4 +250,160 @@ fn export(conn: &Connection, path: &Path) -> Result<String> {
         message: format!("Cannot write {}: {e}", path.display()),
     })?;
     Ok(crate::store::absolute(path).to_string_lossy().to_string())
+}
+
+/// One stream's change between two instants, in a population diff.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamChange {
+    pub stream_id: String,
+    /// `added` (exists only at `to`), `removed` (only at `from`) or `changed`.
+    pub change: &'static str,
+    pub diff: Vec<super::fold::Change>,
+}
+
+/// What changed across every stream of a type between two instants.
+#[derive(Debug, Clone, Serialize)]
+pub struct PopulationDiff {
+    pub stream_type: String,
+    pub from: String,
+    pub to: String,
+    pub axis: Axis,
+    pub view: View,
+    pub added: u64,
+    pub removed: u64,
+    pub changed: u64,
+    /// Streams that exist at both instants with the same state.
+    pub unchanged: u64,
+    /// How many streams changed each top-level field.
+    pub fields: std::collections::BTreeMap<String, u64>,
+    /// The first `limit` changed streams, by id.
+    pub streams: Vec<StreamChange>,
+}
+
+/// Compares the population of a type at two instants.
+pub fn population_diff(
+    conn: &Connection,
+    rules: &FoldRules,
+    stream_type: &str,
+    from: Micros,
+    to: Micros,
+    q: super::AsOfQuery,
+    limit: usize,
+) -> Result<PopulationDiff> {
+    if to < from {
+        return Err(Error::BadArgument {
+            message: "--to is before --from; give the earlier instant first.".into(),
+        });
+    }
+    ensure_type_known(conn, stream_type)?;
+    let (lo, hi) = match q.axis {
+        Axis::Recorded => ("rec_from", "rec_to"),
+        Axis::Occurred => ("occ_from", "occ_to"),
+    };
+    let bit = combo_bit(q.view, q.axis);
+    let at = |name: &str, t: &str| {
+        format!(
+            "{name} AS (SELECT stream_id, state, exact FROM snapshots WHERE stream_type = ?
+             AND combos & {bit} <> 0 AND {lo} <= {t} AND {t} < {hi})"
+        )
+    };
+    let sql = format!(
+        "WITH {}, {}
+         SELECT coalesce(a.stream_id, b.stream_id) AS sid, a.state, b.state,
+             coalesce(a.exact, true) AND coalesce(b.exact, true)
+         FROM a FULL OUTER JOIN b USING (stream_id)
+         WHERE a.state IS DISTINCT FROM b.state OR NOT coalesce(a.exact, true) OR NOT coalesce(b.exact, true)
+         ORDER BY sid",
+        at("a", &from.to_string()),
+        at("b", &to.to_string())
+    );
+    let mut out = PopulationDiff {
+        stream_type: stream_type.to_string(),
+        from: format_micros(from),
+        to: format_micros(to),
+        axis: q.axis,
+        view: q.view,
+        added: 0,
+        removed: 0,
+        changed: 0,
+        unchanged: 0,
+        fields: Default::default(),
+        streams: Vec::new(),
+    };
+    let parse =
+        |s: Option<String>| s.map(|t| serde_json::from_str::<Value>(&t).unwrap_or(Value::Null));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([stream_type, stream_type], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, bool>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (sid, a, b, exact) = row?;
+        let (a, b) = if exact {
+            (parse(a), parse(b))
+        } else {
+            let get = |t| -> Result<Option<Value>> {
+                Ok(
+                    snapshots::lookup(conn, None, &sid, t, q.view, q.axis, rules)?
+                        .and_then(|s| s.state),
+                )
+            };
+            (get(from)?, get(to)?)
+        };
+        let change = match (&a, &b) {
+            (None, Some(_)) => "added",
+            (Some(_), None) => "removed",
+            (Some(x), Some(y)) if x != y => "changed",
+            (Some(_), Some(_)) => {
+                out.unchanged += 1;
+                continue;
+            }
+            _ => continue,
+        };
+        let diff = super::fold::diff(&a, &b);
+        match change {
+            "added" => out.added += 1,
+            "removed" => out.removed += 1,
+            _ => out.changed += 1,
+        }
+        let mut touched: Vec<String> = diff
+            .iter()
+            .map(|c| {
+                c.path
+                    .split(['.', '['])
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        touched.sort();
+        touched.dedup();
+        for f in touched {
+            *out.fields.entry(f).or_default() += 1;
+        }
+        if out.streams.len() < limit {
+            out.streams.push(StreamChange {
+                stream_id: sid,
+                change,
+                diff,
+            });
+        }
+    }
+    // Streams the query above skipped: stored exactly, existing at both instants, the same.
+    let same: i64 = conn.query_row(
+        &format!(
+            "WITH {}, {} SELECT count(*) FROM a JOIN b USING (stream_id)
+             WHERE a.exact AND b.exact AND a.state IS NOT NULL AND a.state = b.state",
+            at("a", &from.to_string()),
+            at("b", &to.to_string())
+        ),
+        [stream_type, stream_type],
+        |r| r.get(0),
+    )?;
+    out.unchanged += same as u64;
+    Ok(out)
 }

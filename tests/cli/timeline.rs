@@ -319,3 +319,141 @@ fn an_unknown_stream_is_a_clear_error() {
     );
     assert_eq!(err["error"]["code"], "bad_time");
 }
+
+#[test]
+fn population_is_every_existing_stream_as_a_table_and_exports() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let at = "2024-04-02T20:40:34Z";
+    let csv_path = dir.path().join("population.csv");
+    let p = json(&[
+        "population",
+        s(&case),
+        "--type",
+        "Applicant",
+        "--at",
+        at,
+        "--out",
+        s(&csv_path),
+        "--save",
+    ]);
+    let rows = p["rows"].as_u64().unwrap();
+    assert!(rows > 100, "{p}");
+    let columns: Vec<&str> = p["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns[0], "stream_id");
+    assert!(columns.contains(&"credit_score"));
+    assert_eq!(
+        p["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "output")
+            .unwrap()["type"],
+        "JSON",
+        "nested values stay JSON"
+    );
+    // The file holds the same table.
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, columns);
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len() as u64, rows);
+    let score_col = header.iter().position(|h| h == "credit_score").unwrap();
+    let row5 = records.iter().find(|r| &r[0] == "applicant-0005").unwrap();
+    assert_eq!(
+        &row5[score_col], "592",
+        "what the system knew at the decision"
+    );
+    // Kept in the case for SQL.
+    let counted = sql(&case, "SELECT count(*) FROM population");
+    assert_eq!(counted[0][0].as_u64(), Some(rows));
+    // Each row agrees with the one-stream as-of.
+    let one = json(&["state", s(&case), "applicant-0186", "--at", at]);
+    let from_sql = sql(
+        &case,
+        "SELECT credit_score, annual_income FROM population WHERE stream_id = 'applicant-0186'",
+    );
+    assert_eq!(from_sql[0][0], one["state"]["credit_score"]);
+    assert_eq!(from_sql[0][1], one["state"]["annual_income"]);
+    // Streams that do not exist yet are not rows.
+    let early = json(&[
+        "population",
+        s(&case),
+        "--type",
+        "Applicant",
+        "--at",
+        "2024-01-01T00:00:00Z",
+    ]);
+    assert_eq!(early["rows"], 0);
+    let unknown = json_with(
+        2,
+        &["population", s(&case), "--type", "Spaceship", "--at", at],
+    );
+    assert!(unknown["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Applicant"));
+}
+
+#[test]
+fn population_diff_accounts_for_every_stream_at_both_instants() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let (from, to) = ("2024-03-01T00:00:00Z", "2024-04-15T00:00:00Z");
+    let rows_at = |t: &str| {
+        json(&["population", s(&case), "--type", "Applicant", "--at", t])["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    let d = json(&[
+        "diff",
+        s(&case),
+        "--type",
+        "Applicant",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--limit",
+        "5",
+    ]);
+    let n = |k: &str| d[k].as_u64().unwrap();
+    assert_eq!(n("added") + n("changed") + n("unchanged"), rows_at(to));
+    assert_eq!(n("removed") + n("changed") + n("unchanged"), rows_at(from));
+    assert!(n("changed") > 0 && n("added") > 0, "{d}");
+    assert_eq!(d["streams"].as_array().unwrap().len(), 5);
+    let first = &d["streams"][0];
+    let one = json(&[
+        "diff",
+        s(&case),
+        first["stream_id"].as_str().unwrap(),
+        "--from",
+        from,
+        "--to",
+        to,
+    ]);
+    assert_eq!(
+        first["diff"], one["diff"],
+        "population and stream diffs agree"
+    );
+    let both = json_with(
+        2,
+        &[
+            "diff",
+            s(&case),
+            "applicant-0005",
+            "--type",
+            "Applicant",
+            "--from",
+            from,
+            "--to",
+            to,
+        ],
+    );
+    assert_eq!(both["error"]["code"], "bad_argument");
+}
