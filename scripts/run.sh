@@ -17,6 +17,12 @@ rm -f "$case_file" "$case_file.wal"
 "$bin" import "$case_file" samples/lending/*
 "$bin" info "$case_file"
 echo
+echo "What the underwriting model saw for applicant-0005 when it decided, and what was true then:"
+"$bin" state "$case_file" applicant-0005 --at 2024-04-02T20:40:34Z
+"$bin" state "$case_file" applicant-0005 --at 2024-04-02T20:40:34Z --axis occurred
+echo
 echo "The case is $case_file. Try:"
+echo "  $bin history $case_file applicant-0005"
+echo "  $bin population $case_file --type Applicant --at 2024-04-02"
 echo "  $bin events $case_file --stream applicant-0005"
 echo "  $bin sql $case_file \"SELECT event_type, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC\""
