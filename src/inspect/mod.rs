@@ -311,8 +311,45 @@ fn cell(v: ValueRef<'_>) -> Value {
             .unwrap_or(Value::Null),
         V::Text(t) => Value::String(String::from_utf8_lossy(t).to_string()),
         V::Blob(b) => Value::String(hex::encode(b)),
+        V::Interval {
+            months,
+            days,
+            nanos,
+        } => Value::String(interval_text(months, days, nanos)),
         other => Value::String(format!("{:?}", other.to_owned())),
     }
+}
+
+/// An interval as DuckDB writes it: "1 year 2 months 38 days 23:59:59.999847".
+fn interval_text(months: i32, days: i32, nanos: i64) -> String {
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{}", if n.abs() == 1 { "" } else { "s" });
+    let mut parts = Vec::new();
+    let (years, months) = (months / 12, months % 12);
+    if years != 0 {
+        parts.push(plural(years as i64, "year"));
+    }
+    if months != 0 {
+        parts.push(plural(months as i64, "month"));
+    }
+    if days != 0 {
+        parts.push(plural(days as i64, "day"));
+    }
+    if nanos != 0 || parts.is_empty() {
+        let sign = if nanos < 0 { "-" } else { "" };
+        let micros = nanos.unsigned_abs() / 1_000;
+        let (secs, frac) = (micros / 1_000_000, micros % 1_000_000);
+        let mut t = format!(
+            "{sign}{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        );
+        if frac != 0 {
+            t += &format!(".{frac:06}");
+        }
+        parts.push(t);
+    }
+    parts.join(" ")
 }
 
 /// Runs user SQL on a connection opened by `store::open_locked_down`. Every value is cast to a

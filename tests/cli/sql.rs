@@ -1,3 +1,5 @@
+use serde_json::Value;
+
 use crate::common::*;
 
 fn refused(case: &std::path::Path, query: &str) -> String {
@@ -43,4 +45,23 @@ fn sql_console_reads_the_case_but_cannot_reach_files_or_write() {
     );
     // Still intact.
     assert!(json(&["info", s(&case)])["events"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn intervals_read_as_duckdb_writes_them() {
+    let dir = tmp();
+    let case = dir.path().join("c.casefile");
+    json(&["import", s(&case), s(&fixtures().join("canonical.csv"))]);
+    let rows = sql(
+        &case,
+        "SELECT INTERVAL '38 days 23 hours 59 minutes 59.999847 seconds', INTERVAL '14 months', INTERVAL '0 seconds'",
+    );
+    assert_eq!(
+        rows[0],
+        vec![
+            Value::from("38 days 23:59:59.999847"),
+            Value::from("1 year 2 months"),
+            Value::from("00:00:00")
+        ]
+    );
 }

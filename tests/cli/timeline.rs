@@ -75,6 +75,40 @@ fn recorded_and_occurred_axes_disagree_on_the_late_credit_score() {
     }
 }
 
+/// Outcomes arrive weeks after they happen: applicant-0156 repaid on 2024-04-30, and the lender's
+/// feed delivered it on 2024-06-08.
+#[test]
+fn a_late_outcome_is_true_on_the_occurred_axis_before_the_system_knows_it() {
+    let dir = tmp();
+    let case = lending_case(&dir);
+    let between = "2024-05-15T00:00:00Z";
+    let world = json(&[
+        "state",
+        s(&case),
+        "applicant-0156",
+        "--at",
+        between,
+        "--axis",
+        "occurred",
+    ]);
+    assert_eq!(world["state"]["days_past_due"], 0);
+    assert_eq!(world["last_event_id"], "len-000927");
+    let knew = json(&["state", s(&case), "applicant-0156", "--at", between]);
+    assert!(knew["state"].get("days_past_due").is_none(), "{knew}");
+    assert_eq!(
+        knew["events_seen"].as_u64().unwrap() + 1,
+        world["events_seen"].as_u64().unwrap()
+    );
+    let arrived = json(&[
+        "state",
+        s(&case),
+        "applicant-0156",
+        "--at",
+        "2024-06-09T00:00:00Z",
+    ]);
+    assert_eq!(arrived["state"]["days_past_due"], 0);
+}
+
 #[test]
 fn an_override_replaces_the_decision_as_corrected_but_not_as_recorded() {
     let dir = tmp();
