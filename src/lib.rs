@@ -20,7 +20,7 @@ pub use ingest::{
     Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourceReport,
 };
 pub use inspect::{
-    Axis, CaseInfo, EventPage, EventQuery, QuarantineReport, SourceRecord, SqlResult,
+    Axis, CaseInfo, EventPage, EventQuery, QuarantineReport, SourceRecord, SqlResult, StreamSummary,
 };
 pub use model::{format_micros, parse_instant, Event, Micros};
 pub use timeline::fold::{Change, View};
@@ -80,6 +80,16 @@ impl Case {
 
     pub fn events(&self, query: &EventQuery) -> Result<EventPage> {
         inspect::events(&self.conn, query)
+    }
+
+    /// Streams whose id contains `text`, optionally of one type (for the app's entity search).
+    pub fn streams(
+        &self,
+        text: &str,
+        stream_type: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StreamSummary>> {
+        inspect::streams(&self.conn, text, stream_type, limit)
     }
 
     pub fn quarantine(&self) -> Result<QuarantineReport> {

@@ -132,7 +132,7 @@ pub fn sources(conn: &Connection) -> Result<Vec<SourceRecord>> {
 }
 
 /// Which time axis a filter or an as-of uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Axis {
     /// When it happened in the world.
@@ -245,6 +245,43 @@ pub fn events(conn: &Connection, q: &EventQuery) -> Result<EventPage> {
         events: rows.collect::<std::result::Result<_, _>>()?,
         total,
     })
+}
+
+/// One stream found by a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct StreamSummary {
+    pub stream_id: String,
+    pub stream_type: Option<String>,
+    pub events: i64,
+}
+
+/// Streams whose id contains `text` (case-insensitive), optionally of one type, by id, at most `limit`.
+pub fn streams(
+    conn: &Connection,
+    text: &str,
+    stream_type: Option<&str>,
+    limit: usize,
+) -> Result<Vec<StreamSummary>> {
+    let pattern = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let mut stmt = conn.prepare(&format!(
+        "SELECT stream_id, any_value(stream_type), count(*) FROM events
+         WHERE stream_id ILIKE ? ESCAPE '\\' AND (? IS NULL OR stream_type = ?)
+         GROUP BY stream_id ORDER BY stream_id LIMIT {}",
+        limit.min(1_000)
+    ))?;
+    let rows = stmt.query_map(duckdb::params![pattern, stream_type, stream_type], |r| {
+        Ok(StreamSummary {
+            stream_id: r.get(0)?,
+            stream_type: r.get(1)?,
+            events: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
 #[derive(Debug, Clone, Serialize)]

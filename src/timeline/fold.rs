@@ -22,7 +22,7 @@ use crate::inspect::Axis;
 use crate::model::Micros;
 
 /// Which truth about corrections a fold shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     /// Corrections replace what they correct; skipped events are left out.

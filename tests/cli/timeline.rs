@@ -491,3 +491,34 @@ fn population_diff_accounts_for_every_stream_at_both_instants() {
     );
     assert_eq!(both["error"]["code"], "bad_argument");
 }
+
+#[test]
+fn entity_search_matches_ids_literally_and_by_type() {
+    let dir = tmp();
+    let path = lending_case(&dir);
+    let case = casefile::Case::open(&path).unwrap();
+    let found = case.streams("PLICANT-000", None, 50).unwrap();
+    assert!(found.iter().any(|s| s.stream_id == "applicant-0005"));
+    assert!(found.iter().all(|s| s.stream_id.contains("applicant-000")));
+    let five = found
+        .iter()
+        .find(|s| s.stream_id == "applicant-0005")
+        .unwrap();
+    let listed = case
+        .events(&casefile::EventQuery {
+            stream: Some("applicant-0005".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(five.events, listed.total);
+    assert_eq!(five.stream_type.as_deref(), Some("Applicant"));
+    // `_` and `%` are literal characters, not patterns.
+    assert!(case.streams("applicant_0005", None, 50).unwrap().is_empty());
+    assert!(case.streams("%", None, 50).unwrap().is_empty());
+    assert!(case
+        .streams("applicant-0005", Some("Spaceship"), 50)
+        .unwrap()
+        .is_empty());
+    assert_eq!(case.streams("", None, 3).unwrap().len(), 3);
+}

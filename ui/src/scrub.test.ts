@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { instantAt, pixelOf, stepFrom, zoom } from "./scrub";
+
+describe("scrubber arithmetic", () => {
+  const span = { from: 1_000, to: 2_000 };
+  it("maps pixels to instants and back", () => {
+    expect(instantAt(0, 100, span)).toBe(1_000);
+    expect(instantAt(50, 100, span)).toBe(1_500);
+    expect(instantAt(150, 100, span)).toBe(2_000);
+    expect(pixelOf(1_250, 100, span)).toBe(25);
+  });
+  it("steps to the next and previous event", () => {
+    const times = [10, 20, 20, 30, 40];
+    expect(stepFrom(times, 25, 1)).toBe(30);
+    expect(stepFrom(times, 25, -1)).toBe(20);
+    expect(stepFrom(times, 30, -1)).toBe(20);
+    expect(stepFrom(times, 30, 1)).toBe(40);
+    expect(stepFrom(times, 5, 1)).toBe(10);
+    expect(stepFrom(times, 40, 1)).toBeNull();
+    expect(stepFrom(times, 10, -1)).toBeNull();
+    expect(stepFrom(times, 15, 10)).toBe(40);
+    expect(stepFrom([], 15, 1)).toBeNull();
+  });
+  it("zooms around a point and stays inside the case", () => {
+    const whole = { from: 0, to: 1_000 };
+    expect(zoom(whole, 500, 2, whole)).toEqual({ from: 250, to: 750 });
+    expect(zoom(whole, 0, 4, whole)).toEqual({ from: 0, to: 250 });
+    expect(zoom({ from: 0, to: 250 }, 125, 0.25, whole)).toEqual({ from: 0, to: 1_000 });
+  });
+});
