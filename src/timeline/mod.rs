@@ -89,10 +89,7 @@ impl MachineCache {
         if self.snapshots_current(conn)? {
             return Ok(false);
         }
-        let rules = self.rules(conn)?.clone();
-        snapshots::rebuild(conn, &rules, snapshots::SnapshotPolicy::default(), progress)?;
-        self.snapshots_current = Some(true);
-        self.index = None;
+        self.rebuild(conn, snapshots::SnapshotPolicy::default(), progress)?;
         Ok(true)
     }
 
@@ -118,8 +115,7 @@ impl MachineCache {
     ) -> Result<usize> {
         self.ensure_snapshots(conn, progress)?;
         if self.index.is_none() {
-            let key = snapshots::current_key(conn, self.rules(conn)?)?;
-            self.index = Some(snapshots::SnapshotIndex::load(conn, key)?);
+            self.index = Some(snapshots::SnapshotIndex::load(conn)?);
         }
         Ok(self.index.as_ref().map_or(0, |i| i.streams()))
     }
@@ -133,30 +129,24 @@ pub struct LoadedStream {
     pub known_elsewhere: HashSet<String>,
 }
 
-fn skipped(metadata: &Value) -> bool {
-    matches!(metadata.get("is_skipped"), Some(Value::Bool(true)))
-        || matches!(
-            metadata.get("is_skipped").and_then(Value::as_str),
-            Some("true" | "True" | "1")
-        )
-}
-
 /// Loads every event of one stream (an unknown stream is an error).
 pub fn load_stream(conn: &Connection, stream: &str) -> Result<LoadedStream> {
     // Cached: an as-of is asked many times a second while the scrubber moves.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {EVENT_COLUMNS}, epoch_us(occurred_at), epoch_us(recorded_at) FROM events WHERE stream_id = ? ORDER BY seq"
+        "SELECT {EVENT_COLUMNS}, epoch_us(occurred_at), epoch_us(recorded_at), {} FROM events WHERE stream_id = ? ORDER BY seq",
+        snapshots::SKIPPED_SQL
     ))?;
     let rows = stmt.query_map([stream], |r| {
         let e = event_row(r)?;
         let occurred: i64 = r.get(20)?;
         let recorded: i64 = r.get(21)?;
-        Ok((e, occurred, recorded))
+        let skipped: bool = r.get(22)?;
+        Ok((e, occurred, recorded, skipped))
     })?;
     let mut events = Vec::new();
     let mut fold_events = Vec::new();
     for row in rows {
-        let (e, occurred, recorded) = row?;
+        let (e, occurred, recorded, skipped) = row?;
         fold_events.push(FoldEvent {
             seq: e.seq,
             event_id: e.event_id.clone(),
@@ -166,7 +156,7 @@ pub fn load_stream(conn: &Connection, stream: &str) -> Result<LoadedStream> {
             occurred,
             recorded,
             corrects: e.corrects.clone(),
-            skipped: skipped(&e.metadata),
+            skipped,
             payload: e.payload.clone(),
         });
         events.push(e);
@@ -271,7 +261,8 @@ pub fn state(
 ) -> Result<StreamState> {
     let answer = |r: fold::AsOf| StreamState::from_fold(stream, at, q, r);
     if cache.snapshots_current(conn)? {
-        let rules = cache.rules(conn)?.clone();
+        cache.rules(conn)?;
+        let rules = cache.rules.as_ref().expect("loaded above");
         let stored = snapshots::lookup(
             conn,
             cache.index.as_ref(),
@@ -279,7 +270,7 @@ pub fn state(
             at,
             q.view,
             q.axis,
-            &rules,
+            rules,
         )?
         .ok_or_else(|| Error::UnknownStream {
             stream: stream.to_string(),

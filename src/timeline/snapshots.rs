@@ -572,6 +572,10 @@ pub fn rebuild(
     Ok(())
 }
 
+/// True for an event the source marked skipped (Marten `is_skipped`), as SQL over `events`.
+pub const SKIPPED_SQL: &str =
+    "coalesce(json_extract_string(metadata, '$.is_skipped') IN ('true', 'True', '1'), false)";
+
 /// Receives one stream: its id, its type and its events.
 pub type StreamVisitor<'f> = dyn FnMut(&str, Option<&str>, &[FoldEvent]) -> Result<()> + 'f;
 
@@ -590,7 +594,7 @@ pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_
         let mut stmt = conn.prepare(&format!(
             "SELECT stream_id, stream_type, seq, event_id, event_type, schema_version, stream_version,
                 epoch_us(occurred_at), epoch_us(recorded_at), corrects,
-                coalesce(json_extract_string(metadata, '$.is_skipped') IN ('true', 'True', '1'), false)::BIGINT,
+                {SKIPPED_SQL}::BIGINT,
                 payload::VARCHAR
              FROM events WHERE hash(stream_id) % {buckets} = {bucket} {extra} ORDER BY stream_id, seq"
         ))?;
@@ -657,16 +661,15 @@ pub fn correction_targets(conn: &Connection) -> Result<HashSet<String>> {
 }
 
 /// Where each stream's snapshot rows sit (rowid ranges), so a lookup reads one row group's slice
-/// instead of comparing stream ids. Built from the table; valid for one build key. A build writes a
+/// instead of comparing stream ids. Built from the table; the open case drops it when it rebuilds. A build writes a
 /// stream's rows together, so each range is contiguous; a stream whose rows are not (checked here)
 /// is left out and looked up by id.
 pub struct SnapshotIndex {
-    pub key: String,
     ranges: HashMap<String, (i64, i64)>,
 }
 
 impl SnapshotIndex {
-    pub fn load(conn: &Connection, key: String) -> Result<SnapshotIndex> {
+    pub fn load(conn: &Connection) -> Result<SnapshotIndex> {
         let mut stmt = conn.prepare(
             "SELECT stream_id, min(rowid), max(rowid) FROM snapshots GROUP BY stream_id HAVING count(*) = max(rowid) - min(rowid) + 1",
         )?;
@@ -680,7 +683,7 @@ impl SnapshotIndex {
                 ranges.insert(sid.value(r).to_string(), (lo.value(r), hi.value(r)));
             }
         }
-        Ok(SnapshotIndex { key, ranges })
+        Ok(SnapshotIndex { ranges })
     }
 
     pub fn streams(&self) -> usize {
