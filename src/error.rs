@@ -27,8 +27,9 @@ pub enum Error {
     #[error("Cannot import {path}: {cause}")]
     SourceFormat { path: PathBuf, cause: String },
 
-    #[error("The mapping file {path} is not valid: {cause}")]
-    Mapping { path: PathBuf, cause: String },
+    /// `origin` says where the mapping came from: "file /x/map.toml", "typed in the import screen".
+    #[error("The mapping ({origin}) is not valid: {cause}")]
+    Mapping { origin: String, cause: String },
 
     #[error("Unknown format `{given}`. Use one of: {known}.")]
     UnknownFormat { given: String, known: String },
@@ -93,7 +94,8 @@ impl Error {
 }
 
 /// What crosses a boundary (CLI `--json`, Tauri IPC): a stable code and a sentence.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ErrorDto {
     pub code: String,
     pub message: String,

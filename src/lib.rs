@@ -8,6 +8,7 @@ pub mod generate;
 pub mod ingest;
 pub mod inspect;
 pub mod model;
+pub mod notes;
 pub mod store;
 pub mod timeline;
 
@@ -17,15 +18,20 @@ use duckdb::Connection;
 
 pub use error::{Error, ErrorDto, Result};
 pub use ingest::{
-    Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourceReport,
+    Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourcePreview,
+    SourceReport,
 };
+pub use inspect::detail::EventDetail;
 pub use inspect::{
-    Axis, CaseInfo, EventPage, EventQuery, QuarantineReport, SourceRecord, SqlResult, StreamSummary,
+    Axis, CaseInfo, EventPage, EventQuery, QuarantinePage, QuarantineReport, SourceRecord,
+    SqlResult, StreamSummary,
 };
 pub use model::{format_micros, parse_instant, Event, Micros};
+pub use notes::{NewNote, Note};
 pub use timeline::fold::{Change, View};
 pub use timeline::population::{
-    Population, PopulationColumn, PopulationDiff, PopulationQuery, StreamChange,
+    Population, PopulationColumn, PopulationDiff, PopulationPage, PopulationPageQuery,
+    PopulationQuery, StreamChange,
 };
 pub use timeline::rules::FoldRules;
 pub use timeline::snapshots::{BuildProgress, SnapshotPolicy};
@@ -190,6 +196,52 @@ impl Case {
     pub fn set_fold_rules(&self, text: &str, origin: &str) -> Result<FoldRules> {
         self.machine.borrow_mut().clear();
         timeline::save_rules(&self.conn, text, origin)
+    }
+
+    /// How `path` would be read by `import` with `opts`, and its first rows; nothing is loaded.
+    pub fn preview(&self, path: &Path, opts: &ImportOptions) -> Result<SourcePreview> {
+        ingest::preview(&self.conn, path, opts)
+    }
+
+    /// One page of quarantined rows, of one source or all.
+    pub fn quarantine_page(
+        &self,
+        source_id: Option<i64>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<QuarantinePage> {
+        inspect::quarantine_page(&self.conn, source_id, limit.min(1_000), offset)
+    }
+
+    /// One event in full: envelope, provenance, causation chain, corrections, findings.
+    pub fn event_detail(&self, stream_id: &str, event_id: &str) -> Result<EventDetail> {
+        inspect::detail::event_detail(&self.conn, stream_id, event_id)
+    }
+
+    /// A page of the population last built by `population` (filtered, sorted).
+    pub fn population_page(&self, q: &PopulationPageQuery) -> Result<PopulationPage> {
+        timeline::population::population_page(&self.conn, q)
+    }
+
+    /// Appends a note written by the current OS user.
+    pub fn add_note(&self, note: &NewNote) -> Result<Note> {
+        notes::add(&self.conn, &ingest::os_user(), note)
+    }
+
+    /// Every note, oldest first, with what superseded what.
+    pub fn notes(&self) -> Result<Vec<Note>> {
+        notes::list(&self.conn)
+    }
+
+    /// Runs user-typed SQL read-only, exactly as `run_sql` does. DuckDB locks a file to one
+    /// configuration per process, so the case's own read-write connection is closed for the query
+    /// and reopened after it; the time machine's caches survive (nothing can change meanwhile).
+    pub fn query_read_only(&mut self, query: &str, max_rows: usize) -> Result<SqlResult> {
+        let placeholder = Connection::open_in_memory()?;
+        drop(std::mem::replace(&mut self.conn, placeholder));
+        let result = run_sql(&self.path, query, max_rows);
+        self.conn = store::open_read_write(&self.path, false)?;
+        result
     }
 
     /// Every integrity finding in the case, oldest first.

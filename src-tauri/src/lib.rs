@@ -5,19 +5,88 @@
 mod commands;
 mod state;
 
+use tauri::Manager;
+
+/// When the process started (ms since the epoch): the UI measures cold start to interactive from it.
+static STARTED_AT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
+#[tauri::command]
+fn started_at() -> u64 {
+    STARTED_AT.get().copied().unwrap_or_default()
+}
+
+/// What the command line asked the window to open first: `--sample`, or a case path.
+#[derive(Clone, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "path")]
+enum Launch {
+    Sample,
+    Case(String),
+}
+
+static LAUNCH: std::sync::Mutex<Option<Launch>> = std::sync::Mutex::new(None);
+
+/// The launch request, once: the start screen asks on its first showing.
+#[tauri::command]
+fn take_launch_request() -> Option<Launch> {
+    LAUNCH.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
+
 pub fn run() {
+    let request = std::env::args().skip(1).find_map(|a| {
+        if a == "--sample" {
+            Some(Launch::Sample)
+        } else if a.ends_with(".casefile") {
+            Some(Launch::Case(a))
+        } else {
+            None
+        }
+    });
+    *LAUNCH.lock().unwrap_or_else(|p| p.into_inner()) = request;
+    STARTED_AT.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default()
+    });
     tauri::Builder::default()
         .manage(state::AppState::default())
+        .setup(|app| {
+            let state = app.state::<state::AppState>();
+            // Tests point this elsewhere so they never touch the investigator's own list.
+            let dir = match std::env::var_os("CASEFILE_CONFIG_DIR") {
+                Some(d) => Some(std::path::PathBuf::from(d)),
+                None => app.path().app_config_dir().ok(),
+            };
+            *state.recent_file.lock().unwrap_or_else(|p| p.into_inner()) =
+                dir.map(|d| d.join("recent-cases.json"));
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
+            started_at,
+            take_launch_request,
             commands::case::open_case,
+            commands::case::new_case,
             commands::case::case_info,
+            commands::case::recent_cases,
+            commands::case::open_sample_case,
+            commands::dialogs::pick_files,
+            commands::import::preview_file,
             commands::import::import_files,
             commands::import::cancel_import,
+            commands::import::sources,
+            commands::import::quarantine_page,
+            commands::import::findings,
             commands::timeline::timeline,
             commands::timeline::state_at,
             commands::timeline::history,
             commands::timeline::events_page,
             commands::timeline::search_streams,
+            commands::timeline::event_detail,
+            commands::population::build_population,
+            commands::population::population_page,
+            commands::notes::add_note,
+            commands::notes::list_notes,
+            commands::sql::run_query,
         ])
         .run(tauri::generate_context!())
         .expect("the Casefile window could not start");

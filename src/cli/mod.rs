@@ -106,6 +106,28 @@ enum Command {
     Quarantine { case: PathBuf },
     /// List integrity findings.
     Findings { case: PathBuf },
+    /// Add a note to a case: a bookmark of an instant, a stream or an event. Notes are append-only;
+    /// `--supersedes N` records an edit of note N.
+    Note {
+        case: PathBuf,
+        /// What you found.
+        text: String,
+        /// The instant the note is about (RFC 3339).
+        #[arg(long)]
+        at: Option<String>,
+        /// The axis of `--at`.
+        #[arg(long, value_enum, default_value = "recorded")]
+        axis: AxisArg,
+        #[arg(long)]
+        stream: Option<String>,
+        #[arg(long)]
+        event: Option<String>,
+        /// The note this one replaces.
+        #[arg(long)]
+        supersedes: Option<i64>,
+    },
+    /// List a case's notes, oldest first (replaced notes marked).
+    Notes { case: PathBuf },
     /// Run read-only SQL over a case (no other file is reachable).
     Sql {
         case: PathBuf,
@@ -246,13 +268,22 @@ pub fn run() -> i32 {
 }
 
 fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
-    if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).unwrap_or_default()
-        );
+    use std::io::Write;
+    let out = if json {
+        serde_json::to_string_pretty(value).unwrap_or_default() + "\n"
     } else {
-        print!("{}", text(value));
+        text(value)
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A reader that stops early (`| head`) closes the pipe: that is not an error worth a panic.
+    if let Err(e) = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("casefile: cannot write the output: {e}");
+            std::process::exit(1);
+        }
     }
 }
 
@@ -396,6 +427,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 &ImportOptions {
                     format,
                     mapping: map,
+                    mapping_toml: None,
                 },
                 &sink,
             )?;
@@ -538,6 +570,54 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     s += &format!("[{}] {}\n", x.kind, x.message);
                 }
                 s += &format!("({} findings)\n", f.len());
+                s
+            });
+        }
+        Command::Note {
+            case,
+            text,
+            at,
+            axis,
+            stream,
+            event,
+            supersedes,
+        } => {
+            let at = at.as_deref().map(casefile::parse_instant).transpose()?;
+            let note = Case::open(&case)?.add_note(&casefile::NewNote {
+                body: text,
+                at,
+                axis: Some(axis.into()),
+                stream_id: stream,
+                event_id: event,
+                supersedes,
+            })?;
+            print(json, &note, |n| format!("note {} added\n", n.note_id));
+        }
+        Command::Notes { case } => {
+            let notes = Case::open(&case)?.notes()?;
+            let doc = serde_json::json!({ "notes": notes });
+            print(json, &doc, |_| {
+                let mut s = String::new();
+                for n in &notes {
+                    let anchor = [
+                        n.at.clone(),
+                        n.stream_id.clone(),
+                        n.event_id.clone().map(|e| format!("event {e}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                    let replaced = n
+                        .superseded_by
+                        .map(|b| format!(" (replaced by note {b})"))
+                        .unwrap_or_default();
+                    s += &format!(
+                        "#{} {} {} [{}]{}\n    {}\n",
+                        n.note_id, n.created_at, n.author, anchor, replaced, n.body
+                    );
+                }
+                s += &format!("({} notes)\n", notes.len());
                 s
             });
         }

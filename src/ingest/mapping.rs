@@ -65,16 +65,22 @@ pub struct Mapping {
 
 impl Mapping {
     pub fn from_toml_file(path: &Path) -> Result<Mapping> {
+        let origin = format!("file {}", path.display());
         let text = std::fs::read_to_string(path).map_err(|e| Error::Mapping {
-            path: path.to_path_buf(),
+            origin: origin.clone(),
             cause: e.to_string(),
         })?;
-        let m: Mapping = toml::from_str(&text).map_err(|e| Error::Mapping {
-            path: path.to_path_buf(),
+        Mapping::from_toml_text(&text, &origin)
+    }
+
+    /// Parses and checks a mapping; `origin` names it in errors.
+    pub fn from_toml_text(text: &str, origin: &str) -> Result<Mapping> {
+        let m: Mapping = toml::from_str(text).map_err(|e| Error::Mapping {
+            origin: origin.to_string(),
             cause: e.to_string(),
         })?;
         m.validate().map_err(|cause| Error::Mapping {
-            path: path.to_path_buf(),
+            origin: origin.to_string(),
             cause,
         })?;
         Ok(m)

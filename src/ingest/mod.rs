@@ -30,10 +30,13 @@ pub struct ImportOptions {
     pub format: Option<String>,
     /// A TOML mapping file that says where each envelope field comes from.
     pub mapping: Option<PathBuf>,
+    /// The same as text (edited in the app's import screen); wins over `mapping`.
+    pub mapping_toml: Option<String>,
 }
 
 /// A moment of an import, for progress bars.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportProgress {
     pub path: String,
     pub phase: &'static str,
@@ -57,7 +60,8 @@ impl ProgressSink for NoProgress {
 }
 
 /// What happened to one source file. Keys are part of the CLI contract.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SourceReport {
     pub source_id: i64,
     pub path: String,
@@ -80,7 +84,8 @@ pub struct SourceReport {
 }
 
 /// One integrity finding.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 pub struct Finding {
     pub kind: String,
     pub stream_id: Option<String>,
@@ -88,7 +93,8 @@ pub struct Finding {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportReport {
     pub sources: Vec<SourceReport>,
     pub findings: Vec<Finding>,
@@ -150,7 +156,7 @@ fn log_elapsed(label: &str, since: std::time::Instant) {
     }
 }
 
-fn os_user() -> String {
+pub(crate) fn os_user() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
@@ -161,16 +167,14 @@ fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
 
-/// Imports files in order, each in its own transaction.
-pub fn import_files(
-    conn: &Connection,
-    files: &[PathBuf],
-    opts: &ImportOptions,
-    sink: &dyn ProgressSink,
-) -> Result<ImportReport> {
-    let mapping = match &opts.mapping {
-        Some(p) => Some(Mapping::from_toml_file(p)?),
-        None => None,
+type Forced = Option<(Option<Container>, Option<Envelope>)>;
+
+/// The user's format and mapping choices, checked.
+fn read_options(opts: &ImportOptions) -> Result<(Forced, Option<Mapping>)> {
+    let mapping = match (&opts.mapping_toml, &opts.mapping) {
+        (Some(text), _) => Some(Mapping::from_toml_text(text, "typed in the import screen")?),
+        (None, Some(p)) => Some(Mapping::from_toml_file(p)?),
+        (None, None) => None,
     };
     let forced = match &opts.format {
         Some(f) => Some(detect::parse_format(f).ok_or_else(|| Error::UnknownFormat {
@@ -179,6 +183,156 @@ pub fn import_files(
         })?),
         None => None,
     };
+    Ok((forced, mapping))
+}
+
+/// How a file would be read, shown before anything is loaded (the app's import screen).
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SourcePreview {
+    pub path: String,
+    pub size_bytes: u64,
+    pub compression: String,
+    /// The format name as `--format` takes it.
+    pub format: String,
+    pub container: String,
+    pub detected_by: String,
+    /// Where each envelope field comes from, as the TOML a mapping file holds (editable).
+    pub mapping_toml: String,
+    /// Keys (and dotted paths) seen in the sampled rows.
+    pub keys: Vec<String>,
+    /// The first rows as read, before mapping.
+    pub sample: Vec<serde_json::Value>,
+    /// Whether a file with the same sha256 is already in the case (known only after hashing, so
+    /// only checked for files up to 64 MiB here; the import itself always checks).
+    pub sha256: Option<String>,
+    pub already_imported: Option<bool>,
+    /// Every format name the import accepts.
+    pub formats: Vec<String>,
+}
+
+const PREVIEW_ROWS: usize = 5;
+const PREVIEW_HASH_LIMIT: u64 = 64 << 20;
+
+/// Detects how a file would be read, with the same logic as the import, and samples a few rows.
+pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<SourcePreview> {
+    let (forced, user_mapping) = read_options(opts)?;
+    if !path.is_file() {
+        return Err(Error::SourceUnreadable {
+            path: path.to_path_buf(),
+            cause: if path.exists() {
+                "it is not a regular file".into()
+            } else {
+                "no such file".into()
+            },
+        });
+    }
+    let mut src = Source::open(path)?;
+    let head = src.peek(1 << 20)?;
+    let Detected {
+        plan,
+        keys,
+        document,
+    } = detect_plan(conn, path, &mut src, &head, forced, user_mapping.as_ref())?;
+    let sample: Vec<Value> = match plan.container {
+        Container::Lines => sample_lines(&head, PREVIEW_ROWS),
+        Container::Document => sample_document(document.as_deref().unwrap_or_default())
+            .map(|rows| rows.into_iter().take(PREVIEW_ROWS).collect())
+            .unwrap_or_default(),
+        Container::Csv => csv_sample(&head, PREVIEW_ROWS),
+        Container::Parquet => parquet_sample(conn, path, PREVIEW_ROWS)?,
+    };
+    let (sha256, already_imported) = if src.size_bytes <= PREVIEW_HASH_LIMIT {
+        let digest = file_sha256(path)?;
+        let known: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sources WHERE sha256 = ?",
+            [&digest],
+            |r| r.get(0),
+        )?;
+        (Some(digest), Some(known))
+    } else {
+        (None, None)
+    };
+    Ok(SourcePreview {
+        path: crate::store::absolute(path).to_string_lossy().to_string(),
+        size_bytes: src.size_bytes,
+        compression: src.compression.name().to_string(),
+        format: plan.format_name(),
+        container: plan.container.name().to_string(),
+        detected_by: plan.detected_by.clone(),
+        mapping_toml: plan.mapping.to_toml(),
+        keys: keys.into_iter().collect(),
+        sample,
+        sha256,
+        already_imported,
+        formats: detect::FORMAT_NAMES.iter().map(|f| f.to_string()).collect(),
+    })
+}
+
+fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = std::fs::File::open(path).map_err(|e| Error::SourceUnreadable {
+        path: path.to_path_buf(),
+        cause: e.to_string(),
+    })?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// The first rows of a CSV file as objects keyed by the header.
+fn csv_sample(head: &[u8], limit: usize) -> Vec<Value> {
+    let data = head.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(head);
+    let first = data.split(|b| *b == b'\n').next().unwrap_or_default();
+    let text = String::from_utf8_lossy(first);
+    let delim = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| text.matches(*d as char).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .from_reader(data);
+    let Ok(header) = reader.headers().cloned() else {
+        return Vec::new();
+    };
+    reader
+        .records()
+        .take(limit)
+        .filter_map(|r| r.ok())
+        .map(|r| {
+            Value::Object(
+                header
+                    .iter()
+                    .zip(r.iter())
+                    .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn parquet_sample(conn: &Connection, path: &Path, limit: usize) -> Result<Vec<Value>> {
+    let p = lit(&path.to_string_lossy());
+    let mut stmt = conn.prepare(&format!(
+        "SELECT to_json(t)::VARCHAR FROM (SELECT * FROM read_parquet({p}) LIMIT {limit}) t"
+    ))?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(serde_json::from_str(&row?).unwrap_or(Value::Null));
+    }
+    Ok(out)
+}
+
+/// Imports files in order, each in its own transaction.
+pub fn import_files(
+    conn: &Connection,
+    files: &[PathBuf],
+    opts: &ImportOptions,
+    sink: &dyn ProgressSink,
+) -> Result<ImportReport> {
+    let (forced, mapping) = read_options(opts)?;
     for f in files {
         if !f.is_file() {
             return Err(Error::SourceUnreadable {
@@ -278,35 +432,23 @@ fn check_mapping(path: &Path, plan: &Plan, keys: &BTreeSet<String>) -> Result<()
     })
 }
 
-fn import_one(
+/// What detection settled for one file: how to read it, the keys seen, and (for a JSON document,
+/// which has to be read whole to be sampled) its text.
+struct Detected {
+    plan: Plan,
+    keys: BTreeSet<String>,
+    document: Option<String>,
+}
+
+/// Settles container, envelope and mapping for a file: the user's choices first, then sniffing.
+fn detect_plan(
     conn: &Connection,
     path: &Path,
+    src: &mut Source,
+    head: &[u8],
     forced: Option<(Option<Container>, Option<Envelope>)>,
     user_mapping: Option<&Mapping>,
-    sink: &dyn ProgressSink,
-) -> Result<(SourceReport, Vec<Finding>)> {
-    let path_text = crate::store::absolute(path).to_string_lossy().to_string();
-    let progress = |phase: &'static str, src: Option<&Source>, rows: u64| {
-        let (done, total) = src
-            .map(|s| {
-                (
-                    s.bytes_read.load(std::sync::atomic::Ordering::Relaxed),
-                    s.size_bytes,
-                )
-            })
-            .unwrap_or((0, 0));
-        sink.progress(&ImportProgress {
-            path: path_text.clone(),
-            phase,
-            bytes_done: done,
-            bytes_total: total,
-            rows,
-        });
-    };
-    let started = std::time::Instant::now();
-    let mut src = Source::open(path)?;
-    let head = src.peek(1 << 20)?;
-
+) -> Result<Detected> {
     // Container: the mapping's, the --format's, or sniffed.
     let (container, mut why) = match (
         user_mapping
@@ -316,7 +458,7 @@ fn import_one(
     ) {
         (Some(c), _) => (c, "named by the mapping file".to_string()),
         (None, Some(c)) => (c, "named by --format".to_string()),
-        (None, None) => detect::sniff_container(&head),
+        (None, None) => detect::sniff_container(head),
     };
     if container == Container::Parquet && src.compression != source::Compression::None {
         return Err(Error::SourceFormat {
@@ -331,8 +473,8 @@ fn import_one(
     // For a JSON document the whole text is needed anyway: read it once, sample it, frame it.
     let mut document: Option<String> = None;
     let keys: BTreeSet<String> = match container {
-        Container::Lines => detect::key_paths(&sample_lines(&head, 200)),
-        Container::Csv => csv_header_keys(&head),
+        Container::Lines => detect::key_paths(&sample_lines(head, 200)),
+        Container::Csv => csv_header_keys(head),
         Container::Parquet => parquet_keys(conn, path)?,
         Container::Document => {
             let mut text = String::new();
@@ -376,6 +518,44 @@ fn import_one(
     if !matches!(plan.envelope, Envelope::Kcat | Envelope::Otlp) {
         check_mapping(path, &plan, &keys)?;
     }
+    Ok(Detected {
+        plan,
+        keys,
+        document,
+    })
+}
+
+fn import_one(
+    conn: &Connection,
+    path: &Path,
+    forced: Option<(Option<Container>, Option<Envelope>)>,
+    user_mapping: Option<&Mapping>,
+    sink: &dyn ProgressSink,
+) -> Result<(SourceReport, Vec<Finding>)> {
+    let path_text = crate::store::absolute(path).to_string_lossy().to_string();
+    let progress = |phase: &'static str, src: Option<&Source>, rows: u64| {
+        let (done, total) = src
+            .map(|s| {
+                (
+                    s.bytes_read.load(std::sync::atomic::Ordering::Relaxed),
+                    s.size_bytes,
+                )
+            })
+            .unwrap_or((0, 0));
+        sink.progress(&ImportProgress {
+            path: path_text.clone(),
+            phase,
+            bytes_done: done,
+            bytes_total: total,
+            rows,
+        });
+    };
+    let started = std::time::Instant::now();
+    let mut src = Source::open(path)?;
+    let head = src.peek(1 << 20)?;
+    let Detected {
+        plan, mut document, ..
+    } = detect_plan(conn, path, &mut src, &head, forced, user_mapping)?;
 
     // Frame into the staging table.
     frame::create_stage(conn)?;
@@ -725,10 +905,19 @@ pub fn load_findings(
     let filter = source_id
         .map(|id| format!("WHERE source_id = {id}"))
         .unwrap_or_default();
+    query_findings(conn, &filter, limit, [])
+}
+
+fn query_findings<P: duckdb::Params>(
+    conn: &Connection,
+    filter: &str,
+    limit: usize,
+    params: P,
+) -> Result<Vec<Finding>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT kind, stream_id, event_id, message FROM findings {filter} ORDER BY finding_id LIMIT {limit}"
     ))?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params, |r| {
         Ok(Finding {
             kind: r.get(0)?,
             stream_id: r.get(1)?,
@@ -737,4 +926,9 @@ pub fn load_findings(
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The findings that name one event.
+pub fn findings_for_event(conn: &Connection, event_id: &str) -> Result<Vec<Finding>> {
+    query_findings(conn, "WHERE event_id = ?", 100, [event_id])
 }

@@ -11,8 +11,11 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::model::{format_micros, Event, Micros};
 
+pub mod detail;
+
 /// The chain-of-custody record of one source.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SourceRecord {
     pub source_id: i64,
     pub path: String,
@@ -35,7 +38,8 @@ pub struct SourceRecord {
     pub naive_timestamps: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct CaseInfo {
     pub path: String,
     pub schema_version: i64,
@@ -132,7 +136,8 @@ pub fn sources(conn: &Connection) -> Result<Vec<SourceRecord>> {
 }
 
 /// Which time axis a filter or an as-of uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "lowercase")]
 pub enum Axis {
     /// When it happened in the world.
@@ -162,7 +167,8 @@ pub struct EventQuery {
     pub offset: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct EventPage {
     pub events: Vec<Event>,
     /// Events matching the filter in all (the page holds at most `limit`).
@@ -248,7 +254,8 @@ pub fn events(conn: &Connection, q: &EventQuery) -> Result<EventPage> {
 }
 
 /// One stream found by a search.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StreamSummary {
     pub stream_id: String,
     pub stream_type: Option<String>,
@@ -284,7 +291,8 @@ pub fn streams(
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct QuarantineRow {
     /// The source file's name.
     pub source: String,
@@ -294,17 +302,36 @@ pub struct QuarantineRow {
     pub raw: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct QuarantineReport {
     pub rows: Vec<QuarantineRow>,
 }
 
-pub fn quarantine(conn: &Connection) -> Result<QuarantineReport> {
-    let mut stmt = conn.prepare(
-        r#"SELECT s.file_name, q.source_id, q."row", q.reason, q.raw FROM quarantine q JOIN sources s USING (source_id)
-           ORDER BY q.source_id, q."row""#,
+/// One page of quarantined rows (optionally of one source) and how many there are in all.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct QuarantinePage {
+    pub rows: Vec<QuarantineRow>,
+    pub total: i64,
+}
+
+pub fn quarantine_page(
+    conn: &Connection,
+    source_id: Option<i64>,
+    limit: usize,
+    offset: usize,
+) -> Result<QuarantinePage> {
+    let total: i64 = conn.query_row(
+        "SELECT count(*) FROM quarantine WHERE ?::BIGINT IS NULL OR source_id = ?",
+        duckdb::params![source_id, source_id],
+        |r| r.get(0),
     )?;
-    let rows = stmt.query_map([], |r| {
+    let mut stmt = conn.prepare(&format!(
+        r#"SELECT s.file_name, q.source_id, q."row", q.reason, q.raw FROM quarantine q JOIN sources s USING (source_id)
+           WHERE ?::BIGINT IS NULL OR q.source_id = ? ORDER BY q.source_id, q."row" LIMIT {limit} OFFSET {offset}"#
+    ))?;
+    let rows = stmt.query_map(duckdb::params![source_id, source_id], |r| {
         Ok(QuarantineRow {
             source: r.get(0)?,
             source_id: r.get(1)?,
@@ -313,12 +340,19 @@ pub fn quarantine(conn: &Connection) -> Result<QuarantineReport> {
             raw: r.get(4)?,
         })
     })?;
-    Ok(QuarantineReport {
+    Ok(QuarantinePage {
         rows: rows.collect::<std::result::Result<_, _>>()?,
+        total,
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+pub fn quarantine(conn: &Connection) -> Result<QuarantineReport> {
+    let page = quarantine_page(conn, None, i64::MAX as usize, 0)?;
+    Ok(QuarantineReport { rows: page.rows })
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct SqlResult {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,

@@ -47,7 +47,8 @@ pub fn parse_instant(text: &str) -> Result<Micros> {
 }
 
 /// One event as stored in a case: the envelope of `shared/design/events.md`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 pub struct Event {
     pub seq: i64,
     pub event_id: String,

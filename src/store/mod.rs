@@ -10,7 +10,7 @@ use duckdb::{AccessMode, Config, Connection};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -120,6 +120,10 @@ CREATE TABLE snapshot_shapes (
     stream_type     VARCHAR,
     structure       VARCHAR
 );
+"#,
+    r#"
+-- A note's instant is on one of the two time axes ('recorded' or 'occurred').
+ALTER TABLE notes ADD COLUMN axis VARCHAR;
 "#,
 ];
 

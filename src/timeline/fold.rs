@@ -22,7 +22,8 @@ use crate::inspect::Axis;
 use crate::model::Micros;
 
 /// Which truth about corrections a fold shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     /// Corrections replace what they correct; skipped events are left out.
@@ -420,7 +421,8 @@ fn number(value: f64) -> Value {
 }
 
 /// One field-level change between two states.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Change {
     pub path: String,
     /// `add`, `remove` or `change`.

@@ -198,7 +198,8 @@ pub struct AsOfQuery {
 }
 
 /// The state of one stream at one instant.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct StreamState {
     pub stream_id: String,
     pub at: String,
@@ -329,7 +330,8 @@ pub fn population_by_fold(
 }
 
 /// A payload rewritten by upcasters.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Upcast {
     pub from_schema: i64,
     pub to_schema: i64,
@@ -337,7 +339,8 @@ pub struct Upcast {
 }
 
 /// One event of a history, with the state after it and what it changed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct HistoryStep {
     /// The event as recorded (raw payload).
     pub event: Event,
@@ -356,7 +359,8 @@ pub struct HistoryStep {
     pub diff: Vec<Change>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct History {
     pub stream_id: String,
     pub axis: Axis,
@@ -474,14 +478,16 @@ pub struct TimelineQuery {
     pub to: Option<Micros>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 pub struct Bucket {
     pub start: String,
     pub end: String,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Timeline {
     pub axis: Axis,
     pub from: Option<String>,

@@ -16,14 +16,16 @@ use crate::inspect::{Axis, SqlResult};
 use crate::model::{format_micros, Micros};
 
 /// One column of a population table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PopulationColumn {
     pub name: String,
     /// The DuckDB type of the column (`JSON` for nested values).
     pub r#type: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct Population {
     pub stream_type: String,
     pub at: String,
@@ -406,4 +408,97 @@ pub fn population_diff(
     )?;
     out.unchanged += same as u64;
     Ok(out)
+}
+
+/// How the app pages through the last population built on a connection.
+#[derive(Debug, Clone, Default, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PopulationPageQuery {
+    /// Keep rows where this text appears (case-insensitive) in `column`, or anywhere in the row.
+    pub contains: Option<String>,
+    pub column: Option<String>,
+    pub sort_by: Option<String>,
+    pub descending: bool,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A page of the population table and how many rows pass the filter.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PopulationPage {
+    pub page: SqlResult,
+    pub total: i64,
+    pub offset: usize,
+}
+
+/// A page of the temporary `population` table the last `population` call built on `conn`.
+pub fn population_page(conn: &Connection, q: &PopulationPageQuery) -> Result<PopulationPage> {
+    let columns: Vec<String> = {
+        let mut stmt = conn.prepare(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'population' AND database_name = 'temp' ORDER BY column_index",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    if columns.is_empty() {
+        return Err(Error::BadArgument {
+            message: "No population has been built yet: choose a stream type and an instant first."
+                .into(),
+        });
+    }
+    let known = |name: &Option<String>| -> Result<Option<String>> {
+        match name {
+            None => Ok(None),
+            Some(c) if columns.contains(c) => Ok(Some(quote_ident(c))),
+            Some(c) => Err(Error::BadArgument {
+                message: format!(
+                    "The population has no column `{c}`. Columns: {}.",
+                    columns.join(", ")
+                ),
+            }),
+        }
+    };
+    let filter_column = known(&q.column)?;
+    let sort = known(&q.sort_by)?.unwrap_or_else(|| "stream_id".into());
+    let filter = match q
+        .contains
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => "TRUE".to_string(),
+        Some(text) => {
+            let pattern = crate::ingest::mapping::lit(&format!(
+                "%{}%",
+                text.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            ));
+            match &filter_column {
+                Some(c) => format!("CAST({c} AS VARCHAR) ILIKE {pattern} ESCAPE '\\'"),
+                None => format!("CAST(p AS VARCHAR) ILIKE {pattern} ESCAPE '\\'"),
+            }
+        }
+    };
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM temp.population p WHERE {filter}"),
+        [],
+        |r| r.get(0),
+    )?;
+    let order = if q.descending { "DESC" } else { "ASC" };
+    let limit = q.limit.clamp(1, 1_000);
+    let page = crate::inspect::sql(
+        conn,
+        &format!(
+            "SELECT p.* FROM temp.population p WHERE {filter} ORDER BY {sort} {order} NULLS LAST, stream_id LIMIT {limit} OFFSET {}",
+            q.offset
+        ),
+        limit,
+    )?;
+    Ok(PopulationPage {
+        page,
+        total,
+        offset: q.offset,
+    })
 }

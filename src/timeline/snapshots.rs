@@ -492,7 +492,8 @@ fn ints(batch: &RecordBatch, i: usize) -> Result<Int64Array> {
 }
 
 /// How far a build has got, for progress bars.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct BuildProgress {
     pub streams_done: u64,
     pub streams_total: u64,

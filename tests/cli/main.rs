@@ -9,3 +9,4 @@ mod formats;
 mod import;
 mod sql;
 mod timeline;
+mod workbench;

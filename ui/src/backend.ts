@@ -1,140 +1,87 @@
 // The one module that talks to the Tauri backend. Screens import from here, never from
-// @tauri-apps/* directly, so they can be tested with a fake backend.
+// @tauri-apps/* directly, so they can be tested with a fake backend. The DTO types are generated
+// from the Rust structs by ts-rs (`cargo test` writes src/bindings; CI checks they are committed).
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type { Axis } from "./bindings/Axis";
+import type { BuildProgress } from "./bindings/BuildProgress";
+import type { CaseInfo } from "./bindings/CaseInfo";
+import type { ErrorDto } from "./bindings/ErrorDto";
+import type { EventDetail } from "./bindings/EventDetail";
+import type { EventPage } from "./bindings/EventPage";
+import type { Finding } from "./bindings/Finding";
+import type { History } from "./bindings/History";
+import type { ImportProgress } from "./bindings/ImportProgress";
+import type { ImportReport } from "./bindings/ImportReport";
+import type { NewNote } from "./bindings/NewNote";
+import type { Note } from "./bindings/Note";
+import type { Population } from "./bindings/Population";
+import type { PopulationPage } from "./bindings/PopulationPage";
+import type { PopulationPageQuery } from "./bindings/PopulationPageQuery";
+import type { QuarantinePage } from "./bindings/QuarantinePage";
+import type { SourcePreview } from "./bindings/SourcePreview";
+import type { SourceRecord } from "./bindings/SourceRecord";
+import type { SqlResult } from "./bindings/SqlResult";
+import type { StreamState } from "./bindings/StreamState";
+import type { StreamSummary } from "./bindings/StreamSummary";
+import type { Timeline } from "./bindings/Timeline";
+import type { View } from "./bindings/View";
 
-export type Axis = "recorded" | "occurred";
-export type View = "as_corrected" | "as_recorded";
+export type { Axis, BuildProgress, CaseInfo, EventDetail, EventPage, Finding, History };
+export type { ImportProgress, ImportReport, NewNote, Note, Population, PopulationPage };
+export type { PopulationPageQuery, QuarantinePage, SourcePreview, SourceRecord, SqlResult };
+export type { StreamState, StreamSummary, Timeline, View };
+export type { Bucket } from "./bindings/Bucket";
+export type { Change } from "./bindings/Change";
+export type { Event as EventRecord } from "./bindings/Event";
+export type { HistoryStep } from "./bindings/HistoryStep";
+export type { SourceReport } from "./bindings/SourceReport";
 
 /** An error as the engine reports it: a stable code and a sentence. */
-export interface BackendError {
-  code: string;
-  message: string;
-}
+export type BackendError = ErrorDto;
 
 export function isBackendError(e: unknown): e is BackendError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
 }
 
-export interface CaseInfo {
-  path: string;
-  events: number;
-  streams: number;
-  first_at: string | null;
-  last_at: string | null;
+/** Any failure as a sentence for the screen. */
+export function errorText(e: unknown): string {
+  return isBackendError(e) ? e.message : String(e);
 }
 
-export interface Bucket {
-  start: string;
-  end: string;
-  count: number;
-}
-
-export interface Timeline {
-  axis: Axis;
-  from: string | null;
-  to: string | null;
-  bucket_micros: number;
-  total: number;
-  buckets: Bucket[];
-}
-
-export interface StreamState {
-  stream_id: string;
-  at: string;
-  axis: Axis;
-  view: View;
-  version: number | null;
-  last_event_id: string | null;
-  events_applied: number;
-  events_seen: number;
-  exists: boolean;
-  state: Record<string, unknown>;
-}
-
-export interface ImportProgress {
-  path: string;
-  phase: string;
-  bytes_done: number;
-  bytes_total: number;
-  rows: number;
-}
-
-export interface SourceReport {
-  path: string;
-  sha256: string;
-  format: string;
-  rows_read: number;
-  rows_loaded: number;
-  rows_quarantined: number;
-  duplicates: number;
-  message: string;
-}
-
-export interface Finding {
-  kind: string;
-  stream_id: string | null;
-  event_id: string | null;
-  message: string;
-}
-
-export interface ImportReport {
-  sources: SourceReport[];
-  findings: Finding[];
-  findings_total: number;
-}
-
-export interface StreamSummary {
-  stream_id: string;
-  stream_type: string | null;
-  events: number;
-}
-
-export interface Change {
-  path: string;
-  op: "add" | "remove" | "change";
-  old: unknown;
-  new: unknown;
-}
-
-export interface EventRecord {
-  seq: number;
-  event_id: string;
-  stream_id: string;
-  stream_type: string | null;
-  event_type: string;
-  occurred_at: string;
-  recorded_at: string;
-  actor: string | null;
-  reason: string | null;
-  causation_id: string | null;
-  corrects: string | null;
-  payload: unknown;
-  metadata: unknown;
-  source_id: number;
-  source_row: number;
-}
-
-export interface HistoryStep {
-  event: EventRecord;
-  at: string;
-  applied: boolean;
-  notes: string[];
-  exists: boolean;
-  state: Record<string, unknown>;
-  diff: Change[];
-}
-
-export interface History {
-  stream_id: string;
-  axis: Axis;
-  view: View;
-  steps: HistoryStep[];
-}
+/** What a native file dialog is for. */
+export type Pick = "logs" | "open_case" | "new_case";
 
 export const backend = {
   openCase: (path: string) => invoke<CaseInfo>("open_case", { path }),
+  newCase: (path: string) => invoke<CaseInfo>("new_case", { path }),
+  openSampleCase: () => invoke<CaseInfo>("open_sample_case"),
+  recentCases: () => invoke<string[]>("recent_cases"),
   caseInfo: () => invoke<CaseInfo>("case_info"),
+  startedAt: () => invoke<number>("started_at"),
+  /** What the command line asked to open first (`--sample` or a case path), once. */
+  takeLaunchRequest: () =>
+    invoke<{ kind: "sample" } | { kind: "case"; path: string } | null>("take_launch_request"),
+  pickFiles: (pick: Pick) => invoke<string[]>("pick_files", { pick }),
+
+  previewFile: (path: string, format?: string, mappingToml?: string) =>
+    invoke<SourcePreview>("preview_file", { path, format, mappingToml }),
+  importFiles: (paths: string[], format?: string, mappingToml?: string) =>
+    invoke<ImportReport>("import_files", { paths, format, mappingToml }),
+  cancelImport: () => invoke<void>("cancel_import"),
+  onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
+    listen<ImportProgress>("import-progress", (e) => f(e.payload)),
+  sources: () => invoke<SourceRecord[]>("sources"),
+  quarantinePage: (sourceId: number | null, limit: number, offset: number) =>
+    invoke<QuarantinePage>("quarantine_page", { sourceId, limit, offset }),
+  findings: () => invoke<Finding[]>("findings"),
+  /** Files dropped on the window (paths), while `f` is registered. */
+  onFileDrop: (f: (paths: string[]) => void): Promise<UnlistenFn> =>
+    getCurrentWebview().onDragDropEvent((e) => {
+      if (e.payload.type === "drop") f(e.payload.paths);
+    }),
+
   timeline: (buckets: number, axis: Axis, streamType?: string) =>
     invoke<Timeline>("timeline", { buckets, axis, streamType }),
   stateAt: (stream: string, at: number, axis: Axis, view: View) =>
@@ -143,9 +90,18 @@ export const backend = {
     invoke<StreamSummary[]>("search_streams", { text, streamType }),
   history: (stream: string, axis: Axis, view: View) =>
     invoke<History>("history", { stream, axis, view }),
-  importFiles: (paths: string[], format?: string) =>
-    invoke<ImportReport>("import_files", { paths, format }),
-  cancelImport: () => invoke<void>("cancel_import"),
-  onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
-    listen<ImportProgress>("import-progress", (e) => f(e.payload)),
+  eventDetail: (stream: string, eventId: string) =>
+    invoke<EventDetail>("event_detail", { stream, eventId }),
+
+  buildPopulation: (streamType: string, at: number, axis: Axis, view: View) =>
+    invoke<Population>("build_population", { streamType, at, axis, view }),
+  onSnapshotProgress: (f: (p: BuildProgress) => void): Promise<UnlistenFn> =>
+    listen<BuildProgress>("snapshot-progress", (e) => f(e.payload)),
+  populationPage: (query: PopulationPageQuery) =>
+    invoke<PopulationPage>("population_page", { query }),
+
+  addNote: (note: NewNote) => invoke<Note>("add_note", { note }),
+  listNotes: () => invoke<Note[]>("list_notes"),
+
+  runQuery: (query: string) => invoke<SqlResult>("run_query", { query }),
 };

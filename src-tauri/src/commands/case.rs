@@ -1,21 +1,118 @@
-//! Opening a case and reading its summary.
+//! Opening and creating cases, the bundled sample case, and the recent-cases list.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use casefile::{Case, CaseInfo, ErrorDto};
-use tauri::State;
+use casefile::{Case, CaseInfo, ErrorDto, ImportOptions, NoProgress};
+use tauri::{AppHandle, Manager, State};
 
-use crate::state::AppState;
+use crate::state::{dto, AppState};
 
-#[tauri::command]
-pub fn open_case(path: PathBuf, state: State<'_, AppState>) -> Result<CaseInfo, ErrorDto> {
-    let case = Case::open(&path).map_err(|e| ErrorDto::from(&e))?;
-    let info = case.info().map_err(|e| ErrorDto::from(&e))?;
+/// The lending sample, built into the app so "open a sample case" works anywhere, offline.
+const LENDING_SAMPLE: &[(&str, &[u8])] = &[
+    (
+        "applications.jsonl",
+        include_bytes!("../../../samples/lending/applications.jsonl"),
+    ),
+    (
+        "bureau-updates.cloudevents.json",
+        include_bytes!("../../../samples/lending/bureau-updates.cloudevents.json"),
+    ),
+    (
+        "outcomes.kcat.jsonl",
+        include_bytes!("../../../samples/lending/outcomes.kcat.jsonl"),
+    ),
+];
+
+fn open_and_remember(path: &Path, create: bool, state: &AppState) -> Result<CaseInfo, ErrorDto> {
+    let case = if create {
+        if path.exists() {
+            return Err(ErrorDto {
+                code: "case_exists".into(),
+                message: format!(
+                    "{} already exists. Open it, or choose another name for the new case.",
+                    path.display()
+                ),
+            });
+        }
+        Case::open_or_create(path)
+    } else {
+        Case::open(path)
+    }
+    .map_err(dto)?;
+    let info = case.info().map_err(dto)?;
     state.set(case);
+    state.remember(path);
     Ok(info)
 }
 
 #[tauri::command]
-pub fn case_info(state: State<'_, AppState>) -> Result<CaseInfo, ErrorDto> {
+pub async fn open_case(path: PathBuf, state: State<'_, AppState>) -> Result<CaseInfo, ErrorDto> {
+    open_and_remember(&path, false, &state)
+}
+
+/// Creates an empty case at `path` and opens it.
+#[tauri::command]
+pub async fn new_case(path: PathBuf, state: State<'_, AppState>) -> Result<CaseInfo, ErrorDto> {
+    open_and_remember(&path, true, &state)
+}
+
+#[tauri::command]
+pub async fn case_info(state: State<'_, AppState>) -> Result<CaseInfo, ErrorDto> {
     state.with_case(|c| c.info())
+}
+
+#[tauri::command]
+pub fn recent_cases(state: State<'_, AppState>) -> Vec<String> {
+    state.recent()
+}
+
+/// Opens the lending sample, writing its files and importing them the first time (into the app's
+/// data folder); a later call opens the same case again.
+#[tauri::command]
+pub async fn open_sample_case(app: AppHandle) -> Result<CaseInfo, ErrorDto> {
+    let worker = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = worker.state::<AppState>();
+        let base = match std::env::var_os("CASEFILE_CONFIG_DIR") {
+            Some(d) => PathBuf::from(d),
+            None => worker.path().app_data_dir().map_err(|e| ErrorDto {
+                code: "io".into(),
+                message: format!("The app has no data folder to put the sample in: {e}"),
+            })?,
+        };
+        let dir = base.join("samples");
+        let case_path = dir.join("lending.casefile");
+        if !case_path.is_file() {
+            let files_dir = dir.join("lending");
+            std::fs::create_dir_all(&files_dir).map_err(|e| ErrorDto {
+                code: "io".into(),
+                message: format!("Cannot create {}: {e}", files_dir.display()),
+            })?;
+            let mut files = Vec::new();
+            for (name, bytes) in LENDING_SAMPLE {
+                let file = files_dir.join(name);
+                std::fs::write(&file, bytes).map_err(|e| ErrorDto {
+                    code: "io".into(),
+                    message: format!("Cannot write {}: {e}", file.display()),
+                })?;
+                files.push(file);
+            }
+            let partial = case_path.with_extension("casefile.partial");
+            let _ = std::fs::remove_file(&partial);
+            let case = Case::open_or_create(&partial).map_err(dto)?;
+            case.import(&files, &ImportOptions::default(), &NoProgress)
+                .map_err(dto)?;
+            drop(case);
+            std::fs::rename(&partial, &case_path).map_err(|e| ErrorDto {
+                code: "io".into(),
+                message: format!("Cannot finish the sample case: {e}"),
+            })?;
+        }
+        open_and_remember(&case_path, false, &state)
+    })
+    .await
+    .map_err(|e| ErrorDto {
+        code: "internal".into(),
+        message: format!("Opening the sample stopped unexpectedly: {e}"),
+    })?
 }

@@ -1,10 +1,14 @@
-//! Importing log files into the open case, off the UI thread, with progress events and cancel.
+//! Importing log files into the open case: a preview of how each file would be read, the import
+//! itself off the UI thread with progress events and cancel, and the custody and quarantine records.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use casefile::{ErrorDto, ImportOptions, ImportProgress, ImportReport, ProgressSink};
+use casefile::{
+    ErrorDto, Finding, ImportOptions, ImportProgress, ImportReport, ProgressSink, QuarantinePage,
+    SourcePreview, SourceRecord,
+};
 use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::state::AppState;
@@ -35,10 +39,43 @@ impl ProgressSink for WindowSink {
     }
 }
 
+fn options(format: Option<String>, mapping_toml: Option<String>) -> ImportOptions {
+    ImportOptions {
+        format: format.filter(|f| !f.is_empty()),
+        mapping: None,
+        mapping_toml: mapping_toml.filter(|m| !m.trim().is_empty()),
+    }
+}
+
+fn stopped(e: impl std::fmt::Display) -> ErrorDto {
+    ErrorDto {
+        code: "internal".into(),
+        message: format!("The work stopped unexpectedly: {e}"),
+    }
+}
+
+/// How a file would be read (format, mapping, first rows); nothing is loaded.
+#[tauri::command]
+pub async fn preview_file(
+    path: PathBuf,
+    format: Option<String>,
+    mapping_toml: Option<String>,
+    app: AppHandle,
+) -> Result<SourcePreview, ErrorDto> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let opts = options(format, mapping_toml);
+        app.state::<AppState>()
+            .with_case(|c| c.preview(&path, &opts))
+    })
+    .await
+    .map_err(stopped)?
+}
+
 #[tauri::command]
 pub async fn import_files(
     paths: Vec<PathBuf>,
     format: Option<String>,
+    mapping_toml: Option<String>,
     app: AppHandle,
 ) -> Result<ImportReport, ErrorDto> {
     let worker = app.clone();
@@ -49,21 +86,36 @@ pub async fn import_files(
             app: worker.clone(),
             last: Default::default(),
         };
-        let opts = ImportOptions {
-            format,
-            mapping: None,
-        };
+        let opts = options(format, mapping_toml);
         state.with_case(|c| c.import(&paths, &opts, &sink))
     })
     .await
-    .map_err(|e| ErrorDto {
-        code: "internal".into(),
-        message: format!("The import stopped unexpectedly: {e}"),
-    })?
+    .map_err(stopped)?
 }
 
-/// Asks a running import to stop after the file it is reading; that file is left out whole.
+/// Asks a running import to stop; the file being read is left out whole.
 #[tauri::command]
 pub fn cancel_import(state: State<'_, AppState>) {
     state.cancel.store(true, Ordering::Relaxed);
+}
+
+/// The chain of custody: every source file imported, with its sha256, when and by whom.
+#[tauri::command]
+pub async fn sources(state: State<'_, AppState>) -> Result<Vec<SourceRecord>, ErrorDto> {
+    state.with_case(|c| c.info().map(|i| i.sources))
+}
+
+#[tauri::command]
+pub async fn quarantine_page(
+    source_id: Option<i64>,
+    limit: usize,
+    offset: usize,
+    state: State<'_, AppState>,
+) -> Result<QuarantinePage, ErrorDto> {
+    state.with_case(|c| c.quarantine_page(source_id, limit, offset))
+}
+
+#[tauri::command]
+pub async fn findings(state: State<'_, AppState>) -> Result<Vec<Finding>, ErrorDto> {
+    state.with_case(|c| c.findings())
 }

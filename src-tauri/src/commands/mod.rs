@@ -1,5 +1,9 @@
 //! Tauri commands, one module per domain; each is a few lines calling the engine facade.
 
 pub mod case;
+pub mod dialogs;
 pub mod import;
+pub mod notes;
+pub mod population;
+pub mod sql;
 pub mod timeline;

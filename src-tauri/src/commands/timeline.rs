@@ -1,15 +1,17 @@
-//! The time machine: density strip and the state of one entity at an instant.
+//! The time machine: density strip, the state of one entity at an instant, its events and their
+//! detail. Every command is async so a slow answer (or one waiting for an import to finish with the
+//! case) never blocks the window's main thread.
 
 use casefile::{
-    AsOfQuery, Axis, ErrorDto, EventPage, EventQuery, History, StreamState, StreamSummary,
-    Timeline, TimelineQuery, View,
+    AsOfQuery, Axis, ErrorDto, EventDetail, EventPage, EventQuery, History, StreamState,
+    StreamSummary, Timeline, TimelineQuery, View,
 };
 use tauri::State;
 
 use crate::state::AppState;
 
 #[tauri::command]
-pub fn timeline(
+pub async fn timeline(
     buckets: usize,
     axis: Axis,
     stream_type: Option<String>,
@@ -26,7 +28,7 @@ pub fn timeline(
 }
 
 #[tauri::command]
-pub fn state_at(
+pub async fn state_at(
     stream: String,
     at: i64,
     axis: Axis,
@@ -37,7 +39,7 @@ pub fn state_at(
 }
 
 #[tauri::command]
-pub fn history(
+pub async fn history(
     stream: String,
     axis: Axis,
     view: View,
@@ -48,7 +50,7 @@ pub fn history(
 
 /// One page of a stream's events, in axis order.
 #[tauri::command]
-pub fn events_page(
+pub async fn events_page(
     stream: Option<String>,
     axis: Axis,
     limit: usize,
@@ -68,10 +70,20 @@ pub fn events_page(
 
 /// Entity search: streams whose id contains `text`.
 #[tauri::command]
-pub fn search_streams(
+pub async fn search_streams(
     text: String,
     stream_type: Option<String>,
     state: State<'_, AppState>,
 ) -> Result<Vec<StreamSummary>, ErrorDto> {
     state.with_case(|c| c.streams(&text, stream_type.as_deref(), 50))
+}
+
+/// One event in full: payload, metadata, actor, reason, causation chain, provenance.
+#[tauri::command]
+pub async fn event_detail(
+    stream: String,
+    event_id: String,
+    state: State<'_, AppState>,
+) -> Result<EventDetail, ErrorDto> {
+    state.with_case(|c| c.event_detail(&stream, &event_id))
 }

@@ -1,0 +1,268 @@
+// The end-to-end test of the desktop app, in a real window (Xvfb + tauri-driver + WebKitWebDriver).
+// It opens the lending sample, scrubs, steps, toggles axes, reads event detail, bookmarks a note,
+// builds a population, runs SQL and imports more files, checking the values the window shows
+// against the `casefile` CLI on an identical case. A screenshot of every screen goes to OUT.
+//
+// Usage: node e2e/app.test.mjs --app DESKTOP_BINARY --cli CASEFILE_BINARY [--out test-artifacts/e2e]
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Driver, KEY, sleep } from "./webdriver.mjs";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+};
+const app = arg("app");
+const cli = arg("cli");
+const out = resolve(arg("out", "test-artifacts/e2e"));
+if (!app || !cli) {
+  console.error("usage: node e2e/app.test.mjs --app DESKTOP_BINARY --cli CASEFILE_BINARY [--out DIR]");
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), "casefile-e2e-"));
+const root = resolve(new URL("..", import.meta.url).pathname);
+
+// The reference: the same sample imported by the CLI into a case of its own.
+const reference = join(work, "reference.casefile");
+const lendingFiles = readdirSync(join(root, "samples/lending")).sort().map((f) => join(root, "samples/lending", f));
+execFileSync(cli, ["import", reference, ...lendingFiles], { stdio: "ignore" });
+const cliJson = (...args) => JSON.parse(execFileSync(cli, [...args, "--json"]).toString());
+
+/** Microseconds since the epoch as RFC 3339 with all six fractional digits. */
+function isoMicros(us) {
+  const ms = Math.floor(us / 1000);
+  const micro = String(us % 1_000_000).padStart(6, "0");
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${micro}Z`);
+}
+
+/** RFC 3339 text (any fraction) as microseconds since the epoch. */
+function micros(iso) {
+  const m = iso.match(/^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/);
+  return Date.parse(`${m[1]}Z`) * 1000 + Number((m[2] ?? "").padEnd(6, "0").slice(0, 6));
+}
+
+const driver = new Driver({ app, shots: out, env: { CASEFILE_CONFIG_DIR: join(work, "config") } });
+let passed = 0;
+let failed = 0;
+async function check(name, f) {
+  try {
+    await f();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAILED - ${name}: ${e.message}`);
+    await driver.screenshot(`failed-${name.replace(/\W+/g, "-")}`).catch(() => {});
+  }
+}
+function expectEqual(actual, expected, what) {
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    throw new Error(`${what}: the window shows ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+}
+
+const instant = async () => Number(await driver.attr(await driver.find("[data-testid=instant]"), "data-at"));
+const field = async (path) => {
+  const cells = await driver.findAll(`tr[data-path='${path}'] td`);
+  return cells.length ? driver.text(cells[0]) : null;
+};
+/** Waits for the state tree to settle on the state the CLI gives at the window's instant. */
+async function expectStateMatchesCli(axis, paths) {
+  const at = await instant();
+  const truth = cliJson("state", reference, "applicant-0005", "--at", isoMicros(at), "--axis", axis);
+  for (const p of paths) {
+    const value = (truth.exists ? truth.state : {})[p];
+    const want = value === undefined ? null : String(value);
+    const until = Date.now() + 5000;
+    let got = await field(p);
+    while (got !== want && Date.now() < until) {
+      await sleep(100);
+      got = await field(p);
+    }
+    expectEqual(got, want, `${p} at ${isoMicros(at)} (${axis} axis)`);
+  }
+  return truth;
+}
+
+async function main() {
+  const launched = await driver.start();
+  await check("the start screen appears and is interactive", async () => {
+    await driver.waitFor("h1", (t) => t === "Casefile");
+    await driver.waitFor("[data-testid=open-sample]");
+    let perf = null;
+    for (let i = 0; i < 30 && !perf?.coldStartMs; i++) {
+      perf = await driver.exec("return window.casefilePerf || null");
+      if (!perf?.coldStartMs) await sleep(100);
+    }
+    console.log(`    cold start to interactive: ${perf?.coldStartMs ?? "?"} ms (session request to first screen: ${Date.now() - launched} ms)`);
+    await driver.screenshot("01-start");
+  });
+
+  await check("opens the bundled lending sample", async () => {
+    await driver.click("[data-testid=open-sample]");
+    await driver.waitFor("[role=tab][aria-selected=true]", (t) => t === "Timeline", 60000);
+    await driver.waitFor("[data-testid=density-strip]");
+  });
+
+  await check("finds applicant-0005 and shows its state", async () => {
+    await driver.type("input[aria-label='Search entities']", "applicant-0005");
+    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("applicant-0005")));
+    await driver.waitFor(".state-tree");
+    await driver.screenshot("02-timeline");
+  });
+
+  await check("dragging the scrubber shows the state at the new instant", async () => {
+    const rect = await driver.exec(
+      "const r = document.querySelector('[data-testid=density-strip]').getBoundingClientRect(); return [r.left, r.top, r.width, r.height];",
+    );
+    const [left, top, width, height] = rect;
+    const y = top + height / 2;
+    const seen = new Set();
+    for (const f of [0.15, 0.45, 0.8]) {
+      const before = await instant();
+      await driver.drag(left + width * 0.5, left + width * f, y);
+      const until = Date.now() + 3000;
+      while ((await instant()) === before && Date.now() < until) await sleep(50);
+      const truth = await expectStateMatchesCli("recorded", ["credit_score", "annual_income", "verified", "loan_amount", "model_version"]);
+      seen.add(JSON.stringify(truth.state));
+    }
+    if (seen.size < 2) throw new Error("three drags across the case all showed the same state");
+    await driver.screenshot("03-scrubbed");
+  });
+
+  await check("arrow keys step from event to event, shift jumps ten", async () => {
+    const history = cliJson("history", reference, "applicant-0005", "--axis", "recorded");
+    const times = history.steps.map((s) => s.at);
+    await driver.exec("document.activeElement && document.activeElement.blur()");
+    // Go to the first event, then step forward one at a time.
+    await driver.keys(KEY.Shift, KEY.ArrowLeft);
+    await driver.keys(KEY.Shift, KEY.ArrowLeft);
+    await sleep(200);
+    for (let i = 0; i < Math.min(3, times.length); i++) {
+      const want = micros(times[i]);
+      const until = Date.now() + 3000;
+      while ((await instant()) !== want && Date.now() < until) await sleep(50);
+      const at = await instant();
+      if (at !== want) throw new Error(`step ${i}: at ${isoMicros(at)}, expected the event's time ${times[i]}`);
+      await expectStateMatchesCli("recorded", ["credit_score", "annual_income", "loan_amount"]);
+      await driver.keys(KEY.ArrowRight);
+    }
+    const current = await driver.findAll(".event-list li[aria-current=step]");
+    if (current.length !== 1) throw new Error(`${current.length} events are marked current`);
+  });
+
+  await check("the late credit score shows only on the occurred axis", async () => {
+    const decision = await driver.waitFor(".event-list li button", (t) => t.includes("LoanDecisionMade"));
+    await driver.click(decision);
+    await sleep(300);
+    const recorded = await expectStateMatchesCli("recorded", ["credit_score"]);
+    expectEqual(await field("credit_score"), "592", "credit score the system knew at the decision");
+    await driver.click("[aria-label='Time axis'] button:nth-child(2)");
+    const occurred = await expectStateMatchesCli("occurred", ["credit_score"]);
+    expectEqual(await field("credit_score"), "519", "credit score that was true at the decision");
+    if (recorded.state.credit_score === occurred.state.credit_score) throw new Error("the CLI shows no difference");
+    await driver.screenshot("04-occurred-axis");
+    await driver.click("[aria-label='Time axis'] button:nth-child(1)");
+    await driver.waitFor("tr[data-path='credit_score'] td", (t) => t === "592");
+  });
+
+  await check("event detail shows actor, causation chain and provenance", async () => {
+    const detail = await driver.waitFor("[data-testid=event-detail]");
+    const text = await driver.text(detail);
+    for (const want of ["LoanDecisionMade", "ai/underwriter", "LoanApplicationSubmitted", "applications.jsonl", "row"])
+      if (!text.includes(want)) throw new Error(`the detail does not mention ${want}`);
+    await driver.exec("document.querySelector('[data-testid=event-detail]').scrollIntoView()");
+    await driver.screenshot("05-event-detail");
+  });
+
+  await check("a bookmark note is saved and listed", async () => {
+    const at = await instant();
+    await driver.click("[data-testid=add-note]");
+    await driver.type("textarea[aria-label='Note']", "Decision saw 592; the bureau's 519 occurred earlier but arrived 11 days late.");
+    await driver.click(".note-form button[type=submit]");
+    await driver.waitFor("[role=status]", (t) => /Note \d+ saved/.test(t));
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Notes"));
+    const note = await driver.waitFor("[data-testid=note]", (t) => t.includes("arrived 11 days late"));
+    const text = await driver.text(note);
+    const shown = text.match(/(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) \(recorded\)/);
+    if (!text.includes("applicant-0005") || !shown || micros(`${shown[1].replace(" ", "T")}Z`) !== at)
+      throw new Error(`the note does not show its anchor (${isoMicros(at)}, applicant-0005): ${text}`);
+    await driver.screenshot("06-notes");
+  });
+
+  await check("the population of applicants at the instant is listed and filterable", async () => {
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Population"));
+    const at = isoMicros(await instantOf());
+    const truth = cliJson("population", reference, "--type", "Applicant", "--at", at, "--axis", "recorded");
+    await driver.waitFor("[data-testid=population-count]", (t) => t === `${truth.rows} of ${truth.rows} entities`, 60000);
+    await driver.type("input[aria-label='Filter population']", "applicant-0005");
+    await driver.waitFor("[data-testid=population-count]", (t) => t.startsWith("1 of"));
+    await driver.type("input[aria-label='Filter population']", "");
+    await driver.waitFor("[role=table][aria-label=Population] [role=row] [role=cell]");
+    await driver.screenshot("07-population");
+  });
+
+  await check("read-only SQL runs and refuses writes", async () => {
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "SQL"));
+    await driver.type("textarea[aria-label='SQL query']", "SELECT count(*) AS n FROM events");
+    await driver.click("[data-testid=run-sql]");
+    const want = String(cliJson("info", reference).events);
+    await driver.waitForText("[role=table][aria-label='Query result'] [role=cell]", (t) => t === want);
+    await driver.screenshot("08-sql");
+    await driver.type("textarea[aria-label='SQL query']", "DELETE FROM notes");
+    await driver.click("[data-testid=run-sql]");
+    await driver.waitFor(".sql-view [role=alert]", (t) => /refused|read-only|failed/i.test(t));
+  });
+
+  await check("importing more files shows preview, progress and a summary with quarantine", async () => {
+    const generated = join(work, "more-lending.jsonl");
+    execFileSync(cli, ["generate", "events", generated, "--events", "100000", "--streams", "10000", "--seed", "7"], { stdio: "ignore" });
+    const bad = join(root, "samples/bad/bad-rows.jsonl");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import"));
+    for (const f of [generated, bad]) {
+      await driver.type("input[aria-label='File path']", f);
+      await driver.keys(KEY.Enter);
+    }
+    await driver.waitFor("[data-testid=file-preview]", (t) => t.includes("more-lending.jsonl") && t.includes("First rows"));
+    await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 2 files");
+    await sleep(300);
+    await driver.screenshot("09-import-preview");
+    await driver.click("[data-testid=start-import]");
+    await driver.waitFor("[data-testid=import-progress]", (t) => /rows\/s/.test(t), 30000);
+    await driver.waitFor("[data-testid=rate]", (t) => /^[1-9][\d.]*[kM]? rows\/s$/.test(t), 30000);
+    await driver.screenshot("10-import-progress");
+    const summary = await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("bad-rows.jsonl"), 180000);
+    const text = await driver.text(summary);
+    if (!/Quarantined rows/.test(text)) throw new Error("the summary shows no quarantined rows for bad-rows.jsonl");
+    const loaded = await driver.findAll("[data-testid=loaded]");
+    if (loaded.length !== 2) throw new Error(`${loaded.length} files in the summary`);
+    // The quarantined rows of bad-rows.jsonl, each with its reason, and the case's new totals.
+    const badCase = join(work, "bad-only.casefile");
+    cliJson("import", badCase, join(root, "samples/bad/bad-rows.jsonl"));
+    const reasons = cliJson("quarantine", badCase).rows.map((r) => r.reason);
+    for (const reason of reasons.slice(0, 3))
+      await driver.waitForText("[role=table][aria-label='Quarantined rows'] [role=cell]", (t) => t === reason);
+    await driver.waitFor(".case-title", (t) => t.includes("5 files"));
+    await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
+    await driver.screenshot("11-import-summary");
+  });
+}
+
+/** The instant the population screen shows. */
+async function instantOf() {
+  return Number(await driver.attr(await driver.waitFor("[data-testid=population-at]"), "data-at"));
+}
+
+try {
+  await main();
+} catch (e) {
+  failed++;
+  console.log(`FAILED - the run stopped: ${e.message}`);
+} finally {
+  await driver.stop();
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`e2e: ${passed} passed, ${failed} failed; screenshots in ${out}`);
+process.exit(failed ? 1 : 0);

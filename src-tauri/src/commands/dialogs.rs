@@ -1,0 +1,71 @@
+//! Native file dialogs (rfd). GTK wants dialogs built on the main thread; they are awaited off it
+//! so the window keeps painting. A cancelled dialog answers with nothing, not an error.
+
+use std::path::PathBuf;
+
+use casefile::ErrorDto;
+use tauri::Window;
+
+/// What the investigator is choosing.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pick {
+    /// Log files to import (several).
+    Logs,
+    /// An existing case file.
+    OpenCase,
+    /// Where to create a new case.
+    NewCase,
+}
+
+fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
+    ErrorDto {
+        code: "dialog".into(),
+        message: format!("The file dialog could not open: {e}"),
+    }
+}
+
+#[tauri::command]
+pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, ErrorDto> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let parent = window.clone();
+    window
+        .run_on_main_thread(move || {
+            let _ = tx.send(rfd::AsyncFileDialog::new().set_parent(&parent));
+        })
+        .map_err(dialog_failed)?;
+    let dialog = tauri::async_runtime::spawn_blocking(move || rx.recv())
+        .await
+        .map_err(dialog_failed)?
+        .map_err(dialog_failed)?;
+    let chosen: Vec<PathBuf> = match pick {
+        Pick::Logs => dialog
+            .set_title("Choose event logs to import")
+            .add_filter(
+                "Event logs",
+                &["jsonl", "ndjson", "json", "csv", "parquet", "gz", "zst"],
+            )
+            .add_filter("All files", &["*"])
+            .pick_files()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.path().to_path_buf())
+            .collect(),
+        Pick::OpenCase => dialog
+            .set_title("Open a case")
+            .add_filter("Casefile cases", &["casefile"])
+            .pick_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::NewCase => dialog
+            .set_title("Create a case")
+            .set_file_name("investigation.casefile")
+            .save_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+    };
+    Ok(chosen)
+}

@@ -1,0 +1,143 @@
+import { useCallback, useEffect, useState } from "react";
+import { Alert } from "./Alert";
+import { backend, errorText, type Axis, type CaseInfo, type View } from "./backend";
+import { formatCount } from "./format";
+import { ImportView } from "./ImportView";
+import { NotesView } from "./NotesView";
+import { PopulationView } from "./PopulationView";
+import { SqlView } from "./SqlView";
+import { TimelineView } from "./TimelineView";
+
+export type Tab = "timeline" | "population" | "import" | "notes" | "sql";
+
+const TABS: { id: Tab; label: string; key: string }[] = [
+  { id: "timeline", label: "Timeline", key: "1" },
+  { id: "population", label: "Population", key: "2" },
+  { id: "import", label: "Import", key: "3" },
+  { id: "notes", label: "Notes", key: "4" },
+  { id: "sql", label: "SQL", key: "5" },
+];
+
+/** Where the investigator is looking: shared by every screen of an open case. */
+export interface Focus {
+  axis: Axis;
+  view: View;
+  /** The scrubber's instant, microseconds since the epoch (0 until the timeline sets it). */
+  at: number;
+  stream: string | null;
+}
+
+interface Props {
+  info: CaseInfo;
+  onInfo: (info: CaseInfo) => void;
+  onClose: () => void;
+}
+
+/** An open case: the header (case, screens, time axis, corrections) and the current screen. */
+export function CaseShell({ info, onInfo, onClose }: Props) {
+  const [tab, setTab] = useState<Tab>(info.events === 0 ? "import" : "timeline");
+  const [focus, setFocus] = useState<Focus>({
+    axis: "recorded",
+    view: "as_corrected",
+    at: 0,
+    stream: null,
+  });
+  const [error, setError] = useState<string | null>(null);
+  const update = useCallback((f: Partial<Focus>) => setFocus((old) => ({ ...old, ...f })), []);
+  const refresh = useCallback(() => {
+    backend.caseInfo().then(onInfo).catch((e) => setError(errorText(e)));
+  }, [onInfo]);
+  const jump = useCallback(
+    (f: Partial<Focus>) => {
+      update(f);
+      setTab("timeline");
+    },
+    [update],
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey) return;
+      const t = TABS.find((x) => x.key === e.key);
+      if (t) {
+        e.preventDefault();
+        setTab(t.id);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  return (
+    <div className="workspace">
+      <header className="bar">
+        <button className="ghost" onClick={onClose} aria-label="Close case" title="Close case">
+          ←
+        </button>
+        <div className="case-title">
+          <strong className="case-name">{info.path.split("/").pop()}</strong>
+          <span className="muted small">
+            {formatCount(info.events)} events · {formatCount(info.streams)} entities ·{" "}
+            {info.sources.length} files
+            {info.quarantined > 0 && ` · ${formatCount(info.quarantined)} quarantined`}
+          </span>
+        </div>
+        <nav className="tabs" role="tablist" aria-label="Screens">
+          {TABS.map((t) => (
+            <button
+              key={t.id}
+              role="tab"
+              aria-selected={tab === t.id}
+              onClick={() => setTab(t.id)}
+              title={`${t.label} (Alt+${t.key})`}
+            >
+              {t.label}
+            </button>
+          ))}
+        </nav>
+        <div className="toggles">
+          <div role="group" aria-label="Time axis" className="segmented">
+            <button
+              aria-pressed={focus.axis === "recorded"}
+              onClick={() => update({ axis: "recorded" })}
+              title="Recorded axis: what the system knew at each instant"
+            >
+              What the system knew
+            </button>
+            <button
+              aria-pressed={focus.axis === "occurred"}
+              onClick={() => update({ axis: "occurred" })}
+              title="Occurred axis: what was true in the world at each instant"
+            >
+              What was true
+            </button>
+          </div>
+          <div role="group" aria-label="Corrections" className="segmented">
+            <button
+              aria-pressed={focus.view === "as_corrected"}
+              onClick={() => update({ view: "as_corrected" })}
+              title="Corrections amend what they correct"
+            >
+              As corrected
+            </button>
+            <button
+              aria-pressed={focus.view === "as_recorded"}
+              onClick={() => update({ view: "as_recorded" })}
+              title="Every event as it was recorded, mistakes included"
+            >
+              As recorded
+            </button>
+          </div>
+        </div>
+      </header>
+      <Alert message={error} onDismiss={() => setError(null)} />
+      <div className="screen">
+        {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
+        {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
+        {tab === "import" && <ImportView onImported={refresh} />}
+        {tab === "notes" && <NotesView focus={focus} onOpen={jump} />}
+        {tab === "sql" && <SqlView />}
+      </div>
+    </div>
+  );
+}

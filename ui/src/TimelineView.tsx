@@ -1,0 +1,338 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Alert } from "./Alert";
+import {
+  backend,
+  errorText,
+  type CaseInfo,
+  type History,
+  type StreamState,
+  type StreamSummary,
+  type Timeline,
+} from "./backend";
+import type { Focus } from "./CaseShell";
+import { DensityStrip } from "./DensityStrip";
+import { EventDetailPanel } from "./EventDetailPanel";
+import { formatCount, formatMicros, parseMicros as micros } from "./format";
+import { markScrubPainted, markScrubStart } from "./perf";
+import { stepFrom, zoom, type Span } from "./scrub";
+import { StateTree } from "./StateTree";
+
+interface Props {
+  info: CaseInfo;
+  focus: Focus;
+  update: (f: Partial<Focus>) => void;
+}
+
+/** The timeline: density strip and scrubber, entity search, state at the instant, events, detail. */
+export function TimelineView({ info, focus, update }: Props) {
+  const { axis, view, at, stream } = focus;
+  const [streamType, setStreamType] = useState<string>("");
+  const [timeline, setTimeline] = useState<Timeline | null>(null);
+  const [whole, setWhole] = useState<Span | null>(null);
+  const [span, setSpan] = useState<Span | null>(null);
+  const [search, setSearch] = useState("");
+  const [found, setFound] = useState<StreamSummary[]>([]);
+  const [history, setHistory] = useState<History | null>(null);
+  const [current, setCurrent] = useState<StreamState | null>(null);
+  const [previous, setPrevious] = useState<StreamState | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [noting, setNoting] = useState(false);
+  const [noteText, setNoteText] = useState("");
+  const [flash, setFlash] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const fail = (e: unknown) => setError(errorText(e));
+  const setAt = useCallback((t: number) => update({ at: t }), [update]);
+
+  useEffect(() => {
+    backend
+      .timeline(400, axis, streamType || undefined)
+      .then((t) => {
+        setTimeline(t);
+        if (t.from && t.to) {
+          const w = { from: micros(t.from), to: micros(t.to) };
+          setWhole(w);
+          setSpan(w);
+          if (at === 0) update({ at: w.from + Math.round((w.to - w.from) / 2) });
+        }
+      })
+      .catch(fail);
+    // `at` is read once, for the first position only.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [axis, streamType]);
+
+  useEffect(() => {
+    const t = setTimeout(() => {
+      backend.searchStreams(search, streamType || undefined).then(setFound).catch(fail);
+    }, 150);
+    return () => clearTimeout(t);
+  }, [search, streamType]);
+
+  useEffect(() => {
+    if (!stream) return;
+    backend.history(stream, axis, view).then(setHistory).catch(fail);
+  }, [stream, axis, view]);
+
+  useEffect(() => {
+    if (!stream || at === 0) return;
+    let live = true;
+    backend
+      .stateAt(stream, at, axis, view)
+      .then((s) => {
+        if (!live) return;
+        setCurrent((c) => {
+          setPrevious(c && c.stream_id === s.stream_id ? c : null);
+          return s;
+        });
+      })
+      .catch(fail);
+    return () => {
+      live = false;
+    };
+  }, [stream, at, axis, view]);
+
+  useEffect(() => {
+    if (current) markScrubPainted();
+  }, [current]);
+
+  const times = useMemo(() => (history ? history.steps.map((s) => micros(s.at)) : []), [history]);
+
+  const step = useCallback(
+    (n: number) => {
+      const next = stepFrom(times, at, n);
+      if (next !== null) setAt(next);
+    },
+    [times, at, setAt],
+  );
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target;
+      if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement) return;
+      if (e.key === "ArrowRight") step(e.shiftKey ? 10 : 1);
+      else if (e.key === "ArrowLeft") step(e.shiftKey ? -10 : -1);
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [step]);
+
+  const currentIndex = times.reduce((last, t, i) => (t <= at ? i : last), -1);
+  const listRef = useRef<HTMLDivElement>(null);
+  const steps = history?.steps ?? [];
+  const virtualizer = useVirtualizer({
+    count: steps.length,
+    getScrollElement: () => listRef.current,
+    estimateSize: () => 46,
+    overscan: 8,
+  });
+  useEffect(() => {
+    if (currentIndex >= 0) virtualizer.scrollToIndex(currentIndex, { align: "auto" });
+  }, [currentIndex, virtualizer]);
+
+  async function saveNote() {
+    try {
+      const n = await backend.addNote({
+        body: noteText,
+        at,
+        axis,
+        stream_id: stream,
+        event_id: selected,
+        supersedes: null,
+      });
+      setNoting(false);
+      setNoteText("");
+      setFlash(`Note ${n.note_id} saved.`);
+      setTimeout(() => setFlash(null), 3000);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  const types = Object.keys(info.stream_types);
+
+  return (
+    <div className="timeline-view">
+      <Alert message={error} onDismiss={() => setError(null)} />
+      <section className="strip">
+        <div className="strip-head">
+          <div className="instant" data-testid="instant" data-at={at}>
+            {at ? formatMicros(at) : "–"}{" "}
+            <span className="muted">
+              ({axis === "recorded" ? "recorded" : "occurred"} axis
+              {timeline ? ` · ${formatCount(timeline.total)} events` : ""})
+            </span>
+          </div>
+          <div className="strip-tools">
+            <span className="muted small">drag to scrub · wheel to zoom · ←/→ step (Shift ×10)</span>
+            {span && whole && (span.from !== whole.from || span.to !== whole.to) && (
+              <button className="link" onClick={() => setSpan(whole)}>
+                Show all
+              </button>
+            )}
+          </div>
+        </div>
+        {timeline && span && whole ? (
+          <DensityStrip
+            buckets={timeline.buckets}
+            span={span}
+            at={at}
+            onScrub={(t) => {
+              markScrubStart();
+              setAt(t);
+            }}
+            onZoom={(center, factor) => setSpan(zoom(span, center, factor, whole))}
+          />
+        ) : (
+          <div className="strip-empty muted">The case has no events yet: import some logs.</div>
+        )}
+      </section>
+      <div className="panes">
+        <aside className="entities" aria-label="Entities">
+          <input
+            aria-label="Search entities"
+            placeholder="Search entities…"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+          <select
+            aria-label="Stream type"
+            value={streamType}
+            onChange={(e) => setStreamType(e.target.value)}
+          >
+            <option value="">All types</option>
+            {types.map((t) => (
+              <option key={t} value={t}>
+                {t} ({formatCount(info.stream_types[t])})
+              </option>
+            ))}
+          </select>
+          <ul>
+            {found.map((s) => (
+              <li key={s.stream_id}>
+                <button
+                  className={s.stream_id === stream ? "selected" : undefined}
+                  onClick={() => {
+                    setSelected(null);
+                    update({ stream: s.stream_id });
+                  }}
+                >
+                  <span>{s.stream_id}</span>
+                  <span className="muted small">
+                    {s.stream_type ?? ""} · {s.events}
+                  </span>
+                </button>
+              </li>
+            ))}
+            {found.length === 0 && <li className="muted small">No entity matches.</li>}
+          </ul>
+        </aside>
+        <main className="state">
+          <div className="state-head">
+            <h2>{stream ?? "Choose an entity"}</h2>
+            {stream && (
+              <button onClick={() => setNoting((n) => !n)} data-testid="add-note">
+                Bookmark…
+              </button>
+            )}
+          </div>
+          {noting && (
+            <form
+              className="note-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                saveNote();
+              }}
+            >
+              <p className="muted small">
+                A note on {stream} at {formatMicros(at)} ({axis} axis)
+                {selected ? `, event ${selected}` : ""}. Notes are never edited in place.
+              </p>
+              <textarea
+                aria-label="Note"
+                value={noteText}
+                onChange={(e) => setNoteText(e.target.value)}
+                placeholder="What did you find?"
+                autoFocus
+              />
+              <div className="row">
+                <button className="primary" type="submit" disabled={!noteText.trim()}>
+                  Save note
+                </button>
+                <button type="button" onClick={() => setNoting(false)}>
+                  Cancel
+                </button>
+              </div>
+            </form>
+          )}
+          {flash && (
+            <p className="ok" role="status">
+              {flash}
+            </p>
+          )}
+          {current && stream && (
+            <>
+              <p className="muted" data-testid="state-summary">
+                {current.exists ? "" : "Not yet in existence · "}
+                {current.events_applied} of {current.events_seen} events applied · last{" "}
+                {current.last_event_id ?? "–"}
+                {current.version !== null ? ` · version ${current.version}` : ""}
+              </p>
+              <StateTree
+                state={current.exists ? (current.state as Record<string, unknown>) : null}
+                previous={previous?.exists ? (previous.state as Record<string, unknown>) : null}
+              />
+            </>
+          )}
+          {!stream && (
+            <p className="muted">
+              Search for an entity on the left. Its state at the scrubber's instant appears here,
+              with the fields that changed since the last position highlighted.
+            </p>
+          )}
+          {selected && stream && (
+            <EventDetailPanel key={`${stream}/${selected}`} stream={stream} eventId={selected} onClose={() => setSelected(null)} />
+          )}
+        </main>
+        <aside className="events" aria-label="Events">
+          <h3>
+            Events <span className="muted small">{steps.length || ""}</span>
+          </h3>
+          <div ref={listRef} className="event-list">
+            <ol style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+              {virtualizer.getVirtualItems().map((item) => {
+                const s = steps[item.index];
+                const i = item.index;
+                return (
+                  <li
+                    key={s.event.event_id}
+                    className={`${i === currentIndex ? "current" : ""}${
+                      s.event.event_id === selected ? " selected" : ""
+                    }`}
+                    style={{ transform: `translateY(${item.start}px)` }}
+                    aria-current={i === currentIndex ? "step" : undefined}
+                  >
+                    <button
+                      onClick={() => {
+                        setAt(times[i]);
+                        setSelected(s.event.event_id);
+                      }}
+                    >
+                      <span className="event-type">{s.event.event_type}</span>
+                      <span className="muted small">
+                        {s.at.replace("T", " ").slice(0, 19)}
+                        {s.event.corrects && <span className="tag">correction</span>}
+                        {!s.applied && <span className="tag">no effect</span>}
+                      </span>
+                    </button>
+                  </li>
+                );
+              })}
+            </ol>
+          </div>
+        </aside>
+      </div>
+    </div>
+  );
+}
