@@ -189,6 +189,12 @@ async function main() {
     const shown = text.match(/(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) \(recorded\)/);
     if (!text.includes("applicant-0005") || !shown || micros(`${shown[1].replace(" ", "T")}Z`) !== at)
       throw new Error(`the note does not show its anchor (${isoMicros(at)}, applicant-0005): ${text}`);
+    // An edit is a new note that supersedes the first; the first stays, folded under it.
+    await driver.click(await driver.waitFor("[data-testid=note] button", (t) => t === "Edit"));
+    await driver.type("textarea[aria-label='Note text']", "Decision saw 592; 519 occurred two hours before it and was recorded 11 days later.");
+    await driver.click("[data-testid=save-note]");
+    await driver.waitFor("[data-testid=note]", (t) => t.includes("recorded 11 days later") && t.includes("1 earlier version"));
+    await driver.click("[data-testid=note] details summary");
     await driver.screenshot("06-notes");
   });
 
@@ -200,7 +206,7 @@ async function main() {
     await driver.type("input[aria-label='Filter population']", "applicant-0005");
     await driver.waitFor("[data-testid=population-count]", (t) => t.startsWith("1 of"));
     await driver.type("input[aria-label='Filter population']", "");
-    await driver.waitFor("[role=table][aria-label=Population] [role=row] [role=cell]");
+    await driver.waitFor("[data-testid=population-count]", (t) => t === `${truth.rows} of ${truth.rows} entities`);
     await driver.screenshot("07-population");
   });
 
@@ -244,7 +250,7 @@ async function main() {
     const reasons = cliJson("quarantine", badCase).rows.map((r) => r.reason);
     for (const reason of reasons.slice(0, 3))
       await driver.waitForText("[role=table][aria-label='Quarantined rows'] [role=cell]", (t) => t === reason);
-    await driver.waitFor(".case-title", (t) => t.includes("5 files"));
+    await driver.waitForText(".case-title", (t) => t.includes("5 files"));
     await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
     await driver.screenshot("11-import-summary");
   });
@@ -255,6 +261,29 @@ async function instantOf() {
   return Number(await driver.attr(await driver.waitFor("[data-testid=population-at]"), "data-at"));
 }
 
+/** The same window in the dark theme (GTK's dark variant sets prefers-color-scheme: dark). */
+async function dark() {
+  const d = new Driver({
+    app,
+    shots: out,
+    display: ":98",
+    port: 4446,
+    env: { CASEFILE_CONFIG_DIR: join(work, "config"), GTK_THEME: "Adwaita:dark" },
+  });
+  await d.start();
+  try {
+    await d.click(await d.waitFor(".recent button", (t) => t.includes("lending.casefile")));
+    await d.type("input[aria-label='Search entities']", "applicant-0005");
+    await d.click(await d.waitFor(".entities li button", (t) => t.startsWith("applicant-0005")));
+    await d.waitFor(".state-tree");
+    const background = await d.exec("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()");
+    if (background !== "#0b1220") throw new Error(`the dark theme is not applied (background ${background})`);
+    await d.screenshot("12-dark-theme");
+  } finally {
+    await d.stop();
+  }
+}
+
 try {
   await main();
 } catch (e) {
@@ -262,7 +291,8 @@ try {
   console.log(`FAILED - the run stopped: ${e.message}`);
 } finally {
   await driver.stop();
-  rmSync(work, { recursive: true, force: true });
 }
+await check("the recent case reopens, in the dark theme", dark);
+rmSync(work, { recursive: true, force: true });
 console.log(`e2e: ${passed} passed, ${failed} failed; screenshots in ${out}`);
 process.exit(failed ? 1 : 0);

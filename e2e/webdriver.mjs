@@ -7,6 +7,7 @@ import { join } from "node:path";
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export class Driver {
+  /** `port` is tauri-driver's; it runs WebKitWebDriver on `port + 1`. */
   constructor({ app, display = ":99", port = 4444, env = {}, shots }) {
     Object.assign(this, { app, display, port, env, shots, children: [], id: null });
   }
@@ -26,7 +27,10 @@ export class Driver {
   async start() {
     this.spawn("Xvfb", [this.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
     await sleep(500);
-    this.spawn("tauri-driver", ["--port", String(this.port)], { DISPLAY: this.display, ...this.env });
+    this.spawn("tauri-driver", ["--port", String(this.port), "--native-port", String(this.port + 1)], {
+      DISPLAY: this.display,
+      ...this.env,
+    });
     for (let i = 0; i < 100; i++) {
       try {
         await fetch(`http://127.0.0.1:${this.port}/status`);
@@ -109,8 +113,12 @@ export class Driver {
 
   async type(elOrCss, text) {
     const el = typeof elOrCss === "string" ? await this.waitFor(elOrCss) : elOrCss;
-    await this.call("POST", this.s(`/element/${el.id}/clear`), {});
-    if (text) await this.call("POST", this.s(`/element/${el.id}/value`), { text });
+    // Empty it with real keys, as a person would (WebDriver's "clear" fires no input event, so
+    // React would not see it): End, then one Backspace per character.
+    await this.call("POST", this.s(`/element/${el.id}/click`), {});
+    const length = await this.exec("return document.activeElement.value.length");
+    const erase = `\uE010${"\uE003".repeat(length)}`;
+    await this.call("POST", this.s(`/element/${el.id}/value`), { text: erase + text });
   }
 
   async text(el) {

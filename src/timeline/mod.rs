@@ -492,6 +492,10 @@ pub struct Timeline {
     pub axis: Axis,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Where the bulk of the events lie (approximate 0.1% and 99.9% quantiles), when the span was
+    /// not given: a few far-off times (a typo'd year) would otherwise squash everything else.
+    pub usual_from: Option<String>,
+    pub usual_to: Option<String>,
     /// Width of each bucket in microseconds.
     pub bucket_micros: i64,
     pub total: i64,
@@ -531,17 +535,25 @@ pub fn timeline(conn: &Connection, q: &TimelineQuery) -> Result<Timeline> {
         }
     };
     let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let mut usual = (None, None);
     let (from, to) = match (q.from, q.to) {
         (Some(f), Some(t)) => (Some(f), Some(t)),
         (f, t) => {
-            let (lo, hi): (Option<i64>, Option<i64>) = conn.query_row(
-                &format!(
-                    "SELECT epoch_us(min({axis})), epoch_us(max({axis})) FROM events {}",
-                    filter(&[])
-                ),
-                refs.as_slice(),
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let (lo, hi, usual_lo, usual_hi): (Option<i64>, Option<i64>, Option<i64>, Option<i64>) =
+                conn.query_row(
+                    &format!(
+                        "SELECT epoch_us(min({axis})), epoch_us(max({axis})),
+                            approx_quantile(epoch_us({axis}), 0.001)::BIGINT,
+                            approx_quantile(epoch_us({axis}), 0.999)::BIGINT
+                         FROM events {}",
+                        filter(&[])
+                    ),
+                    refs.as_slice(),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )?;
+            if q.from.is_none() && q.to.is_none() {
+                usual = (usual_lo.map(format_micros), usual_hi.map(format_micros));
+            }
             (f.or(lo), t.or(hi))
         }
     };
@@ -550,6 +562,8 @@ pub fn timeline(conn: &Connection, q: &TimelineQuery) -> Result<Timeline> {
             axis: q.axis,
             from: None,
             to: None,
+            usual_from: None,
+            usual_to: None,
             bucket_micros: 0,
             total: 0,
             buckets: Vec::new(),
@@ -592,6 +606,8 @@ pub fn timeline(conn: &Connection, q: &TimelineQuery) -> Result<Timeline> {
         axis: q.axis,
         from: Some(format_micros(from)),
         to: Some(format_micros(to)),
+        usual_from: usual.0,
+        usual_to: usual.1,
         bucket_micros: width,
         total: counts.iter().sum(),
         buckets,

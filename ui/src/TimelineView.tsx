@@ -7,6 +7,7 @@ import {
   type CaseInfo,
   type History,
   type StreamState,
+  type Bucket,
   type StreamSummary,
   type Timeline,
 } from "./backend";
@@ -15,7 +16,7 @@ import { DensityStrip } from "./DensityStrip";
 import { EventDetailPanel } from "./EventDetailPanel";
 import { formatCount, formatMicros, parseMicros as micros } from "./format";
 import { markScrubPainted, markScrubStart } from "./perf";
-import { stepFrom, zoom, type Span } from "./scrub";
+import { initialSpan, stepFrom, zoom, type Span } from "./scrub";
 import { StateTree } from "./StateTree";
 
 interface Props {
@@ -31,6 +32,7 @@ export function TimelineView({ info, focus, update }: Props) {
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [whole, setWhole] = useState<Span | null>(null);
   const [span, setSpan] = useState<Span | null>(null);
+  const [buckets, setBuckets] = useState<Bucket[]>([]);
   const [search, setSearch] = useState("");
   const [found, setFound] = useState<StreamSummary[]>([]);
   const [history, setHistory] = useState<History | null>(null);
@@ -51,15 +53,30 @@ export function TimelineView({ info, focus, update }: Props) {
         setTimeline(t);
         if (t.from && t.to) {
           const w = { from: micros(t.from), to: micros(t.to) };
+          const usual =
+            t.usual_from && t.usual_to ? { from: micros(t.usual_from), to: micros(t.usual_to) } : null;
+          const first = initialSpan(w, usual);
           setWhole(w);
-          setSpan(w);
-          if (at === 0) update({ at: w.from + Math.round((w.to - w.from) / 2) });
+          setSpan(first);
+          if (at === 0) update({ at: first.from + Math.round((first.to - first.from) / 2) });
         }
       })
       .catch(fail);
     // `at` is read once, for the first position only.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [axis, streamType]);
+
+  // The strip's bars are counted for the span in view, so zooming in sharpens them.
+  useEffect(() => {
+    if (!span) return;
+    const t = setTimeout(() => {
+      backend
+        .timeline(400, axis, streamType || undefined, span.from, span.to)
+        .then((b) => setBuckets(b.buckets))
+        .catch(fail);
+    }, 40);
+    return () => clearTimeout(t);
+  }, [span, axis, streamType]);
 
   useEffect(() => {
     const t = setTimeout(() => {
@@ -175,7 +192,7 @@ export function TimelineView({ info, focus, update }: Props) {
         </div>
         {timeline && span && whole ? (
           <DensityStrip
-            buckets={timeline.buckets}
+            buckets={buckets}
             span={span}
             at={at}
             onScrub={(t) => {

@@ -82,8 +82,8 @@ export const backend = {
       if (e.payload.type === "drop") f(e.payload.paths);
     }),
 
-  timeline: (buckets: number, axis: Axis, streamType?: string) =>
-    invoke<Timeline>("timeline", { buckets, axis, streamType }),
+  timeline: (buckets: number, axis: Axis, streamType?: string, from?: number, to?: number) =>
+    invoke<Timeline>("timeline", { buckets, axis, streamType, from, to }),
   stateAt: (stream: string, at: number, axis: Axis, view: View) =>
     invoke<StreamState>("state_at", { stream, at, axis, view }),
   searchStreams: (text: string, streamType?: string) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { instantAt, pixelOf, stepFrom, zoom } from "./scrub";
+import { instantAt, pixelOf, stepFrom, zoom, initialSpan } from "./scrub";
 
 describe("scrubber arithmetic", () => {
   const span = { from: 1_000, to: 2_000 };
@@ -26,5 +26,14 @@ describe("scrubber arithmetic", () => {
     expect(zoom(whole, 500, 2, whole)).toEqual({ from: 250, to: 750 });
     expect(zoom(whole, 0, 4, whole)).toEqual({ from: 0, to: 250 });
     expect(zoom({ from: 0, to: 250 }, 125, 0.25, whole)).toEqual({ from: 0, to: 1_000 });
+  });
+});
+
+describe("initial span", () => {
+  it("opens on the bulk of the events when outliers stretch the whole span", () => {
+    const whole = { from: 0, to: 1_000_000 };
+    expect(initialSpan(whole, { from: 100, to: 10_100 })).toEqual({ from: 0, to: 10_300 });
+    expect(initialSpan(whole, { from: 0, to: 900_000 })).toEqual(whole);
+    expect(initialSpan(whole, null)).toEqual(whole);
   });
 });

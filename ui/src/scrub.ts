@@ -61,3 +61,14 @@ export function zoom(span: Span, center: number, factor: number, whole: Span): S
   }
   return { from, to: Math.round(to) };
 }
+
+/**
+ * The span the strip opens on: where the bulk of the events lie (padded by 2% each side), when that
+ * is under half of the whole span because a few far-off times stretch it; otherwise the whole.
+ */
+export function initialSpan(whole: Span, usual: Span | null): Span {
+  if (!usual || usual.to <= usual.from) return whole;
+  if (usual.to - usual.from >= 0.5 * (whole.to - whole.from)) return whole;
+  const pad = Math.round((usual.to - usual.from) * 0.02);
+  return { from: Math.max(whole.from, usual.from - pad), to: Math.min(whole.to, usual.to + pad) };
+}

@@ -15,6 +15,8 @@ pub async fn timeline(
     buckets: usize,
     axis: Axis,
     stream_type: Option<String>,
+    from: Option<i64>,
+    to: Option<i64>,
     state: State<'_, AppState>,
 ) -> Result<Timeline, ErrorDto> {
     state.with_case(|c| {
@@ -22,6 +24,8 @@ pub async fn timeline(
             buckets,
             axis,
             stream_type,
+            from,
+            to,
             ..Default::default()
         })
     })

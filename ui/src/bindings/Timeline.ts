@@ -4,6 +4,11 @@ import type { Bucket } from "./Bucket";
 
 export type Timeline = { axis: Axis, from: string | null, to: string | null, 
 /**
+ * Where the bulk of the events lie (approximate 0.1% and 99.9% quantiles), when the span was
+ * not given: a few far-off times (a typo'd year) would otherwise squash everything else.
+ */
+usual_from: string | null, usual_to: string | null, 
+/**
  * Width of each bucket in microseconds.
  */
 bucket_micros: number, total: number, buckets: Array<Bucket>, };
