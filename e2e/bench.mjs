@@ -60,7 +60,7 @@ async function scrub() {
     // Warm-up drag (first questions build the case's in-memory index), then measured drags.
     await d.drag(left + width * 0.2, left + width * 0.8, top + height / 2, 10);
     await sleep(1500);
-    await d.exec("window.casefilePerf.scrubs = []");
+    await d.exec("window.casefilePerf.scrubs = []; window.casefilePerf.stateCalls = []");
     for (let i = 0; i < drags; i++) {
       const a = 0.05 + ((i * 37) % 90) / 100;
       const b = 0.05 + ((i * 53 + 11) % 90) / 100;
@@ -68,7 +68,7 @@ async function scrub() {
       await sleep(120);
     }
     await sleep(500);
-    return (await d.exec("return window.casefilePerf.scrubs")) ?? [];
+    return (await d.exec("return window.casefilePerf")) ?? { scrubs: [], stateCalls: [] };
   } finally {
     await d.stop();
   }
@@ -78,11 +78,12 @@ try {
   const startsMs = [];
   for (let i = 0; i < starts; i++) startsMs.push(await coldStart());
   console.log(`cold start to interactive (ms, ${starts} launches): ${startsMs.join(", ")}; median ${quantile(startsMs, 0.5)}`);
-  const s = await scrub();
+  const { scrubs: s, stateCalls: calls } = await scrub();
   if (s.length === 0) throw new Error("no scrub was measured");
-  console.log(
-    `scrub, input to state painted (ms, ${s.length} scrubs): p50 ${quantile(s, 0.5).toFixed(1)}, p95 ${quantile(s, 0.95).toFixed(1)}, max ${Math.max(...s).toFixed(1)}`,
-  );
+  const line = (xs) =>
+    `p50 ${quantile(xs, 0.5).toFixed(1)}, p95 ${quantile(xs, 0.95).toFixed(1)}, max ${Math.max(...xs).toFixed(1)}`;
+  console.log(`scrub, oldest unserved input to its state painted (ms, ${s.length} paints): ${line(s)}`);
+  console.log(`  of which the state request round trip (ms, ${calls.length} requests): ${line(calls)}`);
 } finally {
   rmSync(config, { recursive: true, force: true });
 }

@@ -1,7 +1,7 @@
 // A small WebDriver client for the real Casefile window: starts Xvfb and tauri-driver (which starts
 // WebKitWebDriver and the app), and stops them by process id when done. No dependencies.
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -24,9 +24,24 @@ export class Driver {
     return child;
   }
 
+  /** Starts a display, the driver and the app; on any failure stops what it started and throws. */
   async start() {
-    this.spawn("Xvfb", [this.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
-    await sleep(500);
+    try {
+      return await this.startAll();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async startAll() {
+    // A display of our own: skip numbers another X server holds (a lock file says so).
+    let n = Number(this.display.slice(1));
+    while (existsSync(`/tmp/.X${n}-lock`)) n++;
+    this.display = `:${n}`;
+    const xvfb = this.spawn("Xvfb", [this.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"]);
+    for (let i = 0; i < 50 && !existsSync(`/tmp/.X${n}-lock`); i++) await sleep(100);
+    if (xvfb.exitCode !== null) throw new Error(`Xvfb could not start on ${this.display}`);
     this.spawn("tauri-driver", ["--port", String(this.port), "--native-port", String(this.port + 1)], {
       DISPLAY: this.display,
       ...this.env,

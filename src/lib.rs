@@ -144,6 +144,12 @@ impl Case {
         self.machine.borrow_mut().warm(&self.conn, progress)
     }
 
+    /// Loads the time machine's in-memory index when the stored snapshots are current (building
+    /// nothing); true when it did. Without it an as-of still works, only slower.
+    pub fn warm_time_machine_if_built(&self) -> Result<bool> {
+        self.machine.borrow_mut().warm_if_current(&self.conn)
+    }
+
     /// The state of every stream of a type at an instant, as a table (building snapshots if needed).
     pub fn population(
         &self,

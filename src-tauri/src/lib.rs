@@ -83,6 +83,7 @@ pub fn run() {
             commands::timeline::search_streams,
             commands::timeline::event_detail,
             commands::population::build_population,
+            commands::population::export_population,
             commands::population::population_page,
             commands::notes::add_note,
             commands::notes::list_notes,

@@ -108,6 +108,18 @@ impl MachineCache {
     }
 
     /// Builds the snapshots if needed and loads the in-memory index of where each stream's sit.
+    /// Loads the stored snapshots' index when they are current, and builds nothing: what an app does
+    /// right after opening a case so that the first scrub is as quick as the rest. True when loaded.
+    pub fn warm_if_current(&mut self, conn: &Connection) -> Result<bool> {
+        if !self.snapshots_current(conn)? {
+            return Ok(false);
+        }
+        if self.index.is_none() {
+            self.index = Some(snapshots::SnapshotIndex::load(conn)?);
+        }
+        Ok(true)
+    }
+
     pub fn warm(
         &mut self,
         conn: &Connection,

@@ -34,6 +34,24 @@ export function PopulationView({ info, focus, onOpen }: Props) {
   const [descending, setDescending] = useState(false);
   const [snapshotProgress, setSnapshotProgress] = useState<BuildProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+
+  async function exportTable() {
+    setError(null);
+    setExported(null);
+    try {
+      const [path] = await backend.pickFiles("save_table");
+      if (!path) return;
+      setExporting(true);
+      const p = await backend.exportPopulation(type, focus.at, focus.axis, focus.view, path);
+      setExported(`${formatCount(p.rows)} entities written to ${p.out ?? path}.`);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setExporting(false);
+    }
+  }
   const loading = useRef(new Set<number>());
 
   const key = `${type}|${focus.at}|${focus.axis}|${focus.view}`;
@@ -140,6 +158,9 @@ export function PopulationView({ info, focus, onOpen }: Props) {
             </option>
           ))}
         </select>
+        <button onClick={exportTable} disabled={!population || exporting} title="Parquet, CSV or JSON">
+          {exporting ? "Exporting…" : "Export…"}
+        </button>
         <span className="muted" data-testid="population-count">
           {page ? `${formatCount(page.total)} of ${formatCount(population?.rows ?? 0)} entities` : ""}
         </span>
@@ -163,6 +184,11 @@ export function PopulationView({ info, focus, onOpen }: Props) {
             </>
           )}
         </div>
+      )}
+      {exported && (
+        <p className="ok" role="status">
+          {exported}
+        </p>
       )}
       {focus.at === 0 && <p className="muted card">Set an instant on the timeline first.</p>}
       {page && population && (

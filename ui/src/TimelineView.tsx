@@ -7,15 +7,17 @@ import {
   type CaseInfo,
   type History,
   type StreamState,
+  type Axis,
   type Bucket,
   type StreamSummary,
   type Timeline,
+  type View,
 } from "./backend";
 import type { Focus } from "./CaseShell";
 import { DensityStrip } from "./DensityStrip";
 import { EventDetailPanel } from "./EventDetailPanel";
 import { formatCount, formatMicros, parseMicros as micros } from "./format";
-import { markScrubPainted, markScrubStart } from "./perf";
+import { markScrubInput, markScrubPainted, takeScrubInputs } from "./perf";
 import { initialSpan, stepFrom, zoom, type Span } from "./scrub";
 import { StateTree } from "./StateTree";
 
@@ -90,27 +92,50 @@ export function TimelineView({ info, focus, update }: Props) {
     backend.history(stream, axis, view).then(setHistory).catch(fail);
   }, [stream, axis, view]);
 
-  useEffect(() => {
-    if (!stream || at === 0) return;
-    let live = true;
+  // At most two state requests in flight (so the next one is queued while the last answer travels
+  // back); each asks for the latest position, intermediate ones are skipped, and an answer older
+  // than one already shown is dropped.
+  const wanted = useRef<{ stream: string; at: number; axis: Axis; view: View } | null>(null);
+  const sent = useRef<{ req: object | null; inflight: number; seq: number; shown: number }>({
+    req: null,
+    inflight: 0,
+    seq: 0,
+    shown: 0,
+  });
+  const ask = useCallback(() => {
+    const q = sent.current;
+    const req = wanted.current;
+    if (!req || q.inflight >= 2 || q.req === req) return;
+    q.req = req;
+    q.inflight++;
+    const seq = ++q.seq;
+    const inputAt = takeScrubInputs();
+    const started = performance.now();
     backend
-      .stateAt(stream, at, axis, view)
+      .stateAt(req.stream, req.at, req.axis, req.view)
       .then((s) => {
-        if (!live) return;
+        const now = wanted.current;
+        const same = now && now.stream === req.stream && now.axis === req.axis && now.view === req.view;
+        if (!same || seq < q.shown) return;
+        q.shown = seq;
         setCurrent((c) => {
           setPrevious(c && c.stream_id === s.stream_id ? c : null);
           return s;
         });
+        markScrubPainted(inputAt, performance.now() - started);
       })
-      .catch(fail);
-    return () => {
-      live = false;
-    };
-  }, [stream, at, axis, view]);
+      .catch(fail)
+      .finally(() => {
+        q.inflight--;
+        ask();
+      });
+  }, []);
 
   useEffect(() => {
-    if (current) markScrubPainted();
-  }, [current]);
+    if (!stream || at === 0) return;
+    wanted.current = { stream, at, axis, view };
+    ask();
+  }, [stream, at, axis, view, ask]);
 
   const times = useMemo(() => (history ? history.steps.map((s) => micros(s.at)) : []), [history]);
 
@@ -196,7 +221,7 @@ export function TimelineView({ info, focus, update }: Props) {
             span={span}
             at={at}
             onScrub={(t) => {
-              markScrubStart();
+              markScrubInput();
               setAt(t);
             }}
             onZoom={(center, factor) => setSpan(zoom(span, center, factor, whole))}

@@ -51,7 +51,7 @@ export function errorText(e: unknown): string {
 }
 
 /** What a native file dialog is for. */
-export type Pick = "logs" | "open_case" | "new_case";
+export type Pick = "logs" | "open_case" | "new_case" | "save_table";
 
 export const backend = {
   openCase: (path: string) => invoke<CaseInfo>("open_case", { path }),
@@ -95,6 +95,8 @@ export const backend = {
 
   buildPopulation: (streamType: string, at: number, axis: Axis, view: View) =>
     invoke<Population>("build_population", { streamType, at, axis, view }),
+  exportPopulation: (streamType: string, at: number, axis: Axis, view: View, path: string) =>
+    invoke<Population>("export_population", { streamType, at, axis, view, path }),
   onSnapshotProgress: (f: (p: BuildProgress) => void): Promise<UnlistenFn> =>
     listen<BuildProgress>("snapshot-progress", (e) => f(e.payload)),
   populationPage: (query: PopulationPageQuery) =>

@@ -4,12 +4,12 @@ import { backend } from "./backend";
 
 declare global {
   interface Window {
-    casefilePerf?: { coldStartMs?: number; scrubs: number[] };
+    casefilePerf?: { coldStartMs?: number; scrubs: number[]; stateCalls: number[] };
   }
 }
 
 function store() {
-  window.casefilePerf ??= { scrubs: [] };
+  window.casefilePerf ??= { scrubs: [], stateCalls: [] };
   return window.casefilePerf;
 }
 
@@ -31,22 +31,28 @@ export function markInteractive() {
   });
 }
 
-let pendingScrub: number | null = null;
+let firstUnserved: number | null = null;
 
 /** Called when the scrubber moves under the pointer. */
-export function markScrubStart() {
-  if (pendingScrub === null) pendingScrub = performance.now();
-  performance.mark("scrub-start");
+export function markScrubInput() {
+  firstUnserved ??= performance.now();
+  performance.mark("scrub-input");
 }
 
-/** Called after the state for the scrubber's instant is committed; measures at the next paint. */
-export function markScrubPainted() {
-  const started = pendingScrub;
-  if (started === null) return;
-  pendingScrub = null;
+/** Called when a state request is sent: it serves every input so far; returns the oldest one's time. */
+export function takeScrubInputs(): number | null {
+  const t = firstUnserved;
+  firstUnserved = null;
+  return t;
+}
+
+/** Called when the answer to a request is committed; measures at the next paint. */
+export function markScrubPainted(inputAt: number | null, requestMs: number) {
+  store().stateCalls.push(requestMs);
+  if (inputAt === null) return;
   requestAnimationFrame(() => {
-    const ms = performance.now() - started;
-    performance.measure("scrub", { start: started, duration: ms });
+    const ms = performance.now() - inputAt;
+    performance.measure("scrub", { start: inputAt, duration: ms });
     store().scrubs.push(ms);
   });
 }

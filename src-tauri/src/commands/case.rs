@@ -40,6 +40,9 @@ fn open_and_remember(path: &Path, create: bool, state: &AppState) -> Result<Case
     }
     .map_err(dto)?;
     let info = case.info().map_err(dto)?;
+    // Scrubbing a large case needs the snapshot index in memory (about a second at 10M events):
+    // load it now, while the first screen paints, rather than on the first drag.
+    case.warm_time_machine_if_built().map_err(dto)?;
     state.set(case);
     state.remember(path);
     Ok(info)

@@ -16,6 +16,8 @@ pub enum Pick {
     OpenCase,
     /// Where to create a new case.
     NewCase,
+    /// Where to write a table (population export): Parquet, CSV or JSON by extension.
+    SaveTable,
 }
 
 fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
@@ -56,6 +58,14 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .set_title("Open a case")
             .add_filter("Casefile cases", &["casefile"])
             .pick_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::SaveTable => dialog
+            .set_title("Export the table")
+            .set_file_name("population.parquet")
+            .add_filter("Parquet, CSV or JSON", &["parquet", "csv", "json"])
+            .save_file()
             .await
             .map(|f| vec![f.path().to_path_buf()])
             .unwrap_or_default(),

@@ -20,6 +20,30 @@ pub async fn build_population(
     view: View,
     app: AppHandle,
 ) -> Result<Population, ErrorDto> {
+    population_with(stream_type, at, axis, view, None, app).await
+}
+
+/// Writes the population to `path` (Parquet, CSV or JSON by its extension).
+#[tauri::command]
+pub async fn export_population(
+    stream_type: String,
+    at: i64,
+    axis: Axis,
+    view: View,
+    path: std::path::PathBuf,
+    app: AppHandle,
+) -> Result<Population, ErrorDto> {
+    population_with(stream_type, at, axis, view, Some(path), app).await
+}
+
+async fn population_with(
+    stream_type: String,
+    at: i64,
+    axis: Axis,
+    view: View,
+    out: Option<std::path::PathBuf>,
+    app: AppHandle,
+) -> Result<Population, ErrorDto> {
     let worker = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let emitter = worker.clone();
@@ -33,7 +57,7 @@ pub async fn build_population(
                     at,
                     axis,
                     view,
-                    out: None,
+                    out,
                     save: false,
                     preview_rows: 0,
                 },
