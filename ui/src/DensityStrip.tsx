@@ -1,4 +1,4 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Bucket } from "./backend";
 import { instantAt, pixelOf, type Span } from "./scrub";
 
@@ -16,7 +16,18 @@ const HEIGHT = 72;
 export function DensityStrip({ buckets, span, at, onScrub, onZoom }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const dragging = useRef(false);
+  const [width, setWidth] = useState(0);
 
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const observer = new ResizeObserver(() => setWidth(c.clientWidth));
+    observer.observe(c);
+    return () => observer.disconnect();
+  }, []);
+
+  // The bars are drawn when the data or the span change; the scrubber is a positioned element, so
+  // moving it costs no canvas redraw and no style lookups (it moves many times a second).
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;
@@ -37,10 +48,9 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom }: Props) {
       const h = (b.count / peak) * (HEIGHT - 8);
       g.fillRect(x0, HEIGHT - h, Math.max(1, x1 - x0 - 0.5), h);
     }
-    const x = pixelOf(at, width, span);
-    g.fillStyle = styles.getPropertyValue("--accent").trim() || "#2563eb";
-    g.fillRect(x - 1, 0, 2, HEIGHT);
-  }, [buckets, span, at]);
+  }, [buckets, span, width]);
+
+  const x = width ? pixelOf(at, width, span) : -10;
 
   const scrubTo = (clientX: number) => {
     const c = canvas.current;
@@ -50,22 +60,29 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom }: Props) {
   };
 
   return (
-    <canvas
-      ref={canvas}
-      className="density-strip"
-      data-testid="density-strip"
-      style={{ height: HEIGHT }}
-      onPointerDown={(e) => {
-        dragging.current = true;
-        e.currentTarget.setPointerCapture(e.pointerId);
-        scrubTo(e.clientX);
-      }}
-      onPointerMove={(e) => dragging.current && scrubTo(e.clientX)}
-      onPointerUp={() => (dragging.current = false)}
-      onWheel={(e) => {
-        const r = e.currentTarget.getBoundingClientRect();
-        onZoom(instantAt(e.clientX - r.left, r.width, span), e.deltaY < 0 ? 1.5 : 1 / 1.5);
-      }}
-    />
+    <div className="strip-box">
+      <canvas
+        ref={canvas}
+        className="density-strip"
+        data-testid="density-strip"
+        style={{ height: HEIGHT }}
+        onPointerDown={(e) => {
+          dragging.current = true;
+          e.currentTarget.setPointerCapture(e.pointerId);
+          scrubTo(e.clientX);
+        }}
+        onPointerMove={(e) => dragging.current && scrubTo(e.clientX)}
+        onPointerUp={() => (dragging.current = false)}
+        onWheel={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          onZoom(instantAt(e.clientX - r.left, r.width, span), e.deltaY < 0 ? 1.5 : 1 / 1.5);
+        }}
+      />
+      <div
+        className="scrubber"
+        aria-hidden
+        style={{ transform: `translateX(${Math.round(x) - 1}px)`, height: HEIGHT }}
+      />
+    </div>
   );
 }
