@@ -186,6 +186,21 @@ fn read_options(opts: &ImportOptions) -> Result<(Forced, Option<Mapping>)> {
     Ok((forced, mapping))
 }
 
+/// Refuses a path that is missing or not a regular file, saying which.
+fn ensure_regular_file(path: &Path) -> Result<()> {
+    if path.is_file() {
+        return Ok(());
+    }
+    Err(Error::SourceUnreadable {
+        path: path.to_path_buf(),
+        cause: if path.exists() {
+            "it is not a regular file".into()
+        } else {
+            "no such file".into()
+        },
+    })
+}
+
 /// How a file would be read, shown before anything is loaded (the app's import screen).
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -217,16 +232,7 @@ const PREVIEW_HASH_LIMIT: u64 = 64 << 20;
 /// Detects how a file would be read, with the same logic as the import, and samples a few rows.
 pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<SourcePreview> {
     let (forced, user_mapping) = read_options(opts)?;
-    if !path.is_file() {
-        return Err(Error::SourceUnreadable {
-            path: path.to_path_buf(),
-            cause: if path.exists() {
-                "it is not a regular file".into()
-            } else {
-                "no such file".into()
-            },
-        });
-    }
+    ensure_regular_file(path)?;
     let mut src = Source::open(path)?;
     let head = src.peek(1 << 20)?;
     let Detected {
@@ -334,16 +340,7 @@ pub fn import_files(
 ) -> Result<ImportReport> {
     let (forced, mapping) = read_options(opts)?;
     for f in files {
-        if !f.is_file() {
-            return Err(Error::SourceUnreadable {
-                path: f.clone(),
-                cause: if f.exists() {
-                    "it is not a regular file".into()
-                } else {
-                    "no such file".into()
-                },
-            });
-        }
+        ensure_regular_file(f)?;
     }
     let mut report = ImportReport {
         sources: Vec::new(),
