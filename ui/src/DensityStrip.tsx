@@ -26,12 +26,11 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom }: Props) {
     return () => observer.disconnect();
   }, []);
 
-  // The bars are drawn when the data or the span change; the scrubber is a positioned element, so
-  // moving it costs no canvas redraw and no style lookups (it moves many times a second).
+  // The bars are drawn when the data, the span or the width change; the scrubber is a positioned
+  // element, so moving it costs no canvas redraw and no style lookups (it moves many times a second).
   useEffect(() => {
     const c = canvas.current;
-    if (!c) return;
-    const width = c.clientWidth;
+    if (!c || width === 0) return;
     const ratio = window.devicePixelRatio || 1;
     c.width = width * ratio;
     c.height = HEIGHT * ratio;
