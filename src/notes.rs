@@ -46,13 +46,6 @@ fn bad(message: String) -> Error {
     Error::BadArgument { message }
 }
 
-fn axis_name(axis: Axis) -> &'static str {
-    match axis {
-        Axis::Recorded => "recorded",
-        Axis::Occurred => "occurred",
-    }
-}
-
 /// Appends a note after checking that what it points to exists.
 pub fn add(conn: &Connection, author: &str, note: &NewNote) -> Result<Note> {
     let body = note.body.trim();
@@ -123,7 +116,7 @@ pub fn add(conn: &Connection, author: &str, note: &NewNote) -> Result<Note> {
         params![
             author,
             at,
-            axis.map(axis_name),
+            axis.map(Axis::name),
             stream_id,
             event_id,
             body,
@@ -152,13 +145,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Note>> {
             created_at: format_micros(r.get(1)?),
             author: r.get(2)?,
             at: r.get::<_, Option<i64>>(3)?.map(format_micros),
-            axis: axis.map(|a| {
-                if a == "occurred" {
-                    Axis::Occurred
-                } else {
-                    Axis::Recorded
-                }
-            }),
+            axis: axis.as_deref().and_then(Axis::from_name),
             stream_id: r.get(5)?,
             event_id: r.get(6)?,
             body: r.get(7)?,

@@ -375,13 +375,6 @@ impl Drop for BarSink {
     }
 }
 
-fn axis_name(a: casefile::Axis) -> &'static str {
-    match a {
-        casefile::Axis::Occurred => "occurred",
-        casefile::Axis::Recorded => "recorded",
-    }
-}
-
 fn view_name(v: View) -> &'static str {
     match v {
         View::AsCorrected => "as corrected",
@@ -659,7 +652,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     "{} at {} ({} axis, {}): {} of {} events applied, last {}, version {}\n",
                     st.stream_id,
                     st.at,
-                    axis_name(st.axis),
+                    casefile::Axis::name(st.axis),
                     view_name(st.view),
                     st.events_applied,
                     st.events_seen,
@@ -682,7 +675,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 let mut s = format!(
                     "{} ({} axis, {}), {} events\n",
                     h.stream_id,
-                    axis_name(h.axis),
+                    casefile::Axis::name(h.axis),
                     view_name(h.view),
                     h.steps.len()
                 );
@@ -725,7 +718,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                             d.stream_id,
                             d.from,
                             d.to,
-                            axis_name(d.axis),
+                            casefile::Axis::name(d.axis),
                             view_name(d.view),
                             d.events.len(),
                             d.diff.len(),
@@ -746,7 +739,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                             d.stream_type,
                             d.from,
                             d.to,
-                            axis_name(d.axis),
+                            casefile::Axis::name(d.axis),
                             view_name(d.view),
                             d.added,
                             d.removed,
@@ -804,7 +797,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     "{} events, {} buckets ({} axis)\n",
                     t.total,
                     t.buckets.len(),
-                    axis_name(t.axis)
+                    casefile::Axis::name(t.axis)
                 );
                 for b in &t.buckets {
                     let bar = (b.count * 40 / peak) as usize;
@@ -843,7 +836,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     p.rows,
                     p.stream_type,
                     p.at,
-                    axis_name(p.axis),
+                    casefile::Axis::name(p.axis),
                     view_name(p.view)
                 );
                 s += &p.preview.columns.join("\t");

@@ -249,7 +249,7 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         Container::Parquet => parquet_sample(conn, path, PREVIEW_ROWS)?,
     };
     let (sha256, already_imported) = if src.size_bytes <= PREVIEW_HASH_LIMIT {
-        let digest = file_sha256(path)?;
+        let digest = source::sha256_file(path)?;
         let known: bool = conn.query_row(
             "SELECT count(*) > 0 FROM sources WHERE sha256 = ?",
             [&digest],
@@ -273,17 +273,6 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         already_imported,
         formats: detect::FORMAT_NAMES.iter().map(|f| f.to_string()).collect(),
     })
-}
-
-fn file_sha256(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    let mut file = std::fs::File::open(path).map_err(|e| Error::SourceUnreadable {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
-    })?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher)?;
-    Ok(hex::encode(hasher.finalize()))
 }
 
 /// The first rows of a CSV file as objects keyed by the header.

@@ -148,6 +148,23 @@ pub enum Axis {
 }
 
 impl Axis {
+    /// The axis as the CLI and the case's tables write it: "occurred" or "recorded".
+    pub fn name(self) -> &'static str {
+        match self {
+            Axis::Occurred => "occurred",
+            Axis::Recorded => "recorded",
+        }
+    }
+
+    /// The axis a name (as `name` writes it) stands for.
+    pub fn from_name(name: &str) -> Option<Axis> {
+        match name {
+            "occurred" => Some(Axis::Occurred),
+            "recorded" => Some(Axis::Recorded),
+            _ => None,
+        }
+    }
+
     pub fn column(self) -> &'static str {
         match self {
             Axis::Occurred => "occurred_at",
