@@ -62,6 +62,9 @@ pub enum Error {
 
     #[error("The case has no stream `{stream}`. List streams with `casefile sql CASE \"SELECT DISTINCT stream_id FROM events\"`.")]
     UnknownStream { stream: String },
+
+    #[error("The case has no decision `{id}`. List decisions with `casefile decisions CASE`.")]
+    UnknownDecision { id: String },
 }
 
 impl Error {
@@ -84,6 +87,7 @@ impl Error {
             Error::Cancelled { .. } => "cancelled",
             Error::BadRules { .. } => "bad_rules",
             Error::UnknownStream { .. } => "unknown_stream",
+            Error::UnknownDecision { .. } => "unknown_decision",
         }
     }
 

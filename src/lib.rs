@@ -3,6 +3,7 @@
 //! This file is the facade: the one API the CLI and the desktop app call. It hands out plain serde
 //! types (DTOs) so the CLI's `--json` and the app see the same shapes.
 
+pub mod decisions;
 pub mod error;
 pub mod generate;
 pub mod ingest;
@@ -16,6 +17,13 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
+pub use decisions::explain::Explanation;
+pub use decisions::replay::{
+    ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary, Replayer,
+};
+pub use decisions::{
+    Decision, DecisionBuildProgress, DecisionPage, DecisionQuery, DecisionRules, Discrepancy,
+};
 pub use error::{Error, ErrorDto, Result};
 pub use ingest::{
     Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourcePreview,
@@ -248,6 +256,68 @@ impl Case {
         let result = run_sql(&self.path, query, max_rows);
         self.conn = store::open_read_write(&self.path, false)?;
         result
+    }
+
+    /// Builds the decision view when it is missing or stale (after an import or new rules); true
+    /// when it built it. Every decision question calls it first.
+    pub fn build_decisions(&self, progress: &dyn Fn(&DecisionBuildProgress)) -> Result<bool> {
+        decisions::ensure_built(&self.conn, progress)
+    }
+
+    /// A page of the decisions matching `q`, in decision time order.
+    pub fn decisions(&self, q: &DecisionQuery) -> Result<DecisionPage> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        decisions::list(&self.conn, q)
+    }
+
+    /// One decision explained: recorded inputs against the state then, model, context, what followed.
+    pub fn explain(&self, decision_id: &str) -> Result<Explanation> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        let mut machine = self.machine.borrow_mut();
+        let rules = machine.rules(&self.conn)?;
+        decisions::explain::explain(&self.conn, rules, decision_id)
+    }
+
+    /// The rules that say which events are decisions.
+    pub fn decision_rules(&self) -> Result<DecisionRules> {
+        decisions::load_rules_of_decisions(&self.conn)
+    }
+
+    /// Checks and stores new decision rules (the view is rebuilt on the next question).
+    pub fn set_decision_rules(&self, text: &str, origin: &str) -> Result<DecisionRules> {
+        decisions::save_rules_of_decisions(&self.conn, text, origin)
+    }
+
+    /// The replayers configured in this case.
+    pub fn replayers(&self) -> Result<Vec<Replayer>> {
+        decisions::replay::replayers(&self.conn)
+    }
+
+    /// Adds (or replaces, by name) a replayer; its program is resolved to an absolute path and checked.
+    pub fn add_replayer(&self, replayer: Replayer) -> Result<Replayer> {
+        decisions::replay::add_replayer(&self.conn, replayer)
+    }
+
+    pub fn remove_replayer(&self, name: &str) -> Result<()> {
+        decisions::replay::remove_replayer(&self.conn, name)
+    }
+
+    /// Replays decisions through their replayers (or one named replayer: a counterfactual when its
+    /// version differs), stores the run, raises determinism findings. `cancel` stops it between and
+    /// during decisions (running programs are killed); what finished is kept.
+    pub fn replay(
+        &self,
+        req: &ReplayRequest,
+        progress: &dyn Fn(&ReplayProgress),
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<ReplayReport> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        decisions::replay::replay(&self.conn, req, progress, cancel)
+    }
+
+    /// Earlier replay runs, newest first.
+    pub fn replay_runs(&self, limit: usize) -> Result<Vec<ReplayRunSummary>> {
+        decisions::replay::runs(&self.conn, limit)
     }
 
     /// Every integrity finding in the case, oldest first.

@@ -10,6 +10,8 @@ use casefile::{
     ProgressSink, TimelineQuery, View,
 };
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod decisions;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -217,6 +219,73 @@ enum Command {
         #[arg(long)]
         set: Option<PathBuf>,
     },
+    /// List the AI decisions in a case (detected, or configured with `decision-rules`).
+    Decisions {
+        case: PathBuf,
+        #[command(flatten)]
+        filter: decisions::DecisionFilter,
+        #[arg(long, default_value_t = 1_000)]
+        limit: usize,
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+    },
+    /// Explain one decision: what the model saw, what the system knew then, what was true, the model
+    /// as deployed, the context documents as they were, and what happened afterwards.
+    Explain { case: PathBuf, decision_id: String },
+    /// Replay decisions through the case's replayers and compare with what was recorded. Exits 1 when
+    /// a decision did not reproduce (mismatch, nondeterministic or failed); a counterfactual run
+    /// (another version's replayer) exits 0 whatever changed.
+    Replay {
+        case: PathBuf,
+        /// A decision id (repeatable).
+        #[arg(long = "decision")]
+        decisions: Vec<String>,
+        #[command(flatten)]
+        filter: decisions::DecisionFilter,
+        /// Use this replayer for every decision (a counterfactual when its version differs).
+        #[arg(long)]
+        replayer: Option<String>,
+        /// Run each decision N times; differing answers are `nondeterministic`.
+        #[arg(long, default_value_t = 1)]
+        repeat: u32,
+        /// Result rows shown as text (all are in --json and stored in the case).
+        #[arg(long, default_value_t = 20)]
+        show: usize,
+    },
+    /// List the case's replayers, or add / remove one. A replayer reads a decision request (JSON) on
+    /// stdin and prints its answer (JSON) on stdout; it is run directly, never through a shell.
+    Replayers {
+        case: PathBuf,
+        /// Add (or replace) a replayer with this name; the program and its arguments follow `--`.
+        #[arg(long)]
+        add: Option<String>,
+        /// Remove the replayer with this name.
+        #[arg(long)]
+        remove: Option<String>,
+        #[arg(long)]
+        model: Option<String>,
+        #[arg(long)]
+        model_version: Option<String>,
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+        /// Numbers within this absolute difference count as equal.
+        #[arg(long, default_value_t = 0.0)]
+        tolerance: f64,
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+        /// Output fields to compare (comma-separated; all when omitted).
+        #[arg(long, value_delimiter = ',')]
+        compare: Vec<String>,
+        /// The program and its arguments.
+        #[arg(last = true)]
+        program: Vec<String>,
+    },
+    /// Show which events are decisions (TOML), or replace those rules from a file.
+    DecisionRules {
+        case: PathBuf,
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
     /// Write generated event logs: the bundled samples, or one scenario at N events for benchmarks.
     Generate {
         #[command(subcommand)]
@@ -242,10 +311,14 @@ enum GenerateCommand {
     },
 }
 
+/// Set by a command whose check failed (a replay that did not reproduce): exit 1 after printing.
+static CHECK_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let json = cli.json;
     match execute(cli) {
+        Ok(()) if CHECK_FAILED.load(std::sync::atomic::Ordering::Relaxed) => 1,
         Ok(()) => 0,
         Err(e) => {
             if json {
@@ -555,7 +628,12 @@ fn execute(cli: Cli) -> Result<(), Error> {
             });
         }
         Command::Findings { case } => {
-            let f = Case::open(&case)?.findings()?;
+            let c = Case::open(&case)?;
+            // Stale decision inputs are findings too: read the decisions first when they changed.
+            let bar = StepBar::new("reading decisions");
+            c.build_decisions(&|p| bar.update(p.done, p.total.max(p.done)))?;
+            drop(bar);
+            let f = c.findings()?;
             let doc = serde_json::json!({ "findings": f });
             print(json, &doc, |_| {
                 let mut s = String::new();
@@ -879,6 +957,82 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     r.to_toml()
                 }
             });
+        }
+        Command::Decisions {
+            case,
+            filter,
+            limit,
+            offset,
+        } => decisions::list(
+            json,
+            &case,
+            casefile::DecisionQuery {
+                limit: Some(limit),
+                offset: Some(offset),
+                ..filter.into()
+            },
+        )?,
+        Command::Explain { case, decision_id } => decisions::explain(json, &case, &decision_id)?,
+        Command::Replay {
+            case,
+            decisions: ids,
+            filter,
+            replayer,
+            repeat,
+            show,
+        } => decisions::replay(
+            json,
+            &case,
+            casefile::ReplayRequest {
+                decisions: ids,
+                query: filter.into(),
+                replayer,
+                repeat: Some(repeat),
+            },
+            show,
+        )?,
+        Command::Replayers {
+            case,
+            add,
+            remove,
+            model,
+            model_version,
+            timeout_ms,
+            tolerance,
+            concurrency,
+            compare,
+            program,
+        } => decisions::replayers(
+            json,
+            &case,
+            add.map(|name| casefile::Replayer {
+                name,
+                model,
+                model_version,
+                command: program.first().cloned().unwrap_or_default(),
+                args: program.iter().skip(1).cloned().collect(),
+                timeout_ms,
+                tolerance,
+                concurrency,
+                compare,
+            }),
+            remove,
+        )?,
+        Command::DecisionRules { case, set } => {
+            let c = Case::open(&case)?;
+            let rules = match set {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file).map_err(|e| Error::BadArgument {
+                        message: format!(
+                            "Cannot read the decision rules file {}: {e}.",
+                            file.display()
+                        ),
+                    })?;
+                    c.set_decision_rules(&text, &file.display().to_string())?
+                }
+                None => c.decision_rules()?,
+            };
+            print(json, &rules, |r| r.to_toml());
         }
         Command::Generate { what } => match what {
             GenerateCommand::Samples { out } => {

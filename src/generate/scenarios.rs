@@ -163,6 +163,26 @@ pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
         let app_id = app.event_id.clone();
         main.push(app);
         let t_dec = t_app + rng.random_range(MINUTE..45 * MINUTE);
+        // Feature-store lag: payroll re-verified the income before the decision, but the model was
+        // scored with the cached figure (a stale input for `explain` to find). Its id is outside the
+        // scenario's sequence so every other event keeps its id.
+        if i % 11 == 7 {
+            let t_re = t_app + (t_dec - t_app) / 2;
+            let mut re = s.event(
+                &id,
+                "Applicant",
+                "IncomeVerified",
+                t_re,
+                t_re + 1_000_000,
+                "system/payroll-api",
+                json!({"annual_income": income + 6_000, "verified": true}),
+                true,
+            );
+            s.ids -= 1;
+            re.event_id = format!("len-r{:05}", i + 1);
+            re.reason = Some("Payroll re-check after the application".into());
+            main.push(re);
+        }
         // A late bureau correction: it happened before the decision, but the system learned it after.
         let late = i % 9 == 4;
         if late {

@@ -267,3 +267,8 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     io::copy(&mut f, &mut h)?;
     Ok(hex::encode(h.finalize()))
 }
+
+/// The sha256 of a text, in hex (for fingerprints of what a derived table was built from).
+pub fn sha256_text(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}

@@ -10,7 +10,7 @@ use duckdb::{AccessMode, Config, Connection};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -125,6 +125,89 @@ CREATE TABLE snapshot_shapes (
 -- A note's instant is on one of the two time axes ('recorded' or 'occurred').
 ALTER TABLE notes ADD COLUMN axis VARCHAR;
 "#,
+    r#"
+-- Derived, rebuildable: the decision view (see decisions/).
+CREATE TABLE decisions (
+    decision_id      VARCHAR NOT NULL,
+    event_id         VARCHAR NOT NULL,
+    stream_id        VARCHAR NOT NULL,
+    subject_id       VARCHAR NOT NULL,
+    subject_hint     VARCHAR,
+    event_type       VARCHAR NOT NULL,
+    decided_at       TIMESTAMP NOT NULL,
+    recorded_at      TIMESTAMP NOT NULL,
+    actor            VARCHAR,
+    model            VARCHAR,
+    model_version    VARCHAR,
+    inputs           VARCHAR,
+    output           VARCHAR,
+    label            VARCHAR,
+    score            DOUBLE,
+    llm              VARCHAR,
+    context_ids      VARCHAR,
+    feature_set_hash VARCHAR,
+    causation_id     VARCHAR,
+    correlation_id   VARCHAR,
+    stale_inputs     BIGINT NOT NULL,
+    corrections      BIGINT NOT NULL
+);
+CREATE TABLE decision_links (
+    decision_event_id VARCHAR NOT NULL,
+    event_id          VARCHAR NOT NULL,
+    stream_id         VARCHAR NOT NULL,
+    link              VARCHAR NOT NULL
+);
+CREATE TABLE model_deployments (
+    model          VARCHAR,
+    model_version  VARCHAR NOT NULL,
+    event_id       VARCHAR NOT NULL,
+    stream_id      VARCHAR NOT NULL,
+    deployed_at    TIMESTAMP NOT NULL,
+    recorded_at    TIMESTAMP NOT NULL,
+    actor          VARCHAR,
+    payload        VARCHAR
+);
+CREATE TABLE context_refs (
+    chunk_id   VARCHAR NOT NULL,
+    stream_id  VARCHAR NOT NULL
+);
+-- Evidence, append-only: replay runs and what each decision replayed to.
+CREATE SEQUENCE replay_run_ids;
+CREATE TABLE replay_runs (
+    run_id           BIGINT PRIMARY KEY,
+    started_at       TIMESTAMP NOT NULL,
+    finished_at      TIMESTAMP NOT NULL,
+    mode             VARCHAR NOT NULL,
+    replayers        VARCHAR NOT NULL,
+    repeat           BIGINT NOT NULL,
+    decisions        BIGINT NOT NULL,
+    matched          BIGINT NOT NULL,
+    mismatched       BIGINT NOT NULL,
+    failed           BIGINT NOT NULL,
+    nondeterministic BIGINT NOT NULL,
+    flips            BIGINT NOT NULL,
+    cancelled        BOOLEAN NOT NULL,
+    run_by           VARCHAR NOT NULL,
+    tool_version     VARCHAR NOT NULL
+);
+CREATE TABLE replay_results (
+    run_id          BIGINT NOT NULL,
+    decision_id     VARCHAR NOT NULL,
+    event_id        VARCHAR NOT NULL,
+    stream_id       VARCHAR NOT NULL,
+    replayer        VARCHAR,
+    status          VARCHAR NOT NULL,
+    counterfactual  BOOLEAN NOT NULL,
+    recorded        VARCHAR,
+    replayed        VARCHAR,
+    differences     VARCHAR,
+    error           VARCHAR,
+    flipped         BOOLEAN NOT NULL,
+    duration_us     BIGINT NOT NULL
+);
+-- Findings of analysis (stale inputs, replays) come from no source file.
+ALTER TABLE findings ALTER COLUMN source_id DROP NOT NULL;
+"#,
 ];
 
 /// Settings every connection gets, so that nothing is ever fetched from the network.
@@ -238,4 +321,9 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
 /// Where a case's path points, made absolute for the custody record.
 pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A UTC microsecond instant as a DuckDB `TIMESTAMP` value (for appenders and parameters).
+pub fn timestamp(us: i64) -> duckdb::types::Value {
+    duckdb::types::Value::Timestamp(duckdb::types::TimeUnit::Microsecond, us)
 }

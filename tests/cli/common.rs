@@ -25,8 +25,9 @@ pub fn run(args: &[&str]) -> Output {
 
 /// Runs with --json, expects `code`, returns the parsed document.
 pub fn json_with(code: i32, args: &[&str]) -> Value {
+    // Right after the command name, so it is never taken for one of the arguments after `--`.
     let mut all: Vec<&str> = args.to_vec();
-    all.push("--json");
+    all.insert(1.min(all.len()), "--json");
     let out = run(&all);
     assert_eq!(
         out.status.code(),

@@ -1,10 +1,11 @@
 //! End-to-end tests of the `casefile` binary: import, reconciliation, quarantine, findings, custody,
-//! crash safety, the SQL lockdown and the time machine. They run the real CLI and read its `--json`
+//! crash safety, the SQL lockdown, the time machine and decisions (explain, replay). They run the real CLI and read its `--json`
 //! output; `asof` checks the engine through the library against a plain fold written there.
 
 mod asof;
 mod common;
 mod crash;
+mod decisions;
 mod formats;
 mod import;
 mod sql;

@@ -1,0 +1,817 @@
+//! The decisions in a case: which events record a model deciding something about a subject, in one
+//! normalized shape (model, version, inputs as the model saw them, output, LLM fields, retrieved
+//! context), and the questions asked of them: `explain` (what the model saw against what the system
+//! knew and what was true) and `replay` (run the decision again through an investigator's replayer).
+//!
+//! The decision view is derived, like the time machine's snapshots: `build` reads the events once
+//! into `decisions` (plus the links to what corrected or followed each one, the model deployments and
+//! the context chunks), audits every decision's recorded inputs against the subject's state as the
+//! system knew it then (stale inputs become findings), and stores the key it was built from. It is
+//! rebuilt when the events or the decision rules change.
+
+pub mod explain;
+pub mod normalize;
+pub mod replay;
+
+use std::collections::HashMap;
+
+use duckdb::{params, Connection};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::inspect::Axis;
+use crate::model::{format_micros, Micros};
+use crate::timeline::fold::{self, View};
+use crate::timeline::{load_rules, snapshots};
+use normalize::{Candidate, Kind};
+
+const RULES_KEY: &str = "decision_rules";
+const BUILT_KEY: &str = "decisions_built_from";
+
+/// Which events are decisions, as the investigator configured it (TOML kept in the case).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRules {
+    /// Also detect decisions: events with a model (name or version) and an output, and OTLP GenAI spans.
+    #[serde(default = "yes")]
+    pub detect: bool,
+    /// Event types that are decisions whatever their payload holds, and where their subject is.
+    #[serde(default, rename = "decision")]
+    pub decisions: Vec<DecisionType>,
+    /// Event types never taken as decisions (for detections that are wrong).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for DecisionRules {
+    fn default() -> Self {
+        DecisionRules {
+            detect: true,
+            decisions: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionType {
+    pub event_type: String,
+    /// A top-level payload field naming the subject's stream (default: the event's own stream).
+    #[serde(default)]
+    pub subject: Option<String>,
+}
+
+impl DecisionRules {
+    pub fn parse(text: &str, origin: &str) -> Result<DecisionRules> {
+        toml::from_str(text).map_err(|e| Error::BadArgument {
+            message: format!(
+                "The decision rules in {origin} are not valid: {}",
+                e.message()
+            ),
+        })
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("decision rules serialize")
+    }
+
+    fn configured(&self, event_type: &str) -> Option<&DecisionType> {
+        self.decisions.iter().find(|d| d.event_type == event_type)
+    }
+}
+
+pub fn load_rules_of_decisions(conn: &Connection) -> Result<DecisionRules> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM case_meta WHERE key = ?",
+            [RULES_KEY],
+            |r| r.get(0),
+        )
+        .ok();
+    match text {
+        Some(t) => DecisionRules::parse(&t, "the case"),
+        None => Ok(DecisionRules::default()),
+    }
+}
+
+pub fn save_rules_of_decisions(
+    conn: &Connection,
+    text: &str,
+    origin: &str,
+) -> Result<DecisionRules> {
+    let rules = DecisionRules::parse(text, origin)?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+        [RULES_KEY, &rules.to_toml()],
+    )?;
+    Ok(rules)
+}
+
+/// One decision in its normalized shape.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Decision {
+    pub decision_id: String,
+    /// The event that records it.
+    pub event_id: String,
+    /// The stream the event is in.
+    pub stream_id: String,
+    /// The entity the decision is about (the event's stream unless the rules or payload say otherwise).
+    pub subject_id: String,
+    pub event_type: String,
+    /// When the model decided (the event's occurred time).
+    pub decided_at: String,
+    /// When the system recorded the decision.
+    pub recorded_at: String,
+    pub actor: Option<String>,
+    pub model: Option<String>,
+    pub model_version: Option<String>,
+    /// The features as the model saw them.
+    pub inputs: Value,
+    /// What the model answered (score, label, confidence, reasoning; or the LLM's response).
+    pub output: Value,
+    /// The output's label (or class, prediction, acuity), as text, for filtering.
+    pub label: Option<String>,
+    pub score: Option<f64>,
+    /// Set for LLM decisions.
+    pub llm: Option<LlmFields>,
+    pub retrieved_context_ids: Vec<String>,
+    pub feature_set_hash: Option<String>,
+    pub causation_id: Option<String>,
+    pub correlation_id: Option<String>,
+    /// Recorded inputs that differ from what the system knew when the model decided.
+    pub stale_inputs: i64,
+    /// Events that correct (override) this decision.
+    pub corrections: i64,
+    /// The verdict of the latest replay of this decision (match, mismatch, failed, nondeterministic).
+    pub last_replay: Option<String>,
+}
+
+/// The fields an LLM call carries.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
+pub struct LlmFields {
+    pub system_prompt: Value,
+    pub prompt: Value,
+    pub parameters: Value,
+    pub response: Value,
+    pub tokens: Value,
+    pub finish_reason: Value,
+}
+
+/// Which decisions a list or a replay is about.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DecisionQuery {
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub model_version: Option<String>,
+    /// Decided at or after (RFC 3339).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Decided at or before (RFC 3339).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Subject (or stream) id containing this text.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// The output's label.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Latest replay verdict ("none" for never replayed).
+    #[serde(default)]
+    pub replay: Option<String>,
+    /// Only decisions with stale inputs.
+    #[serde(default)]
+    pub stale_only: bool,
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub offset: Option<usize>,
+}
+
+/// A page of decisions and what the whole filter holds.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DecisionPage {
+    pub decisions: Vec<Decision>,
+    /// Decisions matching the filter in all.
+    pub total: i64,
+    /// Models and versions in the case, with their decision counts (for filters).
+    pub versions: Vec<VersionCount>,
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct VersionCount {
+    pub model: Option<String>,
+    pub model_version: Option<String>,
+    pub decisions: i64,
+}
+
+/// Progress of building the decision view.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DecisionBuildProgress {
+    pub phase: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// The key the decision view was built from: the case's sources and event count and both rule sets.
+fn current_key(conn: &Connection, rules: &DecisionRules) -> Result<String> {
+    let (sources, events): (String, i64) = conn.query_row(
+        "SELECT coalesce(string_agg(sha256, ',' ORDER BY source_id), ''), (SELECT count(*) FROM events) FROM sources",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let fold_rules = load_rules(conn)?;
+    Ok(format!(
+        "{}|{events}|{}|{}",
+        crate::ingest::source::sha256_text(&sources),
+        crate::ingest::source::sha256_text(&rules.to_toml()),
+        fold_rules.fingerprint()
+    ))
+}
+
+/// True when the stored decision view was built from the case as it is now.
+pub fn is_current(conn: &Connection) -> Result<bool> {
+    let rules = load_rules_of_decisions(conn)?;
+    let want = current_key(conn, &rules)?;
+    let built: Option<String> = conn
+        .query_row(
+            "SELECT value FROM case_meta WHERE key = ?",
+            [BUILT_KEY],
+            |r| r.get(0),
+        )
+        .ok();
+    Ok(built.as_deref() == Some(want.as_str()))
+}
+
+/// Builds the decision view when it is missing or stale; true when it built it.
+pub fn ensure_built(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Result<bool> {
+    if is_current(conn)? {
+        return Ok(false);
+    }
+    build(conn, progress)?;
+    Ok(true)
+}
+
+/// Reads the events into the decision view, in one transaction.
+pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Result<()> {
+    let rules = load_rules_of_decisions(conn)?;
+    let key = current_key(conn, &rules)?;
+    let report = |phase: &str, done: u64, total: u64| {
+        progress(&DecisionBuildProgress {
+            phase: phase.to_string(),
+            done,
+            total,
+        })
+    };
+    conn.execute_batch(
+        "BEGIN TRANSACTION;
+         DELETE FROM decisions; DELETE FROM decision_links; DELETE FROM model_deployments;
+         DELETE FROM context_refs; DELETE FROM findings WHERE kind = 'stale_input';",
+    )?;
+    let result = (|| {
+        report("finding decisions", 0, 0);
+        let found = load_candidates(conn, &rules, &report)?;
+        report(
+            "linking corrections and outcomes",
+            found as u64,
+            found as u64,
+        );
+        conn.execute_batch(
+            "UPDATE decisions SET subject_id = subject_hint
+                 WHERE subject_hint IS NOT NULL AND subject_hint IN (SELECT stream_id FROM events);
+             INSERT INTO decision_links
+                 SELECT d.event_id, e.event_id, e.stream_id, 'corrects' FROM events e JOIN decisions d ON e.corrects = d.event_id;
+             INSERT INTO decision_links
+                 SELECT d.event_id, e.event_id, e.stream_id, 'caused' FROM events e JOIN decisions d ON e.causation_id = d.event_id;
+             UPDATE decisions SET corrections = c.n FROM
+                 (SELECT decision_event_id, count(*) AS n FROM decision_links WHERE link = 'corrects' GROUP BY ALL) c
+                 WHERE decisions.event_id = c.decision_event_id;
+             INSERT INTO context_refs
+                 SELECT DISTINCT json_extract_string(payload, '$.chunk_id'), stream_id FROM events
+                 WHERE payload::VARCHAR LIKE '%\"chunk_id\"%' AND json_extract_string(payload, '$.chunk_id') IS NOT NULL;",
+        )?;
+        audit_inputs(conn, &report)?;
+        conn.execute(
+            "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+            [BUILT_KEY, &key],
+        )?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+/// Events whose payload could be a decision or a deployment, normalized in Rust and appended.
+fn load_candidates(
+    conn: &Connection,
+    rules: &DecisionRules,
+    report: &dyn Fn(&str, u64, u64),
+) -> Result<usize> {
+    let configured: Vec<String> = rules
+        .decisions
+        .iter()
+        .map(|d| crate::ingest::mapping::lit(&d.event_type))
+        .collect();
+    let configured_sql = if configured.is_empty() {
+        "false".to_string()
+    } else {
+        format!("event_type IN ({})", configured.join(", "))
+    };
+    let detect_sql = if rules.detect {
+        r#"(payload::VARCHAR LIKE '%"model%' OR payload::VARCHAR LIKE '%"decision"%')"#
+    } else {
+        "false"
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT event_id, stream_id, stream_type, event_type, epoch_us(occurred_at), epoch_us(recorded_at),
+                actor, causation_id, correlation_id, corrects, payload::VARCHAR
+         FROM events WHERE {configured_sql} OR {detect_sql}"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut decisions = conn.appender("decisions")?;
+    let mut deployments = conn.appender("model_deployments")?;
+    let mut found = 0usize;
+    let mut seen = 0u64;
+    while let Some(r) = rows.next()? {
+        seen += 1;
+        if seen.is_multiple_of(100_000) {
+            report("finding decisions", seen, 0);
+        }
+        let c = Candidate {
+            event_id: r.get(0)?,
+            stream_id: r.get(1)?,
+            stream_type: r.get(2)?,
+            event_type: r.get(3)?,
+            occurred: r.get(4)?,
+            recorded: r.get(5)?,
+            actor: r.get(6)?,
+            causation_id: r.get(7)?,
+            correlation_id: r.get(8)?,
+            corrects: r.get(9)?,
+            payload: r
+                .get::<_, Option<String>>(10)?
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(Value::Null),
+        };
+        match normalize::classify(&c, rules) {
+            Kind::Decision(d) => {
+                found += 1;
+                let json = |v: &Value| v.to_string();
+                decisions.append_row(params![
+                    d.decision_id,
+                    c.event_id,
+                    c.stream_id,
+                    c.stream_id,
+                    d.subject_hint,
+                    c.event_type,
+                    crate::store::timestamp(c.occurred),
+                    crate::store::timestamp(c.recorded),
+                    c.actor,
+                    d.model,
+                    d.model_version,
+                    json(&d.inputs),
+                    json(&d.output),
+                    d.label,
+                    d.score,
+                    d.llm
+                        .as_ref()
+                        .map(|l| serde_json::to_string(l).expect("llm fields serialize")),
+                    json(&Value::from(d.retrieved_context_ids.clone())),
+                    d.feature_set_hash,
+                    c.causation_id,
+                    c.correlation_id,
+                    0i64,
+                    0i64,
+                ])?;
+            }
+            Kind::Deployment(m) => {
+                deployments.append_row(params![
+                    m.model,
+                    m.model_version,
+                    c.event_id,
+                    c.stream_id,
+                    crate::store::timestamp(c.occurred),
+                    crate::store::timestamp(c.recorded),
+                    c.actor,
+                    c.payload.to_string(),
+                ])?;
+            }
+            Kind::Neither => {}
+        }
+    }
+    decisions.flush()?;
+    deployments.flush()?;
+    Ok(found)
+}
+
+/// A recorded input that differs from the subject's state as the system knew it when the model decided.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Discrepancy {
+    /// The input's name (a top-level field of the subject's state).
+    pub path: String,
+    /// What the model saw.
+    pub recorded: Value,
+    /// What the case says the value was.
+    pub reconstructed: Value,
+    /// The event that set the value the model did not see, and when it was recorded.
+    pub set_by: Option<String>,
+    pub set_recorded_at: Option<String>,
+    pub message: String,
+}
+
+/// Two JSON values equal as data: numbers by value (1 = 1.0), objects whatever their key order.
+pub fn same_value(a: &Value, b: &Value, tolerance: f64) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x == y || (x - y).abs() <= tolerance,
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b, tolerance))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w, tolerance)))
+        }
+        _ => a == b,
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    }
+}
+
+/// The decision's inputs against the subject's state at `at` on the recorded axis (as corrected),
+/// from the subject's events with the decision itself left out.
+pub fn input_discrepancies(
+    decision_event: &str,
+    inputs: &Value,
+    subject_events: &[fold::FoldEvent],
+    at: Micros,
+    rules: &crate::timeline::rules::FoldRules,
+    known_elsewhere: &std::collections::HashSet<String>,
+) -> (Option<Value>, Vec<Discrepancy>, Vec<String>) {
+    let events: Vec<fold::FoldEvent> = subject_events
+        .iter()
+        .filter(|e| e.event_id != decision_event)
+        .cloned()
+        .collect();
+    let steps = fold::plan(
+        &events,
+        Axis::Recorded,
+        View::AsCorrected,
+        rules,
+        known_elsewhere,
+    );
+    let state = fold::as_of(&events, &steps, Axis::Recorded, at, rules).state;
+    let mut found = Vec::new();
+    let mut unmatched = Vec::new();
+    let Some(Value::Object(inputs)) = Some(inputs) else {
+        return (state, found, unmatched);
+    };
+    let empty = serde_json::Map::new();
+    let fields = state.as_ref().and_then(Value::as_object).unwrap_or(&empty);
+    for (name, seen) in inputs {
+        let Some(known) = fields.get(name) else {
+            unmatched.push(name.clone());
+            continue;
+        };
+        if same_value(seen, known, 0.0) {
+            continue;
+        }
+        // The newest event known by then whose payload set this field: the value the model missed.
+        let setter = steps
+            .iter()
+            .map(|s| &events[s.index])
+            .filter(|e| e.recorded <= at)
+            .filter(|e| e.payload.get(name).is_some())
+            .max_by_key(|e| (e.recorded, e.seq));
+        let message = match setter {
+            Some(e) => format!(
+                "The model saw {name} = {}, but the system already knew {} (event {}, recorded {}, {} before the decision).",
+                show(seen),
+                show(known),
+                e.event_id,
+                format_micros(e.recorded),
+                human_span(at - e.recorded)
+            ),
+            None => format!(
+                "The model saw {name} = {}, but the subject's state then had {}.",
+                show(seen),
+                show(known)
+            ),
+        };
+        found.push(Discrepancy {
+            path: name.clone(),
+            recorded: seen.clone(),
+            reconstructed: known.clone(),
+            set_by: setter.map(|e| e.event_id.clone()),
+            set_recorded_at: setter.map(|e| format_micros(e.recorded)),
+            message,
+        });
+    }
+    (state, found, unmatched)
+}
+
+/// A duration in words: "12 min", "3 h", "4 days".
+pub fn human_span(us: i64) -> String {
+    let s = us.abs() / 1_000_000;
+    if s < 120 {
+        format!("{s} s")
+    } else if s < 7_200 {
+        format!("{} min", s / 60)
+    } else if s < 172_800 {
+        format!("{} h", s / 3_600)
+    } else {
+        format!("{} days", s / 86_400)
+    }
+}
+
+/// Checks every decision's recorded inputs against what the system knew when it decided; stores the
+/// count on the decision and raises a `stale_input` finding per differing input.
+fn audit_inputs(conn: &Connection, report: &dyn Fn(&str, u64, u64)) -> Result<()> {
+    let total: i64 = conn.query_row(
+        "SELECT count(*) FROM decisions WHERE inputs IS NOT NULL AND inputs::VARCHAR LIKE '{%' AND inputs::VARCHAR <> '{}'",
+        [],
+        |r| r.get(0),
+    )?;
+    if total == 0 {
+        return Ok(());
+    }
+    report("checking inputs against the state then", 0, total as u64);
+    // The decisions of each subject, by subject.
+    let mut by_subject: HashMap<String, Vec<(String, String, i64, Value)>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT subject_id, decision_id, event_id, epoch_us(decided_at), inputs::VARCHAR FROM decisions
+             WHERE inputs IS NOT NULL AND inputs::VARCHAR LIKE '{%' AND inputs::VARCHAR <> '{}'",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let inputs: String = r.get(4)?;
+            by_subject.entry(r.get(0)?).or_default().push((
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                serde_json::from_str(&inputs).unwrap_or(Value::Null),
+            ));
+        }
+    }
+    let rules = load_rules(conn)?;
+    let targets = snapshots::correction_targets(conn)?;
+    let mut stale: Vec<(String, i64)> = Vec::new();
+    let mut findings: Vec<(String, String, String)> = Vec::new();
+    let mut done = 0u64;
+    snapshots::for_each_stream(
+        conn,
+        "stream_id IN (SELECT subject_id FROM decisions)",
+        &mut |stream, _type, events| {
+            let Some(list) = by_subject.get(stream) else {
+                return Ok(());
+            };
+            for (decision_id, event_id, at, inputs) in list {
+                let (_, found, _) =
+                    input_discrepancies(event_id, inputs, events, *at, &rules, &targets);
+                if !found.is_empty() {
+                    stale.push((event_id.clone(), found.len() as i64));
+                    for d in found {
+                        findings.push((
+                            stream.to_string(),
+                            event_id.clone(),
+                            format!("Decision {decision_id}: {}", d.message),
+                        ));
+                    }
+                }
+                done += 1;
+                if done.is_multiple_of(10_000) {
+                    report("checking inputs against the state then", done, total as u64);
+                }
+            }
+            Ok(())
+        },
+    )?;
+    for (event_id, n) in &stale {
+        conn.execute(
+            "UPDATE decisions SET stale_inputs = ? WHERE event_id = ?",
+            params![n, event_id],
+        )?;
+    }
+    for (stream, event_id, message) in &findings {
+        conn.execute(
+            "INSERT INTO findings (source_id, kind, stream_id, event_id, message) VALUES (NULL, 'stale_input', ?, ?, ?)",
+            params![stream, event_id, message],
+        )?;
+    }
+    report(
+        "checking inputs against the state then",
+        total as u64,
+        total as u64,
+    );
+    Ok(())
+}
+
+pub(crate) const DECISION_COLUMNS: &str = "d.decision_id, d.event_id, d.stream_id, d.subject_id, d.event_type,
+    epoch_us(d.decided_at), epoch_us(d.recorded_at), d.actor, d.model, d.model_version, d.inputs::VARCHAR,
+    d.output::VARCHAR, d.label, d.score, d.llm::VARCHAR, d.context_ids::VARCHAR, d.feature_set_hash,
+    d.causation_id, d.correlation_id, d.stale_inputs, d.corrections,
+    (SELECT r.status FROM replay_results r JOIN replay_runs u USING (run_id)
+      WHERE r.event_id = d.event_id AND u.mode = 'replay' ORDER BY r.run_id DESC LIMIT 1)";
+
+fn json_of(s: Option<String>) -> Value {
+    s.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+pub(crate) fn decision_row(r: &duckdb::Row<'_>) -> duckdb::Result<Decision> {
+    let context: Value = json_of(r.get(15)?);
+    Ok(Decision {
+        decision_id: r.get(0)?,
+        event_id: r.get(1)?,
+        stream_id: r.get(2)?,
+        subject_id: r.get(3)?,
+        event_type: r.get(4)?,
+        decided_at: format_micros(r.get(5)?),
+        recorded_at: format_micros(r.get(6)?),
+        actor: r.get(7)?,
+        model: r.get(8)?,
+        model_version: r.get(9)?,
+        inputs: json_of(r.get(10)?),
+        output: json_of(r.get(11)?),
+        label: r.get(12)?,
+        score: r.get(13)?,
+        llm: r
+            .get::<_, Option<String>>(14)?
+            .and_then(|t| serde_json::from_str(&t).ok()),
+        retrieved_context_ids: context
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        feature_set_hash: r.get(16)?,
+        causation_id: r.get(17)?,
+        correlation_id: r.get(18)?,
+        stale_inputs: r.get(19)?,
+        corrections: r.get(20)?,
+        last_replay: r.get(21)?,
+    })
+}
+
+/// The SQL filter for a query, with its parameters.
+pub(crate) fn filter_sql(q: &DecisionQuery) -> Result<(String, Vec<Box<dyn duckdb::ToSql>>)> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<Box<dyn duckdb::ToSql>> = Vec::new();
+    if let Some(m) = &q.model {
+        clauses.push("d.model = ?".into());
+        params.push(Box::new(m.clone()));
+    }
+    if let Some(v) = &q.model_version {
+        clauses.push("d.model_version = ?".into());
+        params.push(Box::new(v.clone()));
+    }
+    if let Some(f) = &q.from {
+        clauses.push("d.decided_at >= make_timestamp(?)".into());
+        params.push(Box::new(crate::model::parse_instant(f)?));
+    }
+    if let Some(t) = &q.to {
+        clauses.push("d.decided_at <= make_timestamp(?)".into());
+        params.push(Box::new(crate::model::parse_instant(t)?));
+    }
+    if let Some(s) = q.subject.as_deref().filter(|s| !s.is_empty()) {
+        clauses
+            .push("(d.subject_id ILIKE ? OR d.stream_id ILIKE ? OR d.decision_id ILIKE ?)".into());
+        let pattern = format!("%{s}%");
+        for _ in 0..3 {
+            params.push(Box::new(pattern.clone()));
+        }
+    }
+    if let Some(l) = &q.label {
+        clauses.push("d.label = ?".into());
+        params.push(Box::new(l.clone()));
+    }
+    if q.stale_only {
+        clauses.push("d.stale_inputs > 0".into());
+    }
+    if let Some(r) = q.replay.as_deref() {
+        let latest = "(SELECT r.status FROM replay_results r JOIN replay_runs u USING (run_id)
+              WHERE r.event_id = d.event_id AND u.mode = 'replay' ORDER BY r.run_id DESC LIMIT 1)";
+        if r == "none" {
+            clauses.push(format!("{latest} IS NULL"));
+        } else {
+            clauses.push(format!("{latest} = ?"));
+            params.push(Box::new(r.to_string()));
+        }
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    Ok((sql, params))
+}
+
+/// A page of decisions matching `q`, in decision time order.
+pub fn list(conn: &Connection, q: &DecisionQuery) -> Result<DecisionPage> {
+    let (filter, params) = filter_sql(q)?;
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM decisions d {filter}"),
+        refs.as_slice(),
+        |r| r.get(0),
+    )?;
+    let limit = q.limit.unwrap_or(1_000).min(100_000);
+    let offset = q.offset.unwrap_or(0);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions d {filter} ORDER BY d.decided_at, d.event_id LIMIT {limit} OFFSET {offset}"
+    ))?;
+    let decisions = stmt
+        .query_map(refs.as_slice(), decision_row)?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT model, model_version, count(*) FROM decisions GROUP BY ALL ORDER BY model, model_version",
+    )?;
+    let versions = stmt
+        .query_map([], |r| {
+            Ok(VersionCount {
+                model: r.get(0)?,
+                model_version: r.get(1)?,
+                decisions: r.get(2)?,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT label FROM decisions WHERE label IS NOT NULL ORDER BY label LIMIT 50",
+    )?;
+    let labels = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(DecisionPage {
+        decisions,
+        total,
+        versions,
+        labels,
+    })
+}
+
+/// The decision with this id (or, failing that, the decision recorded by the event with this id).
+pub fn find(conn: &Connection, id: &str) -> Result<Decision> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {DECISION_COLUMNS} FROM decisions d WHERE d.decision_id = ? ORDER BY d.decided_at, d.event_id"
+    ))?;
+    let mut found = stmt
+        .query_map([id], decision_row)?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if found.is_empty() {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {DECISION_COLUMNS} FROM decisions d WHERE d.event_id = ?"
+        ))?;
+        found = stmt
+            .query_map([id], decision_row)?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+    }
+    match found.len() {
+        0 => Err(Error::UnknownDecision { id: id.to_string() }),
+        1 => Ok(found.pop().expect("one")),
+        _ => Err(Error::BadArgument {
+            message: format!(
+                "{} decisions have the id `{id}` (events {}). Name one by its event id instead.",
+                found.len(),
+                found
+                    .iter()
+                    .map(|d| d.event_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}

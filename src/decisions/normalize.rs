@@ -1,0 +1,315 @@
+//! Which events are decisions (or model deployments), and a decision's normalized fields read from
+//! the payload shapes the formats give: the samples' own decision events (`inputs`, `output`), flat
+//! scorer events (`score`), LLM answers (`prompt`, `response`, `tokens`) and OTLP GenAI spans (which
+//! import turns into `gen_ai.<operation>` events with `input_messages`, `output_messages`, `usage`).
+
+use serde_json::{Map, Value};
+
+use super::{DecisionRules, LlmFields};
+use crate::model::Micros;
+
+/// An event read for classification.
+pub struct Candidate {
+    pub event_id: String,
+    pub stream_id: String,
+    pub stream_type: Option<String>,
+    pub event_type: String,
+    pub occurred: Micros,
+    pub recorded: Micros,
+    pub actor: Option<String>,
+    pub causation_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub corrects: Option<String>,
+    pub payload: Value,
+}
+
+pub struct Normalized {
+    pub decision_id: String,
+    pub subject_hint: Option<String>,
+    pub model: Option<String>,
+    pub model_version: Option<String>,
+    pub inputs: Value,
+    pub output: Value,
+    pub label: Option<String>,
+    pub score: Option<f64>,
+    pub llm: Option<LlmFields>,
+    pub retrieved_context_ids: Vec<String>,
+    pub feature_set_hash: Option<String>,
+}
+
+pub struct Deployment {
+    pub model: Option<String>,
+    pub model_version: String,
+}
+
+pub enum Kind {
+    Decision(Box<Normalized>),
+    Deployment(Deployment),
+    Neither,
+}
+
+/// Payload fields that are a model's answer when the payload has no `output` object.
+const OUTPUT_FIELDS: &[&str] = &[
+    "label",
+    "score",
+    "prediction",
+    "probability",
+    "confidence",
+    "reasoning",
+    "top_features",
+    "response",
+    "output_messages",
+    "finish_reason",
+    "finish_reasons",
+];
+
+/// Payload fields that may name the decision's subject when its stream is something else (a ranking).
+const SUBJECT_FIELDS: &[&str] = &[
+    "subject_id",
+    "candidate_id",
+    "applicant_id",
+    "patient_id",
+    "customer_id",
+    "user_id",
+    "account_id",
+];
+
+/// Output fields that hold the decision's label, in order of preference.
+const LABEL_FIELDS: &[&str] = &[
+    "label",
+    "prediction",
+    "class",
+    "category",
+    "acuity",
+    "decision",
+];
+
+/// The label of an output (recorded or replayed), as text.
+pub fn label_of(output: &Value) -> Option<String> {
+    text(first(output, LABEL_FIELDS))
+}
+
+fn first<'v>(p: &'v Value, keys: &[&str]) -> Option<&'v Value> {
+    keys.iter().filter_map(|k| p.get(*k)).find(|v| !v.is_null())
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn is_deployment(c: &Candidate) -> bool {
+    let t = c.event_type.to_ascii_lowercase();
+    ["deploy", "release", "promot", "register", "rollout"]
+        .iter()
+        .any(|w| t.contains(w))
+        || c.stream_type.as_deref() == Some("Model")
+}
+
+/// Classifies one event: a decision (with its normalized fields), a model deployment, or neither.
+pub fn classify(c: &Candidate, rules: &DecisionRules) -> Kind {
+    let p = &c.payload;
+    if !p.is_object() || rules.exclude.iter().any(|e| e == &c.event_type) {
+        return Kind::Neither;
+    }
+    let configured = rules.configured(&c.event_type);
+    let model = text(first(p, &["model", "model_name"]));
+    let model_version = text(
+        first(p, &["model_version", "version"])
+            .filter(|_| p.get("model_version").is_some() || p.get("model").is_some()),
+    );
+    let output_obj = p.get("output").filter(|o| !o.is_null());
+    let has_output = output_obj.is_some() || first(p, OUTPUT_FIELDS).is_some();
+    let flagged = p.get("decision") == Some(&Value::Bool(true));
+    let detected = rules.detect
+        && c.corrects.is_none()
+        && (flagged || ((model.is_some() || p.get("model_version").is_some()) && has_output));
+    if configured.is_none() && !detected {
+        if rules.detect
+            && c.corrects.is_none()
+            && p.get("model_version").is_some()
+            && is_deployment(c)
+        {
+            if let Some(v) = text(p.get("model_version")) {
+                return Kind::Deployment(Deployment {
+                    model,
+                    model_version: v,
+                });
+            }
+        }
+        return Kind::Neither;
+    }
+
+    let output = match output_obj {
+        Some(o) => o.clone(),
+        None => {
+            let mut m = Map::new();
+            for k in OUTPUT_FIELDS {
+                if let Some(v) = p.get(*k).filter(|v| !v.is_null()) {
+                    m.insert((*k).to_string(), v.clone());
+                }
+            }
+            Value::Object(m)
+        }
+    };
+    let label = label_of(&output);
+    let score = first(&output, &["score", "probability"]).and_then(Value::as_f64);
+    let llm = LlmFields {
+        system_prompt: first(p, &["system_prompt", "system_instructions"])
+            .cloned()
+            .unwrap_or(Value::Null),
+        prompt: first(p, &["prompt", "input_messages", "messages"])
+            .cloned()
+            .unwrap_or(Value::Null),
+        parameters: first(p, &["parameters"]).cloned().unwrap_or(Value::Null),
+        response: first(p, &["response", "output_messages", "completion"])
+            .cloned()
+            .unwrap_or(Value::Null),
+        tokens: first(p, &["tokens", "usage"])
+            .cloned()
+            .unwrap_or(Value::Null),
+        finish_reason: first(p, &["finish_reason", "finish_reasons"])
+            .cloned()
+            .unwrap_or(Value::Null),
+    };
+    let is_llm = !llm.prompt.is_null() || !llm.response.is_null() || !llm.system_prompt.is_null();
+    let context = first(p, &["retrieved_context_ids", "context_ids"])
+        .or_else(|| p.pointer("/attributes/app.retrieved_context_ids"));
+    let retrieved_context_ids = match context {
+        Some(Value::Array(a)) => a.iter().filter_map(|v| text(Some(v))).collect(),
+        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Array(a)) => a.iter().filter_map(|v| text(Some(v))).collect(),
+            _ => vec![s.clone()],
+        },
+        _ => Vec::new(),
+    };
+    let subject_hint = match configured.and_then(|d| d.subject.as_deref()) {
+        Some(field) => text(p.get(field)),
+        None => text(first(p, SUBJECT_FIELDS)),
+    }
+    .filter(|s| s != &c.stream_id);
+    let inputs = first(p, &["inputs", "features", "input"])
+        .cloned()
+        .unwrap_or(Value::Null);
+    Kind::Decision(Box::new(Normalized {
+        decision_id: text(first(p, &["decision_id", "response_id"]))
+            .unwrap_or_else(|| c.event_id.clone()),
+        subject_hint,
+        model,
+        model_version,
+        inputs,
+        output,
+        label,
+        score,
+        llm: is_llm.then_some(llm),
+        retrieved_context_ids,
+        feature_set_hash: text(p.get("feature_set_hash")),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn candidate(event_type: &str, payload: Value, corrects: Option<&str>) -> Candidate {
+        Candidate {
+            event_id: "e1".into(),
+            stream_id: "s1".into(),
+            stream_type: Some("Applicant".into()),
+            event_type: event_type.into(),
+            occurred: 0,
+            recorded: 0,
+            actor: None,
+            causation_id: None,
+            correlation_id: None,
+            corrects: corrects.map(str::to_string),
+            payload,
+        }
+    }
+
+    #[test]
+    fn a_scorer_event_with_inputs_and_output_is_a_decision() {
+        let c = candidate(
+            "LoanDecisionMade",
+            json!({"decision_id": "dec-1", "model": "underwriter", "model_version": "v2", "inputs": {"x": 1},
+                   "output": {"label": "approve", "score": 0.7}}),
+            None,
+        );
+        let Kind::Decision(d) = classify(&c, &DecisionRules::default()) else {
+            panic!("not a decision")
+        };
+        assert_eq!(d.decision_id, "dec-1");
+        assert_eq!(d.label.as_deref(), Some("approve"));
+        assert_eq!(d.score, Some(0.7));
+        assert_eq!(d.inputs, json!({"x": 1}));
+        assert!(d.llm.is_none());
+    }
+
+    #[test]
+    fn an_override_that_corrects_a_decision_is_not_one() {
+        let c = candidate(
+            "DecisionOverridden",
+            json!({"decision_id": "dec-1", "model": "underwriter", "output": {"label": "approve"}}),
+            Some("e0"),
+        );
+        assert!(matches!(
+            classify(&c, &DecisionRules::default()),
+            Kind::Neither
+        ));
+    }
+
+    #[test]
+    fn a_deployment_is_recognised_and_not_taken_for_a_decision() {
+        let c = candidate(
+            "ModelDeployed",
+            json!({"model": "underwriter", "model_version": "v2", "metrics": {"auc": 0.8}}),
+            None,
+        );
+        assert!(matches!(
+            classify(&c, &DecisionRules::default()),
+            Kind::Deployment(Deployment { model_version, .. }) if model_version == "v2"
+        ));
+    }
+
+    #[test]
+    fn an_llm_answer_gets_its_llm_fields_and_context() {
+        let c = candidate(
+            "AnswerGenerated",
+            json!({"model": "gpt", "model_version": "gpt-1", "system_prompt": "Be brief", "prompt": "Q?",
+                   "response": "A.", "tokens": {"input": 3}, "finish_reason": "stop",
+                   "retrieved_context_ids": ["doc-1-c0"]}),
+            None,
+        );
+        let Kind::Decision(d) = classify(&c, &DecisionRules::default()) else {
+            panic!("not a decision")
+        };
+        let llm = d.llm.expect("llm fields");
+        assert_eq!(llm.prompt, json!("Q?"));
+        assert_eq!(llm.finish_reason, json!("stop"));
+        assert_eq!(d.retrieved_context_ids, vec!["doc-1-c0".to_string()]);
+        assert_eq!(d.output, json!({"response": "A.", "finish_reason": "stop"}));
+    }
+
+    #[test]
+    fn rules_configure_and_exclude_event_types() {
+        let rules = DecisionRules::parse(
+            "detect = false\n[[decision]]\nevent_type = \"Scored\"\nsubject = \"who\"\n",
+            "a test",
+        )
+        .unwrap();
+        let c = candidate("Scored", json!({"who": "s9", "value": 3}), None);
+        let Kind::Decision(d) = classify(&c, &rules) else {
+            panic!("not a decision")
+        };
+        assert_eq!(d.subject_hint.as_deref(), Some("s9"));
+        let other = candidate("X", json!({"model": "m", "score": 1}), None);
+        assert!(matches!(classify(&other, &rules), Kind::Neither));
+        let excluded = DecisionRules::parse("exclude = [\"X\"]", "a test").unwrap();
+        assert!(matches!(classify(&other, &excluded), Kind::Neither));
+    }
+}
