@@ -1,13 +1,13 @@
 // The end-to-end test of the desktop app, in a real window (Xvfb + tauri-driver + WebKitWebDriver).
 // It opens the lending sample, scrubs, steps, toggles axes, reads event detail, bookmarks a note,
-// builds a population, runs SQL and imports more files, checking the values the window shows
+// builds a population, runs SQL, explains and replays decisions and imports more files, checking the values the window shows
 // against the `casefile` CLI on an identical case. A screenshot of every screen goes to OUT.
 //
 // Usage: node e2e/app.test.mjs --app DESKTOP_BINARY --cli CASEFILE_BINARY [--out test-artifacts/e2e]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Driver, KEY, sleep } from "./webdriver.mjs";
 
 const arg = (name, fallback) => {
@@ -222,6 +222,69 @@ async function main() {
     await driver.waitFor(".sql-view [role=alert]", (t) => /refused|read-only|failed/i.test(t));
   });
 
+  await check("a decision is explained: inputs beside what the system knew, the stale one marked", async () => {
+    const stale = cliJson("decisions", reference, "--stale", "--model-version", "v2.4.0").decisions[0];
+    const truth = cliJson("explain", reference, stale.decision_id);
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions"));
+    const all = cliJson("decisions", reference).total;
+    await driver.waitFor("[data-testid=decision-count]", (t) => t === `${all} decisions`, 60000);
+    await driver.type("input[aria-label='Subject']", stale.decision_id);
+    await driver.waitFor("[data-testid=decision-count]", (t) => t === "1 decision");
+    await driver.click(await driver.waitFor(`[data-decision='${stale.decision_id}']`));
+    const card = await driver.waitFor(`[aria-label='Decision ${stale.decision_id}']`);
+    const text = await driver.text(card);
+    for (const want of [stale.subject_id, "v2.4.0", "The model saw stale data", "What came after"])
+      if (!text.toLowerCase().includes(want.toLowerCase())) throw new Error(`the decision card does not say ${want}`);
+    const marked = await driver.texts(".decision-card tr.diff th");
+    expectEqual(marked, truth.discrepancies.map((d) => d.path), "inputs marked stale");
+    await driver.screenshot("12-decision-card");
+  });
+
+  await check("replaying the decision proves it reproduces", async () => {
+    await driver.click(await driver.waitFor(".decision-actions button", (t) => t === "Replay this decision"));
+    await driver.waitFor("[data-testid=decision-verdict]", (t) => t.startsWith("Reproduced"), 30000);
+    await driver.waitFor("[data-testid=replay-verdict]", (t) => t.includes("1 match"));
+    await driver.screenshot("13-decision-replayed");
+  });
+
+  await check("a replayer added in the form replays a batch, and v2.3.1's defect shows as mismatches", async () => {
+    const scorer = join(dirname(cli), "lending-scorer");
+    await driver.click(await driver.waitFor(".replay-bar button", (t) => t.startsWith("Replayers")));
+    await driver.type("input[aria-label='Replayer name']", "v2.3.1 from the form");
+    await driver.type("input[aria-label='Replayer model']", "underwriter");
+    await driver.type("input[aria-label='Replayer model version']", "v2.3.1");
+    await driver.type("input[aria-label='Replayer program']", scorer);
+    await driver.type("input[aria-label='Replayer arguments']", "--model-version v2.3.1");
+    await driver.click(".replayer-form button[type=submit]");
+    await driver.waitFor(".replayers [role=status]", (t) => t.includes("v2.3.1 from the form") && t.includes("saved"));
+    await driver.screenshot("14-replayers");
+    await driver.type("input[aria-label='Subject']", "");
+    await choose("select[aria-label='Model version']", "v2.3.1");
+    const v231 = cliJson("decisions", reference, "--model-version", "v2.3.1").total;
+    await driver.waitFor("[data-testid=decision-count]", (t) => t === `${v231} decisions`);
+    await choose("select[aria-label='Replay with']", "v2.3.1 from the form");
+    await driver.click(await driver.waitFor(".replay-bar button", (t) => t.startsWith("Replay these")));
+    await driver.waitFor("[aria-label='Replay progress']", null, 10000).catch(() => {});
+    await driver.screenshot("15-replay-progress");
+    const done = await driver.waitFor("[data-testid=replay-verdict]", (t) => t.includes(`of ${v231} decisions`), 120000);
+    const text = await driver.text(done);
+    if (!/^Not reproduced: [1-9]\d* of/.test(text)) throw new Error(`the batch verdict is ${text}`);
+    await driver.waitFor(".decision-row.flagged");
+    await driver.screenshot("16-batch-replayed");
+  });
+
+  await check("from a decision the timeline opens at its instant", async () => {
+    const row = await driver.waitFor(".decision-row.selected");
+    const id = await driver.attr(row, "data-decision");
+    const decided = cliJson("explain", reference, id).decision.decided_at;
+    await driver.exec("document.activeElement && document.activeElement.blur()");
+    await driver.keys("t");
+    await driver.waitFor("[role=tab][aria-selected=true]", (t) => t === "Timeline");
+    const until = Date.now() + 5000;
+    while ((await instant()) !== micros(decided) && Date.now() < until) await sleep(100);
+    expectEqual(isoMicros(await instant()), isoMicros(micros(decided)), "the timeline's instant");
+  });
+
   await check("importing more files shows preview, progress and a summary with quarantine", async () => {
     const generated = join(work, "more-lending.jsonl");
     execFileSync(cli, ["generate", "events", generated, "--events", "100000", "--streams", "10000", "--seed", "7"], { stdio: "ignore" });
@@ -234,11 +297,11 @@ async function main() {
     await driver.waitFor("[data-testid=file-preview]", (t) => t.includes("more-lending.jsonl") && t.includes("First rows"));
     await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 2 files");
     await sleep(300);
-    await driver.screenshot("09-import-preview");
+    await driver.screenshot("17-import-preview");
     await driver.click("[data-testid=start-import]");
     await driver.waitFor("[data-testid=import-progress]", (t) => /rows\/s/.test(t), 30000);
     await driver.waitFor("[data-testid=rate]", (t) => /^[1-9][\d.]*[kM]? rows\/s$/.test(t), 30000);
-    await driver.screenshot("10-import-progress");
+    await driver.screenshot("18-import-progress");
     const summary = await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("bad-rows.jsonl"), 180000);
     const text = await driver.text(summary);
     if (!/Quarantined rows/.test(text)) throw new Error("the summary shows no quarantined rows for bad-rows.jsonl");
@@ -252,8 +315,18 @@ async function main() {
       await driver.waitForText("[role=table][aria-label='Quarantined rows'] [role=cell]", (t) => t === reason);
     await driver.waitForText(".case-title", (t) => t.includes("5 files"));
     await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
-    await driver.screenshot("11-import-summary");
+    await driver.screenshot("19-import-summary");
   });
+}
+
+/** Picks an option of a select as a person would, so React sees the change. */
+async function choose(css, value) {
+  await driver.exec(
+    "const s = document.querySelector(arguments[0]);" +
+      "Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(s, arguments[1]);" +
+      "s.dispatchEvent(new Event('change', { bubbles: true }));",
+    [css, value],
+  );
 }
 
 /** The instant the population screen shows. */
@@ -278,7 +351,7 @@ async function dark() {
     await d.waitFor(".state-tree");
     const background = await d.exec("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()");
     if (background !== "#0b1220") throw new Error(`the dark theme is not applied (background ${background})`);
-    await d.screenshot("12-dark-theme");
+    await d.screenshot("20-dark-theme");
   } finally {
     await d.stop();
   }

@@ -19,7 +19,7 @@ fi
 need cargo || { echo "cargo is missing: install Rust with rustup (https://rustup.rs) and run this again." >&2; exit 2; }
 need npm || { echo "npm is missing: install Node.js (20.19 or newer) with npm and run this again." >&2; exit 2; }
 (cd ui && npm ci --no-audit --no-fund --silent && npx vite build --logLevel warn)
-cargo build --release --locked -p casefile -p casefile-desktop
+cargo build --release --locked -p casefile -p casefile-desktop -p lending-scorer
 bin="$CARGO_TARGET_DIR/release"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "Opening Casefile on the lending sample…"
@@ -34,3 +34,9 @@ echo
 echo "What the underwriting model saw for applicant-0005 when it decided, and what was true then:"
 "$bin/casefile" state "$case_file" applicant-0005 --at 2024-04-02T20:40:34Z
 "$bin/casefile" state "$case_file" applicant-0005 --at 2024-04-02T20:40:34Z --axis occurred
+echo
+echo "Decision dec-0107 on trial: what the model saw against what the system knew, then a replay:"
+"$bin/casefile" explain "$case_file" dec-0107
+"$bin/casefile" replayers "$case_file" --add v240 --model underwriter --model-version v2.4.0 \
+  -- "$bin/lending-scorer" --model-version v2.4.0 >/dev/null
+"$bin/casefile" replay "$case_file" --decision dec-0107

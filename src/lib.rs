@@ -54,6 +54,25 @@ pub struct Case {
     machine: std::cell::RefCell<timeline::MachineCache>,
 }
 
+/// A replay ready to run on its own connection to the case (see [`Case::prepare_replay`]).
+pub struct PreparedReplay {
+    conn: Connection,
+}
+
+impl PreparedReplay {
+    /// Replays decisions through their replayers (or one named replayer: a counterfactual when its
+    /// version differs), stores the run, raises determinism findings. `cancel` stops it between and
+    /// during decisions (running programs are killed); what finished is kept.
+    pub fn run(
+        &self,
+        req: &ReplayRequest,
+        progress: &dyn Fn(&ReplayProgress),
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<ReplayReport> {
+        decisions::replay::replay(&self.conn, req, progress, cancel)
+    }
+}
+
 impl Case {
     /// Opens a case, creating an empty one when the file does not exist.
     pub fn open_or_create(path: &Path) -> Result<Case> {
@@ -302,17 +321,23 @@ impl Case {
         decisions::replay::remove_replayer(&self.conn, name)
     }
 
-    /// Replays decisions through their replayers (or one named replayer: a counterfactual when its
-    /// version differs), stores the run, raises determinism findings. `cancel` stops it between and
-    /// during decisions (running programs are killed); what finished is kept.
+    /// Replays decisions now, on the case's own connection; see [`PreparedReplay::run`].
     pub fn replay(
         &self,
         req: &ReplayRequest,
         progress: &dyn Fn(&ReplayProgress),
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<ReplayReport> {
+        self.prepare_replay()?.run(req, progress, cancel)
+    }
+
+    /// A replay on a connection of its own: it can run while the case answers other questions
+    /// (the app keeps browsing decisions while replayer programs work).
+    pub fn prepare_replay(&self) -> Result<PreparedReplay> {
         decisions::ensure_built(&self.conn, &|_| {})?;
-        decisions::replay::replay(&self.conn, req, progress, cancel)
+        Ok(PreparedReplay {
+            conn: self.conn.try_clone()?,
+        })
     }
 
     /// Earlier replay runs, newest first.

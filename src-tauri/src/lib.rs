@@ -88,6 +88,14 @@ pub fn run() {
             commands::notes::add_note,
             commands::notes::list_notes,
             commands::sql::run_query,
+            commands::decisions::decisions,
+            commands::decisions::explain,
+            commands::decisions::replayers,
+            commands::decisions::add_replayer,
+            commands::decisions::remove_replayer,
+            commands::decisions::replay,
+            commands::decisions::cancel_replay,
+            commands::decisions::replay_runs,
         ])
         .run(tauri::generate_context!())
         .expect("the Casefile window could not start");

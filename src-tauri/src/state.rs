@@ -1,4 +1,4 @@
-//! What the app holds between commands: the open case, the cancel flag of long work, and the list
+//! What the app holds between commands: the open case, the cancel flags of long work, and the list
 //! of recently opened cases (a small JSON file in the app's config folder).
 
 use std::path::{Path, PathBuf};
@@ -12,6 +12,8 @@ pub struct AppState {
     case: Mutex<Option<Case>>,
     /// Set by the UI to stop a running import.
     pub cancel: AtomicBool,
+    /// Set by the UI to stop a running replay.
+    pub cancel_replay: AtomicBool,
     /// Where recent cases are remembered; set at startup.
     pub recent_file: Mutex<Option<PathBuf>>,
 }

@@ -34,11 +34,26 @@ impl ProgressSink for PhaseClock {
 fn usage() -> ! {
     eprintln!("usage: bench import --events N [--streams S] [--runs R] [--dir DIR]");
     eprintln!("       bench timemachine --events N [--streams S] [--dir DIR] [--rebuild]");
+    eprintln!("       bench decisions --events N [--streams S] [--replays N] [--dir DIR]");
     std::process::exit(2)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Imports `file` into a new case at `case_path`, unless an earlier run left it there.
+fn import_once(case_path: &Path, file: &Path) {
+    if !case_path.exists() {
+        eprintln!("importing {} ...", file.display());
+        let case = Case::open_or_create(case_path).expect("case");
+        case.import(
+            &[file.to_path_buf()],
+            &ImportOptions::default(),
+            &casefile::NoProgress,
+        )
+        .expect("import");
+    }
 }
 
 /// Resets the process's peak RSS (VmHWM) so the next reading covers only what follows.
@@ -50,16 +65,7 @@ fn time_machine(events: u64, streams: u64, dir: &Path, file: &Path) {
     use casefile::{AsOfQuery, Axis, PopulationQuery, TimelineQuery, View};
     use rand::{Rng, SeedableRng};
     let case_path = dir.join(format!("tm-{events}-{streams}.casefile"));
-    if !case_path.exists() {
-        eprintln!("importing {} ...", file.display());
-        let case = Case::open_or_create(&case_path).expect("case");
-        case.import(
-            &[file.to_path_buf()],
-            &ImportOptions::default(),
-            &casefile::NoProgress,
-        )
-        .expect("import");
-    }
+    import_once(&case_path, file);
     if std::env::args().any(|a| a == "--rebuild") {
         let conn = duckdb::Connection::open(&case_path).expect("open");
         conn.execute_batch("DELETE FROM case_meta WHERE key = 'snapshots_built_from'; CHECKPOINT;")
@@ -185,6 +191,122 @@ fn time_machine(events: u64, streams: u64, dir: &Path, file: &Path) {
     println!("peak RSS: stored queries (as-of, population, timeline) {query_peak:.0} MB | naive folds {naive_peak:.0} MB");
 }
 
+/// Explain latency over sampled decisions, and the replay's own cost per decision (its wall time
+/// less the replayer programs' time) with the lending scorer run one at a time.
+fn decisions(events: u64, streams: u64, dir: &Path, file: &Path, replays: u64) {
+    use casefile::{DecisionQuery, ReplayRequest, Replayer};
+    let case_path = dir.join(format!("decisions-{events}-{streams}.casefile"));
+    import_once(&case_path, file);
+    let case = Case::open(&case_path).expect("open case");
+    let t = Instant::now();
+    let built = case.build_decisions(&|_| {}).expect("decision view");
+    let build_s = t.elapsed().as_secs_f64();
+    let all = case
+        .decisions(&DecisionQuery {
+            limit: Some(0),
+            ..Default::default()
+        })
+        .expect("decisions");
+    let stale = case
+        .decisions(&DecisionQuery {
+            stale_only: true,
+            limit: Some(0),
+            ..Default::default()
+        })
+        .expect("stale decisions");
+    println!("events            {events}");
+    println!(
+        "decision view     {} decisions ({} with stale inputs); {} in {build_s:.1} s",
+        all.total,
+        stale.total,
+        if built {
+            "built"
+        } else {
+            "already built, checked"
+        }
+    );
+
+    // Explain: 300 decisions spread over the case (every k-th in time order), each asked once;
+    // the first 20 warm the caches and are not counted.
+    let step = (all.total / 300).max(1) as usize;
+    let mut ids = Vec::new();
+    let mut offset = 0usize;
+    while ids.len() < 300 && offset < all.total as usize {
+        let page = case
+            .decisions(&DecisionQuery {
+                limit: Some(1),
+                offset: Some(offset),
+                ..Default::default()
+            })
+            .expect("page");
+        ids.extend(page.decisions.into_iter().map(|d| d.decision_id));
+        offset += step;
+    }
+    let mut times = Vec::new();
+    let mut found = 0;
+    for (i, id) in ids.iter().enumerate() {
+        let t = Instant::now();
+        let x = case.explain(id).expect("explain");
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        found += x.discrepancies.len();
+        if i >= 20 {
+            times.push(ms);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "explain           p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {} decisions ({found} stale inputs shown)",
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        times.last().copied().unwrap_or(f64::NAN),
+        times.len()
+    );
+
+    // Replay: the first `replays` v2.4.0 decisions through the lending scorer, one at a time.
+    let scorer = std::env::current_exe()
+        .expect("exe")
+        .with_file_name("lending-scorer");
+    let _ = case.remove_replayer("bench scorer");
+    case.add_replayer(Replayer {
+        name: "bench scorer".into(),
+        model: Some("underwriter".into()),
+        model_version: Some("v2.4.0".into()),
+        command: scorer.to_string_lossy().into_owned(),
+        args: vec!["--model-version".into(), "v2.4.0".into()],
+        timeout_ms: 10_000,
+        tolerance: 0.0,
+        concurrency: 1,
+        compare: Vec::new(),
+    })
+    .expect("replayer");
+    let request = ReplayRequest {
+        decisions: Vec::new(),
+        query: DecisionQuery {
+            model_version: Some("v2.4.0".into()),
+            limit: Some(replays as usize),
+            ..Default::default()
+        },
+        replayer: Some("bench scorer".into()),
+        repeat: None,
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let r = case.replay(&request, &|_| {}, &cancel).expect("replay");
+    let n = r.replayed.max(1) as f64;
+    let wall_ms = r.wall_us as f64 / 1000.0;
+    let programs_ms = r.replayer_us as f64 / 1000.0;
+    println!(
+        "replay            {} decisions at concurrency 1: {} match, {} mismatch, {} failed",
+        r.replayed, r.matched, r.mismatched, r.failed
+    );
+    println!(
+        "                  wall {:.2} s, replayer programs {:.2} s: overhead {:.3} ms per decision",
+        wall_ms / 1000.0,
+        programs_ms / 1000.0,
+        (wall_ms - programs_ms) / n
+    );
+    println!("peak RSS          {:.0} MB", peak_rss_mb());
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -218,7 +340,7 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_default();
-    if command != "import" && command != "timemachine" {
+    if command != "import" && command != "timemachine" && command != "decisions" {
         usage();
     }
     let get = |name: &str, default: u64| -> u64 {
@@ -238,13 +360,18 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("casefile-bench"));
     std::fs::create_dir_all(&dir).expect("bench dir");
-    let file = dir.join(format!("lending-{events}-{streams}.jsonl"));
+    // `g2`: the generator's second shape (decisions with inputs), so older files are not reused.
+    let file = dir.join(format!("lending-{events}-{streams}-g2.jsonl"));
     if !file.exists() {
         eprintln!("generating {} ...", file.display());
         casefile::generate::write_bench(&file, "lending", events, streams, 42).expect("generate");
     }
     if command == "timemachine" {
         time_machine(events, streams, &dir, &file);
+        return;
+    }
+    if command == "decisions" {
+        decisions(events, streams, &dir, &file, get("--replays", 10_000));
         return;
     }
     let size = std::fs::metadata(&file).expect("file").len() as f64 / 1e6;

@@ -231,7 +231,12 @@ pub fn explain(conn: &Connection, rules: &FoldRules, id: &str) -> Result<Explana
                 let Some(actual) = world_state.get(name) else {
                     continue;
                 };
-                if same_value(seen, actual, 0.0) {
+                // Only what the system did not know yet is hindsight; a value it already knew is
+                // a discrepancy (above), not a late fact.
+                let known = reconstructed_state.get(name);
+                if same_value(seen, actual, 0.0)
+                    || known.is_some_and(|k| same_value(k, actual, 0.0))
+                {
                     continue;
                 }
                 let late = events

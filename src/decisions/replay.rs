@@ -102,6 +102,75 @@ fn save(conn: &Connection, list: Vec<Replayer>) -> Result<()> {
     Ok(())
 }
 
+const HASHES_KEY: &str = "replayer_hashes";
+
+/// What identifies a program file's content without reading it: device, inode, size, and the
+/// change time, which any write or rename into place moves and ordinary tools cannot set back.
+fn file_identity(path: &Path) -> Result<String> {
+    let m = std::fs::metadata(path).map_err(|e| Error::BadArgument {
+        message: format!(
+            "The replayer program {} cannot be read: {e}.",
+            path.display()
+        ),
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Ok(format!(
+            "{}:{}:{}:{}.{}",
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.ctime(),
+            m.ctime_nsec()
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Ok(format!("{}:{modified}", m.len()))
+    }
+}
+
+/// The program's sha256 for the run's record. Hashing a large program (a model server bundle can
+/// be a gigabyte) on every replay would dominate a one-decision replay, so the hash is kept in the
+/// case with the file's identity and recomputed whenever that identity changes.
+fn program_sha256(conn: &Connection, program: &Path) -> Result<String> {
+    let identity = file_identity(program)?;
+    let key = program.to_string_lossy();
+    let mut known: HashMap<String, (String, String)> = conn
+        .query_row(
+            "SELECT value FROM case_meta WHERE key = ?",
+            [HASHES_KEY],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    if let Some((id, sha)) = known.get(key.as_ref()) {
+        if *id == identity {
+            return Ok(sha.clone());
+        }
+    }
+    let sha = crate::ingest::source::sha256_file(program)?;
+    // A file that changed while it was hashed is hashed again next time.
+    if file_identity(program)? == identity {
+        known.insert(key.into_owned(), (identity, sha.clone()));
+        conn.execute(
+            "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+            [
+                HASHES_KEY,
+                &serde_json::to_string(&known).expect("hashes serialize"),
+            ],
+        )?;
+    }
+    Ok(sha)
+}
+
 /// Finds the program a command names: a path (made absolute), or a bare name on PATH.
 pub fn resolve_command(command: &str) -> Result<PathBuf> {
     let bad = |why: String| Error::BadArgument { message: why };
@@ -165,7 +234,10 @@ pub fn add_replayer(conn: &Connection, mut r: Replayer) -> Result<Replayer> {
         });
     }
     r.concurrency = r.concurrency.clamp(1, 16);
-    r.command = resolve_command(&r.command)?.to_string_lossy().into_owned();
+    let program = resolve_command(&r.command)?;
+    // Hashed now, so the first replay does not wait for it.
+    program_sha256(conn, &program)?;
+    r.command = program.to_string_lossy().into_owned();
     let mut list = replayers(conn)?;
     list.retain(|x| x.name != r.name);
     list.push(r.clone());
@@ -529,8 +601,16 @@ fn selected(conn: &Connection, req: &ReplayRequest) -> Result<Vec<Decision>> {
     }
     let (filter, params) = filter_sql(&req.query)?;
     let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let page = match (req.query.limit, req.query.offset) {
+        (None, None) => String::new(),
+        (limit, offset) => format!(
+            "LIMIT {} OFFSET {}",
+            limit.map_or(i64::MAX, |l| l as i64),
+            offset.unwrap_or(0)
+        ),
+    };
     let mut stmt = conn.prepare(&format!(
-        "SELECT {DECISION_COLUMNS} FROM decisions d {filter} ORDER BY d.decided_at, d.event_id"
+        "SELECT {DECISION_COLUMNS} FROM decisions d {filter} ORDER BY d.decided_at, d.event_id {page}"
     ))?;
     let rows = stmt.query_map(refs.as_slice(), decision_row)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
@@ -607,7 +687,7 @@ pub fn replay(
         let program = resolve_command(&r.command).map_err(|e| Error::BadArgument {
             message: format!("The replayer `{}` cannot run: {e}", r.name),
         })?;
-        let sha256 = crate::ingest::source::sha256_file(&program)?;
+        let sha256 = program_sha256(conn, &program)?;
         used.insert(
             *i,
             (

@@ -84,8 +84,12 @@ pub fn write_samples(out: &Path) -> Result<Vec<PathBuf>> {
 
 const DAY: i64 = 86_400_000_000;
 
+pub use lending_scorer::lending_score;
+
 /// Writes `events` canonical JSON lines over `streams` loan applicants for benchmarks. Recorded time
-/// trails occurred time by seconds, and by days for 5% of events (late arrivals).
+/// trails occurred time by seconds, and by days for 5% of events (late arrivals). Decisions carry
+/// the applicant's latest credit score and income as inputs (a stale earlier score for 5% of them)
+/// and the score the lending scorer gives those inputs, so replays of the data reproduce.
 pub fn write_bench(
     out: &Path,
     scenario: &str,
@@ -107,6 +111,9 @@ pub fn write_bench(
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut versions = vec![0u32; streams as usize];
+    // The applicant's latest and previous credit score, and latest income (0: none yet).
+    let mut credit = vec![[0u16; 2]; streams as usize];
+    let mut income = vec![0u32; streams as usize];
     let start = crate::model::parse_instant("2024-01-01T00:00:00Z")?;
     let span = 180 * DAY;
     let types = [
@@ -129,33 +136,45 @@ pub fn write_bench(
         };
         let t = types[rng.random_range(0..types.len())];
         let payload = match t {
-            "CreditScoreUpdated" => format!(
-                r#"{{"credit_score":{},"bureau":"experian"}}"#,
-                rng.random_range(300..850)
-            ),
-            "IncomeVerified" => format!(
-                r#"{{"annual_income":{},"verified_by":"payroll-api"}}"#,
-                rng.random_range(20_000..250_000)
-            ),
+            "CreditScoreUpdated" => {
+                let score = rng.random_range(300..850);
+                credit[s] = [score, credit[s][0]];
+                format!(r#"{{"credit_score":{score},"bureau":"experian"}}"#)
+            }
+            "IncomeVerified" => {
+                income[s] = rng.random_range(20_000..250_000);
+                format!(
+                    r#"{{"annual_income":{},"verified_by":"payroll-api"}}"#,
+                    income[s]
+                )
+            }
             "LoanApplicationSubmitted" => format!(
                 r#"{{"amount":{},"term_months":{}}}"#,
                 rng.random_range(1_000..50_000),
                 [12, 24, 36, 60][rng.random_range(0..4)]
             ),
-            "LoanDecisionMade" => format!(
-                r#"{{"model":"underwriter","model_version":"{}","output":{{"label":"{}","score":{:.4}}}}}"#,
-                if occurred < start + 75 * DAY {
+            "LoanDecisionMade" => {
+                let version = if occurred < start + 75 * DAY {
                     "v2.3.1"
                 } else {
                     "v2.4.0"
-                },
-                if rng.random_bool(0.6) {
-                    "approve"
+                };
+                let [latest, previous] = credit[s];
+                let seen = if previous > 0 && rng.random_range(0..100) < 5 {
+                    previous
+                } else if latest > 0 {
+                    latest
                 } else {
-                    "decline"
-                },
-                rng.random::<f64>()
-            ),
+                    620
+                };
+                let annual_income = if income[s] > 0 { income[s] } else { 48_000 };
+                let dti = (rng.random_range(5..95) as f64) / 100.0;
+                let (score, label, confidence) = lending_score(seen as f64, dti, version);
+                format!(
+                    r#"{{"model":"underwriter","model_version":"{version}","inputs":{{"credit_score":{seen},"annual_income":{annual_income},"debt_to_income":{dti}}},"output":{{"label":"{label}","score":{score},"confidence":{confidence},"reasoning":"score {} threshold 0.55"}}}}"#,
+                    if label == "approve" { "above" } else { "below" }
+                )
+            }
             _ => format!(
                 r#"{{"city":"city-{}","postcode":"{:05}"}}"#,
                 rng.random_range(0..500),

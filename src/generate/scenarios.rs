@@ -195,16 +195,12 @@ pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
         }
         let version = if t_dec < switch { "v2.3.1" } else { "v2.4.0" };
         let dti = ((amount as f64 / term as f64) * 12.0 / income as f64 * 100.0).round() / 100.0;
-        let raw = (score0 as f64 - 500.0) / 320.0 * 0.7
-            + (1.0 - dti.min(1.0)) * 0.3
-            + if version == "v2.4.0" { 0.04 } else { 0.0 };
-        let score = (raw.clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0;
-        let label = if score >= 0.55 { "approve" } else { "decline" };
+        let (score, label, confidence) = super::lending_score(score0 as f64, dti, version);
         let mut d = s.event(&id, "Applicant", "LoanDecisionMade", t_dec, t_dec + 300_000, "ai/underwriter",
             json!({"decision_id": format!("dec-{:04}", i + 1), "model": "underwriter", "model_version": version,
                    "feature_set_hash": format!("fs-{}", version.replace('.', "")),
                    "inputs": {"credit_score": score0, "annual_income": income, "debt_to_income": dti, "loan_amount": amount, "term_months": term},
-                   "output": {"label": label, "score": score, "confidence": ((0.5 + (score - 0.55).abs()) * 1000.0).round() / 1000.0,
+                   "output": {"label": label, "score": score, "confidence": confidence,
                               "reasoning": if label == "approve" {"score above threshold 0.55"} else {"score below threshold 0.55"}}}), true);
         d.causation_id = Some(app_id);
         d.correlation_id = Some(format!("app-{:04}", i + 1));

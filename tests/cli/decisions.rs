@@ -4,13 +4,36 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
 use crate::common::*;
 
+/// The lending scorer, built beside `casefile` by `cargo test --workspace` (its own package's
+/// tests need it too).
 fn scorer() -> &'static str {
-    env!("CARGO_BIN_EXE_lending-scorer")
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let p = Path::new(bin()).with_file_name("lending-scorer");
+        assert!(
+            p.is_file(),
+            "{} is not built: run the tests with `cargo test --workspace`",
+            p.display()
+        );
+        p.to_string_lossy().into_owned()
+    })
+}
+
+/// A case holding one decision whose payload tries to name commands to run.
+fn hostile_case(dir: &Path) -> PathBuf {
+    let case = dir.join("hostile.casefile");
+    json(&[
+        "import",
+        s(&case),
+        s(&fixtures().join("decisions/hostile-decision.jsonl")),
+    ]);
+    case
 }
 
 fn replayer_fixture(name: &str) -> PathBuf {
@@ -19,7 +42,7 @@ fn replayer_fixture(name: &str) -> PathBuf {
 
 /// A case of every sample, imported once per test run and copied for each test.
 fn samples_case(dir: &tempfile::TempDir) -> PathBuf {
-    static TEMPLATE: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    static TEMPLATE: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, template) = TEMPLATE.get_or_init(|| {
         let keep = tmp();
         let case = import_samples(&keep);
@@ -198,6 +221,16 @@ fn explain_finds_the_planted_stale_inputs() {
     );
     assert_ne!(d["recorded"], d["reconstructed"]);
     assert!(d["set_by"].as_str().unwrap().starts_with("len-r"), "{d}");
+    // The system already knew the right income, so it is not a fact learned later as well.
+    assert!(
+        x["hindsight"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["path"] != "annual_income"),
+        "{}",
+        x["hindsight"]
+    );
     // The stale input is also a finding of the case.
     let findings = json(&["findings", s(&case)]);
     let stale = findings["findings"]
@@ -459,12 +492,7 @@ fn a_replayer_that_hangs_crashes_prints_garbage_or_fails_gives_a_clear_failure_p
 #[test]
 fn no_command_from_the_log_is_ever_run() {
     let dir = tmp();
-    let case = dir.path().join("hostile.casefile");
-    json(&[
-        "import",
-        s(&case),
-        s(&fixtures().join("decisions/hostile-decision.jsonl")),
-    ]);
+    let case = hostile_case(dir.path());
     let marker = dir.path().join("CASEFILE_MARKER");
     let replay = |code: i32| {
         let out = Command::new(bin())
@@ -516,12 +544,7 @@ fn no_command_from_the_log_is_ever_run() {
 #[test]
 fn replayer_configuration_mistakes_read_as_sentences() {
     let dir = tmp();
-    let case = dir.path().join("c.casefile");
-    json(&[
-        "import",
-        s(&case),
-        s(&fixtures().join("decisions/hostile-decision.jsonl")),
-    ]);
+    let case = hostile_case(dir.path());
     let missing = json_with(
         2,
         &[
@@ -559,4 +582,38 @@ fn replayer_configuration_mistakes_read_as_sentences() {
         .as_str()
         .unwrap()
         .contains("no replayer named `nope`"));
+}
+
+#[test]
+fn a_replayer_program_changed_after_it_was_hashed_is_recorded_with_its_new_sha256() {
+    let dir = tmp();
+    let case = hostile_case(dir.path());
+    let program = dir.path().join("echo.sh");
+    std::fs::copy(replayer_fixture("echo-args.sh"), &program).unwrap();
+    json(&[
+        "replayers",
+        s(&case),
+        "--add",
+        "echo",
+        "--model",
+        "underwriter",
+        "--",
+        s(&program),
+    ]);
+    let sha_of_run = || {
+        let r = json_with(1, &["replay", s(&case), "--decision", "dec-hostile"]);
+        r["replayers"][0]["sha256"].as_str().unwrap().to_string()
+    };
+    let first = sha_of_run();
+    assert_eq!(first, sha_of_run(), "an unchanged program keeps its hash");
+    // Same size, new content: the stored hash must not be reused.
+    let text = std::fs::read_to_string(&program).unwrap();
+    std::fs::write(&program, text.replace("how many", "HOW MANY")).unwrap();
+    let second = sha_of_run();
+    assert_ne!(first, second);
+    let expected = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(std::fs::read(&program).unwrap()))
+    };
+    assert_eq!(second, expected);
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { Alert } from "./Alert";
 import { backend, errorText, type Axis, type CaseInfo, type View } from "./backend";
+import { DecisionsView } from "./DecisionsView";
 import { formatCount } from "./format";
 import { ImportView } from "./ImportView";
 import { NotesView } from "./NotesView";
@@ -8,14 +9,15 @@ import { PopulationView } from "./PopulationView";
 import { SqlView } from "./SqlView";
 import { TimelineView } from "./TimelineView";
 
-export type Tab = "timeline" | "population" | "import" | "notes" | "sql";
+export type Tab = "timeline" | "population" | "decisions" | "import" | "notes" | "sql";
 
 const TABS: { id: Tab; label: string; key: string }[] = [
   { id: "timeline", label: "Timeline", key: "1" },
   { id: "population", label: "Population", key: "2" },
-  { id: "import", label: "Import", key: "3" },
-  { id: "notes", label: "Notes", key: "4" },
-  { id: "sql", label: "SQL", key: "5" },
+  { id: "decisions", label: "Decisions", key: "3" },
+  { id: "import", label: "Import", key: "4" },
+  { id: "notes", label: "Notes", key: "5" },
+  { id: "sql", label: "SQL", key: "6" },
 ];
 
 /** Where the investigator is looking: shared by every screen of an open case. */
@@ -134,6 +136,7 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
       <div className="screen">
         {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
         {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
+        {tab === "decisions" && <DecisionsView onOpen={jump} />}
         {tab === "import" && <ImportView onImported={refresh} />}
         {tab === "notes" && <NotesView focus={focus} onOpen={jump} />}
         {tab === "sql" && <SqlView />}

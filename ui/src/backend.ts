@@ -7,9 +7,13 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { Axis } from "./bindings/Axis";
 import type { BuildProgress } from "./bindings/BuildProgress";
 import type { CaseInfo } from "./bindings/CaseInfo";
+import type { DecisionBuildProgress } from "./bindings/DecisionBuildProgress";
+import type { DecisionPage } from "./bindings/DecisionPage";
+import type { DecisionQuery } from "./bindings/DecisionQuery";
 import type { ErrorDto } from "./bindings/ErrorDto";
 import type { EventDetail } from "./bindings/EventDetail";
 import type { EventPage } from "./bindings/EventPage";
+import type { Explanation } from "./bindings/Explanation";
 import type { Finding } from "./bindings/Finding";
 import type { History } from "./bindings/History";
 import type { ImportProgress } from "./bindings/ImportProgress";
@@ -20,6 +24,11 @@ import type { Population } from "./bindings/Population";
 import type { PopulationPage } from "./bindings/PopulationPage";
 import type { PopulationPageQuery } from "./bindings/PopulationPageQuery";
 import type { QuarantinePage } from "./bindings/QuarantinePage";
+import type { Replayer } from "./bindings/Replayer";
+import type { ReplayProgress } from "./bindings/ReplayProgress";
+import type { ReplayReport } from "./bindings/ReplayReport";
+import type { ReplayRequest } from "./bindings/ReplayRequest";
+import type { ReplayRunSummary } from "./bindings/ReplayRunSummary";
 import type { SourcePreview } from "./bindings/SourcePreview";
 import type { SourceRecord } from "./bindings/SourceRecord";
 import type { SqlResult } from "./bindings/SqlResult";
@@ -32,6 +41,11 @@ export type { Axis, BuildProgress, CaseInfo, EventDetail, EventPage, Finding, Hi
 export type { ImportProgress, ImportReport, NewNote, Note, Population, PopulationPage };
 export type { PopulationPageQuery, QuarantinePage, SourcePreview, SourceRecord, SqlResult };
 export type { StreamState, StreamSummary, Timeline, View };
+export type { DecisionBuildProgress, DecisionPage, DecisionQuery, Explanation, Replayer };
+export type { ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary };
+export type { Decision } from "./bindings/Decision";
+export type { LaterEvent } from "./bindings/LaterEvent";
+export type { ReplayResult } from "./bindings/ReplayResult";
 export type { Bucket } from "./bindings/Bucket";
 export type { Change } from "./bindings/Change";
 export type { Event as EventRecord } from "./bindings/Event";
@@ -51,7 +65,7 @@ export function errorText(e: unknown): string {
 }
 
 /** What a native file dialog is for. */
-export type Pick = "logs" | "open_case" | "new_case" | "save_table";
+export type Pick = "logs" | "open_case" | "new_case" | "save_table" | "program";
 
 export const backend = {
   openCase: (path: string) => invoke<CaseInfo>("open_case", { path }),
@@ -106,4 +120,17 @@ export const backend = {
   listNotes: () => invoke<Note[]>("list_notes"),
 
   runQuery: (query: string) => invoke<SqlResult>("run_query", { query }),
+
+  decisions: (query: DecisionQuery) => invoke<DecisionPage>("decisions", { query }),
+  onDecisionProgress: (f: (p: DecisionBuildProgress) => void): Promise<UnlistenFn> =>
+    listen<DecisionBuildProgress>("decision-progress", (e) => f(e.payload)),
+  explain: (decisionId: string) => invoke<Explanation>("explain", { decisionId }),
+  replayers: () => invoke<Replayer[]>("replayers"),
+  addReplayer: (replayer: Replayer) => invoke<Replayer>("add_replayer", { replayer }),
+  removeReplayer: (name: string) => invoke<void>("remove_replayer", { name }),
+  replay: (request: ReplayRequest) => invoke<ReplayReport>("replay", { request }),
+  cancelReplay: () => invoke<void>("cancel_replay"),
+  onReplayProgress: (f: (p: ReplayProgress) => void): Promise<UnlistenFn> =>
+    listen<ReplayProgress>("replay-progress", (e) => f(e.payload)),
+  replayRuns: () => invoke<ReplayRunSummary[]>("replay_runs"),
 };

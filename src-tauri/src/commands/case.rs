@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use casefile::{Case, CaseInfo, ErrorDto, ImportOptions, NoProgress};
+use casefile::{Case, CaseInfo, ErrorDto, ImportOptions, NoProgress, Replayer};
 use tauri::{AppHandle, Manager, State};
 
 use crate::state::{dto, AppState};
@@ -69,6 +69,34 @@ pub fn recent_cases(state: State<'_, AppState>) -> Vec<String> {
     state.recent()
 }
 
+/// Configures the lending scorer as the sample's replayers when the app ships it (next to its own
+/// program) and the investigator has not configured any: the sample then replays out of the box.
+fn register_sample_scorers(case: &Case) -> casefile::Result<()> {
+    let scorer = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("lending-scorer")));
+    let Some(scorer) = scorer.filter(|p| p.is_file()) else {
+        return Ok(());
+    };
+    if !case.replayers()?.is_empty() {
+        return Ok(());
+    }
+    for version in ["v2.3.1", "v2.4.0"] {
+        case.add_replayer(Replayer {
+            name: format!("lending-scorer {version}"),
+            model: Some("underwriter".into()),
+            model_version: Some(version.into()),
+            command: scorer.to_string_lossy().into_owned(),
+            args: vec!["--model-version".into(), version.into()],
+            timeout_ms: 10_000,
+            tolerance: 0.0,
+            concurrency: 2,
+            compare: Vec::new(),
+        })?;
+    }
+    Ok(())
+}
+
 /// Opens the lending sample, writing its files and importing them the first time (into the app's
 /// data folder); a later call opens the same case again.
 #[tauri::command]
@@ -111,7 +139,9 @@ pub async fn open_sample_case(app: AppHandle) -> Result<CaseInfo, ErrorDto> {
                 message: format!("Cannot finish the sample case: {e}"),
             })?;
         }
-        open_and_remember(&case_path, false, &state)
+        let info = open_and_remember(&case_path, false, &state)?;
+        state.with_case(register_sample_scorers)?;
+        Ok(info)
     })
     .await
     .map_err(|e| ErrorDto {

@@ -18,6 +18,8 @@ pub enum Pick {
     NewCase,
     /// Where to write a table (population export): Parquet, CSV or JSON by extension.
     SaveTable,
+    /// A replayer program (an executable the investigator trusts).
+    Program,
 }
 
 fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
@@ -66,6 +68,12 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .set_file_name("population.parquet")
             .add_filter("Parquet, CSV or JSON", &["parquet", "csv", "json"])
             .save_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::Program => dialog
+            .set_title("Choose the replayer program")
+            .pick_file()
             .await
             .map(|f| vec![f.path().to_path_buf()])
             .unwrap_or_default(),

@@ -1,6 +1,7 @@
 //! Tauri commands, one module per domain; each is a few lines calling the engine facade.
 
 pub mod case;
+pub mod decisions;
 pub mod dialogs;
 pub mod import;
 pub mod notes;

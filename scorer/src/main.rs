@@ -51,16 +51,10 @@ fn main() {
     let inputs = &request["inputs"];
     let credit_score = number(inputs, "credit_score");
     let dti = number(inputs, "debt_to_income");
-    let mut dti_term = (1.0 - dti.min(1.0)) * 0.3;
-    if version == "v2.3.1" && unseeded_uniform() < 0.2 {
-        dti_term = 0.0;
-    }
-    let raw = (credit_score - 500.0) / 320.0 * 0.7
-        + dti_term
-        + if version == "v2.4.0" { 0.04 } else { 0.0 };
-    let score = (raw.clamp(0.0, 1.0) * 10_000.0).round() / 10_000.0;
-    let label = if score >= 0.55 { "approve" } else { "decline" };
-    let confidence = ((0.5 + (score - 0.55).abs()) * 1000.0).round() / 1000.0;
+    // The defect: v2.3.1's dropout drops the debt-to-income term (as if the debt took all income).
+    let dropped = version == "v2.3.1" && unseeded_uniform() < 0.2;
+    let (score, label, confidence) =
+        lending_scorer::lending_score(credit_score, if dropped { 1.0 } else { dti }, &version);
     let reasoning = if label == "approve" {
         "score above threshold 0.55"
     } else {
