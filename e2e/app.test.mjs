@@ -238,6 +238,9 @@ async function main() {
     const marked = await driver.texts(".decision-card tr.diff th");
     expectEqual(marked, truth.discrepancies.map((d) => d.path), "inputs marked stale");
     await driver.screenshot("12-decision-card");
+    await driver.exec("document.querySelector('.after-list, .decision-card section:last-child').scrollIntoView()");
+    await driver.screenshot("12-decision-what-came-after");
+    await driver.exec("document.querySelector('.decision-detail').scrollTop = 0");
   });
 
   await check("replaying the decision proves it reproduces", async () => {

@@ -226,22 +226,37 @@ fn decisions(events: u64, streams: u64, dir: &Path, file: &Path, replays: u64) {
         }
     );
 
-    // Explain: 300 decisions spread over the case (every k-th in time order), each asked once;
-    // the first 20 warm the caches and are not counted.
-    let step = (all.total / 300).max(1) as usize;
-    let mut ids = Vec::new();
-    let mut offset = 0usize;
-    while ids.len() < 300 && offset < all.total as usize {
-        let page = case
-            .decisions(&DecisionQuery {
-                limit: Some(1),
-                offset: Some(offset),
-                ..Default::default()
-            })
-            .expect("page");
-        ids.extend(page.decisions.into_iter().map(|d| d.decision_id));
-        offset += step;
+    // The list as the app asks for it: the first page, and a page deep in the list.
+    let mut list_ms = Vec::new();
+    for offset in [0usize, all.total as usize / 2] {
+        let t = Instant::now();
+        case.decisions(&DecisionQuery {
+            limit: Some(200),
+            offset: Some(offset),
+            ..Default::default()
+        })
+        .expect("page");
+        list_ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
+    println!(
+        "decision list     first page {:.0} ms, page at the middle {:.0} ms (200 rows, with totals)",
+        list_ms[0], list_ms[1]
+    );
+
+    // Explain: 300 decisions picked by a hash of their id (spread over time and subjects), each
+    // asked once; the first 20 warm the caches and are not counted.
+    drop(case);
+    let ids: Vec<String> = {
+        let conn = duckdb::Connection::open(&case_path).expect("open");
+        let mut stmt = conn
+            .prepare("SELECT decision_id FROM decisions ORDER BY hash(decision_id) LIMIT 300")
+            .expect("ids");
+        stmt.query_map([], |r| r.get(0))
+            .expect("ids")
+            .collect::<Result<_, _>>()
+            .expect("ids")
+    };
+    let case = Case::open(&case_path).expect("open case");
     let mut times = Vec::new();
     let mut found = 0;
     for (i, id) in ids.iter().enumerate() {
