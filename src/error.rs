@@ -65,6 +65,10 @@ pub enum Error {
 
     #[error("The case has no decision `{id}`. List decisions with `casefile decisions CASE`.")]
     UnknownDecision { id: String },
+
+    /// The statistics engine (polars) or the Arrow hand-over to it failed.
+    #[error("The analysis failed: {cause}")]
+    Analysis { cause: String },
 }
 
 impl Error {
@@ -88,12 +92,16 @@ impl Error {
             Error::BadRules { .. } => "bad_rules",
             Error::UnknownStream { .. } => "unknown_stream",
             Error::UnknownDecision { .. } => "unknown_decision",
+            Error::Analysis { .. } => "analysis",
         }
     }
 
     /// True when the error is the user's input (exit status 2), false when an operation failed (1).
     pub fn is_user_error(&self) -> bool {
-        !matches!(self, Error::Store(_) | Error::Io(_))
+        !matches!(
+            self,
+            Error::Store(_) | Error::Io(_) | Error::Analysis { .. }
+        )
     }
 }
 

@@ -25,6 +25,7 @@ pub use decisions::replay::{
 pub use decisions::{
     Decision, DecisionBuildProgress, DecisionPage, DecisionQuery, DecisionRules, Discrepancy,
 };
+pub use drift::{DriftReport, DriftRequest, FeatureDrift, RateDrift};
 pub use error::{Error, ErrorDto, Result};
 pub use ingest::{
     Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourcePreview,
@@ -339,6 +340,26 @@ impl Case {
         Ok(PreparedReplay {
             conn: self.conn.try_clone()?,
         })
+    }
+
+    /// Compares two cohorts of decisions column by column (inputs and outputs).
+    pub fn drift(&self, req: &DriftRequest) -> Result<DriftReport> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        drift::compare(&self.conn, req)
+    }
+
+    /// The drift report as a self-contained HTML page (inline SVG charts, no external assets).
+    pub fn drift_html(&self, report: &DriftReport) -> String {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        drift::report::html(
+            report,
+            &name,
+            &format_micros(chrono::Utc::now().timestamp_micros()),
+        )
     }
 
     /// Earlier replay runs, newest first.

@@ -12,6 +12,8 @@ use casefile::{
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod decisions;
+mod drift;
+use drift::DriftArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -251,6 +253,31 @@ enum Command {
         /// Result rows shown as text (all are in --json and stored in the case).
         #[arg(long, default_value_t = 20)]
         show: usize,
+    },
+    /// Compare two cohorts of decisions: which inputs and outputs drifted, by how much, with which
+    /// test. A cohort is `key=value[,key=value]` over model, model_version, label, subject, from, to,
+    /// stale.
+    Drift {
+        case: PathBuf,
+        /// The reference cohort.
+        #[arg(long)]
+        a: String,
+        /// The cohort compared with it.
+        #[arg(long)]
+        b: String,
+        /// Input features to compare (comma-separated; all when omitted).
+        #[arg(long, value_delimiter = ',')]
+        features: Vec<String>,
+        /// A column's test instead of the default: COLUMN=ks|chi2|wasserstein|psi|jensenshannon
+        /// (repeatable).
+        #[arg(long = "test")]
+        tests: Vec<String>,
+        /// A column's threshold instead of the test's default: COLUMN=VALUE (repeatable).
+        #[arg(long = "threshold")]
+        thresholds: Vec<String>,
+        /// Also write the report as a self-contained HTML file.
+        #[arg(long)]
+        html: Option<PathBuf>,
     },
     /// List the case's replayers, or add / remove one. A replayer reads a decision request (JSON) on
     /// stdin and prints its answer (JSON) on stdout; it is run directly, never through a shell.
@@ -973,6 +1000,26 @@ fn execute(cli: Cli) -> Result<(), Error> {
             },
         )?,
         Command::Explain { case, decision_id } => decisions::explain(json, &case, &decision_id)?,
+        Command::Drift {
+            case,
+            a,
+            b,
+            features,
+            tests,
+            thresholds,
+            html,
+        } => drift::run(
+            json,
+            &case,
+            DriftArgs {
+                a,
+                b,
+                features,
+                tests,
+                thresholds,
+                html,
+            },
+        )?,
         Command::Replay {
             case,
             decisions: ids,

@@ -1,5 +1,663 @@
-//! Drift between two cohorts of decisions: which inputs and outputs shifted, by how much, with
-//! which test, and whether the data, the model or the retrieval moved. `stats` holds the
-//! statistics themselves; cohorts, the per-column tests, attribution and reports build on it.
+//! Drift between two cohorts of decisions: which inputs and outputs shifted, by how much, and with
+//! which test, and which of data, model and retrieval moved (`attribution`). `cohort` reads the filters, `frame` brings each cohort's columns from DuckDB into
+//! polars (Arrow C data interface), `stats` holds the statistics; this module picks the test per
+//! column, applies thresholds and assembles the report.
+//!
+//! Default test per column (overridable per column, as are thresholds):
+//! - numeric, at most 1,000 values in the reference cohort: two-sample Kolmogorov-Smirnov, drifted
+//!   when p < 0.05;
+//! - numeric, more: Wasserstein distance over the reference's standard deviation, drifted at >= 0.1
+//!   (with large samples every p-value is tiny, so a distance with a fixed bar says more);
+//! - categorical, at most 1,000: chi-square test of the 2 x k table, drifted when p < 0.05;
+//! - categorical, more: Jensen-Shannon distance, drifted at >= 0.1.
+//!
+//! PSI (10 reference-quantile bins, empty bins at 1e-4), the normalized Wasserstein distance and the
+//! Jensen-Shannon distance are reported for every column whatever the test. The dataset drifts when
+//! at least half of the compared columns drift. Cohorts under 30 decisions are warned about.
 
+pub mod attribution;
+pub mod cohort;
+pub mod frame;
+pub mod report;
 pub mod stats;
+
+use std::collections::BTreeMap;
+
+use duckdb::Connection;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::decisions::{filter_sql, DecisionQuery};
+use crate::error::{Error, Result};
+
+/// Reference cohorts up to this size get the hypothesis tests; larger ones the distances.
+pub const SMALL_COHORT: usize = 1_000;
+/// Cohorts smaller than this are reported with a warning.
+pub const TOO_FEW: usize = 30;
+pub const P_VALUE_THRESHOLD: f64 = 0.05;
+pub const DISTANCE_THRESHOLD: f64 = 0.1;
+pub const DATASET_DRIFT_SHARE: f64 = 0.5;
+const PSI_BINS: usize = 10;
+const CHART_BINS: usize = 20;
+const CHART_CATEGORIES: usize = 20;
+
+/// What to compare.
+#[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DriftRequest {
+    /// The reference cohort's filter (`key=value,...`).
+    pub a: String,
+    /// The current cohort's filter.
+    pub b: String,
+    /// Input features to compare (all the inputs the cohorts have when empty).
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Test per column (`ks`, `chi2`, `wasserstein`, `psi`, `jensenshannon`), overriding the default.
+    #[serde(default)]
+    pub tests: BTreeMap<String, String>,
+    /// Threshold per column, overriding the test's default.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct CohortSummary {
+    pub filter: String,
+    /// Decisions in the cohort.
+    pub rows: u64,
+}
+
+/// The two cohorts' distributions of one column, for a chart: shares per bin or category.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Distribution {
+    /// Bin edges (numeric: one more than the shares) or category names.
+    pub edges: Vec<f64>,
+    pub categories: Vec<String>,
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+}
+
+/// How one column moved between the cohorts.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct FeatureDrift {
+    pub name: String,
+    /// `input` or `output`.
+    pub role: String,
+    /// `numeric` or `categorical`.
+    pub kind: String,
+    /// The test that decides `drifted`: ks, chi2, wasserstein, psi or jensenshannon.
+    pub test: String,
+    /// The test's statistic (the distance itself for distance tests).
+    pub statistic: f64,
+    /// For ks and chi2.
+    pub p_value: Option<f64>,
+    pub threshold: f64,
+    pub drifted: bool,
+    pub psi: f64,
+    /// Wasserstein distance over the reference's standard deviation (numeric columns).
+    pub wasserstein_norm: Option<f64>,
+    pub js_distance: f64,
+    /// Values compared in each cohort (missing ones left out), and those missing.
+    pub n_a: u64,
+    pub n_b: u64,
+    pub missing_a: u64,
+    pub missing_b: u64,
+    pub warning: Option<String>,
+    pub distribution: Distribution,
+}
+
+/// The share of one outcome in each cohort, with Newcombe's 95% interval of the difference.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RateDrift {
+    pub label: String,
+    pub rate_a: f64,
+    pub rate_b: f64,
+    /// rate_b - rate_a.
+    pub difference: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// The interval excludes 0.
+    pub significant: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DriftReport {
+    pub a: CohortSummary,
+    pub b: CohortSummary,
+    /// Inputs first (most drifted first), then outputs.
+    pub features: Vec<FeatureDrift>,
+    pub dataset_drift: bool,
+    /// The share of compared input columns that drifted.
+    pub drift_share: f64,
+    pub drift_share_threshold: f64,
+    pub output_rates: Vec<RateDrift>,
+    /// Whether the data, the model or the retrieval moved.
+    pub attribution: attribution::Attribution,
+    pub warnings: Vec<String>,
+}
+
+fn analysis(e: impl std::fmt::Display) -> Error {
+    Error::Analysis {
+        cause: e.to_string(),
+    }
+}
+
+/// A JSON path for an input key (quoted, so any key works).
+fn input_path(key: &str) -> String {
+    format!("$.\"{}\"", key.replace('"', "\\\""))
+}
+
+/// The input features of the decisions `filters` select, with whether each is numeric (most of its
+/// values are numbers).
+fn discover_inputs(conn: &Connection, filters: &[&DecisionQuery]) -> Result<Vec<(String, bool)>> {
+    let mut found: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for q in filters {
+        let (filter, params) = where_clause(q)?;
+        let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+        let mut stmt = conn.prepare(&format!(
+            "WITH k AS (SELECT unnest(json_keys(d.inputs)) AS key, d.inputs FROM decisions d {filter}
+                          AND json_type(d.inputs) = 'OBJECT')
+             SELECT key, count(*) FILTER (WHERE json_type(inputs, '$.\"' || replace(key, '\"', '\\\"') || '\"')
+                                                  IN ('BIGINT', 'UBIGINT', 'DOUBLE')),
+                    count(*) FILTER (WHERE json_type(inputs, '$.\"' || replace(key, '\"', '\\\"') || '\"')
+                                                  NOT IN ('NULL', 'OBJECT', 'ARRAY'))
+             FROM k GROUP BY key"
+        ))?;
+        let rows = stmt.query_map(refs.as_slice(), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (key, numeric, scalar) = row?;
+            let e = found.entry(key).or_default();
+            e.0 += numeric as u64;
+            e.1 += scalar as u64;
+        }
+    }
+    Ok(found
+        .into_iter()
+        .filter(|(_, (_, scalar))| *scalar > 0)
+        .map(|(k, (numeric, scalar))| (k, numeric * 10 >= scalar * 9))
+        .collect())
+}
+
+/// `filter_sql` always starts with WHERE when it filters; this makes `AND` safe after it.
+fn where_clause(q: &DecisionQuery) -> Result<(String, Vec<Box<dyn duckdb::ToSql>>)> {
+    let (filter, params) = filter_sql(q)?;
+    Ok((
+        if filter.is_empty() {
+            "WHERE true".to_string()
+        } else {
+            filter
+        },
+        params,
+    ))
+}
+
+struct Column {
+    name: String,
+    role: &'static str,
+    numeric: bool,
+    sql: String,
+}
+
+fn cohort_frame(conn: &Connection, q: &DecisionQuery, columns: &[Column]) -> Result<DataFrame> {
+    let (filter, params) = where_clause(q)?;
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let select = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} AS c{i}", c.sql))
+        .collect::<Vec<_>>()
+        .join(", ");
+    frame::query_frame(
+        conn,
+        &format!("SELECT {select} FROM decisions d {filter}"),
+        &refs,
+    )
+}
+
+fn numeric_values(df: &DataFrame, i: usize) -> Result<(Vec<f64>, u64)> {
+    let column = df.column(&format!("c{i}")).map_err(analysis)?;
+    let missing = column.null_count() as u64;
+    let sorted = column
+        .drop_nulls()
+        .sort(SortOptions::default())
+        .map_err(analysis)?;
+    let values: Vec<f64> = sorted
+        .f64()
+        .map_err(analysis)?
+        .into_no_null_iter()
+        .filter(|x| x.is_finite())
+        .collect();
+    let missing = missing + (sorted.len() - values.len()) as u64;
+    Ok((values, missing))
+}
+
+fn category_counts(df: &DataFrame, i: usize) -> Result<(BTreeMap<String, u64>, u64)> {
+    let name = format!("c{i}");
+    let column = df.column(&name).map_err(analysis)?;
+    let missing = column.null_count() as u64;
+    let counts = df
+        .clone()
+        .lazy()
+        .select([col(name.as_str())])
+        .filter(col(name.as_str()).is_not_null())
+        .group_by([col(name.as_str())])
+        .agg([len().alias("n")])
+        .collect()
+        .map_err(analysis)?;
+    let keys = counts
+        .column(&name)
+        .map_err(analysis)?
+        .str()
+        .map_err(analysis)?;
+    let ns = counts
+        .column("n")
+        .map_err(analysis)?
+        .cast(&DataType::UInt64)
+        .map_err(analysis)?;
+    let ns = ns.u64().map_err(analysis)?;
+    let mut out = BTreeMap::new();
+    for i in 0..counts.height() {
+        if let (Some(k), Some(n)) = (keys.get(i), ns.get(i)) {
+            out.insert(k.to_string(), n);
+        }
+    }
+    Ok((out, missing))
+}
+
+fn default_test(numeric: bool, n_reference: usize) -> &'static str {
+    match (numeric, n_reference <= SMALL_COHORT) {
+        (true, true) => "ks",
+        (true, false) => "wasserstein",
+        (false, true) => "chi2",
+        (false, false) => "jensenshannon",
+    }
+}
+
+fn check_test(name: &str, test: &str, numeric: bool) -> Result<()> {
+    let allowed: &[&str] = if numeric {
+        &["ks", "wasserstein", "psi", "jensenshannon"]
+    } else {
+        &["chi2", "psi", "jensenshannon"]
+    };
+    if allowed.contains(&test) {
+        Ok(())
+    } else {
+        Err(Error::BadArgument {
+            message: format!(
+                "`{test}` cannot test the {} column `{name}`; use one of {}.",
+                if numeric { "numeric" } else { "categorical" },
+                allowed.join(", ")
+            ),
+        })
+    }
+}
+
+/// The threshold in force and whether the column drifted: a test's p-value below it, or a
+/// distance at or above it.
+fn judge(statistic: f64, p_value: Option<f64>, threshold: Option<f64>) -> (f64, bool) {
+    match p_value {
+        Some(p) => {
+            let t = threshold.unwrap_or(P_VALUE_THRESHOLD);
+            (t, p < t)
+        }
+        None => {
+            let t = threshold.unwrap_or(DISTANCE_THRESHOLD);
+            (t, statistic >= t)
+        }
+    }
+}
+
+fn numeric_drift(
+    c: &Column,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    test: &str,
+    threshold: Option<f64>,
+) -> FeatureDrift {
+    let js = stats::js_distance_numeric(&a, &b, CHART_BINS);
+    let psi = stats::psi(&a, &b, PSI_BINS);
+    let sd = stats::std_dev(&a);
+    let wasserstein_norm = (sd > 0.0).then(|| stats::wasserstein(&a, &b) / sd);
+    let (statistic, p_value) = match test {
+        "ks" => {
+            let ks = stats::ks_2samp(&a, &b);
+            (
+                ks.map_or(0.0, |k| k.statistic),
+                Some(ks.map_or(1.0, |k| k.p_value)),
+            )
+        }
+        "wasserstein" => (wasserstein_norm.unwrap_or(0.0), None),
+        "psi" => (psi, None),
+        _ => (js, None),
+    };
+    let (threshold, drifted) = judge(statistic, p_value, threshold);
+    let (lo, hi) = stats::span(&a, &b);
+    let (edges, sa, sb) = if lo.is_finite() && hi > lo {
+        let share = |v: &[f64]| -> Vec<f64> {
+            stats::equal_width_counts(v, lo, hi, CHART_BINS)
+                .iter()
+                .map(|c| c / v.len().max(1) as f64)
+                .collect()
+        };
+        let width = (hi - lo) / CHART_BINS as f64;
+        (
+            (0..=CHART_BINS).map(|i| lo + width * i as f64).collect(),
+            share(&a),
+            share(&b),
+        )
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
+    FeatureDrift {
+        name: c.name.clone(),
+        role: c.role.into(),
+        kind: "numeric".into(),
+        test: test.into(),
+        statistic,
+        p_value,
+        threshold,
+        drifted,
+        psi,
+        wasserstein_norm,
+        js_distance: js,
+        n_a: a.len() as u64,
+        n_b: b.len() as u64,
+        missing_a: 0,
+        missing_b: 0,
+        warning: None,
+        distribution: Distribution {
+            edges,
+            categories: Vec::new(),
+            a: sa,
+            b: sb,
+        },
+    }
+}
+
+fn categorical_drift(
+    c: &Column,
+    a: &BTreeMap<String, u64>,
+    b: &BTreeMap<String, u64>,
+    test: &str,
+    threshold: Option<f64>,
+) -> FeatureDrift {
+    let categories: Vec<&String> = {
+        let mut all: Vec<&String> = a.keys().chain(b.keys()).collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let ca: Vec<u64> = categories
+        .iter()
+        .map(|k| a.get(*k).copied().unwrap_or(0))
+        .collect();
+    let cb: Vec<u64> = categories
+        .iter()
+        .map(|k| b.get(*k).copied().unwrap_or(0))
+        .collect();
+    let fa: Vec<f64> = ca.iter().map(|x| *x as f64).collect();
+    let fb: Vec<f64> = cb.iter().map(|x| *x as f64).collect();
+    let (na, nb) = (ca.iter().sum::<u64>(), cb.iter().sum::<u64>());
+    let js = if na > 0 && nb > 0 {
+        stats::js_distance(&fa, &fb)
+    } else {
+        0.0
+    };
+    let psi = if na > 0 && nb > 0 {
+        stats::psi_counts(&ca, &cb)
+    } else {
+        0.0
+    };
+    let (statistic, p_value) = match test {
+        "chi2" => match stats::chi2_contingency(&ca, &cb) {
+            Some(chi) => (chi.statistic, Some(chi.p_value)),
+            None => (0.0, Some(1.0)),
+        },
+        "psi" => (psi, None),
+        _ => (js, None),
+    };
+    let (threshold, drifted) = judge(statistic, p_value, threshold);
+    // The chart shows the most frequent categories.
+    let mut order: Vec<usize> = (0..categories.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(ca[*i] + cb[*i]));
+    order.truncate(CHART_CATEGORIES);
+    FeatureDrift {
+        name: c.name.clone(),
+        role: c.role.into(),
+        kind: "categorical".into(),
+        test: test.into(),
+        statistic,
+        p_value,
+        threshold,
+        drifted,
+        psi,
+        wasserstein_norm: None,
+        js_distance: js,
+        n_a: na,
+        n_b: nb,
+        missing_a: 0,
+        missing_b: 0,
+        warning: None,
+        distribution: Distribution {
+            edges: Vec::new(),
+            categories: order.iter().map(|i| categories[*i].clone()).collect(),
+            a: order
+                .iter()
+                .map(|i| ca[*i] as f64 / na.max(1) as f64)
+                .collect(),
+            b: order
+                .iter()
+                .map(|i| cb[*i] as f64 / nb.max(1) as f64)
+                .collect(),
+        },
+    }
+}
+
+/// Compares cohort `b` with reference cohort `a`, column by column.
+pub fn compare(conn: &Connection, req: &DriftRequest) -> Result<DriftReport> {
+    let (qa, qb) = (cohort::parse(&req.a)?, cohort::parse(&req.b)?);
+    let mut inputs = discover_inputs(conn, &[&qa, &qb])?;
+    if !req.features.is_empty() {
+        for f in &req.features {
+            if !inputs.iter().any(|(k, _)| k == f) {
+                return Err(Error::BadArgument {
+                    message: format!(
+                        "No decision in either cohort has an input `{f}`. Inputs there: {}.",
+                        inputs
+                            .iter()
+                            .map(|(k, _)| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        inputs.retain(|(k, _)| req.features.contains(k));
+    }
+    let mut columns: Vec<Column> = inputs
+        .iter()
+        .map(|(k, numeric)| Column {
+            name: k.clone(),
+            role: "input",
+            numeric: *numeric,
+            sql: if *numeric {
+                format!(
+                    "TRY_CAST(json_extract(d.inputs, '{}') AS DOUBLE)",
+                    input_path(k).replace('\'', "''")
+                )
+            } else {
+                format!(
+                    "json_extract_string(d.inputs, '{}')",
+                    input_path(k).replace('\'', "''")
+                )
+            },
+        })
+        .collect();
+    columns.push(Column {
+        name: "score".into(),
+        role: "output",
+        numeric: true,
+        sql: "d.score".into(),
+    });
+    columns.push(Column {
+        name: "confidence".into(),
+        role: "output",
+        numeric: true,
+        sql: "TRY_CAST(json_extract(d.output, '$.confidence') AS DOUBLE)".into(),
+    });
+    columns.push(Column {
+        name: "label".into(),
+        role: "output",
+        numeric: false,
+        sql: "d.label".into(),
+    });
+    for (name, test) in &req.tests {
+        match columns.iter().find(|c| &c.name == name) {
+            Some(c) => check_test(name, test, c.numeric)?,
+            None => {
+                return Err(Error::BadArgument {
+                    message: format!("There is no column `{name}` to set the test `{test}` for."),
+                })
+            }
+        }
+    }
+
+    let fa = cohort_frame(conn, &qa, &columns)?;
+    let fb = cohort_frame(conn, &qb, &columns)?;
+    let (rows_a, rows_b) = (fa.height(), fb.height());
+    let mut warnings = Vec::new();
+    for (which, filter, rows) in [("reference", &req.a, rows_a), ("current", &req.b, rows_b)] {
+        if rows == 0 {
+            return Err(Error::BadArgument {
+                message: format!(
+                    "The {which} cohort `{filter}` has no decisions; nothing to compare."
+                ),
+            });
+        }
+        if rows < TOO_FEW {
+            warnings.push(format!(
+                "The {which} cohort `{filter}` has only {rows} decisions: the tests have little power and the distances are noisy."
+            ));
+        }
+    }
+
+    let mut features = Vec::new();
+    let mut label_counts = None;
+    for (i, c) in columns.iter().enumerate() {
+        let test_for = |numeric: bool, n: usize| {
+            req.tests
+                .get(&c.name)
+                .map(String::as_str)
+                .unwrap_or(default_test(numeric, n))
+        };
+        let threshold = req.thresholds.get(&c.name).copied();
+        let mut f = if c.numeric {
+            let (a, missing_a) = numeric_values(&fa, i)?;
+            let (b, missing_b) = numeric_values(&fb, i)?;
+            if a.is_empty() && b.is_empty() {
+                continue;
+            }
+            let test = test_for(true, a.len());
+            let mut f = numeric_drift(c, a, b, test, threshold);
+            (f.missing_a, f.missing_b) = (missing_a, missing_b);
+            f
+        } else {
+            let (a, missing_a) = category_counts(&fa, i)?;
+            let (b, missing_b) = category_counts(&fb, i)?;
+            if a.is_empty() && b.is_empty() {
+                continue;
+            }
+            let test = test_for(false, a.values().sum::<u64>() as usize);
+            let mut f = categorical_drift(c, &a, &b, test, threshold);
+            (f.missing_a, f.missing_b) = (missing_a, missing_b);
+            if c.name == "label" {
+                label_counts = Some((a, b));
+            }
+            f
+        };
+        if f.n_a == 0 || f.n_b == 0 {
+            f.warning = Some(format!(
+                "`{}` has no values in the {} cohort; it is not compared.",
+                c.name,
+                if f.n_a == 0 { "reference" } else { "current" }
+            ));
+            f.drifted = false;
+        } else if (f.n_a as usize) < TOO_FEW || (f.n_b as usize) < TOO_FEW {
+            f.warning = Some(format!(
+                "`{}` has {} and {} values: too few for a reliable test.",
+                c.name, f.n_a, f.n_b
+            ));
+        }
+        features.push(f);
+    }
+
+    let compared: Vec<bool> = features
+        .iter()
+        .filter(|f| f.role == "input" && f.n_a > 0 && f.n_b > 0)
+        .map(|f| f.drifted)
+        .collect();
+    let drift_share = if compared.is_empty() {
+        0.0
+    } else {
+        compared.iter().filter(|d| **d).count() as f64 / compared.len() as f64
+    };
+    features.sort_by(|x, y| {
+        (x.role != "input")
+            .cmp(&(y.role != "input"))
+            .then(y.drifted.cmp(&x.drifted))
+            .then(y.psi.total_cmp(&x.psi))
+    });
+
+    let mut output_rates = Vec::new();
+    if let Some((a, b)) = label_counts {
+        let (na, nb) = (a.values().sum::<u64>(), b.values().sum::<u64>());
+        let labels: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        for l in labels {
+            let (ka, kb) = (
+                a.get(l).copied().unwrap_or(0),
+                b.get(l).copied().unwrap_or(0),
+            );
+            let (difference, ci_low, ci_high) =
+                stats::rate_difference(ka, na, kb, nb, 1.959_963_984_540_054);
+            output_rates.push(RateDrift {
+                label: l.clone(),
+                rate_a: ka as f64 / na.max(1) as f64,
+                rate_b: kb as f64 / nb.max(1) as f64,
+                difference,
+                ci_low,
+                ci_high,
+                significant: ci_low > 0.0 || ci_high < 0.0,
+            });
+        }
+    }
+
+    let attribution = attribution::attribute(conn, &qa, &qb, &features)?;
+    Ok(DriftReport {
+        attribution,
+        a: CohortSummary {
+            filter: req.a.clone(),
+            rows: rows_a as u64,
+        },
+        b: CohortSummary {
+            filter: req.b.clone(),
+            rows: rows_b as u64,
+        },
+        dataset_drift: !compared.is_empty() && drift_share >= DATASET_DRIFT_SHARE,
+        drift_share,
+        drift_share_threshold: DATASET_DRIFT_SHARE,
+        features,
+        output_rates,
+        warnings,
+    })
+}

@@ -288,25 +288,35 @@ pub fn js_distance(p: &[f64], q: &[f64]) -> f64 {
     (js / 2.0).sqrt()
 }
 
+/// Counts of `v` in `bins` equal-width bins from `lo` to `hi` (the last bin closed).
+pub fn equal_width_counts(v: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<f64> {
+    let width = (hi - lo) / bins as f64;
+    let mut h = vec![0.0; bins];
+    for x in v {
+        h[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
+    }
+    h
+}
+
+/// The smallest and largest value of two samples together.
+pub fn span(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let lo = a.iter().chain(b).copied().fold(f64::INFINITY, f64::min);
+    let hi = a.iter().chain(b).copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo, hi)
+}
+
 /// The Jensen-Shannon distance between two numeric samples over shared bins: `bins` equal-width
 /// bins spanning both samples.
 pub fn js_distance_numeric(a: &[f64], b: &[f64], bins: usize) -> f64 {
-    let lo = a.iter().chain(b).copied().fold(f64::INFINITY, f64::min);
-    let hi = a.iter().chain(b).copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = span(a, b);
     // Both samples one value (or empty): nothing to bin, the distributions are the same.
     if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return 0.0;
     }
-    let width = (hi - lo) / bins as f64;
-    let hist = |v: &[f64]| {
-        let mut h = vec![0.0; bins];
-        for x in v {
-            let i = (((x - lo) / width) as usize).min(bins - 1);
-            h[i] += 1.0;
-        }
-        h
-    };
-    js_distance(&hist(a), &hist(b))
+    js_distance(
+        &equal_width_counts(a, lo, hi, bins),
+        &equal_width_counts(b, lo, hi, bins),
+    )
 }
 
 /// A chi-square test of independence.

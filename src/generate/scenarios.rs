@@ -102,6 +102,7 @@ pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
     let mut outcomes = Vec::new();
     let start = t("2024-01-02T08:00:00Z");
     let switch = t("2024-03-15T06:00:00Z");
+    let broker_channel = t("2024-04-20T00:00:00Z");
     let deploy = |s: &mut Streams, at: i64, version: &str, cutoff: &str, auc: f64| {
         let mut e = s.event(
             "model-underwriter",
@@ -135,6 +136,13 @@ pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
         let id = format!("applicant-{:04}", i + 1);
         let t0 = start + rng.random_range(0..150 * DAY);
         let income: i64 = rng.random_range(18..140) * 1000;
+        // A planted data shift: applicants who arrive through the broker channel opened on
+        // 2024-04-20 earn less (drift between two windows of v2.4.0 must find it).
+        let income = if t0 >= broker_channel {
+            income * 6 / 10 / 1000 * 1000
+        } else {
+            income
+        };
         main.push(s.event(&id, "Applicant", "ApplicantRegistered", t0, t0 + rng.random_range(1..30) * 1_000_000, "system/onboarding",
             json!({"name": format!("Applicant {}", i + 1), "city": cities[i % cities.len()], "employment": if rng.random_bool(0.8) {"employed"} else {"self-employed"}}), true));
         let t_inc = t0 + rng.random_range(2 * HOUR..2 * DAY);

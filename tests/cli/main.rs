@@ -6,6 +6,7 @@ mod asof;
 mod common;
 mod crash;
 mod decisions;
+mod drift;
 mod formats;
 mod import;
 mod sql;

@@ -1,0 +1,137 @@
+//! `casefile drift`: parse, call the facade, print.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use casefile::drift::report::num;
+use casefile::{Case, DriftRequest, Error};
+
+use super::print;
+
+/// `COLUMN=VALUE` pairs of a repeatable option, by column.
+fn pairs(option: &str, given: Vec<String>) -> Result<BTreeMap<String, String>, Error> {
+    given
+        .into_iter()
+        .map(|g| match g.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() && !v.trim().is_empty() => {
+                Ok((k.trim().to_string(), v.trim().to_string()))
+            }
+            _ => Err(Error::BadArgument {
+                message: format!("--{option} takes COLUMN=VALUE, not `{g}`."),
+            }),
+        })
+        .collect()
+}
+
+/// What `casefile drift` was given.
+pub(super) struct DriftArgs {
+    pub a: String,
+    pub b: String,
+    pub features: Vec<String>,
+    pub tests: Vec<String>,
+    pub thresholds: Vec<String>,
+    pub html: Option<PathBuf>,
+}
+
+pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error> {
+    let DriftArgs {
+        a,
+        b,
+        features,
+        tests,
+        thresholds,
+        html,
+    } = args;
+    let thresholds = pairs("threshold", thresholds)?
+        .into_iter()
+        .map(|(k, v)| match v.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok((k, x)),
+            _ => Err(Error::BadArgument {
+                message: format!(
+                    "--threshold {k}={v}: the threshold must be a number of 0 or more."
+                ),
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    let req = DriftRequest {
+        a,
+        b,
+        features,
+        tests: pairs("test", tests)?,
+        thresholds,
+    };
+    let case = Case::open(case)?;
+    let report = case.drift(&req)?;
+    if let Some(path) = &html {
+        std::fs::write(path, case.drift_html(&report)).map_err(|e| Error::BadArgument {
+            message: format!("Cannot write the report to {}: {e}.", path.display()),
+        })?;
+        if !json {
+            eprintln!("Report written to {}.", path.display());
+        }
+    }
+    print(json, &report, |r| {
+        let mut s = format!(
+            "Reference a: {} ({} decisions)\nCurrent   b: {} ({} decisions)\n\n",
+            r.a.filter, r.a.rows, r.b.filter, r.b.rows
+        );
+        s += &format!(
+            "{:<22} {:<7} {:<12} {:<13} {:>10} {:>10} {:>9} {:>9} {:>9}  drifted\n",
+            "column", "role", "kind", "test", "statistic", "p-value", "psi", "wass/sd", "js"
+        );
+        for f in &r.features {
+            s += &format!(
+                "{:<22} {:<7} {:<12} {:<13} {:>10} {:>10} {:>9} {:>9} {:>9}  {}\n",
+                f.name,
+                f.role,
+                f.kind,
+                f.test,
+                num(Some(f.statistic)),
+                num(f.p_value),
+                num(Some(f.psi)),
+                num(f.wasserstein_norm),
+                num(Some(f.js_distance)),
+                if f.drifted { "YES" } else { "no" }
+            );
+            if let Some(w) = &f.warning {
+                s += &format!("    {w}\n");
+            }
+        }
+        for rate in &r.output_rates {
+            s += &format!(
+                "\n{} rate: {:.1}% -> {:.1}% ({:+.1} points, 95% CI {:+.1} to {:+.1}){}",
+                rate.label,
+                rate.rate_a * 100.0,
+                rate.rate_b * 100.0,
+                rate.difference * 100.0,
+                rate.ci_low * 100.0,
+                rate.ci_high * 100.0,
+                if rate.significant {
+                    ""
+                } else {
+                    ", not significant"
+                }
+            );
+        }
+        s += &format!(
+            "\n\nDataset drift: {} ({:.0}% of the inputs drifted; the bar is {:.0}%).\n",
+            if r.dataset_drift { "yes" } else { "no" },
+            r.drift_share * 100.0,
+            r.drift_share_threshold * 100.0
+        );
+        let a = &r.attribution;
+        s += &format!("\nWhat moved: {}\n", a.summary);
+        for (name, f) in [
+            ("data", &a.data),
+            ("model", &a.model),
+            ("retrieval", &a.retrieval),
+        ] {
+            s += &format!("  {name:<10} {:<13} {}\n", f.verdict, f.evidence);
+        }
+        for w in &r.warnings {
+            s += &format!("Warning: {w}\n");
+        }
+        s
+    });
+    Ok(())
+}

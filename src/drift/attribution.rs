@@ -1,0 +1,278 @@
+//! Which of the three moved between two cohorts: the data (inputs drifted), the model (the same
+//! inputs get other answers: counterfactual replays of one cohort's decisions through the other
+//! cohort's version), or the retrieval (the same question gets other context documents).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use duckdb::Connection;
+use serde::Serialize;
+
+use super::{where_clause, FeatureDrift};
+use crate::decisions::DecisionQuery;
+use crate::error::Result;
+
+/// One of the three candidates, judged.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Factor {
+    /// `moved`, `steady` or `not_measured`.
+    pub verdict: String,
+    /// What the verdict rests on, in a sentence.
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Attribution {
+    pub data: Factor,
+    pub model: Factor,
+    pub retrieval: Factor,
+    /// The three in one plain sentence.
+    pub summary: String,
+}
+
+fn factor(verdict: &str, evidence: String) -> Factor {
+    Factor {
+        verdict: verdict.into(),
+        evidence,
+    }
+}
+
+fn versions(conn: &Connection, q: &DecisionQuery) -> Result<BTreeSet<String>> {
+    let (filter, params) = where_clause(q)?;
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT DISTINCT coalesce(d.model || ' ', '') || coalesce(d.model_version, '?') FROM decisions d {filter}"
+    ))?;
+    let rows = stmt.query_map(refs.as_slice(), |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn data_factor(features: &[FeatureDrift]) -> Factor {
+    let inputs: Vec<&FeatureDrift> = features
+        .iter()
+        .filter(|f| f.role == "input" && f.n_a > 0 && f.n_b > 0)
+        .collect();
+    let drifted: Vec<String> = inputs
+        .iter()
+        .filter(|f| f.drifted)
+        .map(|f| match f.p_value {
+            Some(p) => format!("{} ({} p = {:.2e})", f.name, f.test, p),
+            None => format!("{} ({} {:.3})", f.name, f.test, f.statistic),
+        })
+        .collect();
+    if inputs.is_empty() {
+        factor(
+            "not_measured",
+            "The decisions record no inputs to compare.".into(),
+        )
+    } else if drifted.is_empty() {
+        factor(
+            "steady",
+            format!("None of the {} inputs drifted.", inputs.len()),
+        )
+    } else {
+        factor(
+            "moved",
+            format!(
+                "{} of {} inputs drifted: {}.",
+                drifted.len(),
+                inputs.len(),
+                drifted.join(", ")
+            ),
+        )
+    }
+}
+
+/// The model: same versions means it did not change; otherwise the latest counterfactual replay of
+/// each reference decision through a replayer of a current version says how many would flip.
+fn model_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -> Result<Factor> {
+    let (va, vb) = (versions(conn, qa)?, versions(conn, qb)?);
+    if va == vb {
+        return Ok(factor(
+            "steady",
+            format!(
+                "Both cohorts were decided by the same model versions ({}).",
+                va.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    let replayer_versions: BTreeMap<String, Option<String>> =
+        crate::decisions::replay::replayers(conn)?
+            .into_iter()
+            .map(|r| (r.name, r.model_version))
+            .collect();
+    let current_versions: BTreeSet<String> = vb
+        .iter()
+        .filter_map(|v| v.rsplit(' ').next().map(str::to_string))
+        .collect();
+    let (filter, params) = where_clause(qa)?;
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT r.replayer, r.flipped, r.status FROM replay_results r
+         JOIN (SELECT d.event_id FROM decisions d {filter}) c ON c.event_id = r.event_id
+         WHERE r.counterfactual
+         QUALIFY row_number() OVER (PARTITION BY r.event_id, r.replayer ORDER BY r.run_id DESC) = 1"
+    ))?;
+    let rows = stmt.query_map(refs.as_slice(), |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let (mut replayed, mut flipped) = (0u64, 0u64);
+    for row in rows {
+        let (replayer, flip, status) = row?;
+        let version = replayer
+            .as_ref()
+            .and_then(|n| replayer_versions.get(n).cloned().flatten());
+        if status == "failed" || !version.is_some_and(|v| current_versions.contains(&v)) {
+            continue;
+        }
+        replayed += 1;
+        flipped += flip as u64;
+    }
+    let names = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
+    Ok(if replayed == 0 {
+        factor(
+            "not_measured",
+            format!(
+                "The versions differ ({} against {}), but no reference decision was replayed through a current version's replayer. Run `casefile replay CASE --model-version A --replayer B` to measure it.",
+                names(&va),
+                names(&vb)
+            ),
+        )
+    } else if flipped == 0 {
+        factor(
+            "steady",
+            format!(
+                "{replayed} reference decisions replayed through {} gave the same outcomes.",
+                names(&vb)
+            ),
+        )
+    } else {
+        factor(
+            "moved",
+            format!(
+                "{flipped} of {replayed} reference decisions ({:.1}%) would have gone the other way under {} (counterfactual replay).",
+                flipped as f64 * 100.0 / replayed as f64,
+                names(&vb)
+            ),
+        )
+    })
+}
+
+/// The retrieval: for questions asked in both cohorts (the same prompt), how much the context
+/// documents given with them overlap (Jaccard, averaged).
+fn retrieval_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -> Result<Factor> {
+    let contexts = |q: &DecisionQuery| -> Result<BTreeMap<String, BTreeSet<String>>> {
+        let (filter, params) = where_clause(q)?;
+        let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT coalesce(json_extract_string(d.llm, '$.prompt'), d.inputs::VARCHAR), d.context_ids
+             FROM decisions d {filter} AND d.context_ids IS NOT NULL AND d.context_ids <> '[]'"
+        ))?;
+        let rows = stmt.query_map(refs.as_slice(), |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for row in rows {
+            let (question, ids) = row?;
+            let ids: Vec<String> = serde_json::from_str(&ids).unwrap_or_default();
+            out.entry(question.unwrap_or_default())
+                .or_default()
+                .extend(ids);
+        }
+        Ok(out)
+    };
+    let (ca, cb) = (contexts(qa)?, contexts(qb)?);
+    if ca.is_empty() && cb.is_empty() {
+        return Ok(factor(
+            "not_measured",
+            "No decision in either cohort was given retrieved context.".into(),
+        ));
+    }
+    let shared: Vec<f64> = ca
+        .iter()
+        .filter_map(|(question, a)| {
+            cb.get(question).map(|b| {
+                let union = a.union(b).count();
+                if union == 0 {
+                    1.0
+                } else {
+                    a.intersection(b).count() as f64 / union as f64
+                }
+            })
+        })
+        .collect();
+    if shared.is_empty() {
+        return Ok(factor(
+            "not_measured",
+            format!(
+                "The cohorts retrieved context for {} and {} questions, but none was asked in both.",
+                ca.len(),
+                cb.len()
+            ),
+        ));
+    }
+    let mean = shared.iter().sum::<f64>() / shared.len() as f64;
+    Ok(factor(
+        if mean < 0.8 { "moved" } else { "steady" },
+        format!(
+            "For the {} questions asked in both cohorts, the documents retrieved overlap {:.0}% on average (Jaccard).",
+            shared.len(),
+            mean * 100.0
+        ),
+    ))
+}
+
+/// Judges the three factors for cohorts `qa` (reference) and `qb`.
+pub fn attribute(
+    conn: &Connection,
+    qa: &DecisionQuery,
+    qb: &DecisionQuery,
+    features: &[FeatureDrift],
+) -> Result<Attribution> {
+    let data = data_factor(features);
+    let model = model_factor(conn, qa, qb)?;
+    let retrieval = retrieval_factor(conn, qa, qb)?;
+    let moved: Vec<&str> = [
+        ("the data", &data),
+        ("the model", &model),
+        ("the retrieval", &retrieval),
+    ]
+    .iter()
+    .filter(|(_, f)| f.verdict == "moved")
+    .map(|(n, _)| *n)
+    .collect();
+    let unmeasured: Vec<&str> = [("the model", &model), ("the retrieval", &retrieval)]
+        .iter()
+        .filter(|(_, f)| f.verdict == "not_measured")
+        .map(|(n, _)| *n)
+        .collect();
+    let mut summary = match moved.as_slice() {
+        [] => "Nothing moved that Casefile could measure".to_string(),
+        [one] => format!("{} moved", capitalize(one)),
+        [a, b] => format!("{} and {b} moved", capitalize(a)),
+        _ => "The data, the model and the retrieval all moved".to_string(),
+    };
+    if !unmeasured.is_empty() {
+        summary += &format!("; {} not measured", unmeasured.join(" and "));
+    }
+    summary += ".";
+    Ok(Attribution {
+        data,
+        model,
+        retrieval,
+        summary,
+    })
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,96 @@
+//! Cohort filters: `key=value[,key=value]` over decision fields (../shared/design/cli.md), read
+//! into the decision query the rest of the engine already understands.
+
+use crate::decisions::DecisionQuery;
+use crate::error::{Error, Result};
+
+/// The keys a cohort filter understands.
+pub const FILTER_KEYS: &[&str] = &[
+    "model",
+    "model_version",
+    "label",
+    "subject",
+    "from",
+    "to",
+    "stale",
+];
+
+/// Reads a cohort filter such as `model_version=v2.4.0,from=2024-03-01`. An empty filter is every
+/// decision.
+pub fn parse(filter: &str) -> Result<DecisionQuery> {
+    let mut q = DecisionQuery::default();
+    for part in filter.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(Error::BadArgument {
+                message: format!(
+                    "The cohort filter `{filter}` has `{part}`, which is not key=value. Use for example `model_version=v2.4.0,from=2024-03-01`."
+                ),
+            });
+        };
+        let (key, value) = (key.trim(), value.trim().to_string());
+        if value.is_empty() {
+            return Err(Error::BadArgument {
+                message: format!("The cohort filter `{filter}` gives `{key}` no value."),
+            });
+        }
+        match key {
+            "model" => q.model = Some(value),
+            "model_version" | "version" => q.model_version = Some(value),
+            "label" | "outcome" => q.label = Some(value),
+            "subject" => q.subject = Some(value),
+            "from" => {
+                crate::model::parse_instant(&value)?;
+                q.from = Some(value)
+            }
+            "to" => {
+                crate::model::parse_instant(&value)?;
+                q.to = Some(value)
+            }
+            "stale" => {
+                q.stale_only = match value.as_str() {
+                    "true" | "yes" | "1" => true,
+                    "false" | "no" | "0" => false,
+                    other => {
+                        return Err(Error::BadArgument {
+                            message: format!("`stale` is true or false, not `{other}`."),
+                        })
+                    }
+                }
+            }
+            other => {
+                return Err(Error::BadArgument {
+                    message: format!(
+                    "The cohort filter `{filter}` has an unknown key `{other}`. Known keys: {}.",
+                    FILTER_KEYS.join(", ")
+                ),
+                })
+            }
+        }
+    }
+    Ok(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn a_filter_reads_into_the_decision_query() {
+        let q = parse("model_version=v2.4.0, from=2024-03-01T00:00:00Z ,stale=true").unwrap();
+        assert_eq!(q.model_version.as_deref(), Some("v2.4.0"));
+        assert_eq!(q.from.as_deref(), Some("2024-03-01T00:00:00Z"));
+        assert!(q.stale_only);
+        assert!(parse("").unwrap().model_version.is_none());
+    }
+
+    #[test]
+    fn a_bad_filter_says_what_is_wrong() {
+        let unknown = parse("colour=red").unwrap_err().to_string();
+        assert!(unknown.contains("unknown key `colour`") && unknown.contains("model_version"));
+        assert!(parse("model_version")
+            .unwrap_err()
+            .to_string()
+            .contains("not key=value"));
+        assert!(parse("from=last tuesday").is_err());
+    }
+}
