@@ -82,6 +82,15 @@ def main():
         categorical_case("unchanged", [50, 50, 25, 25], [100, 100, 50, 50]),
         categorical_case("a category only in b", [30, 70, 0], [25, 60, 15]),
     ]
+    # The one-sample two-sided distribution behind the asymptotic p-value, over a grid that reaches
+    # every method scipy picks (exact edges, Durbin matrix, Pomeranz, Pelz-Good, Smirnov's tail).
+    kstwo = []
+    for n in [2, 5, 50, 140, 141, 1000, 5000, 120000]:
+        for nx2 in [0.3, 0.7, 0.75, 1.5, 3.9, 4.5, 2.1, 2.3, 10.0, 40.0, 400.0]:
+            x = float(np.sqrt(nx2 / n))
+            for xx in (x, 0.6 / n, 0.9 / n, 1.0 - 0.5 / n, 0.55):
+                if 0 < xx < 1:
+                    kstwo.append({"n": n, "x": xx, "sf": float(stats.kstwo.sf(xx, n))})
     out = {
         "generated_by": "scripts/drift_fixtures.py",
         "numpy": np.__version__,
@@ -89,11 +98,12 @@ def main():
         "psi_epsilon": EPSILON,
         "numeric": numeric,
         "categorical": categorical,
+        "kstwo": kstwo,
     }
     path = Path(__file__).resolve().parent.parent / "tests/fixtures/drift/vectors.json"
     # One line per case keeps the file small and its diffs readable.
     text = json.dumps(out, separators=(",", ":"))
-    text = text.replace('{"name"', '\n{"name"')
+    text = text.replace('{"name"', '\n{"name"').replace('{"n"', '\n{"n"')
     path.write_text(text + "\n")
     print(f"wrote {path}", file=sys.stderr)
 

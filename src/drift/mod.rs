@@ -18,6 +18,7 @@
 pub mod attribution;
 pub mod cohort;
 pub mod frame;
+pub mod kolmogorov;
 pub mod report;
 pub mod stats;
 
