@@ -1,6 +1,7 @@
 // The end-to-end test of the desktop app, in a real window (Xvfb + tauri-driver + WebKitWebDriver).
 // It opens the lending sample, scrubs, steps, toggles axes, reads event detail, bookmarks a note,
-// builds a population, runs SQL, explains and replays decisions and imports more files, checking the values the window shows
+// builds a population, runs SQL, explains and replays decisions, compares cohorts for drift and
+// imports more files, checking the values the window shows
 // against the `casefile` CLI on an identical case. A screenshot of every screen goes to OUT.
 //
 // Usage: node e2e/app.test.mjs --app DESKTOP_BINARY --cli CASEFILE_BINARY [--out test-artifacts/e2e]
@@ -288,6 +289,26 @@ async function main() {
     expectEqual(isoMicros(await instant()), isoMicros(micros(decided)), "the timeline's instant");
   });
 
+  await check("a drift comparison ranks the columns, charts them and says what moved", async () => {
+    const a = "model_version=v2.4.0,to=2024-04-19T23:59:59Z";
+    const b = "model_version=v2.4.0,from=2024-04-26T00:00:00Z";
+    const truth = cliJson("drift", reference, "--a", a, "--b", b);
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Drift"));
+    await driver.type("input[aria-label='Reference cohort']", a);
+    await driver.type("input[aria-label='Current cohort']", b);
+    await driver.click("[data-testid=run-drift]");
+    const verdict = await driver.waitFor("[data-testid=drift-verdict]", null, 60000);
+    const text = await driver.text(verdict);
+    if (!text.includes(truth.attribution.summary)) throw new Error(`the verdict says ${text}, the CLI ${truth.attribution.summary}`);
+    const shown = await driver.exec("return [...document.querySelectorAll('[data-feature]')].map((r) => r.dataset.feature)");
+    expectEqual(shown, truth.features.map((f) => f.name), "columns in drift order");
+    await driver.screenshot("17-drift");
+    await driver.click("[data-feature='annual_income'] th");
+    await driver.waitFor("svg[aria-label='Distribution of annual_income']");
+    await driver.exec("document.querySelector('.drift-feature').scrollIntoView()");
+    await driver.screenshot("18-drift-feature");
+  });
+
   await check("importing more files shows preview, progress and a summary with quarantine", async () => {
     const generated = join(work, "more-lending.jsonl");
     execFileSync(cli, ["generate", "events", generated, "--events", "100000", "--streams", "10000", "--seed", "7"], { stdio: "ignore" });
@@ -300,11 +321,11 @@ async function main() {
     await driver.waitFor("[data-testid=file-preview]", (t) => t.includes("more-lending.jsonl") && t.includes("First rows"));
     await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 2 files");
     await sleep(300);
-    await driver.screenshot("17-import-preview");
+    await driver.screenshot("19-import-preview");
     await driver.click("[data-testid=start-import]");
     await driver.waitFor("[data-testid=import-progress]", (t) => /rows\/s/.test(t), 30000);
     await driver.waitFor("[data-testid=rate]", (t) => /^[1-9][\d.]*[kM]? rows\/s$/.test(t), 30000);
-    await driver.screenshot("18-import-progress");
+    await driver.screenshot("20-import-progress");
     const summary = await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("bad-rows.jsonl"), 180000);
     const text = await driver.text(summary);
     if (!/Quarantined rows/.test(text)) throw new Error("the summary shows no quarantined rows for bad-rows.jsonl");
@@ -318,7 +339,7 @@ async function main() {
       await driver.waitForText("[role=table][aria-label='Quarantined rows'] [role=cell]", (t) => t === reason);
     await driver.waitForText(".case-title", (t) => t.includes("5 files"));
     await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
-    await driver.screenshot("19-import-summary");
+    await driver.screenshot("21-import-summary");
   });
 }
 
@@ -354,7 +375,7 @@ async function dark() {
     await d.waitFor(".state-tree");
     const background = await d.exec("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()");
     if (background !== "#0b1220") throw new Error(`the dark theme is not applied (background ${background})`);
-    await d.screenshot("20-dark-theme");
+    await d.screenshot("22-dark-theme");
   } finally {
     await d.stop();
   }

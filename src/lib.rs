@@ -25,7 +25,7 @@ pub use decisions::replay::{
 pub use decisions::{
     Decision, DecisionBuildProgress, DecisionPage, DecisionQuery, DecisionRules, Discrepancy,
 };
-pub use drift::{DriftReport, DriftRequest, FeatureDrift, RateDrift};
+pub use drift::{DriftProgress, DriftReport, DriftRequest, FeatureDrift, RateDrift};
 pub use error::{Error, ErrorDto, Result};
 pub use ingest::{
     Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourcePreview,
@@ -343,9 +343,13 @@ impl Case {
     }
 
     /// Compares two cohorts of decisions column by column (inputs and outputs).
-    pub fn drift(&self, req: &DriftRequest) -> Result<DriftReport> {
+    pub fn drift(
+        &self,
+        req: &DriftRequest,
+        progress: &dyn Fn(&DriftProgress),
+    ) -> Result<DriftReport> {
         decisions::ensure_built(&self.conn, &|_| {})?;
-        drift::compare(&self.conn, req)
+        drift::compare(&self.conn, req, progress)
     }
 
     /// The drift report as a self-contained HTML page (inline SVG charts, no external assets).

@@ -96,6 +96,8 @@ pub fn run() {
             commands::decisions::replay,
             commands::decisions::cancel_replay,
             commands::decisions::replay_runs,
+            commands::drift::drift,
+            commands::drift::export_drift_report,
         ])
         .run(tauri::generate_context!())
         .expect("the Casefile window could not start");

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use casefile::drift::report::num;
 use casefile::{Case, DriftRequest, Error};
 
-use super::print;
+use super::{print, StepBar};
 
 /// `COLUMN=VALUE` pairs of a repeatable option, by column.
 fn pairs(option: &str, given: Vec<String>) -> Result<BTreeMap<String, String>, Error> {
@@ -61,7 +61,9 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
         thresholds,
     };
     let case = Case::open(case)?;
-    let report = case.drift(&req)?;
+    let bar = StepBar::new("comparing");
+    let report = case.drift(&req, &|p| bar.update(p.done, p.total))?;
+    drop(bar);
     if let Some(path) = &html {
         std::fs::write(path, case.drift_html(&report)).map_err(|e| Error::BadArgument {
             message: format!("Cannot write the report to {}: {e}.", path.display()),

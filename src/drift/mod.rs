@@ -61,6 +61,15 @@ pub struct DriftRequest {
     pub thresholds: BTreeMap<String, f64>,
 }
 
+/// A moment of a drift comparison, for progress bars.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DriftProgress {
+    pub phase: String,
+    pub done: u64,
+    pub total: u64,
+}
+
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct CohortSummary {
@@ -466,7 +475,19 @@ fn categorical_drift(
 }
 
 /// Compares cohort `b` with reference cohort `a`, column by column.
-pub fn compare(conn: &Connection, req: &DriftRequest) -> Result<DriftReport> {
+pub fn compare(
+    conn: &Connection,
+    req: &DriftRequest,
+    progress: &dyn Fn(&DriftProgress),
+) -> Result<DriftReport> {
+    let report = |phase: &str, done: usize, total: usize| {
+        progress(&DriftProgress {
+            phase: phase.into(),
+            done: done as u64,
+            total: total as u64,
+        })
+    };
+    report("reading the cohorts", 0, 2);
     let (qa, qb) = (cohort::parse(&req.a)?, cohort::parse(&req.b)?);
     let mut inputs = discover_inputs(conn, &[&qa, &qb])?;
     if !req.features.is_empty() {
@@ -535,6 +556,7 @@ pub fn compare(conn: &Connection, req: &DriftRequest) -> Result<DriftReport> {
     }
 
     let fa = cohort_frame(conn, &qa, &columns)?;
+    report("reading the cohorts", 1, 2);
     let fb = cohort_frame(conn, &qb, &columns)?;
     let (rows_a, rows_b) = (fa.height(), fb.height());
     let mut warnings = Vec::new();
@@ -556,6 +578,7 @@ pub fn compare(conn: &Connection, req: &DriftRequest) -> Result<DriftReport> {
     let mut features = Vec::new();
     let mut label_counts = None;
     for (i, c) in columns.iter().enumerate() {
+        report("comparing columns", i, columns.len());
         let test_for = |numeric: bool, n: usize| {
             req.tests
                 .get(&c.name)
@@ -643,6 +666,7 @@ pub fn compare(conn: &Connection, req: &DriftRequest) -> Result<DriftReport> {
         }
     }
 
+    report("attributing", columns.len(), columns.len());
     let attribution = attribution::attribute(conn, &qa, &qb, &features)?;
     Ok(DriftReport {
         attribution,

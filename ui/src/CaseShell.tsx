@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Alert } from "./Alert";
 import { backend, errorText, type Axis, type CaseInfo, type View } from "./backend";
 import { DecisionsView } from "./DecisionsView";
+import { DriftView } from "./DriftView";
 import { formatCount } from "./format";
 import { ImportView } from "./ImportView";
 import { NotesView } from "./NotesView";
@@ -9,15 +10,16 @@ import { PopulationView } from "./PopulationView";
 import { SqlView } from "./SqlView";
 import { TimelineView } from "./TimelineView";
 
-export type Tab = "timeline" | "population" | "decisions" | "import" | "notes" | "sql";
+export type Tab = "timeline" | "population" | "decisions" | "drift" | "import" | "notes" | "sql";
 
 const TABS: { id: Tab; label: string; key: string }[] = [
   { id: "timeline", label: "Timeline", key: "1" },
   { id: "population", label: "Population", key: "2" },
   { id: "decisions", label: "Decisions", key: "3" },
-  { id: "import", label: "Import", key: "4" },
-  { id: "notes", label: "Notes", key: "5" },
-  { id: "sql", label: "SQL", key: "6" },
+  { id: "drift", label: "Drift", key: "4" },
+  { id: "import", label: "Import", key: "5" },
+  { id: "notes", label: "Notes", key: "6" },
+  { id: "sql", label: "SQL", key: "7" },
 ];
 
 /** Where the investigator is looking: shared by every screen of an open case. */
@@ -137,6 +139,7 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
         {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
         {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
         {tab === "decisions" && <DecisionsView onOpen={jump} />}
+        {tab === "drift" && <DriftView />}
         {tab === "import" && <ImportView onImported={refresh} />}
         {tab === "notes" && <NotesView focus={focus} onOpen={jump} />}
         {tab === "sql" && <SqlView />}

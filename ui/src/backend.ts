@@ -10,6 +10,9 @@ import type { CaseInfo } from "./bindings/CaseInfo";
 import type { DecisionBuildProgress } from "./bindings/DecisionBuildProgress";
 import type { DecisionPage } from "./bindings/DecisionPage";
 import type { DecisionQuery } from "./bindings/DecisionQuery";
+import type { DriftProgress } from "./bindings/DriftProgress";
+import type { DriftReport } from "./bindings/DriftReport";
+import type { DriftRequest } from "./bindings/DriftRequest";
 import type { ErrorDto } from "./bindings/ErrorDto";
 import type { EventDetail } from "./bindings/EventDetail";
 import type { EventPage } from "./bindings/EventPage";
@@ -44,6 +47,8 @@ export type { StreamState, StreamSummary, Timeline, View };
 export type { DecisionBuildProgress, DecisionPage, DecisionQuery, Explanation, Replayer };
 export type { ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary };
 export type { Decision } from "./bindings/Decision";
+export type { DriftProgress, DriftReport, DriftRequest };
+export type { FeatureDrift } from "./bindings/FeatureDrift";
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
 export type { Bucket } from "./bindings/Bucket";
@@ -65,7 +70,7 @@ export function errorText(e: unknown): string {
 }
 
 /** What a native file dialog is for. */
-export type Pick = "logs" | "open_case" | "new_case" | "save_table" | "program";
+export type Pick = "logs" | "open_case" | "new_case" | "save_table" | "program" | "save_report";
 
 export const backend = {
   openCase: (path: string) => invoke<CaseInfo>("open_case", { path }),
@@ -133,4 +138,10 @@ export const backend = {
   onReplayProgress: (f: (p: ReplayProgress) => void): Promise<UnlistenFn> =>
     listen<ReplayProgress>("replay-progress", (e) => f(e.payload)),
   replayRuns: () => invoke<ReplayRunSummary[]>("replay_runs"),
+
+  drift: (request: DriftRequest) => invoke<DriftReport>("drift", { request }),
+  exportDriftReport: (request: DriftRequest, path: string) =>
+    invoke<DriftReport>("export_drift_report", { request, path }),
+  onDriftProgress: (f: (p: DriftProgress) => void): Promise<UnlistenFn> =>
+    listen<DriftProgress>("drift-progress", (e) => f(e.payload)),
 };

@@ -20,6 +20,8 @@ pub enum Pick {
     SaveTable,
     /// A replayer program (an executable the investigator trusts).
     Program,
+    /// Where to write a drift report (HTML).
+    SaveReport,
 }
 
 fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
@@ -74,6 +76,14 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
         Pick::Program => dialog
             .set_title("Choose the replayer program")
             .pick_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::SaveReport => dialog
+            .set_title("Save the drift report")
+            .set_file_name("drift-report.html")
+            .add_filter("HTML", &["html"])
+            .save_file()
             .await
             .map(|f| vec![f.path().to_path_buf()])
             .unwrap_or_default(),

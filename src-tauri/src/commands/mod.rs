@@ -3,6 +3,7 @@
 pub mod case;
 pub mod decisions;
 pub mod dialogs;
+pub mod drift;
 pub mod import;
 pub mod notes;
 pub mod population;

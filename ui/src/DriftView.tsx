@@ -1,0 +1,330 @@
+import { useEffect, useState } from "react";
+import { Alert } from "./Alert";
+import {
+  backend,
+  errorText,
+  type DriftProgress,
+  type DriftReport,
+  type DriftRequest,
+  type FeatureDrift,
+} from "./backend";
+import { formatCount } from "./format";
+import { percent } from "./progress";
+
+function num(v: number | null): string {
+  if (v === null) return "–";
+  if (v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5)) return v.toExponential(2);
+  return v.toFixed(4);
+}
+
+/** An axis label: whole numbers with separators when large, four significant digits otherwise. */
+function axis(v: number | undefined): string {
+  if (v === undefined) return "";
+  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
+  return Number(v.toPrecision(4)).toString();
+}
+
+const VERDICT_LABEL: Record<string, string> = {
+  moved: "moved",
+  steady: "steady",
+  not_measured: "not measured",
+};
+
+/** The two cohorts' shares per bin or category, overlaid (a blue, b orange). */
+function DistributionChart({ f }: { f: FeatureDrift }) {
+  const d = f.distribution;
+  const n = Math.max(d.a.length, d.b.length);
+  if (n === 0) return <p className="muted">No values to chart.</p>;
+  const W = 640;
+  const H = 200;
+  const top = Math.max(1e-12, ...d.a, ...d.b);
+  const slot = W / n;
+  const numeric = d.edges.length > 0;
+  return (
+    <svg className="drift-chart" viewBox={`0 0 ${W} ${H + 22}`} role="img" aria-label={`Distribution of ${f.name}`}>
+      {d.a.map((sa, i) => {
+        const sb = d.b[i] ?? 0;
+        const ha = (sa / top) * H;
+        const hb = (sb / top) * H;
+        const x = i * slot;
+        return numeric ? (
+          <g key={i}>
+            <rect x={x} y={H - ha} width={slot - 1} height={ha} className="a">
+              <title>{`a: ${(sa * 100).toFixed(1)}% in ${axis(d.edges[i])} – ${axis(d.edges[i + 1])}`}</title>
+            </rect>
+            <rect x={x} y={H - hb} width={slot - 1} height={hb} className="b">
+              <title>{`b: ${(sb * 100).toFixed(1)}% in ${axis(d.edges[i])} – ${axis(d.edges[i + 1])}`}</title>
+            </rect>
+          </g>
+        ) : (
+          <g key={i}>
+            <rect x={x + 2} y={H - ha} width={slot / 2 - 3} height={ha} className="a">
+              <title>{`a: ${(sa * 100).toFixed(1)}% ${d.categories[i]}`}</title>
+            </rect>
+            <rect x={x + slot / 2} y={H - hb} width={slot / 2 - 3} height={hb} className="b">
+              <title>{`b: ${(sb * 100).toFixed(1)}% ${d.categories[i]}`}</title>
+            </rect>
+            <text x={x + slot / 2} y={H + 16} textAnchor="middle">
+              {d.categories[i].slice(0, 12)}
+            </text>
+          </g>
+        );
+      })}
+      {numeric && (
+        <>
+          <text x={0} y={H + 16}>
+            {axis(d.edges[0])}
+          </text>
+          <text x={W} y={H + 16} textAnchor="end">
+            {axis(d.edges[d.edges.length - 1])}
+          </text>
+        </>
+      )}
+    </svg>
+  );
+}
+
+/**
+ * Drift between two cohorts of decisions: pick them, run with progress, read which columns moved
+ * (ranked), each column's two distributions overlaid, and whether the data, the model or the
+ * retrieval moved; export the self-contained HTML report.
+ */
+export function DriftView() {
+  const [a, setA] = useState("");
+  const [b, setB] = useState("");
+  const [versions, setVersions] = useState<string[]>([]);
+  const [report, setReport] = useState<DriftReport | null>(null);
+  const [asked, setAsked] = useState<DriftRequest | null>(null);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<DriftProgress | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    backend
+      .decisions({
+        model: null,
+        model_version: null,
+        from: null,
+        to: null,
+        subject: null,
+        label: null,
+        replay: null,
+        stale_only: false,
+        limit: 0,
+        offset: 0,
+      })
+      .then((p) => {
+        const vs = p.versions.map((v) => v.model_version).filter((v): v is string => v !== null);
+        setVersions(vs);
+        if (vs.length >= 2) {
+          setA((old) => old || `model_version=${vs[0]}`);
+          setB((old) => old || `model_version=${vs[1]}`);
+        }
+      })
+      .catch((e) => setError(errorText(e)));
+  }, []);
+
+  const request = (): DriftRequest => ({ a, b, features: [], tests: {}, thresholds: {} });
+
+  async function run() {
+    setError(null);
+    setExported(null);
+    setRunning(true);
+    setProgress(null);
+    const unlisten = await backend.onDriftProgress(setProgress);
+    try {
+      const req = request();
+      const r = await backend.drift(req);
+      setReport(r);
+      setAsked(req);
+      setSelected(r.features[0]?.name ?? null);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      unlisten();
+      setRunning(false);
+    }
+  }
+
+  async function exportHtml() {
+    if (!asked) return;
+    setError(null);
+    try {
+      const [path] = await backend.pickFiles("save_report");
+      if (!path) return;
+      await backend.exportDriftReport(asked, path);
+      setExported(`Report written to ${path}.`);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  const feature = report?.features.find((f) => f.name === selected) ?? null;
+
+  return (
+    <div className="drift-view">
+      <form
+        className="card drift-cohorts"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <label>
+          <span>
+            <span className="swatch a" /> Reference (a)
+          </span>
+          <input aria-label="Reference cohort" value={a} onChange={(e) => setA(e.target.value)} placeholder="model_version=v2.3.1" />
+        </label>
+        <label>
+          <span>
+            <span className="swatch b" /> Current (b)
+          </span>
+          <input aria-label="Current cohort" value={b} onChange={(e) => setB(e.target.value)} placeholder="model_version=v2.4.0,from=2024-04-20" />
+        </label>
+        <button type="submit" className="primary" disabled={running} data-testid="run-drift">
+          {running ? "Comparing…" : "Compare"}
+        </button>
+        <p className="muted small grow">
+          A cohort is <code>key=value</code> pairs separated by commas over model, model_version, label, subject,
+          from, to and stale; empty means every decision.
+          {versions.length > 0 && (
+            <>
+              {" "}
+              Versions here:{" "}
+              {versions.map((v) => (
+                <button key={v} type="button" className="link chip" onClick={() => setB(`model_version=${v}`)} title="Use as the current cohort">
+                  {v}
+                </button>
+              ))}
+            </>
+          )}
+        </p>
+      </form>
+      <Alert message={error} onDismiss={() => setError(null)} />
+      {running && (
+        <div className="card" role="status" aria-label="Drift progress">
+          <p>{progress ? `${progress.phase}: ${progress.done} of ${progress.total}` : "Starting…"}</p>
+          <progress max={100} value={percent(progress?.done ?? 0, progress?.total ?? 0)} />
+        </div>
+      )}
+      {report && !running && (
+        <>
+          <section className={`card drift-verdict ${report.dataset_drift ? "bad" : "good"}`} data-testid="drift-verdict">
+            <div className="row">
+              <h2 className="grow">{report.attribution.summary}</h2>
+              <button onClick={exportHtml} title="A self-contained HTML file with the charts">
+                Export HTML report…
+              </button>
+            </div>
+            <p>
+              {report.dataset_drift ? "Dataset drift" : "No dataset drift"}: {Math.round(report.drift_share * 100)}% of
+              the inputs drifted (the bar is {Math.round(report.drift_share_threshold * 100)}%). a:{" "}
+              <code>{report.a.filter || "every decision"}</code> ({formatCount(Number(report.a.rows))}) · b:{" "}
+              <code>{report.b.filter || "every decision"}</code> ({formatCount(Number(report.b.rows))})
+            </p>
+            <dl className="factors">
+              {(
+                [
+                  ["Data", report.attribution.data],
+                  ["Model", report.attribution.model],
+                  ["Retrieval", report.attribution.retrieval],
+                ] as const
+              ).map(([name, f]) => (
+                <div key={name} className={`factor f-${f.verdict}`}>
+                  <dt>
+                    {name} <span className="verdict-tag">{VERDICT_LABEL[f.verdict] ?? f.verdict}</span>
+                  </dt>
+                  <dd>{f.evidence}</dd>
+                </div>
+              ))}
+            </dl>
+            {report.output_rates.map((r) => (
+              <p key={r.label} className="small">
+                <strong>{r.label}</strong> rate {(r.rate_a * 100).toFixed(1)}% → {(r.rate_b * 100).toFixed(1)}% (
+                {(r.difference * 100).toFixed(1)} points, 95% interval {(r.ci_low * 100).toFixed(1)} to{" "}
+                {(r.ci_high * 100).toFixed(1)}){r.significant ? "" : ", not significant"}
+              </p>
+            ))}
+            {report.warnings.map((w) => (
+              <p key={w} className="warn small">
+                {w}
+              </p>
+            ))}
+            {exported && (
+              <p className="ok small" role="status">
+                {exported}
+              </p>
+            )}
+          </section>
+          <div className="drift-panes">
+            <table className="compare drift-table" aria-label="Columns by drift">
+              <thead>
+                <tr>
+                  <th>Column</th>
+                  <th>Test</th>
+                  <th className="num">Statistic</th>
+                  <th className="num">p-value</th>
+                  <th className="num">PSI</th>
+                  <th className="num">Wass./sd</th>
+                  <th className="num">JS</th>
+                  <th className="num">n (a / b)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.features.map((f) => (
+                  <tr
+                    key={f.name}
+                    className={`${f.drifted ? "drifted" : ""}${f.name === selected ? " selected" : ""}`}
+                    onClick={() => setSelected(f.name)}
+                    data-feature={f.name}
+                    title={f.warning ?? undefined}
+                  >
+                    <th>
+                      {f.name}
+                      {f.role === "output" && <span className="tag">output</span>}
+                      {f.drifted && <span className="tag drift-tag">drifted</span>}
+                    </th>
+                    <td>{f.test}</td>
+                    <td className="num">{num(f.statistic)}</td>
+                    <td className="num">{num(f.p_value)}</td>
+                    <td className="num">{num(f.psi)}</td>
+                    <td className="num">{num(f.wasserstein_norm)}</td>
+                    <td className="num">{num(f.js_distance)}</td>
+                    <td className="num">
+                      {formatCount(Number(f.n_a))} / {formatCount(Number(f.n_b))}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {feature && (
+              <section className="card drift-feature" aria-label={`Column ${feature.name}`}>
+                <h3>
+                  {feature.name}{" "}
+                  <span className="muted small">
+                    {feature.kind} · {feature.test}
+                    {feature.p_value !== null ? ` p = ${num(feature.p_value)}` : ` ${num(feature.statistic)}`} ·
+                    threshold {num(feature.threshold)} · {feature.drifted ? "drifted" : "did not drift"}
+                  </span>
+                </h3>
+                <p className="key small">
+                  <span className="swatch a" /> a <span className="swatch b" /> b (share of each cohort)
+                </p>
+                <DistributionChart f={feature} />
+                {feature.warning && <p className="warn small">{feature.warning}</p>}
+              </section>
+            )}
+          </div>
+        </>
+      )}
+      {!report && !running && (
+        <p className="muted card">
+          Choose two cohorts and compare them: every input and output is tested, ranked, and charted.
+        </p>
+      )}
+    </div>
+  );
+}
