@@ -235,6 +235,7 @@ fn cohort_frame(conn: &Connection, q: &DecisionQuery, columns: &[Column]) -> Res
     )
 }
 
+/// The column's finite values, sorted ascending, and how many were missing or not finite.
 fn numeric_values(df: &DataFrame, i: usize) -> Result<(Vec<f64>, u64)> {
     let column = df.column(&format!("c{i}")).map_err(analysis)?;
     let missing = column.null_count() as u64;
@@ -335,13 +336,14 @@ fn numeric_drift(
     test: &str,
     threshold: Option<f64>,
 ) -> FeatureDrift {
+    // `a` and `b` arrive sorted (polars sorted them), so no statistic sorts again.
     let js = stats::js_distance_numeric(&a, &b, CHART_BINS);
-    let psi = stats::psi(&a, &b, PSI_BINS);
+    let psi = stats::psi_sorted(&a, &b, PSI_BINS);
     let sd = stats::std_dev(&a);
-    let wasserstein_norm = (sd > 0.0).then(|| stats::wasserstein(&a, &b) / sd);
+    let wasserstein_norm = (sd > 0.0).then(|| stats::wasserstein_sorted(&a, &b) / sd);
     let (statistic, p_value) = match test {
         "ks" => {
-            let ks = stats::ks_2samp(&a, &b);
+            let ks = stats::ks_2samp_sorted(&a, &b);
             (
                 ks.map_or(0.0, |k| k.statistic),
                 Some(ks.map_or(1.0, |k| k.p_value)),

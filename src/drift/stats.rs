@@ -74,11 +74,16 @@ fn ks_statistic_sorted(sa: &[f64], sb: &[f64]) -> f64 {
 /// sample has more than [`KS_EXACT_MAX_N`] values, the asymptotic one otherwise (or when the exact
 /// computation cannot be carried out in floating point). Empty samples have no test: `None`.
 pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<KsTest> {
+    ks_2samp_sorted(&sorted(a), &sorted(b))
+}
+
+/// [`ks_2samp`] of two samples already sorted ascending.
+pub fn ks_2samp_sorted(sa: &[f64], sb: &[f64]) -> Option<KsTest> {
+    let (a, b) = (sa, sb);
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let (sa, sb) = (sorted(a), sorted(b));
-    let d = ks_statistic_sorted(&sa, &sb);
+    let d = ks_statistic_sorted(sa, sb);
     let (n1, n2) = (a.len() as u64, b.len() as u64);
     if n1.max(n2) as usize <= KS_EXACT_MAX_N {
         if let Some((d, p)) = ks_exact(n1, n2, d) {
@@ -183,17 +188,36 @@ pub fn ks_asymptotic_p(n1: u64, n2: u64, d: f64) -> f64 {
 /// The 1-Wasserstein (earth mover's) distance between two samples, as scipy's
 /// `wasserstein_distance(a, b)`: the area between the two empirical distribution functions.
 pub fn wasserstein(a: &[f64], b: &[f64]) -> f64 {
-    let (sa, sb) = (sorted(a), sorted(b));
-    let mut all: Vec<f64> = sa.iter().chain(sb.iter()).copied().collect();
-    all.sort_by(f64::total_cmp);
+    wasserstein_sorted(&sorted(a), &sorted(b))
+}
+
+/// [`wasserstein`] of two samples already sorted ascending, in one merge pass.
+pub fn wasserstein_sorted(sa: &[f64], sb: &[f64]) -> f64 {
     let (n1, n2) = (sa.len() as f64, sb.len() as f64);
-    all.windows(2)
-        .map(|w| {
-            let fa = count_le(&sa, w[0]) as f64 / n1;
-            let fb = count_le(&sb, w[0]) as f64 / n2;
-            (fa - fb).abs() * (w[1] - w[0])
-        })
-        .sum()
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut area = 0.0;
+    while i < sa.len() || j < sb.len() {
+        let x = match (sa.get(i), sb.get(j)) {
+            (Some(&u), Some(&v)) => u.min(v),
+            (Some(&u), None) => u,
+            (None, Some(&v)) => v,
+            (None, None) => break,
+        };
+        while i < sa.len() && sa[i] <= x {
+            i += 1;
+        }
+        while j < sb.len() && sb[j] <= x {
+            j += 1;
+        }
+        let next = match (sa.get(i), sb.get(j)) {
+            (Some(&u), Some(&v)) => u.min(v),
+            (Some(&u), None) => u,
+            (None, Some(&v)) => v,
+            (None, None) => break,
+        };
+        area += (i as f64 / n1 - j as f64 / n2).abs() * (next - x);
+    }
+    area
 }
 
 /// The population standard deviation (numpy's `std`, ddof = 0).
@@ -218,9 +242,14 @@ pub fn quantile_sorted(s: &[f64], q: f64) -> f64 {
 /// bins (the inner edges at the reference's 1/bins, 2/bins, ... quantiles, duplicates merged, the
 /// outer bins open), empty shares set to [`PSI_EPSILON`]: sum((c - r) * ln(c / r)).
 pub fn psi(reference: &[f64], current: &[f64], bins: usize) -> f64 {
-    let sr = sorted(reference);
+    psi_sorted(&sorted(reference), current, bins)
+}
+
+/// [`psi`] with the reference already sorted ascending.
+pub fn psi_sorted(sr: &[f64], current: &[f64], bins: usize) -> f64 {
+    let reference = sr;
     let mut edges: Vec<f64> = (1..bins)
-        .map(|i| quantile_sorted(&sr, i as f64 / bins as f64))
+        .map(|i| quantile_sorted(sr, i as f64 / bins as f64))
         .collect();
     edges.dedup();
     let counts = |v: &[f64]| {
