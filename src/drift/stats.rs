@@ -45,28 +45,35 @@ pub fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
     ks_statistic_sorted(&sa, &sb)
 }
 
-fn ks_statistic_sorted(sa: &[f64], sb: &[f64]) -> f64 {
-    let (n1, n2) = (sa.len() as f64, sb.len() as f64);
-    let (mut max_pos, mut max_neg) = (0.0f64, 0.0f64);
-    // The ECDFs only change at observed values; walk both sorted samples once.
+/// Walks the distinct values of two sorted samples in ascending order, calling `f(x, i, j, next)`
+/// with how many values of each sample are <= x and the next distinct value (none at the end).
+fn walk_ecdfs(sa: &[f64], sb: &[f64], mut f: impl FnMut(f64, usize, usize, Option<f64>)) {
+    let smallest = |i: usize, j: usize| match (sa.get(i), sb.get(j)) {
+        (Some(&u), Some(&v)) => Some(u.min(v)),
+        (Some(&u), None) => Some(u),
+        (None, Some(&v)) => Some(v),
+        (None, None) => None,
+    };
     let (mut i, mut j) = (0usize, 0usize);
-    while i < sa.len() || j < sb.len() {
-        let x = match (sa.get(i), sb.get(j)) {
-            (Some(&u), Some(&v)) => u.min(v),
-            (Some(&u), None) => u,
-            (None, Some(&v)) => v,
-            (None, None) => break,
-        };
+    while let Some(x) = smallest(i, j) {
         while i < sa.len() && sa[i] <= x {
             i += 1;
         }
         while j < sb.len() && sb[j] <= x {
             j += 1;
         }
+        f(x, i, j, smallest(i, j));
+    }
+}
+
+fn ks_statistic_sorted(sa: &[f64], sb: &[f64]) -> f64 {
+    let (n1, n2) = (sa.len() as f64, sb.len() as f64);
+    let (mut max_pos, mut max_neg) = (0.0f64, 0.0f64);
+    walk_ecdfs(sa, sb, |_, i, j, _| {
         let diff = i as f64 / n1 - j as f64 / n2;
         max_pos = max_pos.max(diff);
         max_neg = max_neg.max(-diff);
-    }
+    });
     max_pos.max(max_neg)
 }
 
@@ -194,29 +201,12 @@ pub fn wasserstein(a: &[f64], b: &[f64]) -> f64 {
 /// [`wasserstein`] of two samples already sorted ascending, in one merge pass.
 pub fn wasserstein_sorted(sa: &[f64], sb: &[f64]) -> f64 {
     let (n1, n2) = (sa.len() as f64, sb.len() as f64);
-    let (mut i, mut j) = (0usize, 0usize);
     let mut area = 0.0;
-    while i < sa.len() || j < sb.len() {
-        let x = match (sa.get(i), sb.get(j)) {
-            (Some(&u), Some(&v)) => u.min(v),
-            (Some(&u), None) => u,
-            (None, Some(&v)) => v,
-            (None, None) => break,
-        };
-        while i < sa.len() && sa[i] <= x {
-            i += 1;
+    walk_ecdfs(sa, sb, |x, i, j, next| {
+        if let Some(next) = next {
+            area += (i as f64 / n1 - j as f64 / n2).abs() * (next - x);
         }
-        while j < sb.len() && sb[j] <= x {
-            j += 1;
-        }
-        let next = match (sa.get(i), sb.get(j)) {
-            (Some(&u), Some(&v)) => u.min(v),
-            (Some(&u), None) => u,
-            (None, Some(&v)) => v,
-            (None, None) => break,
-        };
-        area += (i as f64 / n1 - j as f64 / n2).abs() * (next - x);
-    }
+    });
     area
 }
 
