@@ -336,8 +336,37 @@ fn numeric_drift(
     test: &str,
     threshold: Option<f64>,
 ) -> FeatureDrift {
-    // `a` and `b` arrive sorted (polars sorted them), so no statistic sorts again.
-    let js = stats::js_distance_numeric(&a, &b, CHART_BINS);
+    // `a` and `b` arrive sorted (polars sorted them), so no statistic sorts again, and their ends
+    // give the span. One pass of equal-width counts serves the Jensen-Shannon distance and the chart.
+    let lo = match (a.first(), b.first()) {
+        (Some(x), Some(y)) => x.min(*y),
+        (Some(x), None) | (None, Some(x)) => *x,
+        (None, None) => f64::NAN,
+    };
+    let hi = match (a.last(), b.last()) {
+        (Some(x), Some(y)) => x.max(*y),
+        (Some(x), None) | (None, Some(x)) => *x,
+        (None, None) => f64::NAN,
+    };
+    let (js, edges, sa, sb) = if lo.is_finite() && hi > lo {
+        let (ca, cb) = (
+            stats::equal_width_counts(&a, lo, hi, CHART_BINS),
+            stats::equal_width_counts(&b, lo, hi, CHART_BINS),
+        );
+        let share = |counts: &[f64], n: usize| -> Vec<f64> {
+            counts.iter().map(|c| c / n.max(1) as f64).collect()
+        };
+        let width = (hi - lo) / CHART_BINS as f64;
+        (
+            stats::js_distance(&ca, &cb),
+            (0..=CHART_BINS).map(|i| lo + width * i as f64).collect(),
+            share(&ca, a.len()),
+            share(&cb, b.len()),
+        )
+    } else {
+        // One value in both samples (or none): the distributions are the same.
+        (0.0, Vec::new(), Vec::new(), Vec::new())
+    };
     let psi = stats::psi_sorted(&a, &b, PSI_BINS);
     let sd = stats::std_dev(&a);
     let wasserstein_norm = (sd > 0.0).then(|| stats::wasserstein_sorted(&a, &b) / sd);
@@ -354,23 +383,6 @@ fn numeric_drift(
         _ => (js, None),
     };
     let (threshold, drifted) = judge(statistic, p_value, threshold);
-    let (lo, hi) = stats::span(&a, &b);
-    let (edges, sa, sb) = if lo.is_finite() && hi > lo {
-        let share = |v: &[f64]| -> Vec<f64> {
-            stats::equal_width_counts(v, lo, hi, CHART_BINS)
-                .iter()
-                .map(|c| c / v.len().max(1) as f64)
-                .collect()
-        };
-        let width = (hi - lo) / CHART_BINS as f64;
-        (
-            (0..=CHART_BINS).map(|i| lo + width * i as f64).collect(),
-            share(&a),
-            share(&b),
-        )
-    } else {
-        (Vec::new(), Vec::new(), Vec::new())
-    };
     FeatureDrift {
         name: c.name.clone(),
         role: c.role.into(),

@@ -236,10 +236,9 @@ pub fn psi(reference: &[f64], current: &[f64], bins: usize) -> f64 {
 }
 
 /// [`psi`] with the reference already sorted ascending.
-pub fn psi_sorted(sr: &[f64], current: &[f64], bins: usize) -> f64 {
-    let reference = sr;
+pub fn psi_sorted(reference: &[f64], current: &[f64], bins: usize) -> f64 {
     let mut edges: Vec<f64> = (1..bins)
-        .map(|i| quantile_sorted(sr, i as f64 / bins as f64))
+        .map(|i| quantile_sorted(reference, i as f64 / bins as f64))
         .collect();
     edges.dedup();
     let counts = |v: &[f64]| {
@@ -298,27 +297,6 @@ pub fn equal_width_counts(v: &[f64], lo: f64, hi: f64, bins: usize) -> Vec<f64> 
         h[(((x - lo) / width) as usize).min(bins - 1)] += 1.0;
     }
     h
-}
-
-/// The smallest and largest value of two samples together.
-pub fn span(a: &[f64], b: &[f64]) -> (f64, f64) {
-    let lo = a.iter().chain(b).copied().fold(f64::INFINITY, f64::min);
-    let hi = a.iter().chain(b).copied().fold(f64::NEG_INFINITY, f64::max);
-    (lo, hi)
-}
-
-/// The Jensen-Shannon distance between two numeric samples over shared bins: `bins` equal-width
-/// bins spanning both samples.
-pub fn js_distance_numeric(a: &[f64], b: &[f64], bins: usize) -> f64 {
-    let (lo, hi) = span(a, b);
-    // Both samples one value (or empty): nothing to bin, the distributions are the same.
-    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        return 0.0;
-    }
-    js_distance(
-        &equal_width_counts(a, lo, hi, bins),
-        &equal_width_counts(b, lo, hi, bins),
-    )
 }
 
 /// A chi-square test of independence.

@@ -36,6 +36,20 @@ fn hostile_case(dir: &Path) -> PathBuf {
     case
 }
 
+/// Configures `program` as the replayer `echo` for the underwriter model, any version.
+fn add_echo_replayer(case: &Path, program: &Path) {
+    json(&[
+        "replayers",
+        s(case),
+        "--add",
+        "echo",
+        "--model",
+        "underwriter",
+        "--",
+        s(program),
+    ]);
+}
+
 fn replayer_fixture(name: &str) -> PathBuf {
     fixtures().join("replayers").join(name)
 }
@@ -517,16 +531,7 @@ fn no_command_from_the_log_is_ever_run() {
     assert!(!marker.exists());
     // With the investigator's replayer: it gets no arguments of the log's, the request on stdin, and
     // not the recorded answer.
-    json(&[
-        "replayers",
-        s(&case),
-        "--add",
-        "echo",
-        "--model",
-        "underwriter",
-        "--",
-        s(&replayer_fixture("echo-args.sh")),
-    ]);
+    add_echo_replayer(&case, &replayer_fixture("echo-args.sh"));
     let r = replay(1);
     let answer = &r["results"][0]["replayed"];
     assert_eq!(answer["argc"], 0, "{r}");
@@ -590,16 +595,7 @@ fn a_replayer_program_changed_after_it_was_hashed_is_recorded_with_its_new_sha25
     let case = hostile_case(dir.path());
     let program = dir.path().join("echo.sh");
     std::fs::copy(replayer_fixture("echo-args.sh"), &program).unwrap();
-    json(&[
-        "replayers",
-        s(&case),
-        "--add",
-        "echo",
-        "--model",
-        "underwriter",
-        "--",
-        s(&program),
-    ]);
+    add_echo_replayer(&case, &program);
     let sha_of_run = || {
         let r = json_with(1, &["replay", s(&case), "--decision", "dec-hostile"]);
         r["replayers"][0]["sha256"].as_str().unwrap().to_string()

@@ -42,6 +42,18 @@ fn versions(case: &Path, extra: &[&str]) -> Value {
     json(&args)
 }
 
+/// `casefile drift` of two windows of v2.4.0: before the broker channel opened and after.
+fn windows(case: &Path) -> Value {
+    json(&[
+        "drift",
+        s(case),
+        "--a",
+        "model_version=v2.4.0,to=2024-04-19T23:59:59Z",
+        "--b",
+        "model_version=v2.4.0,from=2024-04-26T00:00:00Z",
+    ])
+}
+
 fn feature<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["features"]
         .as_array()
@@ -88,14 +100,7 @@ fn drift_between_the_lending_versions_has_the_contract_keys_and_the_default_test
 fn two_windows_of_v2_4_0_show_the_planted_income_shift_and_not_the_others() {
     let dir = tmp();
     let case = lending(&dir);
-    let r = json(&[
-        "drift",
-        s(&case),
-        "--a",
-        "model_version=v2.4.0,to=2024-04-19T23:59:59Z",
-        "--b",
-        "model_version=v2.4.0,from=2024-04-26T00:00:00Z",
-    ]);
+    let r = windows(&case);
     let income = feature(&r, "annual_income");
     assert_eq!(income["drifted"], true, "{income}");
     assert!(income["p_value"].as_f64().unwrap() < 0.001, "{income}");
@@ -247,14 +252,7 @@ fn attribution_says_the_model_moved_once_a_counterfactual_replay_measured_it() {
     assert_eq!(after["attribution"]["retrieval"]["verdict"], "not_measured");
 
     // Two windows of one version: the model cannot have moved; the data did.
-    let windows = json(&[
-        "drift",
-        s(&case),
-        "--a",
-        "model_version=v2.4.0,to=2024-04-19T23:59:59Z",
-        "--b",
-        "model_version=v2.4.0,from=2024-04-26T00:00:00Z",
-    ]);
+    let windows = windows(&case);
     assert_eq!(windows["attribution"]["model"]["verdict"], "steady");
     assert_eq!(windows["attribution"]["data"]["verdict"], "moved");
 }
