@@ -309,6 +309,46 @@ async function main() {
     await driver.screenshot("18-drift-feature");
   });
 
+  await check("segments show where the drift is and where a counterfactual replay flips", async () => {
+    // A counterfactual: v2.3.1's decisions through the v2.4.0 scorer (the sample's replayer).
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions"));
+    const v231 = cliJson("decisions", reference, "--model-version", "v2.3.1").total;
+    await driver.waitFor("select[aria-label='Replay with'] option[value='lending-scorer v2.4.0']");
+    await choose("select[aria-label='Model version']", "v2.3.1");
+    await driver.waitFor("[data-testid=decision-count]", (t) => t === `${v231} decisions`);
+    await choose("select[aria-label='Replay with']", "lending-scorer v2.4.0");
+    await driver.click(await driver.waitFor(".replay-bar button", (t) => t === `Replay these ${v231}`));
+    await driver.waitFor("[data-testid=replay-verdict]", (t) => t.startsWith("Counterfactual") && t.includes(`${v231} decisions replayed`), 120000);
+
+    const a = "model_version=v2.3.1";
+    const b = "model_version=v2.4.0";
+    const truth = cliJson("drift", reference, "--a", a, "--b", b, "--segment-by", "term_months");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Drift"));
+    await driver.type("input[aria-label='Reference cohort']", a);
+    await driver.type("input[aria-label='Current cohort']", b);
+    await driver.type("input[aria-label='Segment by']", "term_months");
+    await driver.click("[data-testid=run-drift]");
+    await driver.waitFor("[data-testid=drift-verdict]", (t) => t.includes("The model moved") || t.includes("the model moved"), 60000);
+    const shown = await driver.exec(
+      "return [...document.querySelectorAll('[data-segment]')].map((r) => [r.dataset.segment, r.children[1].textContent, r.children[2].textContent])",
+    );
+    expectEqual(
+      shown,
+      truth.segments.map((s) => [s.value, String(s.rows_a), String(s.rows_b)]),
+      "segments and their sizes",
+    );
+    const flips = await driver.exec("return [...document.querySelectorAll('[data-segment]')].map((r) => r.children[5].textContent)");
+    if (!flips.every((f) => /^\d+ of \d+ \(/.test(f))) throw new Error(`flips per segment: ${flips}`);
+    const replayed = flips.reduce((n, f) => n + Number(f.split(" of ")[1].split(" ")[0]), 0);
+    expectEqual(replayed, v231, "reference decisions replayed across the segments");
+    await driver.click(`[data-segment='${truth.segments[0].value}'] th`);
+    await driver.waitFor("[data-testid=drift-scope]", (t) => t.includes(`term_months = ${truth.segments[0].value}`));
+    const columns = await driver.exec("return [...document.querySelectorAll('[data-feature]')].map((r) => r.dataset.feature)");
+    expectEqual(columns, truth.segments[0].features.map((f) => f.name), "the segment's columns in drift order");
+    await driver.exec("document.querySelector('.drift-segments').scrollIntoView()");
+    await driver.screenshot("19-drift-segments");
+  });
+
   await check("importing more files shows preview, progress and a summary with quarantine", async () => {
     const generated = join(work, "more-lending.jsonl");
     execFileSync(cli, ["generate", "events", generated, "--events", "100000", "--streams", "10000", "--seed", "7"], { stdio: "ignore" });
@@ -321,11 +361,11 @@ async function main() {
     await driver.waitFor("[data-testid=file-preview]", (t) => t.includes("more-lending.jsonl") && t.includes("First rows"));
     await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 2 files");
     await sleep(300);
-    await driver.screenshot("19-import-preview");
+    await driver.screenshot("20-import-preview");
     await driver.click("[data-testid=start-import]");
     await driver.waitFor("[data-testid=import-progress]", (t) => /rows\/s/.test(t), 30000);
     await driver.waitFor("[data-testid=rate]", (t) => /^[1-9][\d.]*[kM]? rows\/s$/.test(t), 30000);
-    await driver.screenshot("20-import-progress");
+    await driver.screenshot("21-import-progress");
     const summary = await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("bad-rows.jsonl"), 180000);
     const text = await driver.text(summary);
     if (!/Quarantined rows/.test(text)) throw new Error("the summary shows no quarantined rows for bad-rows.jsonl");
@@ -339,7 +379,7 @@ async function main() {
       await driver.waitForText("[role=table][aria-label='Quarantined rows'] [role=cell]", (t) => t === reason);
     await driver.waitForText(".case-title", (t) => t.includes("5 files"));
     await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
-    await driver.screenshot("21-import-summary");
+    await driver.screenshot("22-import-summary");
   });
 }
 
@@ -375,7 +415,10 @@ async function dark() {
     await d.waitFor(".state-tree");
     const background = await d.exec("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()");
     if (background !== "#0b1220") throw new Error(`the dark theme is not applied (background ${background})`);
-    await d.screenshot("22-dark-theme");
+    await d.screenshot("23-dark-theme");
+  } catch (e) {
+    await d.screenshot("failed-dark-theme").catch(() => {});
+    throw e;
   } finally {
     await d.stop();
   }

@@ -8,6 +8,12 @@
 //! kept), builds the stored snapshots, then times one-stream as-of (stored vs folding the stream's
 //! events), population as-of (stored vs folding every stream) and timeline buckets, with the peak
 //! memory of those queries.
+//!
+//! `bench drift --decisions N [--python PY]`: on a case of N generated decisions with 20 inputs
+//! (the `drift` scenario; half v1, half v2), times `Case::drift` of v1 against v2 end to end (the
+//! cohorts read from DuckDB, every statistic, the attribution), median of `--runs`; with a Python
+//! that has Evidently, runs its DataDriftPreset on the same cohorts (exported to Parquet) in the
+//! same run and prints the ratio.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -35,6 +41,7 @@ fn usage() -> ! {
     eprintln!("usage: bench import --events N [--streams S] [--runs R] [--dir DIR]");
     eprintln!("       bench timemachine --events N [--streams S] [--dir DIR] [--rebuild]");
     eprintln!("       bench decisions --events N [--streams S] [--replays N] [--dir DIR]");
+    eprintln!("       bench drift --decisions N [--runs R] [--python PYTHON] [--dir DIR]");
     std::process::exit(2)
 }
 
@@ -322,6 +329,176 @@ fn decisions(events: u64, streams: u64, dir: &Path, file: &Path, replays: u64) {
     println!("peak RSS          {:.0} MB", peak_rss_mb());
 }
 
+fn drift(decisions: u64, runs: usize, dir: &Path, python: Option<&str>) {
+    use casefile::generate::drift_bench::{CATEGORICAL_INPUTS, NUMERIC_INPUTS};
+    use casefile::DriftRequest;
+    let file = dir.join(format!("drift-{decisions}.jsonl"));
+    if !file.exists() {
+        eprintln!("generating {} ...", file.display());
+        casefile::generate::write_bench(&file, "drift", decisions, (decisions / 10).max(1), 42)
+            .expect("generate");
+    }
+    let case_path = dir.join(format!("drift-{decisions}.casefile"));
+    let t = Instant::now();
+    let imported = !case_path.exists();
+    import_once(&case_path, &file);
+    if imported {
+        println!(
+            "import            {decisions} events in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let case = Case::open(&case_path).expect("open case");
+    let t = Instant::now();
+    case.build_decisions(&|_| {}).expect("decision view");
+    println!(
+        "decision view     ready in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let req = DriftRequest {
+        a: "model_version=v1".into(),
+        b: "model_version=v2".into(),
+        ..Default::default()
+    };
+    let mut times = Vec::new();
+    let mut report = None;
+    for run in 0..runs.max(1) {
+        let phases: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+        let t = Instant::now();
+        let r = case
+            .drift(&req, &|p| {
+                let mut m = phases.borrow_mut();
+                if m.last().map(|(name, _)| name.as_str()) != Some(p.phase.as_str()) {
+                    m.push((p.phase.clone(), Instant::now()));
+                }
+            })
+            .expect("drift");
+        let end = Instant::now();
+        times.push((end - t).as_secs_f64());
+        let m = phases.borrow();
+        let split: Vec<String> = m
+            .iter()
+            .enumerate()
+            .map(|(i, (name, at))| {
+                let until = m.get(i + 1).map(|(_, e)| *e).unwrap_or(end);
+                format!("{name} {:.2}s", (until - *at).as_secs_f64())
+            })
+            .collect();
+        eprintln!("run {run}: {:.2} s ({})", times[run], split.join(", "));
+        report = Some(r);
+    }
+    let r = report.expect("a run");
+    let drifted: Vec<&str> = r
+        .features
+        .iter()
+        .filter(|f| f.role == "input" && f.drifted)
+        .map(|f| f.name.as_str())
+        .collect();
+    let ours = median(&mut times.clone());
+    println!(
+        "casefile drift    {} vs {} decisions x {} inputs + 3 outputs: median {ours:.2} s of {} runs (min {:.2} s)",
+        r.a.rows,
+        r.b.rows,
+        r.features.iter().filter(|f| f.role == "input").count(),
+        times.len(),
+        times.iter().copied().fold(f64::INFINITY, f64::min)
+    );
+    println!("  drifted inputs  {}", drifted.join(", "));
+    println!("  model           {}", r.attribution.model.evidence);
+    println!("  peak RSS        {:.0} MB", peak_rss_mb());
+    let Some(python) = python else {
+        return;
+    };
+
+    // The same cohorts, as the columns Casefile compares, for Evidently.
+    drop(case);
+    let numeric: Vec<&str> = NUMERIC_INPUTS
+        .iter()
+        .copied()
+        .chain(["score", "confidence"])
+        .collect();
+    let categorical: Vec<&str> = CATEGORICAL_INPUTS
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(["label"])
+        .collect();
+    let select = NUMERIC_INPUTS
+        .iter()
+        .map(|n| format!("TRY_CAST(json_extract(inputs, '$.\"{n}\"') AS DOUBLE) AS {n}"))
+        .chain(
+            CATEGORICAL_INPUTS
+                .iter()
+                .map(|(n, _)| format!("json_extract_string(inputs, '$.\"{n}\"') AS {n}")),
+        )
+        .chain([
+            "score".to_string(),
+            "TRY_CAST(json_extract(output, '$.confidence') AS DOUBLE) AS confidence".to_string(),
+            "label".to_string(),
+        ])
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (pa, pb) = (dir.join("drift-a.parquet"), dir.join("drift-b.parquet"));
+    {
+        let conn = duckdb::Connection::open(&case_path).expect("open");
+        for (version, path) in [("v1", &pa), ("v2", &pb)] {
+            conn.execute_batch(&format!(
+                "COPY (SELECT {select} FROM decisions WHERE model_version = '{version}') TO '{}' (FORMAT parquet)",
+                path.display()
+            ))
+            .expect("export a cohort");
+        }
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/bench_evidently.py");
+    let out = std::process::Command::new(python)
+        .arg(&script)
+        .arg(&pa)
+        .arg(&pb)
+        .arg(runs.max(1).to_string())
+        .arg(numeric.join(","))
+        .arg(categorical.join(","))
+        .output()
+        .expect("run Evidently");
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        panic!("Evidently failed");
+    }
+    let e: serde_json::Value =
+        serde_json::from_slice(out.stdout.trim_ascii()).expect("Evidently's JSON");
+    let mut run_s: Vec<f64> = e["run_s"]
+        .as_array()
+        .expect("run_s")
+        .iter()
+        .map(|x| x.as_f64().expect("seconds"))
+        .collect();
+    let theirs = median(&mut run_s);
+    println!(
+        "evidently         DataDriftPreset on the same {} vs {} rows: median {theirs:.2} s of {} runs (Parquet load {:.2} s not counted)",
+        e["rows_a"],
+        e["rows_b"],
+        run_s.len(),
+        e["load_s"].as_f64().unwrap_or(f64::NAN)
+    );
+    let theirs_drifted: Vec<&str> = e["drifted"]
+        .as_array()
+        .expect("drifted")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .filter(|c| NUMERIC_INPUTS.contains(c) || CATEGORICAL_INPUTS.iter().any(|(n, _)| n == c))
+        .collect();
+    println!("  drifted inputs  {}", theirs_drifted.join(", "));
+    let same = {
+        let (mut x, mut y) = (drifted.clone(), theirs_drifted.clone());
+        x.sort();
+        y.sort();
+        x == y
+    };
+    println!("  same verdicts   {}", if same { "yes" } else { "NO" });
+    println!(
+        "ratio             Evidently / Casefile = {:.1}x",
+        theirs / ours
+    );
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -355,7 +532,7 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_default();
-    if command != "import" && command != "timemachine" && command != "decisions" {
+    if !["import", "timemachine", "decisions", "drift"].contains(&command.as_str()) {
         usage();
     }
     let get = |name: &str, default: u64| -> u64 {
@@ -375,6 +552,15 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("casefile-bench"));
     std::fs::create_dir_all(&dir).expect("bench dir");
+    if command == "drift" {
+        let python = args
+            .iter()
+            .position(|a| a == "--python")
+            .and_then(|i| args.get(i + 1))
+            .cloned();
+        drift(get("--decisions", 2_000_000), runs, &dir, python.as_deref());
+        return;
+    }
     // `g2`: the generator's second shape (decisions with inputs), so older files are not reused.
     let file = dir.join(format!("lending-{events}-{streams}-g2.jsonl"));
     if !file.exists() {

@@ -30,6 +30,7 @@ pub(super) struct DriftArgs {
     pub features: Vec<String>,
     pub tests: Vec<String>,
     pub thresholds: Vec<String>,
+    pub segment_by: Option<String>,
     pub html: Option<PathBuf>,
 }
 
@@ -40,6 +41,7 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
         features,
         tests,
         thresholds,
+        segment_by,
         html,
     } = args;
     let thresholds = pairs("threshold", thresholds)?
@@ -59,6 +61,7 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
         features,
         tests: pairs("test", tests)?,
         thresholds,
+        segment_by,
     };
     let case = Case::open(case)?;
     let bar = StepBar::new("comparing");
@@ -78,12 +81,12 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
             r.a.filter, r.a.rows, r.b.filter, r.b.rows
         );
         s += &format!(
-            "{:<22} {:<7} {:<12} {:<13} {:>10} {:>10} {:>9} {:>9} {:>9}  drifted\n",
+            "{:<26} {:<7} {:<12} {:<13} {:>10} {:>10} {:>9} {:>9} {:>9}  drifted\n",
             "column", "role", "kind", "test", "statistic", "p-value", "psi", "wass/sd", "js"
         );
         for f in &r.features {
             s += &format!(
-                "{:<22} {:<7} {:<12} {:<13} {:>10} {:>10} {:>9} {:>9} {:>9}  {}\n",
+                "{:<26} {:<7} {:<12} {:<13} {:>10} {:>10} {:>9} {:>9} {:>9}  {}\n",
                 f.name,
                 f.role,
                 f.kind,
@@ -121,6 +124,41 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
             r.drift_share * 100.0,
             r.drift_share_threshold * 100.0
         );
+        if let Some(by) = &r.segment_by {
+            s += &format!(
+                "\nSegments by {by}:\n{:<16} {:>7} {:>7} {:>8}  {:<14} drifted inputs\n",
+                "value", "a", "b", "drift", "flips"
+            );
+            for seg in &r.segments {
+                let drifted: Vec<&str> = seg
+                    .features
+                    .iter()
+                    .filter(|f| f.role == "input" && f.drifted)
+                    .map(|f| f.name.as_str())
+                    .collect();
+                s += &format!(
+                    "{:<16} {:>7} {:>7} {:>7.0}%  {:<14} {}\n",
+                    seg.value,
+                    seg.rows_a,
+                    seg.rows_b,
+                    seg.drift_share * 100.0,
+                    seg.flips.as_ref().map_or("-".to_string(), |f| format!(
+                        "{}/{} ({:.0}%)",
+                        f.flipped,
+                        f.replayed,
+                        f.rate * 100.0
+                    )),
+                    if drifted.is_empty() {
+                        "-".to_string()
+                    } else {
+                        drifted.join(", ")
+                    }
+                );
+                if let Some(w) = &seg.warning {
+                    s += &format!("    {w}\n");
+                }
+            }
+        }
         let a = &r.attribution;
         s += &format!("\nWhat moved: {}\n", a.summary);
         for (name, f) in [

@@ -275,6 +275,10 @@ enum Command {
         /// A column's threshold instead of the test's default: COLUMN=VALUE (repeatable).
         #[arg(long = "threshold")]
         thresholds: Vec<String>,
+        /// Also compare inside each value of this column (an input, label, model or
+        /// model_version), the 20 largest segments.
+        #[arg(long)]
+        segment_by: Option<String>,
         /// Also write the report as a self-contained HTML file.
         #[arg(long)]
         html: Option<PathBuf>,
@@ -324,7 +328,9 @@ enum Command {
 enum GenerateCommand {
     /// Write the bundled sample files into a folder (deterministic).
     Samples { out: PathBuf },
-    /// Write one scenario as JSON lines with N events (deterministic from --seed).
+    /// Write one scenario as JSON lines with N events (deterministic from --seed): `lending`
+    /// (applicants' histories and decisions) or `drift` (decisions with 20 inputs, two model
+    /// versions, planted shifts in the second half).
     Events {
         out: PathBuf,
         #[arg(long, default_value = "lending")]
@@ -1007,6 +1013,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             features,
             tests,
             thresholds,
+            segment_by,
             html,
         } => drift::run(
             json,
@@ -1017,6 +1024,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 features,
                 tests,
                 thresholds,
+                segment_by,
                 html,
             },
         )?,

@@ -1,6 +1,7 @@
 //! Which of the three moved between two cohorts: the data (inputs drifted), the model (the same
 //! inputs get other answers: counterfactual replays of one cohort's decisions through the other
-//! cohort's version), or the retrieval (the same question gets other context documents).
+//! cohort's version, or else decisions both versions made on the same inputs for the same subject),
+//! or the retrieval (the same question gets other context documents).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -29,6 +30,26 @@ pub struct Attribution {
     pub retrieval: Factor,
     /// The three in one plain sentence.
     pub summary: String,
+}
+
+/// Reference decisions whose outcome under a current version is known (counterfactual replays, or
+/// decisions both versions made on the same inputs), and how many of those outcomes differ.
+#[derive(Debug, Clone, Default, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct Flips {
+    pub replayed: u64,
+    /// Replays whose outcome differs from the recorded one.
+    pub flipped: u64,
+    /// flipped / replayed.
+    pub rate: f64,
+}
+
+impl Flips {
+    fn add(&mut self, flipped: bool) {
+        self.replayed += 1;
+        self.flipped += flipped as u64;
+        self.rate = self.flipped as f64 / self.replayed as f64;
+    }
 }
 
 fn factor(verdict: &str, evidence: String) -> Factor {
@@ -85,16 +106,25 @@ fn data_factor(features: &[FeatureDrift]) -> Factor {
 }
 
 /// The model: same versions means it did not change; otherwise the latest counterfactual replay of
-/// each reference decision through a replayer of a current version says how many would flip.
-fn model_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -> Result<Factor> {
+/// each reference decision through a replayer of a current version says how many would flip, in
+/// all and per value of the segment column when there is one.
+fn model_factor(
+    conn: &Connection,
+    qa: &DecisionQuery,
+    qb: &DecisionQuery,
+    segment: Option<(&str, &str)>,
+) -> Result<(Factor, BTreeMap<String, Flips>)> {
     let (va, vb) = (versions(conn, qa)?, versions(conn, qb)?);
     if va == vb {
-        return Ok(factor(
-            "steady",
-            format!(
-                "Both cohorts were decided by the same model versions ({}).",
-                va.iter().cloned().collect::<Vec<_>>().join(", ")
+        return Ok((
+            factor(
+                "steady",
+                format!(
+                    "Both cohorts were decided by the same model versions ({}).",
+                    va.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
             ),
+            BTreeMap::new(),
         ));
     }
     let replayer_versions: BTreeMap<String, Option<String>> =
@@ -108,9 +138,13 @@ fn model_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -> Re
         .collect();
     let (filter, params) = where_clause(qa)?;
     let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let segment_sql = segment.map_or("CAST(NULL AS VARCHAR)".to_string(), |(_, sql)| {
+        format!("CAST({sql} AS VARCHAR)")
+    });
     let mut stmt = conn.prepare(&format!(
-        "SELECT r.replayer, r.flipped, r.status FROM replay_results r
-         JOIN (SELECT d.event_id FROM decisions d {filter}) c ON c.event_id = r.event_id
+        "SELECT r.replayer, r.flipped, r.status, c.segment FROM replay_results r
+         JOIN (SELECT d.event_id, {segment_sql} AS segment FROM decisions d {filter}) c
+           ON c.event_id = r.event_id
          WHERE r.counterfactual
          QUALIFY row_number() OVER (PARTITION BY r.event_id, r.replayer ORDER BY r.run_id DESC) = 1"
     ))?;
@@ -119,28 +153,72 @@ fn model_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -> Re
             r.get::<_, Option<String>>(0)?,
             r.get::<_, bool>(1)?,
             r.get::<_, String>(2)?,
+            r.get::<_, Option<String>>(3)?,
         ))
     })?;
-    let (mut replayed, mut flipped) = (0u64, 0u64);
+    let mut all = Flips::default();
+    let mut by_segment: BTreeMap<String, Flips> = BTreeMap::new();
     for row in rows {
-        let (replayer, flip, status) = row?;
+        let (replayer, flip, status, value) = row?;
         let version = replayer
             .as_ref()
             .and_then(|n| replayer_versions.get(n).cloned().flatten());
         if status == "failed" || !version.is_some_and(|v| current_versions.contains(&v)) {
             continue;
         }
-        replayed += 1;
-        flipped += flip as u64;
+        all.add(flip);
+        if let Some(value) = value {
+            by_segment.entry(value).or_default().add(flip);
+        }
     }
+    // Without counterfactual replays, decisions both versions made on the same inputs say it too.
+    let shadow = all.replayed == 0;
+    if shadow {
+        (all, by_segment) = shadow_pairs(conn, qa, qb, &segment_sql)?;
+    }
+    let (replayed, flipped) = (all.replayed, all.flipped);
     let names = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
-    Ok(if replayed == 0 {
+    // Where the flips concentrate, when segments were asked for: the segment with the highest
+    // flip rate among those with flips.
+    let worst = segment.and_then(|(name, _)| {
+        by_segment
+            .iter()
+            .filter(|(_, f)| f.flipped > 0)
+            .max_by(|x, y| x.1.rate.total_cmp(&y.1.rate).then(y.0.cmp(x.0)))
+            .map(|(value, f)| {
+                format!(
+                    " The highest flip rate is where {name} = {value}: {} of {} ({:.1}%).",
+                    f.flipped,
+                    f.replayed,
+                    f.rate * 100.0
+                )
+            })
+    });
+    let verdict = if replayed == 0 {
         factor(
             "not_measured",
             format!(
-                "The versions differ ({} against {}), but no reference decision was replayed through a current version's replayer. Run `casefile replay CASE --model-version A --replayer B` to measure it.",
+                "The versions differ ({} against {}), but no reference decision was replayed through a current version's replayer, and no subject was decided by both on the same inputs. Run `casefile replay CASE --model-version A --replayer B` to measure it.",
                 names(&va),
                 names(&vb)
+            ),
+        )
+    } else if shadow && flipped == 0 {
+        factor(
+            "steady",
+            format!(
+                "{replayed} reference decisions were also made by {} on the same inputs for the same subject, with the same outcomes.",
+                names(&vb)
+            ),
+        )
+    } else if shadow {
+        factor(
+            "moved",
+            format!(
+                "{flipped} of {replayed} reference decisions ({:.1}%) got another outcome from {} on the same inputs for the same subject (decisions both versions made).{}",
+                flipped as f64 * 100.0 / replayed as f64,
+                names(&vb),
+                worst.unwrap_or_default()
             ),
         )
     } else if flipped == 0 {
@@ -155,12 +233,54 @@ fn model_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -> Re
         factor(
             "moved",
             format!(
-                "{flipped} of {replayed} reference decisions ({:.1}%) would have gone the other way under {} (counterfactual replay).",
+                "{flipped} of {replayed} reference decisions ({:.1}%) would have gone the other way under {} (counterfactual replay).{}",
                 flipped as f64 * 100.0 / replayed as f64,
-                names(&vb)
+                names(&vb),
+                worst.unwrap_or_default()
             ),
         )
-    })
+    };
+    Ok((verdict, by_segment))
+}
+
+/// Decisions both cohorts' versions made: each reference decision paired with the current cohort's
+/// decision nearest in time about the same subject with the same inputs by another version
+/// (shadow scoring, or a re-score), counted as flipped when the outcomes differ.
+fn shadow_pairs(
+    conn: &Connection,
+    qa: &DecisionQuery,
+    qb: &DecisionQuery,
+    segment_sql: &str,
+) -> Result<(Flips, BTreeMap<String, Flips>)> {
+    let (filter_a, mut params) = where_clause(qa)?;
+    let (filter_b, params_b) = where_clause(qb)?;
+    params.extend(params_b);
+    let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+    let mut stmt = conn.prepare(&format!(
+        "WITH a AS (SELECT d.event_id, d.subject_id, d.inputs, d.label, d.model_version, d.decided_at,
+                           {segment_sql} AS segment
+                    FROM decisions d {filter_a} AND d.inputs IS NOT NULL),
+              b AS (SELECT d.event_id, d.subject_id, d.inputs, d.label, d.model_version, d.decided_at
+                    FROM decisions d {filter_b} AND d.inputs IS NOT NULL)
+         SELECT a.label IS DISTINCT FROM b.label, a.segment
+         FROM a JOIN b ON a.subject_id = b.subject_id AND a.inputs = b.inputs
+                      AND a.model_version IS DISTINCT FROM b.model_version
+         QUALIFY row_number() OVER (PARTITION BY a.event_id
+                   ORDER BY abs(epoch_us(b.decided_at) - epoch_us(a.decided_at)), b.event_id) = 1"
+    ))?;
+    let rows = stmt.query_map(refs.as_slice(), |r| {
+        Ok((r.get::<_, bool>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    let mut all = Flips::default();
+    let mut by_segment: BTreeMap<String, Flips> = BTreeMap::new();
+    for row in rows {
+        let (flip, value) = row?;
+        all.add(flip);
+        if let Some(value) = value {
+            by_segment.entry(value).or_default().add(flip);
+        }
+    }
+    Ok((all, by_segment))
 }
 
 /// The retrieval: for questions asked in both cohorts (the same prompt), how much the context
@@ -227,15 +347,17 @@ fn retrieval_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -
     ))
 }
 
-/// Judges the three factors for cohorts `qa` (reference) and `qb`.
+/// Judges the three factors for cohorts `qa` (reference) and `qb`; with a segment column
+/// (name, SQL), also the counterfactual flips per segment value.
 pub fn attribute(
     conn: &Connection,
     qa: &DecisionQuery,
     qb: &DecisionQuery,
     features: &[FeatureDrift],
-) -> Result<Attribution> {
+    segment: Option<(&str, &str)>,
+) -> Result<(Attribution, BTreeMap<String, Flips>)> {
     let data = data_factor(features);
-    let model = model_factor(conn, qa, qb)?;
+    let (model, flips) = model_factor(conn, qa, qb, segment)?;
     let retrieval = retrieval_factor(conn, qa, qb)?;
     let moved: Vec<&str> = [
         ("the data", &data),
@@ -261,12 +383,15 @@ pub fn attribute(
         summary += &format!("; {} not measured", unmeasured.join(" and "));
     }
     summary += ".";
-    Ok(Attribution {
-        data,
-        model,
-        retrieval,
-        summary,
-    })
+    Ok((
+        Attribution {
+            data,
+            model,
+            retrieval,
+            summary,
+        },
+        flips,
+    ))
 }
 
 fn capitalize(s: &str) -> String {

@@ -1,5 +1,6 @@
 //! Drift between two cohorts of decisions: which inputs and outputs shifted, by how much, and with
-//! which test, and which of data, model and retrieval moved (`attribution`). `cohort` reads the filters, `frame` brings each cohort's columns from DuckDB into
+//! which test, and which of data, model and retrieval moved (`attribution`). `cohort` reads the
+//! filters, `frame` brings each cohort's columns from DuckDB into
 //! polars (Arrow C data interface), `stats` holds the statistics; this module picks the test per
 //! column, applies thresholds and assembles the report.
 //!
@@ -14,6 +15,10 @@
 //! PSI (10 reference-quantile bins, empty bins at 1e-4), the normalized Wasserstein distance and the
 //! Jensen-Shannon distance are reported for every column whatever the test. The dataset drifts when
 //! at least half of the compared columns drift. Cohorts under 30 decisions are warned about.
+//!
+//! Segments (`segment_by`): the same comparison inside each value of one column (the 20 largest
+//! values), with each segment's counterfactual flips, so a drift or a model change that lives in
+//! one part of the population shows where.
 
 pub mod attribution;
 pub mod cohort;
@@ -41,6 +46,10 @@ pub const DATASET_DRIFT_SHARE: f64 = 0.5;
 const PSI_BINS: usize = 10;
 const CHART_BINS: usize = 20;
 const CHART_CATEGORIES: usize = 20;
+/// At most this many segments are compared (the largest).
+pub const MAX_SEGMENTS: usize = 20;
+/// The frame column holding each decision's segment.
+const SEGMENT: &str = "segment";
 
 /// What to compare.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
@@ -59,6 +68,10 @@ pub struct DriftRequest {
     /// Threshold per column, overriding the test's default.
     #[serde(default)]
     pub thresholds: BTreeMap<String, f64>,
+    /// A column (an input, `label`, `model` or `model_version`) whose values split both cohorts
+    /// into segments compared one by one.
+    #[serde(default)]
+    pub segment_by: Option<String>,
 }
 
 /// A moment of a drift comparison, for progress bars.
@@ -148,7 +161,30 @@ pub struct DriftReport {
     pub output_rates: Vec<RateDrift>,
     /// Whether the data, the model or the retrieval moved.
     pub attribution: attribution::Attribution,
+    /// The column the segments split on, when asked.
+    pub segment_by: Option<String>,
+    /// The same comparison inside each value of `segment_by`, largest segments first.
+    pub segments: Vec<SegmentDrift>,
     pub warnings: Vec<String>,
+}
+
+/// The comparison inside one segment: the decisions of both cohorts with one value of the
+/// segment column.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SegmentDrift {
+    pub value: String,
+    pub rows_a: u64,
+    pub rows_b: u64,
+    /// As the report's, without the segment column itself.
+    pub features: Vec<FeatureDrift>,
+    pub drift_share: f64,
+    pub dataset_drift: bool,
+    pub output_rates: Vec<RateDrift>,
+    /// The segment's reference decisions with a known outcome under a current version
+    /// (counterfactual replays, or decisions both versions made), and how many flipped.
+    pub flips: Option<attribution::Flips>,
+    pub warning: Option<String>,
 }
 
 fn analysis(e: impl std::fmt::Display) -> Error {
@@ -219,15 +255,24 @@ struct Column {
     sql: String,
 }
 
-fn cohort_frame(conn: &Connection, q: &DecisionQuery, columns: &[Column]) -> Result<DataFrame> {
+/// The cohort's columns `c0..`, and its segment column (text) when `segment` is given.
+fn cohort_frame(
+    conn: &Connection,
+    q: &DecisionQuery,
+    columns: &[Column],
+    segment: Option<&str>,
+) -> Result<DataFrame> {
     let (filter, params) = where_clause(q)?;
     let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
-    let select = columns
+    let mut select = columns
         .iter()
         .enumerate()
         .map(|(i, c)| format!("{} AS c{i}", c.sql))
         .collect::<Vec<_>>()
         .join(", ");
+    if let Some(sql) = segment {
+        select += &format!(", CAST({sql} AS VARCHAR) AS {SEGMENT}");
+    }
     frame::query_frame(
         conn,
         &format!("SELECT {select} FROM decisions d {filter}"),
@@ -236,8 +281,8 @@ fn cohort_frame(conn: &Connection, q: &DecisionQuery, columns: &[Column]) -> Res
 }
 
 /// The column's finite values, sorted ascending, and how many were missing or not finite.
-fn numeric_values(df: &DataFrame, i: usize) -> Result<(Vec<f64>, u64)> {
-    let column = df.column(&format!("c{i}")).map_err(analysis)?;
+fn numeric_values(df: &DataFrame, name: &str) -> Result<(Vec<f64>, u64)> {
+    let column = df.column(name).map_err(analysis)?;
     let missing = column.null_count() as u64;
     let sorted = column
         .drop_nulls()
@@ -253,21 +298,21 @@ fn numeric_values(df: &DataFrame, i: usize) -> Result<(Vec<f64>, u64)> {
     Ok((values, missing))
 }
 
-fn category_counts(df: &DataFrame, i: usize) -> Result<(BTreeMap<String, u64>, u64)> {
-    let name = format!("c{i}");
-    let column = df.column(&name).map_err(analysis)?;
+/// How often each value of a text column occurs, and how many are missing.
+fn category_counts(df: &DataFrame, name: &str) -> Result<(BTreeMap<String, u64>, u64)> {
+    let column = df.column(name).map_err(analysis)?;
     let missing = column.null_count() as u64;
     let counts = df
         .clone()
         .lazy()
-        .select([col(name.as_str())])
-        .filter(col(name.as_str()).is_not_null())
-        .group_by([col(name.as_str())])
+        .select([col(name)])
+        .filter(col(name).is_not_null())
+        .group_by([col(name)])
         .agg([len().alias("n")])
         .collect()
         .map_err(analysis)?;
     let keys = counts
-        .column(&name)
+        .column(name)
         .map_err(analysis)?
         .str()
         .map_err(analysis)?;
@@ -488,7 +533,173 @@ fn categorical_drift(
     }
 }
 
-/// Compares cohort `b` with reference cohort `a`, column by column.
+/// One comparison of two sets of rows (the cohorts, or one segment of each).
+struct Comparison {
+    features: Vec<FeatureDrift>,
+    drift_share: f64,
+    dataset_drift: bool,
+    output_rates: Vec<RateDrift>,
+}
+
+fn input_names(inputs: &[(String, bool)]) -> String {
+    inputs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The column that splits the cohorts into segments, read as text: an input or a decision field.
+fn segment_sql(name: &str, inputs: &[(String, bool)]) -> Result<String> {
+    Ok(match name {
+        "label" => "d.label".into(),
+        "model" => "d.model".into(),
+        "model_version" => "d.model_version".into(),
+        _ if inputs.iter().any(|(k, _)| k == name) => format!(
+            "json_extract_string(d.inputs, '{}')",
+            input_path(name).replace('\'', "''")
+        ),
+        _ => {
+            return Err(Error::BadArgument {
+                message: format!(
+                    "There is no column `{name}` to segment by. Segment by an input ({}) or by label, model or model_version.",
+                    input_names(inputs)
+                ),
+            })
+        }
+    })
+}
+
+/// Compares the columns of `fa` (reference) and `fb`, leaving out `skip` (the segment column,
+/// constant inside a segment). `step` hears of each column as it starts.
+fn compare_columns(
+    columns: &[Column],
+    fa: &DataFrame,
+    fb: &DataFrame,
+    req: &DriftRequest,
+    skip: Option<&str>,
+    step: &mut dyn FnMut(usize),
+) -> Result<Comparison> {
+    let mut features = Vec::new();
+    let mut label_counts = None;
+    for (i, c) in columns.iter().enumerate() {
+        step(i);
+        if skip == Some(c.name.as_str()) {
+            continue;
+        }
+        let name = format!("c{i}");
+        let test_for = |numeric: bool, n: usize| {
+            req.tests
+                .get(&c.name)
+                .map(String::as_str)
+                .unwrap_or(default_test(numeric, n))
+        };
+        let threshold = req.thresholds.get(&c.name).copied();
+        let mut f = if c.numeric {
+            let (a, missing_a) = numeric_values(fa, &name)?;
+            let (b, missing_b) = numeric_values(fb, &name)?;
+            if a.is_empty() && b.is_empty() {
+                continue;
+            }
+            let test = test_for(true, a.len());
+            let mut f = numeric_drift(c, a, b, test, threshold);
+            (f.missing_a, f.missing_b) = (missing_a, missing_b);
+            f
+        } else {
+            let (a, missing_a) = category_counts(fa, &name)?;
+            let (b, missing_b) = category_counts(fb, &name)?;
+            if a.is_empty() && b.is_empty() {
+                continue;
+            }
+            let test = test_for(false, a.values().sum::<u64>() as usize);
+            let mut f = categorical_drift(c, &a, &b, test, threshold);
+            (f.missing_a, f.missing_b) = (missing_a, missing_b);
+            if c.name == "label" {
+                label_counts = Some((a, b));
+            }
+            f
+        };
+        if f.n_a == 0 || f.n_b == 0 {
+            f.warning = Some(format!(
+                "`{}` has no values in the {} cohort; it is not compared.",
+                c.name,
+                if f.n_a == 0 { "reference" } else { "current" }
+            ));
+            f.drifted = false;
+        } else if (f.n_a as usize) < TOO_FEW || (f.n_b as usize) < TOO_FEW {
+            f.warning = Some(format!(
+                "`{}` has {} and {} values: too few for a reliable test.",
+                c.name, f.n_a, f.n_b
+            ));
+        }
+        features.push(f);
+    }
+
+    let compared: Vec<bool> = features
+        .iter()
+        .filter(|f| f.role == "input" && f.n_a > 0 && f.n_b > 0)
+        .map(|f| f.drifted)
+        .collect();
+    let drift_share = if compared.is_empty() {
+        0.0
+    } else {
+        compared.iter().filter(|d| **d).count() as f64 / compared.len() as f64
+    };
+    features.sort_by(|x, y| {
+        (x.role != "input")
+            .cmp(&(y.role != "input"))
+            .then(y.drifted.cmp(&x.drifted))
+            .then(y.psi.total_cmp(&x.psi))
+    });
+    Ok(Comparison {
+        features,
+        drift_share,
+        dataset_drift: !compared.is_empty() && drift_share >= DATASET_DRIFT_SHARE,
+        output_rates: label_counts
+            .map(|(a, b)| outcome_rates(&a, &b))
+            .unwrap_or_default(),
+    })
+}
+
+/// Each outcome's share in both cohorts, with Newcombe's 95% interval of the difference.
+fn outcome_rates(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> Vec<RateDrift> {
+    let (na, nb) = (a.values().sum::<u64>(), b.values().sum::<u64>());
+    let labels: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    labels
+        .into_iter()
+        .map(|l| {
+            let (ka, kb) = (
+                a.get(l).copied().unwrap_or(0),
+                b.get(l).copied().unwrap_or(0),
+            );
+            let (difference, ci_low, ci_high) =
+                stats::rate_difference(ka, na, kb, nb, 1.959_963_984_540_054);
+            RateDrift {
+                label: l.clone(),
+                rate_a: ka as f64 / na.max(1) as f64,
+                rate_b: kb as f64 / nb.max(1) as f64,
+                difference,
+                ci_low,
+                ci_high,
+                significant: ci_low > 0.0 || ci_high < 0.0,
+            }
+        })
+        .collect()
+}
+
+/// The rows of `df` whose segment column holds `value`.
+fn segment_rows(df: &DataFrame, value: &str) -> Result<DataFrame> {
+    let mask = df
+        .column(SEGMENT)
+        .map_err(analysis)?
+        .str()
+        .map_err(analysis)?
+        .equal(value);
+    df.filter(&mask).map_err(analysis)
+}
+
+/// Compares cohort `b` with reference cohort `a`, column by column, and segment by segment when
+/// asked.
 pub fn compare(
     conn: &Connection,
     req: &DriftRequest,
@@ -504,17 +715,17 @@ pub fn compare(
     report("reading the cohorts", 0, 2);
     let (qa, qb) = (cohort::parse(&req.a)?, cohort::parse(&req.b)?);
     let mut inputs = discover_inputs(conn, &[&qa, &qb])?;
+    let segment = match req.segment_by.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => Some((name.to_string(), segment_sql(name, &inputs)?)),
+        _ => None,
+    };
     if !req.features.is_empty() {
         for f in &req.features {
             if !inputs.iter().any(|(k, _)| k == f) {
                 return Err(Error::BadArgument {
                     message: format!(
                         "No decision in either cohort has an input `{f}`. Inputs there: {}.",
-                        inputs
-                            .iter()
-                            .map(|(k, _)| k.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        input_names(&inputs)
                     ),
                 });
             }
@@ -569,9 +780,10 @@ pub fn compare(
         }
     }
 
-    let fa = cohort_frame(conn, &qa, &columns)?;
+    let segment_select = segment.as_ref().map(|(_, sql)| sql.as_str());
+    let fa = cohort_frame(conn, &qa, &columns, segment_select)?;
     report("reading the cohorts", 1, 2);
-    let fb = cohort_frame(conn, &qb, &columns)?;
+    let fb = cohort_frame(conn, &qb, &columns, segment_select)?;
     let (rows_a, rows_b) = (fa.height(), fb.height());
     let mut warnings = Vec::new();
     for (which, filter, rows) in [("reference", &req.a, rows_a), ("current", &req.b, rows_b)] {
@@ -589,99 +801,88 @@ pub fn compare(
         }
     }
 
-    let mut features = Vec::new();
-    let mut label_counts = None;
-    for (i, c) in columns.iter().enumerate() {
-        report("comparing columns", i, columns.len());
-        let test_for = |numeric: bool, n: usize| {
-            req.tests
-                .get(&c.name)
-                .map(String::as_str)
-                .unwrap_or(default_test(numeric, n))
-        };
-        let threshold = req.thresholds.get(&c.name).copied();
-        let mut f = if c.numeric {
-            let (a, missing_a) = numeric_values(&fa, i)?;
-            let (b, missing_b) = numeric_values(&fb, i)?;
-            if a.is_empty() && b.is_empty() {
-                continue;
-            }
-            let test = test_for(true, a.len());
-            let mut f = numeric_drift(c, a, b, test, threshold);
-            (f.missing_a, f.missing_b) = (missing_a, missing_b);
-            f
-        } else {
-            let (a, missing_a) = category_counts(&fa, i)?;
-            let (b, missing_b) = category_counts(&fb, i)?;
-            if a.is_empty() && b.is_empty() {
-                continue;
-            }
-            let test = test_for(false, a.values().sum::<u64>() as usize);
-            let mut f = categorical_drift(c, &a, &b, test, threshold);
-            (f.missing_a, f.missing_b) = (missing_a, missing_b);
-            if c.name == "label" {
-                label_counts = Some((a, b));
-            }
-            f
-        };
-        if f.n_a == 0 || f.n_b == 0 {
-            f.warning = Some(format!(
-                "`{}` has no values in the {} cohort; it is not compared.",
-                c.name,
-                if f.n_a == 0 { "reference" } else { "current" }
+    let whole = compare_columns(&columns, &fa, &fb, req, None, &mut |i| {
+        report("comparing columns", i, columns.len())
+    })?;
+
+    let mut segments = Vec::new();
+    if let Some((name, _)) = &segment {
+        let (ca, missing_a) = category_counts(&fa, SEGMENT)?;
+        let (cb, missing_b) = category_counts(&fb, SEGMENT)?;
+        let mut values: Vec<(&String, u64)> = ca
+            .keys()
+            .chain(cb.keys())
+            .map(|v| {
+                (
+                    v,
+                    ca.get(v).copied().unwrap_or(0) + cb.get(v).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        values.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(y.0)));
+        values.dedup_by(|x, y| x.0 == y.0);
+        if values.len() > MAX_SEGMENTS {
+            warnings.push(format!(
+                "`{name}` has {} values; the {MAX_SEGMENTS} largest segments are compared.",
+                values.len()
             ));
-            f.drifted = false;
-        } else if (f.n_a as usize) < TOO_FEW || (f.n_b as usize) < TOO_FEW {
-            f.warning = Some(format!(
-                "`{}` has {} and {} values: too few for a reliable test.",
-                c.name, f.n_a, f.n_b
+            values.truncate(MAX_SEGMENTS);
+        }
+        if missing_a + missing_b > 0 {
+            warnings.push(format!(
+                "{} decisions have no `{name}` and belong to no segment.",
+                missing_a + missing_b
             ));
         }
-        features.push(f);
-    }
-
-    let compared: Vec<bool> = features
-        .iter()
-        .filter(|f| f.role == "input" && f.n_a > 0 && f.n_b > 0)
-        .map(|f| f.drifted)
-        .collect();
-    let drift_share = if compared.is_empty() {
-        0.0
-    } else {
-        compared.iter().filter(|d| **d).count() as f64 / compared.len() as f64
-    };
-    features.sort_by(|x, y| {
-        (x.role != "input")
-            .cmp(&(y.role != "input"))
-            .then(y.drifted.cmp(&x.drifted))
-            .then(y.psi.total_cmp(&x.psi))
-    });
-
-    let mut output_rates = Vec::new();
-    if let Some((a, b)) = label_counts {
-        let (na, nb) = (a.values().sum::<u64>(), b.values().sum::<u64>());
-        let labels: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
-        for l in labels {
-            let (ka, kb) = (
-                a.get(l).copied().unwrap_or(0),
-                b.get(l).copied().unwrap_or(0),
-            );
-            let (difference, ci_low, ci_high) =
-                stats::rate_difference(ka, na, kb, nb, 1.959_963_984_540_054);
-            output_rates.push(RateDrift {
-                label: l.clone(),
-                rate_a: ka as f64 / na.max(1) as f64,
-                rate_b: kb as f64 / nb.max(1) as f64,
-                difference,
-                ci_low,
-                ci_high,
-                significant: ci_low > 0.0 || ci_high < 0.0,
-            });
+        let total = values.len();
+        for (k, (value, _)) in values.into_iter().enumerate() {
+            report("comparing segments", k, total);
+            let (sa, sb) = (segment_rows(&fa, value)?, segment_rows(&fb, value)?);
+            let (rows_a, rows_b) = (sa.height() as u64, sb.height() as u64);
+            let mut segment = SegmentDrift {
+                value: value.clone(),
+                rows_a,
+                rows_b,
+                features: Vec::new(),
+                drift_share: 0.0,
+                dataset_drift: false,
+                output_rates: Vec::new(),
+                flips: None,
+                warning: None,
+            };
+            if rows_a == 0 || rows_b == 0 {
+                segment.warning = Some(format!(
+                    "Only the {} cohort has decisions with {name} = {value}; nothing to compare.",
+                    if rows_a == 0 { "current" } else { "reference" }
+                ));
+            } else {
+                let c = compare_columns(&columns, &sa, &sb, req, Some(name), &mut |_| {})?;
+                (segment.features, segment.drift_share, segment.dataset_drift) =
+                    (c.features, c.drift_share, c.dataset_drift);
+                segment.output_rates = c.output_rates;
+                if (rows_a as usize) < TOO_FEW || (rows_b as usize) < TOO_FEW {
+                    segment.warning = Some(format!(
+                        "{name} = {value} has {rows_a} and {rows_b} decisions: too few for reliable tests."
+                    ));
+                }
+            }
+            segments.push(segment);
         }
     }
 
     report("attributing", columns.len(), columns.len());
-    let attribution = attribution::attribute(conn, &qa, &qb, &features)?;
+    let (attribution, flips) = attribution::attribute(
+        conn,
+        &qa,
+        &qb,
+        &whole.features,
+        segment
+            .as_ref()
+            .map(|(name, sql)| (name.as_str(), sql.as_str())),
+    )?;
+    for s in &mut segments {
+        s.flips = flips.get(&s.value).cloned();
+    }
     Ok(DriftReport {
         attribution,
         a: CohortSummary {
@@ -692,11 +893,13 @@ pub fn compare(
             filter: req.b.clone(),
             rows: rows_b as u64,
         },
-        dataset_drift: !compared.is_empty() && drift_share >= DATASET_DRIFT_SHARE,
-        drift_share,
+        dataset_drift: whole.dataset_drift,
+        drift_share: whole.drift_share,
         drift_share_threshold: DATASET_DRIFT_SHARE,
-        features,
-        output_rates,
+        features: whole.features,
+        output_rates: whole.output_rates,
+        segment_by: segment.map(|(name, _)| name),
+        segments,
         warnings,
     })
 }

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    DriftReport, FeatureDrift, DATASET_DRIFT_SHARE, DISTANCE_THRESHOLD, P_VALUE_THRESHOLD,
-    SMALL_COHORT,
+    DriftReport, FeatureDrift, DATASET_DRIFT_SHARE, DISTANCE_THRESHOLD, MAX_SEGMENTS,
+    P_VALUE_THRESHOLD, SMALL_COHORT,
 };
 
 fn esc(s: &str) -> String {
@@ -208,7 +208,59 @@ svg rect.a{{fill:#2563eb;fill-opacity:.45}}svg rect.b{{fill:#ea580c;fill-opacity
             f.missing_b
         );
     }
-    h += r#"</table><h2>Distributions</h2><p class="key muted"><span style="background:#2563eb;opacity:.6"></span>a <span style="background:#ea580c;opacity:.6"></span>b (share of each cohort per bin or category)</p>"#;
+    h += "</table>";
+    if let Some(by) = &r.segment_by {
+        let _ = write!(
+            h,
+            "<h2>Segments by {}</h2><table><tr><th>{}</th><th>decisions a</th><th>decisions b</th><th>inputs drifted</th><th>drifted inputs</th><th>outcome rate change</th><th>counterfactual flips</th></tr>",
+            esc(by),
+            esc(by)
+        );
+        for seg in &r.segments {
+            let drifted: Vec<String> = seg
+                .features
+                .iter()
+                .filter(|f| f.role == "input" && f.drifted)
+                .map(|f| esc(&f.name))
+                .collect();
+            let rates: Vec<String> = seg
+                .output_rates
+                .iter()
+                .filter(|x| x.significant)
+                .map(|x| format!("{} {:+.1} pts", esc(&x.label), x.difference * 100.0))
+                .collect();
+            let _ = write!(
+                h,
+                r#"<tr class="{}"><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{:.0}%</td><td>{}</td><td>{}</td><td class="n">{}</td></tr>"#,
+                if seg.dataset_drift { "drifted" } else { "" },
+                esc(&seg.value),
+                seg.rows_a,
+                seg.rows_b,
+                seg.drift_share * 100.0,
+                drifted.join(", "),
+                if rates.is_empty() {
+                    "none significant".to_string()
+                } else {
+                    rates.join(", ")
+                },
+                seg.flips.as_ref().map_or("–".to_string(), |f| format!(
+                    "{} of {} ({:.1}%)",
+                    f.flipped,
+                    f.replayed,
+                    f.rate * 100.0
+                ))
+            );
+            if let Some(w) = &seg.warning {
+                let _ = write!(
+                    h,
+                    r#"<tr><td></td><td colspan="6" class="muted">{}</td></tr>"#,
+                    esc(w)
+                );
+            }
+        }
+        h += "</table>";
+    }
+    h += r#"<h2>Distributions</h2><p class="key muted"><span style="background:#2563eb;opacity:.6"></span>a <span style="background:#ea580c;opacity:.6"></span>b (share of each cohort per bin or category)</p>"#;
     for f in &r.features {
         let _ = write!(
             h,
@@ -220,8 +272,13 @@ svg rect.a{{fill:#2563eb;fill-opacity:.45}}svg rect.b{{fill:#ea580c;fill-opacity
     }
     let _ = write!(
         h,
-        r#"<h2>Method</h2><p class="muted">Default test per column: numeric with at most {SMALL_COHORT} reference values, two-sample Kolmogorov-Smirnov (drift when p &lt; {P_VALUE_THRESHOLD}); numeric with more, Wasserstein distance over the reference's standard deviation (drift at &ge; {DISTANCE_THRESHOLD}); categorical with at most {SMALL_COHORT}, chi-square test of the 2 x k table (Yates' correction at one degree of freedom; drift when p &lt; {P_VALUE_THRESHOLD}); categorical with more, Jensen-Shannon distance (natural log; drift at &ge; {DISTANCE_THRESHOLD}). Tests and thresholds set for a column are shown in its row. PSI uses 10 bins at the reference's deciles, empty bins at 0.0001. The data drifts when at least {:.0}% of the compared inputs drift. Outcome rate differences carry Newcombe's 95% interval from two Wilson intervals. Missing and non-finite values are left out and counted.</p></body></html>"#,
-        DATASET_DRIFT_SHARE * 100.0
+        r#"<h2>Method</h2><p class="muted">Default test per column: numeric with at most {SMALL_COHORT} reference values, two-sample Kolmogorov-Smirnov (drift when p &lt; {P_VALUE_THRESHOLD}); numeric with more, Wasserstein distance over the reference's standard deviation (drift at &ge; {DISTANCE_THRESHOLD}); categorical with at most {SMALL_COHORT}, chi-square test of the 2 x k table (Yates' correction at one degree of freedom; drift when p &lt; {P_VALUE_THRESHOLD}); categorical with more, Jensen-Shannon distance (natural log; drift at &ge; {DISTANCE_THRESHOLD}). Tests and thresholds set for a column are shown in its row. PSI uses 10 bins at the reference's deciles, empty bins at 0.0001. The data drifts when at least {:.0}% of the compared inputs drift. Outcome rate differences carry Newcombe's 95% interval from two Wilson intervals. Missing and non-finite values are left out and counted.{}</p></body></html>"#,
+        DATASET_DRIFT_SHARE * 100.0,
+        if r.segment_by.is_some() {
+            format!(" Segments repeat the comparison, with the same tests chosen by the segment's own sizes, inside each value of the segment column (the {MAX_SEGMENTS} largest); counterfactual flips count the latest replay of each reference decision of the segment through a current version's replayer.")
+        } else {
+            String::new()
+        }
     );
     h
 }

@@ -2,6 +2,7 @@
 //! and a file of deliberately bad rows), each written in the formats real systems export, and large
 //! benchmark logs. Everything is a function of a seed: the same call writes the same bytes.
 
+pub mod drift_bench;
 mod formats;
 mod scenarios;
 
@@ -89,7 +90,8 @@ pub use lending_scorer::lending_score;
 /// Writes `events` canonical JSON lines over `streams` loan applicants for benchmarks. Recorded time
 /// trails occurred time by seconds, and by days for 5% of events (late arrivals). Decisions carry
 /// the applicant's latest credit score and income as inputs (a stale earlier score for 5% of them)
-/// and the score the lending scorer gives those inputs, so replays of the data reproduce.
+/// and the score the lending scorer gives those inputs, so replays of the data reproduce. The
+/// `drift` scenario writes decisions only (`drift_bench`).
 pub fn write_bench(
     out: &Path,
     scenario: &str,
@@ -97,15 +99,21 @@ pub fn write_bench(
     streams: u64,
     seed: u64,
 ) -> Result<u64> {
-    if scenario != "lending" {
-        return Err(Error::BadArgument {
-            message: format!("Unknown scenario `{scenario}` for benchmark data; use `lending`."),
-        });
-    }
     if streams == 0 {
         return Err(Error::BadArgument {
             message: "--streams must be at least 1.".into(),
         });
+    }
+    match scenario {
+        "lending" => {}
+        "drift" => return drift_bench::write(out, events, streams, seed),
+        _ => {
+            return Err(Error::BadArgument {
+                message: format!(
+                    "Unknown scenario `{scenario}` for benchmark data; use `lending` or `drift`."
+                ),
+            })
+        }
     }
     let file = std::fs::File::create(out).map_err(|e| io_err(out, e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);

@@ -44,14 +44,20 @@ fn versions(case: &Path, extra: &[&str]) -> Value {
 
 /// `casefile drift` of two windows of v2.4.0: before the broker channel opened and after.
 fn windows(case: &Path) -> Value {
-    json(&[
+    windows_with(case, &[])
+}
+
+fn windows_with(case: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
         "drift",
         s(case),
         "--a",
         "model_version=v2.4.0,to=2024-04-19T23:59:59Z",
         "--b",
         "model_version=v2.4.0,from=2024-04-26T00:00:00Z",
-    ])
+    ];
+    args.extend_from_slice(extra);
+    json(&args)
 }
 
 fn feature<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -251,8 +257,225 @@ fn attribution_says_the_model_moved_once_a_counterfactual_replay_measured_it() {
         .starts_with(&format!("{flips} of 103 reference decisions")));
     assert_eq!(after["attribution"]["retrieval"]["verdict"], "not_measured");
 
+    // By segment: every reference decision replayed lands in one segment, and the evidence says
+    // where the flips concentrate.
+    let by_term = versions(&case, &["--segment-by", "term_months"]);
+    let segments = by_term["segments"].as_array().unwrap();
+    let replayed: u64 = segments
+        .iter()
+        .map(|s| s["flips"]["replayed"].as_u64().unwrap_or(0))
+        .sum();
+    let flipped: u64 = segments
+        .iter()
+        .map(|s| s["flips"]["flipped"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!((replayed, flipped), (103, flips), "{by_term}");
+    let worst = segments
+        .iter()
+        .filter(|s| s["flips"]["flipped"].as_u64().unwrap_or(0) > 0)
+        .max_by(|x, y| {
+            x["flips"]["rate"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&y["flips"]["rate"].as_f64().unwrap())
+        })
+        .unwrap();
+    let evidence = by_term["attribution"]["model"]["evidence"]
+        .as_str()
+        .unwrap();
+    assert!(
+        evidence.contains(&format!(
+            "The highest flip rate is where term_months = {}",
+            worst["value"].as_str().unwrap()
+        )),
+        "{evidence}"
+    );
+
     // Two windows of one version: the model cannot have moved; the data did.
     let windows = windows(&case);
     assert_eq!(windows["attribution"]["model"]["verdict"], "steady");
     assert_eq!(windows["attribution"]["data"]["verdict"], "moved");
+}
+
+#[test]
+fn segments_split_both_cohorts_by_one_column_and_compare_each_part() {
+    let dir = tmp();
+    let case = lending(&dir);
+    let whole = windows(&case);
+    let r = windows_with(&case, &["--segment-by", "term_months"]);
+    assert_eq!(r["segment_by"], "term_months");
+    // Segmenting does not change the whole comparison.
+    assert_eq!(r["features"], whole["features"]);
+    let segments = r["segments"].as_array().unwrap();
+    assert!(segments.len() >= 2, "{r}");
+    let rows = |key: &str| -> u64 { segments.iter().map(|s| s[key].as_u64().unwrap()).sum() };
+    assert_eq!(rows("rows_a"), r["a"]["rows"].as_u64().unwrap());
+    assert_eq!(rows("rows_b"), r["b"]["rows"].as_u64().unwrap());
+    let sizes: Vec<u64> = segments
+        .iter()
+        .map(|s| s["rows_a"].as_u64().unwrap() + s["rows_b"].as_u64().unwrap())
+        .collect();
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {sizes:?}"
+    );
+    for seg in segments {
+        let features = seg["features"].as_array().unwrap();
+        // The segment column is constant inside a segment, so it is not compared there.
+        assert!(features.iter().all(|f| f["name"] != "term_months"), "{seg}");
+        assert!(
+            features.iter().any(|f| f["name"] == "annual_income"),
+            "{seg}"
+        );
+        // Same version on both sides: nothing to replay.
+        assert!(seg["flips"].is_null());
+    }
+    // The planted shift reaches across the terms: income drifts inside most segments.
+    let income_drifted = segments
+        .iter()
+        .filter(|seg| {
+            seg["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["name"] == "annual_income" && f["drifted"] == true)
+        })
+        .count();
+    assert!(income_drifted * 2 >= segments.len(), "{r}");
+    let out = dir.path().join("segments.html");
+    windows_with(&case, &["--segment-by", "term_months", "--html", s(&out)]);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<h2>Segments by term_months</h2>"));
+    for seg in segments {
+        let row = format!(
+            r#"<td>{}</td><td class="n">{}</td><td class="n">{}</td>"#,
+            seg["value"].as_str().unwrap(),
+            seg["rows_a"],
+            seg["rows_b"]
+        );
+        assert!(html.contains(&row), "no row {row}");
+    }
+
+    let by_label = windows_with(&case, &["--segment-by", "label"]);
+    let labels: Vec<&str> = by_label["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        {
+            let mut l = labels.clone();
+            l.sort();
+            l
+        },
+        vec!["approve", "decline"]
+    );
+
+    let unknown = json_with(
+        2,
+        &[
+            "drift",
+            s(&case),
+            "--a",
+            "",
+            "--b",
+            "",
+            "--segment-by",
+            "shoe_size",
+        ],
+    );
+    let message = unknown["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("no column `shoe_size` to segment by")
+            && message.contains("annual_income"),
+        "{message}"
+    );
+}
+
+#[test]
+fn decisions_both_versions_made_on_the_same_inputs_measure_the_model_without_a_replay() {
+    // 40 applicants, each decided by v1 and a second later by v2 on the same inputs (shadow
+    // scoring); v2 declines the even applicants from 30 on that v1 approved: 5 flips, all south.
+    let dir = tmp();
+    let log = dir.path().join("shadow.jsonl");
+    let mut lines = Vec::new();
+    let mut event = |id: String, stream: &str, version: u32, at: String, payload: Value| {
+        lines.push(
+            serde_json::json!({
+                "event_id": id, "stream_id": stream, "stream_type": "Applicant",
+                "stream_version": version, "event_type": "CreditDecisionMade",
+                "occurred_at": at, "recorded_at": at, "payload": payload,
+            })
+            .to_string(),
+        );
+    };
+    for i in 0..40u32 {
+        let stream = format!("applicant-{i:02}");
+        let inputs =
+            serde_json::json!({ "x": i, "region": if i < 20 { "north" } else { "south" } });
+        let approve_v1 = i % 2 == 0;
+        let approve_v2 = approve_v1 && i < 30;
+        for (k, (version, approve)) in [("v1", approve_v1), ("v2", approve_v2)]
+            .into_iter()
+            .enumerate()
+        {
+            event(
+                format!("e-{i}-{version}"),
+                &stream,
+                k as u32 + 1,
+                format!("2024-03-01T10:{i:02}:0{k}Z"),
+                serde_json::json!({
+                    "model": "scorer", "model_version": version, "inputs": inputs,
+                    "output": { "label": if approve { "approve" } else { "decline" }, "score": 0.5 },
+                }),
+            );
+        }
+    }
+    // Another v2 decision on other inputs pairs with nothing.
+    event(
+        "e-extra".into(),
+        "applicant-00",
+        3,
+        "2024-03-02T10:00:00Z".into(),
+        serde_json::json!({
+            "model": "scorer", "model_version": "v2", "inputs": { "x": 99, "region": "north" },
+            "output": { "label": "decline", "score": 0.1 },
+        }),
+    );
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let case = dir.path().join("shadow.casefile");
+    json(&["import", s(&case), s(&log)]);
+    let r = json(&[
+        "drift",
+        s(&case),
+        "--a",
+        "model_version=v1",
+        "--b",
+        "model_version=v2",
+        "--segment-by",
+        "region",
+    ]);
+    let model = &r["attribution"]["model"];
+    assert_eq!(model["verdict"], "moved", "{model}");
+    let evidence = model["evidence"].as_str().unwrap();
+    assert!(
+        evidence.starts_with("5 of 40 reference decisions (12.5%) got another outcome")
+            && evidence.contains("where region = south: 5 of 20"),
+        "{evidence}"
+    );
+    let flips = |value: &str| {
+        let seg = r["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["value"] == value)
+            .unwrap();
+        (
+            seg["flips"]["replayed"].clone(),
+            seg["flips"]["flipped"].clone(),
+        )
+    };
+    assert_eq!(flips("south"), (20.into(), 5.into()));
+    assert_eq!(flips("north"), (20.into(), 0.into()));
 }

@@ -7,6 +7,7 @@ import {
   type DriftReport,
   type DriftRequest,
   type FeatureDrift,
+  type SegmentDrift,
 } from "./backend";
 import { formatCount } from "./format";
 import { percent } from "./progress";
@@ -84,6 +85,65 @@ function DistributionChart({ f }: { f: FeatureDrift }) {
   );
 }
 
+/** Segments of the comparison: each value's sizes, share of inputs drifted (a bar), and flips. */
+function SegmentTable({
+  report,
+  scope,
+  onScope,
+}: {
+  report: DriftReport;
+  scope: string | null;
+  onScope: (value: string | null) => void;
+}) {
+  const row = (s: SegmentDrift) => {
+    const drifted = s.features.filter((f) => f.role === "input" && f.drifted).map((f) => f.name);
+    return (
+      <tr
+        key={s.value}
+        data-segment={s.value}
+        className={`${s.dataset_drift ? "drifted" : ""}${s.value === scope ? " selected" : ""}`}
+        onClick={() => onScope(s.value === scope ? null : s.value)}
+        title={s.warning ?? "Show this segment's columns"}
+      >
+        <th>{s.value}</th>
+        <td className="num">{formatCount(Number(s.rows_a))}</td>
+        <td className="num">{formatCount(Number(s.rows_b))}</td>
+        <td>
+          <span className="share-bar" aria-label={`${Math.round(s.drift_share * 100)}% of inputs drifted`}>
+            <span style={{ width: `${Math.round(s.drift_share * 100)}%` }} />
+          </span>{" "}
+          {Math.round(s.drift_share * 100)}%
+        </td>
+        <td className="small">{drifted.length ? drifted.join(", ") : "–"}</td>
+        <td className="num">
+          {s.flips ? `${formatCount(Number(s.flips.flipped))} of ${formatCount(Number(s.flips.replayed))} (${(s.flips.rate * 100).toFixed(1)}%)` : "–"}
+        </td>
+      </tr>
+    );
+  };
+  return (
+    <section className="card drift-segments" aria-label="Segments">
+      <h3>
+        Segments by {report.segment_by}{" "}
+        <span className="muted small">click one to see its columns; click again for the whole cohorts</span>
+      </h3>
+      <table className="compare drift-table">
+        <thead>
+          <tr>
+            <th>{report.segment_by}</th>
+            <th className="num">a</th>
+            <th className="num">b</th>
+            <th>Inputs drifted</th>
+            <th>Which</th>
+            <th className="num" title="Reference decisions whose outcome under the current version is known (counterfactual replay, or both versions decided the same inputs), and how many flipped">Flips under b's version</th>
+          </tr>
+        </thead>
+        <tbody>{report.segments.map(row)}</tbody>
+      </table>
+    </section>
+  );
+}
+
 /**
  * Drift between two cohorts of decisions: pick them, run with progress, read which columns moved
  * (ranked), each column's two distributions overlaid, and whether the data, the model or the
@@ -96,6 +156,9 @@ export function DriftView() {
   const [report, setReport] = useState<DriftReport | null>(null);
   const [asked, setAsked] = useState<DriftRequest | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
+  const [segmentBy, setSegmentBy] = useState("");
+  const [columns, setColumns] = useState<string[]>([]);
+  const [scope, setScope] = useState<string | null>(null);
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<DriftProgress | null>(null);
   const [exported, setExported] = useState<string | null>(null);
@@ -126,7 +189,14 @@ export function DriftView() {
       .catch((e) => setError(errorText(e)));
   }, []);
 
-  const request = (): DriftRequest => ({ a, b, features: [], tests: {}, thresholds: {} });
+  const request = (): DriftRequest => ({
+    a,
+    b,
+    features: [],
+    tests: {},
+    thresholds: {},
+    segment_by: segmentBy || null,
+  });
 
   async function run() {
     setError(null);
@@ -139,7 +209,9 @@ export function DriftView() {
       const r = await backend.drift(req);
       setReport(r);
       setAsked(req);
+      setScope(null);
       setSelected(r.features[0]?.name ?? null);
+      setColumns(r.features.filter((f) => f.role === "input").map((f) => f.name));
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -161,7 +233,10 @@ export function DriftView() {
     }
   }
 
-  const feature = report?.features.find((f) => f.name === selected) ?? null;
+  const segment = report?.segments.find((s) => s.value === scope) ?? null;
+  const features = segment ? segment.features : (report?.features ?? []);
+  const feature = features.find((f) => f.name === selected) ?? features[0] ?? null;
+  const segmentChoices = Array.from(new Set([...columns, "label", "model_version"]));
 
   return (
     <div className="drift-view">
@@ -183,6 +258,22 @@ export function DriftView() {
             <span className="swatch b" /> Current (b)
           </span>
           <input aria-label="Current cohort" value={b} onChange={(e) => setB(e.target.value)} placeholder="model_version=v2.4.0,from=2024-04-20" />
+        </label>
+        <label>
+          <span title="An input, label, model or model_version: the comparison is repeated inside each of its values">Segment by</span>
+          <input
+            aria-label="Segment by"
+            list="drift-segment-columns"
+            value={segmentBy}
+            onChange={(e) => setSegmentBy(e.target.value.trim())}
+            placeholder="no segments"
+            className="narrow"
+          />
+          <datalist id="drift-segment-columns">
+            {segmentChoices.map((c) => (
+              <option key={c} value={c} />
+            ))}
+          </datalist>
         </label>
         <button type="submit" className="primary" disabled={running} data-testid="run-drift">
           {running ? "Comparing…" : "Compare"}
@@ -259,6 +350,21 @@ export function DriftView() {
               </p>
             )}
           </section>
+          {report.segment_by && <SegmentTable report={report} scope={scope} onScope={setScope} />}
+          {segment && (
+            <p className="card small" data-testid="drift-scope">
+              Showing the segment <strong>{report.segment_by} = {segment.value}</strong>: {formatCount(Number(segment.rows_a))} and{" "}
+              {formatCount(Number(segment.rows_b))} decisions, {Math.round(segment.drift_share * 100)}% of the inputs drifted
+              {segment.output_rates
+                .filter((r) => r.significant)
+                .map((r) => `; ${r.label} rate ${(r.difference * 100).toFixed(1)} points`)
+                .join("")}
+              .{segment.warning && <span className="warn"> {segment.warning}</span>}{" "}
+              <button type="button" className="link" onClick={() => setScope(null)}>
+                Back to the whole cohorts
+              </button>
+            </p>
+          )}
           <div className="drift-panes">
             <table className="compare drift-table" aria-label="Columns by drift">
               <thead>
@@ -274,10 +380,10 @@ export function DriftView() {
                 </tr>
               </thead>
               <tbody>
-                {report.features.map((f) => (
+                {features.map((f) => (
                   <tr
                     key={f.name}
-                    className={`${f.drifted ? "drifted" : ""}${f.name === selected ? " selected" : ""}`}
+                    className={`${f.drifted ? "drifted" : ""}${f.name === feature?.name ? " selected" : ""}`}
                     onClick={() => setSelected(f.name)}
                     data-feature={f.name}
                     title={f.warning ?? undefined}

@@ -49,6 +49,7 @@ export type { ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary };
 export type { Decision } from "./bindings/Decision";
 export type { DriftProgress, DriftReport, DriftRequest };
 export type { FeatureDrift } from "./bindings/FeatureDrift";
+export type { SegmentDrift } from "./bindings/SegmentDrift";
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
 export type { Bucket } from "./bindings/Bucket";

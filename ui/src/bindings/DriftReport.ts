@@ -3,6 +3,7 @@ import type { Attribution } from "./Attribution";
 import type { CohortSummary } from "./CohortSummary";
 import type { FeatureDrift } from "./FeatureDrift";
 import type { RateDrift } from "./RateDrift";
+import type { SegmentDrift } from "./SegmentDrift";
 
 export type DriftReport = { a: CohortSummary, b: CohortSummary, 
 /**
@@ -16,4 +17,12 @@ drift_share: number, drift_share_threshold: number, output_rates: Array<RateDrif
 /**
  * Whether the data, the model or the retrieval moved.
  */
-attribution: Attribution, warnings: Array<string>, };
+attribution: Attribution, 
+/**
+ * The column the segments split on, when asked.
+ */
+segment_by: string | null, 
+/**
+ * The same comparison inside each value of `segment_by`, largest segments first.
+ */
+segments: Array<SegmentDrift>, warnings: Array<string>, };

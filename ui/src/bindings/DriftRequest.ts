@@ -23,4 +23,9 @@ tests: { [key in string]: string },
 /**
  * Threshold per column, overriding the test's default.
  */
-thresholds: { [key in string]: number }, };
+thresholds: { [key in string]: number }, 
+/**
+ * A column (an input, `label`, `model` or `model_version`) whose values split both cohorts
+ * into segments compared one by one.
+ */
+segment_by: string | null, };
