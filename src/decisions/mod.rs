@@ -28,6 +28,8 @@ use normalize::{Candidate, Kind};
 
 const RULES_KEY: &str = "decision_rules";
 const BUILT_KEY: &str = "decisions_built_from";
+/// The catalogue of input keys, rebuilt with the view.
+const INPUTS_KEY: &str = "decision_input_keys";
 
 /// Which events are decisions, as the investigator configured it (TOML kept in the case).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
@@ -306,6 +308,8 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
                  WHERE payload::VARCHAR LIKE '%\"chunk_id\"%' AND json_extract_string(payload, '$.chunk_id') IS NOT NULL;",
         )?;
         audit_inputs(conn, &report)?;
+        report("cataloguing the inputs", found as u64, found as u64);
+        catalogue_inputs(conn)?;
         conn.execute(
             "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
             [BUILT_KEY, &key],
@@ -320,6 +324,83 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
             Err(e)
+        }
+    }
+}
+
+/// An input key the decisions record, with how many decisions give it a number and how many any
+/// scalar (numbers, text, booleans).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputKey {
+    pub key: String,
+    pub numeric: u64,
+    pub scalar: u64,
+}
+
+impl InputKey {
+    /// Mostly numbers (at least 90% of its scalar values), so compared as a number.
+    pub fn is_numeric(&self) -> bool {
+        self.numeric * 10 >= self.scalar * 9
+    }
+}
+
+/// Counts every input key over the whole decision view and stores the counts with the view, so
+/// the drift comparison need not parse every decision's inputs to learn their names and kinds.
+fn catalogue_inputs(conn: &Connection) -> Result<Vec<InputKey>> {
+    let keys = count_input_keys(conn)?;
+    store_input_keys(conn, &keys)?;
+    Ok(keys)
+}
+
+fn count_input_keys(conn: &Connection) -> Result<Vec<InputKey>> {
+    let mut stmt = conn.prepare(
+        "WITH k AS (SELECT unnest(json_keys(d.inputs)) AS key, d.inputs FROM decisions d
+                    WHERE json_type(d.inputs) = 'OBJECT'),
+              t AS (SELECT key, json_type(inputs, '$.\"' || replace(key, '\"', '\\\"') || '\"') AS type FROM k)
+         SELECT key, count(*) FILTER (WHERE type IN ('BIGINT', 'UBIGINT', 'DOUBLE')),
+                count(*) FILTER (WHERE type NOT IN ('NULL', 'OBJECT', 'ARRAY'))
+         FROM t GROUP BY key ORDER BY key",
+    )?;
+    let keys = stmt
+        .query_map([], |r| {
+            Ok(InputKey {
+                key: r.get(0)?,
+                numeric: r.get::<_, i64>(1)? as u64,
+                scalar: r.get::<_, i64>(2)? as u64,
+            })
+        })?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(keys)
+}
+
+fn store_input_keys(conn: &Connection, keys: &[InputKey]) -> Result<()> {
+    let text = serde_json::to_string(keys).map_err(|e| Error::Analysis {
+        cause: e.to_string(),
+    })?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+        [INPUTS_KEY, &text],
+    )?;
+    Ok(())
+}
+
+/// The input keys of the decision view, from the catalogue stored with it (made now for a view
+/// built before there was one).
+pub fn input_keys(conn: &Connection) -> Result<Vec<InputKey>> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT value FROM case_meta WHERE key = ?",
+            [INPUTS_KEY],
+            |r| r.get(0),
+        )
+        .ok();
+    match stored.and_then(|s| serde_json::from_str(&s).ok()) {
+        Some(keys) => Ok(keys),
+        None => {
+            let keys = count_input_keys(conn)?;
+            // Kept for next time when the case can be written (a read-only one counts again).
+            let _ = store_input_keys(conn, &keys);
+            Ok(keys)
         }
     }
 }

@@ -198,41 +198,43 @@ fn input_path(key: &str) -> String {
     format!("$.\"{}\"", key.replace('"', "\\\""))
 }
 
-/// The input features of the decisions `filters` select, with whether each is numeric (most of its
-/// values are numbers).
-fn discover_inputs(conn: &Connection, filters: &[&DecisionQuery]) -> Result<Vec<(String, bool)>> {
-    let mut found: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for q in filters {
-        let (filter, params) = where_clause(q)?;
-        let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
-        let mut stmt = conn.prepare(&format!(
-            "WITH k AS (SELECT unnest(json_keys(d.inputs)) AS key, d.inputs FROM decisions d {filter}
-                          AND json_type(d.inputs) = 'OBJECT')
-             SELECT key, count(*) FILTER (WHERE json_type(inputs, '$.\"' || replace(key, '\"', '\\\"') || '\"')
-                                                  IN ('BIGINT', 'UBIGINT', 'DOUBLE')),
-                    count(*) FILTER (WHERE json_type(inputs, '$.\"' || replace(key, '\"', '\\\"') || '\"')
-                                                  NOT IN ('NULL', 'OBJECT', 'ARRAY'))
-             FROM k GROUP BY key"
-        ))?;
-        let rows = stmt.query_map(refs.as_slice(), |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (key, numeric, scalar) = row?;
-            let e = found.entry(key).or_default();
-            e.0 += numeric as u64;
-            e.1 += scalar as u64;
+/// The input keys of the decision view and whether each is numeric, from the catalogue the view
+/// keeps (`decisions::input_keys`). A key no decision of a cohort has reads as missing there.
+fn view_inputs(conn: &Connection) -> Result<Vec<(String, bool)>> {
+    Ok(crate::decisions::input_keys(conn)?
+        .into_iter()
+        .filter(|k| k.scalar > 0)
+        .map(|k| {
+            let numeric = k.is_numeric();
+            (k.key, numeric)
+        })
+        .collect())
+}
+
+/// The `json_transform` type spec that reads every input at once (each decision's inputs parsed
+/// once, not once per column), and the keys it cannot carry: struct field names are
+/// case-insensitive, so keys equal but for case are read one by one instead.
+fn typed_inputs_spec(inputs: &[(String, bool)]) -> (Option<String>, Vec<String>) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (k, _) in inputs {
+        *seen.entry(k.to_lowercase()).or_default() += 1;
+    }
+    let mut spec = serde_json::Map::new();
+    let mut apart = Vec::new();
+    for (k, numeric) in inputs {
+        if seen[&k.to_lowercase()] > 1 {
+            apart.push(k.clone());
+        } else {
+            spec.insert(
+                k.clone(),
+                serde_json::Value::from(if *numeric { "DOUBLE" } else { "VARCHAR" }),
+            );
         }
     }
-    Ok(found
-        .into_iter()
-        .filter(|(_, (_, scalar))| *scalar > 0)
-        .map(|(k, (numeric, scalar))| (k, numeric * 10 >= scalar * 9))
-        .collect())
+    (
+        (!spec.is_empty()).then(|| serde_json::Value::Object(spec).to_string()),
+        apart,
+    )
 }
 
 /// `filter_sql` always starts with WHERE when it filters; this makes `AND` safe after it.
@@ -255,12 +257,14 @@ struct Column {
     sql: String,
 }
 
-/// The cohort's columns `c0..`, and its segment column (text) when `segment` is given.
+/// The cohort's columns `c0..`, and its segment column (text) when `segment` is given. With a
+/// `typed` spec, the inputs are read once per decision into `d.typed_inputs`.
 fn cohort_frame(
     conn: &Connection,
     q: &DecisionQuery,
     columns: &[Column],
     segment: Option<&str>,
+    typed: Option<&str>,
 ) -> Result<DataFrame> {
     let (filter, params) = where_clause(q)?;
     let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
@@ -273,11 +277,14 @@ fn cohort_frame(
     if let Some(sql) = segment {
         select += &format!(", CAST({sql} AS VARCHAR) AS {SEGMENT}");
     }
-    frame::query_frame(
-        conn,
-        &format!("SELECT {select} FROM decisions d {filter}"),
-        &refs,
-    )
+    let from = match typed {
+        Some(spec) => format!(
+            "(SELECT d.*, json_transform(d.inputs, '{}') AS typed_inputs FROM decisions d {filter}) d",
+            spec.replace('\'', "''")
+        ),
+        None => format!("decisions d {filter}"),
+    };
+    frame::query_frame(conn, &format!("SELECT {select} FROM {from}"), &refs)
 }
 
 /// The column's finite values, sorted ascending, and how many were missing or not finite.
@@ -714,7 +721,7 @@ pub fn compare(
     };
     report("reading the cohorts", 0, 2);
     let (qa, qb) = (cohort::parse(&req.a)?, cohort::parse(&req.b)?);
-    let mut inputs = discover_inputs(conn, &[&qa, &qb])?;
+    let mut inputs = view_inputs(conn)?;
     let segment = match req.segment_by.as_deref().map(str::trim) {
         Some(name) if !name.is_empty() => Some((name.to_string(), segment_sql(name, &inputs)?)),
         _ => None,
@@ -724,7 +731,7 @@ pub fn compare(
             if !inputs.iter().any(|(k, _)| k == f) {
                 return Err(Error::BadArgument {
                     message: format!(
-                        "No decision in either cohort has an input `{f}`. Inputs there: {}.",
+                        "No decision has an input `{f}`. Inputs there are: {}.",
                         input_names(&inputs)
                     ),
                 });
@@ -732,13 +739,16 @@ pub fn compare(
         }
         inputs.retain(|(k, _)| req.features.contains(k));
     }
+    let (typed, apart) = typed_inputs_spec(&inputs);
     let mut columns: Vec<Column> = inputs
         .iter()
         .map(|(k, numeric)| Column {
             name: k.clone(),
             role: "input",
             numeric: *numeric,
-            sql: if *numeric {
+            sql: if typed.is_some() && !apart.contains(k) {
+                format!("d.typed_inputs.\"{}\"", k.replace('"', "\"\""))
+            } else if *numeric {
                 format!(
                     "TRY_CAST(json_extract(d.inputs, '{}') AS DOUBLE)",
                     input_path(k).replace('\'', "''")
@@ -781,9 +791,9 @@ pub fn compare(
     }
 
     let segment_select = segment.as_ref().map(|(_, sql)| sql.as_str());
-    let fa = cohort_frame(conn, &qa, &columns, segment_select)?;
+    let fa = cohort_frame(conn, &qa, &columns, segment_select, typed.as_deref())?;
     report("reading the cohorts", 1, 2);
-    let fb = cohort_frame(conn, &qb, &columns, segment_select)?;
+    let fb = cohort_frame(conn, &qb, &columns, segment_select, typed.as_deref())?;
     let (rows_a, rows_b) = (fa.height(), fb.height());
     let mut warnings = Vec::new();
     for (which, filter, rows) in [("reference", &req.a, rows_a), ("current", &req.b, rows_b)] {

@@ -185,7 +185,7 @@ fn cohorts_and_options_that_cannot_work_read_as_sentences() {
         "shoe_size",
     ]);
     assert!(
-        no_feature.contains("No decision in either cohort has an input `shoe_size`"),
+        no_feature.contains("No decision has an input `shoe_size`"),
         "{no_feature}"
     );
 }
@@ -413,7 +413,10 @@ fn decisions_both_versions_made_on_the_same_inputs_measure_the_model_without_a_r
     for i in 0..40u32 {
         let stream = format!("applicant-{i:02}");
         let inputs =
-            serde_json::json!({ "x": i, "region": if i < 20 { "north" } else { "south" } });
+            // `x` and `X` differ only by case (read apart: struct fields ignore case).
+            serde_json::json!({
+                "x": i, "X": 100 - i, "region": if i < 20 { "north" } else { "south" },
+            });
         let approve_v1 = i % 2 == 0;
         let approve_v2 = approve_v1 && i < 30;
         for (k, (version, approve)) in [("v1", approve_v1), ("v2", approve_v2)]
@@ -439,7 +442,7 @@ fn decisions_both_versions_made_on_the_same_inputs_measure_the_model_without_a_r
         3,
         "2024-03-02T10:00:00Z".into(),
         serde_json::json!({
-            "model": "scorer", "model_version": "v2", "inputs": { "x": 99, "region": "north" },
+            "model": "scorer", "model_version": "v2", "inputs": { "x": 99, "X": 1, "region": "north" },
             "output": { "label": "decline", "score": 0.1 },
         }),
     );
@@ -477,5 +480,23 @@ fn decisions_both_versions_made_on_the_same_inputs_measure_the_model_without_a_r
         )
     };
     assert_eq!(flips("south"), (20.into(), 5.into()));
+    // Every input is compared, with the values it has: `X` is 100 - `x`.
+    let column = |name: &str| {
+        r["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {r}"))
+            .clone()
+    };
+    let (x, upper) = (column("x"), column("X"));
+    assert_eq!(
+        (x["kind"].clone(), upper["kind"].clone()),
+        ("numeric".into(), "numeric".into())
+    );
+    assert_eq!(x["distribution"]["edges"][0], 0.0);
+    assert_eq!(upper["distribution"]["edges"][0], 1.0);
+    assert_eq!(column("region")["kind"], "categorical");
     assert_eq!(flips("north"), (20.into(), 0.into()));
 }
