@@ -90,14 +90,16 @@ impl DecisionRules {
     }
 }
 
+/// A value kept in `case_meta`, if there is one.
+pub(crate) fn meta_value(conn: &Connection, key: &str) -> Option<String> {
+    conn.query_row("SELECT value FROM case_meta WHERE key = ?", [key], |r| {
+        r.get(0)
+    })
+    .ok()
+}
+
 pub fn load_rules_of_decisions(conn: &Connection) -> Result<DecisionRules> {
-    let text: Option<String> = conn
-        .query_row(
-            "SELECT value FROM case_meta WHERE key = ?",
-            [RULES_KEY],
-            |r| r.get(0),
-        )
-        .ok();
+    let text: Option<String> = meta_value(conn, RULES_KEY);
     match text {
         Some(t) => DecisionRules::parse(&t, "the case"),
         None => Ok(DecisionRules::default()),
@@ -250,13 +252,7 @@ fn current_key(conn: &Connection, rules: &DecisionRules) -> Result<String> {
 pub fn is_current(conn: &Connection) -> Result<bool> {
     let rules = load_rules_of_decisions(conn)?;
     let want = current_key(conn, &rules)?;
-    let built: Option<String> = conn
-        .query_row(
-            "SELECT value FROM case_meta WHERE key = ?",
-            [BUILT_KEY],
-            |r| r.get(0),
-        )
-        .ok();
+    let built: Option<String> = meta_value(conn, BUILT_KEY);
     Ok(built.as_deref() == Some(want.as_str()))
 }
 
@@ -387,13 +383,7 @@ fn store_input_keys(conn: &Connection, keys: &[InputKey]) -> Result<()> {
 /// The input keys of the decision view, from the catalogue stored with it (made now for a view
 /// built before there was one).
 pub fn input_keys(conn: &Connection) -> Result<Vec<InputKey>> {
-    let stored: Option<String> = conn
-        .query_row(
-            "SELECT value FROM case_meta WHERE key = ?",
-            [INPUTS_KEY],
-            |r| r.get(0),
-        )
-        .ok();
+    let stored: Option<String> = meta_value(conn, INPUTS_KEY);
     match stored.and_then(|s| serde_json::from_str(&s).ok()) {
         Some(keys) => Ok(keys),
         None => {

@@ -76,13 +76,7 @@ struct ReplayerFile {
 }
 
 pub fn replayers(conn: &Connection) -> Result<Vec<Replayer>> {
-    let text: Option<String> = conn
-        .query_row(
-            "SELECT value FROM case_meta WHERE key = ?",
-            [REPLAYERS_KEY],
-            |r| r.get(0),
-        )
-        .ok();
+    let text: Option<String> = super::meta_value(conn, REPLAYERS_KEY);
     match text {
         None => Ok(Vec::new()),
         Some(t) => Ok(toml::from_str::<ReplayerFile>(&t)
@@ -142,13 +136,7 @@ fn file_identity(path: &Path) -> Result<String> {
 fn program_sha256(conn: &Connection, program: &Path) -> Result<String> {
     let identity = file_identity(program)?;
     let key = program.to_string_lossy();
-    let mut known: HashMap<String, (String, String)> = conn
-        .query_row(
-            "SELECT value FROM case_meta WHERE key = ?",
-            [HASHES_KEY],
-            |r| r.get::<_, String>(0),
-        )
-        .ok()
+    let mut known: HashMap<String, (String, String)> = super::meta_value(conn, HASHES_KEY)
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
     if let Some((id, sha)) = known.get(key.as_ref()) {
