@@ -256,7 +256,7 @@ enum Command {
     },
     /// Compare two cohorts of decisions: which inputs and outputs drifted, by how much, with which
     /// test. A cohort is `key=value[,key=value]` over model, model_version, label, subject, from, to,
-    /// stale.
+    /// stale, replay, actor, event_type and input.NAME.
     Drift {
         case: PathBuf,
         /// The reference cohort.

@@ -197,6 +197,11 @@ pub struct DecisionQuery {
     /// Only decisions with stale inputs.
     #[serde(default)]
     pub stale_only: bool,
+    /// More fields that must equal a value: `actor`, `event_type`, or `input.NAME` (an input as
+    /// text). Cohort filters use them; the app's list does not.
+    #[serde(default)]
+    #[ts(skip)]
+    pub fields: Vec<(String, String)>,
     #[serde(default)]
     pub limit: Option<usize>,
     #[serde(default)]
@@ -803,6 +808,29 @@ pub(crate) fn filter_sql(q: &DecisionQuery) -> Result<(String, Vec<Box<dyn duckd
     }
     if q.stale_only {
         clauses.push("d.stale_inputs > 0".into());
+    }
+    for (field, value) in &q.fields {
+        match field.as_str() {
+            "actor" => clauses.push("d.actor = ?".into()),
+            "event_type" => clauses.push("d.event_type = ?".into()),
+            _ => match field.strip_prefix("input.") {
+                Some(name) if !name.is_empty() => {
+                    clauses.push("json_extract_string(d.inputs, ?) = ?".into());
+                    params.push(Box::new(format!(
+                        "$.\"{}\"",
+                        name.replace('"', "\\\"")
+                    )));
+                }
+                _ => {
+                    return Err(Error::BadArgument {
+                        message: format!(
+                            "`{field}` is not a decision field to filter on; use actor, event_type or input.NAME."
+                        ),
+                    })
+                }
+            },
+        }
+        params.push(Box::new(value.clone()));
     }
     if let Some(r) = q.replay.as_deref() {
         let latest = "(SELECT r.status FROM replay_results r JOIN replay_runs u USING (run_id)

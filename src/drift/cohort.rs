@@ -4,7 +4,7 @@
 use crate::decisions::DecisionQuery;
 use crate::error::{Error, Result};
 
-/// The keys a cohort filter understands.
+/// The keys a cohort filter understands (and `input.NAME` for any input, as text).
 pub const FILTER_KEYS: &[&str] = &[
     "model",
     "model_version",
@@ -13,6 +13,9 @@ pub const FILTER_KEYS: &[&str] = &[
     "from",
     "to",
     "stale",
+    "replay",
+    "actor",
+    "event_type",
 ];
 
 /// Reads a cohort filter such as `model_version=v2.4.0,from=2024-03-01`. An empty filter is every
@@ -57,10 +60,15 @@ pub fn parse(filter: &str) -> Result<DecisionQuery> {
                     }
                 }
             }
+            "replay" => q.replay = Some(value),
+            "actor" | "event_type" => q.fields.push((key.to_string(), value)),
+            _ if key.starts_with("input.") && key.len() > "input.".len() => {
+                q.fields.push((key.to_string(), value))
+            }
             other => {
                 return Err(Error::BadArgument {
                     message: format!(
-                    "The cohort filter `{filter}` has an unknown key `{other}`. Known keys: {}.",
+                    "The cohort filter `{filter}` has an unknown key `{other}`. Known keys: {}, and input.NAME for any input.",
                     FILTER_KEYS.join(", ")
                 ),
                 })
@@ -81,6 +89,14 @@ mod tests {
         assert_eq!(q.from.as_deref(), Some("2024-03-01T00:00:00Z"));
         assert!(q.stale_only);
         assert!(parse("").unwrap().model_version.is_none());
+        let q = parse("input.channel=broker,actor=ai/underwriter").unwrap();
+        assert_eq!(
+            q.fields,
+            vec![
+                ("input.channel".to_string(), "broker".to_string()),
+                ("actor".to_string(), "ai/underwriter".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -342,6 +342,19 @@ fn segments_split_both_cohorts_by_one_column_and_compare_each_part() {
         })
         .count();
     assert!(income_drifted * 2 >= segments.len(), "{r}");
+    // A cohort filter on an input selects the same decisions as its segment.
+    let seg = &segments[0];
+    let value = seg["value"].as_str().unwrap();
+    let filtered = json(&[
+        "drift",
+        s(&case),
+        "--a",
+        &format!("model_version=v2.4.0,to=2024-04-19T23:59:59Z,input.term_months={value}"),
+        "--b",
+        &format!("model_version=v2.4.0,from=2024-04-26T00:00:00Z,input.term_months={value}"),
+    ]);
+    assert_eq!(filtered["a"]["rows"], seg["rows_a"]);
+    assert_eq!(filtered["b"]["rows"], seg["rows_b"]);
     let out = dir.path().join("segments.html");
     windows_with(&case, &["--segment-by", "term_months", "--html", s(&out)]);
     let html = std::fs::read_to_string(&out).unwrap();

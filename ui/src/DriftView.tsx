@@ -280,7 +280,7 @@ export function DriftView() {
         </button>
         <p className="muted small grow">
           A cohort is <code>key=value</code> pairs separated by commas over model, model_version, label, subject,
-          from, to and stale; empty means every decision.
+          from, to, stale, replay, actor, event_type and <code>input.NAME</code>; empty means every decision.
           {versions.length > 0 && (
             <>
               {" "}

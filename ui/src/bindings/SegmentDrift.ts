@@ -13,6 +13,7 @@ export type SegmentDrift = { value: string, rows_a: number, rows_b: number,
  */
 features: Array<FeatureDrift>, drift_share: number, dataset_drift: boolean, output_rates: Array<RateDrift>, 
 /**
- * Counterfactual replays of the segment's reference decisions under a current version.
+ * The segment's reference decisions with a known outcome under a current version
+ * (counterfactual replays, or decisions both versions made), and how many flipped.
  */
 flips: Flips | null, warning: string | null, };
