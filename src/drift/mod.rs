@@ -504,10 +504,13 @@ fn categorical_drift(
         _ => (js, None),
     };
     let (threshold, drifted) = judge(statistic, p_value, threshold);
-    // The chart shows the most frequent categories.
+    // The chart shows the most frequent categories, and the rest as one bar.
     let mut order: Vec<usize> = (0..categories.len()).collect();
     order.sort_by_key(|i| std::cmp::Reverse(ca[*i] + cb[*i]));
-    order.truncate(CHART_CATEGORIES);
+    let rest: Vec<usize> = order.split_off(order.len().min(CHART_CATEGORIES));
+    let share = |counts: &[u64], n: u64, which: &[usize]| -> f64 {
+        which.iter().map(|i| counts[*i]).sum::<u64>() as f64 / n.max(1) as f64
+    };
     FeatureDrift {
         name: c.name.clone(),
         role: c.role.into(),
@@ -527,14 +530,20 @@ fn categorical_drift(
         warning: None,
         distribution: Distribution {
             edges: Vec::new(),
-            categories: order.iter().map(|i| categories[*i].clone()).collect(),
+            categories: order
+                .iter()
+                .map(|i| categories[*i].clone())
+                .chain((!rest.is_empty()).then(|| format!("({} others)", rest.len())))
+                .collect(),
             a: order
                 .iter()
-                .map(|i| ca[*i] as f64 / na.max(1) as f64)
+                .map(|i| share(&ca, na, &[*i]))
+                .chain((!rest.is_empty()).then(|| share(&ca, na, &rest)))
                 .collect(),
             b: order
                 .iter()
-                .map(|i| cb[*i] as f64 / nb.max(1) as f64)
+                .map(|i| share(&cb, nb, &[*i]))
+                .chain((!rest.is_empty()).then(|| share(&cb, nb, &rest)))
                 .collect(),
         },
     }
@@ -912,4 +921,37 @@ pub fn compare(
         segments,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_categorical_chart_keeps_the_largest_categories_and_the_rest_as_one_bar() {
+        let counts = |n: u64| -> BTreeMap<String, u64> {
+            (0..25u64).map(|i| (format!("k{i:02}"), n + i)).collect()
+        };
+        let column = Column {
+            name: "k".into(),
+            role: "input",
+            numeric: false,
+            sql: String::new(),
+        };
+        let f = categorical_drift(&column, &counts(10), &counts(12), "chi2", None);
+        let d = &f.distribution;
+        assert_eq!(d.categories.len(), CHART_CATEGORIES + 1);
+        assert_eq!(d.categories[0], "k24");
+        assert_eq!(d.categories[CHART_CATEGORIES], "(5 others)");
+        // Nothing is left out of the picture: each cohort's shares add up to one.
+        for shares in [&d.a, &d.b] {
+            assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        let three: BTreeMap<String, u64> = [("x", 3), ("y", 2), ("z", 1)]
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
+        let few = categorical_drift(&column, &three, &three, "chi2", None);
+        assert_eq!(few.distribution.categories, ["x", "y", "z"]);
+    }
 }
