@@ -13,7 +13,7 @@ pub mod explain;
 pub mod normalize;
 pub mod replay;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use duckdb::{params, Connection};
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,8 @@ const RULES_KEY: &str = "decision_rules";
 const BUILT_KEY: &str = "decisions_built_from";
 /// The catalogue of input keys, rebuilt with the view.
 const INPUTS_KEY: &str = "decision_input_keys";
+/// The spec the typed copy of the inputs (`decision_inputs`) was built with.
+const TYPED_INPUTS_KEY: &str = "decision_inputs_typed";
 
 /// Which events are decisions, as the investigator configured it (TOML kept in the case).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
@@ -310,7 +312,8 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
         )?;
         audit_inputs(conn, &report)?;
         report("cataloguing the inputs", found as u64, found as u64);
-        catalogue_inputs(conn)?;
+        let keys = catalogue_inputs(conn)?;
+        build_typed_inputs(conn, &keys)?;
         conn.execute(
             "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
             [BUILT_KEY, &key],
@@ -351,6 +354,65 @@ fn catalogue_inputs(conn: &Connection) -> Result<Vec<InputKey>> {
     let keys = count_input_keys(conn)?;
     store_input_keys(conn, &keys)?;
     Ok(keys)
+}
+
+/// The `json_transform` type spec that reads every input at once (each decision's inputs parsed
+/// once, not once per column), and the keys it cannot carry: struct field names are
+/// case-insensitive, so keys equal but for case are read one by one instead.
+pub fn typed_inputs_spec(inputs: &[(String, bool)]) -> (Option<String>, Vec<String>) {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (k, _) in inputs {
+        *seen.entry(k.to_lowercase()).or_default() += 1;
+    }
+    let mut spec = serde_json::Map::new();
+    let mut apart = Vec::new();
+    for (k, numeric) in inputs {
+        if seen[&k.to_lowercase()] > 1 {
+            apart.push(k.clone());
+        } else {
+            spec.insert(
+                k.clone(),
+                serde_json::Value::from(if *numeric { "DOUBLE" } else { "VARCHAR" }),
+            );
+        }
+    }
+    (
+        (!spec.is_empty()).then(|| serde_json::Value::Object(spec).to_string()),
+        apart,
+    )
+}
+
+/// Every decision's inputs read once into typed columns (`decision_inputs`: `event_id` and a
+/// `typed` struct of the catalogued keys, numbers as DOUBLE and the rest as text), so comparisons
+/// over a million decisions scan columns instead of parsing JSON. Rebuilt with the view; the spec it
+/// was built with is kept in `case_meta`.
+fn build_typed_inputs(conn: &Connection, keys: &[InputKey]) -> Result<()> {
+    let inputs: Vec<(String, bool)> = keys
+        .iter()
+        .filter(|k| k.scalar > 0)
+        .map(|k| (k.key.clone(), k.is_numeric()))
+        .collect();
+    let (spec, _) = typed_inputs_spec(&inputs);
+    let typed = spec.as_ref().map_or(String::new(), |s| {
+        format!(
+            ", json_transform(d.inputs, '{}') AS typed",
+            s.replace('\'', "''")
+        )
+    });
+    conn.execute_batch(&format!(
+        "DROP TABLE IF EXISTS decision_inputs;
+         CREATE TABLE decision_inputs AS SELECT d.event_id{typed} FROM decisions d;"
+    ))?;
+    conn.execute(
+        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+        [TYPED_INPUTS_KEY, spec.as_deref().unwrap_or("")],
+    )?;
+    Ok(())
+}
+
+/// The spec `decision_inputs` was built with, when the view has that table.
+pub fn typed_inputs_table(conn: &Connection) -> Option<String> {
+    meta_value(conn, TYPED_INPUTS_KEY).filter(|s| !s.is_empty())
 }
 
 fn count_input_keys(conn: &Connection) -> Result<Vec<InputKey>> {
