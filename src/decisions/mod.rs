@@ -382,9 +382,10 @@ pub fn typed_inputs_spec(inputs: &[(String, bool)]) -> (Option<String>, Vec<Stri
     )
 }
 
-/// Every decision's inputs read once into typed columns (`decision_inputs`: `event_id` and a
-/// `typed` struct of the catalogued keys, numbers as DOUBLE and the rest as text), so comparisons
-/// over a million decisions scan columns instead of parsing JSON. Rebuilt with the view; the spec it
+/// Every decision's inputs read once into typed columns (`decision_inputs`: `event_id`, a
+/// `typed` struct of the catalogued keys, numbers as DOUBLE and the rest as text, and
+/// `same_inputs`, a 64-bit hash of subject and inputs that pairs decisions made on the same
+/// inputs), so comparisons over a million decisions scan columns instead of parsing JSON. Rebuilt with the view; the spec it
 /// was built with is kept in `case_meta`.
 fn build_typed_inputs(conn: &Connection, keys: &[InputKey]) -> Result<()> {
     let inputs: Vec<(String, bool)> = keys
@@ -401,7 +402,8 @@ fn build_typed_inputs(conn: &Connection, keys: &[InputKey]) -> Result<()> {
     });
     conn.execute_batch(&format!(
         "DROP TABLE IF EXISTS decision_inputs;
-         CREATE TABLE decision_inputs AS SELECT d.event_id{typed} FROM decisions d;"
+         CREATE TABLE decision_inputs AS
+             SELECT d.event_id, hash(d.subject_id, d.inputs) AS same_inputs{typed} FROM decisions d;"
     ))?;
     conn.execute(
         "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",

@@ -45,7 +45,7 @@ pub struct Flips {
 }
 
 impl Flips {
-    fn add(&mut self, flipped: bool) {
+    pub(super) fn add(&mut self, flipped: bool) {
         self.replayed += 1;
         self.flipped += flipped as u64;
         self.rate = self.flipped as f64 / self.replayed as f64;
@@ -113,6 +113,7 @@ fn model_factor(
     qa: &DecisionQuery,
     qb: &DecisionQuery,
     segment: Option<(&str, &str)>,
+    pairs: Option<&PairsFromFrames>,
 ) -> Result<(Factor, BTreeMap<String, Flips>)> {
     let (va, vb) = (versions(conn, qa)?, versions(conn, qb)?);
     if va == vb {
@@ -174,7 +175,10 @@ fn model_factor(
     // Without counterfactual replays, decisions both versions made on the same inputs say it too.
     let shadow = all.replayed == 0;
     if shadow {
-        (all, by_segment) = shadow_pairs(conn, qa, qb, &segment_sql)?;
+        (all, by_segment) = match pairs {
+            Some(from_frames) => from_frames()?,
+            None => shadow_pairs(conn, qa, qb, &segment_sql)?,
+        };
     }
     let (replayed, flipped) = (all.replayed, all.flipped);
     let names = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
@@ -347,17 +351,22 @@ fn retrieval_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -
     ))
 }
 
+/// Pairs of decisions both versions made on the same inputs, found from the cohorts already read
+/// (when they carry a key of subject and inputs), instead of a query of their own.
+pub type PairsFromFrames<'a> = dyn Fn() -> Result<(Flips, BTreeMap<String, Flips>)> + 'a;
+
 /// Judges the three factors for cohorts `qa` (reference) and `qb`; with a segment column
-/// (name, SQL), also the counterfactual flips per segment value.
+/// (name, SQL), also the model's flips per segment value.
 pub fn attribute(
     conn: &Connection,
     qa: &DecisionQuery,
     qb: &DecisionQuery,
     features: &[FeatureDrift],
     segment: Option<(&str, &str)>,
+    pairs: Option<&PairsFromFrames>,
 ) -> Result<(Attribution, BTreeMap<String, Flips>)> {
     let data = data_factor(features);
-    let (model, flips) = model_factor(conn, qa, qb, segment)?;
+    let (model, flips) = model_factor(conn, qa, qb, segment, pairs)?;
     let retrieval = retrieval_factor(conn, qa, qb)?;
     let moved: Vec<&str> = [
         ("the data", &data),

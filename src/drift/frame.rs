@@ -34,10 +34,8 @@ fn hand_over(
 
 /// Runs `sql` and returns its result as a polars `DataFrame` (column names as the query gives them).
 pub fn query_frame(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Result<DataFrame> {
-    let t0 = std::time::Instant::now();
     let mut stmt = conn.prepare(sql)?;
     let arrow = stmt.query_arrow(params)?;
-    let t1 = std::time::Instant::now();
     let schema = arrow.get_schema();
     // polars is built without its decimal type (it would panic on one): casts belong in the query.
     if let Some(f) = schema.fields().iter().find(|f| {
@@ -61,7 +59,6 @@ pub fn query_frame(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Resul
             chunks[i].push(hand_over(column)?);
         }
     }
-    let t2 = std::time::Instant::now();
     let mut columns = Vec::with_capacity(chunks.len());
     for (field, arrays) in schema.fields().iter().zip(chunks) {
         let name = PlSmallStr::from_str(field.name());
@@ -74,17 +71,7 @@ pub fn query_frame(conn: &Connection, sql: &str, params: &[&dyn ToSql]) -> Resul
         };
         columns.push(series.into());
     }
-    let df = DataFrame::new_infer_height(columns).map_err(analysis);
-    if std::env::var_os("CASEFILE_TIMING").is_some() {
-        eprintln!(
-            "query {:?} batches {:?} frame {:?} chunks {}",
-            t1 - t0,
-            t2 - t1,
-            t2.elapsed(),
-            df.as_ref().map(|d| d.first_col_n_chunks()).unwrap_or(0)
-        );
-    }
-    df
+    DataFrame::new_infer_height(columns).map_err(analysis)
 }
 
 #[cfg(test)]

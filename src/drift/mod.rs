@@ -51,6 +51,11 @@ const CHART_CATEGORIES: usize = 20;
 pub const MAX_SEGMENTS: usize = 20;
 /// The frame column holding each decision's segment.
 const SEGMENT: &str = "segment";
+/// Frame columns for pairing decisions made on the same inputs: the hash of subject and inputs,
+/// the decision time (microseconds) and the model version.
+const PAIR_KEY: &str = "pair_key";
+const DECIDED: &str = "decided_us";
+const VERSION: &str = "version";
 
 /// What to compare.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
@@ -261,6 +266,12 @@ fn cohort_frame(
         .join(", ");
     if let Some(sql) = segment {
         select += &format!(", CAST({sql} AS VARCHAR) AS {SEGMENT}");
+    }
+    if matches!(source, InputSource::Table) {
+        // For pairing decisions both versions made on the same inputs (`same_input_pairs`).
+        select += &format!(
+            ", i.same_inputs AS {PAIR_KEY}, epoch_us(d.decided_at) AS {DECIDED}, d.model_version AS {VERSION}"
+        );
     }
     let from = match source {
         InputSource::Table => {
@@ -727,6 +738,114 @@ fn outcome_rates(a: &BTreeMap<String, u64>, b: &BTreeMap<String, u64>) -> Vec<Ra
         .collect()
 }
 
+/// Decisions both cohorts' versions made on the same inputs for the same subject, from the frames
+/// (`same_inputs` equal, versions different; each reference decision paired with the nearest in
+/// time), with the segment of each when `segmented`. A 64-bit hash stands for subject and inputs:
+/// a false pair among a million by a million decisions has odds of about one in twenty million.
+fn same_input_pairs(
+    fa: &DataFrame,
+    fb: &DataFrame,
+    label: &str,
+    segmented: bool,
+) -> Result<(attribution::Flips, BTreeMap<String, attribution::Flips>)> {
+    let pick = |df: &DataFrame, side: &str, with_segment: bool| -> Result<DataFrame> {
+        let mut names = vec![PAIR_KEY, DECIDED, VERSION, label];
+        if with_segment {
+            names.push(SEGMENT);
+        }
+        let mut columns = Vec::new();
+        for n in names {
+            let c = df.column(n).map_err(analysis)?.clone();
+            let renamed = if n == PAIR_KEY {
+                n.to_string()
+            } else {
+                format!("{side}_{n}")
+            };
+            columns.push(c.with_name(PlSmallStr::from_string(renamed)));
+        }
+        DataFrame::new_infer_height(columns).map_err(analysis)
+    };
+    let a = pick(fa, "a", segmented)?
+        .with_row_index(PlSmallStr::from_static("a_row"), None)
+        .map_err(analysis)?;
+    let b = pick(fb, "b", false)?;
+    let joined = a
+        .lazy()
+        .join(
+            b.lazy(),
+            [col(PAIR_KEY)],
+            [col(PAIR_KEY)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .collect()
+        .map_err(analysis)?;
+    let get = |n: &str| joined.column(n).map_err(analysis);
+    let rows = get("a_row")?.cast(&DataType::UInt64).map_err(analysis)?;
+    let rows = rows.u64().map_err(analysis)?;
+    let at_a = get(&format!("a_{DECIDED}"))?
+        .i64()
+        .map_err(analysis)?
+        .clone();
+    let at_b = get(&format!("b_{DECIDED}"))?
+        .i64()
+        .map_err(analysis)?
+        .clone();
+    let version_a = get(&format!("a_{VERSION}"))?
+        .str()
+        .map_err(analysis)?
+        .clone();
+    let version_b = get(&format!("b_{VERSION}"))?
+        .str()
+        .map_err(analysis)?
+        .clone();
+    let label_a = get(&format!("a_{label}"))?.str().map_err(analysis)?.clone();
+    let label_b = get(&format!("b_{label}"))?.str().map_err(analysis)?.clone();
+    let segment = if segmented {
+        Some(
+            get(&format!("a_{SEGMENT}"))?
+                .str()
+                .map_err(analysis)?
+                .clone(),
+        )
+    } else {
+        None
+    };
+    // The nearest current decision per reference decision, ties to the earlier and then by
+    // outcome so the pairing does not depend on the join's order: ((gap, time, outcome), flipped,
+    // segment).
+    type Nearest = ((i64, i64, Option<String>), bool, Option<String>);
+    let mut nearest: BTreeMap<u64, Nearest> = BTreeMap::new();
+    for k in 0..joined.height() {
+        if version_a.get(k) == version_b.get(k) {
+            continue;
+        }
+        let (Some(row), Some(x), Some(y)) = (rows.get(k), at_a.get(k), at_b.get(k)) else {
+            continue;
+        };
+        let rank = ((x - y).abs(), y, label_b.get(k).map(str::to_string));
+        let flipped = label_a.get(k) != label_b.get(k);
+        let entry = nearest
+            .entry(row)
+            .or_insert(((i64::MAX, i64::MAX, None), false, None));
+        if rank < entry.0 {
+            *entry = (
+                rank,
+                flipped,
+                segment.as_ref().and_then(|s| s.get(k)).map(str::to_string),
+            );
+        }
+    }
+    let mut all = attribution::Flips::default();
+    let mut by_segment: BTreeMap<String, attribution::Flips> = BTreeMap::new();
+    for (_, flipped, value) in nearest.into_values() {
+        all.add(flipped);
+        if let Some(value) = value {
+            by_segment.entry(value).or_default().add(flipped);
+        }
+    }
+    Ok((all, by_segment))
+}
+
 /// The rows of `df` whose segment column holds `value`.
 fn segment_rows(df: &DataFrame, value: &str) -> Result<DataFrame> {
     let mask = df
@@ -926,6 +1045,12 @@ pub fn compare(
     }
 
     report("attributing", columns.len(), columns.len());
+    let label = columns
+        .iter()
+        .position(|c| c.name == "label")
+        .map(|i| format!("c{i}"))
+        .unwrap_or_default();
+    let from_frames = || same_input_pairs(&fa, &fb, &label, segment.is_some());
     let (attribution, flips) = attribution::attribute(
         conn,
         &qa,
@@ -934,6 +1059,8 @@ pub fn compare(
         segment
             .as_ref()
             .map(|(name, sql)| (name.as_str(), sql.as_str())),
+        matches!(source, InputSource::Table)
+            .then_some(&from_frames as &attribution::PairsFromFrames),
     )?;
     for s in &mut segments {
         s.flips = flips.get(&s.value).cloned();
