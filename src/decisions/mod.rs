@@ -32,6 +32,9 @@ const BUILT_KEY: &str = "decisions_built_from";
 const INPUTS_KEY: &str = "decision_input_keys";
 /// The spec the typed copy of the inputs (`decision_inputs`) was built with.
 const TYPED_INPUTS_KEY: &str = "decision_inputs_typed";
+/// Marks the layout of `decision_inputs` before its spec; a table of an older layout (the typed
+/// struct alone, joined to `decisions`) is not read, and the comparison parses the inputs instead.
+const TYPED_INPUTS_LAYOUT: &str = "layout 2:";
 
 /// Which events are decisions, as the investigator configured it (TOML kept in the case).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
@@ -266,6 +269,12 @@ pub fn is_current(conn: &Connection) -> Result<bool> {
 /// Builds the decision view when it is missing or stale; true when it built it.
 pub fn ensure_built(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Result<bool> {
     if is_current(conn)? {
+        // A view built by an older Casefile keeps its typed copy in an older layout: only that
+        // copy is built again (seconds), not the whole view.
+        let layout = meta_value(conn, TYPED_INPUTS_KEY);
+        if layout.is_some_and(|l| !l.starts_with(TYPED_INPUTS_LAYOUT)) {
+            build_typed_inputs(conn, &input_keys(conn)?)?;
+        }
         return Ok(false);
     }
     build(conn, progress)?;
@@ -382,11 +391,13 @@ pub fn typed_inputs_spec(inputs: &[(String, bool)]) -> (Option<String>, Vec<Stri
     )
 }
 
-/// Every decision's inputs read once into typed columns (`decision_inputs`: `event_id`, a
-/// `typed` struct of the catalogued keys, numbers as DOUBLE and the rest as text, and
-/// `same_inputs`, a 64-bit hash of subject and inputs that pairs decisions made on the same
-/// inputs), so comparisons over a million decisions scan columns instead of parsing JSON. Rebuilt with the view; the spec it
-/// was built with is kept in `case_meta`.
+/// A narrow, typed copy of the decision view for comparisons over a million decisions
+/// (`decision_inputs`): the fields a cohort filter reads but the inputs' JSON (named as in
+/// `decisions`, so the same filter applies to either table), the output's confidence as a number,
+/// `typed`, a struct of the catalogued input keys (numbers as DOUBLE, the rest as text), and
+/// `same_inputs`, a 64-bit hash of subject and inputs that pairs decisions made on the same inputs.
+/// A drift comparison then scans columns, with no JSON to parse and no join. Rebuilt with the
+/// view; the layout and spec it was built with are kept in `case_meta`.
 fn build_typed_inputs(conn: &Connection, keys: &[InputKey]) -> Result<()> {
     let inputs: Vec<(String, bool)> = keys
         .iter()
@@ -403,18 +414,28 @@ fn build_typed_inputs(conn: &Connection, keys: &[InputKey]) -> Result<()> {
     conn.execute_batch(&format!(
         "DROP TABLE IF EXISTS decision_inputs;
          CREATE TABLE decision_inputs AS
-             SELECT d.event_id, hash(d.subject_id, d.inputs) AS same_inputs{typed} FROM decisions d;"
+             SELECT d.decision_id, d.event_id, d.stream_id, d.subject_id, d.event_type, d.decided_at,
+                    d.actor, d.model, d.model_version, d.label, d.score, d.stale_inputs,
+                    TRY_CAST(json_extract_string(d.output, '$.confidence') AS DOUBLE) AS confidence,
+                    hash(d.subject_id, d.inputs) AS same_inputs{typed}
+             FROM decisions d;"
     ))?;
     conn.execute(
         "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-        [TYPED_INPUTS_KEY, spec.as_deref().unwrap_or("")],
+        [
+            TYPED_INPUTS_KEY,
+            &format!("{TYPED_INPUTS_LAYOUT}{}", spec.as_deref().unwrap_or("")),
+        ],
     )?;
     Ok(())
 }
 
 /// The spec `decision_inputs` was built with, when the view has that table.
 pub fn typed_inputs_table(conn: &Connection) -> Option<String> {
-    meta_value(conn, TYPED_INPUTS_KEY).filter(|s| !s.is_empty())
+    meta_value(conn, TYPED_INPUTS_KEY)?
+        .strip_prefix(TYPED_INPUTS_LAYOUT)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 fn count_input_keys(conn: &Connection) -> Result<Vec<InputKey>> {

@@ -513,3 +513,49 @@ fn decisions_both_versions_made_on_the_same_inputs_measure_the_model_without_a_r
     assert_eq!(column("region")["kind"], "categorical");
     assert_eq!(flips("north"), (20.into(), 0.into()));
 }
+
+#[test]
+fn a_typed_copy_of_an_older_layout_is_rebuilt_and_the_report_is_unchanged() {
+    // Cases whose decision view was built before `decision_inputs` carried the filter fields
+    // (event_id, same_inputs and typed alone, joined to `decisions`) get the new copy on the next
+    // comparison, without rebuilding the view, and the same answer.
+    let dir = tmp();
+    let case = lending(&dir);
+    let before = versions(&case, &[]);
+    let layout = |conn: &duckdb::Connection| -> String {
+        conn.query_row(
+            "SELECT value FROM case_meta WHERE key = 'decision_inputs_typed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    {
+        let conn = duckdb::Connection::open(&case).unwrap();
+        let spec = layout(&conn);
+        let spec = spec.strip_prefix("layout 2:").expect("the current layout");
+        conn.execute_batch(
+            "CREATE OR REPLACE TABLE decision_inputs AS
+                 SELECT event_id, same_inputs, typed FROM decision_inputs",
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE case_meta SET value = ? WHERE key = 'decision_inputs_typed'",
+            [spec],
+        )
+        .unwrap();
+    }
+    let after = versions(&case, &[]);
+    assert_eq!(before["features"], after["features"]);
+    assert_eq!(before["attribution"], after["attribution"]);
+    let conn = duckdb::Connection::open(&case).unwrap();
+    assert!(layout(&conn).starts_with("layout 2:"));
+    let columns: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'decision_inputs' AND column_name = 'model_version'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(columns, 1);
+}
