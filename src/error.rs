@@ -66,6 +66,9 @@ pub enum Error {
     #[error("The case has no decision `{id}`. List decisions with `casefile decisions CASE`.")]
     UnknownDecision { id: String },
 
+    #[error("The training-set spec ({origin}) is not valid: {cause}")]
+    BadSpec { origin: String, cause: String },
+
     /// The statistics engine (polars) or the Arrow hand-over to it failed.
     #[error("The analysis failed: {cause}")]
     Analysis { cause: String },
@@ -93,6 +96,7 @@ impl Error {
             Error::UnknownStream { .. } => "unknown_stream",
             Error::UnknownDecision { .. } => "unknown_decision",
             Error::Analysis { .. } => "analysis",
+            Error::BadSpec { .. } => "bad_spec",
         }
     }
 

@@ -13,6 +13,7 @@ pub mod model;
 pub mod notes;
 pub mod store;
 pub mod timeline;
+pub mod trainset;
 
 use std::path::{Path, PathBuf};
 
@@ -47,6 +48,10 @@ pub use timeline::rules::FoldRules;
 pub use timeline::snapshots::{BuildProgress, SnapshotPolicy};
 pub use timeline::{
     AsOfQuery, Bucket, History, HistoryStep, StreamDiff, StreamState, Timeline, TimelineQuery,
+};
+pub use trainset::{
+    FeatureLeakage, TrainsetColumn, TrainsetManifest, TrainsetProgress, TrainsetReport,
+    TrainsetRequest,
 };
 
 /// An open case file.
@@ -350,6 +355,29 @@ impl Case {
     ) -> Result<DriftReport> {
         decisions::ensure_built(&self.conn, &|_| {})?;
         drift::compare(&self.conn, req, progress)
+    }
+
+    /// A point-in-time training set as the spec describes it, with its leakage audit and manifest
+    /// (the file and the manifest written when `out` is given).
+    pub fn trainset(
+        &self,
+        req: &TrainsetRequest,
+        progress: &dyn Fn(&TrainsetProgress),
+    ) -> Result<TrainsetReport> {
+        let spec = trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
+        if matches!(spec.examples, trainset::spec::ExampleSource::Decisions(_)) {
+            decisions::ensure_built(&self.conn, &|_| {})?;
+        }
+        let mut machine = self.machine.borrow_mut();
+        machine.ensure_snapshots(&self.conn, &|p| {
+            progress(&TrainsetProgress {
+                phase: "building the time machine".into(),
+                done: p.streams_done,
+                total: p.streams_total,
+            })
+        })?;
+        let rules = machine.rules(&self.conn)?.clone();
+        trainset::build(&self.conn, &rules, req, progress)
     }
 
     /// The drift report as a self-contained HTML page (inline SVG charts, no external assets).

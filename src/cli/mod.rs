@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod decisions;
 mod drift;
+mod trainset;
 use drift::DriftArgs;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -282,6 +283,16 @@ enum Command {
         /// Also write the report as a self-contained HTML file.
         #[arg(long)]
         html: Option<PathBuf>,
+    },
+    /// Build a point-in-time training set from a spec (TOML): each feature as it was known at the
+    /// example time, the label from what came after, and a leakage audit; writes FILE (.parquet or
+    /// .csv) and FILE.manifest.json.
+    Trainset {
+        case: PathBuf,
+        #[arg(long)]
+        spec: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// List the case's replayers, or add / remove one. A replayer reads a decision request (JSON) on
     /// stdin and prints its answer (JSON) on stdout; it is run directly, never through a shell.
@@ -1028,6 +1039,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 html,
             },
         )?,
+        Command::Trainset { case, spec, out } => trainset::run(json, &case, &spec, out)?,
         Command::Replay {
             case,
             decisions: ids,

@@ -56,7 +56,7 @@ pub struct PopulationQuery {
     pub preview_rows: usize,
 }
 
-fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 

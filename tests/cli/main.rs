@@ -11,4 +11,5 @@ mod formats;
 mod import;
 mod sql;
 mod timeline;
+mod trainset;
 mod workbench;

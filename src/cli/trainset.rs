@@ -1,0 +1,51 @@
+//! `casefile trainset`: read the spec, call the facade, print the audit.
+
+use std::path::{Path, PathBuf};
+
+use casefile::{Case, Error, TrainsetRequest};
+
+use super::{print, StepBar};
+
+pub(super) fn run(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<(), Error> {
+    let text = std::fs::read_to_string(spec).map_err(|e| Error::BadArgument {
+        message: format!("Cannot read the spec {}: {e}.", spec.display()),
+    })?;
+    let req = TrainsetRequest {
+        spec: text,
+        origin: format!("file {}", spec.display()),
+        out: Some(out),
+        preview_rows: 10,
+    };
+    let case = Case::open(case)?;
+    let bar = StepBar::new("building");
+    let report = case.trainset(&req, &|p| bar.update(p.done, p.total))?;
+    drop(bar);
+    print(json, &report, |r| {
+        let mut s = format!(
+            "{} rows, {} columns written to {}\nManifest: {}\n\nLeakage audit ({} axis):\n",
+            r.rows,
+            r.columns.len(),
+            r.out.as_deref().unwrap_or("-"),
+            r.manifest_path.as_deref().unwrap_or("-"),
+            r.manifest.axis.name()
+        );
+        s += &format!(
+            "{:<28} {:>14} {:>14}  latest source - example time\n",
+            "feature", "naive differs", "late-arriving"
+        );
+        for source in &r.manifest.sources {
+            let l = &r.leakage[&source.name];
+            s += &format!(
+                "{:<28} {:>14} {:>14}  {}\n",
+                source.name,
+                l.naive_differs,
+                l.late_arriving,
+                source
+                    .max_lead_us
+                    .map_or("-".to_string(), |us| format!("{:.3} s", us as f64 / 1e6))
+            );
+        }
+        s
+    });
+    Ok(())
+}

@@ -1,0 +1,701 @@
+//! Point-in-time training sets: one row per example (a decision, or an event of some types), each
+//! feature exactly as it was known at the example time, a label from what happened after, and a
+//! leakage audit that says what a naive join would have put there instead.
+//!
+//! Semantics (the recorded axis, the default): a path feature is the entity's folded state (the
+//! time machine's fold, corrections known then applied) over the events with `recorded_at <= T`
+//! and `occurred_at <= T`, in recorded order with ties by `seq`, so neither a value recorded later
+//! nor one recorded early for a future instant reaches the row. A count feature counts the
+//! entity's events of some types with axis time in `(T - window, T]` (and `occurred_at <= T`).
+//! The label is the first label event on the entity's stream occurring after `T` (within the
+//! window when one is given), with everything known now: labels are hindsight by definition.
+//!
+//! Unlike Feast's default point-in-time join, which picks the latest row by event timestamp and uses
+//! the created timestamp only to break ties, nothing here is picked by when it happened alone: a value
+//! that occurred before `T` but was recorded after it (a late bureau report, a late repayment) is not
+//! in the row. The audit counts, per feature, the rows where that happened (`late_arriving`: the
+//! value on the occurred axis with everything known now differs) and the rows a naive latest-state
+//! join would have filled differently (`naive_differs`).
+//!
+//! States come from the stored snapshots: one interval join for the short streams, the checkpoint
+//! lookups in Rust for long ones, and a filtered fold for the few examples whose stream has an
+//! event recorded before `T` that occurs after it.
+
+pub mod spec;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::inspect::{Axis, SqlResult};
+use crate::timeline::fold::{self, View};
+use crate::timeline::population::quote_ident;
+use crate::timeline::rules::FoldRules;
+use crate::timeline::snapshots::combo_bit;
+use spec::{CheckedSpec, ExampleSource, FeatureKind};
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct TrainsetRequest {
+    /// The spec's TOML text.
+    pub spec: String,
+    /// Where the spec came from, for errors ("file spec.toml").
+    pub origin: String,
+    /// Write the rows here (.parquet or .csv) and the manifest beside it (`FILE.manifest.json`).
+    pub out: Option<PathBuf>,
+    pub preview_rows: usize,
+}
+
+/// One output column.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct TrainsetColumn {
+    pub name: String,
+    /// The DuckDB type (`JSON` text for nested values).
+    pub r#type: String,
+    /// `key`, `feature`, `label` or `lineage`.
+    pub role: String,
+}
+
+/// What the audit found for one feature.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
+pub struct FeatureLeakage {
+    /// Rows a naive join (the entity's latest state; for counts, events by occurred time whenever
+    /// recorded) would have filled differently.
+    pub naive_differs: u64,
+    /// Rows whose value would have been different with events that occurred before the example
+    /// time but were recorded after it.
+    pub late_arriving: u64,
+    /// The first example ids (by example time) of late-arriving rows.
+    pub late_examples: Vec<String>,
+    /// The first example ids of rows the naive join gets wrong.
+    pub naive_examples: Vec<String>,
+}
+
+/// Where one column's values came from in time.
+#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
+pub struct ColumnSource {
+    pub name: String,
+    /// The latest axis time (RFC 3339) of a source used in the column, when it used any.
+    pub max_source_time: Option<String>,
+    /// The largest (source time - example time) over the rows, in microseconds: never above 0.
+    pub max_lead_us: Option<i64>,
+}
+
+/// The manifest written beside the output: enough to rebuild it and to check it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct TrainsetManifest {
+    pub created_by: String,
+    /// sha256 of the case's sources (in order) and its event count: the same case gives the same.
+    pub case_fingerprint: String,
+    pub spec: String,
+    pub spec_sha256: String,
+    pub axis: Axis,
+    pub rows: u64,
+    pub columns: Vec<TrainsetColumn>,
+    pub sources: Vec<ColumnSource>,
+    pub leakage: BTreeMap<String, FeatureLeakage>,
+}
+
+/// A training set built.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct TrainsetReport {
+    pub rows: u64,
+    pub columns: Vec<TrainsetColumn>,
+    /// Per feature.
+    pub leakage: BTreeMap<String, FeatureLeakage>,
+    pub manifest: TrainsetManifest,
+    pub preview: SqlResult,
+    /// The file written, and its manifest.
+    pub out: Option<String>,
+    pub manifest_path: Option<String>,
+}
+
+/// A moment of a build, for progress bars.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct TrainsetProgress {
+    pub phase: String,
+    pub done: u64,
+    pub total: u64,
+}
+
+fn quote_text(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn text_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|t| quote_text(t))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A JSON path for `json_extract` from path parts.
+fn json_path(parts: &[String]) -> String {
+    let mut p = "$".to_string();
+    for part in parts {
+        p += &format!(".\"{}\"", part.replace('"', "\\\""));
+    }
+    p
+}
+
+fn axis_column(axis: Axis) -> &'static str {
+    match axis {
+        Axis::Recorded => "recorded_at",
+        Axis::Occurred => "occurred_at",
+    }
+}
+
+/// Builds the examples table `ts_examples(ord, example_id, entity, t)`, ordered by (t, example_id).
+fn examples(conn: &Connection, spec: &CheckedSpec) -> Result<u64> {
+    match &spec.examples {
+        ExampleSource::Decisions(filter) => {
+            let q = crate::drift::cohort::parse(filter)?;
+            let (filter, params) = crate::decisions::filter_sql(&q)?;
+            let refs: Vec<&dyn duckdb::ToSql> = params.iter().map(|p| p.as_ref()).collect();
+            conn.execute(
+                &format!(
+                    "CREATE OR REPLACE TEMP TABLE ts_examples AS
+                     SELECT row_number() OVER (ORDER BY t, example_id) AS ord, * FROM (
+                         SELECT d.event_id AS example_id, d.subject_id AS entity,
+                                epoch_us(d.decided_at) AS t
+                         FROM decisions d {filter})"
+                ),
+                refs.as_slice(),
+            )?;
+        }
+        ExampleSource::Events {
+            event_types,
+            occurred,
+        } => {
+            let time = if *occurred {
+                "occurred_at"
+            } else {
+                "recorded_at"
+            };
+            conn.execute_batch(&format!(
+                "CREATE OR REPLACE TEMP TABLE ts_examples AS
+                 SELECT row_number() OVER (ORDER BY t, example_id) AS ord, * FROM (
+                     SELECT event_id AS example_id, stream_id AS entity, epoch_us({time}) AS t
+                     FROM events WHERE event_type IN ({}))",
+                text_list(event_types)
+            ))?;
+        }
+    }
+    Ok(conn.query_row("SELECT count(*) FROM ts_examples", [], |r| {
+        r.get::<_, i64>(0)
+    })? as u64)
+}
+
+/// When the states of a table are taken.
+#[derive(Clone, Copy)]
+enum When {
+    /// At each example's time.
+    ExampleTime,
+    /// Now: everything the case knows.
+    Latest,
+}
+
+/// Fills temp table `name(ord, state, source_time, last_event_id)` with each example's entity
+/// state on `axis` at `when`: stored exact snapshots by one interval join, checkpoints finished in
+/// Rust, and (with `occurred_cap`) a filtered fold for examples whose stream has an event recorded
+/// by the example time that occurs after it.
+fn states(
+    conn: &Connection,
+    rules: &FoldRules,
+    name: &str,
+    axis: Axis,
+    when: When,
+    occurred_cap: bool,
+) -> Result<()> {
+    let bit = combo_bit(View::AsCorrected, axis);
+    let (from, to) = match axis {
+        Axis::Recorded => ("rec_from", "rec_to"),
+        Axis::Occurred => ("occ_from", "occ_to"),
+    };
+    let at = match when {
+        When::ExampleTime => "x.t",
+        When::Latest => "9223372036854775806",
+    };
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {name} AS
+         SELECT x.ord, x.entity, {at} AS at, s.exact, s.state, s.{from} AS source_time, s.last_event_id
+         FROM ts_examples x JOIN snapshots s
+           ON s.stream_id = x.entity AND s.combos & {bit} <> 0 AND s.{from} <= {at} AND {at} < s.{to};"
+    ))?;
+    // Rows that need Rust: checkpoints of long streams, and (recorded axis) streams with an event
+    // known before the example time that occurs after it.
+    let mut redo: Vec<(i64, String, i64, bool)> = Vec::new();
+    {
+        let capped = if occurred_cap {
+            " OR EXISTS (SELECT 1 FROM events e WHERE e.stream_id = s.entity
+                 AND epoch_us(e.recorded_at) <= s.at AND epoch_us(e.occurred_at) > s.at)"
+                .to_string()
+        } else {
+            String::new()
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT s.ord, s.entity, s.at, s.exact FROM {name} s WHERE NOT s.exact{capped} ORDER BY s.entity, s.ord"
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        for row in rows {
+            redo.push(row?);
+        }
+    }
+    // Ordered by entity, so each stream is loaded once.
+    let mut loaded: Option<(String, crate::timeline::LoadedStream)> = None;
+    for (ord, entity, at, _) in redo {
+        if loaded.as_ref().map(|(e, _)| e) != Some(&entity) {
+            loaded = Some((entity.clone(), crate::timeline::load_stream(conn, &entity)?));
+        }
+        let stream = &loaded.as_ref().expect("loaded above").1;
+        let kept: Vec<fold::FoldEvent> = stream
+            .fold_events
+            .iter()
+            .filter(|e| !occurred_cap || e.occurred <= at)
+            .cloned()
+            .collect();
+        let steps = fold::plan(
+            &kept,
+            axis,
+            View::AsCorrected,
+            rules,
+            &stream.known_elsewhere,
+        );
+        let r = fold::as_of(&kept, &steps, axis, at, rules);
+        let source_time = r.last_event_id.as_ref().and_then(|id| {
+            kept.iter()
+                .find(|e| &e.event_id == id)
+                .map(|e| e.time(axis))
+        });
+        conn.execute(
+            &format!(
+                "UPDATE {name} SET exact = true, state = ?, source_time = ?, last_event_id = ? WHERE ord = ?"
+            ),
+            duckdb::params![
+                r.state.map(|s| s.to_string()),
+                source_time,
+                r.last_event_id,
+                ord
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// The DuckDB type and the SQL that reads `path` from `{alias}.state` as that type, chosen from
+/// the JSON types the values have in `table`.
+fn path_column(conn: &Connection, table: &str, path: &str) -> Result<(String, String)> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT json_type(json_extract(state, ?)) AS t, count(*) FROM {table}
+         WHERE state IS NOT NULL GROUP BY t"
+    ))?;
+    let types: Vec<String> = stmt
+        .query_map([path], |r| r.get::<_, Option<String>>(0))?
+        .filter_map(|t| t.ok().flatten())
+        .filter(|t| t != "NULL")
+        .collect();
+    let all =
+        |allowed: &[&str]| !types.is_empty() && types.iter().all(|t| allowed.contains(&t.as_str()));
+    let p = quote_text(path);
+    Ok(if all(&["BIGINT", "UBIGINT"]) {
+        (
+            "BIGINT".into(),
+            format!("TRY_CAST(json_extract(state, {p}) AS BIGINT)"),
+        )
+    } else if all(&["BIGINT", "UBIGINT", "DOUBLE"]) {
+        (
+            "DOUBLE".into(),
+            format!("TRY_CAST(json_extract(state, {p}) AS DOUBLE)"),
+        )
+    } else if all(&["BOOLEAN"]) {
+        (
+            "BOOLEAN".into(),
+            format!("TRY_CAST(json_extract(state, {p}) AS BOOLEAN)"),
+        )
+    } else if all(&["VARCHAR"]) || types.is_empty() {
+        ("VARCHAR".into(), format!("json_extract_string(state, {p})"))
+    } else {
+        (
+            "JSON".into(),
+            format!("CAST(json_extract(state, {p}) AS VARCHAR)"),
+        )
+    })
+}
+
+/// The first few example ids of rows matching `condition` over `ts_rows`.
+fn first_examples(conn: &Connection, condition: &str) -> Result<(u64, Vec<String>)> {
+    let n: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM ts_rows WHERE {condition}"),
+        [],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT example_id FROM ts_rows WHERE {condition} ORDER BY ord LIMIT 5"
+    ))?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<std::result::Result<Vec<String>, _>>()?;
+    Ok((n as u64, ids))
+}
+
+/// What the case is: its sources and event count, hashed.
+fn case_fingerprint(conn: &Connection) -> Result<String> {
+    let (sources, events): (String, i64) = conn.query_row(
+        "SELECT coalesce(string_agg(sha256, ',' ORDER BY source_id), ''), (SELECT count(*) FROM events) FROM sources",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(crate::ingest::source::sha256_text(&format!(
+        "{sources}|{events}"
+    )))
+}
+
+/// Builds the training set the spec describes (snapshots and, for decision examples, the decision
+/// view must be current).
+pub fn build(
+    conn: &Connection,
+    rules: &FoldRules,
+    req: &TrainsetRequest,
+    progress: &dyn Fn(&TrainsetProgress),
+) -> Result<TrainsetReport> {
+    let spec = spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
+    if spec.ttl.is_some() {
+        return Err(Error::BadSpec {
+            origin: req.origin.clone(),
+            cause: "`ttl` is not supported yet; leave it out.".into(),
+        });
+    }
+    let out_format = match &req.out {
+        Some(path) => Some(output_format(path)?),
+        None => None,
+    };
+    let axis = spec.spec.axis;
+    let phases = 4 + spec.features.len() as u64;
+    let report = |phase: &str, done: u64| {
+        progress(&TrainsetProgress {
+            phase: phase.into(),
+            done,
+            total: phases,
+        })
+    };
+    report("choosing the examples", 0);
+    let n = examples(conn, &spec)?;
+    if n == 0 {
+        return Err(Error::BadArgument {
+            message: format!(
+                "The spec's examples ({}) match nothing in this case.",
+                match &spec.examples {
+                    ExampleSource::Decisions(f) if f.is_empty() => "every decision".to_string(),
+                    ExampleSource::Decisions(f) => format!("decisions `{f}`"),
+                    ExampleSource::Events { event_types, .. } =>
+                        format!("events of type {}", event_types.join(", ")),
+                }
+            ),
+        });
+    }
+    let has_paths = spec
+        .features
+        .iter()
+        .any(|(_, k)| matches!(k, FeatureKind::Path(_)));
+    report("reading the states as of each example", 1);
+    if has_paths {
+        states(
+            conn,
+            rules,
+            "ts_pit",
+            axis,
+            When::ExampleTime,
+            axis == Axis::Recorded,
+        )?;
+        // What was true then, with everything known now, and what the case knows now.
+        states(
+            conn,
+            rules,
+            "ts_true",
+            Axis::Occurred,
+            When::ExampleTime,
+            false,
+        )?;
+        states(conn, rules, "ts_now", Axis::Recorded, When::Latest, false)?;
+    }
+
+    // One row per example: the keys, then per feature its value, the naive value and the value
+    // with late arrivals, and its source time.
+    let mut select = vec![
+        "x.ord".to_string(),
+        "x.example_id".into(),
+        "x.entity".into(),
+        "x.t".into(),
+    ];
+    let mut joins = Vec::new();
+    let mut columns = vec![
+        TrainsetColumn {
+            name: "example_id".into(),
+            r#type: "VARCHAR".into(),
+            role: "key".into(),
+        },
+        TrainsetColumn {
+            name: "entity".into(),
+            r#type: "VARCHAR".into(),
+            role: "key".into(),
+        },
+        TrainsetColumn {
+            name: "example_time".into(),
+            r#type: "TIMESTAMP".into(),
+            role: "key".into(),
+        },
+    ];
+    if has_paths {
+        joins.push("LEFT JOIN ts_pit p ON p.ord = x.ord LEFT JOIN ts_true o ON o.ord = x.ord LEFT JOIN ts_now w ON w.ord = x.ord".to_string());
+        select.push("p.source_time AS pit_source".into());
+        select.push("p.last_event_id AS pit_event".into());
+    }
+    let time = axis_column(axis);
+    for (i, (name, kind)) in spec.features.iter().enumerate() {
+        report(&format!("feature {name}"), 2 + i as u64);
+        match kind {
+            FeatureKind::Path(parts) => {
+                let path = json_path(parts);
+                let (ty, read) = path_column(conn, "ts_pit", &path)?;
+                let on = |alias: &str| read.replace("state", &format!("{alias}.state"));
+                select.push(format!("{} AS f{i}", on("p")));
+                select.push(format!("{} AS naive{i}", on("w")));
+                select.push(format!("{} AS true{i}", on("o")));
+                select.push(format!("p.source_time AS src{i}"));
+                columns.push(TrainsetColumn {
+                    name: name.clone(),
+                    r#type: ty,
+                    role: "feature".into(),
+                });
+            }
+            FeatureKind::Count {
+                event_types,
+                window,
+            } => {
+                // The count as known then, by occurred time whenever recorded (naive), and the
+                // latest source time counted.
+                let cap = if axis == Axis::Recorded {
+                    "AND e.occurred_at <= make_timestamp(x.t)"
+                } else {
+                    ""
+                };
+                conn.execute_batch(&format!(
+                    "CREATE OR REPLACE TEMP TABLE ts_count{i} AS
+                     SELECT x.ord,
+                            count(e.event_id) FILTER (WHERE e.{time} > make_timestamp(x.t - {window}) AND e.{time} <= make_timestamp(x.t) {cap}) AS pit,
+                            count(e.event_id) FILTER (WHERE e.occurred_at > make_timestamp(x.t - {window}) AND e.occurred_at <= make_timestamp(x.t)) AS naive,
+                            max(epoch_us(e.{time})) FILTER (WHERE e.{time} > make_timestamp(x.t - {window}) AND e.{time} <= make_timestamp(x.t) {cap}) AS src
+                     FROM ts_examples x LEFT JOIN events e
+                       ON e.stream_id = x.entity AND e.event_type IN ({types})
+                      AND (e.{time} > make_timestamp(x.t - {window}) OR e.occurred_at > make_timestamp(x.t - {window}))
+                     GROUP BY x.ord;",
+                    types = text_list(event_types),
+                ))?;
+                joins.push(format!("LEFT JOIN ts_count{i} c{i} ON c{i}.ord = x.ord"));
+                select.push(format!("coalesce(c{i}.pit, 0) AS f{i}"));
+                select.push(format!("coalesce(c{i}.naive, 0) AS naive{i}"));
+                select.push(format!("coalesce(c{i}.naive, 0) AS true{i}"));
+                select.push(format!("c{i}.src AS src{i}"));
+                columns.push(TrainsetColumn {
+                    name: name.clone(),
+                    r#type: "BIGINT".into(),
+                    role: "feature".into(),
+                });
+            }
+        }
+    }
+    report("finding the labels", 2 + spec.features.len() as u64);
+    if let Some(label) = &spec.spec.label {
+        let value = match &spec.label_path {
+            None => "e.event_type".to_string(),
+            Some(parts) => format!(
+                "json_extract_string(e.payload, {})",
+                quote_text(&json_path(parts))
+            ),
+        };
+        let within = spec
+            .label_within
+            .map(|w| format!("AND e.occurred_at <= make_timestamp(x.t + {w})"))
+            .unwrap_or_default();
+        conn.execute_batch(&format!(
+            "CREATE OR REPLACE TEMP TABLE ts_label AS
+             SELECT ord, label, label_time, label_event FROM (
+                 SELECT x.ord, {value} AS label, e.occurred_at AS label_time, e.event_id AS label_event,
+                        row_number() OVER (PARTITION BY x.ord ORDER BY e.occurred_at, e.recorded_at, e.seq) AS k
+                 FROM ts_examples x JOIN events e
+                   ON e.stream_id = x.entity AND e.event_type IN ({types})
+                  AND e.occurred_at > make_timestamp(x.t) {within})
+             WHERE k = 1;",
+            types = text_list(&label.event_types),
+        ))?;
+        joins.push("LEFT JOIN ts_label l ON l.ord = x.ord".into());
+        select.push("l.label, l.label_time, l.label_event".into());
+        columns.push(TrainsetColumn {
+            name: "label".into(),
+            r#type: "VARCHAR".into(),
+            role: "label".into(),
+        });
+        columns.push(TrainsetColumn {
+            name: "label_time".into(),
+            r#type: "TIMESTAMP".into(),
+            role: "label".into(),
+        });
+    }
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE ts_rows AS SELECT {} FROM ts_examples x {} ORDER BY x.ord;",
+        select.join(", "),
+        joins.join(" ")
+    ))?;
+
+    // The audit and the source times.
+    report("auditing", 3 + spec.features.len() as u64);
+    let mut leakage = BTreeMap::new();
+    let mut sources = Vec::new();
+    for (i, (name, _)) in spec.features.iter().enumerate() {
+        let (naive_differs, naive_examples) =
+            first_examples(conn, &format!("f{i} IS DISTINCT FROM naive{i}"))?;
+        let (late_arriving, late_examples) = if axis == Axis::Recorded {
+            first_examples(conn, &format!("f{i} IS DISTINCT FROM true{i}"))?
+        } else {
+            (0, Vec::new())
+        };
+        leakage.insert(
+            name.clone(),
+            FeatureLeakage {
+                naive_differs,
+                late_arriving,
+                late_examples,
+                naive_examples,
+            },
+        );
+        let (max_source, max_lead): (Option<i64>, Option<i64>) = conn.query_row(
+            &format!("SELECT max(src{i}), max(src{i} - t) FROM ts_rows WHERE f{i} IS NOT NULL"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        sources.push(ColumnSource {
+            name: name.clone(),
+            max_source_time: max_source.map(crate::model::format_micros),
+            max_lead_us: max_lead,
+        });
+    }
+
+    // The output table, in example order.
+    let mut out_select = vec![
+        "example_id".to_string(),
+        "entity".into(),
+        "make_timestamp(t) AS example_time".into(),
+    ];
+    for (i, (name, _)) in spec.features.iter().enumerate() {
+        out_select.push(format!("f{i} AS {}", quote_ident(name)));
+    }
+    if spec.spec.label.is_some() {
+        out_select.push("label".into());
+        out_select.push("label_time".into());
+    }
+    if spec.spec.lineage {
+        let mut ids = Vec::new();
+        if has_paths {
+            ids.push("pit_event");
+        }
+        if spec.spec.label.is_some() {
+            ids.push("label_event");
+        }
+        out_select.push(format!(
+            "list_filter([{}], lambda x: x IS NOT NULL) AS lineage",
+            if ids.is_empty() {
+                "NULL::VARCHAR".to_string()
+            } else {
+                ids.join(", ")
+            }
+        ));
+        columns.push(TrainsetColumn {
+            name: "lineage".into(),
+            r#type: "VARCHAR[]".into(),
+            role: "lineage".into(),
+        });
+    }
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE trainset AS SELECT {} FROM ts_rows ORDER BY ord;",
+        out_select.join(", ")
+    ))?;
+    let preview = crate::inspect::sql(
+        conn,
+        &format!("SELECT * FROM trainset LIMIT {}", req.preview_rows),
+        req.preview_rows,
+    )?;
+    let manifest = TrainsetManifest {
+        created_by: format!("casefile {}", env!("CARGO_PKG_VERSION")),
+        case_fingerprint: case_fingerprint(conn)?,
+        spec: req.spec.clone(),
+        spec_sha256: crate::ingest::source::sha256_text(&req.spec),
+        axis,
+        rows: n,
+        columns: columns.clone(),
+        sources,
+        leakage: leakage.clone(),
+    };
+    let (out, manifest_path) = match (&req.out, out_format) {
+        (Some(path), Some(format)) => {
+            let text = path.to_string_lossy().replace('\'', "''");
+            conn.execute_batch(&format!("COPY trainset TO '{text}' ({format});"))
+                .map_err(|e| Error::BadArgument {
+                    message: format!("Cannot write {}: {e}", path.display()),
+                })?;
+            let mpath = manifest_path_for(path);
+            let body = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Analysis {
+                cause: e.to_string(),
+            })? + "\n";
+            std::fs::write(&mpath, body)?;
+            (
+                Some(crate::store::absolute(path).to_string_lossy().to_string()),
+                Some(crate::store::absolute(&mpath).to_string_lossy().to_string()),
+            )
+        }
+        _ => (None, None),
+    };
+    Ok(TrainsetReport {
+        rows: n,
+        columns,
+        leakage,
+        manifest,
+        preview,
+        out,
+        manifest_path,
+    })
+}
+
+/// `FILE.manifest.json` beside the output.
+pub fn manifest_path_for(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".manifest.json");
+    PathBuf::from(name)
+}
+
+fn output_format(path: &Path) -> Result<&'static str> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("parquet") => Ok("FORMAT parquet"),
+        Some("csv") => Ok("FORMAT csv, HEADER true"),
+        _ => Err(Error::BadArgument {
+            message: format!(
+                "Cannot tell what to write from the name {}; end it in .parquet or .csv.",
+                path.display()
+            ),
+        }),
+    }
+}
