@@ -9,6 +9,11 @@
 //! events), population as-of (stored vs folding every stream) and timeline buckets, with the peak
 //! memory of those queries.
 //!
+//! `bench trainset --events N --streams S`: on the time machine's case (imported and snapshots
+//! built once), builds a training set with one example per `LoanDecisionMade` event, 8 state paths
+//! and 2 windowed counts, to Parquet, and the same join as plain DuckDB ASOF JOINs (a join per
+//! feature over the events that carry it; no fold, no leakage audit) in the same run.
+//!
 //! `bench drift --decisions N [--python PY]`: on a case of N generated decisions with 20 inputs
 //! (the `drift` scenario; half v1, half v2), times `Case::drift` of v1 against v2 end to end (the
 //! cohorts read from DuckDB, every statistic, the attribution), median of `--runs`; with a Python
@@ -41,6 +46,7 @@ fn usage() -> ! {
     eprintln!("usage: bench import --events N [--streams S] [--runs R] [--dir DIR]");
     eprintln!("       bench timemachine --events N [--streams S] [--dir DIR] [--rebuild]");
     eprintln!("       bench decisions --events N [--streams S] [--replays N] [--dir DIR]");
+    eprintln!("       bench trainset --events N [--streams S] [--runs R] [--dir DIR]");
     eprintln!("       bench drift --decisions N [--runs R] [--python PYTHON] [--dir DIR]");
     std::process::exit(2)
 }
@@ -499,6 +505,129 @@ fn drift(decisions: u64, runs: usize, dir: &Path, python: Option<&str>) {
     );
 }
 
+const TRAINSET_PATHS: &[(&str, &str)] = &[
+    ("credit_score", "CreditScoreUpdated"),
+    ("bureau", "CreditScoreUpdated"),
+    ("annual_income", "IncomeVerified"),
+    ("verified_by", "IncomeVerified"),
+    ("amount", "LoanApplicationSubmitted"),
+    ("term_months", "LoanApplicationSubmitted"),
+    ("city", "AddressChanged"),
+    ("postcode", "AddressChanged"),
+];
+
+fn trainset(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
+    use casefile::TrainsetRequest;
+    let case_path = dir.join(format!("tm-{events}-{streams}.casefile"));
+    import_once(&case_path, file);
+    {
+        let case = Case::open(&case_path).expect("open case");
+        let t = Instant::now();
+        case.build_snapshots(&|_| {}).expect("snapshots");
+        println!(
+            "snapshots         ready in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let mut spec = String::from("[examples]\nevents = [\"LoanDecisionMade\"]\n");
+    for (name, _) in TRAINSET_PATHS {
+        spec += &format!("\n[[feature]]\nname = \"{name}\"\npath = \"{name}\"\n");
+    }
+    spec += "\n[[feature]]\nname = \"scores_90d\"\ncount = [\"CreditScoreUpdated\"]\nwindow = \"90d\"\n";
+    spec += "\n[[feature]]\nname = \"applications_30d\"\ncount = [\"LoanApplicationSubmitted\"]\nwindow = \"30d\"\n";
+    let ours_out = dir.join("trainset.parquet");
+    let theirs_out = dir.join("asof.parquet");
+    let asof_sql = {
+        let mut select = vec!["x.example_id".to_string(), "x.entity".into(), "x.t".into()];
+        let mut joins = Vec::new();
+        for (i, (name, event_type)) in TRAINSET_PATHS.iter().enumerate() {
+            select.push(format!("f{i}.v AS {name}"));
+            joins.push(format!(
+                "ASOF LEFT JOIN (SELECT stream_id, recorded_at, json_extract_string(payload, '$.{name}') AS v
+                     FROM events WHERE event_type = '{event_type}') f{i}
+                   ON f{i}.stream_id = x.entity AND x.t >= f{i}.recorded_at"
+            ));
+        }
+        format!(
+            "COPY (
+               WITH x AS (SELECT event_id AS example_id, stream_id AS entity, recorded_at AS t
+                          FROM events WHERE event_type = 'LoanDecisionMade'),
+                    c AS (SELECT x.example_id,
+                                 count(*) FILTER (WHERE e.event_type = 'CreditScoreUpdated' AND e.recorded_at > x.t - INTERVAL 90 DAY) AS scores_90d,
+                                 count(*) FILTER (WHERE e.event_type = 'LoanApplicationSubmitted' AND e.recorded_at > x.t - INTERVAL 30 DAY) AS applications_30d
+                          FROM x JOIN events e ON e.stream_id = x.entity AND e.recorded_at <= x.t
+                           AND e.recorded_at > x.t - INTERVAL 90 DAY
+                           AND e.event_type IN ('CreditScoreUpdated', 'LoanApplicationSubmitted')
+                          GROUP BY x.example_id)
+               SELECT {}, coalesce(c.scores_90d, 0) AS scores_90d, coalesce(c.applications_30d, 0) AS applications_30d
+               FROM x {} LEFT JOIN c ON c.example_id = x.example_id ORDER BY x.t, x.example_id
+             ) TO '{}' (FORMAT parquet)",
+            select.join(", "),
+            joins.join(" "),
+            theirs_out.display()
+        )
+    };
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    let mut rows = 0;
+    for run in 0..runs.max(1) {
+        // One process opens a case file once at a time: the case for ours, then a plain
+        // connection for the ASOF JOIN (opening is not timed).
+        let case = Case::open(&case_path).expect("open case");
+        let phases: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+        let t = Instant::now();
+        let r = case
+            .trainset(
+                &TrainsetRequest {
+                    spec: spec.clone(),
+                    origin: "bench".into(),
+                    out: Some(ours_out.clone()),
+                    preview_rows: 5,
+                },
+                &|p| phases.borrow_mut().push((p.phase.clone(), Instant::now())),
+            )
+            .expect("trainset");
+        let end = Instant::now();
+        ours.push((end - t).as_secs_f64());
+        let m = phases.borrow();
+        let split: Vec<String> = m
+            .iter()
+            .enumerate()
+            .map(|(i, (name, at))| {
+                let until = m.get(i + 1).map(|(_, e)| *e).unwrap_or(end);
+                format!("{name} {:.2}s", (until - *at).as_secs_f64())
+            })
+            .collect();
+        eprintln!("  phases: {}", split.join(", "));
+        rows = r.rows;
+        drop(case);
+        let conn = duckdb::Connection::open(&case_path).expect("open");
+        let t = Instant::now();
+        conn.execute_batch(&asof_sql).expect("asof join");
+        drop(conn);
+        theirs.push(t.elapsed().as_secs_f64());
+        eprintln!(
+            "run {run}: casefile {:.2} s, asof {:.2} s",
+            ours[run], theirs[run]
+        );
+        if run == 0 {
+            for (name, l) in &r.leakage {
+                println!(
+                    "  audit {name:<18} naive differs {:>8}, late-arriving {:>8}",
+                    l.naive_differs, l.late_arriving
+                );
+            }
+        }
+    }
+    let (o, a) = (median(&mut ours.clone()), median(&mut theirs.clone()));
+    println!(
+        "trainset          {rows} examples x 10 features: median {o:.2} s of {} runs",
+        ours.len()
+    );
+    println!("duckdb asof join  the same join, no fold or audit: median {a:.2} s");
+    println!("ratio             Casefile / ASOF JOIN = {:.2}x", o / a);
+    println!("peak RSS          {:.0} MB", peak_rss_mb());
+}
+
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -532,7 +661,7 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_default();
-    if !["import", "timemachine", "decisions", "drift"].contains(&command.as_str()) {
+    if !["import", "timemachine", "decisions", "drift", "trainset"].contains(&command.as_str()) {
         usage();
     }
     let get = |name: &str, default: u64| -> u64 {
@@ -573,6 +702,10 @@ fn main() {
     }
     if command == "decisions" {
         decisions(events, streams, &dir, &file, get("--replays", 10_000));
+        return;
+    }
+    if command == "trainset" {
+        trainset(events, streams, &dir, &file, runs);
         return;
     }
     let size = std::fs::metadata(&file).expect("file").len() as f64 / 1e6;

@@ -292,43 +292,34 @@ fn states(
     Ok(())
 }
 
-/// The DuckDB type and the SQL that reads `path` from `{alias}.state` as that type, chosen from
-/// the JSON types the values have in `table`.
-fn path_column(conn: &Connection, table: &str, path: &str) -> Result<(String, String)> {
+/// Stands for a state table's list of path values in the SQL `path_column` returns.
+const VALUES: &str = "\u{1}values";
+
+/// The DuckDB type and the SQL that reads the `k`-th path value (1-based) of a state table's `v`
+/// list as that type (with [`VALUES`] where the list goes), chosen from the JSON types the values
+/// have in `table`.
+fn path_column(conn: &Connection, table: &str, k: usize) -> Result<(String, String)> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT json_type(json_extract(state, ?)) AS t, count(*) FROM {table}
-         WHERE state IS NOT NULL GROUP BY t"
+        "SELECT json_type(v[{k}]) AS t, count(*) FROM {table} WHERE v IS NOT NULL GROUP BY t"
     ))?;
     let types: Vec<String> = stmt
-        .query_map([path], |r| r.get::<_, Option<String>>(0))?
+        .query_map([], |r| r.get::<_, Option<String>>(0))?
         .filter_map(|t| t.ok().flatten())
         .filter(|t| t != "NULL")
         .collect();
     let all =
         |allowed: &[&str]| !types.is_empty() && types.iter().all(|t| allowed.contains(&t.as_str()));
-    let p = quote_text(path);
+    let v = format!("{VALUES}[{k}]");
     Ok(if all(&["BIGINT", "UBIGINT"]) {
-        (
-            "BIGINT".into(),
-            format!("TRY_CAST(json_extract(state, {p}) AS BIGINT)"),
-        )
+        ("BIGINT".into(), format!("TRY_CAST({v} AS BIGINT)"))
     } else if all(&["BIGINT", "UBIGINT", "DOUBLE"]) {
-        (
-            "DOUBLE".into(),
-            format!("TRY_CAST(json_extract(state, {p}) AS DOUBLE)"),
-        )
+        ("DOUBLE".into(), format!("TRY_CAST({v} AS DOUBLE)"))
     } else if all(&["BOOLEAN"]) {
-        (
-            "BOOLEAN".into(),
-            format!("TRY_CAST(json_extract(state, {p}) AS BOOLEAN)"),
-        )
+        ("BOOLEAN".into(), format!("TRY_CAST({v} AS BOOLEAN)"))
     } else if all(&["VARCHAR"]) || types.is_empty() {
-        ("VARCHAR".into(), format!("json_extract_string(state, {p})"))
+        ("VARCHAR".into(), format!("json_extract_string({v}, '$')"))
     } else {
-        (
-            "JSON".into(),
-            format!("CAST(json_extract(state, {p}) AS VARCHAR)"),
-        )
+        ("JSON".into(), format!("CAST({v} AS VARCHAR)"))
     })
 }
 
@@ -403,10 +394,15 @@ pub fn build(
             ),
         });
     }
-    let has_paths = spec
+    let paths: Vec<String> = spec
         .features
         .iter()
-        .any(|(_, k)| matches!(k, FeatureKind::Path(_)));
+        .filter_map(|(_, k)| match k {
+            FeatureKind::Path(parts) => Some(quote_text(&json_path(parts))),
+            FeatureKind::Count { .. } => None,
+        })
+        .collect();
+    let has_paths = !paths.is_empty();
     report("reading the states as of each example", 1);
     if has_paths {
         states(
@@ -418,6 +414,7 @@ pub fn build(
             axis == Axis::Recorded,
         )?;
         // What was true then, with everything known now, and what the case knows now.
+        report("reading the states for the audit", 1);
         states(
             conn,
             rules,
@@ -427,6 +424,14 @@ pub fn build(
             false,
         )?;
         states(conn, rules, "ts_now", Axis::Recorded, When::Latest, false)?;
+        // Every path read in one parse of each state (`v`, one JSON value per path feature).
+        for table in ["ts_pit", "ts_true", "ts_now"] {
+            conn.execute_batch(&format!(
+                "CREATE OR REPLACE TEMP TABLE {table} AS
+                 SELECT * EXCLUDE (state), json_extract(state, [{}]) AS v FROM {table};",
+                paths.join(", ")
+            ))?;
+        }
     }
 
     // One row per example: the keys, then per feature its value, the naive value and the value
@@ -464,10 +469,13 @@ pub fn build(
     for (i, (name, kind)) in spec.features.iter().enumerate() {
         report(&format!("feature {name}"), 2 + i as u64);
         match kind {
-            FeatureKind::Path(parts) => {
-                let path = json_path(parts);
-                let (ty, read) = path_column(conn, "ts_pit", &path)?;
-                let on = |alias: &str| read.replace("state", &format!("{alias}.state"));
+            FeatureKind::Path(_) => {
+                let k = 1 + spec.features[..i]
+                    .iter()
+                    .filter(|(_, k)| matches!(k, FeatureKind::Path(_)))
+                    .count();
+                let (ty, read) = path_column(conn, "ts_pit", k)?;
+                let on = |alias: &str| read.replace(VALUES, &format!("{alias}.v"));
                 select.push(format!("{} AS f{i}", on("p")));
                 select.push(format!("{} AS naive{i}", on("w")));
                 select.push(format!("{} AS true{i}", on("o")));
