@@ -381,16 +381,11 @@ fn drift(decisions: u64, runs: usize, dir: &Path, python: Option<&str>) {
             .expect("drift");
         let end = Instant::now();
         times.push((end - t).as_secs_f64());
-        let m = phases.borrow();
-        let split: Vec<String> = m
-            .iter()
-            .enumerate()
-            .map(|(i, (name, at))| {
-                let until = m.get(i + 1).map(|(_, e)| *e).unwrap_or(end);
-                format!("{name} {:.2}s", (until - *at).as_secs_f64())
-            })
-            .collect();
-        eprintln!("run {run}: {:.2} s ({})", times[run], split.join(", "));
+        eprintln!(
+            "run {run}: {:.2} s ({})",
+            times[run],
+            phase_split(&phases.borrow(), end)
+        );
         report = Some(r);
     }
     let r = report.expect("a run");
@@ -588,16 +583,7 @@ fn trainset(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
             .expect("trainset");
         let end = Instant::now();
         ours.push((end - t).as_secs_f64());
-        let m = phases.borrow();
-        let split: Vec<String> = m
-            .iter()
-            .enumerate()
-            .map(|(i, (name, at))| {
-                let until = m.get(i + 1).map(|(_, e)| *e).unwrap_or(end);
-                format!("{name} {:.2}s", (until - *at).as_secs_f64())
-            })
-            .collect();
-        eprintln!("  phases: {}", split.join(", "));
+        eprintln!("  phases: {}", phase_split(&phases.borrow(), end));
         rows = r.rows;
         drop(case);
         let conn = duckdb::Connection::open(&case_path).expect("open");
@@ -626,6 +612,19 @@ fn trainset(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
     println!("duckdb asof join  the same join, no fold or audit: median {a:.2} s");
     println!("ratio             Casefile / ASOF JOIN = {:.2}x", o / a);
     println!("peak RSS          {:.0} MB", peak_rss_mb());
+}
+
+/// How long each phase lasted: from its mark to the next one's (the last one's to `end`).
+fn phase_split(marks: &[(String, Instant)], end: Instant) -> String {
+    marks
+        .iter()
+        .enumerate()
+        .map(|(i, (name, at))| {
+            let until = marks.get(i + 1).map(|(_, e)| *e).unwrap_or(end);
+            format!("{name} {:.2}s", (until - *at).as_secs_f64())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn median(v: &mut [f64]) -> f64 {
