@@ -244,11 +244,7 @@ pub struct DecisionBuildProgress {
 
 /// The key the decision view was built from: the case's sources and event count and both rule sets.
 fn current_key(conn: &Connection, rules: &DecisionRules) -> Result<String> {
-    let (sources, events): (String, i64) = conn.query_row(
-        "SELECT coalesce(string_agg(sha256, ',' ORDER BY source_id), ''), (SELECT count(*) FROM events) FROM sources",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (sources, events) = crate::store::sources_and_events(conn)?;
     let fold_rules = load_rules(conn)?;
     Ok(format!(
         "{}|{events}|{}|{}",

@@ -318,6 +318,16 @@ fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// What the case holds: its sources' sha256 in import order (comma-separated) and its event count.
+/// Derived data and outputs are keyed to it.
+pub fn sources_and_events(conn: &Connection) -> Result<(String, i64)> {
+    Ok(conn.query_row(
+        "SELECT coalesce(string_agg(sha256, ',' ORDER BY source_id), ''), (SELECT count(*) FROM events) FROM sources",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
 /// Where a case's path points, made absolute for the custody record.
 pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())

@@ -341,11 +341,7 @@ fn first_examples(conn: &Connection, condition: &str) -> Result<(u64, Vec<String
 
 /// What the case is: its sources and event count, hashed.
 fn case_fingerprint(conn: &Connection) -> Result<String> {
-    let (sources, events): (String, i64) = conn.query_row(
-        "SELECT coalesce(string_agg(sha256, ',' ORDER BY source_id), ''), (SELECT count(*) FROM events) FROM sources",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (sources, events) = crate::store::sources_and_events(conn)?;
     Ok(crate::ingest::source::sha256_text(&format!(
         "{sources}|{events}"
     )))
