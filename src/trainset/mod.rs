@@ -176,17 +176,26 @@ fn examples(conn: &Connection, spec: &CheckedSpec) -> Result<u64> {
         ExampleSource::Events {
             event_types,
             occurred,
+            from,
+            to,
         } => {
             let time = if *occurred {
                 "occurred_at"
             } else {
                 "recorded_at"
             };
+            let mut within = String::new();
+            if let Some(from) = from {
+                within += &format!(" AND {time} >= make_timestamp({from})");
+            }
+            if let Some(to) = to {
+                within += &format!(" AND {time} <= make_timestamp({to})");
+            }
             conn.execute_batch(&format!(
                 "CREATE OR REPLACE TEMP TABLE ts_examples AS
                  SELECT row_number() OVER (ORDER BY t, example_id) AS ord, * FROM (
                      SELECT event_id AS example_id, stream_id AS entity, epoch_us({time}) AS t
-                     FROM events WHERE event_type IN ({}))",
+                     FROM events WHERE event_type IN ({}){within})",
                 text_list(event_types)
             ))?;
         }
@@ -209,6 +218,8 @@ enum When {
 /// state on `axis` at `when`: stored exact snapshots by one interval join, checkpoints finished in
 /// Rust, and (with `occurred_cap`) a filtered fold for examples whose stream has an event recorded
 /// by the example time that occurs after it.
+/// With `track` (dotted paths, for a time-to-live), every row is folded in Rust and `set_times`
+/// holds when each path was last set.
 fn states(
     conn: &Connection,
     rules: &FoldRules,
@@ -216,6 +227,7 @@ fn states(
     axis: Axis,
     when: When,
     occurred_cap: bool,
+    track: &[String],
 ) -> Result<()> {
     let bit = combo_bit(View::AsCorrected, axis);
     let (from, to) = match axis {
@@ -228,7 +240,8 @@ fn states(
     };
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE {name} AS
-         SELECT x.ord, x.entity, {at} AS at, s.exact, s.state, s.{from} AS source_time, s.last_event_id
+         SELECT x.ord, x.entity, {at} AS at, s.exact, s.state, s.{from} AS source_time, s.last_event_id,
+                NULL::BIGINT[] AS set_times
          FROM ts_examples x JOIN snapshots s
            ON s.stream_id = x.entity AND s.combos & {bit} <> 0 AND s.{from} <= {at} AND {at} < s.{to};"
     ))?;
@@ -243,8 +256,13 @@ fn states(
         } else {
             String::new()
         };
+        let which = if track.is_empty() {
+            format!("WHERE NOT s.exact{capped}")
+        } else {
+            String::new()
+        };
         let mut stmt = conn.prepare(&format!(
-            "SELECT s.ord, s.entity, s.at, s.exact FROM {name} s WHERE NOT s.exact{capped} ORDER BY s.entity, s.ord"
+            "SELECT s.ord, s.entity, s.at, s.exact FROM {name} s {which} ORDER BY s.entity, s.ord"
         ))?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
         for row in rows {
@@ -271,25 +289,92 @@ fn states(
             rules,
             &stream.known_elsewhere,
         );
-        let r = fold::as_of(&kept, &steps, axis, at, rules);
-        let source_time = r.last_event_id.as_ref().and_then(|id| {
-            kept.iter()
-                .find(|e| &e.event_id == id)
-                .map(|e| e.time(axis))
+        let r = fold_tracking(&kept, &steps, axis, at, rules, track);
+        let set_times = (!track.is_empty()).then(|| {
+            let items: Vec<String> = r
+                .set_times
+                .iter()
+                .map(|t| t.map_or("NULL".to_string(), |t| t.to_string()))
+                .collect();
+            format!("[{}]", items.join(", "))
         });
         conn.execute(
             &format!(
-                "UPDATE {name} SET exact = true, state = ?, source_time = ?, last_event_id = ? WHERE ord = ?"
+                "UPDATE {name} SET exact = true, state = ?, source_time = ?, last_event_id = ?,
+                        set_times = CAST(? AS BIGINT[]) WHERE ord = ?"
             ),
             duckdb::params![
                 r.state.map(|s| s.to_string()),
-                source_time,
+                r.source_time,
                 r.last_event_id,
+                set_times,
                 ord
             ],
         )?;
     }
     Ok(())
+}
+
+/// A state folded in Rust, with when each tracked path was last set.
+struct Tracked {
+    state: fold::State,
+    last_event_id: Option<String>,
+    /// The axis time of the last event applied.
+    source_time: Option<i64>,
+    /// Per tracked path: when the last event that changed its value (or, a payload merged without
+    /// a projection rule, restated it) occurred; None when it has no value.
+    set_times: Vec<Option<i64>>,
+}
+
+/// `fold::as_of`, step by step, noting when each of `paths` was last set.
+fn fold_tracking(
+    events: &[fold::FoldEvent],
+    steps: &[fold::Step],
+    axis: Axis,
+    at: i64,
+    rules: &FoldRules,
+    paths: &[String],
+) -> Tracked {
+    let mut state: fold::State = None;
+    let mut last: Option<&fold::FoldEvent> = None;
+    let mut set_times: Vec<Option<i64>> = vec![None; paths.len()];
+    let value_at = |state: &fold::State, path: &str| -> Option<serde_json::Value> {
+        state
+            .as_ref()
+            .and_then(|s| fold::get_path(s, path))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
+    for step in steps {
+        let e = &events[step.index];
+        if e.time(axis) > at {
+            break;
+        }
+        last = Some(e);
+        let Some(effect) = &step.effect else { continue };
+        if paths.is_empty() {
+            fold::apply(&mut state, &step.effect_type, effect, rules);
+            continue;
+        }
+        let before: Vec<Option<serde_json::Value>> =
+            paths.iter().map(|p| value_at(&state, p)).collect();
+        fold::apply(&mut state, &step.effect_type, effect, rules);
+        let merged = rules.rule_for(&step.effect_type).is_none();
+        for (k, path) in paths.iter().enumerate() {
+            let after = value_at(&state, path);
+            if after.is_none() {
+                set_times[k] = None;
+            } else if after != before[k] || (merged && fold::get_path(effect, path).is_some()) {
+                set_times[k] = Some(e.occurred);
+            }
+        }
+    }
+    Tracked {
+        state,
+        last_event_id: last.map(|e| e.event_id.clone()),
+        source_time: last.map(|e| e.time(axis)),
+        set_times,
+    }
 }
 
 /// Stands for a state table's list of path values in the SQL `path_column` returns.
@@ -356,12 +441,6 @@ pub fn build(
     progress: &dyn Fn(&TrainsetProgress),
 ) -> Result<TrainsetReport> {
     let spec = spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
-    if spec.ttl.is_some() {
-        return Err(Error::BadSpec {
-            origin: req.origin.clone(),
-            cause: "`ttl` is not supported yet; leave it out.".into(),
-        });
-    }
     let out_format = match &req.out {
         Some(path) => Some(output_format(path)?),
         None => None,
@@ -399,6 +478,18 @@ pub fn build(
         })
         .collect();
     let has_paths = !paths.is_empty();
+    // With a time-to-live, when each path was last set decides whether its value is still live.
+    let tracked: Vec<String> = match spec.ttl {
+        Some(_) => spec
+            .features
+            .iter()
+            .filter_map(|(_, k)| match k {
+                FeatureKind::Path(parts) => Some(parts.join(".")),
+                FeatureKind::Count { .. } => None,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     report("reading the states as of each example", 1);
     if has_paths {
         states(
@@ -408,6 +499,7 @@ pub fn build(
             axis,
             When::ExampleTime,
             axis == Axis::Recorded,
+            &tracked,
         )?;
         // What was true then, with everything known now, and what the case knows now.
         report("reading the states for the audit", 1);
@@ -418,8 +510,17 @@ pub fn build(
             Axis::Occurred,
             When::ExampleTime,
             false,
+            &tracked,
         )?;
-        states(conn, rules, "ts_now", Axis::Recorded, When::Latest, false)?;
+        states(
+            conn,
+            rules,
+            "ts_now",
+            Axis::Recorded,
+            When::Latest,
+            false,
+            &[],
+        )?;
         // Every path read in one parse of each state (`v`, one JSON value per path feature).
         for table in ["ts_pit", "ts_true", "ts_now"] {
             conn.execute_batch(&format!(
@@ -472,10 +573,22 @@ pub fn build(
                     .count();
                 let (ty, read) = path_column(conn, "ts_pit", k)?;
                 let on = |alias: &str| read.replace(VALUES, &format!("{alias}.v"));
-                select.push(format!("{} AS f{i}", on("p")));
+                // A value set longer than the time-to-live before the example time is empty; the
+                // naive join (the latest state) knows no example time.
+                let live = |alias: &str| match spec.ttl {
+                    Some(ttl) => format!(
+                        "CASE WHEN x.t - {alias}.set_times[{k}] <= {ttl} THEN {} END",
+                        on(alias)
+                    ),
+                    None => on(alias),
+                };
+                select.push(format!("{} AS f{i}", live("p")));
                 select.push(format!("{} AS naive{i}", on("w")));
-                select.push(format!("{} AS true{i}", on("o")));
-                select.push(format!("p.source_time AS src{i}"));
+                select.push(format!("{} AS true{i}", live("o")));
+                select.push(match spec.ttl {
+                    Some(_) => format!("p.set_times[{k}] AS src{i}"),
+                    None => format!("p.source_time AS src{i}"),
+                });
                 columns.push(TrainsetColumn {
                     name: name.clone(),
                     r#type: ty,

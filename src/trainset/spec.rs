@@ -50,6 +50,13 @@ pub struct ExamplesSpec {
     /// system knew of it, the default) or `occurred_at`.
     #[serde(default)]
     pub time: Option<String>,
+    /// For event examples, only events with example time at or after this instant (RFC 3339 or a
+    /// date); a decision cohort says `from=` in its filter.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// For event examples, only events with example time at or before this instant.
+    #[serde(default)]
+    pub to: Option<String>,
 }
 
 /// The label: the first label event on the entity's stream after the example time.
@@ -104,6 +111,9 @@ pub enum ExampleSource {
         event_types: Vec<String>,
         /// True: the event's occurred_at is the example time; false: its recorded_at.
         occurred: bool,
+        /// Example times kept: at or after `from`, at or before `to`.
+        from: Option<Micros>,
+        to: Option<Micros>,
     },
 }
 
@@ -187,6 +197,9 @@ impl TrainsetSpec {
                 if self.examples.time.is_some() {
                     return Err(bad(origin, "`examples.time` is for event examples; a decision's example time is its decision time."));
                 }
+                if self.examples.from.is_some() || self.examples.to.is_some() {
+                    return Err(bad(origin, "`examples.from` and `examples.to` are for event examples; limit decisions in their filter (`from=2024-04-01,to=2024-04-30`)."));
+                }
                 crate::drift::cohort::parse(filter)?;
                 ExampleSource::Decisions(filter.clone())
             }
@@ -204,9 +217,27 @@ impl TrainsetSpec {
                         ))
                     }
                 };
+                let instant = |key: &str, text: &Option<String>| -> Result<Option<Micros>> {
+                    text.as_deref()
+                        .map(|t| {
+                            crate::model::parse_instant(t).map_err(|_| {
+                                bad(origin, format!("`examples.{key}` `{t}` is not an instant; write RFC 3339 (`2024-04-01T00:00:00Z`) or a date."))
+                            })
+                        })
+                        .transpose()
+                };
+                let from = instant("from", &self.examples.from)?;
+                let to = instant("to", &self.examples.to)?;
+                if let (Some(f), Some(t)) = (from, to) {
+                    if f > t {
+                        return Err(bad(origin, "`examples.from` is after `examples.to`; no example could fall between them."));
+                    }
+                }
                 ExampleSource::Events {
                     event_types: types.clone(),
                     occurred,
+                    from,
+                    to,
                 }
             }
             (Some(_), Some(_)) => {
@@ -389,5 +420,11 @@ mod tests {
         assert!(e.starts_with("The training-set spec (file s.toml)"), "{e}");
         let e = err("[examples]\nevents = [\"A\"]\ntime = \"now\"\n[[feature]]\nname = \"x\"\npath = \"a\"\n");
         assert!(e.contains("`recorded_at` or `occurred_at`"), "{e}");
+        let e = err("[examples]\ndecisions = \"\"\nfrom = \"2024-01-01\"\n[[feature]]\nname = \"x\"\npath = \"a\"\n");
+        assert!(e.contains("in their filter"), "{e}");
+        let e = err("[examples]\nevents = [\"A\"]\nto = \"last week\"\n[[feature]]\nname = \"x\"\npath = \"a\"\n");
+        assert!(e.contains("not an instant"), "{e}");
+        let e = err("[examples]\nevents = [\"A\"]\nfrom = \"2024-02-01\"\nto = \"2024-01-01\"\n[[feature]]\nname = \"x\"\npath = \"a\"\n");
+        assert!(e.contains("after `examples.to`"), "{e}");
     }
 }

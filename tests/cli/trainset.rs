@@ -408,3 +408,74 @@ fn specs_that_cannot_work_read_as_sentences() {
     assert!(e.contains(".parquet or .csv"), "{e}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_time_to_live_empties_values_set_too_long_before_and_from_to_limit_the_examples() {
+    let dir = tmp();
+    let (case, events) = generated_case(&dir, 13);
+    let (from, to) = (START + 15 * DAY, START + 35 * DAY);
+    let spec = dir.path().join("spec.toml");
+    std::fs::write(
+        &spec,
+        format!(
+            "ttl = \"6d\"\n{}",
+            SPEC.replace(
+                "events = [\"Applied\"]",
+                &format!(
+                    "events = [\"Applied\"]\nfrom = \"{}\"\nto = \"{}\"",
+                    rfc3339(from),
+                    rfc3339(to)
+                )
+            )
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("set.csv");
+    let r = json(&["trainset", s(&case), "--spec", s(&spec), "--out", s(&out)]);
+    let rows = read_csv(&out);
+    let examples: Vec<&Gen> = events
+        .iter()
+        .filter(|e| e.kind == "Applied" && e.recorded >= from && e.recorded <= to)
+        .collect();
+    assert_eq!(rows.len(), examples.len());
+    let (mut live, mut expired) = (0, 0);
+    for row in &rows {
+        let x = examples
+            .iter()
+            .find(|e| e.id == row["example_id"])
+            .expect("an example inside the window");
+        let t = x.recorded;
+        // The value known at t, and when the report that set it occurred: every report restates
+        // the score, so the last one applied set it.
+        let known = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.stream == x.stream
+                    && e.kind == "ScoreReported"
+                    && e.recorded <= t
+                    && e.occurred <= t
+            })
+            .max_by_key(|(line, e)| (e.recorded, *line))
+            .map(|(_, e)| e);
+        let expected = match known {
+            Some(e) if t - e.occurred <= 6 * DAY => {
+                live += 1;
+                e.payload["score"].to_string()
+            }
+            Some(_) => {
+                expired += 1;
+                String::new()
+            }
+            None => String::new(),
+        };
+        assert_eq!(row["score"], expected, "score of {}", x.id);
+    }
+    assert!(live > 0 && expired > 0, "{live} live, {expired} expired");
+    // The columns' source times stay at or before their example times.
+    for source in r["manifest"]["sources"].as_array().unwrap() {
+        if let Some(lead) = source["max_lead_us"].as_i64() {
+            assert!(lead <= 0, "{source}");
+        }
+    }
+}
