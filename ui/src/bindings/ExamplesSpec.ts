@@ -17,4 +17,13 @@ events: Array<string> | null,
  * For event examples, which of the event's times is the example time: `recorded_at` (when the
  * system knew of it, the default) or `occurred_at`.
  */
-time: string | null, };
+time: string | null, 
+/**
+ * For event examples, only events with example time at or after this instant (RFC 3339 or a
+ * date); a decision cohort says `from=` in its filter.
+ */
+from: string | null, 
+/**
+ * For event examples, only events with example time at or before this instant.
+ */
+to: string | null, };
