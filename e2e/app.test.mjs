@@ -6,7 +6,8 @@
 //
 // Usage: node e2e/app.test.mjs --app DESKTOP_BINARY --cli CASEFILE_BINARY [--out test-artifacts/e2e]
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Driver, KEY, sleep } from "./webdriver.mjs";
@@ -355,6 +356,59 @@ async function main() {
     expectEqual(columns, truth.segments[0].features.map((f) => f.name), "the segment's columns in drift order");
     await driver.exec("document.querySelector('.drift-segments').scrollIntoView()");
     await driver.screenshot("19-drift-segments");
+  });
+
+  await check("a training set is previewed, audited and exported with the same bytes as the CLI's", async () => {
+    // The screen opens on the case's starter spec; a time-to-live typed at the top is an edit.
+    const starter = cliJson("trainset", reference, "--starter").spec;
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Training set"));
+    const area = "textarea[aria-label='Training-set spec']";
+    await driver.waitFor(area);
+    const until = Date.now() + 20000;
+    let shown = "";
+    while ((shown = await driver.exec("return document.querySelector(arguments[0]).value", [area])) !== starter) {
+      if (Date.now() > until) {
+        const [a, b] = [shown.split("\n"), starter.split("\n")];
+        const i = a.findIndex((line, k) => line !== b[k]);
+        throw new Error(`the editor's starter spec differs from the CLI's at line ${i + 1}: ${JSON.stringify(a[i])} vs ${JSON.stringify(b[i])}`);
+      }
+      await sleep(200);
+    }
+    const spec = `ttl = "120d"\n${starter}`;
+    await driver.exec(
+      "const t = document.querySelector(arguments[0]);" +
+        "Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(t, arguments[1]);" +
+        "t.dispatchEvent(new Event('input', { bubbles: true }));",
+      [area, spec],
+    );
+    const specPath = join(work, "trainset.toml");
+    writeFileSync(specPath, spec);
+    const cliOut = join(work, "cli-trainset.parquet");
+    const truth = cliJson("trainset", reference, "--spec", specPath, "--out", cliOut);
+    await driver.click("[data-testid=preview-trainset]");
+    await driver.waitFor("[data-testid=trainset-summary]", (t) => t.includes(`${truth.rows} rows`), 60000);
+    for (const [name, l] of Object.entries(truth.leakage)) {
+      const naive = await driver.text(await driver.find(`[data-feature='${name}'] [data-testid=naive] .num`));
+      const late = await driver.text(await driver.find(`[data-feature='${name}'] [data-testid=late] .num`));
+      expectEqual([naive, late], [String(l.naive_differs), String(l.late_arriving)], `the audit of ${name}`);
+    }
+    if (!Object.values(truth.leakage).some((l) => l.late_arriving > 0)) throw new Error("the audit finds no late arrival");
+    await driver.waitForText("[data-testid=trainset-lead]", (t) => t.startsWith("No column uses a value from after"));
+    await driver.screenshot("23-trainset");
+    await driver.exec("document.querySelector('.trainset-preview').scrollIntoView()");
+    await driver.waitForText("[role=table][aria-label='Training set rows'] [role=cell]", (t) => t === String(truth.preview.rows[0][0]));
+    await driver.screenshot("24-trainset-preview");
+
+    const appOut = join(work, "app-trainset.parquet");
+    await driver.exec("document.querySelector('.trainset-spec').scrollIntoView()");
+    await driver.type("input[aria-label='Output file']", appOut);
+    await driver.click("[data-testid=export-trainset]");
+    await driver.waitFor("[data-testid=trainset-written]", (t) => t.includes(appOut), 60000);
+    const sha = (f) => createHash("sha256").update(readFileSync(f)).digest("hex");
+    expectEqual(sha(appOut), sha(cliOut), "the exported Parquet's sha256");
+    const manifest = JSON.parse(readFileSync(`${appOut}.manifest.json`, "utf8"));
+    expectEqual(manifest.leakage, truth.manifest.leakage, "the manifest's audit");
+    await driver.screenshot("25-trainset-exported");
   });
 
   await check("importing more files shows preview, progress and a summary with quarantine", async () => {

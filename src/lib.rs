@@ -380,6 +380,16 @@ impl Case {
         trainset::build(&self.conn, &rules, req, progress)
     }
 
+    /// A starter spec for this case: its decisions (or commonest events) as examples, the scalar
+    /// fields of their entities' states, a count, and a label guessed from what follows them.
+    pub fn trainset_starter(&self) -> Result<String> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        self.machine
+            .borrow_mut()
+            .ensure_snapshots(&self.conn, &|_| {})?;
+        trainset::starter::starter(&self.conn)
+    }
+
     /// The drift report as a self-contained HTML page (inline SVG charts, no external assets).
     pub fn drift_html(&self, report: &DriftReport) -> String {
         let name = self

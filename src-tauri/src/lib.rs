@@ -98,6 +98,8 @@ pub fn run() {
             commands::decisions::replay_runs,
             commands::drift::drift,
             commands::drift::export_drift_report,
+            commands::trainset::trainset_starter,
+            commands::trainset::trainset,
         ])
         .run(tauri::generate_context!())
         .expect("the Casefile window could not start");

@@ -9,8 +9,9 @@
 //! events), population as-of (stored vs folding every stream) and timeline buckets, with the peak
 //! memory of those queries.
 //!
-//! `bench trainset --events N --streams S`: on the time machine's case (imported and snapshots
-//! built once), builds a training set with one example per `LoanDecisionMade` event, 8 state paths
+//! `bench trainset --events N --streams S [--examples N]`: on the time machine's case (imported and snapshots
+//! built once), builds a training set with one example per `LoanDecisionMade` event (the first N by
+//! recorded time with `--examples`, through `examples.to`), 8 state paths
 //! and 2 windowed counts, to Parquet, and the same join as plain DuckDB ASOF JOINs (a join per
 //! feature over the events that carry it; no fold, no leakage audit) in the same run.
 //!
@@ -46,7 +47,9 @@ fn usage() -> ! {
     eprintln!("usage: bench import --events N [--streams S] [--runs R] [--dir DIR]");
     eprintln!("       bench timemachine --events N [--streams S] [--dir DIR] [--rebuild]");
     eprintln!("       bench decisions --events N [--streams S] [--replays N] [--dir DIR]");
-    eprintln!("       bench trainset --events N [--streams S] [--runs R] [--dir DIR]");
+    eprintln!(
+        "       bench trainset --events N [--streams S] [--examples N] [--runs R] [--dir DIR]"
+    );
     eprintln!("       bench drift --decisions N [--runs R] [--python PYTHON] [--dir DIR]");
     std::process::exit(2)
 }
@@ -511,7 +514,8 @@ const TRAINSET_PATHS: &[(&str, &str)] = &[
     ("postcode", "AddressChanged"),
 ];
 
-fn trainset(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
+/// `examples`: the first N decisions by recorded time (0: all of them), through `examples.to`.
+fn trainset(events: u64, streams: u64, examples: u64, dir: &Path, file: &Path, runs: usize) {
     use casefile::TrainsetRequest;
     let case_path = dir.join(format!("tm-{events}-{streams}.casefile"));
     import_once(&case_path, file);
@@ -524,7 +528,24 @@ fn trainset(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
             t.elapsed().as_secs_f64()
         );
     }
+    // The example window: up to the N-th decision's recorded time.
+    let to: Option<i64> = (examples > 0).then(|| {
+        let conn = duckdb::Connection::open(&case_path).expect("open");
+        conn.query_row(
+            "SELECT epoch_us(recorded_at) FROM events WHERE event_type = 'LoanDecisionMade'
+             ORDER BY recorded_at, event_id LIMIT 1 OFFSET ?",
+            [examples as i64 - 1],
+            |r| r.get(0),
+        )
+        .expect("the N-th decision")
+    });
     let mut spec = String::from("[examples]\nevents = [\"LoanDecisionMade\"]\n");
+    if let Some(to) = to {
+        spec += &format!("to = \"{}\"\n", casefile::format_micros(to));
+    }
+    let asof_to = to
+        .map(|to| format!(" AND recorded_at <= make_timestamp({to})"))
+        .unwrap_or_default();
     for (name, _) in TRAINSET_PATHS {
         spec += &format!("\n[[feature]]\nname = \"{name}\"\npath = \"{name}\"\n");
     }
@@ -546,7 +567,7 @@ fn trainset(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
         format!(
             "COPY (
                WITH x AS (SELECT event_id AS example_id, stream_id AS entity, recorded_at AS t
-                          FROM events WHERE event_type = 'LoanDecisionMade'),
+                          FROM events WHERE event_type = 'LoanDecisionMade'{asof_to}),
                     c AS (SELECT x.example_id,
                                  count(*) FILTER (WHERE e.event_type = 'CreditScoreUpdated' AND e.recorded_at > x.t - INTERVAL 90 DAY) AS scores_90d,
                                  count(*) FILTER (WHERE e.event_type = 'LoanApplicationSubmitted' AND e.recorded_at > x.t - INTERVAL 30 DAY) AS applications_30d
@@ -704,7 +725,7 @@ fn main() {
         return;
     }
     if command == "trainset" {
-        trainset(events, streams, &dir, &file, runs);
+        trainset(events, streams, get("--examples", 0), &dir, &file, runs);
         return;
     }
     let size = std::fs::metadata(&file).expect("file").len() as f64 / 1e6;

@@ -289,10 +289,14 @@ enum Command {
     /// .csv) and FILE.manifest.json.
     Trainset {
         case: PathBuf,
-        #[arg(long)]
-        spec: PathBuf,
-        #[arg(long)]
-        out: PathBuf,
+        #[arg(long, required_unless_present = "starter")]
+        spec: Option<PathBuf>,
+        #[arg(long, required_unless_present = "starter")]
+        out: Option<PathBuf>,
+        /// Print a starter spec for this case (its decisions, their entities' fields, a guessed
+        /// label) to edit, instead of building.
+        #[arg(long, conflicts_with_all = ["spec", "out"])]
+        starter: bool,
     },
     /// List the case's replayers, or add / remove one. A replayer reads a decision request (JSON) on
     /// stdin and prints its answer (JSON) on stdout; it is run directly, never through a shell.
@@ -1039,7 +1043,15 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 html,
             },
         )?,
-        Command::Trainset { case, spec, out } => trainset::run(json, &case, &spec, out)?,
+        Command::Trainset {
+            case,
+            spec,
+            out,
+            starter,
+        } => match (spec, out) {
+            (Some(spec), Some(out)) if !starter => trainset::run(json, &case, &spec, out)?,
+            _ => trainset::starter(json, &case)?,
+        },
         Command::Replay {
             case,
             decisions: ids,

@@ -1,4 +1,4 @@
-//! `casefile trainset`: read the spec, call the facade, print the audit.
+//! `casefile trainset`: read the spec, call the facade, print the audit; or print a starter spec.
 
 use std::path::{Path, PathBuf};
 
@@ -47,5 +47,12 @@ pub(super) fn run(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<
         }
         s
     });
+    Ok(())
+}
+
+/// Prints a starter spec for the case (`{"spec": TEXT}` with --json).
+pub(super) fn starter(json: bool, case: &Path) -> Result<(), Error> {
+    let text = Case::open(case)?.trainset_starter()?;
+    print(json, &serde_json::json!({ "spec": text }), |_| text.clone());
     Ok(())
 }

@@ -22,6 +22,7 @@
 //! event recorded before `T` that occurs after it.
 
 pub mod spec;
+pub mod starter;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,14 +39,17 @@ use crate::timeline::snapshots::combo_bit;
 use spec::{CheckedSpec, ExampleSource, FeatureKind};
 
 /// What to build.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
 pub struct TrainsetRequest {
     /// The spec's TOML text.
     pub spec: String,
     /// Where the spec came from, for errors ("file spec.toml").
     pub origin: String,
     /// Write the rows here (.parquet or .csv) and the manifest beside it (`FILE.manifest.json`).
+    #[ts(type = "string | null")]
     pub out: Option<PathBuf>,
+    #[ts(type = "number")]
     pub preview_rows: usize,
 }
 

@@ -9,17 +9,19 @@ import { NotesView } from "./NotesView";
 import { PopulationView } from "./PopulationView";
 import { SqlView } from "./SqlView";
 import { TimelineView } from "./TimelineView";
+import { TrainsetView } from "./TrainsetView";
 
-export type Tab = "timeline" | "population" | "decisions" | "drift" | "import" | "notes" | "sql";
+export type Tab = "timeline" | "population" | "decisions" | "drift" | "trainset" | "import" | "notes" | "sql";
 
 const TABS: { id: Tab; label: string; key: string }[] = [
   { id: "timeline", label: "Timeline", key: "1" },
   { id: "population", label: "Population", key: "2" },
   { id: "decisions", label: "Decisions", key: "3" },
   { id: "drift", label: "Drift", key: "4" },
-  { id: "import", label: "Import", key: "5" },
-  { id: "notes", label: "Notes", key: "6" },
-  { id: "sql", label: "SQL", key: "7" },
+  { id: "trainset", label: "Training set", key: "5" },
+  { id: "import", label: "Import", key: "6" },
+  { id: "notes", label: "Notes", key: "7" },
+  { id: "sql", label: "SQL", key: "8" },
 ];
 
 /** Where the investigator is looking: shared by every screen of an open case. */
@@ -140,6 +142,7 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
         {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
         {tab === "decisions" && <DecisionsView onOpen={jump} />}
         {tab === "drift" && <DriftView />}
+        {tab === "trainset" && <TrainsetView casePath={info.path} />}
         {tab === "import" && <ImportView onImported={refresh} />}
         {tab === "notes" && <NotesView focus={focus} onOpen={jump} />}
         {tab === "sql" && <SqlView />}

@@ -38,6 +38,9 @@ import type { SqlResult } from "./bindings/SqlResult";
 import type { StreamState } from "./bindings/StreamState";
 import type { StreamSummary } from "./bindings/StreamSummary";
 import type { Timeline } from "./bindings/Timeline";
+import type { TrainsetProgress } from "./bindings/TrainsetProgress";
+import type { TrainsetReport } from "./bindings/TrainsetReport";
+import type { TrainsetRequest } from "./bindings/TrainsetRequest";
 import type { View } from "./bindings/View";
 
 export type { Axis, BuildProgress, CaseInfo, EventDetail, EventPage, Finding, History };
@@ -50,6 +53,7 @@ export type { Decision } from "./bindings/Decision";
 export type { DriftProgress, DriftReport, DriftRequest };
 export type { FeatureDrift } from "./bindings/FeatureDrift";
 export type { SegmentDrift } from "./bindings/SegmentDrift";
+export type { TrainsetProgress, TrainsetReport, TrainsetRequest };
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
 export type { Bucket } from "./bindings/Bucket";
@@ -71,7 +75,7 @@ export function errorText(e: unknown): string {
 }
 
 /** What a native file dialog is for. */
-export type Pick = "logs" | "open_case" | "new_case" | "save_table" | "program" | "save_report";
+export type Pick = "logs" | "open_case" | "new_case" | "save_table" | "program" | "save_report" | "save_trainset";
 
 export const backend = {
   openCase: (path: string) => invoke<CaseInfo>("open_case", { path }),
@@ -145,4 +149,9 @@ export const backend = {
     invoke<DriftReport>("export_drift_report", { request, path }),
   onDriftProgress: (f: (p: DriftProgress) => void): Promise<UnlistenFn> =>
     listen<DriftProgress>("drift-progress", (e) => f(e.payload)),
+
+  trainsetStarter: () => invoke<string>("trainset_starter"),
+  trainset: (request: TrainsetRequest) => invoke<TrainsetReport>("trainset", { request }),
+  onTrainsetProgress: (f: (p: TrainsetProgress) => void): Promise<UnlistenFn> =>
+    listen<TrainsetProgress>("trainset-progress", (e) => f(e.payload)),
 };

@@ -22,6 +22,8 @@ pub enum Pick {
     Program,
     /// Where to write a drift report (HTML).
     SaveReport,
+    /// Where to write a training set (Parquet or CSV).
+    SaveTrainset,
 }
 
 fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
@@ -69,6 +71,14 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .set_title("Export the table")
             .set_file_name("population.parquet")
             .add_filter("Parquet, CSV or JSON", &["parquet", "csv", "json"])
+            .save_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::SaveTrainset => dialog
+            .set_title("Export the training set")
+            .set_file_name("trainset.parquet")
+            .add_filter("Parquet or CSV", &["parquet", "csv"])
             .save_file()
             .await
             .map(|f| vec![f.path().to_path_buf()])

@@ -9,3 +9,4 @@ pub mod notes;
 pub mod population;
 pub mod sql;
 pub mod timeline;
+pub mod trainset;
