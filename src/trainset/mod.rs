@@ -672,6 +672,7 @@ pub fn build(
             role: "label".into(),
         });
     }
+    report("joining the rows", 2 + spec.features.len() as u64);
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE ts_rows AS SELECT {} FROM ts_examples x {} ORDER BY x.ord;",
         select.join(", "),

@@ -17,6 +17,7 @@ import type { Focus } from "./CaseShell";
 import { DensityStrip } from "./DensityStrip";
 import { EventDetailPanel } from "./EventDetailPanel";
 import { formatCount, formatMicros, parseMicros as micros } from "./format";
+import { latestOnly } from "./latest";
 import { markScrubInput, markScrubPainted, takeScrubInputs } from "./perf";
 import { initialSpan, stepFrom, zoom, type Span } from "./scrub";
 import { StateTree } from "./StateTree";
@@ -80,16 +81,27 @@ export function TimelineView({ info, focus, update }: Props) {
     return () => clearTimeout(t);
   }, [span, axis, streamType]);
 
+  // Only the answer to the latest text is shown: an older search answering last would otherwise
+  // leave the list behind what the box says.
   useEffect(() => {
+    const request = latestOnly();
     const t = setTimeout(() => {
-      backend.searchStreams(search, streamType || undefined).then(setFound).catch(fail);
+      backend
+        .searchStreams(search, streamType || undefined)
+        .then(request.keep(setFound))
+        .catch(request.keep(fail));
     }, 150);
-    return () => clearTimeout(t);
+    return () => {
+      request.drop();
+      clearTimeout(t);
+    };
   }, [search, streamType]);
 
   useEffect(() => {
     if (!stream) return;
-    backend.history(stream, axis, view).then(setHistory).catch(fail);
+    const request = latestOnly();
+    backend.history(stream, axis, view).then(request.keep(setHistory)).catch(request.keep(fail));
+    return request.drop;
   }, [stream, axis, view]);
 
   // At most two state requests in flight (so the next one is queued while the last answer travels
