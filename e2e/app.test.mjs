@@ -394,6 +394,11 @@ async function main() {
     }
     if (!Object.values(truth.leakage).some((l) => l.late_arriving > 0)) throw new Error("the audit finds no late arrival");
     await driver.waitForText("[data-testid=trainset-lead]", (t) => t.startsWith("No column uses a value from after"));
+    const l = truth.label_audit;
+    await driver.waitForText(
+      "[data-testid=label-audit]",
+      (t) => t.includes(`${l.labelled} of ${truth.rows} rows labelled; ${l.recorded_late} labels were recorded after they occurred`),
+    );
     await driver.screenshot("23-trainset");
     await driver.exec("document.querySelector('.trainset-preview').scrollIntoView()");
     await driver.waitForText("[role=table][aria-label='Training set rows'] [role=cell]", (t) => t === String(truth.preview.rows[0][0]));

@@ -50,7 +50,7 @@ pub use timeline::{
     AsOfQuery, Bucket, History, HistoryStep, StreamDiff, StreamState, Timeline, TimelineQuery,
 };
 pub use trainset::{
-    FeatureLeakage, TrainsetColumn, TrainsetManifest, TrainsetProgress, TrainsetReport,
+    FeatureLeakage, LabelAudit, TrainsetColumn, TrainsetManifest, TrainsetProgress, TrainsetReport,
     TrainsetRequest,
 };
 

@@ -45,6 +45,20 @@ pub(super) fn run(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<
                     .map_or("-".to_string(), |us| format!("{:.3} s", us as f64 / 1e6))
             );
         }
+        if let Some(l) = &r.label_audit {
+            s += &format!(
+                "{:<28} {} labelled, {} recorded after they occurred (up to {}){}\n",
+                "label",
+                l.labelled,
+                l.recorded_late,
+                l.max_delay_us.map_or("-".to_string(), |us| format!(
+                    "{:.1} d",
+                    us as f64 / 86_400e6
+                )),
+                l.after_window
+                    .map_or(String::new(), |n| format!(", {n} after the window closed"))
+            );
+        }
         s
     });
     Ok(())

@@ -15,7 +15,9 @@
 //! that occurred before `T` but was recorded after it (a late bureau report, a late repayment) is not
 //! in the row. The audit counts, per feature, the rows where that happened (`late_arriving`: the
 //! value on the occurred axis with everything known now differs) and the rows a naive latest-state
-//! join would have filled differently (`naive_differs`).
+//! join would have filled differently (`naive_differs`). For the label it counts outcomes recorded
+//! after they occurred and, with `within`, those recorded only after the window closed (a model
+//! trained then would not have had them).
 //!
 //! States come from the stored snapshots: one interval join for the short streams, the checkpoint
 //! lookups in Rust for long ones, and a filtered fold for the few examples whose stream has an
@@ -80,6 +82,25 @@ pub struct FeatureLeakage {
     pub naive_examples: Vec<String>,
 }
 
+/// What the audit found for the label: outcomes are hindsight, but one recorded late was not known
+/// when its window closed.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
+pub struct LabelAudit {
+    /// Rows with a label.
+    pub labelled: u64,
+    /// Labels recorded after they occurred.
+    pub recorded_late: u64,
+    /// The longest delay between a label's occurring and its recording, in microseconds.
+    pub max_delay_us: Option<i64>,
+    /// With `within`: labels recorded after the window closed (example time + within), which a
+    /// model trained when the window closed would not have had.
+    pub after_window: Option<u64>,
+    /// The first example ids (by example time) of labels recorded after the window closed, or,
+    /// without a window, recorded late.
+    pub late_examples: Vec<String>,
+}
+
 /// Where one column's values came from in time.
 #[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
 #[ts(export)]
@@ -105,6 +126,7 @@ pub struct TrainsetManifest {
     pub columns: Vec<TrainsetColumn>,
     pub sources: Vec<ColumnSource>,
     pub leakage: BTreeMap<String, FeatureLeakage>,
+    pub label_audit: Option<LabelAudit>,
 }
 
 /// A training set built.
@@ -115,6 +137,8 @@ pub struct TrainsetReport {
     pub columns: Vec<TrainsetColumn>,
     /// Per feature.
     pub leakage: BTreeMap<String, FeatureLeakage>,
+    /// When the spec has a label.
+    pub label_audit: Option<LabelAudit>,
     pub manifest: TrainsetManifest,
     pub preview: SqlResult,
     /// The file written, and its manifest.
@@ -650,8 +674,9 @@ pub fn build(
             .unwrap_or_default();
         conn.execute_batch(&format!(
             "CREATE OR REPLACE TEMP TABLE ts_label AS
-             SELECT ord, label, label_time, label_event FROM (
+             SELECT ord, label, label_time, label_event, label_recorded FROM (
                  SELECT x.ord, {value} AS label, e.occurred_at AS label_time, e.event_id AS label_event,
+                        e.recorded_at AS label_recorded,
                         row_number() OVER (PARTITION BY x.ord ORDER BY e.occurred_at, e.recorded_at, e.seq) AS k
                  FROM ts_examples x JOIN events e
                    ON e.stream_id = x.entity AND e.event_type IN ({types})
@@ -660,7 +685,7 @@ pub fn build(
             types = text_list(&label.event_types),
         ))?;
         joins.push("LEFT JOIN ts_label l ON l.ord = x.ord".into());
-        select.push("l.label, l.label_time, l.label_event".into());
+        select.push("l.label, l.label_time, l.label_event, l.label_recorded".into());
         columns.push(TrainsetColumn {
             name: "label".into(),
             r#type: "VARCHAR".into(),
@@ -711,6 +736,36 @@ pub fn build(
             max_lead_us: max_lead,
         });
     }
+
+    let label_audit = match &spec.spec.label {
+        Some(_) => {
+            let (labelled, recorded_late, max_delay_us): (i64, i64, Option<i64>) = conn.query_row(
+                "SELECT count(label_event), count(*) FILTER (WHERE label_recorded > label_time),
+                        max(epoch_us(label_recorded) - epoch_us(label_time))
+                 FROM ts_rows",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let (after_window, late_examples) = match spec.label_within {
+                Some(w) => {
+                    let (n, ids) = first_examples(
+                        conn,
+                        &format!("label_event IS NOT NULL AND epoch_us(label_recorded) > t + {w}"),
+                    )?;
+                    (Some(n), ids)
+                }
+                None => (None, first_examples(conn, "label_recorded > label_time")?.1),
+            };
+            Some(LabelAudit {
+                labelled: labelled as u64,
+                recorded_late: recorded_late as u64,
+                max_delay_us: max_delay_us.filter(|d| *d > 0),
+                after_window,
+                late_examples,
+            })
+        }
+        None => None,
+    };
 
     // The output table, in example order.
     let mut out_select = vec![
@@ -766,6 +821,7 @@ pub fn build(
         columns: columns.clone(),
         sources,
         leakage: leakage.clone(),
+        label_audit: label_audit.clone(),
     };
     let (out, manifest_path) = match (&req.out, out_format) {
         (Some(path), Some(format)) => {
@@ -790,6 +846,7 @@ pub fn build(
         rows: n,
         columns,
         leakage,
+        label_audit,
         manifest,
         preview,
         out,

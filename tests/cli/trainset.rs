@@ -384,6 +384,40 @@ fn the_lending_samples_late_bureau_score_is_caught_by_the_audit() {
         assert!(r.get(key).is_some(), "{key} missing");
     }
     assert_eq!(r["manifest"]["axis"], "recorded");
+    // The outcomes arrive 14-39 days after they occur: every label was recorded late.
+    let label = &r["label_audit"];
+    assert_eq!(label["recorded_late"], label["labelled"], "{label}");
+    assert!(label["labelled"].as_u64().unwrap() > 100, "{label}");
+    assert!(label["after_window"].is_null());
+
+    // With a 30-day window, the labels recorded after it closed, against SQL written here.
+    std::fs::write(
+        &spec,
+        std::fs::read_to_string(&spec)
+            .unwrap()
+            .replace("[label]", "[label]\nwithin = \"30d\""),
+    )
+    .unwrap();
+    let r = json(&["trainset", s(&case), "--spec", s(&spec), "--out", s(&out)]);
+    let expected = json(&[
+        "sql",
+        s(&case),
+        "SELECT count(*) FROM (
+             SELECT d.event_id, arg_min(e.recorded_at, (e.occurred_at, e.recorded_at, e.seq)) AS rec, d.decided_at
+             FROM decisions d JOIN events e ON e.stream_id = d.subject_id
+              AND e.event_type IN ('LoanRepaid', 'LoanDefaulted')
+              AND e.occurred_at > d.decided_at AND e.occurred_at <= d.decided_at + INTERVAL 30 DAY
+             GROUP BY d.event_id, d.decided_at)
+         WHERE rec > decided_at + INTERVAL 30 DAY",
+    ]);
+    let after = &r["label_audit"]["after_window"];
+    assert_eq!(
+        after.as_i64(),
+        expected["rows"][0][0].as_i64(),
+        "{}",
+        r["label_audit"]
+    );
+    assert!(after.as_u64().unwrap() > 0, "{}", r["label_audit"]);
 }
 
 #[test]

@@ -3,6 +3,7 @@ import { Alert } from "./Alert";
 import {
   backend,
   errorText,
+  type LabelAudit,
   type TrainsetProgress,
   type TrainsetReport,
   type TrainsetRequest,
@@ -124,7 +125,26 @@ function Audit({ report }: { report: TrainsetReport }) {
           })}
         </tbody>
       </table>
+      {report.label_audit && <LabelLine audit={report.label_audit} rows={rows} />}
     </section>
+  );
+}
+
+/** The label's audit in a sentence: outcomes are hindsight, but late ones were not known in time. */
+function LabelLine({ audit, rows }: { audit: LabelAudit; rows: number }) {
+  const delay = audit.max_delay_us !== null ? leadText(-audit.max_delay_us).replace(" before", "") : null;
+  return (
+    <p className="small" data-testid="label-audit">
+      <strong>Label</strong>: {formatCount(audit.labelled)} of {formatCount(rows)} rows labelled;{" "}
+      {formatCount(audit.recorded_late)} labels were recorded after they occurred{delay ? ` (up to ${delay} later)` : ""}
+      {audit.after_window !== null && (
+        <>
+          ; <span className={audit.after_window > 0 ? "warn" : ""}>{formatCount(audit.after_window)} only after their window closed</span>,
+          so a model trained when it closed would not have had them
+        </>
+      )}
+      .{audit.late_examples.length > 0 && <span className="muted mono"> {audit.late_examples.slice(0, 3).join(", ")}</span>}
+    </p>
   );
 }
 

@@ -54,6 +54,7 @@ export type { DriftProgress, DriftReport, DriftRequest };
 export type { FeatureDrift } from "./bindings/FeatureDrift";
 export type { SegmentDrift } from "./bindings/SegmentDrift";
 export type { TrainsetProgress, TrainsetReport, TrainsetRequest };
+export type { LabelAudit } from "./bindings/LabelAudit";
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
 export type { Bucket } from "./bindings/Bucket";

@@ -4,13 +4,14 @@ import { latestOnly } from "./latest";
 describe("latestOnly", () => {
   it("an older search answering last does not replace the newer answer", async () => {
     const shown: string[] = [];
-    let answerOld: (v: string) => void = () => {};
+    const resolvers: ((v: string) => void)[] = [];
+    const slow = new Promise<string>((resolve) => resolvers.push(resolve));
     const older = latestOnly();
-    const oldAnswer = new Promise<string>((r) => (answerOld = r)).then(older.keep((v) => shown.push(v)));
+    const oldAnswer = slow.then(older.keep((v: string) => shown.push(v)));
     older.drop(); // the text changed: a new search supersedes it
     const newer = latestOnly();
-    await Promise.resolve("applicant-0005").then(newer.keep((v) => shown.push(v)));
-    answerOld("applicant-0001");
+    await Promise.resolve("applicant-0005").then(newer.keep((v: string) => shown.push(v)));
+    resolvers[0]("applicant-0001");
     await oldAnswer;
     expect(shown).toEqual(["applicant-0005"]);
   });

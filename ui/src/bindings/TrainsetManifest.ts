@@ -2,6 +2,7 @@
 import type { Axis } from "./Axis";
 import type { ColumnSource } from "./ColumnSource";
 import type { FeatureLeakage } from "./FeatureLeakage";
+import type { LabelAudit } from "./LabelAudit";
 import type { TrainsetColumn } from "./TrainsetColumn";
 
 /**
@@ -11,4 +12,4 @@ export type TrainsetManifest = { created_by: string,
 /**
  * sha256 of the case's sources (in order) and its event count: the same case gives the same.
  */
-case_fingerprint: string, spec: string, spec_sha256: string, axis: Axis, rows: number, columns: Array<TrainsetColumn>, sources: Array<ColumnSource>, leakage: { [key in string]: FeatureLeakage }, };
+case_fingerprint: string, spec: string, spec_sha256: string, axis: Axis, rows: number, columns: Array<TrainsetColumn>, sources: Array<ColumnSource>, leakage: { [key in string]: FeatureLeakage }, label_audit: LabelAudit | null, };
