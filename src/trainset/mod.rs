@@ -739,13 +739,13 @@ pub fn build(
 
     let label_audit = match &spec.spec.label {
         Some(_) => {
-            let (labelled, recorded_late, max_delay_us): (i64, i64, Option<i64>) = conn.query_row(
-                "SELECT count(label_event), count(*) FILTER (WHERE label_recorded > label_time),
-                        max(epoch_us(label_recorded) - epoch_us(label_time))
+            let (labelled, max_delay_us): (i64, Option<i64>) = conn.query_row(
+                "SELECT count(label_event), max(epoch_us(label_recorded) - epoch_us(label_time))
                  FROM ts_rows",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )?;
+            let (recorded_late, late_ids) = first_examples(conn, "label_recorded > label_time")?;
             let (after_window, late_examples) = match spec.label_within {
                 Some(w) => {
                     let (n, ids) = first_examples(
@@ -754,11 +754,11 @@ pub fn build(
                     )?;
                     (Some(n), ids)
                 }
-                None => (None, first_examples(conn, "label_recorded > label_time")?.1),
+                None => (None, late_ids),
             };
             Some(LabelAudit {
                 labelled: labelled as u64,
-                recorded_late: recorded_late as u64,
+                recorded_late,
                 max_delay_us: max_delay_us.filter(|d| *d > 0),
                 after_window,
                 late_examples,

@@ -11,7 +11,7 @@ import {
 import { DataGrid } from "./DataGrid";
 import { formatCount } from "./format";
 import { percent } from "./progress";
-import { leadText, shareOf, specKey } from "./trainset";
+import { durationText, leadText, shareOf, specKey } from "./trainset";
 
 const PREVIEW_ROWS = 200;
 
@@ -132,7 +132,7 @@ function Audit({ report }: { report: TrainsetReport }) {
 
 /** The label's audit in a sentence: outcomes are hindsight, but late ones were not known in time. */
 function LabelLine({ audit, rows }: { audit: LabelAudit; rows: number }) {
-  const delay = audit.max_delay_us !== null ? leadText(-audit.max_delay_us).replace(" before", "") : null;
+  const delay = audit.max_delay_us !== null ? durationText(audit.max_delay_us) : null;
   return (
     <p className="small" data-testid="label-audit">
       <strong>Label</strong>: {formatCount(audit.labelled)} of {formatCount(rows)} rows labelled;{" "}

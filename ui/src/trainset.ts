@@ -14,8 +14,15 @@ export function shareOf(part: number, whole: number): number {
 export function leadText(leadUs: number | null): string {
   if (leadUs === null) return "no value";
   if (leadUs === 0) return "at the example time";
-  const s = Math.abs(leadUs) / 1e6;
-  const amount =
-    s < 60 ? `${s.toFixed(s < 10 ? 1 : 0)} s` : s < 3600 ? `${(s / 60).toFixed(0)} min` : s < 86400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86400).toFixed(1)} d`;
+  const amount = durationText(leadUs);
   return leadUs < 0 ? `${amount} before` : `${amount} after (leak)`;
+}
+
+/** A length of time in microseconds (its sign ignored) in the unit that reads best: "2.5 s", "39.0 d". */
+export function durationText(us: number): string {
+  const s = Math.abs(us) / 1e6;
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
+  if (s < 3600) return `${(s / 60).toFixed(0)} min`;
+  if (s < 86400) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86400).toFixed(1)} d`;
 }
