@@ -69,6 +69,16 @@ pub enum Error {
     #[error("The training-set spec ({origin}) is not valid: {cause}")]
     BadSpec { origin: String, cause: String },
 
+    #[error("The redaction profile ({origin}) is not valid: {cause}")]
+    BadProfile { origin: String, cause: String },
+
+    /// A bundle opened for reading: nothing may be added to or changed in evidence that was signed.
+    #[error("{path} is a case bundle, opened read-only: {what} is not possible in it. Import its events into a case of your own to work on them.")]
+    ReadOnly { path: PathBuf, what: String },
+
+    #[error("{path} is not a readable case bundle: {cause}.")]
+    NotABundle { path: PathBuf, cause: String },
+
     /// The statistics engine (polars) or the Arrow hand-over to it failed.
     #[error("The analysis failed: {cause}")]
     Analysis { cause: String },
@@ -97,6 +107,9 @@ impl Error {
             Error::UnknownDecision { .. } => "unknown_decision",
             Error::Analysis { .. } => "analysis",
             Error::BadSpec { .. } => "bad_spec",
+            Error::BadProfile { .. } => "bad_profile",
+            Error::ReadOnly { .. } => "read_only",
+            Error::NotABundle { .. } => "not_a_bundle",
         }
     }
 

@@ -3,6 +3,7 @@
 //! This file is the facade: the one API the CLI and the desktop app call. It hands out plain serde
 //! types (DTOs) so the CLI's `--json` and the app see the same shapes.
 
+pub mod bundle;
 pub mod decisions;
 pub mod drift;
 pub mod error;
@@ -18,6 +19,13 @@ pub mod trainset;
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
+
+pub use bundle::keys::KeyInfo;
+pub use bundle::verify::VerifyOptions;
+pub use bundle::{
+    BundleExportReport, BundleFile, BundleProgress, BundleRequest, Manifest, Problem,
+    SignatureCheck, VerifyReport,
+};
 
 pub use decisions::explain::Explanation;
 pub use decisions::replay::{
@@ -59,6 +67,8 @@ pub struct Case {
     conn: Connection,
     path: PathBuf,
     machine: std::cell::RefCell<timeline::MachineCache>,
+    /// Set when this is a bundle opened read-only (the bundle's path; `path` is its loaded copy).
+    bundle: Option<PathBuf>,
 }
 
 /// A replay ready to run on its own connection to the case (see [`Case::prepare_replay`]).
@@ -83,24 +93,62 @@ impl PreparedReplay {
 impl Case {
     /// Opens a case, creating an empty one when the file does not exist.
     pub fn open_or_create(path: &Path) -> Result<Case> {
+        if path.exists() && bundle::open::is_bundle(path) {
+            return Err(Error::ReadOnly {
+                path: path.to_path_buf(),
+                what: "importing".into(),
+            });
+        }
         Ok(Case {
             conn: store::open_read_write(path, true)?,
             path: path.to_path_buf(),
             machine: Default::default(),
+            bundle: None,
         })
     }
 
-    /// Opens an existing case; a missing file is an error.
+    /// Opens an existing case, or a case bundle read-only; a missing file is an error.
     pub fn open(path: &Path) -> Result<Case> {
+        Self::open_with_progress(path, &|_| {})
+    }
+
+    /// As [`Case::open`], reporting progress while a bundle is loaded the first time.
+    pub fn open_with_progress(path: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<Case> {
+        if path.is_file() && bundle::open::is_bundle(path) {
+            let loaded = bundle::open::materialize(path, progress)?;
+            return Ok(Case {
+                conn: store::open_read_write(&loaded, false)?,
+                path: loaded,
+                machine: Default::default(),
+                bundle: Some(path.to_path_buf()),
+            });
+        }
         Ok(Case {
             conn: store::open_read_write(path, false)?,
             path: path.to_path_buf(),
             machine: Default::default(),
+            bundle: None,
         })
     }
 
+    /// The file the user opened (the bundle, for a bundle).
     pub fn path(&self) -> &Path {
-        &self.path
+        self.bundle.as_deref().unwrap_or(&self.path)
+    }
+
+    /// The bundle this case was opened from; every write is refused then.
+    pub fn bundle(&self) -> Option<&Path> {
+        self.bundle.as_deref()
+    }
+
+    fn writable(&self, what: &str) -> Result<()> {
+        match &self.bundle {
+            Some(path) => Err(Error::ReadOnly {
+                path: path.clone(),
+                what: what.into(),
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Imports source files, each in its own transaction, reporting progress to `sink`.
@@ -110,12 +158,18 @@ impl Case {
         opts: &ImportOptions,
         sink: &dyn ProgressSink,
     ) -> Result<ImportReport> {
+        self.writable("importing")?;
         self.machine.borrow_mut().clear();
         ingest::import_files(&self.conn, files, opts, sink)
     }
 
     pub fn info(&self) -> Result<CaseInfo> {
-        inspect::info(&self.conn, &store::absolute(&self.path).to_string_lossy())
+        let mut info = inspect::info(&self.conn, &store::absolute(self.path()).to_string_lossy())?;
+        info.bundle = self
+            .bundle
+            .as_ref()
+            .map(|b| store::absolute(b).to_string_lossy().into_owned());
+        Ok(info)
     }
 
     pub fn events(&self, query: &EventQuery) -> Result<EventPage> {
@@ -234,6 +288,7 @@ impl Case {
 
     /// Checks and stores new fold rules; `origin` names the text in errors (a file name).
     pub fn set_fold_rules(&self, text: &str, origin: &str) -> Result<FoldRules> {
+        self.writable("changing the fold rules")?;
         self.machine.borrow_mut().clear();
         timeline::save_rules(&self.conn, text, origin)
     }
@@ -265,6 +320,7 @@ impl Case {
 
     /// Appends a note written by the current OS user.
     pub fn add_note(&self, note: &NewNote) -> Result<Note> {
+        self.writable("adding a note")?;
         notes::add(&self.conn, &ingest::os_user(), note)
     }
 
@@ -311,6 +367,7 @@ impl Case {
 
     /// Checks and stores new decision rules (the view is rebuilt on the next question).
     pub fn set_decision_rules(&self, text: &str, origin: &str) -> Result<DecisionRules> {
+        self.writable("changing the decision rules")?;
         decisions::save_rules_of_decisions(&self.conn, text, origin)
     }
 
@@ -321,10 +378,12 @@ impl Case {
 
     /// Adds (or replaces, by name) a replayer; its program is resolved to an absolute path and checked.
     pub fn add_replayer(&self, replayer: Replayer) -> Result<Replayer> {
+        self.writable("adding a replayer")?;
         decisions::replay::add_replayer(&self.conn, replayer)
     }
 
     pub fn remove_replayer(&self, name: &str) -> Result<()> {
+        self.writable("removing a replayer")?;
         decisions::replay::remove_replayer(&self.conn, name)
     }
 
@@ -341,6 +400,7 @@ impl Case {
     /// A replay on a connection of its own: it can run while the case answers other questions
     /// (the app keeps browsing decisions while replayer programs work).
     pub fn prepare_replay(&self) -> Result<PreparedReplay> {
+        self.writable("replaying (a replay is stored in the case)")?;
         decisions::ensure_built(&self.conn, &|_| {})?;
         Ok(PreparedReplay {
             conn: self.conn.try_clone()?,
@@ -409,10 +469,83 @@ impl Case {
         decisions::replay::runs(&self.conn, limit)
     }
 
+    /// Writes a case bundle: the scope's events redacted, hashed into a Merkle tree and written as
+    /// JSONL and Parquet, with custody, notes, findings, rules, the chosen decisions' explanations
+    /// and attached reports, under a manifest signed when a key is given.
+    pub fn bundle_export(
+        &self,
+        req: &BundleRequest,
+        progress: &dyn Fn(&BundleProgress),
+    ) -> Result<BundleExportReport> {
+        if req.decisions.is_some() {
+            decisions::ensure_built(&self.conn, &|_| {})?;
+        }
+        let mut staging = bundle::export::stage(&self.conn, self.path(), req, progress)?;
+        if !staging.decisions_to_explain.is_empty() {
+            let ids = staging.decisions_to_explain.clone();
+            {
+                let conn = store::open_read_write(&staging.stage_case, false)?;
+                let dir = staging.dir.clone();
+                bundle::open::load_side_tables(&conn, &mut |name| {
+                    std::fs::read(dir.join(name)).ok()
+                })?;
+            }
+            let stage = Case::open(&staging.stage_case)?;
+            let name = self
+                .path()
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let now = format_micros(chrono::Utc::now().timestamp_micros());
+            for (i, id) in ids.iter().enumerate() {
+                progress(&BundleProgress {
+                    phase: "explaining the decisions".into(),
+                    done: i as u64,
+                    total: ids.len() as u64,
+                });
+                let e = stage.explain(id)?;
+                let file = format!("decisions/{}.html", safe_file_name(id));
+                bundle::export::add_report(
+                    &mut staging,
+                    &file,
+                    decisions::report::html(&e, &name, &now).as_bytes(),
+                )?;
+            }
+        }
+        bundle::export::finish(staging, progress)
+    }
+
     /// Every integrity finding in the case, oldest first.
     pub fn findings(&self) -> Result<Vec<Finding>> {
         ingest::load_findings(&self.conn, None, usize::MAX >> 1)
     }
+}
+
+/// Checks a bundle offline: signature, every file's digest, the events' Merkle root.
+pub fn verify_bundle(
+    path: &Path,
+    opts: &VerifyOptions,
+    progress: &dyn Fn(&BundleProgress),
+) -> Result<VerifyReport> {
+    bundle::verify::verify(path, opts, progress)
+}
+
+/// Creates an investigator's signing key in the user's config dir.
+pub fn new_key(name: &str) -> Result<KeyInfo> {
+    bundle::keys::new_key(name)
+}
+
+/// A file name made from an id: anything but letters, digits, '-', '_' and '.' becomes '_'.
+fn safe_file_name(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Runs user-typed SQL against a case, read-only, with every file but the case out of reach.

@@ -10,7 +10,7 @@ use crate::inspect::Axis;
 use crate::model::{format_micros, Micros};
 
 /// A note as stored, with the note that replaced it (if any).
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Note {
     pub note_id: i64,

@@ -11,6 +11,7 @@ use casefile::{
 };
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod bundle;
 mod decisions;
 mod drift;
 mod trainset;
@@ -33,7 +34,7 @@ struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum AxisArg {
+pub(super) enum AxisArg {
     Occurred,
     Recorded,
 }
@@ -326,6 +327,16 @@ enum Command {
         #[arg(last = true)]
         program: Vec<String>,
     },
+    /// Case bundles: export evidence as one signed, tamper-evident file; verify one offline.
+    Bundle {
+        #[command(subcommand)]
+        what: bundle::BundleCommand,
+    },
+    /// Investigator keys that sign bundles.
+    Keys {
+        #[command(subcommand)]
+        what: bundle::KeysCommand,
+    },
     /// Show which events are decisions (TOML), or replace those rules from a file.
     DecisionRules {
         case: PathBuf,
@@ -360,7 +371,8 @@ enum GenerateCommand {
 }
 
 /// Set by a command whose check failed (a replay that did not reproduce): exit 1 after printing.
-static CHECK_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+pub(super) static CHECK_FAILED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
 
 pub fn run() -> i32 {
     let cli = Cli::parse();
@@ -477,6 +489,14 @@ impl StepBar {
         });
         bar.set_length(total.max(1));
         bar.set_position(done);
+    }
+
+    /// As `update`, naming the current phase of a job that has several.
+    fn phase(&self, phase: &str, done: u64, total: u64) {
+        self.update(done, total);
+        if let Some(b) = self.bar.borrow().as_ref() {
+            b.set_message(phase.to_string());
+        }
     }
 }
 
@@ -1043,6 +1063,8 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 html,
             },
         )?,
+        Command::Bundle { what } => bundle::run(json, what)?,
+        Command::Keys { what } => bundle::keys(json, what)?,
         Command::Trainset {
             case,
             spec,

@@ -12,6 +12,7 @@
 pub mod explain;
 pub mod normalize;
 pub mod replay;
+pub mod report;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -9,7 +9,7 @@ use super::{
     P_VALUE_THRESHOLD, SMALL_COHORT,
 };
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

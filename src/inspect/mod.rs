@@ -14,7 +14,7 @@ use crate::model::{format_micros, Event, Micros};
 pub mod detail;
 
 /// The chain-of-custody record of one source.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct SourceRecord {
     pub source_id: i64,
@@ -56,6 +56,8 @@ pub struct CaseInfo {
     pub quarantined: i64,
     pub findings: BTreeMap<String, i64>,
     pub sources: Vec<SourceRecord>,
+    /// Set when the case is a bundle opened read-only: the bundle's path (every write is refused).
+    pub bundle: Option<String>,
 }
 
 fn opt_time(us: Option<i64>) -> Option<String> {
@@ -99,6 +101,7 @@ pub fn info(conn: &Connection, path: &str) -> Result<CaseInfo> {
         quarantined: conn.query_row("SELECT count(*) FROM quarantine", [], |r| r.get(0))?,
         findings: counts("SELECT kind, count(*) FROM findings GROUP BY 1")?,
         sources: sources(conn)?,
+        bundle: None,
     })
 }
 

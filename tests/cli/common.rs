@@ -95,3 +95,17 @@ pub fn quarantine_reason(q: &Value, row: i64) -> String {
         .map(|r| r["reason"].as_str().unwrap().to_string())
         .unwrap_or_else(|| panic!("row {row} is not in quarantine: {q}"))
 }
+
+/// Every file of the named sample scenarios, sorted (an import's arguments).
+pub fn scenario_files(scenarios: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for scenario in scenarios {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(samples().join(scenario))
+            .expect("sample folder")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        out.extend(files.iter().map(|f| s(f).to_string()));
+    }
+    out
+}

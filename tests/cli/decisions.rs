@@ -72,14 +72,7 @@ fn samples_case(dir: &tempfile::TempDir) -> PathBuf {
 fn import_samples(dir: &tempfile::TempDir) -> PathBuf {
     let case = dir.path().join("all.casefile");
     let mut args = vec!["import".to_string(), s(&case).to_string()];
-    for scenario in ["lending", "rag", "hiring", "clinical"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(samples().join(scenario))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        args.extend(files.iter().map(|f| s(f).to_string()));
-    }
+    args.extend(scenario_files(&["lending", "rag", "hiring", "clinical"]));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     json(&refs);
     case

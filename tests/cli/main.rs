@@ -3,6 +3,7 @@
 //! output; `asof` checks the engine through the library against a plain fold written there.
 
 mod asof;
+mod bundle;
 mod common;
 mod crash;
 mod decisions;

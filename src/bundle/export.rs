@@ -1,0 +1,709 @@
+//! Writing a bundle: the scope's events are read in case order, redacted, written as canonical JSON
+//! lines (hashed into the Merkle tree as they go) and into a staging case that DuckDB turns into
+//! Parquet; custody, notes, findings and rules follow; then everything is zipped with its sha256 into
+//! the manifest, which is signed. The bundle appears under its name only when complete.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use duckdb::{params, Connection};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::merkle::{self, RootBuilder};
+use super::redact::{Erasure, Profile, Redactor};
+use super::{
+    keys, BundleExportReport, BundleFile, BundleProgress, BundleRequest, EventsSummary, Manifest,
+    RedactionRecord, Scope, SignatureFile, SignerRecord, DECISION_RULES, EVENTS_JSONL,
+    EVENTS_PARQUET, FINDINGS, FOLD_RULES, FORMAT, MANIFEST, NOTES, SIGNATURE, SOURCES,
+};
+use crate::error::{Error, Result};
+use crate::inspect::{self, Axis, EVENT_COLUMNS};
+use crate::model::{format_micros, parse_instant};
+use crate::store;
+
+/// How a leaf is made, as the manifest says it.
+pub const LEAF_RULE: &str =
+    "SHA-256(0x00 || line) for each line of events/events.jsonl without its newline (RFC 6962 leaf); inner nodes SHA-256(0x01 || left || right)";
+
+/// A finding as a bundle carries it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct FindingRow {
+    pub source_id: Option<i64>,
+    pub kind: String,
+    pub stream_id: Option<String>,
+    pub event_id: Option<String>,
+    pub message: String,
+}
+
+/// A bundle half made: its files in a staging folder next to the output.
+pub struct Staging {
+    pub dir: PathBuf,
+    /// A case holding the bundle's (redacted) events, to explain decisions from.
+    pub stage_case: PathBuf,
+    out: PathBuf,
+    signing: Option<ed25519_dalek::SigningKey>,
+    manifest: Manifest,
+    /// Decisions whose explanations the bundle carries (their ids as the bundle reads them).
+    pub decisions_to_explain: Vec<String>,
+    attach: Vec<PathBuf>,
+}
+
+/// The staging folder goes whether the bundle was made or not.
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn user_error(message: String) -> Error {
+    Error::BadArgument { message }
+}
+
+/// Checks the request, then writes the bundle's files into a staging folder.
+pub fn stage(
+    conn: &Connection,
+    case_path: &Path,
+    req: &BundleRequest,
+    progress: &dyn Fn(&BundleProgress),
+) -> Result<Staging> {
+    let out = PathBuf::from(&req.out);
+    if out.exists() {
+        return Err(user_error(format!(
+            "{} already exists; a bundle is never overwritten. Remove it or choose another name.",
+            out.display()
+        )));
+    }
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(user_error(format!(
+            "The folder {} does not exist.",
+            parent.display()
+        )));
+    }
+    let profile = match &req.redact {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                user_error(format!("Cannot read the redaction profile {path}: {e}."))
+            })?;
+            Some(Profile::parse(&text, path)?)
+        }
+        None => None,
+    };
+    let signing = req
+        .sign
+        .as_deref()
+        .map(keys::load_signing_key)
+        .transpose()?;
+    let attach: Vec<PathBuf> = req.attach.iter().map(PathBuf::from).collect();
+    if let Some(missing) = attach.iter().find(|p| !p.is_file()) {
+        return Err(user_error(format!(
+            "The report to attach {} does not exist.",
+            missing.display()
+        )));
+    }
+    let axis = req.axis.unwrap_or(Axis::Recorded);
+    let from = req.from.as_deref().map(parse_instant).transpose()?;
+    let to = req.to.as_deref().map(parse_instant).transpose()?;
+    if let (Some(f), Some(t)) = (from, to) {
+        if f > t {
+            return Err(user_error(
+                "The window's start is after its end; swap --from and --to.".into(),
+            ));
+        }
+    }
+    let scoped = scope_streams(conn, req)?;
+
+    let default_profile = Profile::default();
+    let prof = profile.as_ref().unwrap_or(&default_profile);
+    let (secret, secret_note) = match &profile {
+        Some(p) if !p.pseudonymize.is_empty() => {
+            let (s, note) = p.secret()?;
+            (s, Some(note))
+        }
+        _ => (Vec::new(), None),
+    };
+    let erasures = erasure_markers(conn, &prof.erasure_field)?;
+    let mut redactor = Redactor::new(prof.clone(), secret, &erasures);
+
+    let dir = PathBuf::from(format!("{}.partial", out.display()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(dir.join("events"))?;
+    let mut staging = Staging {
+        stage_case: dir.join("stage.duckdb"),
+        dir,
+        out,
+        signing,
+        manifest: empty_manifest(case_path),
+        decisions_to_explain: Vec::new(),
+        attach,
+    };
+
+    // The window and the stream list, as SQL over `events`.
+    let axis_col = axis.column();
+    let mut clauses = Vec::new();
+    if scoped {
+        clauses.push("stream_id IN (SELECT stream_id FROM bundle_streams)".to_string());
+    }
+    if let Some(f) = from {
+        clauses.push(format!("{axis_col} >= make_timestamp({f})"));
+    }
+    if let Some(t) = to {
+        clauses.push(format!("{axis_col} <= make_timestamp({t})"));
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let total: i64 = conn.query_row(&format!("SELECT count(*) FROM events {filter}"), [], |r| {
+        r.get(0)
+    })?;
+    if total == 0 {
+        return Err(user_error(
+            "Nothing to export: no event of the case is in that scope.".into(),
+        ));
+    }
+    let total = total as u64;
+
+    let written = write_events(conn, &staging, &filter, total, &mut redactor, progress)?;
+
+    progress(&BundleProgress {
+        phase: "writing the Parquet copy".into(),
+        done: total,
+        total,
+    });
+    {
+        let stage = Connection::open(&staging.stage_case)?;
+        let parquet = staging.dir.join(EVENTS_PARQUET);
+        stage.execute_batch(&format!(
+            "COPY (SELECT * FROM events ORDER BY seq) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
+            parquet.to_string_lossy().replace('\'', "''")
+        ))?;
+    }
+
+    progress(&BundleProgress {
+        phase: "custody, notes, findings".into(),
+        done: total,
+        total,
+    });
+    let sources: Vec<_> = inspect::sources(conn)?
+        .into_iter()
+        .filter(|s| written.source_ids.contains(&s.source_id))
+        .collect();
+    write_json(&staging.dir.join(SOURCES), &sources)?;
+
+    let whole_case = !scoped && from.is_none() && to.is_none();
+    let notes: Vec<_> = crate::notes::list(conn)?
+        .into_iter()
+        .filter(|n| match &n.stream_id {
+            None => true,
+            Some(s) => whole_case || written.streams.contains(s),
+        })
+        .map(|mut n| {
+            n.stream_id = n.stream_id.map(|s| redactor.stream_id(&s));
+            n
+        })
+        .collect();
+    write_json(&staging.dir.join(NOTES), &notes)?;
+
+    let findings = findings_in_scope(conn, &written, &redactor)?;
+    write_json(&staging.dir.join(FINDINGS), &findings)?;
+
+    for (key, file) in [
+        ("fold_rules", FOLD_RULES),
+        ("decision_rules", DECISION_RULES),
+    ] {
+        if let Some(text) = crate::decisions::meta_value(conn, key) {
+            std::fs::create_dir_all(staging.dir.join("rules"))?;
+            std::fs::write(staging.dir.join(file), text)?;
+        }
+    }
+    if let Some(ids) = &req.decisions {
+        staging.decisions_to_explain = ids.clone();
+    }
+
+    let m = &mut staging.manifest;
+    m.scope = Scope {
+        kind: if req.decisions.is_some() {
+            "decisions"
+        } else if req.streams.is_some() {
+            "streams"
+        } else {
+            "case"
+        }
+        .into(),
+        streams: req
+            .streams
+            .as_ref()
+            .map(|s| s.iter().map(|id| redactor.stream_id(id)).collect()),
+        decisions: req.decisions.clone(),
+        from: from.map(format_micros),
+        to: to.map(format_micros),
+        axis: (from.is_some() || to.is_some()).then(|| axis.name().into()),
+        stream_count: written.streams.len() as u64,
+        notes: notes.len() as u64,
+        findings: findings.len() as u64,
+        sources: sources.len() as u64,
+    };
+    m.events = EventsSummary {
+        count: written.count,
+        merkle_root: hex::encode(written.root),
+        leaf: LEAF_RULE.into(),
+        first_recorded_at: written.first_recorded.map(format_micros),
+        last_recorded_at: written.last_recorded.map(format_micros),
+    };
+    m.redaction = RedactionRecord {
+        profile: prof.name.clone(),
+        profile_sha256: profile.as_ref().map(|p| p.sha256.clone()),
+        dropped: prof.drop.clone(),
+        pseudonymized: prof.pseudonymize.clone(),
+        pseudonym_secret: secret_note,
+        counts: redactor.counts.clone(),
+        erasures: erasures
+            .iter()
+            .filter(|e| written.streams.contains(&e.stream_id))
+            .map(|e| Erasure {
+                stream_id: redactor.stream_id(&e.stream_id),
+                ..e.clone()
+            })
+            .collect(),
+    };
+    Ok(staging)
+}
+
+fn empty_manifest(case_path: &Path) -> Manifest {
+    Manifest {
+        format: FORMAT.into(),
+        tool_version: format!("casefile {}", env!("CARGO_PKG_VERSION")),
+        created_at: format_micros(chrono::Utc::now().timestamp_micros()),
+        created_by: crate::ingest::os_user(),
+        case_name: case_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        scope: Scope::default(),
+        events: EventsSummary {
+            count: 0,
+            merkle_root: String::new(),
+            leaf: LEAF_RULE.into(),
+            first_recorded_at: None,
+            last_recorded_at: None,
+        },
+        redaction: RedactionRecord {
+            profile: "none".into(),
+            profile_sha256: None,
+            dropped: vec![],
+            pseudonymized: vec![],
+            pseudonym_secret: None,
+            counts: Default::default(),
+            erasures: vec![],
+        },
+        reports: vec![],
+        files: vec![],
+        signer: None,
+    }
+}
+
+/// Fills `bundle_streams` when the request names streams or decisions; false when it names neither.
+fn scope_streams(conn: &Connection, req: &BundleRequest) -> Result<bool> {
+    if req.streams.is_none() && req.decisions.is_none() {
+        return Ok(false);
+    }
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE bundle_streams (stream_id VARCHAR);
+         CREATE OR REPLACE TEMP TABLE bundle_decisions (decision_id VARCHAR);",
+    )?;
+    if let Some(streams) = &req.streams {
+        for s in streams {
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM events WHERE stream_id = ?",
+                [s],
+                |r| r.get(0),
+            )?;
+            if n == 0 {
+                return Err(Error::UnknownStream { stream: s.clone() });
+            }
+            conn.execute("INSERT INTO bundle_streams VALUES (?)", [s])?;
+        }
+    }
+    if let Some(ids) = &req.decisions {
+        for id in ids {
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM decisions WHERE decision_id = ?",
+                [id],
+                |r| r.get(0),
+            )?;
+            if n == 0 {
+                return Err(Error::UnknownDecision { id: id.clone() });
+            }
+            conn.execute("INSERT INTO bundle_decisions VALUES (?)", [id])?;
+        }
+        // Everything an explanation reads: the decision's and its subject's streams, linked events'
+        // streams, the deployments of its model version, its context documents.
+        conn.execute_batch(
+            "INSERT INTO bundle_streams
+             WITH d AS (SELECT * FROM decisions WHERE decision_id IN (SELECT decision_id FROM bundle_decisions))
+             SELECT stream_id FROM d
+             UNION SELECT subject_id FROM d
+             UNION SELECT l.stream_id FROM decision_links l JOIN d ON l.decision_event_id = d.event_id
+             UNION SELECT m.stream_id FROM model_deployments m JOIN d ON m.model_version = d.model_version
+             UNION SELECT c.stream_id FROM context_refs c JOIN d
+                   ON list_contains(from_json(coalesce(d.context_ids, '[]'), '[\"VARCHAR\"]'), c.chunk_id)",
+        )?;
+    }
+    Ok(true)
+}
+
+/// Every erasure marker in the case: an event whose payload lists erased fields under `field`.
+fn erasure_markers(conn: &Connection, field: &str) -> Result<Vec<Erasure>> {
+    let path = format!("$.\"{}\"", field.replace('"', ""));
+    let mut stmt = conn.prepare(
+        "SELECT stream_id, event_id, json_extract(payload, ?)::VARCHAR FROM events
+         WHERE json_type(payload, ?) = 'ARRAY' ORDER BY seq",
+    )?;
+    let rows = stmt.query_map(params![path, path], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (stream_id, marker_event_id, list) = row?;
+        let fields: Vec<String> = serde_json::from_str::<Vec<Value>>(&list)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        if !fields.is_empty() {
+            out.push(Erasure {
+                stream_id,
+                marker_event_id,
+                fields,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What writing the events saw.
+struct Written {
+    count: u64,
+    root: merkle::Hash,
+    streams: HashSet<String>,
+    source_ids: BTreeSet<i64>,
+    first_recorded: Option<i64>,
+    last_recorded: Option<i64>,
+}
+
+fn write_events(
+    conn: &Connection,
+    staging: &Staging,
+    filter: &str,
+    total: u64,
+    redactor: &mut Redactor,
+    progress: &dyn Fn(&BundleProgress),
+) -> Result<Written> {
+    let stage = store::open_read_write(&staging.stage_case, true)?;
+    stage.execute_batch("ALTER TABLE events ADD COLUMN event_hash VARCHAR;")?;
+    let mut appender = stage.appender("events")?;
+    let mut jsonl = BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(staging.dir.join(EVENTS_JSONL))?,
+    );
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {EVENT_COLUMNS}, epoch_us(occurred_at), epoch_us(recorded_at) FROM events {filter} ORDER BY seq"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut tree = RootBuilder::default();
+    let mut written = Written {
+        count: 0,
+        root: [0; 32],
+        streams: HashSet::new(),
+        source_ids: BTreeSet::new(),
+        first_recorded: None,
+        last_recorded: None,
+    };
+    let mut line = Vec::with_capacity(4096);
+    let mut payload = Vec::with_capacity(1024);
+    let mut metadata = Vec::with_capacity(256);
+    while let Some(r) = rows.next()? {
+        let mut ev = inspect::event_row(r)?;
+        let occurred: i64 = r.get(20)?;
+        let recorded: i64 = r.get(21)?;
+        if !written.streams.contains(&ev.stream_id) {
+            written.streams.insert(ev.stream_id.clone());
+        }
+        written.source_ids.insert(ev.source_id);
+        written.first_recorded = Some(written.first_recorded.map_or(recorded, |f| f.min(recorded)));
+        written.last_recorded = Some(written.last_recorded.map_or(recorded, |l| l.max(recorded)));
+        redactor.apply(&mut ev);
+
+        line.clear();
+        super::write_canonical(
+            &serde_json::to_value(&ev).expect("an event serializes"),
+            &mut line,
+        );
+        let leaf = merkle::leaf_hash(&line);
+        tree.push_leaf(leaf);
+        jsonl.write_all(&line)?;
+        jsonl.write_all(b"\n")?;
+
+        payload.clear();
+        super::write_canonical(&ev.payload, &mut payload);
+        metadata.clear();
+        super::write_canonical(&ev.metadata, &mut metadata);
+        appender.append_row(params![
+            ev.seq,
+            ev.event_id,
+            ev.stream_id,
+            ev.stream_type,
+            ev.stream_version,
+            ev.event_type,
+            ev.schema_version,
+            store::timestamp(occurred),
+            store::timestamp(recorded),
+            ev.recorded_at_defaulted,
+            ev.naive_time,
+            ev.actor,
+            ev.reason,
+            ev.causation_id,
+            ev.correlation_id,
+            ev.corrects,
+            (!ev.payload.is_null()).then(|| String::from_utf8_lossy(&payload).into_owned()),
+            (!ev.metadata.is_null()).then(|| String::from_utf8_lossy(&metadata).into_owned()),
+            ev.source_id,
+            ev.source_row,
+            hex::encode(leaf),
+        ])?;
+        written.count += 1;
+        if written.count.is_multiple_of(50_000) {
+            progress(&BundleProgress {
+                phase: "writing the events".into(),
+                done: written.count,
+                total,
+            });
+        }
+    }
+    appender.flush()?;
+    jsonl.flush()?;
+    written.root = tree.root();
+    Ok(written)
+}
+
+fn findings_in_scope(
+    conn: &Connection,
+    written: &Written,
+    redactor: &Redactor,
+) -> Result<Vec<FindingRow>> {
+    let mut stmt = conn.prepare(
+        "SELECT source_id, kind, stream_id, event_id, message FROM findings ORDER BY finding_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(FindingRow {
+            source_id: r.get(0)?,
+            kind: r.get(1)?,
+            stream_id: r.get(2)?,
+            event_id: r.get(3)?,
+            message: r.get(4)?,
+        })
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let mut f = row?;
+        let keep = match (&f.stream_id, f.source_id) {
+            (Some(s), _) => written.streams.contains(s),
+            (None, Some(src)) => written.source_ids.contains(&src),
+            (None, None) => true,
+        };
+        if keep {
+            f.stream_id = f.stream_id.map(|s| redactor.stream_id(&s));
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut text = serde_json::to_vec_pretty(value).expect("bundle records serialize");
+    text.push(b'\n');
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+const README: &str = "This is a Casefile case bundle: evidence exported from a Casefile case.
+
+manifest.json lists every file with its SHA-256 and size, the scope, the redaction applied and
+the Merkle root over the events (RFC 6962 tree; leaf = SHA-256(0x00 || line of events/events.jsonl)).
+signature.json, when present, is an ed25519 signature over the exact bytes of manifest.json.
+
+Check it offline:   casefile bundle verify THIS.casebundle --key INVESTIGATOR.pub
+Open it read-only:  casefile info THIS.casebundle   (or File > Open in the Casefile app)
+
+events/events.jsonl   one event per line, canonical JSON (keys sorted)
+events/events.parquet the same events, with each event's leaf hash (event_hash)
+custody/sources.json  where every event came from: source files, their SHA-256, who imported them
+notes.json, findings.json, rules/, reports/
+";
+
+/// Writes `reports/...` files into the staging folder (explanations rendered by the caller).
+pub fn add_report(staging: &mut Staging, name: &str, bytes: &[u8]) -> Result<()> {
+    let path = staging.dir.join("reports").join(name);
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p)?;
+    }
+    std::fs::write(path, bytes)?;
+    staging.manifest.reports.push(format!("reports/{name}"));
+    Ok(())
+}
+
+/// Zips the staging folder with the manifest (and its signature), then moves the bundle into place.
+pub fn finish(
+    mut staging: Staging,
+    progress: &dyn Fn(&BundleProgress),
+) -> Result<BundleExportReport> {
+    for path in std::mem::take(&mut staging.attach) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "report".into());
+        let bytes = std::fs::read(&path)?;
+        add_report(&mut staging, &name, &bytes)?;
+    }
+    std::fs::write(staging.dir.join("README.txt"), README)?;
+    let mut names = vec![
+        "README.txt".to_string(),
+        EVENTS_JSONL.into(),
+        EVENTS_PARQUET.into(),
+        SOURCES.into(),
+        NOTES.into(),
+        FINDINGS.into(),
+    ];
+    for rule in [FOLD_RULES, DECISION_RULES] {
+        if staging.dir.join(rule).exists() {
+            names.push(rule.into());
+        }
+    }
+    names.extend(staging.manifest.reports.iter().cloned());
+
+    let partial = PathBuf::from(format!("{}.partial.zip", staging.out.display()));
+    let file = std::fs::File::create(&partial)?;
+    let result = (|| -> Result<BundleExportReport> {
+        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+        let total: u64 = names
+            .iter()
+            .map(|n| {
+                std::fs::metadata(staging.dir.join(n))
+                    .map(|m| m.len())
+                    .unwrap_or(0)
+            })
+            .sum();
+        let mut done = 0u64;
+        let mut files = Vec::new();
+        for name in &names {
+            let src = staging.dir.join(name);
+            let size = std::fs::metadata(&src)?.len();
+            let stored = name.starts_with("events/");
+            zip.start_file(name.as_str(), zip_options(stored, size))
+                .map_err(zip_error)?;
+            let mut reader = std::fs::File::open(&src)?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                zip.write_all(&buf[..n])?;
+                done += n as u64;
+                progress(&BundleProgress {
+                    phase: "packing the bundle".into(),
+                    done,
+                    total,
+                });
+            }
+            files.push(BundleFile {
+                path: name.clone(),
+                sha256: hex::encode(hasher.finalize()),
+                size,
+            });
+        }
+        let m = &mut staging.manifest;
+        m.files = files.clone();
+        m.signer = staging.signing.as_ref().map(|k| SignerRecord {
+            algorithm: "ed25519".into(),
+            public_key: keys::public_key_text(&k.verifying_key()),
+            fingerprint: keys::fingerprint(&k.verifying_key()),
+        });
+        let mut manifest_bytes = serde_json::to_vec_pretty(&m).expect("the manifest serializes");
+        manifest_bytes.push(b'\n');
+        zip.start_file(MANIFEST, zip_options(false, manifest_bytes.len() as u64))
+            .map_err(zip_error)?;
+        zip.write_all(&manifest_bytes)?;
+        if let Some(key) = &staging.signing {
+            let sig = SignatureFile {
+                algorithm: "ed25519".into(),
+                public_key: keys::public_key_text(&key.verifying_key()),
+                fingerprint: keys::fingerprint(&key.verifying_key()),
+                signature: keys::sign(key, &manifest_bytes),
+            };
+            let mut bytes = serde_json::to_vec_pretty(&sig).expect("a signature serializes");
+            bytes.push(b'\n');
+            zip.start_file(SIGNATURE, zip_options(false, bytes.len() as u64))
+                .map_err(zip_error)?;
+            zip.write_all(&bytes)?;
+        }
+        let mut inner = zip.finish().map_err(zip_error)?;
+        inner.flush()?;
+        inner.get_ref().sync_all()?;
+        Ok(BundleExportReport {
+            path: store::absolute(&staging.out).to_string_lossy().into_owned(),
+            events: m.events.count,
+            files,
+            merkle_root: m.events.merkle_root.clone(),
+            signed_by: m.signer.as_ref().map(|s| s.fingerprint.clone()),
+            size_bytes: 0,
+            scope: m.scope.clone(),
+            redaction: m.redaction.clone(),
+        })
+    })();
+    match result {
+        Ok(mut report) => {
+            std::fs::rename(&partial, &staging.out)?;
+            report.size_bytes = std::fs::metadata(&staging.out)?.len();
+            Ok(report)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+fn zip_options(stored: bool, size: u64) -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(if stored {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        })
+        .large_file(size >= 0xFFFF_FFFF)
+        .unix_permissions(0o644)
+}
+
+pub(crate) fn zip_error(e: zip::result::ZipError) -> Error {
+    Error::Io(std::io::Error::other(e.to_string()))
+}

@@ -1,0 +1,214 @@
+//! Opening a bundle for reading: its events (from the Parquet copy), custody, notes, findings and
+//! rules are loaded into a case of its own in the user's cache dir, keyed by the bundle's manifest
+//! and the zip's checksums of every file, so a changed bundle never reuses an older load. The facade
+//! opens that case read-only (every write refused); derived data (snapshots, the decision view) is
+//! built in it as in any case.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use duckdb::{params, Connection};
+use sha2::{Digest, Sha256};
+
+use super::export::{zip_error, FindingRow};
+use super::{
+    BundleProgress, Manifest, DECISION_RULES, EVENTS_PARQUET, FINDINGS, FOLD_RULES, MANIFEST,
+    NOTES, SOURCES,
+};
+use crate::error::{Error, Result};
+use crate::inspect::SourceRecord;
+use crate::model::parse_instant;
+use crate::notes::Note;
+use crate::store;
+
+/// True when `path` is a zip file (a bundle), by its first bytes.
+pub fn is_bundle(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && magic == *b"PK\x03\x04"
+}
+
+/// Where opened bundles are kept: `$CASEFILE_CACHE_DIR` or the platform cache dir's `casefile/bundles`.
+fn cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("CASEFILE_CACHE_DIR") {
+        return Ok(PathBuf::from(dir).join("bundles"));
+    }
+    Ok(dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("casefile")
+        .join("bundles"))
+}
+
+fn not_a_bundle(path: &Path, cause: String) -> Error {
+    Error::NotABundle {
+        path: path.to_path_buf(),
+        cause,
+    }
+}
+
+/// The case a bundle's content was loaded into (loading it the first time).
+pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<PathBuf> {
+    let mut archive = zip::ZipArchive::new(BufReader::new(File::open(bundle)?))
+        .map_err(|e| not_a_bundle(bundle, format!("it is not a zip archive ({e})")))?;
+    let manifest_bytes = entry_bytes(&mut archive, MANIFEST)
+        .ok_or_else(|| not_a_bundle(bundle, "it has no manifest.json".into()))?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| not_a_bundle(bundle, format!("its manifest is not readable ({e})")))?;
+    let mut key = Sha256::new();
+    key.update(&manifest_bytes);
+    for i in 0..archive.len() {
+        let f = archive.by_index_raw(i).map_err(zip_error)?;
+        key.update(f.name().map_err(zip_error)?.as_bytes());
+        key.update(f.crc32().to_le_bytes());
+        key.update(f.size().to_le_bytes());
+    }
+    let key = hex::encode(key.finalize());
+    let dir = cache_dir()?;
+    std::fs::create_dir_all(&dir)?;
+    let case = dir.join(format!("{}.duckdb", &key[..24]));
+    if case.exists() {
+        return Ok(case);
+    }
+    let partial = dir.join(format!("{}.duckdb.partial", &key[..24]));
+    let parquet = dir.join(format!("{}.parquet.partial", &key[..24]));
+    let _ = std::fs::remove_file(&partial);
+    let result = (|| -> Result<()> {
+        progress(&BundleProgress {
+            phase: "reading the bundle's events".into(),
+            done: 0,
+            total: manifest.events.count,
+        });
+        {
+            let mut entry = archive
+                .by_name(EVENTS_PARQUET)
+                .map_err(|_| not_a_bundle(bundle, format!("it has no {EVENTS_PARQUET}")))?;
+            std::io::copy(&mut entry, &mut File::create(&parquet)?)?;
+        }
+        let conn = store::open_read_write(&partial, true)?;
+        conn.execute(
+            "INSERT INTO events SELECT seq, event_id, stream_id, stream_type, stream_version, event_type,
+                    schema_version, occurred_at, recorded_at, recorded_at_defaulted, naive_time, actor, reason,
+                    causation_id, correlation_id, corrects, payload, metadata, source_id, source_row
+             FROM read_parquet(?) ORDER BY stream_id, recorded_at, seq",
+            [parquet.to_string_lossy()],
+        )?;
+        load_side_tables(&conn, &mut |name| entry_bytes(&mut archive, name))?;
+        conn.execute(
+            "INSERT OR REPLACE INTO case_meta VALUES ('bundle_merkle_root', ?)",
+            [&manifest.events.merkle_root],
+        )?;
+        conn.execute_batch("CHECKPOINT;")?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&parquet);
+    match result {
+        Ok(()) => {
+            std::fs::rename(&partial, &case)?;
+            Ok(case)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+fn entry_bytes(archive: &mut zip::ZipArchive<BufReader<File>>, name: &str) -> Option<Vec<u8>> {
+    let mut entry = archive.by_name(name).ok()?;
+    let mut bytes = Vec::new();
+    entry.read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// Loads custody, notes, findings and rules (as a bundle holds them) into a case's tables.
+pub fn load_side_tables(
+    conn: &Connection,
+    file: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
+) -> Result<()> {
+    let bad = |name: &str, e: serde_json::Error| Error::NotABundle {
+        path: PathBuf::from(name),
+        cause: format!("{name} is not readable ({e})"),
+    };
+    let time = |t: &str| parse_instant(t).map(store::timestamp);
+    if let Some(bytes) = file(SOURCES) {
+        let sources: Vec<SourceRecord> =
+            serde_json::from_slice(&bytes).map_err(|e| bad(SOURCES, e))?;
+        for s in sources {
+            conn.execute(
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    s.source_id,
+                    s.path,
+                    s.file_name,
+                    s.size_bytes,
+                    s.sha256,
+                    s.format,
+                    s.container,
+                    s.compression,
+                    s.detected_by,
+                    s.mapping,
+                    time(&s.imported_at)?,
+                    s.imported_by,
+                    s.tool_version,
+                    s.rows_read,
+                    s.rows_loaded,
+                    s.rows_quarantined,
+                    s.duplicates,
+                    s.recorded_at_defaulted,
+                    s.naive_timestamps
+                ],
+            )?;
+        }
+    }
+    if let Some(bytes) = file(NOTES) {
+        let notes: Vec<Note> = serde_json::from_slice(&bytes).map_err(|e| bad(NOTES, e))?;
+        for n in notes {
+            conn.execute(
+                "INSERT INTO notes (note_id, created_at, author, at_time, stream_id, event_id, body, supersedes, axis)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                params![
+                    n.note_id,
+                    time(&n.created_at)?,
+                    n.author,
+                    n.at.as_deref().map(time).transpose()?,
+                    n.stream_id,
+                    n.event_id,
+                    n.body,
+                    n.supersedes,
+                    n.axis.map(|a| a.name())
+                ],
+            )?;
+        }
+    }
+    if let Some(bytes) = file(FINDINGS) {
+        let findings: Vec<FindingRow> =
+            serde_json::from_slice(&bytes).map_err(|e| bad(FINDINGS, e))?;
+        let mut insert = conn.prepare(
+            "INSERT INTO findings (source_id, kind, stream_id, event_id, message) VALUES (?, ?, ?, ?, ?)",
+        )?;
+        for f in findings {
+            insert.execute(params![
+                f.source_id,
+                f.kind,
+                f.stream_id,
+                f.event_id,
+                f.message
+            ])?;
+        }
+    }
+    for (key, name) in [
+        ("fold_rules", FOLD_RULES),
+        ("decision_rules", DECISION_RULES),
+    ] {
+        if let Some(bytes) = file(name) {
+            conn.execute(
+                "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
+                params![key, String::from_utf8_lossy(&bytes).into_owned()],
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,690 @@
+//! Verifying a bundle without the case it came from: the signature over the manifest (and, when
+//! told, that the right key made it), every file's size and SHA-256, files added or missing, and the
+//! Merkle root recomputed from the event lines. The happy path reads each byte once (the event lines
+//! on one thread, the other files on another) and needs no database; only when the events are wrong
+//! is the Parquet copy read (by DuckDB) to say which events were removed, inserted, moved or edited.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use super::keys;
+use super::merkle::{self, RootBuilder};
+use super::{
+    BundleProgress, Manifest, Problem, SignatureCheck, SignatureFile, VerifyReport, EVENTS_JSONL,
+    EVENTS_PARQUET, FORMAT, MANIFEST, SIGNATURE,
+};
+use crate::error::{Error, Result};
+
+/// How many events a report names one by one before summing up the rest.
+const MAX_EVENT_PROBLEMS: usize = 50;
+
+fn problem(file: Option<&str>, event_id: Option<String>, message: String) -> Problem {
+    Problem {
+        file: file.map(str::to_string),
+        event_id,
+        message,
+    }
+}
+
+/// Options of a verification.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// The key that must have signed it: a `.pub` file, key name, base64 key or `SHA256:` fingerprint.
+    pub expected_key: Option<String>,
+    /// Accept a bundle without a signature (its files are still checked against its manifest).
+    pub allow_unsigned: bool,
+}
+
+struct Expected {
+    text: String,
+    fingerprint: String,
+}
+
+pub fn verify(
+    path: &Path,
+    opts: &VerifyOptions,
+    progress: &dyn Fn(&BundleProgress),
+) -> Result<VerifyReport> {
+    if !path.is_file() {
+        return Err(Error::BadArgument {
+            message: format!("The bundle {} does not exist.", path.display()),
+        });
+    }
+    let expected = match &opts.expected_key {
+        Some(given) => Some(Expected {
+            text: given.clone(),
+            fingerprint: match keys::expected_key(given)? {
+                Ok(key) => keys::fingerprint(&key),
+                Err(fp) => fp,
+            },
+        }),
+        None => None,
+    };
+    let bytes = std::fs::metadata(path)?.len();
+    let mut report = VerifyReport {
+        ok: false,
+        path: crate::store::absolute(path).to_string_lossy().into_owned(),
+        merkle_root: None,
+        signature: SignatureCheck {
+            valid: false,
+            signer: None,
+            public_key: None,
+            expected: expected.as_ref().map(|e| e.fingerprint.clone()),
+        },
+        problems: Vec::new(),
+        checked: Vec::new(),
+        events: 0,
+        files: 0,
+        bytes,
+        manifest: None,
+    };
+    let mut archive = match zip::ZipArchive::new(BufReader::new(File::open(path)?)) {
+        Ok(a) => a,
+        Err(e) => {
+            report.problems.push(problem(
+                None,
+                None,
+                format!("The bundle is not a readable zip archive ({e}): it was truncated or overwritten."),
+            ));
+            return Ok(report);
+        }
+    };
+    let entries: Vec<String> = archive
+        .file_names()
+        .map(|n| n.map(|s| s.into_owned()))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(super::export::zip_error)?;
+
+    let manifest_bytes = match read_entry(&mut archive, MANIFEST) {
+        Ok(b) => b,
+        Err(e) => {
+            report.problems.push(problem(Some(MANIFEST), None, e));
+            return Ok(report);
+        }
+    };
+    let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            report.problems.push(problem(
+                Some(MANIFEST),
+                None,
+                format!("The manifest is not a Casefile manifest ({e})."),
+            ));
+            check_signature(
+                &mut archive,
+                &manifest_bytes,
+                None,
+                &expected,
+                opts,
+                &mut report,
+            );
+            return Ok(report);
+        }
+    };
+    if manifest.format != FORMAT {
+        report.problems.push(problem(
+            Some(MANIFEST),
+            None,
+            format!(
+                "The manifest's format is `{}`; this Casefile reads `{FORMAT}`.",
+                manifest.format
+            ),
+        ));
+    }
+    report.checked.push(format!(
+        "The manifest lists {} files and {} events (made {} by {} with {}).",
+        manifest.files.len(),
+        manifest.events.count,
+        manifest.created_at,
+        manifest.created_by,
+        manifest.tool_version
+    ));
+    check_signature(
+        &mut archive,
+        &manifest_bytes,
+        Some(&manifest),
+        &expected,
+        opts,
+        &mut report,
+    );
+
+    // Files added after signing, or missing.
+    let listed: HashSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for name in &entries {
+        if name != MANIFEST && name != SIGNATURE && !listed.contains(name.as_str()) {
+            report.problems.push(problem(
+                Some(name),
+                None,
+                "This file is not in the manifest: it was added after the bundle was made.".into(),
+            ));
+        }
+    }
+    let present: HashSet<&str> = entries.iter().map(String::as_str).collect();
+    for f in &manifest.files {
+        if !present.contains(f.path.as_str()) {
+            report.problems.push(problem(
+                Some(&f.path),
+                None,
+                "This file is in the manifest but not in the bundle: it was removed.".into(),
+            ));
+        }
+    }
+
+    // Every file's size and digest; the event lines also into the Merkle tree.
+    let total: u64 = manifest.files.iter().map(|f| f.size).sum();
+    let done = std::sync::atomic::AtomicU64::new(0);
+    // Only this thread reports progress; the other one just counts.
+    let count = |n: u64| {
+        done.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    };
+    let tick = |n: u64| {
+        let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        progress(&BundleProgress {
+            phase: "checking the files".into(),
+            done: d,
+            total,
+        });
+    };
+    let (events_file, others): (Vec<_>, Vec<_>) = manifest
+        .files
+        .iter()
+        .filter(|f| present.contains(f.path.as_str()))
+        .partition(|f| f.path == EVENTS_JSONL);
+    let (other_results, events_result) = std::thread::scope(|s| {
+        let others_handle = s.spawn(
+            || -> Result<Vec<(String, std::result::Result<Digest32, String>)>> {
+                let mut a = zip::ZipArchive::new(BufReader::new(File::open(path)?))
+                    .map_err(super::export::zip_error)?;
+                Ok(others
+                    .iter()
+                    .map(|f| (f.path.clone(), digest_entry(&mut a, &f.path, None, &count)))
+                    .collect())
+            },
+        );
+        let events = events_file.first().map(|f| {
+            let mut tree = LineTree::default();
+            let r = digest_entry(&mut archive, &f.path, Some(&mut tree), &tick);
+            (r, tree)
+        });
+        (
+            others_handle
+                .join()
+                .expect("the checking thread does not panic"),
+            events,
+        )
+    });
+    let mut digests: HashMap<String, std::result::Result<Digest32, String>> =
+        other_results?.into_iter().collect();
+    let mut tree = None;
+    if let Some((r, t)) = events_result {
+        digests.insert(EVENTS_JSONL.into(), r);
+        tree = Some(t);
+    }
+    let mut files_ok = HashMap::new();
+    for f in &manifest.files {
+        let Some(result) = digests.get(&f.path) else {
+            continue;
+        };
+        let ok = match result {
+            Err(e) => {
+                report.problems.push(problem(
+                    Some(&f.path),
+                    None,
+                    format!("This file cannot be read: {e}."),
+                ));
+                false
+            }
+            Ok(d) if d.size != f.size => {
+                report.problems.push(problem(
+                    Some(&f.path),
+                    None,
+                    format!(
+                        "This file is {} bytes long; the manifest says {}.",
+                        d.size, f.size
+                    ),
+                ));
+                false
+            }
+            Ok(d) if hex::encode(d.sha256) != f.sha256 => {
+                report.problems.push(problem(
+                    Some(&f.path),
+                    None,
+                    "This file's SHA-256 differs from the manifest's: its content was changed."
+                        .into(),
+                ));
+                false
+            }
+            Ok(_) => true,
+        };
+        files_ok.insert(f.path.clone(), ok);
+    }
+    report.files = manifest.files.len() as u64;
+    report.checked.push(format!(
+        "{} of {} files have the size and SHA-256 the manifest gives ({} bytes).",
+        files_ok.values().filter(|ok| **ok).count(),
+        manifest.files.len(),
+        total
+    ));
+
+    // The Merkle root over the event lines.
+    if let Some(tree) = tree {
+        let root = hex::encode(tree.root.root());
+        report.events = tree.root.leaves();
+        if root != manifest.events.merkle_root || tree.root.leaves() != manifest.events.count {
+            report.problems.push(problem(
+                Some(EVENTS_JSONL),
+                None,
+                format!(
+                    "The {} event lines hash to the Merkle root {}; the manifest says {} events with root {}.",
+                    tree.root.leaves(),
+                    short(&root),
+                    manifest.events.count,
+                    short(&manifest.events.merkle_root)
+                ),
+            ));
+        } else {
+            report.checked.push(format!(
+                "The Merkle root over the {} events was recomputed and matches ({}).",
+                tree.root.leaves(),
+                short(&root)
+            ));
+        }
+        report.merkle_root = Some(root);
+        if files_ok.get(EVENTS_JSONL) == Some(&false)
+            || report.merkle_root.as_deref() != Some(manifest.events.merkle_root.as_str())
+        {
+            let reference_ok = files_ok.get(EVENTS_PARQUET) == Some(&true);
+            let found = diagnose_events(path, reference_ok)?;
+            report.problems.extend(found);
+        }
+    }
+    report.manifest = Some(manifest);
+    report.ok = report.problems.is_empty();
+    Ok(report)
+}
+
+fn short(hex: &str) -> String {
+    hex.chars().take(16).collect::<String>() + "…"
+}
+
+fn check_signature(
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    manifest_bytes: &[u8],
+    manifest: Option<&Manifest>,
+    expected: &Option<Expected>,
+    opts: &VerifyOptions,
+    report: &mut VerifyReport,
+) {
+    let sig_bytes = match read_entry(archive, SIGNATURE) {
+        Ok(b) => b,
+        Err(_) => {
+            let signer = manifest.and_then(|m| m.signer.as_ref());
+            let message = match signer {
+                Some(s) => format!("signature.json is missing, but the manifest says {} signed the bundle: the signature was removed.", s.fingerprint),
+                None if expected.is_some() => "The bundle is not signed, so it cannot have been signed by the expected key.".into(),
+                None if opts.allow_unsigned => {
+                    report.checked.push("The bundle is not signed (accepted: --allow-unsigned); its manifest is not protected.".into());
+                    return;
+                }
+                None => "The bundle is not signed: nothing shows its manifest was not rewritten (check its files only with --allow-unsigned).".into(),
+            };
+            report
+                .problems
+                .push(problem(Some(SIGNATURE), None, message));
+            return;
+        }
+    };
+    let sig: SignatureFile = match serde_json::from_slice(&sig_bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            report.problems.push(problem(
+                Some(SIGNATURE),
+                None,
+                format!("The signature file is not readable ({e})."),
+            ));
+            return;
+        }
+    };
+    report.signature.signer = Some(sig.fingerprint.clone());
+    report.signature.public_key = Some(sig.public_key.clone());
+    let Some(key) = keys::public_key_from_text(&sig.public_key) else {
+        report.problems.push(problem(
+            Some(SIGNATURE),
+            None,
+            "The signature's public key is not a valid ed25519 key.".into(),
+        ));
+        return;
+    };
+    let fingerprint = keys::fingerprint(&key);
+    report.signature.signer = Some(fingerprint.clone());
+    let mut valid = true;
+    if sig.algorithm != "ed25519" {
+        valid = false;
+        report.problems.push(problem(
+            Some(SIGNATURE),
+            None,
+            format!(
+                "The signature's algorithm is `{}`; Casefile signs with ed25519.",
+                sig.algorithm
+            ),
+        ));
+    }
+    if sig.fingerprint != fingerprint {
+        valid = false;
+        report.problems.push(problem(
+            Some(SIGNATURE),
+            None,
+            format!(
+                "The signature names the fingerprint {} but carries the key {fingerprint}.",
+                sig.fingerprint
+            ),
+        ));
+    }
+    if let Err(why) = keys::check_signature(&key, manifest_bytes, &sig.signature) {
+        valid = false;
+        report.problems.push(problem(
+            Some(SIGNATURE),
+            None,
+            format!("The signature is not valid: {why}."),
+        ));
+    }
+    if let Some(m) = manifest {
+        match &m.signer {
+            Some(s) if s.public_key == sig.public_key => {}
+            Some(s) => {
+                valid = false;
+                report.problems.push(problem(Some(SIGNATURE), None, format!("The manifest names the signer {} but the signature was made by {fingerprint}.", s.fingerprint)));
+            }
+            None => {
+                valid = false;
+                report.problems.push(problem(
+                    Some(MANIFEST),
+                    None,
+                    "The manifest names no signer, yet the bundle carries a signature.".into(),
+                ));
+            }
+        }
+    }
+    if let Some(e) = expected {
+        if e.fingerprint != fingerprint {
+            valid = false;
+            report.problems.push(problem(
+                Some(SIGNATURE),
+                None,
+                format!(
+                    "The bundle was signed by {fingerprint}, not by the expected key {} ({}).",
+                    e.fingerprint, e.text
+                ),
+            ));
+        }
+    }
+    report.signature.valid = valid;
+    if valid {
+        report.checked.push(format!(
+            "The manifest's ed25519 signature is valid; signer {fingerprint}{}.",
+            if expected.is_some() {
+                " (the expected key)"
+            } else {
+                ""
+            }
+        ));
+    }
+}
+
+fn read_entry(
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    name: &str,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut entry = archive
+        .by_name(name)
+        .map_err(|_| format!("The bundle has no {name}."))?;
+    let mut bytes = Vec::new();
+    entry
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name} cannot be read: {e}."))?;
+    Ok(bytes)
+}
+
+struct Digest32 {
+    sha256: [u8; 32],
+    size: u64,
+}
+
+/// The Merkle tree over lines, fed chunk by chunk.
+#[derive(Default)]
+struct LineTree {
+    root: RootBuilder,
+    carry: Vec<u8>,
+}
+
+impl LineTree {
+    fn feed(&mut self, mut chunk: &[u8]) {
+        while let Some(i) = memchr::memchr(b'\n', chunk) {
+            if self.carry.is_empty() {
+                self.root.push_leaf(merkle::leaf_hash(&chunk[..i]));
+            } else {
+                self.carry.extend_from_slice(&chunk[..i]);
+                self.root.push_leaf(merkle::leaf_hash(&self.carry));
+                self.carry.clear();
+            }
+            chunk = &chunk[i + 1..];
+        }
+        self.carry.extend_from_slice(chunk);
+    }
+
+    fn finish(&mut self) {
+        if !self.carry.is_empty() {
+            let last = std::mem::take(&mut self.carry);
+            self.root.push_leaf(merkle::leaf_hash(&last));
+        }
+    }
+}
+
+fn digest_entry(
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    name: &str,
+    mut lines: Option<&mut LineTree>,
+    tick: &dyn Fn(u64),
+) -> std::result::Result<Digest32, String> {
+    let mut entry = archive.by_name(name).map_err(|e| e.to_string())?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = entry.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        if let Some(t) = lines.as_deref_mut() {
+            t.feed(&buf[..n]);
+        }
+        size += n as u64;
+        tick(n as u64);
+    }
+    if let Some(t) = lines {
+        t.finish();
+    }
+    Ok(Digest32 {
+        sha256: hasher.finalize().into(),
+        size,
+    })
+}
+
+/// Says which events differ from the signed ones, using the Parquet copy (when intact) as the
+/// reference of what was signed.
+fn diagnose_events(path: &Path, reference_ok: bool) -> Result<Vec<Problem>> {
+    let mut archive = zip::ZipArchive::new(BufReader::new(File::open(path)?))
+        .map_err(super::export::zip_error)?;
+    let mut actual: Vec<(Option<String>, merkle::Hash)> = Vec::new();
+    let mut problems = Vec::new();
+    {
+        let Ok(entry) = archive.by_name(EVENTS_JSONL) else {
+            return Ok(problems);
+        };
+        let mut reader = std::io::BufReader::new(entry);
+        let mut line = Vec::new();
+        let mut n = 0usize;
+        loop {
+            line.clear();
+            match std::io::BufRead::read_until(&mut reader, b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            n += 1;
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            }
+            #[derive(serde::Deserialize)]
+            struct Id {
+                event_id: String,
+            }
+            let id = serde_json::from_slice::<Id>(&line).ok().map(|i| i.event_id);
+            if id.is_none() && problems.len() < MAX_EVENT_PROBLEMS {
+                problems.push(problem(
+                    Some(EVENTS_JSONL),
+                    None,
+                    format!("Line {n} is not a JSON event."),
+                ));
+            }
+            actual.push((id, merkle::leaf_hash(&line)));
+        }
+    }
+    if !reference_ok {
+        problems.push(problem(Some(EVENTS_JSONL), None, "Which events were changed cannot be told: the Parquet copy the signed hashes are read from was altered too.".into()));
+        return Ok(problems);
+    }
+    let dir = tempfile_dir()?;
+    let parquet = dir.join("events.parquet");
+    {
+        let mut entry = archive
+            .by_name(EVENTS_PARQUET)
+            .map_err(super::export::zip_error)?;
+        let mut out = File::create(&parquet)?;
+        std::io::copy(&mut entry, &mut out)?;
+    }
+    let conn = duckdb::Connection::open_in_memory()?;
+    let mut stmt = conn.prepare("SELECT event_id, event_hash FROM read_parquet(?) ORDER BY seq")?;
+    let reference: Vec<(String, String)> = stmt
+        .query_map([parquet.to_string_lossy()], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<std::result::Result<_, _>>()?;
+    drop(stmt);
+    let _ = std::fs::remove_dir_all(&dir);
+    problems.extend(compare_events(&reference, &actual));
+    Ok(problems)
+}
+
+fn tempfile_dir() -> Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "casefile-verify-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Compares the signed events (id, leaf hex) with the lines found: removed, inserted, edited, moved.
+fn compare_events(
+    reference: &[(String, String)],
+    actual: &[(Option<String>, merkle::Hash)],
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut more = 0usize;
+    let mut push = |p: Problem| {
+        if problems.len() < MAX_EVENT_PROBLEMS {
+            problems.push(p);
+        } else {
+            more += 1;
+        }
+    };
+    let position: HashMap<&str, usize> = reference
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.as_str(), i))
+        .collect();
+    let found: HashSet<&str> = actual.iter().filter_map(|(id, _)| id.as_deref()).collect();
+    for (id, _) in reference {
+        if !found.contains(id.as_str()) {
+            push(problem(
+                Some(EVENTS_JSONL),
+                Some(id.clone()),
+                format!("Event {id} was removed."),
+            ));
+        }
+    }
+    let mut last_position: Option<usize> = None;
+    for (id, leaf) in actual {
+        let Some(id) = id else { continue };
+        match position.get(id.as_str()) {
+            None => push(problem(
+                Some(EVENTS_JSONL),
+                Some(id.clone()),
+                format!("Event {id} is not one of the signed events: it was inserted."),
+            )),
+            Some(&i) => {
+                if reference[i].1 != hex::encode(leaf) {
+                    push(problem(
+                        Some(EVENTS_JSONL),
+                        Some(id.clone()),
+                        format!("Event {id} was edited: its content differs from the signed one."),
+                    ));
+                }
+                if last_position.is_some_and(|l| i < l) {
+                    push(problem(
+                        Some(EVENTS_JSONL),
+                        Some(id.clone()),
+                        format!("Event {id} is out of its signed order: it was moved."),
+                    ));
+                }
+                last_position = Some(last_position.map_or(i, |l| l.max(i)));
+            }
+        }
+    }
+    if more > 0 {
+        problems.push(problem(
+            Some(EVENTS_JSONL),
+            None,
+            format!("… and {more} more events differ from the signed ones."),
+        ));
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_names_removed_inserted_edited_and_moved_events() {
+        let leaf = |s: &str| merkle::leaf_hash(s.as_bytes());
+        let reference: Vec<(String, String)> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|id| (id.to_string(), hex::encode(leaf(id))))
+            .collect();
+        let actual = vec![
+            (Some("a".to_string()), leaf("a")),
+            (Some("d".to_string()), leaf("d")),
+            (Some("c".to_string()), leaf("c edited")),
+            (Some("x".to_string()), leaf("x")),
+        ];
+        let messages: Vec<String> = compare_events(&reference, &actual)
+            .into_iter()
+            .map(|p| p.message)
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                "Event b was removed.",
+                "Event c was edited: its content differs from the signed one.",
+                "Event c is out of its signed order: it was moved.",
+                "Event x is not one of the signed events: it was inserted.",
+            ]
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! `casefile bundle export|verify` and `casefile keys new`: parse, call the facade, print.
+
+use std::path::PathBuf;
+
+use casefile::{BundleRequest, Case, Error, VerifyOptions};
+use clap::Subcommand;
+
+use super::{print, StepBar, CHECK_FAILED};
+
+#[derive(Subcommand)]
+pub(super) enum BundleCommand {
+    /// Write a case bundle (.casebundle): the scope's events as JSONL and Parquet, custody, notes,
+    /// findings, rules and reports under a manifest with every file's SHA-256 and the events'
+    /// Merkle root; redacted before hashing when a profile is given; signed when a key is given.
+    Export {
+        case: PathBuf,
+        out: PathBuf,
+        /// Only these streams (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        streams: Option<Vec<String>>,
+        /// Only these decisions, with what explains them (comma-separated decision ids).
+        #[arg(long, value_delimiter = ',')]
+        decisions: Option<Vec<String>>,
+        /// Window start (RFC 3339) on --axis.
+        #[arg(long)]
+        from: Option<String>,
+        /// Window end (RFC 3339) on --axis.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "recorded")]
+        axis: super::AxisArg,
+        /// A redaction profile (TOML): payload paths to drop or pseudonymize.
+        #[arg(long)]
+        redact: Option<PathBuf>,
+        /// Sign with this key (a name from `casefile keys new`, or a .key file).
+        #[arg(long)]
+        sign: Option<String>,
+        /// A report made earlier (drift HTML, ...) to carry in the bundle; repeatable.
+        #[arg(long)]
+        attach: Vec<PathBuf>,
+    },
+    /// Check a bundle offline: its signature, every file's size and SHA-256, files added or
+    /// removed, and the Merkle root over its events. Exit 1 when anything is wrong.
+    Verify {
+        bundle: PathBuf,
+        /// The key that must have signed it: a .pub file, a key name, a base64 public key or a
+        /// SHA256: fingerprint.
+        #[arg(long)]
+        key: Option<String>,
+        /// Accept an unsigned bundle (its files are still checked against its manifest).
+        #[arg(long)]
+        allow_unsigned: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub(super) enum KeysCommand {
+    /// Create an ed25519 signing key in the user's config dir (the secret readable only by you).
+    New {
+        #[arg(default_value = "investigator")]
+        name: String,
+    },
+}
+
+fn path_text(p: PathBuf) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
+    match what {
+        BundleCommand::Export {
+            case,
+            out,
+            streams,
+            decisions,
+            from,
+            to,
+            axis,
+            redact,
+            sign,
+            attach,
+        } => {
+            let case = Case::open(&case)?;
+            let req = BundleRequest {
+                out: path_text(out),
+                streams,
+                decisions,
+                from,
+                to,
+                axis: Some(axis.into()),
+                redact: redact.map(path_text),
+                sign,
+                attach: attach.into_iter().map(path_text).collect(),
+            };
+            let bar = StepBar::new("exporting");
+            let report = case.bundle_export(&req, &|p| bar.phase(&p.phase, p.done, p.total))?;
+            drop(bar);
+            print(json, &report, |r| {
+                let mut s = format!(
+                    "Wrote {} ({} bytes): {} events from {} streams, {} files.\nMerkle root {}\n",
+                    r.path,
+                    r.size_bytes,
+                    r.events,
+                    r.scope.stream_count,
+                    r.files.len(),
+                    r.merkle_root
+                );
+                s += &match &r.signed_by {
+                    Some(fp) => format!("Signed by {fp}\n"),
+                    None => "Not signed (give --sign KEY to sign)\n".into(),
+                };
+                let c = &r.redaction.counts;
+                s += &format!(
+                    "Redaction `{}`: {} values dropped, {} pseudonymized, {} erased ({} erased subjects)\n",
+                    r.redaction.profile,
+                    c.values_dropped,
+                    c.values_pseudonymized,
+                    c.values_erased,
+                    r.redaction.erasures.len()
+                );
+                s
+            });
+        }
+        BundleCommand::Verify {
+            bundle,
+            key,
+            allow_unsigned,
+        } => {
+            let bar = StepBar::new("verifying");
+            let report = casefile::verify_bundle(
+                &bundle,
+                &VerifyOptions {
+                    expected_key: key,
+                    allow_unsigned,
+                },
+                &|p| bar.phase(&p.phase, p.done, p.total),
+            )?;
+            drop(bar);
+            if !report.ok {
+                CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            print(json, &report, |r| {
+                let mut s = if r.ok {
+                    format!("OK: {} verifies.\n", r.path)
+                } else {
+                    format!(
+                        "FAILED: {} does not verify ({} problems).\n",
+                        r.path,
+                        r.problems.len()
+                    )
+                };
+                for c in &r.checked {
+                    s += &format!("  checked: {c}\n");
+                }
+                for p in &r.problems {
+                    s += &format!(
+                        "  problem: {}{}{}\n",
+                        p.file
+                            .as_deref()
+                            .map(|f| format!("[{f}] "))
+                            .unwrap_or_default(),
+                        p.event_id
+                            .as_deref()
+                            .map(|e| format!("(event {e}) "))
+                            .unwrap_or_default(),
+                        p.message
+                    );
+                }
+                s
+            });
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn keys(json: bool, what: KeysCommand) -> Result<(), Error> {
+    match what {
+        KeysCommand::New { name } => {
+            let key = casefile::new_key(&name)?;
+            print(json, &key, |k| {
+                format!(
+                    "Created the key `{}`.\n  secret: {} (readable only by you)\n  public: {}\n  fingerprint: {}\nSign with `casefile bundle export CASE OUT.casebundle --sign {}`; give {} to whoever verifies.\n",
+                    k.name, k.path, k.public_key_path, k.fingerprint, k.name, k.public_key_path
+                )
+            });
+        }
+    }
+    Ok(())
+}

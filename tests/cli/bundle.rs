@@ -1,0 +1,616 @@
+//! `casefile bundle` and `keys`: a redacted, signed bundle of the samples verifies, anywhere and after
+//! a copy; every kind of tampering is caught and named (a flipped byte in each file, raw or with the
+//! zip made consistent again; events removed, inserted, moved, edited; the manifest edited; the
+//! signature swapped or truncated; another key; files added or removed); the bundle opens read-only.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// Runs the CLI with its key and cache folders inside `dir`.
+fn cf(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env("CASEFILE_CONFIG_DIR", dir.join("config"))
+        .env("CASEFILE_CACHE_DIR", dir.join("cache"))
+        .output()
+        .expect("casefile runs")
+}
+
+fn cf_json(dir: &Path, code: i32, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.insert(1, "--json");
+    let out = cf(dir, &all);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "casefile {args:?}\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+const PROFILE: &str = r#"
+name = "regulator"
+drop = ["payload.city"]
+pseudonymize = ["stream_id", "payload.name"]
+"#;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    case: PathBuf,
+    bundle: PathBuf,
+    export: Value,
+}
+
+impl Fixture {
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn verify(&self, bundle: &Path, code: i32) -> Value {
+        let key = self.path().join("config/keys/alice.pub");
+        cf_json(
+            self.path(),
+            code,
+            &["bundle", "verify", s(bundle), "--key", s(&key)],
+        )
+    }
+}
+
+fn fixture() -> Fixture {
+    let dir = tmp();
+    let case = dir.path().join("case.casefile");
+    let mut args = vec!["import".to_string(), s(&case).to_string()];
+    args.extend(scenario_files(&["lending", "rag"]));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    cf_json(dir.path(), 0, &refs);
+    cf_json(
+        dir.path(),
+        0,
+        &[
+            "note",
+            s(&case),
+            "--stream",
+            "applicant-0018",
+            "Erased after the decline; see DSR-2291.",
+        ],
+    );
+    let key = cf_json(dir.path(), 0, &["keys", "new", "alice"]);
+    assert!(key["fingerprint"].as_str().unwrap().starts_with("SHA256:"));
+    let profile = dir.path().join("regulator.toml");
+    std::fs::write(&profile, PROFILE).unwrap();
+    let bundle = dir.path().join("evidence.casebundle");
+    let export = cf_json(
+        dir.path(),
+        0,
+        &[
+            "bundle",
+            "export",
+            s(&case),
+            s(&bundle),
+            "--redact",
+            s(&profile),
+            "--sign",
+            "alice",
+        ],
+    );
+    Fixture {
+        dir,
+        case,
+        bundle,
+        export,
+    }
+}
+
+/// Every entry of a zip, in order.
+fn entries(bundle: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut a = zip::ZipArchive::new(std::fs::File::open(bundle).unwrap()).unwrap();
+    (0..a.len())
+        .map(|i| {
+            let mut f = a.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            (f.name().unwrap().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// A consistent zip (fresh CRCs) of `files`: tampering a careful forger would do.
+fn write_zip(path: &Path, files: &[(String, Vec<u8>)]) {
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in files {
+        z.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(bytes).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+fn rewrite(f: &Fixture, name: &str, change: impl FnOnce(&mut Vec<(String, Vec<u8>)>)) -> PathBuf {
+    let mut files = entries(&f.bundle);
+    change(&mut files);
+    let out = f.path().join(format!("{name}.casebundle"));
+    write_zip(&out, &files);
+    out
+}
+
+fn problems(report: &Value) -> Vec<(String, String, String)> {
+    assert_eq!(report["ok"], false, "{report:#}");
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["file"].as_str().unwrap_or("").to_string(),
+                p["event_id"].as_str().unwrap_or("").to_string(),
+                p["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn lines(bytes: &[u8]) -> Vec<Vec<u8>> {
+    bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| l.to_vec())
+        .collect()
+}
+
+fn join(lines: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn event_id(line: &[u8]) -> String {
+    serde_json::from_slice::<Value>(line).unwrap()["event_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn set_events(files: &mut [(String, Vec<u8>)], change: impl FnOnce(&mut Vec<Vec<u8>>)) {
+    let events = files
+        .iter_mut()
+        .find(|(n, _)| n == "events/events.jsonl")
+        .unwrap();
+    let mut l = lines(&events.1);
+    change(&mut l);
+    events.1 = join(&l);
+}
+
+#[test]
+fn bundle_export_redacts_signs_and_verifies_anywhere_and_after_a_copy() {
+    let f = fixture();
+    let e = &f.export;
+    for key in ["path", "events", "files", "merkle_root", "signed_by"] {
+        assert!(!e[key].is_null(), "{key} missing in {e:#}");
+    }
+    let events = e["events"].as_u64().unwrap();
+    let in_case = json(&["info", s(&f.case)])["events"].as_u64().unwrap();
+    assert_eq!(events, in_case, "the whole case is exported");
+
+    let ok = f.verify(&f.bundle, 0);
+    assert_eq!(ok["ok"], true);
+    assert_eq!(ok["merkle_root"], e["merkle_root"]);
+    assert_eq!(ok["signature"]["valid"], true);
+    assert_eq!(ok["signature"]["signer"], e["signed_by"]);
+    assert_eq!(ok["problems"], serde_json::json!([]));
+
+    // Another folder, another name, a byte-for-byte copy.
+    let elsewhere = tmp();
+    let copy = elsewhere.path().join("copy of evidence.casebundle");
+    std::fs::copy(&f.bundle, &copy).unwrap();
+    assert_eq!(sha256_of(&copy), sha256_of(&f.bundle));
+    assert_eq!(f.verify(&copy, 0)["ok"], true);
+
+    // Redaction happened before hashing: no real name, city or stream id in the events.
+    let files = entries(&f.bundle);
+    let text = String::from_utf8(
+        files
+            .iter()
+            .find(|(n, _)| n == "events/events.jsonl")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    assert!(!text.contains("\"city\":"), "dropped everywhere");
+    assert!(!text.contains("applicant-0018") && !text.contains("Applicant 18"));
+    // The erased subject (the lending sample's GDPR erasure) reads as erased, not pseudonymized.
+    let erased: Vec<&str> = text.lines().filter(|l| l.contains("[erased]")).collect();
+    assert!(
+        !erased.is_empty(),
+        "the erased subject's name shows as erased"
+    );
+    let manifest: Value =
+        serde_json::from_slice(&files.iter().find(|(n, _)| n == "manifest.json").unwrap().1)
+            .unwrap();
+    let red = &manifest["redaction"];
+    assert_eq!(red["profile"], "regulator");
+    assert_eq!(red["erasures"].as_array().unwrap().len(), 1);
+    assert!(red["pseudonym_secret"]
+        .as_str()
+        .unwrap()
+        .contains("not in the bundle"));
+    assert!(red["counts"]["values_dropped"].as_u64().unwrap() > 0);
+    // The erased stream's id is the pseudonym its events carry.
+    let pseudo = red["erasures"][0]["stream_id"].as_str().unwrap();
+    assert!(erased.iter().all(|l| l.contains(pseudo)));
+    // The note about that subject travels with it, under the pseudonym.
+    let notes: Value =
+        serde_json::from_slice(&files.iter().find(|(n, _)| n == "notes.json").unwrap().1).unwrap();
+    assert_eq!(notes[0]["stream_id"], pseudo);
+}
+
+#[test]
+fn bundle_verify_names_every_file_with_a_flipped_byte_raw_or_rezipped() {
+    let f = fixture();
+    let names: Vec<String> = entries(&f.bundle).into_iter().map(|(n, _)| n).collect();
+    assert!(names.len() >= 8, "{names:?}");
+    for name in &names {
+        // Raw: one byte flipped in the archive, inside this file's data (bit rot, a careless edit).
+        let raw = f.path().join("raw.casebundle");
+        let mut bytes = std::fs::read(&f.bundle).unwrap();
+        let (start, len) = {
+            let mut a = zip::ZipArchive::new(std::fs::File::open(&f.bundle).unwrap()).unwrap();
+            let e = a.by_name(name).unwrap();
+            (e.data_start().unwrap(), e.compressed_size())
+        };
+        bytes[(start + len / 2) as usize] ^= 0x20;
+        std::fs::write(&raw, &bytes).unwrap();
+        let report = f.verify(&raw, 1);
+        let found = problems(&report);
+        let about_it = found.iter().any(|(file, _, _)| file == name)
+            || (name == "manifest.json"
+                && found.iter().any(|(file, _, _)| file == "signature.json"));
+        assert!(about_it, "raw flip in {name}: {found:#?}");
+
+        // Rezipped: the same flip with fresh checksums, so only Casefile's own digests can tell.
+        let clean = rewrite(&f, "flipped", |files| {
+            let entry = files.iter_mut().find(|(n, _)| n == name).unwrap();
+            let mid = entry.1.len() / 2;
+            entry.1[mid] ^= 0x01;
+        });
+        let found = problems(&f.verify(&clean, 1));
+        let about_it = found.iter().any(|(file, _, _)| file == name)
+            || (name == "manifest.json"
+                && found
+                    .iter()
+                    .any(|(file, _, m)| file == "signature.json" && m.contains("signature")));
+        assert!(about_it, "rezipped flip in {name}: {found:#?}");
+    }
+}
+
+#[test]
+fn bundle_verify_names_events_removed_inserted_moved_and_edited() {
+    let f = fixture();
+    let original = lines(
+        &entries(&f.bundle)
+            .into_iter()
+            .find(|(n, _)| n == "events/events.jsonl")
+            .unwrap()
+            .1,
+    );
+    let id = |i: usize| event_id(&original[i]);
+
+    let removed = rewrite(&f, "removed", |files| {
+        set_events(files, |l| {
+            l.remove(10);
+        })
+    });
+    let found = problems(&f.verify(&removed, 1));
+    assert!(
+        found.contains(&(
+            "events/events.jsonl".into(),
+            id(10),
+            format!("Event {} was removed.", id(10))
+        )),
+        "{found:#?}"
+    );
+
+    let inserted = rewrite(&f, "inserted", |files| {
+        set_events(files, |l| {
+            let mut forged: Value = serde_json::from_slice(&l[5]).unwrap();
+            forged["event_id"] = "forged-1".into();
+            l.insert(6, serde_json::to_vec(&forged).unwrap());
+        })
+    });
+    let found = problems(&f.verify(&inserted, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(_, e, m)| e == "forged-1" && m.contains("inserted")),
+        "{found:#?}"
+    );
+
+    let moved = rewrite(&f, "moved", |files| set_events(files, |l| l.swap(20, 21)));
+    let found = problems(&f.verify(&moved, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(_, e, m)| (e == &id(20) || e == &id(21)) && m.contains("moved")),
+        "{found:#?}"
+    );
+    assert!(
+        !found
+            .iter()
+            .any(|(_, _, m)| m.contains("edited") || m.contains("removed")),
+        "a move is only a move: {found:#?}"
+    );
+
+    let edited = rewrite(&f, "edited", |files| {
+        set_events(files, |l| {
+            let mut v: Value = serde_json::from_slice(&l[30]).unwrap();
+            v["occurred_at"] = "2020-01-01T00:00:00Z".into();
+            l[30] = serde_json::to_vec(&v).unwrap();
+        })
+    });
+    let found = problems(&f.verify(&edited, 1));
+    assert!(
+        found.contains(&(
+            "events/events.jsonl".into(),
+            id(30),
+            format!(
+                "Event {} was edited: its content differs from the signed one.",
+                id(30)
+            )
+        )),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().any(|(_, _, m)| m.contains("Merkle root")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn bundle_verify_catches_manifest_signature_key_and_file_set_tampering() {
+    let f = fixture();
+    // The manifest edited, even consistently with an edited event (a new digest and root).
+    let forged = rewrite(&f, "manifest", |files| {
+        let m = files
+            .iter_mut()
+            .find(|(n, _)| n == "manifest.json")
+            .unwrap();
+        let mut v: Value = serde_json::from_slice(&m.1).unwrap();
+        v["created_by"] = "someone else".into();
+        m.1 = serde_json::to_vec_pretty(&v).unwrap();
+    });
+    let found = problems(&f.verify(&forged, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(file, _, m)| file == "signature.json"
+                && m.contains("does not match the manifest")),
+        "{found:#?}"
+    );
+
+    // A signature from another bundle by the same key.
+    let other = f.path().join("other.casebundle");
+    cf_json(
+        f.path(),
+        0,
+        &[
+            "bundle",
+            "export",
+            s(&f.case),
+            s(&other),
+            "--streams",
+            "applicant-0001",
+            "--sign",
+            "alice",
+        ],
+    );
+    let other_sig = entries(&other)
+        .into_iter()
+        .find(|(n, _)| n == "signature.json")
+        .unwrap()
+        .1;
+    let swapped = rewrite(&f, "swapped", |files| {
+        files
+            .iter_mut()
+            .find(|(n, _)| n == "signature.json")
+            .unwrap()
+            .1 = other_sig.clone();
+    });
+    let found = problems(&f.verify(&swapped, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(_, _, m)| m.contains("signature is not valid")),
+        "{found:#?}"
+    );
+
+    // A truncated signature.
+    let truncated = rewrite(&f, "truncated", |files| {
+        let sig = files
+            .iter_mut()
+            .find(|(n, _)| n == "signature.json")
+            .unwrap();
+        let mut v: Value = serde_json::from_slice(&sig.1).unwrap();
+        let text = v["signature"].as_str().unwrap().to_string();
+        v["signature"] = text[..40].to_string().into();
+        sig.1 = serde_json::to_vec(&v).unwrap();
+    });
+    let found = problems(&f.verify(&truncated, 1));
+    assert!(
+        found.iter().any(|(_, _, m)| m.contains("signature")
+            && (m.contains("bytes long") || m.contains("not base64"))),
+        "{found:#?}"
+    );
+
+    // The signature removed: the manifest still names its signer.
+    let unsigned = rewrite(&f, "unsigned", |files| {
+        files.retain(|(n, _)| n != "signature.json")
+    });
+    let found = problems(&f.verify(&unsigned, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(file, _, m)| file == "signature.json" && m.contains("removed")),
+        "{found:#?}"
+    );
+
+    // The expected key is someone else's.
+    cf_json(f.path(), 0, &["keys", "new", "bob"]);
+    let bob = f.path().join("config/keys/bob.pub");
+    let report = cf_json(
+        f.path(),
+        1,
+        &["bundle", "verify", s(&f.bundle), "--key", s(&bob)],
+    );
+    let found = problems(&report);
+    assert!(
+        found
+            .iter()
+            .any(|(_, _, m)| m.contains("not by the expected key")),
+        "{found:#?}"
+    );
+    assert_eq!(report["signature"]["valid"], false);
+    // ... and bob re-signing alice's bundle does not make it alice's.
+    let by_bob = f.path().join("bob.casebundle");
+    cf_json(
+        f.path(),
+        0,
+        &["bundle", "export", s(&f.case), s(&by_bob), "--sign", "bob"],
+    );
+    let found = problems(&f.verify(&by_bob, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(_, _, m)| m.contains("not by the expected key")),
+        "{found:#?}"
+    );
+
+    // A file added, a file removed.
+    let added = rewrite(&f, "added", |files| {
+        files.push(("reports/extra.html".into(), b"<p>planted</p>".to_vec()))
+    });
+    let found = problems(&f.verify(&added, 1));
+    assert!(
+        found.contains(&(
+            "reports/extra.html".into(),
+            String::new(),
+            "This file is not in the manifest: it was added after the bundle was made.".into()
+        )),
+        "{found:#?}"
+    );
+    let removed = rewrite(&f, "file-removed", |files| {
+        files.retain(|(n, _)| n != "custody/sources.json")
+    });
+    let found = problems(&f.verify(&removed, 1));
+    assert!(
+        found.contains(&(
+            "custody/sources.json".into(),
+            String::new(),
+            "This file is in the manifest but not in the bundle: it was removed.".into()
+        )),
+        "{found:#?}"
+    );
+
+    // Not a zip at all.
+    let junk = f.path().join("junk.casebundle");
+    std::fs::write(&junk, b"not a bundle").unwrap();
+    let found = problems(&f.verify(&junk, 1));
+    assert!(
+        found[0].2.contains("not a readable zip archive"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn bundle_opens_read_only_in_the_cli_and_explains_chosen_decisions() {
+    let f = fixture();
+    let info = cf_json(f.path(), 0, &["info", s(&f.bundle)]);
+    assert_eq!(info["events"], f.export["events"]);
+    assert!(info["bundle"]
+        .as_str()
+        .unwrap()
+        .ends_with("evidence.casebundle"));
+    let decisions = cf_json(f.path(), 0, &["decisions", s(&f.bundle), "--limit", "500"]);
+    let in_case = json(&["decisions", s(&f.case), "--limit", "500"]);
+    assert_eq!(
+        decisions["decisions"].as_array().unwrap().len(),
+        in_case["decisions"].as_array().unwrap().len()
+    );
+    let err = cf_json(f.path(), 2, &["note", s(&f.bundle), "a note"]);
+    assert_eq!(err["error"]["code"], "read_only");
+    let err = cf_json(
+        f.path(),
+        2,
+        &[
+            "import",
+            s(&f.bundle),
+            s(&samples().join("lending/applications.jsonl")),
+        ],
+    );
+    assert_eq!(err["error"]["code"], "read_only");
+
+    // A decisions bundle carries what explains them, and each explanation as HTML.
+    let chosen = f.path().join("decision.casebundle");
+    let export = cf_json(
+        f.path(),
+        0,
+        &[
+            "bundle",
+            "export",
+            s(&f.case),
+            s(&chosen),
+            "--decisions",
+            "dec-0005",
+            "--sign",
+            "alice",
+        ],
+    );
+    assert!(export["events"].as_u64().unwrap() < f.export["events"].as_u64().unwrap());
+    let files: Vec<String> = export["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        files.contains(&"reports/decisions/dec-0005.html".to_string()),
+        "{files:?}"
+    );
+    assert_eq!(f.verify(&chosen, 0)["ok"], true);
+    let in_bundle = cf_json(f.path(), 0, &["explain", s(&chosen), "dec-0005"]);
+    let in_case = json(&["explain", s(&f.case), "dec-0005"]);
+    assert_eq!(
+        in_bundle["discrepancies"], in_case["discrepancies"],
+        "explained the same from the bundle"
+    );
+    assert_eq!(in_bundle["model"], in_case["model"]);
+
+    // Mistakes read as sentences.
+    let err = cf_json(f.path(), 2, &["bundle", "export", s(&f.case), s(&chosen)]);
+    assert!(err["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("never overwritten"));
+    let err = cf_json(
+        f.path(),
+        2,
+        &[
+            "bundle",
+            "export",
+            s(&f.case),
+            s(&f.path().join("x.casebundle")),
+            "--decisions",
+            "dec-nope",
+        ],
+    );
+    assert_eq!(err["error"]["code"], "unknown_decision");
+}
