@@ -1,6 +1,7 @@
 // The end-to-end test of the desktop app, in a real window (Xvfb + tauri-driver + WebKitWebDriver).
 // It opens the lending sample, scrubs, steps, toggles axes, reads event detail, bookmarks a note,
-// builds a population, runs SQL, explains and replays decisions, compares cohorts for drift and
+// builds a population, runs SQL, explains and replays decisions, compares cohorts for drift, cuts a
+// training set, exports, verifies and opens a signed bundle (and a tampered copy), and
 // imports more files, checking the values the window shows
 // against the `casefile` CLI on an identical case. A screenshot of every screen goes to OUT.
 //
@@ -46,7 +47,15 @@ function micros(iso) {
   return Date.parse(`${m[1]}Z`) * 1000 + Number((m[2] ?? "").padEnd(6, "0").slice(0, 6));
 }
 
-const driver = new Driver({ app, shots: out, env: { CASEFILE_CONFIG_DIR: join(work, "config") } });
+// The bundle check's profile takes its pseudonym secret from here, so the CLI can make the same bundle.
+const bundleEnv = {
+  CASEFILE_CONFIG_DIR: join(work, "config"),
+  CASEFILE_CACHE_DIR: join(work, "cache"),
+  CASEFILE_PSEUDONYM_SECRET: "e2e-secret-0123456789abcdef",
+};
+// Bundles the CLI opens are loaded there too, never into the user's own cache.
+process.env.CASEFILE_CACHE_DIR = bundleEnv.CASEFILE_CACHE_DIR;
+const driver = new Driver({ app, shots: out, env: bundleEnv });
 let passed = 0;
 let failed = 0;
 async function check(name, f) {
@@ -414,6 +423,86 @@ async function main() {
     const manifest = JSON.parse(readFileSync(`${appOut}.manifest.json`, "utf8"));
     expectEqual(manifest.leakage, truth.manifest.leakage, "the manifest's audit");
     await driver.screenshot("25-trainset-exported");
+  });
+
+  await check("a redacted, signed bundle is exported, verifies green, opens read-only; a tampered copy shows red", async () => {
+    const profile = join(work, "regulator.toml");
+    writeFileSync(
+      profile,
+      'name = "regulator"\ndrop = ["payload.city"]\npseudonymize = ["stream_id", "payload.name"]\nsecret_env = "CASEFILE_PSEUDONYM_SECRET"\n',
+    );
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Bundle"));
+    await driver.type("input[aria-label='New key name']", "e2e-investigator");
+    await driver.click("[data-testid=create-key]");
+    await driver.waitForText("[data-testid=key-fingerprint]", (t) => t.startsWith("SHA256:"));
+    await driver.type("input[aria-label='Redaction profile']", profile);
+    const bundle = join(work, "evidence.casebundle");
+    await driver.type("input[aria-label='Bundle file']", bundle);
+    await driver.screenshot("26-bundle-export");
+    await driver.click("[data-testid=export-bundle]");
+    await driver.waitFor("[data-testid=bundle-written]", (t) => t.includes(bundle), 120000);
+    // The CLI, given the same profile and pseudonym secret, makes the same events from the reference.
+    const env = { ...process.env, ...bundleEnv };
+    const cliBundle = join(work, "cli.casebundle");
+    const truth = JSON.parse(
+      execFileSync(cli, ["bundle", "export", reference, cliBundle, "--redact", profile, "--json"], { env }).toString(),
+    );
+    expectEqual(await driver.text(await driver.find("[data-testid=bundle-root]")), truth.merkle_root, "the Merkle root");
+    const pub = join(work, "config/keys/e2e-investigator.pub");
+    const byCli = JSON.parse(execFileSync(cli, ["bundle", "verify", bundle, "--key", pub, "--json"], { env }).toString());
+    expectEqual([byCli.ok, byCli.signature.valid], [true, true], "the CLI's verification of the app's bundle");
+    const events = readFileSync(bundle).toString("latin1");
+    if (events.includes("applicant-0005") || !events.includes("[erased]"))
+      throw new Error("the bundle's events are not redacted (a stream id shows, or the erased subject does not)");
+
+    await driver.click("[data-testid=verify-written]");
+    await driver.waitFor("[data-testid=verify-verdict]", (t) => t.startsWith("✓") || t.includes("Verified"), 60000);
+    expectEqual(await driver.attr(await driver.find("[data-testid=verify-verdict]"), "data-ok"), "true", "the verdict");
+    await driver.waitForText("[data-testid=verify-signer]", (t) => t.includes(byCli.signature.signer.slice(0, 15)) && t.includes("signature valid"));
+    await driver.exec("document.querySelector('.bundle-verify').scrollIntoView()");
+    await driver.screenshot("27-bundle-verified");
+
+    // One byte of one event changed in a copy: red, and the file named.
+    const tampered = join(work, "tampered.casebundle");
+    const bytes = readFileSync(bundle);
+    const at = bytes.indexOf(Buffer.from('"event_type":"LoanDecisionMade"'));
+    if (at < 0) throw new Error("no decision event found in the bundle's bytes");
+    bytes[at + 14] ^= 0x20;
+    writeFileSync(tampered, bytes);
+    await driver.type("input[aria-label='Bundle to verify']", tampered);
+    await driver.click("[data-testid=verify-bundle]");
+    await driver.waitFor("[data-testid=verify-verdict]", (t) => t.includes("Does not verify"), 60000);
+    expectEqual(await driver.attr(await driver.find("[data-testid=verify-verdict]"), "data-ok"), "false", "the tampered verdict");
+    await driver.waitForText("[data-testid=verify-problems]", (t) => t.includes("events/events.jsonl"));
+    await driver.exec("document.querySelector('.bundle-verify').scrollIntoView()");
+    await driver.screenshot("28-bundle-tampered");
+
+    // The bundle opened: read-only, every screen reading it, and verified on arrival. (The CLI reads
+    // it first: like a case, a bundle the app holds open is locked to other processes.)
+    const first = cliJson("decisions", bundle, "--limit", "1").decisions[0];
+    await driver.click("button[aria-label='Close case']");
+    await driver.type("input[aria-label='Case file path']", bundle);
+    await driver.keys(KEY.Enter);
+    await driver.waitFor("[data-testid=read-only]");
+    await driver.waitFor("[data-testid=verify-verdict]", (t) => t.includes("Verified"), 60000);
+    const tabs = await driver.exec("return [...document.querySelectorAll('[role=tab]')].map((t) => t.textContent)");
+    if (tabs.includes("Import")) throw new Error(`a read-only bundle offers Import: ${tabs}`);
+    await driver.screenshot("29-bundle-open-read-only");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions"));
+    await driver.waitFor(`[data-decision='${first.decision_id}']`, (t) => t.includes(first.subject_id), 60000);
+    await driver.waitFor("button", (t) => t.startsWith("Replay these"));
+    const replayDisabled = await driver.exec(
+      "return [...document.querySelectorAll('button')].find((b) => b.textContent.startsWith('Replay these')).disabled",
+    );
+    expectEqual(replayDisabled, true, "replay in a read-only bundle is disabled");
+    await driver.screenshot("30-bundle-decisions");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Notes"));
+    await driver.waitFor(".notes-view", (t) => t.includes("read-only"));
+
+    // Back to the sample for the rest.
+    await driver.click("button[aria-label='Close case']");
+    await driver.click(await driver.waitFor(".recent button", (t) => t.includes("lending.casefile")));
+    await driver.waitFor("[role=tab]", (t) => t === "Import");
   });
 
   await check("importing more files shows preview, progress and a summary with quarantine", async () => {

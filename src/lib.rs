@@ -535,6 +535,11 @@ pub fn new_key(name: &str) -> Result<KeyInfo> {
     bundle::keys::new_key(name)
 }
 
+/// The investigator's signing keys in the user's config dir.
+pub fn list_keys() -> Result<Vec<KeyInfo>> {
+    bundle::keys::list_keys()
+}
+
 /// A file name made from an id: anything but letters, digits, '-', '_' and '.' becomes '_'.
 fn safe_file_name(id: &str) -> String {
     id.chars()

@@ -15,7 +15,7 @@ fn started_at() -> u64 {
     STARTED_AT.get().copied().unwrap_or_default()
 }
 
-/// What the command line asked the window to open first: `--sample`, or a case path.
+/// What the command line asked the window to open first: `--sample`, or a case (or bundle) path.
 #[derive(Clone, serde::Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "path")]
 enum Launch {
@@ -35,7 +35,7 @@ pub fn run() {
     let request = std::env::args().skip(1).find_map(|a| {
         if a == "--sample" {
             Some(Launch::Sample)
-        } else if a.ends_with(".casefile") {
+        } else if a.ends_with(".casefile") || a.ends_with(".casebundle") {
             Some(Launch::Case(a))
         } else {
             None
@@ -100,6 +100,10 @@ pub fn run() {
             commands::drift::export_drift_report,
             commands::trainset::trainset_starter,
             commands::trainset::trainset,
+            commands::bundle::bundle_export,
+            commands::bundle::bundle_verify,
+            commands::bundle::signing_keys,
+            commands::bundle::new_signing_key,
         ])
         .run(tauri::generate_context!())
         .expect("the Casefile window could not start");

@@ -15,6 +15,11 @@
 //! and 2 windowed counts, to Parquet, and the same join as plain DuckDB ASOF JOINs (a join per
 //! feature over the events that carry it; no fold, no leakage audit) in the same run.
 //!
+//! `bench bundle --events N --streams S [--runs R]`: on the time machine's case, exports the whole
+//! case as a signed bundle (key made in the bench folder), then verifies it `--runs` times; prints
+//! the export's phases, the bundle's size and verify's throughput (bundle bytes / seconds), beside
+//! two floors in the same run: DuckDB's `COPY events TO parquet` and one SHA-256 pass over the file.
+//!
 //! `bench drift --decisions N [--python PY]`: on a case of N generated decisions with 20 inputs
 //! (the `drift` scenario; half v1, half v2), times `Case::drift` of v1 against v2 end to end (the
 //! cohorts read from DuckDB, every statistic, the attribution), median of `--runs`; with a Python
@@ -51,6 +56,7 @@ fn usage() -> ! {
         "       bench trainset --events N [--streams S] [--examples N] [--runs R] [--dir DIR]"
     );
     eprintln!("       bench drift --decisions N [--runs R] [--python PYTHON] [--dir DIR]");
+    eprintln!("       bench bundle --events N [--streams S] [--runs R] [--dir DIR]");
     std::process::exit(2)
 }
 
@@ -636,6 +642,108 @@ fn trainset(events: u64, streams: u64, examples: u64, dir: &Path, file: &Path, r
 }
 
 /// How long each phase lasted: from its mark to the next one's (the last one's to `end`).
+fn bundle(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
+    use sha2::Digest;
+    let case_path = dir.join(format!("tm-{events}-{streams}.casefile"));
+    import_once(&case_path, file);
+    std::env::set_var("CASEFILE_CONFIG_DIR", dir.join("bench-config"));
+    if !dir.join("bench-config/keys/bench.key").exists() {
+        casefile::new_key("bench").expect("key");
+    }
+    let out = dir.join("bench.casebundle");
+    let _ = std::fs::remove_file(&out);
+
+    // Floor: DuckDB writing the same events to Parquet, nothing else.
+    let floor = dir.join("floor.parquet");
+    let t = Instant::now();
+    {
+        let conn = duckdb::Connection::open(&case_path).expect("open");
+        conn.execute_batch(&format!(
+            "COPY (SELECT * FROM events ORDER BY seq) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
+            floor.display()
+        ))
+        .expect("copy");
+    }
+    let copy_s = t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&floor);
+
+    let case = Case::open(&case_path).expect("open case");
+    let marks: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+    let t = Instant::now();
+    let report = case
+        .bundle_export(
+            &casefile::BundleRequest {
+                out: out.to_string_lossy().into_owned(),
+                sign: Some("bench".into()),
+                ..Default::default()
+            },
+            &|p| {
+                let mut m = marks.borrow_mut();
+                if m.last().map(|(name, _)| name.as_str()) != Some(p.phase.as_str()) {
+                    m.push((p.phase.clone(), Instant::now()));
+                }
+            },
+        )
+        .expect("export");
+    let end = Instant::now();
+    let export_s = (end - t).as_secs_f64();
+    let size = report.size_bytes as f64;
+    println!("events            {}", report.events);
+    println!(
+        "bundle            {:.0} MB ({} files)",
+        size / 1e6,
+        report.files.len()
+    );
+    for f in &report.files {
+        println!("  {:<24} {:>10.1} MB", f.path, f.size as f64 / 1e6);
+    }
+    println!(
+        "export            {export_s:.1} s ({:.0} events/s): {}",
+        report.events as f64 / export_s,
+        phase_split(&marks.borrow(), end)
+    );
+    println!("duckdb COPY events TO parquet (floor)  {copy_s:.1} s");
+
+    let mut times = Vec::new();
+    for run in 0..runs {
+        let t = Instant::now();
+        let v = casefile::verify_bundle(
+            &out,
+            &casefile::VerifyOptions {
+                expected_key: Some("bench".into()),
+                allow_unsigned: false,
+            },
+            &|_| {},
+        )
+        .expect("verify");
+        let s = t.elapsed().as_secs_f64();
+        assert!(v.ok, "the bundle verifies: {:?}", v.problems);
+        eprintln!("verify run {run}: {s:.2} s");
+        times.push(s);
+    }
+    let verify_s = median(&mut times);
+    let t = Instant::now();
+    {
+        let mut f = std::fs::File::open(&out).expect("bundle");
+        let mut h = sha2::Sha256::new();
+        std::io::copy(&mut f, &mut h).expect("read");
+        let _ = h.finalize();
+    }
+    let sha_s = t.elapsed().as_secs_f64();
+    println!(
+        "verify            {verify_s:.2} s median of {runs}: {:.0} MB/s (signature, {} files' SHA-256, Merkle root over {} events)",
+        size / 1e6 / verify_s,
+        report.files.len(),
+        report.events
+    );
+    println!(
+        "one SHA-256 pass over the bundle (floor)  {sha_s:.2} s: {:.0} MB/s; verify takes {:.2}x of it",
+        size / 1e6 / sha_s,
+        verify_s / sha_s
+    );
+    println!("peak RSS          {:.0} MB", peak_rss_mb());
+}
+
 fn phase_split(marks: &[(String, Instant)], end: Instant) -> String {
     marks
         .iter()
@@ -681,7 +789,16 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_default();
-    if !["import", "timemachine", "decisions", "drift", "trainset"].contains(&command.as_str()) {
+    if ![
+        "import",
+        "timemachine",
+        "decisions",
+        "drift",
+        "trainset",
+        "bundle",
+    ]
+    .contains(&command.as_str())
+    {
         usage();
     }
     let get = |name: &str, default: u64| -> u64 {
@@ -722,6 +839,10 @@ fn main() {
     }
     if command == "decisions" {
         decisions(events, streams, &dir, &file, get("--replays", 10_000));
+        return;
+    }
+    if command == "bundle" {
+        bundle(events, streams, &dir, &file, runs);
         return;
     }
     if command == "trainset" {

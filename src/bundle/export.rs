@@ -628,12 +628,15 @@ pub fn finish(
                 }
                 hasher.update(&buf[..n]);
                 zip.write_all(&buf[..n])?;
+                let before = done;
                 done += n as u64;
-                progress(&BundleProgress {
-                    phase: "packing the bundle".into(),
-                    done,
-                    total,
-                });
+                if before >> 24 != done >> 24 {
+                    progress(&BundleProgress {
+                        phase: "packing the bundle".into(),
+                        done,
+                        total,
+                    });
+                }
             }
             files.push(BundleFile {
                 path: name.clone(),

@@ -103,6 +103,41 @@ pub fn new_key(name: &str) -> Result<KeyInfo> {
     })
 }
 
+/// The keys in the keys dir, by name (a missing dir is no keys).
+pub fn list_keys() -> Result<Vec<KeyInfo>> {
+    let dir = keys_dir()?;
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut keys = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("key") {
+            continue;
+        }
+        let Some(name) = path.file_stem().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let public_path = dir.join(format!("{name}.pub"));
+        let Some(public) = std::fs::read_to_string(&public_path)
+            .ok()
+            .and_then(|t| tagged_bytes(&t, PUBLIC_TAG))
+            .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+        else {
+            continue;
+        };
+        keys.push(KeyInfo {
+            name: name.to_string(),
+            path: path.to_string_lossy().into_owned(),
+            public_key_path: public_path.to_string_lossy().into_owned(),
+            public_key: public_key_text(&public),
+            fingerprint: fingerprint(&public),
+        });
+    }
+    keys.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(keys)
+}
+
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;

@@ -605,8 +605,13 @@ fn execute(cli: Cli) -> Result<(), Error> {
             let info = Case::open(&case)?.info()?;
             print(json, &info, |i| {
                 let mut s = format!(
-                    "{}\n  {} events in {} streams, occurred {} .. {}\n  {} rows quarantined\n",
+                    "{}{}\n  {} events in {} streams, occurred {} .. {}\n  {} rows quarantined\n",
                     i.path,
+                    if i.bundle.is_some() {
+                        " (a case bundle, opened read-only)"
+                    } else {
+                        ""
+                    },
                     i.events,
                     i.streams,
                     i.first_at.as_deref().unwrap_or("-"),

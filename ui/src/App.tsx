@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { backend, errorText, type CaseInfo } from "./backend";
+import { VerifyPanel } from "./BundleView";
 import { CaseShell } from "./CaseShell";
 import { markInteractive } from "./perf";
 
@@ -16,6 +17,7 @@ function Start({ onOpen }: { onOpen: (info: CaseInfo) => void }) {
   const [path, setPath] = useState("");
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [verifying, setVerifying] = useState(false);
 
   useEffect(() => {
     backend.recentCases().then(setRecent).catch(() => setRecent([]));
@@ -69,7 +71,10 @@ function Start({ onOpen }: { onOpen: (info: CaseInfo) => void }) {
         <button className="primary" onClick={() => pickThen("new_case")}>
           New case…
         </button>
-        <button onClick={() => pickThen("open_case")}>Open case…</button>
+        <button onClick={() => pickThen("open_case")}>Open case or bundle…</button>
+        <button onClick={() => setVerifying((v) => !v)} aria-expanded={verifying} data-testid="start-verify">
+          Verify a bundle…
+        </button>
         <button
           data-testid="open-sample"
           onClick={() => run("the lending sample", backend.openSampleCase)}
@@ -86,7 +91,7 @@ function Start({ onOpen }: { onOpen: (info: CaseInfo) => void }) {
       >
         <input
           aria-label="Case file path"
-          placeholder="or type a case path: /path/to/case.casefile"
+          placeholder="or type a path: /path/to/case.casefile or evidence.casebundle (opens read-only)"
           value={path}
           onChange={(e) => setPath(e.target.value)}
         />
@@ -104,6 +109,7 @@ function Start({ onOpen }: { onOpen: (info: CaseInfo) => void }) {
           {error}
         </p>
       )}
+      {verifying && <VerifyPanel />}
       <section className="recent" aria-label="Recent cases">
         <h2>Recent cases</h2>
         {recent.length === 0 ? (

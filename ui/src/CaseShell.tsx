@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { Alert } from "./Alert";
 import { backend, errorText, type Axis, type CaseInfo, type View } from "./backend";
 import { DecisionsView } from "./DecisionsView";
@@ -9,9 +9,20 @@ import { NotesView } from "./NotesView";
 import { PopulationView } from "./PopulationView";
 import { SqlView } from "./SqlView";
 import { TimelineView } from "./TimelineView";
+import { BundleView } from "./BundleView";
+import { ReadOnlyContext } from "./readonly";
 import { TrainsetView } from "./TrainsetView";
 
-export type Tab = "timeline" | "population" | "decisions" | "drift" | "trainset" | "import" | "notes" | "sql";
+export type Tab =
+  | "timeline"
+  | "population"
+  | "decisions"
+  | "drift"
+  | "trainset"
+  | "import"
+  | "notes"
+  | "sql"
+  | "bundle";
 
 const TABS: { id: Tab; label: string; key: string }[] = [
   { id: "timeline", label: "Timeline", key: "1" },
@@ -22,6 +33,7 @@ const TABS: { id: Tab; label: string; key: string }[] = [
   { id: "import", label: "Import", key: "6" },
   { id: "notes", label: "Notes", key: "7" },
   { id: "sql", label: "SQL", key: "8" },
+  { id: "bundle", label: "Bundle", key: "9" },
 ];
 
 /** Where the investigator is looking: shared by every screen of an open case. */
@@ -41,7 +53,9 @@ interface Props {
 
 /** An open case: the header (case, screens, time axis, corrections) and the current screen. */
 export function CaseShell({ info, onInfo, onClose }: Props) {
-  const [tab, setTab] = useState<Tab>(info.events === 0 ? "import" : "timeline");
+  const readOnly = info.bundle;
+  const tabs = useMemo(() => (readOnly ? TABS.filter((t) => t.id !== "import") : TABS), [readOnly]);
+  const [tab, setTab] = useState<Tab>(readOnly ? "bundle" : info.events === 0 ? "import" : "timeline");
   const [focus, setFocus] = useState<Focus>({
     axis: "recorded",
     view: "as_corrected",
@@ -64,7 +78,7 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey) return;
-      const t = TABS.find((x) => x.key === e.key);
+      const t = tabs.find((x) => x.key === e.key);
       if (t) {
         e.preventDefault();
         setTab(t.id);
@@ -72,81 +86,95 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, []);
+  }, [tabs]);
 
   return (
-    <div className="workspace">
-      <header className="bar">
-        <button className="ghost" onClick={onClose} aria-label="Close case" title="Close case">
-          ←
-        </button>
-        <div className="case-title">
-          <strong className="case-name">{info.path.split("/").pop()}</strong>
-          <span className="muted small">
-            {formatCount(info.events)} events · {formatCount(info.streams)} entities ·{" "}
-            {info.sources.length} files
-            {info.quarantined > 0 && ` · ${formatCount(info.quarantined)} quarantined`}
-          </span>
-        </div>
-        <nav className="tabs" role="tablist" aria-label="Screens">
-          {TABS.map((t) => (
-            <button
-              key={t.id}
-              role="tab"
-              aria-selected={tab === t.id}
-              onClick={() => setTab(t.id)}
-              title={`${t.label} (Alt+${t.key})`}
-            >
-              {t.label}
-            </button>
-          ))}
-        </nav>
-        <div className="toggles">
-          <div role="group" aria-label="Time axis" className="segmented">
-            <button
-              aria-pressed={focus.axis === "recorded"}
-              onClick={() => update({ axis: "recorded" })}
-              title="Recorded axis: what the system knew at each instant"
-            >
-              What the system knew
-            </button>
-            <button
-              aria-pressed={focus.axis === "occurred"}
-              onClick={() => update({ axis: "occurred" })}
-              title="Occurred axis: what was true in the world at each instant"
-            >
-              What was true
-            </button>
+    <ReadOnlyContext.Provider value={readOnly}>
+      <div className="workspace">
+        <header className="bar">
+          <button className="ghost" onClick={onClose} aria-label="Close case" title="Close case">
+            ←
+          </button>
+          <div className="case-title">
+            <strong className="case-name" title={info.bundle ?? info.path}>
+              {info.path.split("/").pop()}
+            </strong>
+            <span className="muted small">
+              {readOnly && (
+                <span
+                  className="tag read-only"
+                  data-testid="read-only"
+                  title="A bundle opened read-only: nothing can be added or changed"
+                >
+                  read-only bundle
+                </span>
+              )}{" "}
+              {formatCount(info.events)} events · {formatCount(info.streams)} entities ·{" "}
+              {info.sources.length} files
+              {info.quarantined > 0 && ` · ${formatCount(info.quarantined)} quarantined`}
+            </span>
           </div>
-          <div role="group" aria-label="Corrections" className="segmented">
-            <button
-              aria-pressed={focus.view === "as_corrected"}
-              onClick={() => update({ view: "as_corrected" })}
-              title="Corrections amend what they correct"
-            >
-              As corrected
-            </button>
-            <button
-              aria-pressed={focus.view === "as_recorded"}
-              onClick={() => update({ view: "as_recorded" })}
-              title="Every event as it was recorded, mistakes included"
-            >
-              As recorded
-            </button>
+          <nav className="tabs" role="tablist" aria-label="Screens">
+            {tabs.map((t) => (
+              <button
+                key={t.id}
+                role="tab"
+                aria-selected={tab === t.id}
+                onClick={() => setTab(t.id)}
+                title={`${t.label} (Alt+${t.key})`}
+              >
+                {t.label}
+              </button>
+            ))}
+          </nav>
+          <div className="toggles">
+            <div role="group" aria-label="Time axis" className="segmented">
+              <button
+                aria-pressed={focus.axis === "recorded"}
+                onClick={() => update({ axis: "recorded" })}
+                title="Recorded axis: what the system knew at each instant"
+              >
+                What the system knew
+              </button>
+              <button
+                aria-pressed={focus.axis === "occurred"}
+                onClick={() => update({ axis: "occurred" })}
+                title="Occurred axis: what was true in the world at each instant"
+              >
+                What was true
+              </button>
+            </div>
+            <div role="group" aria-label="Corrections" className="segmented">
+              <button
+                aria-pressed={focus.view === "as_corrected"}
+                onClick={() => update({ view: "as_corrected" })}
+                title="Corrections amend what they correct"
+              >
+                As corrected
+              </button>
+              <button
+                aria-pressed={focus.view === "as_recorded"}
+                onClick={() => update({ view: "as_recorded" })}
+                title="Every event as it was recorded, mistakes included"
+              >
+                As recorded
+              </button>
+            </div>
           </div>
+        </header>
+        <Alert message={error} onDismiss={() => setError(null)} />
+        <div className="screen">
+          {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
+          {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
+          {tab === "decisions" && <DecisionsView onOpen={jump} />}
+          {tab === "drift" && <DriftView />}
+          {tab === "trainset" && <TrainsetView casePath={info.path} />}
+          {tab === "import" && <ImportView onImported={refresh} />}
+          {tab === "notes" && <NotesView focus={focus} onOpen={jump} />}
+          {tab === "sql" && <SqlView />}
+          {tab === "bundle" && <BundleView info={info} />}
         </div>
-      </header>
-      <Alert message={error} onDismiss={() => setError(null)} />
-      <div className="screen">
-        {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
-        {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
-        {tab === "decisions" && <DecisionsView onOpen={jump} />}
-        {tab === "drift" && <DriftView />}
-        {tab === "trainset" && <TrainsetView casePath={info.path} />}
-        {tab === "import" && <ImportView onImported={refresh} />}
-        {tab === "notes" && <NotesView focus={focus} onOpen={jump} />}
-        {tab === "sql" && <SqlView />}
       </div>
-    </div>
+    </ReadOnlyContext.Provider>
   );
 }

@@ -19,6 +19,7 @@ import { NO_FILTERS, toQuery, verdict, type DecisionFilters } from "./decisions"
 import { formatCount, parseMicros } from "./format";
 import { percent } from "./progress";
 import { ReplayersPanel } from "./ReplayersPanel";
+import { useReadOnly } from "./readonly";
 
 interface Props {
   onOpen: (f: Partial<Focus>) => void;
@@ -134,8 +135,9 @@ export function DecisionsView({ onOpen }: Props) {
 
   const index = rows.findIndex((d) => d.decision_id === selected);
   const current = index >= 0 ? rows[index] : null;
+  const readOnly = useReadOnly();
   const canReplay = (d: Decision | null) =>
-    !!d && (replayWith !== "" || replayers.some((r) => fits(r, d)));
+    !readOnly && !!d && (replayWith !== "" || replayers.some((r) => fits(r, d)));
 
   const replay = useCallback(
     async (ids: string[] | null) => {
@@ -275,12 +277,17 @@ export function DecisionsView({ onOpen }: Props) {
         </label>
         <button
           onClick={() => replay(null)}
-          disabled={!!running || total === 0 || replayers.length === 0}
-          title="Replays every decision the filter selects"
+          disabled={!!running || total === 0 || replayers.length === 0 || !!readOnly}
+          title={readOnly ? "A bundle is read-only: a replay would be stored in it" : "Replays every decision the filter selects"}
         >
           Replay these {formatCount(total)}
         </button>
-        <button className="link" aria-expanded={showReplayers} onClick={() => setShowReplayers((s) => !s)}>
+        <button
+          className="link"
+          aria-expanded={showReplayers}
+          onClick={() => setShowReplayers((s) => !s)}
+          disabled={!!readOnly}
+        >
           Replayers ({replayers.length})
         </button>
         <span className="spacer" />

@@ -4,6 +4,7 @@ import { backend, errorText, type Note } from "./backend";
 import type { Focus } from "./CaseShell";
 import { formatMicros, parseMicros } from "./format";
 import { anchorText, noteThreads } from "./notes";
+import { useReadOnly } from "./readonly";
 
 interface Props {
   focus: Focus;
@@ -16,6 +17,7 @@ export function NotesView({ focus, onOpen }: Props) {
   const [text, setText] = useState("");
   const [editing, setEditing] = useState<Note | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const readOnly = useReadOnly();
   const load = useCallback(() => {
     backend.listNotes().then(setNotes).catch((e) => setError(errorText(e)));
   }, []);
@@ -47,36 +49,42 @@ export function NotesView({ focus, onOpen }: Props) {
   const threads = noteThreads(notes);
   return (
     <div className="notes-view">
-      <section className="card">
-        <h2>{editing ? `Edit note ${editing.note_id}` : "New note"}</h2>
-        <p className="muted small">
-          {editing
-            ? "The edit is saved as a new note that supersedes this one; the original is kept."
-            : `Bookmarks ${focus.stream ?? "the case"} at ${focus.at ? formatMicros(focus.at) : "no instant"} (${focus.axis} axis).`}
+      {readOnly ? (
+        <p className="card muted">
+          These are the investigator's notes as the bundle carries them; a bundle is read-only, so none can be added.
         </p>
-        <textarea
-          aria-label="Note text"
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          placeholder="What did you find?"
-        />
-        <div className="row">
-          <button className="primary" onClick={save} disabled={!text.trim()} data-testid="save-note">
-            {editing ? "Save edit" : "Add note"}
-          </button>
-          {editing && (
-            <button
-              onClick={() => {
-                setEditing(null);
-                setText("");
-              }}
-            >
-              Cancel
+      ) : (
+        <section className="card">
+          <h2>{editing ? `Edit note ${editing.note_id}` : "New note"}</h2>
+          <p className="muted small">
+            {editing
+              ? "The edit is saved as a new note that supersedes this one; the original is kept."
+              : `Bookmarks ${focus.stream ?? "the case"} at ${focus.at ? formatMicros(focus.at) : "no instant"} (${focus.axis} axis).`}
+          </p>
+          <textarea
+            aria-label="Note text"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            placeholder="What did you find?"
+          />
+          <div className="row">
+            <button className="primary" onClick={save} disabled={!text.trim()} data-testid="save-note">
+              {editing ? "Save edit" : "Add note"}
             </button>
-          )}
-        </div>
-        <Alert message={error} />
-      </section>
+            {editing && (
+              <button
+                onClick={() => {
+                  setEditing(null);
+                  setText("");
+                }}
+              >
+                Cancel
+              </button>
+            )}
+          </div>
+          <Alert message={error} />
+        </section>
+      )}
       <section aria-label="Notes">
         {threads.length === 0 && <p className="muted card">No notes yet.</p>}
         {threads.map(({ current, earlier }) => (

@@ -21,6 +21,7 @@ import { latestOnly } from "./latest";
 import { markScrubInput, markScrubPainted, takeScrubInputs } from "./perf";
 import { initialSpan, stepFrom, zoom, type Span } from "./scrub";
 import { StateTree } from "./StateTree";
+import { useReadOnly } from "./readonly";
 
 interface Props {
   info: CaseInfo;
@@ -31,6 +32,7 @@ interface Props {
 /** The timeline: density strip and scrubber, entity search, state at the instant, events, detail. */
 export function TimelineView({ info, focus, update }: Props) {
   const { axis, view, at, stream } = focus;
+  const readOnly = useReadOnly();
   const [streamType, setStreamType] = useState<string>("");
   const [timeline, setTimeline] = useState<Timeline | null>(null);
   const [whole, setWhole] = useState<Span | null>(null);
@@ -286,7 +288,12 @@ export function TimelineView({ info, focus, update }: Props) {
           <div className="state-head">
             <h2>{stream ?? "Choose an entity"}</h2>
             {stream && (
-              <button onClick={() => setNoting((n) => !n)} data-testid="add-note">
+              <button
+                onClick={() => setNoting((n) => !n)}
+                data-testid="add-note"
+                disabled={!!readOnly}
+                title={readOnly ? "A bundle is read-only: notes cannot be added to it" : undefined}
+              >
                 Bookmark…
               </button>
             )}

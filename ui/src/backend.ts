@@ -6,6 +6,9 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { Axis } from "./bindings/Axis";
 import type { BuildProgress } from "./bindings/BuildProgress";
+import type { BundleExportReport } from "./bindings/BundleExportReport";
+import type { BundleProgress } from "./bindings/BundleProgress";
+import type { BundleRequest } from "./bindings/BundleRequest";
 import type { CaseInfo } from "./bindings/CaseInfo";
 import type { DecisionBuildProgress } from "./bindings/DecisionBuildProgress";
 import type { DecisionPage } from "./bindings/DecisionPage";
@@ -19,6 +22,7 @@ import type { EventPage } from "./bindings/EventPage";
 import type { Explanation } from "./bindings/Explanation";
 import type { Finding } from "./bindings/Finding";
 import type { History } from "./bindings/History";
+import type { KeyInfo } from "./bindings/KeyInfo";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { NewNote } from "./bindings/NewNote";
@@ -41,6 +45,7 @@ import type { Timeline } from "./bindings/Timeline";
 import type { TrainsetProgress } from "./bindings/TrainsetProgress";
 import type { TrainsetReport } from "./bindings/TrainsetReport";
 import type { TrainsetRequest } from "./bindings/TrainsetRequest";
+import type { VerifyReport } from "./bindings/VerifyReport";
 import type { View } from "./bindings/View";
 
 export type { Axis, BuildProgress, CaseInfo, EventDetail, EventPage, Finding, History };
@@ -57,6 +62,8 @@ export type { TrainsetProgress, TrainsetReport, TrainsetRequest };
 export type { LabelAudit } from "./bindings/LabelAudit";
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
+export type { BundleExportReport, BundleProgress, BundleRequest, KeyInfo, VerifyReport };
+export type { Problem } from "./bindings/Problem";
 export type { Bucket } from "./bindings/Bucket";
 export type { Change } from "./bindings/Change";
 export type { Event as EventRecord } from "./bindings/Event";
@@ -76,7 +83,18 @@ export function errorText(e: unknown): string {
 }
 
 /** What a native file dialog is for. */
-export type Pick = "logs" | "open_case" | "new_case" | "save_table" | "program" | "save_report" | "save_trainset";
+export type Pick =
+  | "logs"
+  | "open_case"
+  | "new_case"
+  | "save_table"
+  | "program"
+  | "save_report"
+  | "save_trainset"
+  | "save_bundle"
+  | "bundle"
+  | "profile"
+  | "public_key";
 
 export const backend = {
   openCase: (path: string) => invoke<CaseInfo>("open_case", { path }),
@@ -155,4 +173,12 @@ export const backend = {
   trainset: (request: TrainsetRequest) => invoke<TrainsetReport>("trainset", { request }),
   onTrainsetProgress: (f: (p: TrainsetProgress) => void): Promise<UnlistenFn> =>
     listen<TrainsetProgress>("trainset-progress", (e) => f(e.payload)),
+
+  bundleExport: (request: BundleRequest) => invoke<BundleExportReport>("bundle_export", { request }),
+  bundleVerify: (path: string, key: string | null, allowUnsigned: boolean) =>
+    invoke<VerifyReport>("bundle_verify", { path, key, allowUnsigned }),
+  onBundleProgress: (f: (p: BundleProgress) => void): Promise<UnlistenFn> =>
+    listen<BundleProgress>("bundle-progress", (e) => f(e.payload)),
+  signingKeys: () => invoke<KeyInfo[]>("signing_keys"),
+  newSigningKey: (name: string) => invoke<KeyInfo>("new_signing_key", { name }),
 };

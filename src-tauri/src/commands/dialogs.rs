@@ -24,6 +24,14 @@ pub enum Pick {
     SaveReport,
     /// Where to write a training set (Parquet or CSV).
     SaveTrainset,
+    /// Where to write a case bundle.
+    SaveBundle,
+    /// A case bundle to verify.
+    Bundle,
+    /// A redaction profile (TOML).
+    Profile,
+    /// A public key to verify a bundle against.
+    PublicKey,
 }
 
 fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
@@ -62,7 +70,7 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .collect(),
         Pick::OpenCase => dialog
             .set_title("Open a case")
-            .add_filter("Casefile cases", &["casefile"])
+            .add_filter("Casefile cases and bundles", &["casefile", "casebundle"])
             .pick_file()
             .await
             .map(|f| vec![f.path().to_path_buf()])
@@ -94,6 +102,36 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .set_file_name("drift-report.html")
             .add_filter("HTML", &["html"])
             .save_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::SaveBundle => dialog
+            .set_title("Export a case bundle")
+            .set_file_name("evidence.casebundle")
+            .add_filter("Case bundles", &["casebundle"])
+            .save_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::Bundle => dialog
+            .set_title("Choose a case bundle")
+            .add_filter("Case bundles", &["casebundle"])
+            .add_filter("All files", &["*"])
+            .pick_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::Profile => dialog
+            .set_title("Choose a redaction profile")
+            .add_filter("Redaction profiles", &["toml"])
+            .pick_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::PublicKey => dialog
+            .set_title("Choose the signer's public key")
+            .add_filter("Public keys", &["pub"])
+            .pick_file()
             .await
             .map(|f| vec![f.path().to_path_buf()])
             .unwrap_or_default(),

@@ -1,5 +1,6 @@
 //! Tauri commands, one module per domain; each is a few lines calling the engine facade.
 
+pub mod bundle;
 pub mod case;
 pub mod decisions;
 pub mod dialogs;

@@ -9,4 +9,8 @@ first_at: string | null, last_at: string | null, first_recorded_at: string | nul
 /**
  * Streams per stream type.
  */
-stream_types: { [key in string]: number }, quarantined: number, findings: { [key in string]: number }, sources: Array<SourceRecord>, };
+stream_types: { [key in string]: number }, quarantined: number, findings: { [key in string]: number }, sources: Array<SourceRecord>, 
+/**
+ * Set when the case is a bundle opened read-only: the bundle's path (every write is refused).
+ */
+bundle: string | null, };
