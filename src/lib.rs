@@ -530,6 +530,11 @@ pub fn verify_bundle(
     bundle::verify::verify(path, opts, progress)
 }
 
+/// The inclusion proof of one event of a bundle (its line and audit path to the manifest's root).
+pub fn prove_bundle_event(path: &Path, event_id: &str) -> Result<bundle::verify::EventProof> {
+    bundle::verify::prove_event(path, event_id)
+}
+
 /// Creates an investigator's signing key in the user's config dir.
 pub fn new_key(name: &str) -> Result<KeyInfo> {
     bundle::keys::new_key(name)

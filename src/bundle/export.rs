@@ -580,7 +580,21 @@ pub fn finish(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "report".into());
         let bytes = std::fs::read(&path)?;
-        add_report(&mut staging, &name, &bytes)?;
+        // Two reports of the same name both travel: the later one gets a number.
+        let mut unique = name.clone();
+        let mut n = 1;
+        while staging
+            .manifest
+            .reports
+            .contains(&format!("reports/{unique}"))
+        {
+            n += 1;
+            unique = match name.rsplit_once('.') {
+                Some((stem, ext)) => format!("{stem}-{n}.{ext}"),
+                None => format!("{name}-{n}"),
+            };
+        }
+        add_report(&mut staging, &unique, &bytes)?;
     }
     std::fs::write(staging.dir.join("README.txt"), README)?;
     let mut names = vec![

@@ -1,6 +1,8 @@
 //! Opening a bundle for reading: its events (from the Parquet copy), custody, notes, findings and
-//! rules are loaded into a case of its own in the user's cache dir, keyed by the bundle's manifest
-//! and the zip's checksums of every file, so a changed bundle never reuses an older load. The facade
+//! rules are loaded into a case of its own in the user's cache dir, keyed by the bundle's manifest,
+//! the zip's checksums of every file and the file's size and modification time, so a changed bundle
+//! never reuses an older load. Opening does not verify (the app verifies on arrival; the CLI has
+//! `bundle verify`). The facade
 //! opens that case read-only (every write refused); derived data (snapshots, the decision view) is
 //! built in it as in any case.
 
@@ -57,8 +59,17 @@ pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<
         .ok_or_else(|| not_a_bundle(bundle, "it has no manifest.json".into()))?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| not_a_bundle(bundle, format!("its manifest is not readable ({e})")))?;
+    // The file's size and modification time too: a byte changed in place keeps the zip's own
+    // checksums but must not reuse a load made before the change.
+    let meta = std::fs::metadata(bundle)?;
     let mut key = Sha256::new();
     key.update(&manifest_bytes);
+    key.update(meta.len().to_le_bytes());
+    if let Ok(modified) = meta.modified() {
+        if let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH) {
+            key.update(since.as_nanos().to_le_bytes());
+        }
+    }
     for i in 0..archive.len() {
         let f = archive.by_index_raw(i).map_err(zip_error)?;
         key.update(f.name().map_err(zip_error)?.as_bytes());

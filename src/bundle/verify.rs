@@ -310,6 +310,88 @@ pub fn verify(
     Ok(report)
 }
 
+/// That one event belongs to a bundle: its line, its place and the RFC 6962 audit path to the root.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct EventProof {
+    pub event_id: String,
+    /// The event's canonical line (the leaf's data).
+    pub line: String,
+    #[ts(type = "number")]
+    pub index: u64,
+    #[ts(type = "number")]
+    pub tree_size: u64,
+    pub leaf_hash: String,
+    /// Sibling hashes from the leaf up (RFC 9162 section 2.1.3).
+    pub audit_path: Vec<String>,
+    pub merkle_root: String,
+    /// The path leads from the leaf to the manifest's root.
+    pub valid: bool,
+}
+
+/// The inclusion proof of one event of a bundle, checked against the manifest's root.
+pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
+    let bad = |cause: String| Error::NotABundle {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let mut archive = zip::ZipArchive::new(BufReader::new(File::open(path)?))
+        .map_err(|e| bad(format!("it is not a zip archive ({e})")))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&read_entry(&mut archive, MANIFEST).map_err(bad)?)
+            .map_err(|e| bad(format!("its manifest is not readable ({e})")))?;
+    let entry = archive
+        .by_name(EVENTS_JSONL)
+        .map_err(|_| bad(format!("it has no {EVENTS_JSONL}")))?;
+    let mut reader = BufReader::new(entry);
+    let mut leaves = Vec::new();
+    let mut found: Option<(usize, String)> = None;
+    let mut line = Vec::new();
+    let needle = format!(
+        "\"event_id\":{}",
+        serde_json::to_string(event_id).expect("a string")
+    );
+    loop {
+        line.clear();
+        if std::io::BufRead::read_until(&mut reader, b'\n', &mut line)? == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if found.is_none() && memchr::memmem::find(&line, needle.as_bytes()).is_some() {
+            found = Some((leaves.len(), String::from_utf8_lossy(&line).into_owned()));
+        }
+        leaves.push(merkle::leaf_hash(&line));
+    }
+    let Some((index, text)) = found else {
+        return Err(Error::BadArgument {
+            message: format!("The bundle has no event `{event_id}`."),
+        });
+    };
+    let proof = merkle::inclusion_proof(&leaves, index);
+    let root: [u8; 32] = hex::decode(&manifest.events.merkle_root)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .unwrap_or([0; 32]);
+    Ok(EventProof {
+        event_id: event_id.to_string(),
+        line: text,
+        index: index as u64,
+        tree_size: leaves.len() as u64,
+        leaf_hash: hex::encode(leaves[index]),
+        audit_path: proof.iter().map(hex::encode).collect(),
+        merkle_root: manifest.events.merkle_root.clone(),
+        valid: merkle::verify_inclusion(
+            &leaves[index],
+            index as u64,
+            leaves.len() as u64,
+            &proof,
+            &root,
+        ),
+    })
+}
+
 fn short(hex: &str) -> String {
     hex.chars().take(16).collect::<String>() + "…"
 }

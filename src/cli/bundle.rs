@@ -51,6 +51,9 @@ pub(super) enum BundleCommand {
         #[arg(long)]
         allow_unsigned: bool,
     },
+    /// Prove that one event belongs to a bundle: its canonical line, its index and the RFC 6962
+    /// audit path to the manifest's Merkle root (checked here; anyone can check it again).
+    Prove { bundle: PathBuf, event_id: String },
 }
 
 #[derive(Subcommand)]
@@ -117,6 +120,36 @@ pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
                     c.values_pseudonymized,
                     c.values_erased,
                     r.redaction.erasures.len()
+                );
+                s
+            });
+        }
+        BundleCommand::Prove { bundle, event_id } => {
+            let proof = casefile::prove_bundle_event(&bundle, &event_id)?;
+            if !proof.valid {
+                CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            print(json, &proof, |p| {
+                let mut s = format!(
+                    "Event {} is leaf {} of {}; leaf hash {}\n{}\nAudit path ({} hashes, leaf upwards):\n",
+                    p.event_id,
+                    p.index,
+                    p.tree_size,
+                    p.leaf_hash,
+                    p.line,
+                    p.audit_path.len()
+                );
+                for h in &p.audit_path {
+                    s += &format!("  {h}\n");
+                }
+                s += &format!(
+                    "{} the manifest's Merkle root {}\n",
+                    if p.valid {
+                        "It leads to"
+                    } else {
+                        "It does NOT lead to"
+                    },
+                    p.merkle_root
                 );
                 s
             });

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::common::*;
 
@@ -560,6 +561,8 @@ fn bundle_opens_read_only_in_the_cli_and_explains_chosen_decisions() {
 
     // A decisions bundle carries what explains them, and each explanation as HTML.
     let chosen = f.path().join("decision.casebundle");
+    let drift = f.path().join("drift.html");
+    std::fs::write(&drift, "<html>a drift report</html>").unwrap();
     let export = cf_json(
         f.path(),
         0,
@@ -572,6 +575,10 @@ fn bundle_opens_read_only_in_the_cli_and_explains_chosen_decisions() {
             "dec-0005",
             "--sign",
             "alice",
+            "--attach",
+            s(&drift),
+            "--attach",
+            s(&drift),
         ],
     );
     assert!(export["events"].as_u64().unwrap() < f.export["events"].as_u64().unwrap());
@@ -585,6 +592,9 @@ fn bundle_opens_read_only_in_the_cli_and_explains_chosen_decisions() {
         files.contains(&"reports/decisions/dec-0005.html".to_string()),
         "{files:?}"
     );
+    for attached in ["reports/drift.html", "reports/drift-2.html"] {
+        assert!(files.contains(&attached.to_string()), "{files:?}");
+    }
     assert_eq!(f.verify(&chosen, 0)["ok"], true);
     let in_bundle = cf_json(f.path(), 0, &["explain", s(&chosen), "dec-0005"]);
     let in_case = json(&["explain", s(&f.case), "dec-0005"]);
@@ -593,6 +603,37 @@ fn bundle_opens_read_only_in_the_cli_and_explains_chosen_decisions() {
         "explained the same from the bundle"
     );
     assert_eq!(in_bundle["model"], in_case["model"]);
+
+    // One event proven to belong, by its line and audit path alone (checked here with the RFC's
+    // algorithm written out again: a regulator's own check).
+    let proof = cf_json(
+        f.path(),
+        0,
+        &["bundle", "prove", s(&f.bundle), "len-000787"],
+    );
+    assert_eq!(proof["valid"], true);
+    assert_eq!(proof["merkle_root"], f.export["merkle_root"]);
+    let h = |bytes: &[u8]| -> [u8; 32] { sha2::Sha256::digest(bytes).into() };
+    let mut node = h(&[&[0u8][..], proof["line"].as_str().unwrap().as_bytes()].concat());
+    let (mut index, mut last) = (
+        proof["index"].as_u64().unwrap(),
+        proof["tree_size"].as_u64().unwrap() - 1,
+    );
+    for sibling in proof["audit_path"].as_array().unwrap() {
+        let sibling = hex::decode(sibling.as_str().unwrap()).unwrap();
+        if index % 2 == 1 || index == last {
+            node = h(&[&[1u8][..], &sibling, &node].concat());
+            while index % 2 == 0 && index != 0 {
+                index /= 2;
+                last /= 2;
+            }
+        } else {
+            node = h(&[&[1u8][..], &node, &sibling].concat());
+        }
+        index /= 2;
+        last /= 2;
+    }
+    assert_eq!(hex::encode(node), f.export["merkle_root"].as_str().unwrap());
 
     // Mistakes read as sentences.
     let err = cf_json(f.path(), 2, &["bundle", "export", s(&f.case), s(&chosen)]);

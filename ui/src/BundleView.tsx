@@ -286,10 +286,13 @@ function ExportPanel({ onVerify }: { onVerify: (path: string) => void }) {
     }
   }
 
-  async function pick(kind: "profile" | "save_bundle") {
+  async function pick(kind: "profile" | "save_bundle" | "report") {
     try {
       const [chosen] = await backend.pickFiles(kind);
-      if (chosen) set(kind === "profile" ? { profile: chosen } : { out: chosen });
+      if (!chosen) return;
+      if (kind === "profile") set({ profile: chosen });
+      else if (kind === "save_bundle") set({ out: chosen });
+      else setForm((old) => ({ ...old, attach: old.attach.trim() ? `${old.attach.trim()}, ${chosen}` : chosen }));
     } catch (e) {
       setError(errorText(e));
     }
@@ -372,6 +375,21 @@ function ExportPanel({ onVerify }: { onVerify: (path: string) => void }) {
             A profile drops or pseudonymizes fields before anything is hashed, e.g.{" "}
             <code>drop = ["payload.ssn"]</code>, <code>pseudonymize = ["stream_id", "payload.name"]</code>. Subjects erased
             under GDPR always show their erased fields as <code>[erased]</code>.
+          </p>
+        </li>
+        <li>
+          <h4>Reports</h4>
+          <PathField
+            label="Reports to attach"
+            value={form.attach}
+            onChange={(attach) => set({ attach })}
+            placeholder="optional: drift reports and others made earlier, separated by commas"
+            onChoose={() => pick("report")}
+          />
+          <p className="muted small">
+            {form.scope === "decisions"
+              ? "Each chosen decision's explanation is added as HTML."
+              : "Choose decisions as the scope to add their explanations as HTML."}
           </p>
         </li>
         <li>

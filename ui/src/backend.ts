@@ -94,7 +94,8 @@ export type Pick =
   | "save_bundle"
   | "bundle"
   | "profile"
-  | "public_key";
+  | "public_key"
+  | "report";
 
 export const backend = {
   openCase: (path: string) => invoke<CaseInfo>("open_case", { path }),

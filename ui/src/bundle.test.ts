@@ -41,7 +41,8 @@ describe("bundle helpers", () => {
       sign: "alice",
       attach: [],
     });
-    const whole = bundleRequest({ ...form, profile: " /p.toml " });
+    const whole = bundleRequest({ ...form, profile: " /p.toml ", attach: "/r/drift.html, /r/other report.html\n" });
+    expect(typeof whole === "object" && whole.attach).toEqual(["/r/drift.html", "/r/other report.html"]);
     expect(typeof whole === "object" && whole.axis).toBe(null);
     expect(typeof whole === "object" && whole.redact).toBe("/p.toml");
   });

@@ -16,6 +16,8 @@ export interface ExportForm {
   /** A key name, or "" for no signature. */
   key: string;
   out: string;
+  /** Reports made earlier (drift HTML...) to carry, separated by commas or new lines. */
+  attach: string;
 }
 
 /** The wizard before anything is typed: the whole case, unredacted, unsigned, nowhere yet. */
@@ -28,6 +30,7 @@ export const EMPTY_EXPORT_FORM: ExportForm = {
   profile: "",
   key: "",
   out: "",
+  attach: "",
 };
 
 /** Ids typed into a box: split on commas, spaces and new lines, blanks dropped, order kept. */
@@ -56,7 +59,10 @@ export function bundleRequest(form: ExportForm): BundleRequest | string {
     axis: from || to ? form.axis : null,
     redact: form.profile.trim() || null,
     sign: form.key || null,
-    attach: [],
+    attach: form.attach
+      .split(/[,\n]/)
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0),
   };
 }
 

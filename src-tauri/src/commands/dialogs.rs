@@ -32,6 +32,8 @@ pub enum Pick {
     Profile,
     /// A public key to verify a bundle against.
     PublicKey,
+    /// A report to carry in a bundle.
+    Report,
 }
 
 fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
@@ -131,6 +133,14 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
         Pick::PublicKey => dialog
             .set_title("Choose the signer's public key")
             .add_filter("Public keys", &["pub"])
+            .pick_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::Report => dialog
+            .set_title("Choose a report to attach")
+            .add_filter("Reports", &["html", "pdf", "json", "csv", "md", "txt"])
+            .add_filter("All files", &["*"])
             .pick_file()
             .await
             .map(|f| vec![f.path().to_path_buf()])
