@@ -129,7 +129,7 @@ pub fn stage(
         _ => (Vec::new(), None),
     };
     let erasures = erasure_markers(conn, &prof.erasure_field)?;
-    let mut redactor = Redactor::new(prof.clone(), secret, &erasures);
+    let redactor = Redactor::new(prof.clone(), secret, &erasures);
 
     let dir = PathBuf::from(format!("{}.partial", out.display()));
     if dir.exists() {
@@ -173,7 +173,7 @@ pub fn stage(
     }
     let total = total as u64;
 
-    let written = write_events(conn, &staging, &filter, total, &mut redactor, progress)?;
+    let written = write_events(conn, &staging, &filter, total, &redactor, progress)?;
 
     progress(&BundleProgress {
         phase: "writing the Parquet copy".into(),
@@ -266,7 +266,7 @@ pub fn stage(
         dropped: prof.drop.clone(),
         pseudonymized: prof.pseudonymize.clone(),
         pseudonym_secret: secret_note,
-        counts: redactor.counts.clone(),
+        counts: written.counts.clone(),
         erasures: erasures
             .iter()
             .filter(|e| written.streams.contains(&e.stream_id))
@@ -403,6 +403,106 @@ struct Written {
     source_ids: BTreeSet<i64>,
     first_recorded: Option<i64>,
     last_recorded: Option<i64>,
+    counts: super::RedactionCounts,
+}
+
+/// One event ready to write: redacted, as its canonical line and leaf, and as the staging row.
+struct Prepared {
+    ev: crate::model::Event,
+    occurred: i64,
+    recorded: i64,
+    line: Vec<u8>,
+    leaf: merkle::Hash,
+    payload: Option<String>,
+    metadata: Option<String>,
+    counts: super::RedactionCounts,
+}
+
+/// Events are read from DuckDB in batches here, redacted and serialized on rayon's pool, and
+/// written in order (lines, leaves, staging rows) on a thread of its own while the next batch is read.
+const BATCH: usize = 8192;
+
+fn prepare(
+    redactor: &Redactor,
+    mut ev: crate::model::Event,
+    occurred: i64,
+    recorded: i64,
+) -> Prepared {
+    let counts = redactor.apply(&mut ev);
+    let mut line = Vec::with_capacity(512);
+    super::write_canonical(
+        &serde_json::to_value(&ev).expect("an event serializes"),
+        &mut line,
+    );
+    let leaf = merkle::leaf_hash(&line);
+    let canonical = |v: &Value| (!v.is_null()).then(|| super::canonical_string(v));
+    Prepared {
+        payload: canonical(&ev.payload),
+        metadata: canonical(&ev.metadata),
+        ev,
+        occurred,
+        recorded,
+        line,
+        leaf,
+        counts,
+    }
+}
+
+/// What the writing thread hands back: the tree, the count and what redaction did.
+struct Sink {
+    tree: RootBuilder,
+    count: u64,
+    counts: super::RedactionCounts,
+}
+
+fn write_prepared(
+    stage: Connection,
+    jsonl_path: PathBuf,
+    rx: std::sync::mpsc::Receiver<Vec<Prepared>>,
+) -> Result<Sink> {
+    let mut appender = stage.appender("events")?;
+    let mut jsonl = BufWriter::with_capacity(1 << 20, std::fs::File::create(jsonl_path)?);
+    let mut sink = Sink {
+        tree: RootBuilder::default(),
+        count: 0,
+        counts: Default::default(),
+    };
+    for batch in rx {
+        for p in batch {
+            let ev = &p.ev;
+            sink.tree.push_leaf(p.leaf);
+            jsonl.write_all(&p.line)?;
+            jsonl.write_all(b"\n")?;
+            appender.append_row(params![
+                ev.seq,
+                ev.event_id,
+                ev.stream_id,
+                ev.stream_type,
+                ev.stream_version,
+                ev.event_type,
+                ev.schema_version,
+                store::timestamp(p.occurred),
+                store::timestamp(p.recorded),
+                ev.recorded_at_defaulted,
+                ev.naive_time,
+                ev.actor,
+                ev.reason,
+                ev.causation_id,
+                ev.correlation_id,
+                ev.corrects,
+                p.payload,
+                p.metadata,
+                ev.source_id,
+                ev.source_row,
+                hex::encode(p.leaf),
+            ])?;
+            sink.counts += p.counts;
+            sink.count += 1;
+        }
+    }
+    appender.flush()?;
+    jsonl.flush()?;
+    Ok(sink)
 }
 
 fn write_events(
@@ -410,21 +510,17 @@ fn write_events(
     staging: &Staging,
     filter: &str,
     total: u64,
-    redactor: &mut Redactor,
+    redactor: &Redactor,
     progress: &dyn Fn(&BundleProgress),
 ) -> Result<Written> {
+    use rayon::prelude::*;
     let stage = store::open_read_write(&staging.stage_case, true)?;
     stage.execute_batch("ALTER TABLE events ADD COLUMN event_hash VARCHAR;")?;
-    let mut appender = stage.appender("events")?;
-    let mut jsonl = BufWriter::with_capacity(
-        1 << 20,
-        std::fs::File::create(staging.dir.join(EVENTS_JSONL))?,
-    );
+    let jsonl_path = staging.dir.join(EVENTS_JSONL);
     let mut stmt = conn.prepare(&format!(
         "SELECT {EVENT_COLUMNS}, epoch_us(occurred_at), epoch_us(recorded_at) FROM events {filter} ORDER BY seq"
     ))?;
     let mut rows = stmt.query([])?;
-    let mut tree = RootBuilder::default();
     let mut written = Written {
         count: 0,
         root: [0; 32],
@@ -432,71 +528,54 @@ fn write_events(
         source_ids: BTreeSet::new(),
         first_recorded: None,
         last_recorded: None,
+        counts: Default::default(),
     };
-    let mut line = Vec::with_capacity(4096);
-    let mut payload = Vec::with_capacity(1024);
-    let mut metadata = Vec::with_capacity(256);
-    while let Some(r) = rows.next()? {
-        let mut ev = inspect::event_row(r)?;
-        let occurred: i64 = r.get(20)?;
-        let recorded: i64 = r.get(21)?;
-        if !written.streams.contains(&ev.stream_id) {
-            written.streams.insert(ev.stream_id.clone());
-        }
-        written.source_ids.insert(ev.source_id);
-        written.first_recorded = Some(written.first_recorded.map_or(recorded, |f| f.min(recorded)));
-        written.last_recorded = Some(written.last_recorded.map_or(recorded, |l| l.max(recorded)));
-        redactor.apply(&mut ev);
-
-        line.clear();
-        super::write_canonical(
-            &serde_json::to_value(&ev).expect("an event serializes"),
-            &mut line,
-        );
-        let leaf = merkle::leaf_hash(&line);
-        tree.push_leaf(leaf);
-        jsonl.write_all(&line)?;
-        jsonl.write_all(b"\n")?;
-
-        payload.clear();
-        super::write_canonical(&ev.payload, &mut payload);
-        metadata.clear();
-        super::write_canonical(&ev.metadata, &mut metadata);
-        appender.append_row(params![
-            ev.seq,
-            ev.event_id,
-            ev.stream_id,
-            ev.stream_type,
-            ev.stream_version,
-            ev.event_type,
-            ev.schema_version,
-            store::timestamp(occurred),
-            store::timestamp(recorded),
-            ev.recorded_at_defaulted,
-            ev.naive_time,
-            ev.actor,
-            ev.reason,
-            ev.causation_id,
-            ev.correlation_id,
-            ev.corrects,
-            (!ev.payload.is_null()).then(|| String::from_utf8_lossy(&payload).into_owned()),
-            (!ev.metadata.is_null()).then(|| String::from_utf8_lossy(&metadata).into_owned()),
-            ev.source_id,
-            ev.source_row,
-            hex::encode(leaf),
-        ])?;
-        written.count += 1;
-        if written.count.is_multiple_of(50_000) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
+    let writer = std::thread::spawn(move || write_prepared(stage, jsonl_path, rx));
+    let mut read = 0u64;
+    let result = (|| -> Result<()> {
+        loop {
+            let mut batch = Vec::with_capacity(BATCH);
+            while batch.len() < BATCH {
+                let Some(r) = rows.next()? else { break };
+                let ev = inspect::event_row(r)?;
+                let (occurred, recorded): (i64, i64) = (r.get(20)?, r.get(21)?);
+                if !written.streams.contains(&ev.stream_id) {
+                    written.streams.insert(ev.stream_id.clone());
+                }
+                written.source_ids.insert(ev.source_id);
+                written.first_recorded =
+                    Some(written.first_recorded.map_or(recorded, |f| f.min(recorded)));
+                written.last_recorded =
+                    Some(written.last_recorded.map_or(recorded, |l| l.max(recorded)));
+                batch.push((ev, occurred, recorded));
+            }
+            if batch.is_empty() {
+                return Ok(());
+            }
+            read += batch.len() as u64;
+            let prepared: Vec<Prepared> = batch
+                .into_par_iter()
+                .map(|(ev, occurred, recorded)| prepare(redactor, ev, occurred, recorded))
+                .collect();
+            if tx.send(prepared).is_err() {
+                // The writer stopped: its error is reported below.
+                return Ok(());
+            }
             progress(&BundleProgress {
                 phase: "writing the events".into(),
-                done: written.count,
+                done: read,
                 total,
             });
         }
-    }
-    appender.flush()?;
-    jsonl.flush()?;
-    written.root = tree.root();
+    })();
+    drop(tx);
+    let sink = writer.join().expect("the writing thread does not panic");
+    result?;
+    let sink = sink?;
+    written.count = sink.count;
+    written.counts = sink.counts;
+    written.root = sink.tree.root();
     Ok(written)
 }
 

@@ -166,6 +166,14 @@ pub struct RedactionCounts {
     pub values_erased: u64,
 }
 
+impl std::ops::AddAssign for RedactionCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.values_dropped += other.values_dropped;
+        self.values_pseudonymized += other.values_pseudonymized;
+        self.values_erased += other.values_erased;
+    }
+}
+
 /// One erased subject, as the manifest records it.
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]
@@ -175,13 +183,12 @@ pub struct Erasure {
     pub fields: Vec<String>,
 }
 
-/// Applies a profile and the erasure markers to events.
+/// Applies a profile and the erasure markers to events (shared by the threads of an export).
 pub struct Redactor {
     profile: Profile,
     secret: Vec<u8>,
     /// Per stream, the payload fields its erasure markers name.
     erased: HashMap<String, Vec<String>>,
-    pub counts: RedactionCounts,
 }
 
 impl Redactor {
@@ -199,7 +206,6 @@ impl Redactor {
             profile,
             secret,
             erased,
-            counts: RedactionCounts::default(),
         }
     }
 
@@ -235,11 +241,13 @@ impl Redactor {
     }
 
     /// Redacts one event in place: erasure first (by the stream's original id), then the profile.
-    pub fn apply(&mut self, ev: &mut Event) {
+    /// Returns what it changed.
+    pub fn apply(&self, ev: &mut Event) -> RedactionCounts {
+        let mut erased = 0;
         if let Some(fields) = self.erased.get(&ev.stream_id) {
             for f in fields {
                 let segments: Vec<&str> = f.split('.').collect();
-                self.counts.values_erased += rewrite(&mut ev.payload, &segments, &mut |_| {
+                erased += rewrite(&mut ev.payload, &segments, &mut |_| {
                     Some(Value::String(ERASED.into()))
                 });
             }
@@ -253,8 +261,11 @@ impl Redactor {
             pseudonymized +=
                 rewrite_event_path(ev, path, &mut |v| Some(self.pseudonym_of_value(v)));
         }
-        self.counts.values_dropped += dropped;
-        self.counts.values_pseudonymized += pseudonymized;
+        RedactionCounts {
+            values_dropped: dropped,
+            values_pseudonymized: pseudonymized,
+            values_erased: erased,
+        }
     }
 }
 
@@ -385,13 +396,14 @@ pseudonymize = ["stream_id", "payload.name", "payload.ref"]
             marker_event_id: "m".into(),
             fields: vec!["city".into()],
         }];
-        let mut r = Redactor::new(p, b"0123456789abcdef".to_vec(), &erasures);
+        let r = Redactor::new(p, b"0123456789abcdef".to_vec(), &erasures);
+        let mut counts = RedactionCounts::default();
         let mut a = event(
             "applicant-1",
             json!({"name": "Ann", "city": "Leeds", "ref": "applicant-1",
                    "contacts": [{"phone": "1", "kind": "home"}, {"phone": "2"}]}),
         );
-        r.apply(&mut a);
+        counts += r.apply(&mut a);
         let pseudo = r.pseudonym("applicant-1");
         assert_eq!(a.stream_id, pseudo);
         assert_eq!(
@@ -405,14 +417,15 @@ pseudonymize = ["stream_id", "payload.name", "payload.ref"]
         assert_ne!(a.payload["name"], json!("Ann"));
         assert_eq!(
             (
-                r.counts.values_dropped,
-                r.counts.values_pseudonymized,
-                r.counts.values_erased
+                counts.values_dropped,
+                counts.values_pseudonymized,
+                counts.values_erased
             ),
             (3, 3, 1)
         );
         let mut b = event("applicant-2", json!({"city": "York"}));
-        r.apply(&mut b);
+        counts += r.apply(&mut b);
+        assert_eq!(counts.values_erased, 1);
         assert_eq!(b.payload["city"], json!("York"), "only the erased subject");
     }
 
