@@ -422,12 +422,59 @@ struct Prepared {
 /// written in order (lines, leaves, staging rows) on a thread of its own while the next batch is read.
 const BATCH: usize = 8192;
 
-fn prepare(
-    redactor: &Redactor,
-    mut ev: crate::model::Event,
+/// A row as DuckDB gives it: the envelope with its times and JSON still as text, finished (parsed,
+/// formatted) on the pool rather than on the reading thread.
+struct RawRow {
+    ev: crate::model::Event,
+    payload: Option<String>,
+    metadata: Option<String>,
     occurred: i64,
     recorded: i64,
-) -> Prepared {
+}
+
+fn raw_row(r: &duckdb::Row<'_>) -> duckdb::Result<RawRow> {
+    Ok(RawRow {
+        ev: crate::model::Event {
+            seq: r.get(0)?,
+            event_id: r.get(1)?,
+            stream_id: r.get(2)?,
+            stream_type: r.get(3)?,
+            stream_version: r.get(4)?,
+            event_type: r.get(5)?,
+            schema_version: r.get(6)?,
+            occurred_at: String::new(),
+            recorded_at: String::new(),
+            recorded_at_defaulted: r.get(9)?,
+            naive_time: r.get(10)?,
+            actor: r.get(11)?,
+            reason: r.get(12)?,
+            causation_id: r.get(13)?,
+            correlation_id: r.get(14)?,
+            corrects: r.get(15)?,
+            payload: Value::Null,
+            metadata: Value::Null,
+            source_id: r.get(18)?,
+            source_row: r.get(19)?,
+        },
+        payload: r.get(16)?,
+        metadata: r.get(17)?,
+        occurred: r.get(7)?,
+        recorded: r.get(8)?,
+    })
+}
+
+fn prepare(redactor: &Redactor, raw: RawRow) -> Prepared {
+    let RawRow {
+        mut ev,
+        payload,
+        metadata,
+        occurred,
+        recorded,
+    } = raw;
+    ev.occurred_at = format_micros(occurred);
+    ev.recorded_at = format_micros(recorded);
+    ev.payload = inspect::json_text(payload);
+    ev.metadata = inspect::json_text(metadata);
     let counts = redactor.apply(&mut ev);
     let mut line = Vec::with_capacity(512);
     super::write_canonical(
@@ -518,7 +565,7 @@ fn write_events(
     stage.execute_batch("ALTER TABLE events ADD COLUMN event_hash VARCHAR;")?;
     let jsonl_path = staging.dir.join(EVENTS_JSONL);
     let mut stmt = conn.prepare(&format!(
-        "SELECT {EVENT_COLUMNS}, epoch_us(occurred_at), epoch_us(recorded_at) FROM events {filter} ORDER BY seq"
+        "SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY seq"
     ))?;
     let mut rows = stmt.query([])?;
     let mut written = Written {
@@ -538,8 +585,8 @@ fn write_events(
             let mut batch = Vec::with_capacity(BATCH);
             while batch.len() < BATCH {
                 let Some(r) = rows.next()? else { break };
-                let ev = inspect::event_row(r)?;
-                let (occurred, recorded): (i64, i64) = (r.get(20)?, r.get(21)?);
+                let raw = raw_row(r)?;
+                let (ev, recorded) = (&raw.ev, raw.recorded);
                 if !written.streams.contains(&ev.stream_id) {
                     written.streams.insert(ev.stream_id.clone());
                 }
@@ -548,7 +595,7 @@ fn write_events(
                     Some(written.first_recorded.map_or(recorded, |f| f.min(recorded)));
                 written.last_recorded =
                     Some(written.last_recorded.map_or(recorded, |l| l.max(recorded)));
-                batch.push((ev, occurred, recorded));
+                batch.push(raw);
             }
             if batch.is_empty() {
                 return Ok(());
@@ -556,7 +603,7 @@ fn write_events(
             read += batch.len() as u64;
             let prepared: Vec<Prepared> = batch
                 .into_par_iter()
-                .map(|(ev, occurred, recorded)| prepare(redactor, ev, occurred, recorded))
+                .map(|raw| prepare(redactor, raw))
                 .collect();
             if tx.send(prepared).is_err() {
                 // The writer stopped: its error is reported below.

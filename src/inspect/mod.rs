@@ -199,7 +199,7 @@ pub(crate) const EVENT_COLUMNS: &str = "seq, event_id, stream_id, stream_type, s
     epoch_us(occurred_at), epoch_us(recorded_at), recorded_at_defaulted, naive_time, actor, reason, causation_id,
     correlation_id, corrects, payload::VARCHAR, metadata::VARCHAR, source_id, source_row";
 
-fn json_text(s: Option<String>) -> Value {
+pub(crate) fn json_text(s: Option<String>) -> Value {
     s.and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null)
 }
