@@ -15,6 +15,7 @@ pub mod keys;
 pub mod merkle;
 pub mod open;
 pub mod redact;
+pub mod safety;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};

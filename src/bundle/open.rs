@@ -55,6 +55,20 @@ fn not_a_bundle(path: &Path, cause: String) -> Error {
 pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<PathBuf> {
     let mut archive = zip::ZipArchive::new(BufReader::new(File::open(bundle)?))
         .map_err(|e| not_a_bundle(bundle, format!("it is not a zip archive ({e})")))?;
+    let structural = super::safety::check_archive(&mut archive);
+    if !structural.is_empty() {
+        let reasons: Vec<String> = structural
+            .iter()
+            .map(|p| match &p.file {
+                Some(f) => format!("{f}: {}", p.message.trim_end_matches('.')),
+                None => p.message.trim_end_matches('.').to_string(),
+            })
+            .collect();
+        return Err(not_a_bundle(
+            bundle,
+            format!("it is refused ({})", reasons.join("; ")),
+        ));
+    }
     let manifest_bytes = entry_bytes(&mut archive, MANIFEST)
         .ok_or_else(|| not_a_bundle(bundle, "it has no manifest.json".into()))?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
@@ -93,10 +107,26 @@ pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<
             total: manifest.events.count,
         });
         {
-            let mut entry = archive
+            let limit = manifest
+                .files
+                .iter()
+                .find(|f| f.path == EVENTS_PARQUET)
+                .map(|f| f.size)
+                .ok_or_else(|| {
+                    not_a_bundle(bundle, format!("its manifest lists no {EVENTS_PARQUET}"))
+                })?;
+            let entry = archive
                 .by_name(EVENTS_PARQUET)
                 .map_err(|_| not_a_bundle(bundle, format!("it has no {EVENTS_PARQUET}")))?;
-            std::io::copy(&mut entry, &mut File::create(&parquet)?)?;
+            let copied = std::io::copy(&mut entry.take(limit + 1), &mut File::create(&parquet)?)?;
+            if copied > limit {
+                return Err(not_a_bundle(
+                    bundle,
+                    format!(
+                        "{EVENTS_PARQUET} holds more than the {limit} bytes its manifest gives"
+                    ),
+                ));
+            }
         }
         let conn = store::open_read_write(&partial, true)?;
         conn.execute(
@@ -128,10 +158,8 @@ pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<
 }
 
 fn entry_bytes(archive: &mut zip::ZipArchive<BufReader<File>>, name: &str) -> Option<Vec<u8>> {
-    let mut entry = archive.by_name(name).ok()?;
-    let mut bytes = Vec::new();
-    entry.read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    let entry = archive.by_name(name).ok()?;
+    super::safety::read_capped(entry, name, super::safety::MAX_SMALL_FILE).ok()
 }
 
 /// Loads custody, notes, findings and rules (as a bundle holds them) into a case's tables.

@@ -93,6 +93,12 @@ pub fn verify(
             return Ok(report);
         }
     };
+    // A hostile archive is refused before any entry is read.
+    let structural = super::safety::check_archive(&mut archive);
+    if !structural.is_empty() {
+        report.problems.extend(structural);
+        return Ok(report);
+    }
     let entries: Vec<String> = archive
         .file_names()
         .map(|n| n.map(|s| s.into_owned()))
@@ -204,13 +210,18 @@ pub fn verify(
                     .map_err(super::export::zip_error)?;
                 Ok(others
                     .iter()
-                    .map(|f| (f.path.clone(), digest_entry(&mut a, &f.path, None, &count)))
+                    .map(|f| {
+                        (
+                            f.path.clone(),
+                            digest_entry(&mut a, &f.path, f.size, None, &count),
+                        )
+                    })
                     .collect())
             },
         );
         let events = events_file.first().map(|f| {
             let mut tree = LineTree::default();
-            let r = digest_entry(&mut archive, &f.path, Some(&mut tree), &tick);
+            let r = digest_entry(&mut archive, &f.path, f.size, Some(&mut tree), &tick);
             (r, tree)
         });
         (
@@ -337,6 +348,9 @@ pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
     };
     let mut archive = zip::ZipArchive::new(BufReader::new(File::open(path)?))
         .map_err(|e| bad(format!("it is not a zip archive ({e})")))?;
+    if let Some(p) = super::safety::check_archive(&mut archive).first() {
+        return Err(bad(p.message.trim_end_matches('.').to_string()));
+    }
     let manifest: Manifest =
         serde_json::from_slice(&read_entry(&mut archive, MANIFEST).map_err(bad)?)
             .map_err(|e| bad(format!("its manifest is not readable ({e})")))?;
@@ -524,14 +538,10 @@ fn read_entry(
     archive: &mut zip::ZipArchive<BufReader<File>>,
     name: &str,
 ) -> std::result::Result<Vec<u8>, String> {
-    let mut entry = archive
+    let entry = archive
         .by_name(name)
         .map_err(|_| format!("The bundle has no {name}."))?;
-    let mut bytes = Vec::new();
-    entry
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{name} cannot be read: {e}."))?;
-    Ok(bytes)
+    super::safety::read_capped(entry, name, super::safety::MAX_SMALL_FILE)
 }
 
 struct Digest32 {
@@ -569,13 +579,19 @@ impl LineTree {
     }
 }
 
+/// Hashes an entry, reading at most one byte more than the manifest says it holds (a manifest that
+/// lies, or an entry that keeps expanding, stops there).
 fn digest_entry(
     archive: &mut zip::ZipArchive<BufReader<File>>,
     name: &str,
+    limit: u64,
     mut lines: Option<&mut LineTree>,
     tick: &dyn Fn(u64),
 ) -> std::result::Result<Digest32, String> {
-    let mut entry = archive.by_name(name).map_err(|e| e.to_string())?;
+    let mut entry = archive
+        .by_name(name)
+        .map_err(|e| e.to_string())?
+        .take(limit + 1);
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
@@ -593,6 +609,11 @@ fn digest_entry(
     }
     if let Some(t) = lines {
         t.finish();
+    }
+    if size > limit {
+        return Err(format!(
+            "it holds more than the {limit} bytes the manifest gives (reading stopped there)"
+        ));
     }
     Ok(Digest32 {
         sha256: hasher.finalize().into(),

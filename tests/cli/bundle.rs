@@ -718,3 +718,122 @@ fn bundle_export_is_byte_identical_run_to_run_and_keeps_case_order_across_batche
     assert_eq!(v["ok"], true);
     assert_eq!(v["events"].as_u64().unwrap(), events);
 }
+
+/// A zip with one extra entry written by `add` (the others copied from `f`'s bundle).
+fn with_entry(
+    f: &Fixture,
+    name: &str,
+    add: impl FnOnce(&mut zip::ZipWriter<std::fs::File>),
+) -> PathBuf {
+    let out = f.path().join(format!("{name}.casebundle"));
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&out).unwrap());
+    for (n, bytes) in entries(&f.bundle) {
+        z.start_file(n.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(&bytes).unwrap();
+    }
+    add(&mut z);
+    z.finish().unwrap();
+    out
+}
+
+#[test]
+fn bundles_from_strangers_are_refused_with_a_reason_and_nothing_is_written_outside() {
+    let f = fixture();
+    let opts = zip::write::SimpleFileOptions::default;
+    let outside = f.path().join("evil.txt");
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (
+            with_entry(&f, "climbs", |z| {
+                z.start_file("../evil.txt", opts()).unwrap();
+                z.write_all(b"planted").unwrap();
+            }),
+            "climbs out of its folder",
+        ),
+        (
+            with_entry(&f, "absolute", |z| {
+                z.start_file(s(&outside), opts()).unwrap();
+                z.write_all(b"planted").unwrap();
+            }),
+            "absolute path",
+        ),
+        (
+            with_entry(&f, "symlink", |z| {
+                z.add_symlink("reports/link.html", "/etc/passwd", opts())
+                    .unwrap();
+            }),
+            "symbolic link",
+        ),
+        (
+            with_entry(&f, "bomb", |z| {
+                // 100 MB of zeros stored in about 100 KB.
+                z.start_file("reports/bomb.html", opts().compression_level(Some(1)))
+                    .unwrap();
+                let zeros = vec![0u8; 1 << 20];
+                for _ in 0..100 {
+                    z.write_all(&zeros).unwrap();
+                }
+            }),
+            "zip bomb",
+        ),
+    ];
+    // Two entries of the same name: made by renaming one in the bytes (zip writers refuse it).
+    let twice = with_entry(&f, "twice", |z| {
+        z.start_file("reports/aaaa.html", opts()).unwrap();
+        z.write_all(b"one").unwrap();
+        z.start_file("reports/bbbb.html", opts()).unwrap();
+        z.write_all(b"two").unwrap();
+    });
+    let mut bytes = std::fs::read(&twice).unwrap();
+    let (from, to) = (b"reports/bbbb.html", b"reports/aaaa.html");
+    let mut i = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + from.len()].copy_from_slice(to);
+        }
+        i += 1;
+    }
+    std::fs::write(&twice, bytes).unwrap();
+    let mut cases = cases;
+    cases.push((twice, "names a file twice"));
+
+    for (bundle, reason) in &cases {
+        let found = problems(&f.verify(bundle, 1));
+        assert!(
+            found.iter().any(|(_, _, m)| m.contains(reason)),
+            "{reason}: {found:#?}"
+        );
+        // Opened, it is refused with the same reason; proving from it too.
+        let err = cf_json(f.path(), 2, &["info", s(bundle)]);
+        assert_eq!(err["error"]["code"], "not_a_bundle", "{reason}");
+        assert!(
+            err["error"]["message"].as_str().unwrap().contains(reason),
+            "{err}"
+        );
+        cf_json(f.path(), 2, &["bundle", "prove", s(bundle), "len-000787"]);
+    }
+    assert!(!outside.exists() && !f.path().parent().unwrap().join("evil.txt").exists());
+
+    // A manifest that understates a file's size: reading stops one byte past what it gives.
+    let lying = rewrite(&f, "lying", |files| {
+        let m = files
+            .iter_mut()
+            .find(|(n, _)| n == "manifest.json")
+            .unwrap();
+        let mut v: Value = serde_json::from_slice(&m.1).unwrap();
+        for file in v["files"].as_array_mut().unwrap() {
+            if file["path"] == "events/events.jsonl" {
+                file["size"] = 10.into();
+            }
+        }
+        m.1 = serde_json::to_vec_pretty(&v).unwrap();
+    });
+    let found = problems(&f.verify(&lying, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(file, _, m)| file == "events/events.jsonl"
+                && m.contains("more than the 10 bytes")),
+        "{found:#?}"
+    );
+}
