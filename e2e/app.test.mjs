@@ -537,6 +537,47 @@ async function main() {
     await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
     await driver.screenshot("22-import-summary");
   });
+
+  await check("markup and script in any event field show as text on every screen", async () => {
+    const hostile = join(root, "tests/fixtures/hostile-text.jsonl");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import"));
+    await driver.type("input[aria-label='File path']", hostile);
+    await driver.keys(KEY.Enter);
+    await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 1 file");
+    await driver.click("[data-testid=start-import]");
+    await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("hostile-text.jsonl"), 60000);
+    const nothingRan = async (where) => {
+      const ran = await driver.exec(
+        "return [window.__pwned ?? null, document.querySelectorAll('img[src=\"x\"], svg[onload], a[href^=\"javascript\"], script:not([src]):not([type])').length," +
+          " [...document.querySelectorAll('b, i')].filter((e) => ['Registered', 'Probe', 'key'].includes(e.textContent)).length]",
+      );
+      expectEqual(ran, [null, 0, 0], `script run, elements injected and markup applied on ${where}`);
+    };
+    const img = `<img src=x onerror="window.__pwned='payload'">`;
+
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+    await driver.type("input[aria-label='Search entities']", "hostile-1");
+    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("hostile-1")));
+    await driver.waitFor(".state-tree", (t) => t.includes(img));
+    await driver.waitFor(".state-tree", (t) => t.includes("<b>key</b>"));
+    await driver.click(await driver.waitFor(".event-list button", (t) => t.startsWith("<b>Registered</b>")));
+    await driver.waitFor("[data-testid=event-detail]", (t) => t.includes(`window.__pwned='actor'`) && t.includes("<script>"));
+    await nothingRan("the timeline and event detail");
+    await driver.screenshot("31-hostile-text-timeline");
+
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions"));
+    await driver.type("input[aria-label='Subject']", "hostile-1");
+    await driver.click(await driver.waitFor("[data-decision='dec-hostile']", null, 60000));
+    await driver.waitFor("[aria-label='Decision dec-hostile']", (t) => t.includes("<script>window.__pwned='model'</script>"));
+    await nothingRan("the decision card");
+    await driver.screenshot("32-hostile-text-decision");
+
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "SQL"));
+    await driver.type("textarea[aria-label='SQL query']", "SELECT actor, reason FROM events WHERE stream_id = 'hostile-1' ORDER BY seq");
+    await driver.click("[data-testid=run-sql]");
+    await driver.waitForText("[role=table][aria-label='Query result'] [role=cell]", (t) => t === "<script>window.__pwned='reason'</script>");
+    await nothingRan("the SQL console");
+  });
 }
 
 /** Picks an option of a select as a person would, so React sees the change. */
