@@ -422,59 +422,9 @@ struct Prepared {
 /// written in order (lines, leaves, staging rows) on a thread of its own while the next batch is read.
 const BATCH: usize = 8192;
 
-/// A row as DuckDB gives it: the envelope with its times and JSON still as text, finished (parsed,
-/// formatted) on the pool rather than on the reading thread.
-struct RawRow {
-    ev: crate::model::Event,
-    payload: Option<String>,
-    metadata: Option<String>,
-    occurred: i64,
-    recorded: i64,
-}
-
-fn raw_row(r: &duckdb::Row<'_>) -> duckdb::Result<RawRow> {
-    Ok(RawRow {
-        ev: crate::model::Event {
-            seq: r.get(0)?,
-            event_id: r.get(1)?,
-            stream_id: r.get(2)?,
-            stream_type: r.get(3)?,
-            stream_version: r.get(4)?,
-            event_type: r.get(5)?,
-            schema_version: r.get(6)?,
-            occurred_at: String::new(),
-            recorded_at: String::new(),
-            recorded_at_defaulted: r.get(9)?,
-            naive_time: r.get(10)?,
-            actor: r.get(11)?,
-            reason: r.get(12)?,
-            causation_id: r.get(13)?,
-            correlation_id: r.get(14)?,
-            corrects: r.get(15)?,
-            payload: Value::Null,
-            metadata: Value::Null,
-            source_id: r.get(18)?,
-            source_row: r.get(19)?,
-        },
-        payload: r.get(16)?,
-        metadata: r.get(17)?,
-        occurred: r.get(7)?,
-        recorded: r.get(8)?,
-    })
-}
-
-fn prepare(redactor: &Redactor, raw: RawRow) -> Prepared {
-    let RawRow {
-        mut ev,
-        payload,
-        metadata,
-        occurred,
-        recorded,
-    } = raw;
-    ev.occurred_at = format_micros(occurred);
-    ev.recorded_at = format_micros(recorded);
-    ev.payload = inspect::json_text(payload);
-    ev.metadata = inspect::json_text(metadata);
+fn prepare(redactor: &Redactor, raw: inspect::RawEvent) -> Prepared {
+    let (occurred, recorded) = (raw.occurred, raw.recorded);
+    let mut ev = raw.finish();
     let counts = redactor.apply(&mut ev);
     let mut line = Vec::with_capacity(512);
     super::write_canonical(
@@ -585,7 +535,7 @@ fn write_events(
             let mut batch = Vec::with_capacity(BATCH);
             while batch.len() < BATCH {
                 let Some(r) = rows.next()? else { break };
-                let raw = raw_row(r)?;
+                let raw = inspect::raw_event_row(r)?;
                 let (ev, recorded) = (&raw.ev, raw.recorded);
                 if !written.streams.contains(&ev.stream_id) {
                     written.streams.insert(ev.stream_id.clone());

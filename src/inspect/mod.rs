@@ -199,35 +199,68 @@ pub(crate) const EVENT_COLUMNS: &str = "seq, event_id, stream_id, stream_type, s
     epoch_us(occurred_at), epoch_us(recorded_at), recorded_at_defaulted, naive_time, actor, reason, causation_id,
     correlation_id, corrects, payload::VARCHAR, metadata::VARCHAR, source_id, source_row";
 
-pub(crate) fn json_text(s: Option<String>) -> Value {
+fn json_text(s: Option<String>) -> Value {
     s.and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or(Value::Null)
 }
 
+/// One row of `SELECT {EVENT_COLUMNS}` with its times and JSON still as DuckDB gave them: the bundle
+/// export finishes (parses, formats) rows on other threads than the one reading them.
+pub(crate) struct RawEvent {
+    /// The envelope, with empty times and null payload and metadata until `finish`.
+    pub ev: Event,
+    pub payload: Option<String>,
+    pub metadata: Option<String>,
+    pub occurred: Micros,
+    pub recorded: Micros,
+}
+
+impl RawEvent {
+    pub(crate) fn finish(self) -> Event {
+        Event {
+            occurred_at: format_micros(self.occurred),
+            recorded_at: format_micros(self.recorded),
+            payload: json_text(self.payload),
+            metadata: json_text(self.metadata),
+            ..self.ev
+        }
+    }
+}
+
+pub(crate) fn raw_event_row(r: &duckdb::Row<'_>) -> duckdb::Result<RawEvent> {
+    Ok(RawEvent {
+        ev: Event {
+            seq: r.get(0)?,
+            event_id: r.get(1)?,
+            stream_id: r.get(2)?,
+            stream_type: r.get(3)?,
+            stream_version: r.get(4)?,
+            event_type: r.get(5)?,
+            schema_version: r.get(6)?,
+            occurred_at: String::new(),
+            recorded_at: String::new(),
+            recorded_at_defaulted: r.get(9)?,
+            naive_time: r.get(10)?,
+            actor: r.get(11)?,
+            reason: r.get(12)?,
+            causation_id: r.get(13)?,
+            correlation_id: r.get(14)?,
+            corrects: r.get(15)?,
+            payload: Value::Null,
+            metadata: Value::Null,
+            source_id: r.get(18)?,
+            source_row: r.get(19)?,
+        },
+        payload: r.get(16)?,
+        metadata: r.get(17)?,
+        occurred: r.get(7)?,
+        recorded: r.get(8)?,
+    })
+}
+
 /// One row of `SELECT {EVENT_COLUMNS}` as an event.
 pub(crate) fn event_row(r: &duckdb::Row<'_>) -> duckdb::Result<Event> {
-    Ok(Event {
-        seq: r.get(0)?,
-        event_id: r.get(1)?,
-        stream_id: r.get(2)?,
-        stream_type: r.get(3)?,
-        stream_version: r.get(4)?,
-        event_type: r.get(5)?,
-        schema_version: r.get(6)?,
-        occurred_at: format_micros(r.get(7)?),
-        recorded_at: format_micros(r.get(8)?),
-        recorded_at_defaulted: r.get(9)?,
-        naive_time: r.get(10)?,
-        actor: r.get(11)?,
-        reason: r.get(12)?,
-        causation_id: r.get(13)?,
-        correlation_id: r.get(14)?,
-        corrects: r.get(15)?,
-        payload: json_text(r.get(16)?),
-        metadata: json_text(r.get(17)?),
-        source_id: r.get(18)?,
-        source_row: r.get(19)?,
-    })
+    Ok(raw_event_row(r)?.finish())
 }
 
 pub fn events(conn: &Connection, q: &EventQuery) -> Result<EventPage> {
