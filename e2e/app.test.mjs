@@ -58,14 +58,18 @@ process.env.CASEFILE_CACHE_DIR = bundleEnv.CASEFILE_CACHE_DIR;
 const driver = new Driver({ app, shots: out, env: bundleEnv });
 let passed = 0;
 let failed = 0;
+const failures = [];
 async function check(name, f) {
+  const started = Date.now();
+  const took = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
   try {
     await f();
     passed++;
-    console.log(`ok - ${name}`);
+    console.log(`ok - ${name} (${took()})`);
   } catch (e) {
     failed++;
-    console.log(`FAILED - ${name}: ${e.message}`);
+    failures.push(`${name}: ${e.message}`);
+    console.log(`FAILED - ${name} (${took()}): ${e.message}`);
     await driver.screenshot(`failed-${name.replace(/\W+/g, "-")}`).catch(() => {});
   }
 }
@@ -540,10 +544,10 @@ async function main() {
 
   await check("markup and script in any event field show as text on every screen", async () => {
     const hostile = join(root, "tests/fixtures/hostile-text.jsonl");
-    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import"));
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import", 60000));
     await driver.type("input[aria-label='File path']", hostile);
     await driver.keys(KEY.Enter);
-    await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 1 file");
+    await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 1 file", 60000);
     await driver.click("[data-testid=start-import]");
     await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("hostile-text.jsonl"), 60000);
     const nothingRan = async (where) => {
@@ -555,27 +559,27 @@ async function main() {
     };
     const img = `<img src=x onerror="window.__pwned='payload'">`;
 
-    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline", 60000));
     await driver.type("input[aria-label='Search entities']", "hostile-1");
-    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("hostile-1")));
-    await driver.waitFor(".state-tree", (t) => t.includes(img));
-    await driver.waitFor(".state-tree", (t) => t.includes("<b>key</b>"));
-    await driver.click(await driver.waitFor(".event-list button", (t) => t.startsWith("<b>Registered</b>")));
-    await driver.waitFor("[data-testid=event-detail]", (t) => t.includes(`window.__pwned='actor'`) && t.includes("<script>"));
+    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("hostile-1"), 60000));
+    await driver.waitFor(".state-tree", (t) => t.includes(img), 60000);
+    await driver.waitFor(".state-tree", (t) => t.includes("<b>key</b>"), 60000);
+    await driver.click(await driver.waitFor(".event-list button", (t) => t.startsWith("<b>Registered</b>"), 60000));
+    await driver.waitFor("[data-testid=event-detail]", (t) => t.includes(`window.__pwned='actor'`) && t.includes("<script>"), 60000);
     await nothingRan("the timeline and event detail");
     await driver.screenshot("31-hostile-text-timeline");
 
-    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions"));
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions", 60000));
     await driver.type("input[aria-label='Subject']", "hostile-1");
     await driver.click(await driver.waitFor("[data-decision='dec-hostile']", null, 60000));
-    await driver.waitFor("[aria-label='Decision dec-hostile']", (t) => t.includes("<script>window.__pwned='model'</script>"));
+    await driver.waitFor("[aria-label='Decision dec-hostile']", (t) => t.includes("<script>window.__pwned='model'</script>"), 60000);
     await nothingRan("the decision card");
     await driver.screenshot("32-hostile-text-decision");
 
-    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "SQL"));
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "SQL", 60000));
     await driver.type("textarea[aria-label='SQL query']", "SELECT actor, reason FROM events WHERE stream_id = 'hostile-1' ORDER BY seq");
     await driver.click("[data-testid=run-sql]");
-    await driver.waitForText("[role=table][aria-label='Query result'] [role=cell]", (t) => t === "<script>window.__pwned='reason'</script>");
+    await driver.waitForText("[role=table][aria-label='Query result'] [role=cell]", (t) => t === "<script>window.__pwned='reason'</script>", 60000);
     await nothingRan("the SQL console");
   });
 }
@@ -625,11 +629,14 @@ try {
   await main();
 } catch (e) {
   failed++;
+  failures.push(`the run stopped: ${e.message}`);
   console.log(`FAILED - the run stopped: ${e.message}`);
 } finally {
   await driver.stop();
 }
 await check("the recent case reopens, in the dark theme", dark);
 rmSync(work, { recursive: true, force: true });
+// Repeated last, where a shortened log still shows it.
+for (const f of failures) console.log(`FAILED - ${f}`);
 console.log(`e2e: ${passed} passed, ${failed} failed; screenshots in ${out}`);
 process.exit(failed ? 1 : 0);

@@ -20,6 +20,63 @@ use crate::error::{Error, Result};
 const BATCH_ROWS: usize = 32_768;
 const BATCH_BYTES: usize = 32 << 20;
 
+/// The longest row read whole. A longer line (or CSV record) is quarantined with its size and its
+/// first bytes, so one endless line (a crafted file, a file that expands 1000x) cannot exhaust memory.
+pub const MAX_ROW_BYTES: usize = 64 << 20;
+/// The largest JSON document (not JSON lines) read whole: it is parsed in memory.
+pub const MAX_DOCUMENT_BYTES: usize = 512 << 20;
+/// How much of a row over the limit is kept in quarantine, for a person to see what it was.
+const OVERSIZE_KEPT: usize = 4096;
+
+/// Reads one line (without its end of line) into `buf`, keeping at most `cap` bytes of it. Returns
+/// the line's whole length in bytes and whether anything was read at all.
+fn read_line_capped(
+    reader: &mut dyn std::io::BufRead,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut length = 0;
+    let mut any = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((length, any));
+        }
+        any = true;
+        let (piece, used, ended) = match memchr::memchr(b'\n', available) {
+            Some(i) => (&available[..i], i + 1, true),
+            None => (available, available.len(), false),
+        };
+        let room = cap.saturating_sub(buf.len());
+        buf.extend_from_slice(&piece[..piece.len().min(room)]);
+        length += piece.len();
+        reader.consume(used);
+        if ended {
+            return Ok((length, true));
+        }
+    }
+}
+
+/// The quarantine reason of a row over [`MAX_ROW_BYTES`].
+pub fn oversize_reason(length: usize) -> String {
+    format!(
+        "row is {:.1} MB long, over the {} MB limit for one event; its first {} bytes are kept here",
+        length as f64 / (1u64 << 20) as f64,
+        MAX_ROW_BYTES >> 20,
+        OVERSIZE_KEPT
+    )
+}
+
+/// The first bytes of an oversize row, cut at a character boundary.
+pub fn oversize_kept(raw: &[u8]) -> String {
+    let cut = &raw[..raw.len().min(OVERSIZE_KEPT)];
+    String::from_utf8_lossy(cut).into_owned()
+}
+
 /// Creates the staging table on `conn`: a temporary table, never written to the case file.
 pub fn create_stage(conn: &Connection) -> Result<()> {
     conn.execute_batch(
@@ -121,11 +178,10 @@ pub fn frame_lines(
     let mut span_row: i64 = 0;
     loop {
         buf.clear();
-        let n = src
-            .reader()
-            .read_until(b'\n', &mut buf)
+        // One byte over the limit tells a line at the limit from a longer one.
+        let (length, any) = read_line_capped(src.reader(), &mut buf, MAX_ROW_BYTES + 1)
             .map_err(|e| src.read_error(e))?;
-        if n == 0 {
+        if !any {
             break;
         }
         line_no += 1;
@@ -133,6 +189,25 @@ pub fn frame_lines(
             return Err(Error::Cancelled {
                 path: src.path.clone(),
             });
+        }
+        // A line refused whole is one row: numbered as a line, or (OTLP) as the next span.
+        let mut refused_row = || {
+            if envelope == Envelope::Otlp {
+                span_row += 1;
+                span_row
+            } else {
+                line_no
+            }
+        };
+        if length > MAX_ROW_BYTES {
+            let row = refused_row();
+            stager.push(
+                row,
+                &oversize_kept(&buf),
+                None,
+                Some(&oversize_reason(length)),
+            )?;
+            continue;
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
@@ -152,7 +227,8 @@ pub fn frame_lines(
                     "not valid UTF-8 text (bad byte at column {})",
                     e.valid_up_to() + 1
                 );
-                stager.push(line_no, &raw, None, Some(&why))?;
+                let row = refused_row();
+                stager.push(row, &raw, None, Some(&why))?;
                 continue;
             }
         };
@@ -239,116 +315,179 @@ fn stage_value(stager: &mut Stager, row: i64, raw: &str, envelope: Envelope) -> 
     stager.push(row, raw, None, None)
 }
 
+/// Everything a CSV reader reads, kept until the rows it belongs to are staged, so each row's exact
+/// text is known without holding the file in memory.
+struct Recording<'r> {
+    inner: &'r mut (dyn std::io::BufRead + Send),
+    kept: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+}
+
+impl std::io::Read for Recording<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // A record that has not ended within the limit is refused, so stop feeding it.
+        if self.kept.borrow().len() > MAX_ROW_BYTES + (1 << 20) {
+            return Err(std::io::Error::other(OVERSIZE_CSV));
+        }
+        let n = self.inner.read(buf)?;
+        self.kept.borrow_mut().extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+const OVERSIZE_CSV: &str = "oversize csv record";
+
 /// Stages delimited text: the first record is the header; each later record becomes a JSON object
-/// keyed by the header, with its line number and its exact text kept.
+/// keyed by the header, with its line number and its exact text kept. Read as a stream: memory is
+/// bounded by the longest record, which is at most [`MAX_ROW_BYTES`].
 pub fn frame_csv(src: &mut Source, stager: &mut Stager) -> Result<()> {
-    let mut bytes = Vec::new();
-    src.reader()
-        .read_to_end(&mut bytes)
-        .map_err(|e| src.read_error(e))?;
-    let start = if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
-        3
-    } else {
-        0
-    };
-    let data = &bytes[start..];
-    let first_line = data.split(|b| *b == b'\n').next().unwrap_or_default();
+    let head = src.peek(1 << 20)?;
+    let bom = head.starts_with(&[0xef, 0xbb, 0xbf]);
+    if bom {
+        src.reader().consume(3);
+    }
+    let first_line = head[if bom { 3 } else { 0 }..]
+        .split(|b| *b == b'\n')
+        .next()
+        .unwrap_or_default();
     let delimiter = [b',', b';', b'\t', b'|']
         .into_iter()
         .max_by_key(|d| first_line.iter().filter(|b| *b == d).count())
         .unwrap_or(b',');
+    let path = src.path.clone();
+    let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
-        .from_reader(data);
-    let mut records = reader.byte_records();
-    let header = match records.next() {
-        Some(Ok(h)) => h,
-        Some(Err(e)) => {
-            return Err(Error::SourceFormat {
-                path: src.path.clone(),
-                cause: format!("its header row cannot be read ({e})."),
-            })
+        .from_reader(Recording {
+            inner: src.reader(),
+            kept: kept.clone(),
+        });
+    // The offset in the file of kept[0].
+    let mut kept_from: u64 = 0;
+    // `line`: where the record being read starts.
+    let unreadable = |e: csv::Error, what: &str, line: u64| -> Error {
+        let oversize = matches!(e.kind(), csv::ErrorKind::Io(io) if io.to_string() == OVERSIZE_CSV);
+        if oversize {
+            Error::SourceFormat {
+                path: path.clone(),
+                cause: format!(
+                    "the record starting at line {line} runs over {} MB, the limit for one event (a quote never closed?). Nothing was imported.",
+                    MAX_ROW_BYTES >> 20
+                ),
+            }
+        } else if let csv::ErrorKind::Io(io) = e.kind() {
+            Error::SourceUnreadable {
+                path: path.clone(),
+                cause: format!("{what} ({io})"),
+            }
+        } else {
+            Error::SourceFormat {
+                path: path.clone(),
+                cause: format!("{what} ({e})."),
+            }
         }
-        None => return Ok(()),
     };
+    let mut header = csv::ByteRecord::new();
+    let mut start = reader.position().clone();
+    if !reader
+        .read_byte_record(&mut header)
+        .map_err(|e| unreadable(e, "its header row cannot be read", 1))?
+    {
+        return Ok(());
+    }
     let names: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
-    // Records are emitted one behind, so each one's raw text runs to where the next begins.
-    let mut previous: Option<(csv::ByteRecord, u64, usize)> = None;
-    let emit = |stager: &mut Stager,
-                rec: &csv::ByteRecord,
-                line: u64,
-                from: usize,
-                to: usize|
-     -> Result<()> {
-        let raw_bytes = &data[from..to.min(data.len())];
-        let raw = String::from_utf8_lossy(raw_bytes)
-            .trim_end_matches(['\r', '\n'])
-            .to_string();
-        if raw.trim().is_empty() {
-            stager.blank_lines += 1;
-            return Ok(());
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        start.clone_from(reader.position());
+        let more = reader.read_byte_record(&mut rec).map_err(|e| {
+            unreadable(
+                e,
+                "its delimited text cannot be split into rows",
+                start.line(),
+            )
+        })?;
+        if !more {
+            break;
         }
-        if rec.len() != names.len() {
-            let why = format!(
-                "row has {} fields but the header has {}",
-                rec.len(),
-                names.len()
-            );
-            return stager.push(line as i64, &raw, None, Some(&why));
+        let end = reader.position().byte();
+        // Where the record itself starts (empty lines before it are skipped by the reader).
+        if let Some(p) = rec.position() {
+            start.clone_from(p);
         }
-        let mut obj = Map::new();
-        for (name, value) in names.iter().zip(rec.iter()) {
-            match std::str::from_utf8(value) {
-                Ok("") => {}
-                Ok(v) => {
-                    // JSON held in a cell (Marten `data`, Axon `meta_data`) is embedded as JSON so that
-                    // mappings can reach inside it; anything else stays text.
-                    let embedded = if v.starts_with('{') || v.starts_with('[') {
-                        serde_json::from_str::<Value>(v).ok()
-                    } else {
-                        None
-                    };
-                    obj.insert(
-                        name.clone(),
-                        embedded.unwrap_or_else(|| Value::String(v.to_string())),
-                    );
-                }
-                Err(_) => {
-                    let why = format!("field `{name}` is not valid UTF-8 text");
-                    return stager.push(line as i64, &raw, None, Some(&why));
-                }
+        let raw = {
+            let kept = kept.borrow();
+            let from = (start.byte().saturating_sub(kept_from) as usize).min(kept.len());
+            let to = (end.saturating_sub(kept_from) as usize).min(kept.len());
+            String::from_utf8_lossy(&kept[from..to])
+                .trim_end_matches(['\r', '\n'])
+                .to_string()
+        };
+        // What the reader has consumed up to the record's end is no longer needed.
+        {
+            let mut kept = kept.borrow_mut();
+            let done = (end.saturating_sub(kept_from) as usize).min(kept.len());
+            if done > (1 << 20) || done == kept.len() {
+                kept.drain(..done);
+                kept_from += done as u64;
             }
         }
-        stager.push(
-            line as i64,
-            &raw,
-            Some(&Value::Object(obj).to_string()),
-            None,
-        )
-    };
-    for rec in records {
-        let rec = rec.map_err(|e| Error::SourceFormat {
-            path: src.path.clone(),
-            cause: format!("its delimited text cannot be split into rows ({e})."),
-        })?;
-        let (line, byte) = rec
-            .position()
-            .map(|p| (p.line(), p.byte() as usize))
-            .unwrap_or((0, 0));
-        if let Some((p, prev_line, from)) = previous.take() {
-            emit(stager, &p, prev_line, from, byte)?;
-        }
-        previous = Some((rec, line, byte));
-    }
-    if let Some((p, line, from)) = previous.take() {
-        emit(stager, &p, line, from, data.len())?;
+        stage_csv_record(stager, &names, &rec, start.line(), &raw)?;
     }
     Ok(())
+}
+
+fn stage_csv_record(
+    stager: &mut Stager,
+    names: &[String],
+    rec: &csv::ByteRecord,
+    line: u64,
+    raw: &str,
+) -> Result<()> {
+    if raw.trim().is_empty() {
+        stager.blank_lines += 1;
+        return Ok(());
+    }
+    if rec.len() != names.len() {
+        let why = format!(
+            "row has {} fields but the header has {}",
+            rec.len(),
+            names.len()
+        );
+        return stager.push(line as i64, raw, None, Some(&why));
+    }
+    let mut obj = Map::new();
+    for (name, value) in names.iter().zip(rec.iter()) {
+        match std::str::from_utf8(value) {
+            Ok("") => {}
+            Ok(v) => {
+                // JSON held in a cell (Marten `data`, Axon `meta_data`) is embedded as JSON so that
+                // mappings can reach inside it; anything else stays text.
+                let embedded = if v.starts_with('{') || v.starts_with('[') {
+                    serde_json::from_str::<Value>(v).ok()
+                } else {
+                    None
+                };
+                obj.insert(
+                    name.clone(),
+                    embedded.unwrap_or_else(|| Value::String(v.to_string())),
+                );
+            }
+            Err(_) => {
+                let why = format!("field `{name}` is not valid UTF-8 text");
+                return stager.push(line as i64, raw, None, Some(&why));
+            }
+        }
+    }
+    stager.push(
+        line as i64,
+        raw,
+        Some(&Value::Object(obj).to_string()),
+        None,
+    )
 }
 
 /// Stages a Parquet file through DuckDB's own reader, one JSON object per row.
@@ -363,11 +502,19 @@ pub fn frame_parquet(conn: &Connection, path: &std::path::Path) -> Result<u64> {
             ),
             [],
         )
-        .map_err(|e| Error::SourceFormat {
-            path: path.to_path_buf(),
-            cause: format!("DuckDB cannot read it as Parquet ({e})."),
-        })?;
+        .map_err(|e| unreadable_parquet(path, e))?;
     Ok(n as u64)
+}
+
+/// A Parquet file DuckDB cannot read (damaged, truncated, not Parquet at all): the input's fault,
+/// said with the reader's first line (the rest is the query, which tells the user nothing).
+pub fn unreadable_parquet(path: &std::path::Path, e: duckdb::Error) -> Error {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default().trim();
+    Error::SourceFormat {
+        path: path.to_path_buf(),
+        cause: format!("it is not a Parquet file that can be read ({first})."),
+    }
 }
 
 /// A kcat -J record rebuilt as a canonical document. The Kafka timestamp is when the log knew the

@@ -309,13 +309,18 @@ fn csv_sample(head: &[u8], limit: usize) -> Vec<Value> {
 
 fn parquet_sample(conn: &Connection, path: &Path, limit: usize) -> Result<Vec<Value>> {
     let p = lit(&path.to_string_lossy());
-    let mut stmt = conn.prepare(&format!(
-        "SELECT to_json(t)::VARCHAR FROM (SELECT * FROM read_parquet({p}) LIMIT {limit}) t"
-    ))?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    let unreadable = |e| frame::unreadable_parquet(path, e);
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT to_json(t)::VARCHAR FROM (SELECT * FROM read_parquet({p}) LIMIT {limit}) t"
+        ))
+        .map_err(unreadable)?;
+    let rows = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .map_err(unreadable)?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(serde_json::from_str(&row?).unwrap_or(Value::Null));
+        out.push(serde_json::from_str(&row.map_err(unreadable)?).unwrap_or(Value::Null));
     }
     Ok(out)
 }
@@ -383,17 +388,18 @@ fn csv_header_keys(head: &[u8]) -> BTreeSet<String> {
 }
 
 fn parquet_keys(conn: &Connection, path: &Path) -> Result<BTreeSet<String>> {
-    let p = path.to_string_lossy().replace('\'', "''");
-    let mut stmt = conn.prepare(&format!(
-        "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('{p}'))"
-    ))?;
+    let p = lit(&path.to_string_lossy());
+    let unreadable = |e| frame::unreadable_parquet(path, e);
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({p}))"
+        ))
+        .map_err(unreadable)?;
     let keys = stmt
         .query_map([], |r| r.get::<_, String>(0))
-        .map_err(|e| Error::SourceFormat {
-            path: path.to_path_buf(),
-            cause: format!("DuckDB cannot read it as Parquet ({e})."),
-        })?
-        .collect::<std::result::Result<BTreeSet<_>, _>>()?;
+        .map_err(unreadable)?
+        .collect::<std::result::Result<BTreeSet<_>, _>>()
+        .map_err(unreadable)?;
     Ok(keys)
 }
 
@@ -464,7 +470,12 @@ fn detect_plan(
         Container::Parquet => parquet_keys(conn, path)?,
         Container::Document => {
             let mut text = String::new();
-            src.reader().read_to_string(&mut text).map_err(|e| {
+            let limit = frame::MAX_DOCUMENT_BYTES as u64;
+            let read = std::io::Read::read_to_string(
+                &mut std::io::Read::take(src.reader(), limit + 1),
+                &mut text,
+            );
+            read.map_err(|e| {
                 if e.kind() == std::io::ErrorKind::InvalidData {
                     Error::SourceFormat {
                         path: path.to_path_buf(),
@@ -474,6 +485,15 @@ fn detect_plan(
                     src.read_error(e)
                 }
             })?;
+            if text.len() as u64 > limit {
+                return Err(Error::SourceFormat {
+                    path: path.to_path_buf(),
+                    cause: format!(
+                        "it is one JSON document of over {} MB, the limit for a document read whole. Export it as JSON lines (one event per line), which has no such limit.",
+                        limit >> 20
+                    ),
+                });
+            }
             let sample = sample_document(text.trim_start_matches('\u{feff}'))
                 .map_err(|e| frame::not_json(path, e))?;
             document = Some(text);

@@ -9,6 +9,7 @@ mod crash;
 mod decisions;
 mod drift;
 mod formats;
+mod fuzz;
 mod import;
 mod sql;
 mod timeline;
