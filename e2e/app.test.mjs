@@ -542,6 +542,21 @@ async function main() {
     await driver.screenshot("22-import-summary");
   });
 
+  await check("the CLI beside the app is refused the case the app has open, with a sentence", async () => {
+    const appCase = join(work, "config/samples/lending.casefile");
+    let refused = null;
+    try {
+      execFileSync(cli, ["info", appCase], { stdio: "pipe" });
+    } catch (e) {
+      refused = { status: e.status, stderr: e.stderr.toString() };
+    }
+    if (!refused) throw new Error("the CLI opened the case the app holds");
+    if (refused.status !== 2 || !/^error\[case_in_use\]: The case .* is open in another program/.test(refused.stderr))
+      throw new Error(`the CLI said (exit ${refused.status}): ${refused.stderr}`);
+    // And the app goes on working on it.
+    await driver.waitForText(".case-title", (t) => t.includes("5 files"));
+  });
+
   await check("markup and script in any event field show as text on every screen", async () => {
     const hostile = join(root, "tests/fixtures/hostile-text.jsonl");
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import", 60000));
@@ -568,6 +583,23 @@ async function main() {
     await driver.waitFor("[data-testid=event-detail]", (t) => t.includes(`window.__pwned='actor'`) && t.includes("<script>"), 60000);
     await nothingRan("the timeline and event detail");
     await driver.screenshot("31-hostile-text-timeline");
+
+    // A note whose text is markup, anchored at this instant, on the Notes screen.
+    await driver.click("[data-testid=add-note]");
+    await driver.type("textarea[aria-label='Note']", `<img src=x onerror="window.__pwned='note'"> <b>Probe</b>`);
+    await driver.click(".note-form button[type=submit]");
+    await driver.waitFor("[role=status]", (t) => /Note \d+ saved/.test(t), 60000);
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Notes", 60000));
+    await driver.waitFor("[data-testid=note]", (t) => t.includes(`window.__pwned='note'`) && t.includes("<b>Probe</b>"), 60000);
+    await nothingRan("the notes");
+
+    // The population of the markup-named stream type at this instant: its values as text.
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Population", 60000));
+    await choose("select[aria-label='Population type']", "<i>Probe</i>");
+    await driver.waitFor("[data-testid=population-count]", (t) => t === "1 of 1 entities", 60000);
+    await driver.waitFor(".population-view .grid-box", (t) => t.includes(img), 60000);
+    await nothingRan("the population");
+    await driver.screenshot("33-hostile-text-population");
 
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions", 60000));
     await driver.type("input[aria-label='Subject']", "hostile-1");

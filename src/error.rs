@@ -14,6 +14,10 @@ pub enum Error {
     #[error("{path} is not a Casefile case ({detail}).")]
     NotACase { path: PathBuf, detail: String },
 
+    /// Another process (the app, the CLI) has the case open for writing; `holder` names it.
+    #[error("The case {path} is open in another program ({holder}). Close it there, or work on a copy of the file.")]
+    CaseInUse { path: PathBuf, holder: String },
+
     #[error("The case {path} was written by a newer Casefile (schema {found}, this build knows up to {supported}). Upgrade Casefile to open it.")]
     CaseTooNew {
         path: PathBuf,
@@ -90,6 +94,7 @@ impl Error {
         match self {
             Error::CaseNotFound { .. } => "case_not_found",
             Error::NotACase { .. } => "not_a_case",
+            Error::CaseInUse { .. } => "case_in_use",
             Error::CaseTooNew { .. } => "case_too_new",
             Error::SourceUnreadable { .. } => "source_unreadable",
             Error::SourceFormat { .. } => "source_format",

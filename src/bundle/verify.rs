@@ -367,7 +367,9 @@ pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
     );
     loop {
         line.clear();
-        if std::io::BufRead::read_until(&mut reader, b'\n', &mut line)? == 0 {
+        let read = std::io::BufRead::read_until(&mut reader, b'\n', &mut line)
+            .map_err(|e| bad(format!("its {EVENTS_JSONL} cannot be read ({e})")))?;
+        if read == 0 {
             break;
         }
         if line.last() == Some(&b'\n') {

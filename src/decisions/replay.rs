@@ -204,7 +204,40 @@ pub fn resolve_command(command: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Adds a replayer (replacing one of the same name), with its program resolved and checked.
+/// The programs (with their arguments) this user added as replayers on this computer, kept in the
+/// user's config folder, one small file each (named by the hash of what it holds, so that two
+/// processes adding at once never lose each other's). A case file carries its replayers, so a case
+/// from someone else could name any program: only what was added here runs.
+const TRUSTED_DIR: &str = "trusted-replayers";
+
+fn trusted_entry(program: &Path, args: &[String]) -> (PathBuf, String) {
+    let entry = serde_json::to_string(&(program, args)).expect("a path and strings serialize");
+    let name = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(entry.as_bytes()));
+    (PathBuf::from(TRUSTED_DIR).join(name), entry)
+}
+
+/// Records that this user trusts `program` run with `args`.
+fn trust(program: &Path, args: &[String]) -> Result<()> {
+    let (name, entry) = trusted_entry(program, args);
+    let file = crate::bundle::keys::config_dir()?.join(name);
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Written whole then renamed, so a crash never leaves half an entry.
+    let partial = file.with_extension(format!("{}.partial", std::process::id()));
+    std::fs::write(&partial, entry)?;
+    std::fs::rename(&partial, &file)?;
+    Ok(())
+}
+
+fn is_trusted(program: &Path, args: &[String]) -> Result<bool> {
+    let (name, entry) = trusted_entry(program, args);
+    let file = crate::bundle::keys::config_dir()?.join(name);
+    Ok(std::fs::read_to_string(file).is_ok_and(|held| held == entry))
+}
+
+/// Adds a replayer (replacing one of the same name), with its program resolved and checked, and
+/// trusted by this user on this computer from now on.
 pub fn add_replayer(conn: &Connection, mut r: Replayer) -> Result<Replayer> {
     if r.name.trim().is_empty() {
         return Err(Error::BadArgument {
@@ -226,6 +259,7 @@ pub fn add_replayer(conn: &Connection, mut r: Replayer) -> Result<Replayer> {
     // Hashed now, so the first replay does not wait for it.
     program_sha256(conn, &program)?;
     r.command = program.to_string_lossy().into_owned();
+    trust(&program, &r.args)?;
     let mut list = replayers(conn)?;
     list.retain(|x| x.name != r.name);
     list.push(r.clone());
@@ -675,6 +709,16 @@ pub fn replay(
         let program = resolve_command(&r.command).map_err(|e| Error::BadArgument {
             message: format!("The replayer `{}` cannot run: {e}", r.name),
         })?;
+        if !is_trusted(&program, &r.args)? {
+            return Err(Error::BadArgument {
+                message: format!(
+                    "The replayer `{}` would run {} {}, which was not added as a replayer on this computer: a case from elsewhere cannot run programs here. Check the program, then add the replayer again (Replayers in the app, or `casefile replayers CASE --add`) to trust it.",
+                    r.name,
+                    program.display(),
+                    r.args.join(" ")
+                ),
+            });
+        }
         let sha256 = program_sha256(conn, &program)?;
         used.insert(
             *i,

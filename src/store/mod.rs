@@ -217,6 +217,27 @@ fn offline_config() -> Result<Config> {
         .with("autoinstall_known_extensions", "false")?)
 }
 
+/// Why a case file did not open: another process holds it (DuckDB allows one writer per file, and
+/// no readers beside it), or it is not a case.
+fn unopenable(path: &Path, e: duckdb::Error) -> Error {
+    let text = e.to_string();
+    match text.split_once("Conflicting lock is held in ") {
+        Some((_, holder)) => Error::CaseInUse {
+            path: path.to_path_buf(),
+            holder: holder
+                .split(". See also")
+                .next()
+                .unwrap_or(holder)
+                .trim()
+                .to_string(),
+        },
+        None => Error::NotACase {
+            path: path.to_path_buf(),
+            detail: text,
+        },
+    }
+}
+
 /// Opens (or creates) a case file for reading and writing, migrating its schema when it is older.
 pub fn open_read_write(path: &Path, create: bool) -> Result<Connection> {
     if !create && !path.exists() {
@@ -225,10 +246,7 @@ pub fn open_read_write(path: &Path, create: bool) -> Result<Connection> {
         });
     }
     let conn =
-        Connection::open_with_flags(path, offline_config()?).map_err(|e| Error::NotACase {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
+        Connection::open_with_flags(path, offline_config()?).map_err(|e| unopenable(path, e))?;
     migrate(&conn, path)?;
     Ok(conn)
 }
@@ -244,10 +262,7 @@ pub fn open_locked_down(path: &Path) -> Result<Connection> {
     let config = offline_config()?
         .access_mode(AccessMode::ReadOnly)?
         .enable_external_access(false)?;
-    let conn = Connection::open_with_flags(path, config).map_err(|e| Error::NotACase {
-        path: path.to_path_buf(),
-        detail: e.to_string(),
-    })?;
+    let conn = Connection::open_with_flags(path, config).map_err(|e| unopenable(path, e))?;
     check_schema(&conn, path)?;
     conn.execute_batch("SET lock_configuration = true;")?;
     Ok(conn)

@@ -837,3 +837,138 @@ fn bundles_from_strangers_are_refused_with_a_reason_and_nothing_is_written_outsi
         "{found:#?}"
     );
 }
+
+/// Bundles damaged at random, in their bytes or (with fresh CRCs, as a forger would) in one of
+/// their files, broken the way the import fuzzer breaks files: verify reports problems or refuses
+/// the file with a sentence, and says ok only when every file is still what was signed; prove and
+/// open end with a result or a refusal, never a crash. `CASEFILE_FUZZ_ITERATIONS` runs it longer.
+#[test]
+fn bundles_damaged_at_random_are_reported_or_refused_and_never_crash_the_reader() {
+    use rand::{Rng, SeedableRng};
+    let dir = tmp();
+    let case = dir.path().join("small.casefile");
+    cf_json(
+        dir.path(),
+        0,
+        &[
+            "import",
+            s(&case),
+            s(&fixtures().join("canonical-array.json")),
+            s(&fixtures().join("hostile-text.jsonl")),
+        ],
+    );
+    cf_json(dir.path(), 0, &["keys", "new", "carol"]);
+    let bundle = dir.path().join("small.casebundle");
+    cf_json(
+        dir.path(),
+        0,
+        &["bundle", "export", s(&case), s(&bundle), "--sign", "carol"],
+    );
+    let original = std::fs::read(&bundle).unwrap();
+    let original_entries = entries(&bundle);
+    let first_event = event_id(
+        &lines(
+            &original_entries
+                .iter()
+                .find(|(n, _)| n == "events/events.jsonl")
+                .unwrap()
+                .1,
+        )[0],
+    );
+    let others: Vec<crate::fuzz::Seed> = original_entries
+        .iter()
+        .map(|(_, bytes)| crate::fuzz::Seed {
+            name: "entry",
+            bytes: bytes.clone(),
+        })
+        .collect();
+    let iterations: u64 = std::env::var("CASEFILE_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+    let opts = casefile::VerifyOptions {
+        expected_key: None,
+        allow_unsigned: false,
+    };
+    let (mut reported, mut refused, mut failures) = (0, 0, Vec::new());
+    for i in 0..iterations {
+        let damaged = dir.path().join(format!("damaged-{i}.casebundle"));
+        let what = if rng.random_bool(0.5) {
+            let mut bytes = original.clone();
+            let how = crate::fuzz::mutate(&mut bytes, &others, &mut rng);
+            std::fs::write(&damaged, &bytes).unwrap();
+            format!("the zip's bytes: {how}")
+        } else {
+            let mut files = original_entries.clone();
+            let pick = rng.random_range(0..files.len());
+            let how = crate::fuzz::mutate(&mut files[pick].1, &others, &mut rng);
+            write_zip(&damaged, &files);
+            format!("{}: {how}", files[pick].0)
+        };
+        let verified =
+            std::panic::catch_unwind(|| casefile::verify_bundle(&damaged, &opts, &|_| {}));
+        match verified {
+            Err(_) => failures.push(format!("{i} ({what}): verify panicked")),
+            Ok(Ok(report)) if report.ok => {
+                // Only a change outside what is signed may still verify: the zip's metadata, or
+                // the layout of signature.json (the same signature, spaced differently).
+                let as_signed = |files: Vec<(String, Vec<u8>)>| -> Vec<(String, Value)> {
+                    files
+                        .into_iter()
+                        .map(|(name, bytes)| {
+                            let text = match name.as_str() {
+                                "signature.json" => {
+                                    serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+                                }
+                                _ => Value::String(hex::encode(&bytes)),
+                            };
+                            (name, text)
+                        })
+                        .collect()
+                };
+                if as_signed(entries(&damaged)) != as_signed(original_entries.clone()) {
+                    failures.push(format!("{i} ({what}): verified ok with a file changed"));
+                }
+            }
+            Ok(Ok(report)) => {
+                reported += 1;
+                if report.problems.is_empty() {
+                    failures.push(format!("{i} ({what}): not ok, but no problem named"));
+                }
+            }
+            Ok(Err(e)) => {
+                refused += 1;
+                if e.code() != "not_a_bundle" || !e.to_string().ends_with('.') {
+                    failures.push(format!("{i} ({what}): refused as `{}`: {e}", e.code()));
+                }
+            }
+        }
+        let proved =
+            std::panic::catch_unwind(|| casefile::prove_bundle_event(&damaged, &first_event));
+        match proved {
+            Err(_) => failures.push(format!("{i} ({what}): prove panicked")),
+            Ok(Err(e)) if !e.to_string().ends_with('.') => {
+                failures.push(format!("{i} ({what}): prove said `{}`: {e}", e.code()))
+            }
+            _ => {}
+        }
+        // Opening (loading into a case) in a process of its own, as the app or CLI would.
+        if i % 4 == 0 {
+            let out = cf(dir.path(), &["info", s(&damaged)]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            match out.status.code() {
+                Some(0) => {}
+                Some(1 | 2) if stderr.starts_with("error[") => {}
+                other => failures.push(format!("{i} ({what}): open ended {other:?}: {stderr}")),
+            }
+        }
+        std::fs::remove_file(&damaged).unwrap();
+    }
+    println!("bundle fuzz: {iterations} damaged bundles, {reported} reported, {refused} refused");
+    assert!(
+        reported > iterations / 2,
+        "{reported} of {iterations} reported: the damage does not reach the checks"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -539,6 +539,86 @@ fn no_command_from_the_log_is_ever_run() {
     assert!(!marker.exists());
 }
 
+/// A case carries its replayers, so a case file from someone else could name any program. Only
+/// programs added as replayers by this user on this computer run; a case's own list is not enough.
+#[test]
+fn a_case_from_another_computer_cannot_run_the_programs_its_replayers_name() {
+    let dir = tmp();
+    let case = hostile_case(dir.path());
+    let marker = dir.path().join("CASEFILE_MARKER");
+    let program = dir.path().join("leave-a-mark.sh");
+    std::fs::write(
+        &program,
+        format!("#!/bin/sh\ntouch {}\necho '{{}}'\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let as_user = |config: &str, args: &[&str]| {
+        Command::new(bin())
+            .args(args)
+            .env("CASEFILE_CONFIG_DIR", dir.path().join(config))
+            .output()
+            .unwrap()
+    };
+    // Set up by the case's author, on their computer.
+    let added = as_user(
+        "author",
+        &[
+            "replayers",
+            s(&case),
+            "--add",
+            "mark",
+            "--model",
+            "underwriter",
+            "--",
+            s(&program),
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+
+    // Replayed by someone who received the case: refused, the program named, nothing run.
+    let replay = ["replay", s(&case), "--decision", "dec-hostile"];
+    let refused = as_user("recipient", &replay);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("The replayer `mark` would run")
+            && stderr.contains(s(&program))
+            && stderr.contains("not added as a replayer on this computer"),
+        "{stderr}"
+    );
+    assert!(!marker.exists(), "the program ran");
+
+    // Once the recipient adds it themselves, it runs; the author could run it all along.
+    let again = as_user(
+        "recipient",
+        &[
+            "replayers",
+            s(&case),
+            "--add",
+            "mark",
+            "--model",
+            "underwriter",
+            "--",
+            s(&program),
+        ],
+    );
+    assert!(again.status.success());
+    assert_ne!(as_user("recipient", &replay).status.code(), Some(2));
+    assert!(marker.exists(), "the trusted program did not run");
+    std::fs::remove_file(&marker).unwrap();
+    assert_ne!(as_user("author", &replay).status.code(), Some(2));
+    assert!(marker.exists());
+}
+
 #[test]
 fn replayer_configuration_mistakes_read_as_sentences() {
     let dir = tmp();

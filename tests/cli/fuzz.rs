@@ -35,9 +35,9 @@ const INPUT_ERRORS: &[&str] = &["source_format", "source_unreadable", "bad_mappi
 
 /// One kind of input: its file name (the extension matters to nobody but people) and its bytes.
 #[derive(Clone)]
-struct Seed {
-    name: &'static str,
-    bytes: Vec<u8>,
+pub(crate) struct Seed {
+    pub name: &'static str,
+    pub bytes: Vec<u8>,
 }
 
 fn first_lines(path: &Path, n: usize) -> Vec<u8> {
@@ -315,7 +315,7 @@ fn mutate_json(text: &[u8], rng: &mut ChaCha8Rng) -> Vec<u8> {
 }
 
 /// Applies one mutation chosen at random. Each knows nothing of the format but what it breaks.
-fn mutate(bytes: &mut Vec<u8>, others: &[Seed], rng: &mut ChaCha8Rng) -> &'static str {
+pub(crate) fn mutate(bytes: &mut Vec<u8>, others: &[Seed], rng: &mut ChaCha8Rng) -> &'static str {
     let len = bytes.len().max(1);
     match rng.random_range(0..16) {
         0 => {
