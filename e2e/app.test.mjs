@@ -520,6 +520,7 @@ async function main() {
     }
     await driver.waitFor("[data-testid=file-preview]", (t) => t.includes("more-lending.jsonl") && t.includes("First rows"));
     await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 2 files");
+    await enabled("[data-testid=start-import]");
     await sleep(300);
     await driver.screenshot("20-import-preview");
     await driver.click("[data-testid=start-import]");
@@ -563,6 +564,8 @@ async function main() {
     await driver.type("input[aria-label='File path']", hostile);
     await driver.keys(KEY.Enter);
     await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 1 file", 60000);
+    await driver.waitFor("[data-testid=file-preview]", (t) => t.includes("hostile-text.jsonl") && t.includes("First rows"), 60000);
+    await enabled("[data-testid=start-import]");
     await driver.click("[data-testid=start-import]");
     await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("hostile-text.jsonl"), 60000);
     const nothingRan = async (where) => {
@@ -597,7 +600,7 @@ async function main() {
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Population", 60000));
     await choose("select[aria-label='Population type']", "<i>Probe</i>");
     await driver.waitFor("[data-testid=population-count]", (t) => t === "1 of 1 entities", 60000);
-    await driver.waitFor(".population-view .grid-box", (t) => t.includes(img), 60000);
+    await driver.waitForText(".population-view [role=row]", (t) => t.includes(img), 60000);
     await nothingRan("the population");
     await driver.screenshot("33-hostile-text-population");
 
@@ -613,7 +616,45 @@ async function main() {
     await driver.click("[data-testid=run-sql]");
     await driver.waitForText("[role=table][aria-label='Query result'] [role=cell]", (t) => t === "<script>window.__pwned='reason'</script>", 60000);
     await nothingRan("the SQL console");
+
+    // Drift with the markup-named model as one cohort: the report (its cohorts, its labels, the
+    // columns only one cohort has) shows it as text.
+    const hostileModel = "model=<script>window.__pwned='model'</script>";
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Drift", 60000));
+    await driver.type("input[aria-label='Reference cohort']", hostileModel);
+    await driver.type("input[aria-label='Current cohort']", "model_version=v2.4.0");
+    await driver.click("[data-testid=run-drift]");
+    await driver.waitFor("[data-testid=drift-verdict]", (t) => t.includes("<script>window.__pwned='model'</script>"), 60000);
+    await nothingRan("the drift report");
+    await driver.screenshot("34-hostile-text-drift");
+
+    // A training set of the markup-named model's decisions, with a markup-named feature.
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Training set", 60000));
+    const area = "textarea[aria-label='Training-set spec']";
+    await driver.waitFor(area, null, 60000);
+    const spec = `[examples]\ndecisions = "${hostileModel}"\n\n[[feature]]\nname = "<b>key</b>"\npath = "<b>key</b>"\n\n[[feature]]\nname = "name"\npath = "name"\n`;
+    await driver.exec(
+      "const t = document.querySelector(arguments[0]);" +
+        "Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(t, arguments[1]);" +
+        "t.dispatchEvent(new Event('input', { bubbles: true }));",
+      [area, spec],
+    );
+    await driver.click("[data-testid=preview-trainset]");
+    await driver.waitFor("[data-testid=trainset-summary]", (t) => /(^|\D)1 rows/.test(t), 60000);
+    await driver.waitForText(".trainset-preview", (t) => t.includes("<b>key</b>") && t.includes(img), 60000);
+    await nothingRan("the training-set preview");
+    await driver.screenshot("35-hostile-text-trainset");
   });
+}
+
+/** Waits until a button can be pressed (a click on a disabled one does nothing). */
+async function enabled(css, timeoutMs = 60000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await driver.exec("const b = document.querySelector(arguments[0]); return !!b && !b.disabled", [css])) return;
+    await sleep(100);
+  }
+  throw new Error(`${css} stayed disabled for ${timeoutMs / 1000} s`);
 }
 
 /** Picks an option of a select as a person would, so React sees the change. */

@@ -406,9 +406,16 @@ fn numeric_drift(
         // One value in both samples (or none): the distributions are the same.
         (0.0, Vec::new(), Vec::new(), Vec::new())
     };
-    let psi = stats::psi_sorted(&a, &b, PSI_BINS);
+    // A cohort without a value of this column is not compared (the caller says so); its
+    // statistics stay at "no drift" rather than dividing by an empty sample.
+    let comparable = !a.is_empty() && !b.is_empty();
+    let psi = if comparable {
+        stats::psi_sorted(&a, &b, PSI_BINS)
+    } else {
+        0.0
+    };
     let sd = stats::std_dev(&a);
-    let wasserstein_norm = (sd > 0.0).then(|| stats::wasserstein_sorted(&a, &b) / sd);
+    let wasserstein_norm = (comparable && sd > 0.0).then(|| stats::wasserstein_sorted(&a, &b) / sd);
     let (statistic, p_value) = match test {
         "ks" => {
             let ks = stats::ks_2samp_sorted(&a, &b);

@@ -219,8 +219,12 @@ pub fn std_dev(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
 }
 
-/// The q-quantile of sorted `s` with linear interpolation (numpy's default).
+/// The q-quantile of sorted `s` with linear interpolation (numpy's default); NaN when `s` is
+/// empty (as numpy's).
 pub fn quantile_sorted(s: &[f64], q: f64) -> f64 {
+    if s.is_empty() {
+        return f64::NAN;
+    }
     let pos = (s.len() - 1) as f64 * q;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;

@@ -401,6 +401,7 @@ pub fn frame_csv(src: &mut Source, stager: &mut Stager) -> Result<()> {
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     let mut rec = csv::ByteRecord::new();
+    let mut last_row = 1;
     loop {
         start.clone_from(reader.position());
         let more = reader.read_byte_record(&mut rec).map_err(|e| {
@@ -435,7 +436,11 @@ pub fn frame_csv(src: &mut Source, stager: &mut Stager) -> Result<()> {
                 kept_from += done as u64;
             }
         }
-        stage_csv_record(stager, &names, &rec, start.line(), &raw)?;
+        // A record's row is the line it starts on; records split by a bare carriage return share a
+        // line, so such a record takes the next number instead (rows must be unique to reconcile).
+        let row = start.line().max(last_row + 1);
+        last_row = row;
+        stage_csv_record(stager, &names, &rec, row, &raw)?;
     }
     Ok(())
 }

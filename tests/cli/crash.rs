@@ -169,7 +169,9 @@ fn killed_at_200_random_moments_the_case_always_reopens_with_nothing_committed_l
     let dir = tmp();
     let case = dir.path().join("work.casefile");
     json(&["import", s(&case), s(&fixtures().join("canonical.csv"))]);
-    // Import sources: small generated logs, a new one for each import that completes.
+    // Import sources: small generated logs, a new one for each import that completes (small, so
+    // the time goes into many kill points rather than a few long imports).
+    const EVENTS_PER_FILE: u64 = 300;
     let mut files = (0..).map(|k: u64| {
         let f = dir.path().join(format!("gen-{k}.jsonl"));
         json(&[
@@ -177,9 +179,9 @@ fn killed_at_200_random_moments_the_case_always_reopens_with_nothing_committed_l
             "events",
             s(&f),
             "--events",
-            "1000",
+            &EVENTS_PER_FILE.to_string(),
             "--streams",
-            "100",
+            "30",
             "--seed",
             &(100 + k).to_string(),
         ]);
@@ -303,7 +305,7 @@ fn killed_at_200_random_moments_the_case_always_reopens_with_nothing_committed_l
             Operation::Import | Operation::Checkpoint => {
                 whole.sources.push((
                     next_file.file_name().unwrap().to_string_lossy().into(),
-                    1000,
+                    EVENTS_PER_FILE,
                 ));
             }
             Operation::Note => whole.notes.push(note_text.clone()),

@@ -559,3 +559,40 @@ fn a_typed_copy_of_an_older_layout_is_rebuilt_and_the_report_is_unchanged() {
         .unwrap();
     assert_eq!(columns, 1);
 }
+
+/// Found by hand while building the markup window test: a cohort with no value of a numeric input
+/// the other cohort has (the hostile decision against the lending sample's) made the PSI take a
+/// quantile of nothing and the process panic. The column is now reported as not compared.
+#[test]
+fn a_cohort_without_any_value_of_a_numeric_input_is_reported_not_compared() {
+    let dir = tmp();
+    let case = dir.path().join("mixed.casefile");
+    json(&[
+        "import",
+        s(&case),
+        s(&samples().join("lending/applications.jsonl")),
+        s(&fixtures().join("hostile-text.jsonl")),
+    ]);
+    let report = json(&[
+        "drift",
+        s(&case),
+        "--a",
+        "model=<script>window.__pwned='model'</script>",
+        "--b",
+        "model_version=v2.4.0",
+    ]);
+    let features = report["features"].as_array().expect("features");
+    let not_compared: Vec<&str> = features
+        .iter()
+        .filter(|f| {
+            f["warning"]
+                .as_str()
+                .is_some_and(|w| w.contains("has no values in the") && w.contains("not compared"))
+        })
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        not_compared.contains(&"credit_score"),
+        "credit_score is in one cohort only: {not_compared:?}"
+    );
+}

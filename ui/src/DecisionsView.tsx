@@ -364,11 +364,17 @@ export function DecisionsView({ onOpen }: Props) {
                         <strong>{d.subject_id}</strong>
                         <span className="muted small">{d.decision_id}</span>
                         <span className="spacer" />
-                        {d.label && <span className={`outcome o-${d.label}`}>{d.label}</span>}
+                        {d.label && (
+                          <span className={`outcome o-${d.label}`} title={d.label}>
+                            {d.label}
+                          </span>
+                        )}
                       </div>
                       <div className="line small">
                         <span className="muted">{d.decided_at.replace("T", " ").slice(0, 16)}</span>
-                        <span>{d.model_version}</span>
+                        <span className="version" title={d.model_version ?? undefined}>
+                          {d.model_version}
+                        </span>
                         {d.score !== null && <span className="muted">score {d.score}</span>}
                         <span className="spacer" />
                         {d.stale_inputs > 0 && (
