@@ -449,3 +449,41 @@ fn a_second_program_on_an_open_case_is_refused_and_the_case_stays_whole() {
         + if b.status.success() { 5_000 } else { 0 };
     assert_eq!(events_and_sources(&case).0, expected);
 }
+
+/// A case written by a newer Casefile (a schema this build does not know) is refused with a
+/// sentence by every command, and not a byte of it changes.
+#[test]
+fn a_case_from_a_newer_casefile_is_refused_with_a_sentence_and_left_untouched() {
+    let dir = tmp();
+    let case = dir.path().join("future.casefile");
+    json(&["import", s(&case), s(&fixtures().join("canonical.csv"))]);
+    {
+        let conn = duckdb::Connection::open(&case).unwrap();
+        conn.execute_batch(
+            "UPDATE case_meta SET value = '999' WHERE key = 'schema_version'; CHECKPOINT;",
+        )
+        .unwrap();
+    }
+    let before = sha256_of(&case);
+    for args in [
+        vec!["info", s(&case)],
+        vec!["import", s(&case), s(&fixtures().join("cloudevents.jsonl"))],
+        vec!["note", s(&case), "A note."],
+        vec!["sql", s(&case), "SELECT count(*) FROM events"],
+    ] {
+        let out = run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error[case_too_new]: The case")
+                && stderr.contains("written by a newer Casefile (schema 999")
+                && stderr.contains("Upgrade Casefile to open it."),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(
+        sha256_of(&case),
+        before,
+        "the refused commands changed the file"
+    );
+}
