@@ -834,3 +834,56 @@ fn files_that_expand_1000_times_are_read_with_bounded_memory() {
         }
     }
 }
+
+#[test]
+fn json_nested_100000_deep_is_quarantined_or_refused_without_a_crash() {
+    let dir = tmp();
+    let depth = 100_000;
+    let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let event = |id: &str, payload: &str| {
+        format!(
+            "{{\"event_id\":\"{id}\",\"stream_id\":\"s\",\"event_type\":\"T\",\"occurred_at\":\"2024-01-01T00:00:00Z\",\"payload\":{payload}}}"
+        )
+    };
+    let files: Vec<(&str, String)> = vec![
+        (
+            "deep.jsonl",
+            [event("a", "{}"), event("deep", &deep), event("b", "{}")].join("\n"),
+        ),
+        ("deep.json", format!("[{},{}]", event("a", "{}"), event("deep", &deep))),
+        (
+            "deep.csv",
+            format!("event_id,stream_id,event_type,occurred_at,payload\na,s,T,2024-01-01T00:00:00Z,{{}}\ndeep,s,T,2024-01-01T00:00:00Z,{deep}\n"),
+        ),
+    ];
+    for (name, text) in files {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let (report, peak) = import_measured(dir.path(), &file);
+        println!("{name}: peak memory {} MB: {report}", peak / MB);
+        match report["sources"].get(0) {
+            Some(src) => {
+                let n = |k: &str| src[k].as_u64().unwrap();
+                assert_eq!(
+                    n("rows_read"),
+                    n("rows_loaded") + n("rows_quarantined"),
+                    "{name}: {report}"
+                );
+                assert!(
+                    n("rows_loaded") >= 1,
+                    "{name}: the shallow events are lost: {report}"
+                );
+            }
+            None => {
+                assert_eq!(report["exit"], 2, "{name}: {report}");
+                assert!(
+                    report["error"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("error[source_format]"),
+                    "{name}: {report}"
+                );
+            }
+        }
+    }
+}
