@@ -470,18 +470,21 @@ struct Tally {
     slowest: Vec<(Duration, String)>,
 }
 
-fn counts(case: &Case) -> (u64, u64, usize) {
-    let info = case.info().expect("the case opens after every input");
-    (
+/// What the case holds; an error when it can no longer be read (the input broke the connection).
+fn counts(case: &Case) -> Result<(u64, u64, usize), String> {
+    let info = case
+        .info()
+        .map_err(|e| format!("the case can no longer be read after this input: {e}"))?;
+    Ok((
         info.events as u64,
         info.quarantined as u64,
         info.sources.len(),
-    )
+    ))
 }
 
 /// Runs one input through preview and import and checks what came out. `Err` describes a failure.
 fn check_input(case: &Case, path: &Path, tally: &mut Tally) -> Result<(), String> {
-    let before = counts(case);
+    let before = counts(case)?;
     let opts = ImportOptions::default();
     let sentence = |code: &str, message: &str| -> Result<(), String> {
         if !INPUT_ERRORS.contains(&code) {
@@ -505,7 +508,7 @@ fn check_input(case: &Case, path: &Path, tally: &mut Tally) -> Result<(), String
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         case.import(&[path.to_path_buf()], &opts, &NoProgress)
     }));
-    let after = counts(case);
+    let after = counts(case)?;
     let imported = match outcome {
         Err(_) => Err("import panicked".into()),
         Ok(Err(e)) => {
@@ -616,14 +619,18 @@ fn malformed_inputs_to_every_importer_end_as_a_clear_error_or_reconciled_rows() 
         ));
         tally.slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
         tally.slowest.truncate(5);
+        let broken = checked
+            .as_ref()
+            .is_err_and(|why| why.contains("no longer be read"));
         if let Err(why) = checked {
             let what = format!("input {i} ({} after {applied:?}): {why}", seed_input.name);
             keep_failure(&input, &what, seed, i);
             tally.failures.push(what);
         }
         std::fs::remove_file(&input).unwrap();
-        // A fresh case now and then, so no case grows large and reopening is exercised.
-        if i % 50 == 49 {
+        // A fresh case now and then, so no case grows large and reopening is exercised (and at
+        // once when an input left the connection unusable, so the run goes on).
+        if i % 50 == 49 || broken {
             drop(case);
             let reopened = Case::open(&dir.path().join(format!("fuzz-{case_no}.casefile")))
                 .expect("the case reopens after fuzzing");
