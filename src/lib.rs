@@ -4,6 +4,7 @@
 //! types (DTOs) so the CLI's `--json` and the app see the same shapes.
 
 pub mod bundle;
+pub mod config;
 pub mod decisions;
 pub mod drift;
 pub mod error;

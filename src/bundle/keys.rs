@@ -34,21 +34,7 @@ pub struct KeyInfo {
 
 /// Where keys live: `$CASEFILE_CONFIG_DIR/keys`, else the platform config dir's `casefile/keys`.
 pub fn keys_dir() -> Result<PathBuf> {
-    Ok(config_dir()?.join("keys"))
-}
-
-/// Casefile's own folder in the user's config: `$CASEFILE_CONFIG_DIR`, else the platform's
-/// (e.g. `~/.config/casefile`). What is kept there belongs to this user on this computer, never
-/// to a case: signing keys, the replayer programs this user trusts.
-pub fn config_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("CASEFILE_CONFIG_DIR") {
-        return Ok(PathBuf::from(dir));
-    }
-    dirs::config_dir()
-        .map(|d| d.join("casefile"))
-        .ok_or_else(|| Error::BadArgument {
-            message: "This system has no user config directory; set CASEFILE_CONFIG_DIR to a folder for Casefile's keys and settings.".into(),
-        })
+    Ok(crate::config::config_dir()?.join("keys"))
 }
 
 pub fn fingerprint(key: &VerifyingKey) -> String {

@@ -219,7 +219,7 @@ fn trusted_entry(program: &Path, args: &[String]) -> (PathBuf, String) {
 /// Records that this user trusts `program` run with `args`.
 fn trust(program: &Path, args: &[String]) -> Result<()> {
     let (name, entry) = trusted_entry(program, args);
-    let file = crate::bundle::keys::config_dir()?.join(name);
+    let file = crate::config::config_dir()?.join(name);
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -232,7 +232,7 @@ fn trust(program: &Path, args: &[String]) -> Result<()> {
 
 fn is_trusted(program: &Path, args: &[String]) -> Result<bool> {
     let (name, entry) = trusted_entry(program, args);
-    let file = crate::bundle::keys::config_dir()?.join(name);
+    let file = crate::config::config_dir()?.join(name);
     Ok(std::fs::read_to_string(file).is_ok_and(|held| held == entry))
 }
 

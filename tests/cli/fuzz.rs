@@ -169,8 +169,8 @@ fn odd_parquet_seeds(dir: &Path) -> Vec<Seed> {
     out
 }
 
-/// A value that is wrong where an event field is expected. `None` means "raw JSON text" picked
-/// from [`RAW_TOKENS`] by the caller.
+/// A value that is wrong where an event field is expected (raw text that is not JSON comes from
+/// [`RAW_TOKENS`] instead).
 fn hostile_value(rng: &mut ChaCha8Rng) -> Value {
     use serde_json::json;
     let choices: Vec<Value> = vec![
