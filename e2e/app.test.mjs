@@ -645,6 +645,33 @@ async function main() {
     await nothingRan("the training-set preview");
     await driver.screenshot("35-hostile-text-trainset");
   });
+
+  await check("a Parquet file that breaks the reader is refused in its preview, and the app goes on", async () => {
+    const bad = join(root, "tests/fixtures/hostile/parquet-column-chunk-without-metadata.parquet");
+    const good = join(root, "samples/clinical/ward-events.parquet");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import", 60000));
+    for (const f of [bad, good]) {
+      await driver.type("input[aria-label='File path']", f);
+      await driver.keys(KEY.Enter);
+    }
+    await driver.waitFor(
+      "[data-testid=file-preview]",
+      (t) => t.includes("parquet-column-chunk-without-metadata.parquet") && /Cannot import .*: it is not a Parquet file that can be read \(/.test(t),
+      60000,
+    );
+    await driver.waitFor("[data-testid=file-preview]", (t) => t.includes("ward-events.parquet") && t.includes("First rows"), 60000);
+    const canImport = await driver.exec("return !document.querySelector('[data-testid=start-import]').disabled");
+    expectEqual(canImport, false, "the import button with a refused file in the list");
+    await driver.waitFor("[data-testid=import-blocked]", (t) => t === "One file cannot be imported: remove it (×) to import the other.", 10000);
+    await driver.screenshot("36-parquet-refused");
+    await driver.click(`button[aria-label='Remove ${bad}']`);
+    await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 1 file", 60000);
+    await enabled("[data-testid=start-import]");
+    await driver.click("[data-testid=start-import]");
+    await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("ward-events.parquet"), 60000);
+    const loaded = await driver.text(await driver.waitFor("[data-testid=loaded]", () => true, 60000));
+    expectEqual(loaded, cliJson("import", join(work, "ward-only.casefile"), good).sources[0].rows_loaded.toLocaleString("en-US"), "rows loaded from the Parquet sample");
+  });
 }
 
 /** Waits until a button can be pressed (a click on a disabled one does nothing). */

@@ -37,6 +37,9 @@ pub use decisions::{
 };
 pub use drift::{DriftProgress, DriftReport, DriftRequest, FeatureDrift, RateDrift};
 pub use error::{Error, ErrorDto, Result};
+/// Parquet files are read in a helper process first: a program that imports calls
+/// `serve_helper_if_asked` first thing in `main` (see [`ingest::parquet`]).
+pub use ingest::parquet::{serve_helper_if_asked, use_helper};
 pub use ingest::{
     Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourcePreview,
     SourceReport,

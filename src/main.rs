@@ -1,4 +1,5 @@
 fn main() {
+    casefile::serve_helper_if_asked();
     std::process::exit(casefile_cli::run());
 }
 

@@ -32,6 +32,8 @@ fn take_launch_request() -> Option<Launch> {
 }
 
 pub fn run() {
+    // Started as the engine's Parquet reader, this process reads one file and exits, with no window.
+    casefile::serve_helper_if_asked();
     let request = std::env::args().skip(1).find_map(|a| {
         if a == "--sample" {
             Some(Launch::Sample)

@@ -128,6 +128,13 @@ pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<
                 ));
             }
         }
+        // The Parquet copy comes from whoever made the bundle: read away from any database first.
+        if let Some(why) = crate::ingest::parquet::why_unreadable(&parquet)? {
+            return Err(not_a_bundle(
+                bundle,
+                format!("its {EVENTS_PARQUET} cannot be read ({why})"),
+            ));
+        }
         let conn = store::open_read_write(&partial, true)?;
         conn.execute(
             "INSERT INTO events SELECT seq, event_id, stream_id, stream_type, stream_version, event_type,

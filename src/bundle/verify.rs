@@ -676,7 +676,17 @@ fn diagnose_events(path: &Path, reference_ok: bool) -> Result<Vec<Problem>> {
         let mut out = File::create(&parquet)?;
         std::io::copy(&mut entry, &mut out)?;
     }
-    let conn = duckdb::Connection::open_in_memory()?;
+    // Signed or not, the Parquet copy is a stranger's file: read away from this process first.
+    if let Some(why) = crate::ingest::parquet::why_unreadable(&parquet)? {
+        let _ = std::fs::remove_dir_all(&dir);
+        problems.push(problem(
+            Some(EVENTS_PARQUET),
+            None,
+            format!("The Parquet copy of the events cannot be read ({why}), so which events were changed cannot be told."),
+        ));
+        return Ok(problems);
+    }
+    let conn = duckdb::Connection::open_in_memory_with_flags(crate::store::offline_config()?)?;
     let mut stmt = conn.prepare("SELECT event_id, event_hash FROM read_parquet(?) ORDER BY seq")?;
     let reference: Vec<(String, String)> = stmt
         .query_map([parquet.to_string_lossy()], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -495,33 +495,6 @@ fn stage_csv_record(
     )
 }
 
-/// Stages a Parquet file through DuckDB's own reader, one JSON object per row.
-pub fn frame_parquet(conn: &Connection, path: &std::path::Path) -> Result<u64> {
-    let p = path.to_string_lossy().replace('\'', "''");
-    let n = conn
-        .execute(
-            &format!(
-                r#"INSERT INTO stage SELECT file_row_number + 1,
-                       json_merge_patch(to_json(p), '{{"file_row_number":null}}')::VARCHAR, NULL, NULL
-                   FROM read_parquet('{p}', file_row_number = true) p"#
-            ),
-            [],
-        )
-        .map_err(|e| unreadable_parquet(path, e))?;
-    Ok(n as u64)
-}
-
-/// A Parquet file DuckDB cannot read (damaged, truncated, not Parquet at all): the input's fault,
-/// said with the reader's first line (the rest is the query, which tells the user nothing).
-pub fn unreadable_parquet(path: &std::path::Path, e: duckdb::Error) -> Error {
-    let text = e.to_string();
-    let first = text.lines().next().unwrap_or_default().trim();
-    Error::SourceFormat {
-        path: path.to_path_buf(),
-        cause: format!("it is not a Parquet file that can be read ({first})."),
-    }
-}
-
 /// A kcat -J record rebuilt as a canonical document. The Kafka timestamp is when the log knew the
 /// event (recorded_at); the event's own time, id and type come from headers or the payload.
 pub fn kcat_document(v: &Value) -> Value {

@@ -9,6 +9,7 @@ pub mod detect;
 pub mod findings;
 pub mod frame;
 pub mod mapping;
+pub mod parquet;
 pub mod source;
 
 use std::collections::BTreeSet;
@@ -244,14 +245,15 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         plan,
         keys,
         document,
-    } = detect_plan(conn, path, &mut src, &head, forced, user_mapping.as_ref())?;
+        parquet,
+    } = detect_plan(path, &mut src, &head, forced, user_mapping.as_ref(), false)?;
     let sample: Vec<Value> = match plan.container {
         Container::Lines => sample_lines(&head, PREVIEW_ROWS),
         Container::Document => sample_document(document.as_deref().unwrap_or_default())
             .map(|rows| rows.into_iter().take(PREVIEW_ROWS).collect())
             .unwrap_or_default(),
         Container::Csv => csv_sample(&head, PREVIEW_ROWS),
-        Container::Parquet => parquet_sample(conn, path, PREVIEW_ROWS)?,
+        Container::Parquet => parquet.map(|p| p.sample).unwrap_or_default(),
     };
     let (sha256, already_imported) = if src.size_bytes <= PREVIEW_HASH_LIMIT {
         let digest = source::sha256_file(path)?;
@@ -310,24 +312,6 @@ fn csv_sample(head: &[u8], limit: usize) -> Vec<Value> {
             )
         })
         .collect()
-}
-
-fn parquet_sample(conn: &Connection, path: &Path, limit: usize) -> Result<Vec<Value>> {
-    let p = lit(&path.to_string_lossy());
-    let unreadable = |e| frame::unreadable_parquet(path, e);
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT to_json(t)::VARCHAR FROM (SELECT * FROM read_parquet({p}) LIMIT {limit}) t"
-        ))
-        .map_err(unreadable)?;
-    let rows = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .map_err(unreadable)?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(serde_json::from_str(&row.map_err(unreadable)?).unwrap_or(Value::Null));
-    }
-    Ok(out)
 }
 
 /// Imports files in order, each in its own transaction.
@@ -392,22 +376,6 @@ fn csv_header_keys(head: &[u8]) -> BTreeSet<String> {
         .collect()
 }
 
-fn parquet_keys(conn: &Connection, path: &Path) -> Result<BTreeSet<String>> {
-    let p = lit(&path.to_string_lossy());
-    let unreadable = |e| frame::unreadable_parquet(path, e);
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({p}))"
-        ))
-        .map_err(unreadable)?;
-    let keys = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .map_err(unreadable)?
-        .collect::<std::result::Result<BTreeSet<_>, _>>()
-        .map_err(unreadable)?;
-    Ok(keys)
-}
-
 fn check_mapping(path: &Path, plan: &Plan, keys: &BTreeSet<String>) -> Result<()> {
     let missing: Vec<&str> = ["stream_id", "event_type", "occurred_at"]
         .into_iter()
@@ -435,16 +403,19 @@ struct Detected {
     plan: Plan,
     keys: BTreeSet<String>,
     document: Option<String>,
+    /// A Parquet file's read away from the case (see [`parquet`]).
+    parquet: Option<parquet::Inspection>,
 }
 
 /// Settles container, envelope and mapping for a file: the user's choices first, then sniffing.
+/// A Parquet file is read away from the case, whole when `import` (see [`parquet`]).
 fn detect_plan(
-    conn: &Connection,
     path: &Path,
     src: &mut Source,
     head: &[u8],
     forced: Option<(Option<Container>, Option<Envelope>)>,
     user_mapping: Option<&Mapping>,
+    import: bool,
 ) -> Result<Detected> {
     // Container: the mapping's, the --format's, or sniffed.
     let (container, mut why) = match (
@@ -469,10 +440,16 @@ fn detect_plan(
 
     // For a JSON document the whole text is needed anyway: read it once, sample it, frame it.
     let mut document: Option<String> = None;
+    let mut parquet: Option<parquet::Inspection> = None;
     let keys: BTreeSet<String> = match container {
         Container::Lines => detect::key_paths(&sample_lines(head, 200)),
         Container::Csv => csv_header_keys(head),
-        Container::Parquet => parquet_keys(conn, path)?,
+        Container::Parquet => {
+            let read = parquet::inspect(path, PREVIEW_ROWS, import)?;
+            let keys = read.keys.clone();
+            parquet = Some(read);
+            keys
+        }
         Container::Document => {
             let mut text = String::new();
             let limit = frame::MAX_DOCUMENT_BYTES as u64;
@@ -533,6 +510,7 @@ fn detect_plan(
         plan,
         keys,
         document,
+        parquet,
     })
 }
 
@@ -564,9 +542,14 @@ fn import_one(
     let started = std::time::Instant::now();
     let mut src = Source::open(path)?;
     let head = src.peek(1 << 20)?;
+    // Detection can take a while itself: a JSON document is read whole, a Parquet file read in the helper.
+    progress("reading", Some(&src), 0);
     let Detected {
-        plan, mut document, ..
-    } = detect_plan(conn, path, &mut src, &head, forced, user_mapping)?;
+        plan,
+        mut document,
+        parquet,
+        ..
+    } = detect_plan(path, &mut src, &head, forced, user_mapping, true)?;
 
     // Frame into the staging table.
     frame::create_stage(conn)?;
@@ -595,7 +578,10 @@ fn import_one(
         }
         Container::Csv => frame::frame_csv(&mut src, &mut stager)?,
         Container::Parquet => {
-            stager.rows += frame::frame_parquet(conn, path)?;
+            let read = parquet
+                .as_ref()
+                .expect("a Parquet plan comes with its read");
+            stager.rows += parquet::frame(conn, path, read)?;
         }
     }
     stager.flush()?;

@@ -211,10 +211,10 @@ ALTER TABLE findings ALTER COLUMN source_id DROP NOT NULL;
 ];
 
 /// Settings every connection gets, so that nothing is ever fetched from the network.
-fn offline_config() -> Result<Config> {
-    Ok(Config::default()
+pub(crate) fn offline_config() -> duckdb::Result<Config> {
+    Config::default()
         .enable_autoload_extension(false)?
-        .with("autoinstall_known_extensions", "false")?)
+        .with("autoinstall_known_extensions", "false")
 }
 
 /// Why a case file did not open: another process holds it (DuckDB allows one writer per file, and

@@ -836,6 +836,34 @@ fn bundles_from_strangers_are_refused_with_a_reason_and_nothing_is_written_outsi
                 && m.contains("more than the 10 bytes")),
         "{found:#?}"
     );
+
+    // A Parquet copy that breaks DuckDB's reader (found by the import fuzzer): opening the bundle
+    // reads it away from any database first and refuses it with the reader's words.
+    let breaking = rewrite(&f, "breaking-parquet", |files| {
+        let p = files
+            .iter_mut()
+            .find(|(n, _)| n == "events/events.parquet")
+            .unwrap();
+        p.1 =
+            std::fs::read(fixtures().join("hostile/parquet-column-chunk-without-metadata.parquet"))
+                .unwrap();
+    });
+    let err = cf_json(f.path(), 2, &["info", s(&breaking)]);
+    assert_eq!(err["error"]["code"], "not_a_bundle", "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("its events/events.parquet cannot be read ("),
+        "{err}"
+    );
+    let found = problems(&f.verify(&breaking, 1));
+    assert!(
+        found
+            .iter()
+            .any(|(file, _, _)| file == "events/events.parquet"),
+        "{found:#?}"
+    );
 }
 
 /// Bundles damaged at random, in their bytes or (with fresh CRCs, as a forger would) in one of

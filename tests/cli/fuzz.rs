@@ -11,7 +11,9 @@
 //! holds afterwards. A panic is a failure too: the input is kept for a regression fixture.
 //!
 //! CI runs a small budget; `CASEFILE_FUZZ_SECONDS` (and `CASEFILE_FUZZ_SEED`) run it longer, and
-//! `CASEFILE_FUZZ_KEEP=DIR` keeps each input that failed. The large inputs (a 100 MB line, a file
+//! `CASEFILE_FUZZ_KEEP=DIR` keeps each input that failed; `CASEFILE_FUZZ_ONLY=TEXT` tries only the
+//! inputs made from seeds whose name holds TEXT (the others are still generated, so a failure of a
+//! long run comes again at the same input number, sooner). The large inputs (a 100 MB line, a file
 //! expanding 1000x) run once each in their own tests, with the peak memory of the process measured.
 
 use std::collections::BTreeMap;
@@ -556,6 +558,13 @@ fn check_input(case: &Case, path: &Path, tally: &mut Tally) -> Result<(), String
     }
 }
 
+/// A case opened in this process, with Parquet files read by the CLI as the app reads them: in a
+/// helper process (this test binary cannot be one).
+fn fuzzed_case(path: &Path) -> Case {
+    casefile::use_helper(Path::new(bin()));
+    Case::open_or_create(path).unwrap()
+}
+
 fn budget() -> (u64, Option<Duration>, u64) {
     let var = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
     (
@@ -588,7 +597,8 @@ fn malformed_inputs_to_every_importer_end_as_a_clear_error_or_reconciled_rows() 
     let mut tally = Tally::default();
     let started = Instant::now();
     let mut case_no = 0;
-    let mut case = Case::open_or_create(&dir.path().join("fuzz-0.casefile")).unwrap();
+    let mut case = fuzzed_case(&dir.path().join("fuzz-0.casefile"));
+    let only = std::env::var("CASEFILE_FUZZ_ONLY").ok();
 
     // The seeds themselves first: each must import (or be refused) cleanly as it is.
     let mut i = 0u64;
@@ -607,6 +617,15 @@ fn malformed_inputs_to_every_importer_end_as_a_clear_error_or_reconciled_rows() 
             for _ in 0..rng.random_range(1..4) {
                 applied.push(mutate(&mut bytes, &all, &mut rng));
             }
+        }
+        if only
+            .as_ref()
+            .is_some_and(|o| !seed_input.name.contains(o.as_str()))
+        {
+            // Generated all the same, so the inputs tried are the ones of the full run.
+            i += 1;
+            let _ = rng.next_u32();
+            continue;
         }
         let input = dir.path().join(format!("{i}-{}", seed_input.name));
         std::fs::write(&input, &bytes).unwrap();
@@ -638,8 +657,7 @@ fn malformed_inputs_to_every_importer_end_as_a_clear_error_or_reconciled_rows() 
             drop(reopened);
             std::fs::remove_file(dir.path().join(format!("fuzz-{case_no}.casefile"))).unwrap();
             case_no += 1;
-            case =
-                Case::open_or_create(&dir.path().join(format!("fuzz-{case_no}.casefile"))).unwrap();
+            case = fuzzed_case(&dir.path().join(format!("fuzz-{case_no}.casefile")));
         }
         i += 1;
         let _ = rng.next_u32();
@@ -673,7 +691,7 @@ fn malformed_inputs_to_every_importer_end_as_a_clear_error_or_reconciled_rows() 
 #[test]
 fn inputs_that_once_broke_an_importer_end_as_a_clear_error_or_reconciled_rows() {
     let dir = tmp();
-    let case = Case::open_or_create(&dir.path().join("regressions.casefile")).unwrap();
+    let case = fuzzed_case(&dir.path().join("regressions.casefile"));
     let mut tally = Tally::default();
     let mut failures = Vec::new();
     let mut inputs: Vec<PathBuf> = std::fs::read_dir(fixtures().join("hostile"))

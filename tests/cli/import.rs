@@ -388,3 +388,42 @@ fn a_missing_case_or_source_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.jsonl"));
 }
+
+/// A Parquet file that once tripped an assertion in DuckDB's reader, which invalidated the case's
+/// whole database: it is read in a helper process first, refused there, and the case goes on.
+#[test]
+fn a_parquet_file_that_breaks_the_reader_is_refused_and_the_case_goes_on() {
+    let dir = tmp();
+    let case = dir.path().join("c.casefile");
+    let bad = fixtures().join("hostile/parquet-column-chunk-without-metadata.parquet");
+    json(&[
+        "import",
+        s(&case),
+        s(&samples().join("clinical/ward-events.parquet")),
+    ]);
+    let before = json(&["info", s(&case)]);
+
+    let out = run(&["import", s(&case), s(&bad)]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("[source_format]") && said.contains("not a Parquet file that can be read"),
+        "{said}"
+    );
+    assert_eq!(
+        json(&["info", s(&case)]),
+        before,
+        "the refusal changed the case"
+    );
+
+    // And the case takes the next file.
+    let report = json(&[
+        "import",
+        s(&case),
+        s(&samples().join("lending/applications.jsonl")),
+    ]);
+    assert!(
+        report["sources"][0]["rows_loaded"].as_u64().unwrap() > 0,
+        "{report}"
+    );
+}

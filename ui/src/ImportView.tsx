@@ -12,7 +12,7 @@ import {
 } from "./backend";
 import { DataGrid } from "./DataGrid";
 import { formatCount } from "./format";
-import { formatBytes, formatRate, percent, rowsPerSecond, type Sample } from "./progress";
+import { blockedHint, formatBytes, formatRate, percent, rowsPerSecond, type Sample } from "./progress";
 
 interface Pending {
   path: string;
@@ -132,6 +132,7 @@ export function ImportView({ onImported }: Props) {
   }
 
   const ready = files.length > 0 && files.every((f) => f.preview && !f.error);
+  const refused = files.filter((f) => f.error).length;
 
   return (
     <div
@@ -278,6 +279,11 @@ export function ImportView({ onImported }: Props) {
             Import {files.length} {files.length === 1 ? "file" : "files"}
           </button>
           {running && <button onClick={() => backend.cancelImport()}>Cancel</button>}
+          {!running && refused > 0 && (
+            <span className="muted" data-testid="import-blocked">
+              {blockedHint(refused, files.length)}
+            </span>
+          )}
         </div>
       )}
 

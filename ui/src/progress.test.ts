@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatRate, percent, rowsPerSecond } from "./progress";
+import { blockedHint, formatBytes, formatRate, percent, rowsPerSecond } from "./progress";
 
 describe("progress", () => {
   it("percent is bounded and zero for an unknown total", () => {
@@ -36,5 +36,14 @@ describe("progress", () => {
     expect(formatRate(12)).toBe("12 rows/s");
     expect(formatBytes(3_400_000)).toBe("3.4 MB");
     expect(formatBytes(512)).toBe("512 B");
+  });
+});
+
+describe("blockedHint", () => {
+  it("says which files block the import and what to do", () => {
+    expect(blockedHint(1, 2)).toBe("One file cannot be imported: remove it (×) to import the other.");
+    expect(blockedHint(2, 5)).toBe("2 files cannot be imported: remove them (×) to import the others.");
+    expect(blockedHint(1, 1)).toBe("This file cannot be imported.");
+    expect(blockedHint(3, 3)).toBe("None of these files can be imported.");
   });
 });

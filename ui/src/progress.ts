@@ -47,3 +47,10 @@ export function formatBytes(n: number): string {
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
   return `${n} B`;
 }
+
+/** Why the import button is disabled when some files in the list were refused, and what to do. */
+export function blockedHint(refused: number, listed: number): string {
+  if (refused === listed) return refused === 1 ? "This file cannot be imported." : "None of these files can be imported.";
+  const which = refused === 1 ? "One file cannot be imported: remove it" : `${refused} files cannot be imported: remove them`;
+  return `${which} (×) to import the other${listed - refused === 1 ? "" : "s"}.`;
+}

@@ -1,0 +1,325 @@
+//! Parquet sources, read so that a hostile file cannot hurt the case.
+//!
+//! DuckDB's Parquet reader is native code, and the files come from strangers. A damaged file once
+//! tripped an assertion inside it that invalidated the whole database: the case's connection then
+//! refused everything until the case was reopened (and in a build without assertions what the reader
+//! does instead is unknown; a crash would take the app with it). So a Parquet file is first read in a
+//! helper: this same program started again as a child process with [`HELPER_ENV`] set, with its own
+//! in-memory database. The helper answers the file's columns, its first rows and (for an import)
+//! how many rows a whole read gives; only a file the helper read cleanly reaches the case's database,
+//! where the same query then reads the same bytes.
+//!
+//! Programs that call [`serve_helper_if_asked`] at the start of `main` (the CLI and the app) are
+//! their own helper. Where the engine runs inside another program (the tests), [`use_helper`] names
+//! one; without either, the read runs in a throwaway in-memory database in this process, which still
+//! keeps a reader failure away from the case but not a crash.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use duckdb::Connection;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::ingest::mapping::lit;
+
+/// Set in the environment of a helper process; its request comes on stdin, its answer goes to stdout.
+pub const HELPER_ENV: &str = "CASEFILE_PARQUET_HELPER";
+
+static HELPER: OnceLock<PathBuf> = OnceLock::new();
+
+/// What a read of a Parquet file found.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Inspection {
+    /// The file's top-level columns.
+    pub keys: BTreeSet<String>,
+    /// Its first rows, each as a JSON object.
+    pub sample: Vec<Value>,
+    /// The rows a whole read gave, when the whole file was read.
+    pub rows: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Request {
+    path: PathBuf,
+    sample_rows: usize,
+    whole: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+enum Answer {
+    Read(Inspection),
+    /// The reader's own first line of why it could not read the file.
+    Unreadable(String),
+}
+
+/// In the CLI's and the app's `main`, before anything else: when this process was started as a
+/// Parquet helper, serves the one request and exits; otherwise makes this program the helper that
+/// later reads start.
+pub fn serve_helper_if_asked() {
+    if std::env::var_os(HELPER_ENV).is_some() {
+        let answer = match serde_json::from_reader::<_, Request>(std::io::stdin().lock()) {
+            Ok(request) => read_here(&request),
+            Err(e) => Answer::Unreadable(format!("the helper's request was not understood: {e}")),
+        };
+        let mut out = std::io::stdout().lock();
+        let written = serde_json::to_writer(&mut out, &answer).is_ok() && out.flush().is_ok();
+        std::process::exit(if written { 0 } else { 3 });
+    }
+    if let Ok(program) = std::env::current_exe() {
+        let _ = HELPER.set(program);
+    }
+}
+
+/// Names the program that reads Parquet files in a child process (a program whose `main` calls
+/// [`serve_helper_if_asked`]), for an engine running inside a program that does not.
+pub fn use_helper(program: &Path) {
+    let _ = HELPER.set(program.to_path_buf());
+}
+
+/// Reads a Parquet file away from the case: its columns, up to `sample_rows` first rows, and with
+/// `whole` every row. A file the reader cannot read, or that stops the helper, is a `SourceFormat`
+/// error naming what the reader said.
+pub fn inspect(path: &Path, sample_rows: usize, whole: bool) -> Result<Inspection> {
+    let request = Request {
+        path: path.to_path_buf(),
+        sample_rows,
+        whole,
+    };
+    match ask(&request)? {
+        Answer::Read(inspection) => Ok(inspection),
+        Answer::Unreadable(why) => Err(unreadable(path, &why)),
+    }
+}
+
+/// For a Parquet file inside a bundle, before a database of the app's reads it: `None` when the
+/// whole file reads cleanly away from it, or the reader's words for why not.
+pub fn why_unreadable(path: &Path) -> Result<Option<String>> {
+    let request = Request {
+        path: path.to_path_buf(),
+        sample_rows: 0,
+        whole: true,
+    };
+    Ok(match ask(&request)? {
+        Answer::Read(_) => None,
+        Answer::Unreadable(why) => Some(first_line(&why).to_string()),
+    })
+}
+
+fn ask(request: &Request) -> Result<Answer> {
+    match HELPER.get() {
+        Some(program) => read_in_helper(program, request),
+        None => Ok(read_here(request)),
+    }
+}
+
+/// Loads every row of a file [`inspect`] read whole into the staging table, numbered from 1.
+pub fn frame(conn: &Connection, path: &Path, inspected: &Inspection) -> Result<u64> {
+    let n = conn
+        .execute(
+            &format!(
+                "INSERT INTO stage SELECT file_row_number + 1, {ROW_JSON}, NULL, NULL FROM {}",
+                read_parquet(path)
+            ),
+            [],
+        )
+        .map_err(|e| unreadable(path, &e.to_string()))? as u64;
+    if inspected.rows.is_some_and(|rows| rows != n) {
+        return Err(Error::SourceFormat {
+            path: path.to_path_buf(),
+            cause: format!(
+                "it changed while it was read ({} rows at first, then {n}); import it again once nothing writes to it.",
+                inspected.rows.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(n)
+}
+
+/// A row as JSON text, without the row number the reader adds.
+const ROW_JSON: &str = r#"json_merge_patch(to_json(p), '{"file_row_number":null}')::VARCHAR"#;
+
+fn read_parquet(path: &Path) -> String {
+    format!(
+        "read_parquet({}, file_row_number = true) p",
+        lit(&path.to_string_lossy())
+    )
+}
+
+fn unreadable(path: &Path, reader_said: &str) -> Error {
+    Error::SourceFormat {
+        path: path.to_path_buf(),
+        cause: format!(
+            "it is not a Parquet file that can be read ({}).",
+            first_line(reader_said)
+        ),
+    }
+}
+
+/// The reader's first line: the rest of DuckDB's text is the query and a stack trace.
+fn first_line(reader_said: &str) -> &str {
+    reader_said.lines().next().unwrap_or_default().trim()
+}
+
+fn read_in_helper(program: &Path, request: &Request) -> Result<Answer> {
+    let cannot_start = |e: std::io::Error| Error::SourceUnreadable {
+        path: request.path.clone(),
+        cause: format!(
+            "Casefile could not run its Parquet reader ({}): {e}",
+            program.display()
+        ),
+    };
+    let mut child = Command::new(program)
+        .env(HELPER_ENV, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(cannot_start)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that died before reading its request shows in its exit status below.
+        let _ = serde_json::to_writer(&mut stdin, request);
+    }
+    let output = child.wait_with_output().map_err(cannot_start)?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let said = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        return Ok(Answer::Unreadable(format!(
+            "the reader stopped on it: {}{}{said}",
+            ended(&output.status),
+            if said.is_empty() { "" } else { ": " }
+        )));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| Error::SourceUnreadable {
+        path: request.path.clone(),
+        cause: format!("Casefile's Parquet reader gave an answer it could not read: {e}"),
+    })
+}
+
+/// How a helper ended, in words.
+fn ended(status: &std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("it was killed by signal {signal}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("it exited with status {code}"),
+        None => "it ended abnormally".to_string(),
+    }
+}
+
+/// The read itself, in a database of its own that nothing else uses.
+fn read_here(request: &Request) -> Answer {
+    match read_with_own_database(request) {
+        Ok(inspection) => Answer::Read(inspection),
+        Err(e) => Answer::Unreadable(e.to_string()),
+    }
+}
+
+fn read_with_own_database(request: &Request) -> duckdb::Result<Inspection> {
+    let conn = Connection::open_in_memory_with_flags(crate::store::offline_config()?)?;
+    let from = read_parquet(&request.path);
+    let keys = conn
+        .prepare(&format!(
+            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({}))",
+            lit(&request.path.to_string_lossy())
+        ))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<duckdb::Result<BTreeSet<String>>>()?;
+    let sample = conn
+        .prepare(&format!(
+            "SELECT {ROW_JSON} FROM {from} LIMIT {}",
+            request.sample_rows
+        ))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .map(|row| row.map(|text| serde_json::from_str(&text).unwrap_or(Value::Null)))
+        .collect::<duckdb::Result<Vec<Value>>>()?;
+    let rows = if request.whole {
+        // Every column of every row decoded, as the import will: the max keeps it from being pruned.
+        let (rows, _longest): (u64, Option<i64>) = conn.query_row(
+            &format!("SELECT count(*), max(length({ROW_JSON})) FROM {from}"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Some(rows)
+    } else {
+        None
+    };
+    Ok(Inspection { keys, sample, rows })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Case, ImportOptions, NoProgress};
+
+    fn hostile(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hostile")
+            .join(name)
+    }
+
+    /// Without a helper (an engine inside another program), the read happens in a database of its
+    /// own: the reader's failure is the file's refusal, and the case's connection is untouched.
+    #[test]
+    fn a_file_that_breaks_the_reader_leaves_the_case_usable_without_a_helper() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = Case::open_or_create(&dir.path().join("c.casefile")).unwrap();
+        let bad = hostile("parquet-column-chunk-without-metadata.parquet");
+        for _ in 0..2 {
+            let preview = case.preview(&bad, &ImportOptions::default());
+            let import = case.import(
+                std::slice::from_ref(&bad),
+                &ImportOptions::default(),
+                &NoProgress,
+            );
+            for refused in [preview.err(), import.err()] {
+                let e = refused.expect("the file is refused");
+                assert_eq!(e.code(), "source_format", "{e}");
+            }
+        }
+        assert_eq!(case.info().expect("the case still reads").events, 0);
+    }
+
+    /// A helper that crashes (as a reader might on a crafted file) is a refusal that says how it
+    /// ended, not a failure of the importing program.
+    #[cfg(unix)]
+    #[test]
+    fn a_helper_that_crashes_is_a_refusal_saying_how_it_ended() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let crashing = dir.path().join("crashing-reader");
+        std::fs::write(&crashing, "#!/bin/sh\nkill -SEGV $$\n").unwrap();
+        std::fs::set_permissions(&crashing, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let request = Request {
+            path: dir.path().join("any.parquet"),
+            sample_rows: 5,
+            whole: true,
+        };
+        match read_in_helper(&crashing, &request).unwrap() {
+            Answer::Unreadable(why) => {
+                assert!(why.contains("killed by signal 11"), "{why}");
+                let e = unreadable(&request.path, &why);
+                assert_eq!(e.code(), "source_format");
+                assert!(e.to_string().ends_with("killed by signal 11)."), "{e}");
+            }
+            Answer::Read(_) => panic!("a crashed helper read nothing"),
+        }
+        let missing = read_in_helper(&dir.path().join("no-such-program"), &request);
+        let e = missing
+            .err()
+            .expect("a reader that cannot start is an error");
+        assert_eq!(e.code(), "source_unreadable");
+        assert!(
+            e.to_string().contains("could not run its Parquet reader"),
+            "{e}"
+        );
+    }
+}
