@@ -663,6 +663,7 @@ async function main() {
     const canImport = await driver.exec("return !document.querySelector('[data-testid=start-import]').disabled");
     expectEqual(canImport, false, "the import button with a refused file in the list");
     await driver.waitFor("[data-testid=import-blocked]", (t) => t === "One file cannot be imported: remove it (×) to import the other.", 10000);
+    await driver.exec("document.querySelector('[data-testid=import-blocked]').scrollIntoView({ block: 'end' })");
     await driver.screenshot("36-parquet-refused");
     await driver.click(`button[aria-label='Remove ${bad}']`);
     await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 1 file", 60000);

@@ -246,7 +246,7 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         keys,
         document,
         parquet,
-    } = detect_plan(path, &mut src, &head, forced, user_mapping.as_ref(), false)?;
+    } = detect_plan(path, &mut src, &head, forced, user_mapping.as_ref(), None)?;
     let sample: Vec<Value> = match plan.container {
         Container::Lines => sample_lines(&head, PREVIEW_ROWS),
         Container::Document => sample_document(document.as_deref().unwrap_or_default())
@@ -376,6 +376,24 @@ fn csv_header_keys(head: &[u8]) -> BTreeSet<String> {
         .collect()
 }
 
+/// A preview has no cancel button: a reader that gives no first rows in this time gives up.
+const PARQUET_PREVIEW_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+fn preview_parquet(path: &Path) -> Result<parquet::Inspection> {
+    let started = std::time::Instant::now();
+    let in_time = || started.elapsed() < PARQUET_PREVIEW_LIMIT;
+    parquet::inspect(path, PREVIEW_ROWS, false, &in_time).map_err(|e| match e {
+        Error::Cancelled { path } => Error::SourceFormat {
+            path,
+            cause: format!(
+                "the Parquet reader gave no first rows in {} s, so the file was not read further.",
+                PARQUET_PREVIEW_LIMIT.as_secs()
+            ),
+        },
+        other => other,
+    })
+}
+
 fn check_mapping(path: &Path, plan: &Plan, keys: &BTreeSet<String>) -> Result<()> {
     let missing: Vec<&str> = ["stream_id", "event_type", "occurred_at"]
         .into_iter()
@@ -408,14 +426,15 @@ struct Detected {
 }
 
 /// Settles container, envelope and mapping for a file: the user's choices first, then sniffing.
-/// A Parquet file is read away from the case, whole when `import` (see [`parquet`]).
+/// A Parquet file is read away from the case (see [`parquet`]); for an import (`import` is asked
+/// whether to go on meanwhile) it is read whole.
 fn detect_plan(
     path: &Path,
     src: &mut Source,
     head: &[u8],
     forced: Option<(Option<Container>, Option<Envelope>)>,
     user_mapping: Option<&Mapping>,
-    import: bool,
+    import: Option<&dyn Fn() -> bool>,
 ) -> Result<Detected> {
     // Container: the mapping's, the --format's, or sniffed.
     let (container, mut why) = match (
@@ -445,7 +464,10 @@ fn detect_plan(
         Container::Lines => detect::key_paths(&sample_lines(head, 200)),
         Container::Csv => csv_header_keys(head),
         Container::Parquet => {
-            let read = parquet::inspect(path, PREVIEW_ROWS, import)?;
+            let read = match import {
+                Some(keep_going) => parquet::inspect(path, PREVIEW_ROWS, true, keep_going)?,
+                None => preview_parquet(path)?,
+            };
             let keys = read.keys.clone();
             parquet = Some(read);
             keys
@@ -549,7 +571,14 @@ fn import_one(
         mut document,
         parquet,
         ..
-    } = detect_plan(path, &mut src, &head, forced, user_mapping, true)?;
+    } = detect_plan(
+        path,
+        &mut src,
+        &head,
+        forced,
+        user_mapping,
+        Some(&|| sink.keep_going()),
+    )?;
 
     // Frame into the staging table.
     frame::create_stage(conn)?;

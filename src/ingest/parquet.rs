@@ -15,7 +15,7 @@
 //! keeps a reader failure away from the case but not a crash.
 
 use std::collections::BTreeSet;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -83,14 +83,20 @@ pub fn use_helper(program: &Path) {
 
 /// Reads a Parquet file away from the case: its columns, up to `sample_rows` first rows, and with
 /// `whole` every row. A file the reader cannot read, or that stops the helper, is a `SourceFormat`
-/// error naming what the reader said.
-pub fn inspect(path: &Path, sample_rows: usize, whole: bool) -> Result<Inspection> {
+/// error naming what the reader said. `keep_going` is asked while the helper reads; when it says
+/// no, the helper is stopped and the read is `Cancelled`.
+pub fn inspect(
+    path: &Path,
+    sample_rows: usize,
+    whole: bool,
+    keep_going: &dyn Fn() -> bool,
+) -> Result<Inspection> {
     let request = Request {
         path: path.to_path_buf(),
         sample_rows,
         whole,
     };
-    match ask(&request)? {
+    match ask(&request, keep_going)? {
         Answer::Read(inspection) => Ok(inspection),
         Answer::Unreadable(why) => Err(unreadable(path, &why)),
     }
@@ -104,15 +110,15 @@ pub fn why_unreadable(path: &Path) -> Result<Option<String>> {
         sample_rows: 0,
         whole: true,
     };
-    Ok(match ask(&request)? {
+    Ok(match ask(&request, &|| true)? {
         Answer::Read(_) => None,
         Answer::Unreadable(why) => Some(first_line(&why).to_string()),
     })
 }
 
-fn ask(request: &Request) -> Result<Answer> {
+fn ask(request: &Request, keep_going: &dyn Fn() -> bool) -> Result<Answer> {
     match HELPER.get() {
-        Some(program) => read_in_helper(program, request),
+        Some(program) => read_in_helper(program, request, keep_going),
         None => Ok(read_here(request)),
     }
 }
@@ -165,7 +171,11 @@ fn first_line(reader_said: &str) -> &str {
     reader_said.lines().next().unwrap_or_default().trim()
 }
 
-fn read_in_helper(program: &Path, request: &Request) -> Result<Answer> {
+fn read_in_helper(
+    program: &Path,
+    request: &Request,
+    keep_going: &dyn Fn() -> bool,
+) -> Result<Answer> {
     let cannot_start = |e: std::io::Error| Error::SourceUnreadable {
         path: request.path.clone(),
         cause: format!(
@@ -184,17 +194,44 @@ fn read_in_helper(program: &Path, request: &Request) -> Result<Answer> {
         // A helper that died before reading its request shows in its exit status below.
         let _ = serde_json::to_writer(&mut stdin, request);
     }
-    let output = child.wait_with_output().map_err(cannot_start)?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    // Drained on their own threads, so a helper with much to say never blocks on a full pipe
+    // while this one waits for it to end.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(cannot_start)? {
+            break status;
+        }
+        if !keep_going() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::Cancelled {
+                path: request.path.clone(),
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         let said = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
         return Ok(Answer::Unreadable(format!(
             "the reader stopped on it: {}{}{said}",
-            ended(&output.status),
+            ended(&status),
             if said.is_empty() { "" } else { ": " }
         )));
     }
-    serde_json::from_slice(&output.stdout).map_err(|e| Error::SourceUnreadable {
+    serde_json::from_slice(&stdout).map_err(|e| Error::SourceUnreadable {
         path: request.path.clone(),
         cause: format!("Casefile's Parquet reader gave an answer it could not read: {e}"),
     })
@@ -242,9 +279,10 @@ fn read_with_own_database(request: &Request) -> duckdb::Result<Inspection> {
         .map(|row| row.map(|text| serde_json::from_str(&text).unwrap_or(Value::Null)))
         .collect::<duckdb::Result<Vec<Value>>>()?;
     let rows = if request.whole {
-        // Every column of every row decoded, as the import will: the max keeps it from being pruned.
-        let (rows, _longest): (u64, Option<i64>) = conn.query_row(
-            &format!("SELECT count(*), max(length({ROW_JSON})) FROM {from}"),
+        // Every column of every row decoded, as the import will (the hash of the whole row keeps
+        // any column from being pruned, and costs less than the import's JSON).
+        let (rows, _): (u64, Option<u64>) = conn.query_row(
+            &format!("SELECT count(*), max(hash(p)) FROM {from}"),
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -293,17 +331,14 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_helper_that_crashes_is_a_refusal_saying_how_it_ended() {
-        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let crashing = dir.path().join("crashing-reader");
-        std::fs::write(&crashing, "#!/bin/sh\nkill -SEGV $$\n").unwrap();
-        std::fs::set_permissions(&crashing, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let crashing = script(dir.path(), "crashing-reader", "kill -SEGV $$");
         let request = Request {
             path: dir.path().join("any.parquet"),
             sample_rows: 5,
             whole: true,
         };
-        match read_in_helper(&crashing, &request).unwrap() {
+        match read_in_helper(&crashing, &request, &|| true).unwrap() {
             Answer::Unreadable(why) => {
                 assert!(why.contains("killed by signal 11"), "{why}");
                 let e = unreadable(&request.path, &why);
@@ -312,7 +347,7 @@ mod tests {
             }
             Answer::Read(_) => panic!("a crashed helper read nothing"),
         }
-        let missing = read_in_helper(&dir.path().join("no-such-program"), &request);
+        let missing = read_in_helper(&dir.path().join("no-such-program"), &request, &|| true);
         let e = missing
             .err()
             .expect("a reader that cannot start is an error");
@@ -321,5 +356,65 @@ mod tests {
             e.to_string().contains("could not run its Parquet reader"),
             "{e}"
         );
+    }
+
+    #[cfg(unix)]
+    fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    /// Cancelling an import while the helper reads stops the helper, and the import says so.
+    #[cfg(unix)]
+    #[test]
+    fn cancelling_while_the_helper_reads_stops_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let slow = script(
+            dir.path(),
+            "slow-reader",
+            &format!("echo $$ > {}\nexec sleep 600", pid_file.display()),
+        );
+        let request = Request {
+            path: dir.path().join("big.parquet"),
+            sample_rows: 5,
+            whole: true,
+        };
+        // Go on until the helper is known to be reading, then cancel.
+        let keep_going =
+            || std::fs::read_to_string(&pid_file).map_or(true, |p| p.trim().is_empty());
+        let e = read_in_helper(&slow, &request, &keep_going)
+            .err()
+            .expect("cancelled");
+        assert_eq!(e.code(), "cancelled", "{e}");
+        let pid = std::fs::read_to_string(&pid_file).unwrap();
+        assert!(
+            !Path::new(&format!("/proc/{}", pid.trim())).exists(),
+            "the helper {pid} still runs"
+        );
+    }
+
+    /// A helper that says a lot before its answer does not block on a full pipe.
+    #[cfg(unix)]
+    #[test]
+    fn a_long_answer_from_the_helper_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let talkative = script(
+            dir.path(),
+            "talkative-reader",
+            "cat > /dev/null\nhead -c 1000000 /dev/zero | tr '\\0' ' '\nhead -c 300000 /dev/zero >&2\necho '{\"Unreadable\":\"said at length\"}'",
+        );
+        let request = Request {
+            path: dir.path().join("any.parquet"),
+            sample_rows: 5,
+            whole: false,
+        };
+        match read_in_helper(&talkative, &request, &|| true).unwrap() {
+            Answer::Unreadable(why) => assert_eq!(why, "said at length"),
+            Answer::Read(_) => panic!("the helper said it could not read"),
+        }
     }
 }
