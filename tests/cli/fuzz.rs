@@ -574,16 +574,21 @@ fn budget() -> (u64, Option<Duration>, u64) {
     )
 }
 
+/// Says a failure at once (a long run may not reach its summary) and keeps its input.
 fn keep_failure(input: &Path, why: &str, seed: u64, i: u64) {
+    eprintln!("fuzz failure: {why}");
     if let Ok(dir) = std::env::var("CASEFILE_FUZZ_KEEP") {
         let dir = PathBuf::from(dir);
-        std::fs::create_dir_all(&dir).unwrap();
         let name = format!(
             "{seed}-{i}-{}",
             input.file_name().unwrap().to_string_lossy()
         );
-        std::fs::copy(input, dir.join(&name)).unwrap();
-        std::fs::write(dir.join(format!("{name}.why")), why).unwrap();
+        let kept = std::fs::create_dir_all(&dir)
+            .and_then(|_| std::fs::copy(input, dir.join(&name)))
+            .and_then(|_| std::fs::write(dir.join(format!("{name}.why")), why));
+        if let Err(e) = kept {
+            eprintln!("fuzz failure {i} not kept in {}: {e}", dir.display());
+        }
     }
 }
 
@@ -661,6 +666,13 @@ fn malformed_inputs_to_every_importer_end_as_a_clear_error_or_reconciled_rows() 
         }
         i += 1;
         let _ = rng.next_u32();
+        if seconds.is_some() && i % 500 == 0 {
+            eprintln!(
+                "fuzz: {i} inputs in {:.0?}, {} failures",
+                started.elapsed(),
+                tally.failures.len()
+            );
+        }
     }
     println!(
         "fuzz (seed {seed}): {} inputs in {:.0?} ({} seeds); imported {} ({} rows read, {} quarantined); refused {:?}; failures {}",
