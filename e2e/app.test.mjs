@@ -717,7 +717,7 @@ async function dark() {
     await d.waitFor(".state-tree");
     const background = await d.exec("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()");
     if (background !== "#0b1220") throw new Error(`the dark theme is not applied (background ${background})`);
-    await d.screenshot("23-dark-theme");
+    await d.screenshot("37-dark-theme");
   } catch (e) {
     await d.screenshot("failed-dark-theme").catch(() => {});
     throw e;

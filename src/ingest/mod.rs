@@ -769,7 +769,12 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
 
     log_elapsed("total", started);
     let found = load_findings(conn, Some(source_id), FINDINGS_LISTED)?;
-    let mut message = format!("{loaded} events loaded, {quarantined} rows quarantined, {duplicates} exact duplicates counted once.");
+    let mut message = format!(
+        "{} loaded, {} quarantined, {} counted once.",
+        counted(loaded, "event", "events"),
+        counted(quarantined, "row", "rows"),
+        counted(duplicates, "exact duplicate", "exact duplicates")
+    );
     if defaulted > 0 {
         message.push_str(&format!(
             " {} no recorded time; recorded_at was set to occurred_at.",
@@ -825,11 +830,21 @@ fn base_report(
 }
 
 fn events_had(n: i64) -> String {
-    if n == 1 {
-        "1 event had".into()
-    } else {
-        format!("{n} events had")
+    counted(n, "event had", "events had")
+}
+
+/// `n` with its digits grouped by thousands, and the noun that goes with it: "12,983 rows".
+fn counted(n: i64, one: &str, many: &str) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(d);
     }
+    let sign = if n < 0 { "-" } else { "" };
+    format!("{sign}{grouped} {}", if n == 1 { one } else { many })
 }
 
 /// Replaces the bare 'not JSON' reason with where and why the parser stopped.
@@ -957,4 +972,20 @@ fn query_findings<P: duckdb::Params>(
 /// The findings that name one event.
 pub fn findings_for_event(conn: &Connection, event_id: &str) -> Result<Vec<Finding>> {
     query_findings(conn, "WHERE event_id = ?", 100, [event_id])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn import_summaries_group_digits_and_agree_in_number() {
+        assert_eq!(counted(0, "row", "rows"), "0 rows");
+        assert_eq!(counted(1, "event", "events"), "1 event");
+        assert_eq!(counted(999, "row", "rows"), "999 rows");
+        assert_eq!(counted(1000, "row", "rows"), "1,000 rows");
+        assert_eq!(counted(100_000, "event", "events"), "100,000 events");
+        assert_eq!(counted(12_345_678, "row", "rows"), "12,345,678 rows");
+        assert_eq!(counted(-1234, "row", "rows"), "-1,234 rows");
+    }
 }

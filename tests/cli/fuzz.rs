@@ -666,7 +666,7 @@ fn malformed_inputs_to_every_importer_end_as_a_clear_error_or_reconciled_rows() 
         }
         i += 1;
         let _ = rng.next_u32();
-        if seconds.is_some() && i % 500 == 0 {
+        if seconds.is_some() && i.is_multiple_of(500) {
             eprintln!(
                 "fuzz: {i} inputs in {:.0?}, {} failures",
                 started.elapsed(),
