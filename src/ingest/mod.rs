@@ -465,7 +465,7 @@ fn detect_plan(
         Container::Csv => csv_header_keys(head),
         Container::Parquet => {
             let read = match import {
-                Some(keep_going) => parquet::inspect(path, PREVIEW_ROWS, true, keep_going)?,
+                Some(keep_going) => parquet::inspect(path, 0, true, keep_going)?,
                 None => preview_parquet(path)?,
             };
             let keys = read.keys.clone();
