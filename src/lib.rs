@@ -41,8 +41,8 @@ pub use error::{Error, ErrorDto, Result};
 /// `serve_helper_if_asked` first thing in `main` (see [`ingest::parquet`]).
 pub use ingest::parquet::{serve_helper_if_asked, use_helper};
 pub use ingest::{
-    Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, ProgressSink, SourcePreview,
-    SourceReport,
+    Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, PreviewRow, ProgressSink,
+    ReasonCount, SourcePreview, SourceReport,
 };
 pub use inspect::detail::EventDetail;
 pub use inspect::{
@@ -300,6 +300,33 @@ impl Case {
     /// How `path` would be read by `import` with `opts`, and its first rows; nothing is loaded.
     pub fn preview(&self, path: &Path, opts: &ImportOptions) -> Result<SourcePreview> {
         ingest::preview(&self.conn, path, opts)
+    }
+
+    /// How files would be imported into the case at `case`, loading nothing (`import --dry-run`).
+    /// A case that does not exist yet is not created: a scratch case stands in for it.
+    pub fn dry_run(
+        case: &Path,
+        files: &[PathBuf],
+        opts: &ImportOptions,
+    ) -> Result<Vec<SourcePreview>> {
+        let scratch = (!case.exists()).then(|| {
+            std::env::temp_dir().join(format!(
+                "casefile-dry-run-{}-{}.casefile",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ))
+        });
+        let result = (|| {
+            let c = Case::open_or_create(scratch.as_deref().unwrap_or(case))?;
+            files.iter().map(|f| c.preview(f, opts)).collect()
+        })();
+        if let Some(s) = scratch {
+            let _ = std::fs::remove_file(&s);
+            let _ = std::fs::remove_file(s.with_extension("casefile.wal"));
+        }
+        result
     }
 
     /// One page of quarantined rows, of one source or all.

@@ -184,7 +184,7 @@ pub fn load_side_tables(
             serde_json::from_slice(&bytes).map_err(|e| bad(SOURCES, e))?;
         for s in sources {
             conn.execute(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params![
                     s.source_id,
                     s.path,
@@ -204,7 +204,8 @@ pub fn load_side_tables(
                     s.rows_quarantined,
                     s.duplicates,
                     s.recorded_at_defaulted,
-                    s.naive_timestamps
+                    s.naive_timestamps,
+                    s.times_placed
                 ],
             )?;
         }

@@ -86,6 +86,12 @@ enum Command {
         /// A TOML mapping file saying where each envelope field comes from.
         #[arg(long = "map")]
         map: Option<PathBuf>,
+        /// The time (RFC 3339) given to events that carry none of their own; they are marked.
+        #[arg(long = "default-time")]
+        default_time: Option<String>,
+        /// Show how the first records would be loaded (or why quarantined); load nothing.
+        #[arg(long = "dry-run")]
+        dry_run: bool,
     },
     /// Summarise a case: counts, time span, types, sources.
     Info { case: PathBuf },
@@ -538,6 +544,52 @@ fn changes_text(changes: &[casefile::Change]) -> String {
         .collect()
 }
 
+/// A dry run of one file in words: how it is read, what would be quarantined, the first rows.
+fn dry_run_text(p: &casefile::SourcePreview) -> String {
+    let mut s = format!(
+        "{}\n  format {} ({})\n  the first {} records: {} would load, {} would be quarantined\n",
+        p.path,
+        p.format,
+        p.detected_by,
+        p.sampled_rows,
+        p.sampled_rows - p.would_quarantine,
+        p.would_quarantine
+    );
+    for r in &p.reasons {
+        s += &format!("    {} x {}\n", r.rows, r.reason);
+    }
+    for t in &p.times_placed {
+        s += &format!("  {} would take a time not their own: {}\n", t.rows, t.reason);
+    }
+    let cut = |v: &str, n: usize| -> String {
+        if v.chars().count() > n {
+            format!("{}...", v.chars().take(n - 3).collect::<String>())
+        } else {
+            v.to_string()
+        }
+    };
+    s += &format!(
+        "  {:>5}  {:<24} {:<24} {:<27} {:<27} {}\n",
+        "row", "stream", "type", "occurred", "recorded", "payload / quarantined because"
+    );
+    for r in &p.rows {
+        let tail = match &r.quarantined {
+            Some(why) => format!("QUARANTINED: {why}"),
+            None => cut(&r.payload.to_string(), 60),
+        };
+        s += &format!(
+            "  {:>5}  {:<24} {:<24} {:<27} {:<27} {}\n",
+            r.row,
+            cut(r.stream_id.as_deref().unwrap_or("-"), 24),
+            cut(r.event_type.as_deref().unwrap_or("-"), 24),
+            r.occurred_at.as_deref().unwrap_or("-"),
+            r.recorded_at.as_deref().unwrap_or("-"),
+            tail
+        );
+    }
+    s
+}
+
 fn time_arg(v: &Option<String>) -> Result<Option<i64>, Error> {
     v.as_deref().map(casefile::parse_instant).transpose()
 }
@@ -550,21 +602,28 @@ fn execute(cli: Cli) -> Result<(), Error> {
             files,
             format,
             map,
+            default_time,
+            dry_run,
         } => {
+            let opts = ImportOptions {
+                format,
+                mapping: map,
+                mapping_toml: None,
+                default_time,
+            };
+            if dry_run {
+                let previews = Case::dry_run(&case, &files, &opts)?;
+                print(json, &serde_json::json!({ "dry_run": true, "files": previews }), |_| {
+                    previews.iter().map(dry_run_text).collect::<Vec<_>>().join("\n")
+                });
+                return Ok(());
+            }
             let c = Case::open_or_create(&case)?;
             let sink = BarSink {
                 started: Instant::now(),
                 bar: RefCell::new(None),
             };
-            let report = c.import(
-                &files,
-                &ImportOptions {
-                    format,
-                    mapping: map,
-                    mapping_toml: None,
-                },
-                &sink,
-            )?;
+            let report = c.import(&files, &opts, &sink)?;
             drop(sink);
             print(json, &report, |r| {
                 let mut s = String::new();

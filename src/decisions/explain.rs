@@ -282,7 +282,13 @@ pub fn explain(conn: &Connection, rules: &FoldRules, id: &str) -> Result<Explana
 
     let mut context = Vec::new();
     for cid in &decision.retrieved_context_ids {
-        context.push(context_document(conn, rules, cid, at)?);
+        context.push(context_document(
+            conn,
+            rules,
+            cid,
+            at,
+            decision.correlation_id.as_deref(),
+        )?);
     }
 
     // The causation chain, looked up in the decision's own streams first (a zone-map read).
@@ -457,6 +463,7 @@ fn context_document(
     rules: &FoldRules,
     id: &str,
     at: Micros,
+    trace: Option<&str>,
 ) -> Result<ContextDocument> {
     let mut stream = stream_or_none(conn, id)?.map(|s| (id.to_string(), s));
     if stream.is_none() {
@@ -466,6 +473,24 @@ fn context_document(
             .ok();
         if let Some(owner) = owner {
             stream = stream_or_none(conn, &owner)?.map(|s| (owner, s));
+        }
+    }
+    // A document retrieved in the decision's trace: as the retrieval gave it to the model.
+    if stream.is_none() {
+        if let Some((stream_id, doc)) = trace
+            .map(|t| super::traces::retrieved_document(conn, t, id))
+            .transpose()?
+            .flatten()
+        {
+            return Ok(ContextDocument {
+                id: id.to_string(),
+                stream_id: Some(stream_id),
+                found: true,
+                state_then: doc,
+                version_then: None,
+                changed_since: false,
+                version_now: None,
+            });
         }
     }
     let Some((stream_id, s)) = stream else {

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod normalize;
 pub mod replay;
 pub mod report;
+pub mod traces;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -297,6 +298,7 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
     let result = (|| {
         report("finding decisions", 0, 0);
         let found = load_candidates(conn, &rules, &report)?;
+        traces::link(conn)?;
         report(
             "linking corrections and outcomes",
             found as u64,

@@ -3,6 +3,7 @@
 //! benchmark logs. Everything is a function of a seed: the same call writes the same bytes.
 
 pub mod drift_bench;
+mod exports;
 mod formats;
 mod scenarios;
 
@@ -80,6 +81,8 @@ pub fn write_samples(out: &Path) -> Result<Vec<PathBuf>> {
     written.extend(scenarios::clinical(out)?);
     written.extend(scenarios::rag(out)?);
     written.extend(scenarios::bad_rows(out)?);
+    written.extend(exports::orders_topic(out)?);
+    written.extend(exports::docs_qa(out)?);
     Ok(written)
 }
 

@@ -101,13 +101,25 @@ pub fn sniff_container(head: &[u8]) -> (Container, String) {
         );
     }
     let text = String::from_utf8_lossy(head);
-    let body = text.trim_start_matches('\u{feff}').trim_start();
+    // A byte-order mark, RFC 7464 record separators and a dumping tool's own message lines (kcat
+    // writes them starting with `%`) come before the first value.
+    let mut body = text.trim_start_matches(['\u{feff}', '\u{1e}']).trim_start();
+    while body.starts_with('%') {
+        body = body
+            .split_once('\n')
+            .map_or("", |(_, rest)| rest)
+            .trim_start_matches('\u{1e}')
+            .trim_start();
+    }
     if body.starts_with('[') {
         return (Container::Document, "starts with `[`: a JSON array".into());
     }
     if body.starts_with('{') {
         // JSON lines when one of the first lines is a whole JSON value on its own.
-        let mut lines = body.lines().filter(|l| !l.trim().is_empty());
+        let mut lines = body
+            .lines()
+            .map(|l| l.trim_start_matches('\u{1e}'))
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('%'));
         for _ in 0..3 {
             match lines.next() {
                 Some(l) if serde_json::from_str::<Value>(l).is_ok() => {
@@ -119,7 +131,7 @@ pub fn sniff_container(head: &[u8]) -> (Container, String) {
         }
         return (
             Container::Document,
-            "starts with `{` and spans several lines: one JSON document".into(),
+            "starts with `{` and spans several lines: JSON values one after another".into(),
         );
     }
     (
@@ -148,26 +160,11 @@ pub fn key_paths(rows: &[Value]) -> BTreeSet<String> {
 
 /// Picks the envelope from sampled keys, with the reason in words.
 pub fn sniff_envelope(keys: &BTreeSet<String>) -> (Envelope, String) {
+    if let Some(found) = super::formats::detect(keys) {
+        return found;
+    }
     let has = |k: &str| keys.contains(k);
-    if has("resourceSpans") {
-        (
-            Envelope::Otlp,
-            "has `resourceSpans`: OpenTelemetry OTLP JSON traces".into(),
-        )
-    } else if has("specversion") {
-        (
-            Envelope::CloudEvents,
-            "has `specversion`: CloudEvents 1.0".into(),
-        )
-    } else if has("topic") && has("partition") && has("offset") && (has("payload") || has("key")) {
-        (
-            Envelope::Kcat,
-            "has `topic`, `partition`, `offset`: a Kafka dump written by kcat -J".into(),
-        )
-    } else if has("seq_id")
-        && has("stream_id")
-        && has("data")
-        && (has("mt_dotnet_type") || has("version"))
+    if has("seq_id") && has("stream_id") && has("data") && (has("mt_dotnet_type") || has("version"))
     {
         (
             Envelope::Marten,
@@ -322,6 +319,11 @@ pub fn builtin_mapping(
                 }
             }
         }
+        // CloudEvents are rebuilt while framed (formats/cloudevents.rs); this mapping reads them
+        // from Parquet, which DuckDB stages itself.
+        Envelope::CloudEvents if container != Container::Parquet => {
+            return super::formats::canonical_mapping(None)
+        }
         Envelope::CloudEvents => {
             set(&mut m, "event_id", &["id"]);
             set(&mut m, "stream_id", &["subject", "source"]);
@@ -373,25 +375,8 @@ pub fn builtin_mapping(
             );
             set(&mut m, "causation_id", &["meta_data.causationId"]);
         }
-        // kcat and OTLP rows are rebuilt as canonical documents while they are framed (see frame.rs).
-        Envelope::Kcat | Envelope::Otlp => {
-            set(&mut m, "event_id", &["event_id"]);
-            set(&mut m, "stream_id", &["stream_id"]);
-            set(&mut m, "stream_type", &["stream_type"]);
-            set(&mut m, "stream_version", &["stream_version"]);
-            set(&mut m, "event_type", &["event_type"]);
-            set(&mut m, "schema_version", &["schema_version"]);
-            set(&mut m, "occurred_at", &["occurred_at"]);
-            set(&mut m, "recorded_at", &["recorded_at"]);
-            set(&mut m, "actor", &["actor"]);
-            set(&mut m, "reason", &["reason"]);
-            set(&mut m, "causation_id", &["causation_id"]);
-            set(&mut m, "correlation_id", &["correlation_id"]);
-            set(&mut m, "corrects", &["corrects"]);
-            set(&mut m, "payload", &["payload"]);
-            set(&mut m, "metadata", &["metadata"]);
-            set(&mut m, "position", &["position"]);
-        }
+        // Rebuilt in Rust as canonical documents while framed (see formats/).
+        Envelope::Kcat | Envelope::Otlp => return super::formats::canonical_mapping(None),
     }
     m
 }

@@ -1,9 +1,8 @@
 //! Framing: cutting a source into rows, each with its 1-based row number (the line for JSON lines
-//! and CSV, the element for a JSON array, the row for Parquet, the span for OTLP) and its raw text,
-//! staged into DuckDB through the Arrow appender. Rows are not interpreted here: DuckDB does the
-//! mapping (see mapping.rs). Two envelopes are rebuilt as canonical documents while framed because
-//! their events are not one flat object each: kcat (headers as a flat list, payload as a string)
-//! and OTLP (spans nested in resources and scopes, attributes as typed key/value lists).
+//! and CSV, the value or element for JSON documents and streams, the row for Parquet, the span or
+//! log record for OTLP) and its raw text, staged into DuckDB through the Arrow appender. Rows are
+//! not interpreted here: DuckDB does the mapping (see mapping.rs), except for the formats rebuilt
+//! as canonical documents while framed (see formats/), whose records are not one flat event each.
 
 use std::sync::Arc;
 
@@ -11,9 +10,9 @@ use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::detect::Envelope;
+use super::formats::{self, Outcome, Piece, Rebuild};
 use super::source::Source;
 use crate::error::{Error, Result};
 
@@ -97,6 +96,8 @@ pub struct Stager<'c> {
     pending_bytes: usize,
     pub rows: u64,
     pub blank_lines: u64,
+    /// What a rebuilt format noticed about the whole file (Kafka offset gaps).
+    pub observations: Vec<formats::Observation>,
 }
 
 impl<'c> Stager<'c> {
@@ -118,6 +119,7 @@ impl<'c> Stager<'c> {
             pending_bytes: 0,
             rows: 0,
             blank_lines: 0,
+            observations: Vec::new(),
         }
     }
 
@@ -166,95 +168,190 @@ impl<'c> Stager<'c> {
     }
 }
 
-/// Stages one JSON value per line. `rebuild` turns a parsed line into rows for kcat and OTLP.
+impl Stager<'_> {
+    /// Stages the rows of one record read by a rebuilt format. Rows are numbered `number` when
+    /// the record is one row, else by `counter` (the spans of an OTLP request).
+    fn push_rebuilt(
+        &mut self,
+        rebuild: &mut dyn Rebuild,
+        record: &Value,
+        raw: &str,
+        number: i64,
+        counter: &mut i64,
+        rows: &mut Vec<formats::Row>,
+    ) -> Result<()> {
+        rows.clear();
+        rebuild.rows(record, raw, rows);
+        let many = rebuild.many_rows_per_record();
+        for r in rows.drain(..) {
+            let row = if many {
+                *counter += 1;
+                *counter
+            } else {
+                number
+            };
+            let text = r.raw.as_deref().unwrap_or(raw);
+            match &r.outcome {
+                Outcome::Doc(d) => self.push(row, text, Some(&d.to_string()), None)?,
+                Outcome::Refused(why) => self.push(row, text, None, Some(why))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads one record's text: rebuilt (when the format rebuilds records) or staged as it is.
+struct Records<'s, 'c> {
+    stager: &'s mut Stager<'c>,
+    rebuild: Option<Box<dyn Rebuild>>,
+    /// Rows numbered one by one when records hold several (the last number given).
+    counter: i64,
+    scratch: Vec<formats::Row>,
+}
+
+impl<'s, 'c> Records<'s, 'c> {
+    fn new(stager: &'s mut Stager<'c>, rebuild: Option<Box<dyn Rebuild>>) -> Self {
+        Records {
+            stager,
+            rebuild,
+            counter: 0,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// A row refused before it was read as a record: numbered `number`, or the next one.
+    fn refuse(&mut self, number: i64, raw: &str, why: &str) -> Result<()> {
+        let row = self.number(number);
+        self.stager.push(row, raw, None, Some(why))
+    }
+
+    fn number(&mut self, number: i64) -> i64 {
+        match &self.rebuild {
+            Some(r) if r.many_rows_per_record() => {
+                self.counter += 1;
+                self.counter
+            }
+            _ => number,
+        }
+    }
+
+    /// One record's text (a line, a value of a stream, an element of an array).
+    fn record(&mut self, number: i64, text: &str) -> Result<()> {
+        let Some(rebuild) = self.rebuild.as_deref_mut() else {
+            return self.stager.push(number, text, None, None);
+        };
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) => self.stager.push_rebuilt(
+                rebuild,
+                &v,
+                text,
+                number,
+                &mut self.counter,
+                &mut self.scratch,
+            ),
+            // Not JSON: mapping says why (with the parser's words, see `explain_bad_json`).
+            Err(_) => {
+                let row = self.number(number);
+                self.stager.push(row, text, None, None)
+            }
+        }
+    }
+
+    /// A record already parsed (a CSV row as an object keyed by the header).
+    fn parsed(&mut self, number: i64, raw: &str, value: &Value) -> Result<()> {
+        match self.rebuild.as_deref_mut() {
+            Some(rebuild) => self.stager.push_rebuilt(
+                rebuild,
+                value,
+                raw,
+                number,
+                &mut self.counter,
+                &mut self.scratch,
+            ),
+            None => self
+                .stager
+                .push(number, raw, Some(&value.to_string()), None),
+        }
+    }
+
+    fn finish(self) {
+        if let Some(mut r) = self.rebuild {
+            self.stager.observations.extend(r.finish());
+        }
+    }
+}
+
+/// Stages one JSON value per line; a rebuilt format turns each parsed line into its rows.
 pub fn frame_lines(
     src: &mut Source,
     stager: &mut Stager,
-    envelope: Envelope,
+    rebuild: Option<Box<dyn Rebuild>>,
     tick: &dyn Fn(u64) -> bool,
+    limit: Option<u64>,
 ) -> Result<()> {
     let mut buf = Vec::with_capacity(1 << 16);
     let mut line_no: i64 = 0;
-    let mut span_row: i64 = 0;
+    let mut records = Records::new(stager, rebuild);
     loop {
         buf.clear();
         // One byte over the limit tells a line at the limit from a longer one.
         let (length, any) = read_line_capped(src.reader(), &mut buf, MAX_ROW_BYTES + 1)
             .map_err(|e| src.read_error(e))?;
-        if !any {
+        if !any || limit.is_some_and(|l| records.stager.rows >= l) {
             break;
         }
         line_no += 1;
-        if line_no % 65_536 == 0 && !tick(stager.rows) {
+        if line_no % 65_536 == 0 && !tick(records.stager.rows) {
             return Err(Error::Cancelled {
                 path: src.path.clone(),
             });
         }
-        // A line refused whole is one row: numbered as a line, or (OTLP) as the next span.
-        let mut refused_row = || {
-            if envelope == Envelope::Otlp {
-                span_row += 1;
-                span_row
-            } else {
-                line_no
-            }
-        };
         if length > MAX_ROW_BYTES {
-            let row = refused_row();
-            stager.push(
-                row,
-                &oversize_kept(&buf),
-                None,
-                Some(&oversize_reason(length)),
-            )?;
+            records.refuse(line_no, &oversize_kept(&buf), &oversize_reason(length))?;
             continue;
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
         }
+        // A byte-order mark before the first line; RFC 7464 record separators before any.
+        let mut line: &[u8] = &buf;
+        if line_no == 1 {
+            line = line.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(line);
+        }
+        while let Some(rest) = line.strip_prefix(&[0x1e][..]) {
+            line = rest;
+        }
         // Only a line that starts blank can be all blank: skip the full scan for the rest.
-        if buf.first().is_none_or(u8::is_ascii_whitespace)
-            && buf.iter().all(u8::is_ascii_whitespace)
+        if line.first().is_none_or(u8::is_ascii_whitespace)
+            && line.iter().all(u8::is_ascii_whitespace)
         {
-            stager.blank_lines += 1;
+            records.stager.blank_lines += 1;
             continue;
         }
-        let text = match std::str::from_utf8(&buf) {
+        let marked;
+        let text = match std::str::from_utf8(line) {
             Ok(t) => t,
+            Err(_) if records.rebuild.as_ref().is_some_and(|r| r.reads_raw_bytes()) => {
+                marked = formats::mark_invalid_bytes(line);
+                &marked
+            }
             Err(e) => {
-                let raw = String::from_utf8_lossy(&buf);
+                let raw = String::from_utf8_lossy(line).into_owned();
                 let why = format!(
                     "not valid UTF-8 text (bad byte at column {})",
                     e.valid_up_to() + 1
                 );
-                let row = refused_row();
-                stager.push(row, &raw, None, Some(&why))?;
+                records.refuse(line_no, &raw, &why)?;
                 continue;
             }
         };
-        match envelope {
-            Envelope::Kcat => match serde_json::from_str::<Value>(text) {
-                Ok(v) => {
-                    let doc = kcat_document(&v).to_string();
-                    stager.push(line_no, text, Some(&doc), None)?;
-                }
-                Err(_) => stager.push(line_no, text, None, None)?,
-            },
-            Envelope::Otlp => match serde_json::from_str::<Value>(text) {
-                Ok(v) => {
-                    for (raw, doc) in otlp_spans(&v) {
-                        span_row += 1;
-                        stager.push(span_row, &raw, Some(&doc), None)?;
-                    }
-                }
-                Err(_) => {
-                    span_row += 1;
-                    stager.push(span_row, text, None, None)?;
-                }
-            },
-            _ => stager.push(line_no, text, None, None)?,
+        if text.starts_with('%') {
+            records.refuse(line_no, text, &formats::stray_reason(text))?;
+            continue;
         }
+        records.record(line_no, text)?;
     }
+    records.finish();
     Ok(())
 }
 
@@ -269,50 +366,66 @@ pub fn not_json(path: &std::path::Path, e: serde_json::Error) -> Error {
     }
 }
 
-/// Stages a JSON document (already read as text): each element of a top-level array, or the object.
+/// The records of a JSON text: the elements of a top-level array, or the values one after another
+/// (one document, pretty-printed or concatenated objects, RFC 7464 sequences). A lone array that
+/// does not parse refuses the file (its elements cannot be told apart); in a stream, a value that
+/// does not parse and text that is no value are rows of their own.
+pub fn document_records(text: &str) -> std::result::Result<Vec<Record<'_>>, serde_json::Error> {
+    let text = text.trim_start_matches('\u{feff}');
+    let pieces = formats::split_values(text);
+    let mut out = Vec::new();
+    let lone = pieces.len() == 1;
+    for p in pieces {
+        match p {
+            Piece::Value(v) if v.starts_with('[') => {
+                match serde_json::from_str::<Vec<&serde_json::value::RawValue>>(v) {
+                    Ok(items) => out.extend(items.into_iter().map(|i| Record::Text(i.get()))),
+                    Err(e) if lone => return Err(e),
+                    Err(_) => out.push(Record::Text(v)),
+                }
+            }
+            Piece::Value(v) => out.push(Record::Text(v)),
+            Piece::Unclosed(v) if lone => {
+                return Err(serde_json::from_str::<Value>(v).expect_err("an unclosed value"))
+            }
+            Piece::Unclosed(v) => out.push(Record::Refused(
+                v,
+                "not JSON: a value still open at the end of the file (cut short?)".into(),
+            )),
+            Piece::Stray(line) => out.push(Record::Refused(line, formats::stray_reason(line))),
+        }
+    }
+    Ok(out)
+}
+
+/// One record of a JSON document or stream.
+pub enum Record<'t> {
+    Text(&'t str),
+    Refused(&'t str, String),
+}
+
+/// Stages a JSON document or stream of values (already read as text).
 pub fn frame_document(
     text: &str,
     path: &std::path::Path,
     stager: &mut Stager,
-    envelope: Envelope,
+    rebuild: Option<Box<dyn Rebuild>>,
+    limit: Option<u64>,
 ) -> Result<()> {
-    let text = text.trim_start_matches('\u{feff}');
-    let not_json = |e: serde_json::Error| not_json(path, e);
-    if envelope == Envelope::Otlp {
-        let doc: Value = serde_json::from_str(text).map_err(not_json)?;
-        let docs = match doc {
-            Value::Array(items) => items,
-            other => vec![other],
-        };
-        let mut row = 0;
-        for d in &docs {
-            for (raw, doc) in otlp_spans(d) {
-                row += 1;
-                stager.push(row, &raw, Some(&doc), None)?;
-            }
+    let found = document_records(text).map_err(|e| not_json(path, e))?;
+    let mut records = Records::new(stager, rebuild);
+    for (i, r) in found.into_iter().enumerate() {
+        if limit.is_some_and(|l| records.stager.rows >= l) {
+            break;
         }
-        return Ok(());
-    }
-    let raw: &serde_json::value::RawValue = serde_json::from_str(text).map_err(not_json)?;
-    if raw.get().trim_start().starts_with('[') {
-        let items: Vec<&serde_json::value::RawValue> =
-            serde_json::from_str(raw.get()).map_err(not_json)?;
-        for (i, item) in items.iter().enumerate() {
-            stage_value(stager, i as i64 + 1, item.get(), envelope)?;
+        let number = i as i64 + 1;
+        match r {
+            Record::Text(t) => records.record(number, t)?,
+            Record::Refused(t, why) => records.refuse(number, t, &why)?,
         }
-    } else {
-        stage_value(stager, 1, raw.get(), envelope)?;
     }
+    records.finish();
     Ok(())
-}
-
-fn stage_value(stager: &mut Stager, row: i64, raw: &str, envelope: Envelope) -> Result<()> {
-    if envelope == Envelope::Kcat {
-        if let Ok(v) = serde_json::from_str::<Value>(raw) {
-            return stager.push(row, raw, Some(&kcat_document(&v).to_string()), None);
-        }
-    }
-    stager.push(row, raw, None, None)
 }
 
 /// Everything a CSV reader reads, kept until the rows it belongs to are staged, so each row's exact
@@ -339,7 +452,12 @@ const OVERSIZE_CSV: &str = "oversize csv record";
 /// Stages delimited text: the first record is the header; each later record becomes a JSON object
 /// keyed by the header, with its line number and its exact text kept. Read as a stream: memory is
 /// bounded by the longest record, which is at most [`MAX_ROW_BYTES`].
-pub fn frame_csv(src: &mut Source, stager: &mut Stager) -> Result<()> {
+pub fn frame_csv(
+    src: &mut Source,
+    stager: &mut Stager,
+    rebuild: Option<Box<dyn Rebuild>>,
+    limit: Option<u64>,
+) -> Result<()> {
     let head = src.peek(1 << 20)?;
     let bom = head.starts_with(&[0xef, 0xbb, 0xbf]);
     if bom {
@@ -354,6 +472,7 @@ pub fn frame_csv(src: &mut Source, stager: &mut Stager) -> Result<()> {
         .max_by_key(|d| first_line.iter().filter(|b| *b == d).count())
         .unwrap_or(b',');
     let path = src.path.clone();
+    let mut records = Records::new(stager, rebuild);
     let kept = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -403,6 +522,9 @@ pub fn frame_csv(src: &mut Source, stager: &mut Stager) -> Result<()> {
     let mut rec = csv::ByteRecord::new();
     let mut last_row = 1;
     loop {
+        if limit.is_some_and(|l| records.stager.rows >= l) {
+            break;
+        }
         start.clone_from(reader.position());
         let more = reader.read_byte_record(&mut rec).map_err(|e| {
             unreadable(
@@ -440,20 +562,21 @@ pub fn frame_csv(src: &mut Source, stager: &mut Stager) -> Result<()> {
         // line, so such a record takes the next number instead (rows must be unique to reconcile).
         let row = start.line().max(last_row + 1);
         last_row = row;
-        stage_csv_record(stager, &names, &rec, row, &raw)?;
+        stage_csv_record(&mut records, &names, &rec, row, &raw)?;
     }
+    records.finish();
     Ok(())
 }
 
 fn stage_csv_record(
-    stager: &mut Stager,
+    records: &mut Records,
     names: &[String],
     rec: &csv::ByteRecord,
     line: u64,
     raw: &str,
 ) -> Result<()> {
     if raw.trim().is_empty() {
-        stager.blank_lines += 1;
+        records.stager.blank_lines += 1;
         return Ok(());
     }
     if rec.len() != names.len() {
@@ -462,7 +585,7 @@ fn stage_csv_record(
             rec.len(),
             names.len()
         );
-        return stager.push(line as i64, raw, None, Some(&why));
+        return records.refuse(line as i64, raw, &why);
     }
     let mut obj = Map::new();
     for (name, value) in names.iter().zip(rec.iter()) {
@@ -483,264 +606,9 @@ fn stage_csv_record(
             }
             Err(_) => {
                 let why = format!("field `{name}` is not valid UTF-8 text");
-                return stager.push(line as i64, raw, None, Some(&why));
+                return records.refuse(line as i64, raw, &why);
             }
         }
     }
-    stager.push(
-        line as i64,
-        raw,
-        Some(&Value::Object(obj).to_string()),
-        None,
-    )
-}
-
-/// A kcat -J record rebuilt as a canonical document. The Kafka timestamp is when the log knew the
-/// event (recorded_at); the event's own time, id and type come from headers or the payload.
-pub fn kcat_document(v: &Value) -> Value {
-    let mut headers = Map::new();
-    if let Some(Value::Array(h)) = v.get("headers") {
-        for pair in h.chunks(2) {
-            if let [Value::String(k), val] = pair {
-                headers.insert(k.clone(), val.clone());
-            }
-        }
-    }
-    let payload = match v.get("payload") {
-        Some(Value::String(s)) => {
-            serde_json::from_str::<Value>(s).unwrap_or(Value::String(s.clone()))
-        }
-        Some(other) => other.clone(),
-        None => Value::Null,
-    };
-    let from = |keys: &[&str]| -> Value {
-        for k in keys {
-            if let Some(x) = headers.get(*k).filter(|x| !x.is_null()) {
-                return x.clone();
-            }
-            if let Some(x) = payload.get(*k).filter(|x| !x.is_null()) {
-                return x.clone();
-            }
-        }
-        Value::Null
-    };
-    let inner_payload = payload
-        .get("payload")
-        .or_else(|| payload.get("data"))
-        .cloned()
-        .unwrap_or_else(|| payload.clone());
-    let occurred = match from(&["occurred_at", "time", "ce_time"]) {
-        Value::Null => v.get("ts").cloned().unwrap_or(Value::Null),
-        t => t,
-    };
-    json!({
-        "event_id": from(&["event_id", "eventId", "id", "ce_id"]),
-        "stream_id": v.get("key").filter(|k| !k.is_null()).cloned().unwrap_or_else(|| from(&["stream_id", "aggregate_id"])),
-        "stream_type": from(&["stream_type", "aggregate_type"]),
-        "stream_version": from(&["stream_version", "version"]),
-        "event_type": from(&["event_type", "eventType", "type", "ce_type"]),
-        "schema_version": from(&["schema_version"]),
-        "occurred_at": occurred,
-        "recorded_at": v.get("ts").cloned().unwrap_or(Value::Null),
-        "actor": from(&["actor"]),
-        "reason": from(&["reason"]),
-        "causation_id": from(&["causation_id"]),
-        "correlation_id": from(&["correlation_id"]),
-        "corrects": from(&["corrects"]),
-        "payload": inner_payload,
-        "metadata": {
-            "kafka": {"topic": v.get("topic"), "partition": v.get("partition"), "offset": v.get("offset"),
-                      "tstype": v.get("tstype"), "broker": v.get("broker")},
-            "headers": headers,
-        },
-        "position": v.get("offset"),
-    })
-}
-
-/// An OTLP AnyValue as plain JSON.
-fn any_value(v: &Value) -> Value {
-    let Some(obj) = v.as_object() else {
-        return Value::Null;
-    };
-    if let Some(s) = obj.get("stringValue") {
-        return s.clone();
-    }
-    if let Some(i) = obj.get("intValue") {
-        return match i {
-            Value::String(s) => s.parse::<i64>().map(Value::from).unwrap_or(i.clone()),
-            other => other.clone(),
-        };
-    }
-    if let Some(d) = obj.get("doubleValue") {
-        return d.clone();
-    }
-    if let Some(b) = obj.get("boolValue") {
-        return b.clone();
-    }
-    if let Some(a) = obj.get("arrayValue") {
-        let items = a
-            .get("values")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        return Value::Array(items.iter().map(any_value).collect());
-    }
-    if let Some(k) = obj.get("kvlistValue") {
-        return Value::Object(attributes(k.get("values")));
-    }
-    if let Some(b) = obj.get("bytesValue") {
-        return b.clone();
-    }
-    Value::Null
-}
-
-fn attributes(list: Option<&Value>) -> Map<String, Value> {
-    let mut out = Map::new();
-    for kv in list.and_then(Value::as_array).into_iter().flatten() {
-        if let Some(k) = kv.get("key").and_then(Value::as_str) {
-            out.insert(
-                k.to_string(),
-                kv.get("value").map(any_value).unwrap_or(Value::Null),
-            );
-        }
-    }
-    out
-}
-
-/// Every span of an OTLP `ExportTraceServiceRequest`, as (raw span JSON, canonical document).
-/// Spans with GenAI semantic-convention attributes become decision events named after their
-/// operation (`gen_ai.chat`, ...), with model, parameters, messages and usage in the payload.
-pub fn otlp_spans(doc: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for rs in doc
-        .get("resourceSpans")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let resource = attributes(rs.get("resource").and_then(|r| r.get("attributes")));
-        for ss in rs
-            .get("scopeSpans")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let scope = ss.get("scope").cloned().unwrap_or(Value::Null);
-            for span in ss
-                .get("spans")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let attrs = attributes(span.get("attributes"));
-                out.push((
-                    span.to_string(),
-                    otlp_document(span, &attrs, &resource, &scope).to_string(),
-                ));
-            }
-        }
-    }
-    out
-}
-
-fn parse_json_string(v: Option<&Value>) -> Value {
-    match v {
-        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::String(s.clone())),
-        Some(other) => other.clone(),
-        None => Value::Null,
-    }
-}
-
-fn otlp_document(
-    span: &Value,
-    attrs: &Map<String, Value>,
-    resource: &Map<String, Value>,
-    scope: &Value,
-) -> Value {
-    let get = |k: &str| attrs.get(k).cloned().unwrap_or(Value::Null);
-    let trace_id = span.get("traceId").cloned().unwrap_or(Value::Null);
-    let service = resource
-        .get("service.name")
-        .and_then(Value::as_str)
-        .unwrap_or("service");
-    let genai = attrs.contains_key("gen_ai.operation.name")
-        || attrs.contains_key("gen_ai.request.model")
-        || attrs.contains_key("gen_ai.system");
-    let (event_type, stream_id, stream_type, actor, payload) = if genai {
-        let op = attrs
-            .get("gen_ai.operation.name")
-            .and_then(Value::as_str)
-            .unwrap_or("chat")
-            .to_string();
-        let model = get("gen_ai.request.model");
-        let mut parameters = Map::new();
-        for (k, v) in attrs {
-            if let Some(p) = k.strip_prefix("gen_ai.request.") {
-                if p != "model" {
-                    parameters.insert(p.to_string(), v.clone());
-                }
-            }
-        }
-        let conversation = attrs.get("gen_ai.conversation.id").cloned();
-        let subject = attrs
-            .get("app.subject_id")
-            .or(attrs.get("casefile.subject"))
-            .cloned()
-            .or(conversation.clone())
-            .unwrap_or(trace_id.clone());
-        let payload = json!({
-            "decision": true,
-            "operation": op,
-            "provider": attrs.get("gen_ai.provider.name").or(attrs.get("gen_ai.system")),
-            "model": model,
-            "model_version": get("gen_ai.response.model"),
-            "parameters": parameters,
-            "system_instructions": parse_json_string(attrs.get("gen_ai.system_instructions")),
-            "input_messages": parse_json_string(attrs.get("gen_ai.input.messages")),
-            "output_messages": parse_json_string(attrs.get("gen_ai.output.messages")),
-            "finish_reasons": get("gen_ai.response.finish_reasons"),
-            "response_id": get("gen_ai.response.id"),
-            "usage": {"input_tokens": get("gen_ai.usage.input_tokens"), "output_tokens": get("gen_ai.usage.output_tokens")},
-            "attributes": attrs,
-        });
-        let actor = format!("ai/{}", model.as_str().unwrap_or(service));
-        let stype =
-            if attrs.contains_key("app.subject_id") || attrs.contains_key("casefile.subject") {
-                Value::Null
-            } else if conversation.is_some() {
-                json!("Conversation")
-            } else {
-                json!("Trace")
-            };
-        (
-            json!(format!("gen_ai.{op}")),
-            subject,
-            stype,
-            json!(actor),
-            payload,
-        )
-    } else {
-        let name = span.get("name").cloned().unwrap_or(json!("span"));
-        (
-            name,
-            trace_id.clone(),
-            json!("Trace"),
-            json!(format!("system/{service}")),
-            json!({"attributes": attrs}),
-        )
-    };
-    json!({
-        "event_id": span.get("spanId"),
-        "stream_id": stream_id,
-        "stream_type": stream_type,
-        "event_type": event_type,
-        "occurred_at": span.get("startTimeUnixNano"),
-        "recorded_at": span.get("endTimeUnixNano"),
-        "actor": actor,
-        "causation_id": span.get("parentSpanId").filter(|p| p.as_str().is_some_and(|s| !s.is_empty())),
-        "correlation_id": trace_id,
-        "payload": payload,
-        "metadata": {"resource": resource, "scope": scope, "kind": span.get("kind"), "status": span.get("status"),
-                     "span_name": span.get("name"), "trace_id": span.get("traceId")},
-    })
+    records.parsed(line as i64, raw, &Value::Object(obj))
 }

@@ -32,9 +32,11 @@ pub const FIELDS: &[&str] = &[
     "payload",
     "metadata",
     "position",
+    "time_placed",
 ];
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ts_rs::TS)]
+#[ts(export)]
 #[serde(untagged)]
 pub enum OneOrMany {
     One(String),
@@ -52,13 +54,20 @@ impl OneOrMany {
 
 /// A mapping file (TOML). `container` is jsonl, json, csv or parquet; `time_format` is `auto`,
 /// `epoch_s|ms|us|ns`, `rfc3339`, or a strptime pattern such as `%d/%m/%Y %H:%M:%S`.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, ts_rs::TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_format: Option<String>,
+    /// The time given to events that have none of their own (RFC 3339); such events are marked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_time: Option<String>,
+    /// How Kafka records are read (kcat dumps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kafka: Option<crate::ingest::formats::KafkaOptions>,
     #[serde(default)]
     pub fields: BTreeMap<String, OneOrMany>,
 }
@@ -98,10 +107,17 @@ impl Mapping {
                 Candidate::parse(&c)?;
             }
         }
+        // A mapping without fields only sets options (time format, default time, Kafka): the
+        // format is still detected. One that names fields names at least these.
         for required in ["stream_id", "event_type", "occurred_at"] {
-            if !self.fields.contains_key(required) {
+            if !self.fields.is_empty() && !self.fields.contains_key(required) {
                 return Err(format!("it does not say where `{required}` comes from."));
             }
+        }
+        if let Some(t) = &self.default_time {
+            crate::model::parse_instant(t).map_err(|_| {
+                format!("default_time '{t}' is not an RFC 3339 time such as 2024-05-01T00:00:00Z.")
+            })?;
         }
         if let Some(c) = &self.container {
             if !["jsonl", "json", "csv", "parquet"].contains(&c.as_str()) {
@@ -207,6 +223,12 @@ impl Candidate {
         }
         self.path.split('.').next().map(|s| s.to_string())
     }
+}
+
+/// SQL: true where text `t` starts like a JSON object or array (so failing to parse is an error,
+/// not plain text).
+fn looks_like_json(t: &str) -> String {
+    format!("(left(ltrim({t}, E' \\t\\r\\n'), 1) IN ('{{', '['))")
 }
 
 /// SQL string literal.
@@ -348,9 +370,13 @@ impl<'a> MappingSql<'a> {
         let t = self.raw_text(c);
         match c.transform {
             Transform::Const => format!("CAST({} AS JSON)", lit(&c.path)),
-            Transform::Json => format!("TRY_CAST({t} AS JSON)"),
+            // A cell that holds JSON is parsed; one that holds plain text stays text.
+            Transform::Json => format!(
+                "coalesce(TRY_CAST({t} AS JSON), CASE WHEN NOT {looks} THEN to_json({t}) END)",
+                looks = looks_like_json(&t)
+            ),
             Transform::Base64 => format!(
-                "coalesce(TRY_CAST(TRY_CAST(decode(TRY(from_base64({t}))) AS VARCHAR) AS JSON), CASE WHEN {t} IS NOT NULL THEN to_json({t}) END)"
+                "coalesce(TRY(CAST(decode(from_base64({t})) AS JSON)), TRY(to_json(decode(from_base64({t})))), CASE WHEN {t} IS NOT NULL THEN to_json({t}) END)"
             ),
             _ => match self.access(c) {
                 // A struct leaf is already NULL for JSON null (json_transform); a fallback element is 'null'.
@@ -397,10 +423,11 @@ impl<'a> MappingSql<'a> {
             .iter()
             .filter(|c| c.transform == Transform::Json)
             .map(|c| {
+                let t = self.raw_text(c);
                 format!(
-                    "({} AND TRY_CAST({} AS JSON) IS NULL)",
+                    "({} AND TRY_CAST({t} AS JSON) IS NULL AND {})",
                     self.present(c),
-                    self.raw_text(c)
+                    looks_like_json(&t),
                 )
             })
             .collect();
@@ -547,6 +574,11 @@ impl<'a> MappingSql<'a> {
         )
         .to_string();
         let meta = self.json_of("metadata");
+        let default_micros = self
+            .mapping
+            .default_time
+            .as_deref()
+            .and_then(|t| crate::model::parse_instant(t).ok());
         let int = |f: &str| format!("TRY_CAST({} AS BIGINT)", self.text_of(f));
         format!(
             r#"
@@ -568,6 +600,7 @@ WITH s AS (
         {event_type} AS event_type,
         {schema_version} AS schema_version_text,
         {occurred} AS occurred_text,
+        CASE WHEN {occurred} IS NULL AND {has_default} THEN 'default_time' ELSE {time_placed} END AS time_placed,
         {recorded} AS recorded_text,
         {actor} AS actor, {reason} AS reason, {causation} AS causation_id,
         {correlation} AS correlation_id, {corrects} AS corrects,
@@ -577,7 +610,8 @@ WITH s AS (
         {position} AS position
     FROM v
 ), t AS (
-    SELECT *, {occurred_time} AS occurred_at, {recorded_time} AS recorded_parsed,
+    SELECT *, CASE WHEN occurred_text IS NULL THEN {default_time} ELSE {occurred_time} END AS occurred_at,
+        {recorded_time} AS recorded_parsed,
         TRY_CAST(stream_version_text AS BIGINT) AS stream_version,
         TRY_CAST(schema_version_text AS BIGINT) AS schema_version_given
     FROM f
@@ -591,7 +625,10 @@ SELECT "row",
     occurred_at, coalesce(recorded_parsed, occurred_at) AS recorded_at,
     recorded_text IS NULL AS recorded_at_defaulted,
     ({occ_naive} OR {rec_naive}) AS naive_time,
-    actor, reason, causation_id, correlation_id, corrects, payload, metadata, position,
+    actor, reason, causation_id, correlation_id, corrects, payload,
+    CASE WHEN time_placed IS NULL THEN metadata
+         ELSE json_merge_patch(coalesce(metadata, '{{}}'::JSON), json_object('time_placed', time_placed)) END AS metadata,
+    position, time_placed,
     CASE
         WHEN pre_reason IS NOT NULL THEN pre_reason
         WHEN dtype IS NULL THEN 'not JSON'
@@ -599,10 +636,10 @@ SELECT "row",
             WHEN 'VARCHAR' THEN 'a string' WHEN 'BOOLEAN' THEN 'a boolean' WHEN 'NULL' THEN 'null' ELSE 'a number' END || ')'
         WHEN stream_id IS NULL THEN {no_stream}
         WHEN event_type IS NULL THEN {no_type}
-        WHEN occurred_text IS NULL THEN {no_time}
+        WHEN occurred_at IS NULL AND occurred_text IS NULL THEN {no_time}
         WHEN occurred_at IS NULL THEN 'unparseable timestamp ''' || occurred_text || ''' for occurred_at'
         WHEN recorded_text IS NOT NULL AND recorded_parsed IS NULL THEN 'unparseable timestamp ''' || recorded_text || ''' for recorded_at'
-        WHEN payload_bad THEN 'payload is a string that is not valid JSON'
+        WHEN payload_bad THEN 'payload starts like JSON (an object or array) but does not parse'
         WHEN stream_version_text IS NOT NULL AND stream_version IS NULL THEN 'stream_version ''' || stream_version_text || ''' is not a whole number'
         WHEN schema_version_text IS NOT NULL AND schema_version_given IS NULL THEN 'schema_version ''' || schema_version_text || ''' is not a whole number'
     END AS reject
@@ -642,6 +679,12 @@ FROM t
             },
             payload_bad = self.undecodable("payload"),
             position = int("position"),
+            time_placed = self.text_of("time_placed"),
+            has_default = if default_micros.is_some() { "true" } else { "false" },
+            default_time = match default_micros {
+                Some(us) => format!("make_timestamp(CAST({us} AS BIGINT))"),
+                None => "NULL::TIMESTAMP".to_string(),
+            },
             occurred_time = self.time("occurred_text"),
             recorded_time = self.time("recorded_text"),
             occ_naive = self.naive("occurred_text"),
@@ -660,7 +703,7 @@ FROM t
                 self.looked_for("event_type")
             )),
             no_time = lit(&format!(
-                "no timestamp ({})",
+                "no timestamp ({}); give the file a time for such events with --default-time, default_time in a mapping file, or the import screen's Default time",
                 self.looked_for("occurred_at")
             )),
         )

@@ -7,6 +7,7 @@
 
 pub mod detect;
 pub mod findings;
+pub mod formats;
 pub mod frame;
 pub mod mapping;
 pub mod parquet;
@@ -33,6 +34,9 @@ pub struct ImportOptions {
     pub mapping: Option<PathBuf>,
     /// The same as text (edited in the app's import screen); wins over `mapping`.
     pub mapping_toml: Option<String>,
+    /// The time (RFC 3339) given to events that have none of their own; wins over a mapping's
+    /// `default_time`. Such events are marked (`time_placed` in metadata, a count, a finding).
+    pub default_time: Option<String>,
 }
 
 /// A moment of an import, for progress bars.
@@ -79,6 +83,9 @@ pub struct SourceReport {
     pub blank_lines: u64,
     pub recorded_at_defaulted: u64,
     pub naive_timestamps: u64,
+    /// Events loaded with a time that is not their own: the enclosing record's (a Kafka record's
+    /// timestamp, a log record's observed time) or the default time given for the file.
+    pub times_placed: u64,
     /// True when a file with the same sha256 was already in the case: nothing was read or changed.
     pub already_imported: bool,
     pub message: String,
@@ -114,6 +121,14 @@ struct Plan {
 }
 
 impl Plan {
+    /// The rebuilder of the plan's format, when its records are rebuilt while framed.
+    fn rebuilder(&self) -> Option<Box<dyn formats::Rebuild>> {
+        if self.container == Container::Parquet {
+            return None;
+        }
+        formats::rebuilder(self.envelope, &self.mapping)
+    }
+
     fn format_name(&self) -> String {
         match self.envelope {
             Envelope::Canonical => self.container.name().to_string(),
@@ -175,8 +190,15 @@ fn now_micros() -> i64 {
 
 type Forced = Option<(Option<Container>, Option<Envelope>)>;
 
+/// The user's choices, checked: how to read files and the default time for events without one.
+struct Choices {
+    forced: Forced,
+    mapping: Option<Mapping>,
+    default_time: Option<String>,
+}
+
 /// The user's format and mapping choices, checked.
-fn read_options(opts: &ImportOptions) -> Result<(Forced, Option<Mapping>)> {
+fn read_options(opts: &ImportOptions) -> Result<Choices> {
     let mapping = match (&opts.mapping_toml, &opts.mapping) {
         (Some(text), _) => Some(Mapping::from_toml_text(text, "typed in the import screen")?),
         (None, Some(p)) => Some(Mapping::from_toml_file(p)?),
@@ -189,7 +211,18 @@ fn read_options(opts: &ImportOptions) -> Result<(Forced, Option<Mapping>)> {
         })?),
         None => None,
     };
-    Ok((forced, mapping))
+    if let Some(t) = &opts.default_time {
+        crate::model::parse_instant(t)?;
+    }
+    let default_time = opts
+        .default_time
+        .clone()
+        .or_else(|| mapping.as_ref().and_then(|m| m.default_time.clone()));
+    Ok(Choices {
+        forced,
+        mapping,
+        default_time,
+    })
 }
 
 /// Refuses a path that is missing or not a regular file, saying which.
@@ -220,6 +253,14 @@ pub struct SourcePreview {
     pub detected_by: String,
     /// Where each envelope field comes from, as the TOML a mapping file holds (editable).
     pub mapping_toml: String,
+    /// The same mapping as data, for the import screen's form.
+    pub mapping: Mapping,
+    /// True when the format's records are read by its own rules (CloudEvents, Kafka, OTLP): its
+    /// mapping reads the rebuilt records, and only its options (default time, Kafka) are the
+    /// user's to set unless fields are mapped by hand.
+    pub rebuilt: bool,
+    /// The envelope fields a mapping can fill, in order.
+    pub envelope_fields: Vec<String>,
     /// Keys (and dotted paths) seen in the sampled rows.
     pub keys: Vec<String>,
     /// The first rows as read, before mapping.
@@ -230,14 +271,52 @@ pub struct SourcePreview {
     pub already_imported: Option<bool>,
     /// Every format name the import accepts.
     pub formats: Vec<String>,
+    /// The first records as they would be loaded (or why they would be quarantined).
+    pub rows: Vec<PreviewRow>,
+    /// How many records were mapped for this preview (the first ones of the file).
+    pub sampled_rows: u64,
+    /// Of those, how many would be quarantined, by reason (most common first).
+    pub would_quarantine: u64,
+    pub reasons: Vec<ReasonCount>,
+    /// Of those, how many would be given a time that is not their own, by where it comes from.
+    pub times_placed: Vec<ReasonCount>,
+}
+
+/// One record as the import would load it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PreviewRow {
+    pub row: i64,
+    pub event_id: Option<String>,
+    pub stream_id: Option<String>,
+    pub stream_type: Option<String>,
+    pub event_type: Option<String>,
+    pub occurred_at: Option<String>,
+    pub recorded_at: Option<String>,
+    /// Where the time came from when it is not the event's own (`kafka_timestamp`, `default_time`...).
+    pub time_placed: Option<String>,
+    pub payload: serde_json::Value,
+    /// Why the record would be quarantined; None when it would load.
+    pub quarantined: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub rows: u64,
 }
 
 const PREVIEW_ROWS: usize = 5;
+/// Records mapped for a preview (and `import --dry-run`).
+const PREVIEW_MAPPED: u64 = 1000;
+/// Of those, the ones shown.
+const PREVIEW_SHOWN: usize = 20;
 const PREVIEW_HASH_LIMIT: u64 = 64 << 20;
 
 /// Detects how a file would be read, with the same logic as the import, and samples a few rows.
 pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<SourcePreview> {
-    let (forced, user_mapping) = read_options(opts)?;
+    let choices = read_options(opts)?;
     ensure_regular_file(path)?;
     let mut src = Source::open(path)?;
     let head = src.peek(1 << 20)?;
@@ -246,7 +325,8 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         keys,
         document,
         parquet,
-    } = detect_plan(path, &mut src, &head, forced, user_mapping.as_ref(), None)?;
+    } = detect_plan(path, &mut src, &head, &choices, None)?;
+    let mapped = map_sample(conn, path, &plan, document.as_deref(), parquet.as_ref())?;
     let sample: Vec<Value> = match plan.container {
         Container::Lines => sample_lines(&head, PREVIEW_ROWS),
         Container::Document => sample_document(document.as_deref().unwrap_or_default())
@@ -274,12 +354,123 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         container: plan.container.name().to_string(),
         detected_by: plan.detected_by.clone(),
         mapping_toml: plan.mapping.to_toml(),
+        mapping: plan.mapping.clone(),
+        rebuilt: plan.rebuilder().is_some(),
+        envelope_fields: mapping::FIELDS.iter().map(|f| f.to_string()).collect(),
         keys: keys.into_iter().collect(),
         sample,
         sha256,
         already_imported,
         formats: detect::FORMAT_NAMES.iter().map(|f| f.to_string()).collect(),
+        rows: mapped.rows,
+        sampled_rows: mapped.sampled,
+        would_quarantine: mapped.reasons.iter().map(|r| r.rows).sum(),
+        reasons: mapped.reasons,
+        times_placed: mapped.placed,
     })
+}
+
+struct MappedSample {
+    rows: Vec<PreviewRow>,
+    sampled: u64,
+    reasons: Vec<ReasonCount>,
+    placed: Vec<ReasonCount>,
+}
+
+/// Maps the file's first records exactly as the import would (same framing, same SQL) in
+/// temporary tables of the case's connection, and reads back what would be loaded or quarantined.
+fn map_sample(
+    conn: &Connection,
+    path: &Path,
+    plan: &Plan,
+    document: Option<&str>,
+    parquet: Option<&parquet::Inspection>,
+) -> Result<MappedSample> {
+    frame::create_stage(conn)?;
+    let result = (|| {
+        let mut stager = frame::Stager::new(conn);
+        let limit = Some(PREVIEW_MAPPED);
+        match plan.container {
+            Container::Lines => {
+                let mut src = Source::open(path)?;
+                frame::frame_lines(&mut src, &mut stager, plan.rebuilder(), &|_| true, limit)?
+            }
+            Container::Csv => {
+                let mut src = Source::open(path)?;
+                frame::frame_csv(&mut src, &mut stager, plan.rebuilder(), limit)?
+            }
+            Container::Document => frame::frame_document(
+                document.unwrap_or_default(),
+                path,
+                &mut stager,
+                plan.rebuilder(),
+                limit,
+            )?,
+            Container::Parquet => {
+                for (i, row) in parquet.map(|p| p.sample.as_slice()).unwrap_or_default().iter().enumerate() {
+                    let text = row.to_string();
+                    stager.push(i as i64 + 1, &text, None, None)?;
+                }
+            }
+        }
+        stager.flush()?;
+        let sampled = stager.rows;
+        let select = MappingSql::new(&plan.mapping).select("preview");
+        conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE mapped AS {select};"))?;
+        explain_bad_json(conn)?;
+        let rows = {
+            let mut stmt = conn.prepare(&format!(
+                r#"SELECT "row", event_id, stream_id, stream_type, event_type,
+                       strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(recorded_at, '%Y-%m-%dT%H:%M:%S.%fZ'),
+                       time_placed, payload::VARCHAR, reject
+                   FROM mapped ORDER BY "row" LIMIT {PREVIEW_SHOWN}"#
+            ))?;
+            let rows = stmt.query_map([], |r| {
+                let rejected: Option<String> = r.get(9)?;
+                let keep = |v: Option<String>| v.filter(|_| rejected.is_none());
+                Ok(PreviewRow {
+                    row: r.get(0)?,
+                    event_id: keep(r.get(1)?),
+                    stream_id: r.get(2)?,
+                    stream_type: r.get(3)?,
+                    event_type: r.get(4)?,
+                    occurred_at: r.get(5)?,
+                    recorded_at: r.get(6)?,
+                    time_placed: r.get(7)?,
+                    payload: r
+                        .get::<_, Option<String>>(8)?
+                        .and_then(|p| serde_json::from_str(&p).ok())
+                        .unwrap_or(Value::Null),
+                    quarantined: rejected,
+                })
+            })?;
+            rows.collect::<std::result::Result<Vec<_>, _>>()?
+        };
+        let counts = |sql: &str| -> Result<Vec<ReasonCount>> {
+            let mut stmt = conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| {
+                Ok(ReasonCount {
+                    reason: r.get(0)?,
+                    rows: r.get::<_, i64>(1)? as u64,
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        };
+        let reasons = counts(
+            "SELECT reject, count(*) FROM mapped WHERE reject IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+        )?;
+        let placed = counts(
+            "SELECT time_placed, count(*) FROM mapped WHERE reject IS NULL AND time_placed IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+        )?;
+        Ok(MappedSample {
+            rows,
+            sampled,
+            reasons,
+            placed,
+        })
+    })();
+    conn.execute_batch("DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped;")?;
+    result
 }
 
 /// The first rows of a CSV file as objects keyed by the header.
@@ -321,7 +512,7 @@ pub fn import_files(
     opts: &ImportOptions,
     sink: &dyn ProgressSink,
 ) -> Result<ImportReport> {
-    let (forced, mapping) = read_options(opts)?;
+    let choices = read_options(opts)?;
     for f in files {
         ensure_regular_file(f)?;
     }
@@ -331,7 +522,7 @@ pub fn import_files(
         findings_total: 0,
     };
     for f in files {
-        let (src, found) = import_one(conn, f, forced, mapping.as_ref(), sink)?;
+        let (src, found) = import_one(conn, f, &choices, sink)?;
         report.findings_total += found.len() as u64;
         let room = FINDINGS_LISTED.saturating_sub(report.findings.len());
         report.findings.extend(found.into_iter().take(room));
@@ -341,25 +532,30 @@ pub fn import_files(
 }
 
 fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
+    let head = head.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(head);
     head.split(|b| *b == b'\n')
+        .map(|l| {
+            let mut l = l;
+            while let Some(rest) = l.strip_prefix(&[0x1e][..]) {
+                l = rest;
+            }
+            l
+        })
         .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
         .take(limit)
         .collect()
 }
 
-/// Up to 200 rows of a JSON document, validated without building the whole document as a tree.
+/// Up to 200 records of a JSON document or stream (those that parse).
 fn sample_document(text: &str) -> serde_json::Result<Vec<Value>> {
-    let raw: &serde_json::value::RawValue = serde_json::from_str(text)?;
-    if raw.get().trim_start().starts_with('[') {
-        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(raw.get())?;
-        items
-            .iter()
-            .take(200)
-            .map(|i| serde_json::from_str(i.get()))
-            .collect()
-    } else {
-        Ok(vec![serde_json::from_str(raw.get())?])
-    }
+    Ok(frame::document_records(text)?
+        .into_iter()
+        .filter_map(|r| match r {
+            frame::Record::Text(t) => serde_json::from_str(t).ok(),
+            frame::Record::Refused(..) => None,
+        })
+        .take(200)
+        .collect())
 }
 
 fn csv_header_keys(head: &[u8]) -> BTreeSet<String> {
@@ -432,10 +628,13 @@ fn detect_plan(
     path: &Path,
     src: &mut Source,
     head: &[u8],
-    forced: Option<(Option<Container>, Option<Envelope>)>,
-    user_mapping: Option<&Mapping>,
+    choices: &Choices,
     import: Option<&dyn Fn() -> bool>,
 ) -> Result<Detected> {
+    let forced = choices.forced;
+    // A mapping file that names no fields only sets options (time format, default time, Kafka).
+    let options = choices.mapping.as_ref();
+    let user_mapping = options.filter(|m| !m.fields.is_empty());
     // Container: the mapping's, the --format's, or sniffed.
     let (container, mut why) = match (
         user_mapping
@@ -460,8 +659,15 @@ fn detect_plan(
     // For a JSON document the whole text is needed anyway: read it once, sample it, frame it.
     let mut document: Option<String> = None;
     let mut parquet: Option<parquet::Inspection> = None;
+    // A file that holds no records at all (an empty batch `[]`) loads nothing, whatever its format.
+    let mut no_records = false;
+    // Where a document stops being UTF-8, if it does.
+    let mut not_utf8: Option<usize> = None;
     let keys: BTreeSet<String> = match container {
-        Container::Lines => detect::key_paths(&sample_lines(head, 200)),
+        Container::Lines => {
+            no_records = head.iter().all(|b| b.is_ascii_whitespace());
+            detect::key_paths(&sample_lines(head, 200))
+        }
         Container::Csv => csv_header_keys(head),
         Container::Parquet => {
             let read = match import {
@@ -473,22 +679,22 @@ fn detect_plan(
             keys
         }
         Container::Document => {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             let limit = frame::MAX_DOCUMENT_BYTES as u64;
-            let read = std::io::Read::read_to_string(
+            std::io::Read::read_to_end(
                 &mut std::io::Read::take(src.reader(), limit + 1),
-                &mut text,
-            );
-            read.map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    Error::SourceFormat {
-                        path: path.to_path_buf(),
-                        cause: "it is not valid UTF-8 text.".into(),
-                    }
-                } else {
-                    src.read_error(e)
+                &mut bytes,
+            )
+            .map_err(|e| src.read_error(e))?;
+            // Bytes that are not UTF-8 are kept marked; only kcat dumps may hold them (raw keys
+            // and payloads), which is checked once the envelope is known.
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    not_utf8 = Some(e.utf8_error().valid_up_to());
+                    formats::mark_invalid_bytes(e.as_bytes())
                 }
-            })?;
+            };
             if text.len() as u64 > limit {
                 return Err(Error::SourceFormat {
                     path: path.to_path_buf(),
@@ -498,8 +704,9 @@ fn detect_plan(
                     ),
                 });
             }
-            let sample = sample_document(text.trim_start_matches('\u{feff}'))
-                .map_err(|e| frame::not_json(path, e))?;
+            let sample = sample_document(&text).map_err(|e| frame::not_json(path, e))?;
+            no_records = sample.is_empty()
+                && frame::document_records(&text).is_ok_and(|r| r.is_empty());
             document = Some(text);
             detect::key_paths(&sample)
         }
@@ -515,17 +722,31 @@ fn detect_plan(
         (None, _) => detect::sniff_envelope(&keys),
     };
     why = format!("{}; {}", why, env_why);
-    let mapping = match user_mapping {
+    let mut mapping = match user_mapping {
         Some(m) => m.clone(),
-        None => detect::builtin_mapping(envelope, container, &keys),
+        None => {
+            let mut m = detect::builtin_mapping(envelope, container, &keys);
+            if let Some(o) = options {
+                m.time_format = o.time_format.clone().or(m.time_format);
+                m.kafka = o.kafka.clone();
+            }
+            m
+        }
     };
+    mapping.default_time = choices.default_time.clone();
     let plan = Plan {
         container,
         envelope,
         mapping,
         detected_by: why,
     };
-    if !matches!(plan.envelope, Envelope::Kcat | Envelope::Otlp) {
+    if let Some(at) = not_utf8.filter(|_| !plan.rebuilder().is_some_and(|r| r.reads_raw_bytes())) {
+        return Err(Error::SourceFormat {
+            path: path.to_path_buf(),
+            cause: format!("it is not valid UTF-8 text (the byte at offset {at} is not)."),
+        });
+    }
+    if plan.rebuilder().is_none() && !no_records {
         check_mapping(path, &plan, &keys)?;
     }
     Ok(Detected {
@@ -539,8 +760,7 @@ fn detect_plan(
 fn import_one(
     conn: &Connection,
     path: &Path,
-    forced: Option<(Option<Container>, Option<Envelope>)>,
-    user_mapping: Option<&Mapping>,
+    choices: &Choices,
     sink: &dyn ProgressSink,
 ) -> Result<(SourceReport, Vec<Finding>)> {
     let path_text = crate::store::absolute(path).to_string_lossy().to_string();
@@ -575,8 +795,7 @@ fn import_one(
         path,
         &mut src,
         &head,
-        forced,
-        user_mapping,
+        choices,
         Some(&|| sink.keep_going()),
     )?;
 
@@ -599,13 +818,13 @@ fn import_one(
                 });
                 sink.keep_going()
             };
-            frame::frame_lines(src_ref, &mut stager, plan.envelope, &tick)?;
+            frame::frame_lines(src_ref, &mut stager, plan.rebuilder(), &tick, None)?;
         }
         Container::Document => {
             let text = document.take().unwrap_or_default();
-            frame::frame_document(&text, path, &mut stager, plan.envelope)?;
+            frame::frame_document(&text, path, &mut stager, plan.rebuilder(), None)?;
         }
-        Container::Csv => frame::frame_csv(&mut src, &mut stager)?,
+        Container::Csv => frame::frame_csv(&mut src, &mut stager, plan.rebuilder(), None)?,
         Container::Parquet => {
             let read = parquet
                 .as_ref()
@@ -616,6 +835,7 @@ fn import_one(
     stager.flush()?;
     let rows_read = stager.rows;
     let blank_lines = stager.blank_lines;
+    let observations = std::mem::take(&mut stager.observations);
     let compression = src.compression;
     let size_bytes = src.size_bytes;
     let sha256 = src.finish()?;
@@ -714,6 +934,29 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
         [source_id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    // Times that are not the events' own, by where they came from (loaded rows only).
+    let placed: Vec<(String, i64)> = {
+        let mut stmt = conn.prepare(
+            r#"SELECT time_placed, count(*) FROM mapped m
+               ANTI JOIN (SELECT "row" FROM collisions WHERE status <> 'keep') c ON c."row" = m."row"
+               WHERE m.reject IS NULL AND m.time_placed IS NOT NULL GROUP BY ALL ORDER BY 1"#,
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    let times_placed: i64 = placed.iter().map(|(_, n)| n).sum();
+    for (origin, n) in &placed {
+        conn.execute(
+            "INSERT INTO main.findings (source_id, kind, stream_id, event_id, message) VALUES (?, 'time_placed', NULL, NULL, ?)",
+            duckdb::params![source_id, time_placed_sentence(origin, *n, plan.mapping.default_time.as_deref())],
+        )?;
+    }
+    for o in &observations {
+        conn.execute(
+            "INSERT INTO main.findings (source_id, kind, stream_id, event_id, message) VALUES (?, ?, ?, NULL, ?)",
+            duckdb::params![source_id, o.kind, o.stream_id, o.message],
+        )?;
+    }
     let quarantined: i64 = conn.query_row(
         "SELECT count(*) FROM main.quarantine WHERE source_id = ?",
         [source_id],
@@ -734,7 +977,7 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
         });
     }
     conn.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, make_timestamp(?), ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, make_timestamp(?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         duckdb::params![
             source_id,
             path_text,
@@ -755,6 +998,7 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
             duplicates,
             defaulted,
             naive,
+            times_placed,
         ],
     )?;
     progress("checking", None, rows_read);
@@ -787,6 +1031,10 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
             events_had(naive)
         ));
     }
+    for (origin, n) in &placed {
+        message.push(' ');
+        message.push_str(&time_placed_sentence(origin, *n, plan.mapping.default_time.as_deref()));
+    }
     let mut report = base_report(source_id, path_text, sha256, size_bytes, &plan, compression);
     report.rows_read = rows_read;
     report.rows_loaded = loaded as u64;
@@ -795,6 +1043,7 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     report.blank_lines = blank_lines;
     report.recorded_at_defaulted = defaulted as u64;
     report.naive_timestamps = naive as u64;
+    report.times_placed = times_placed as u64;
     report.message = message;
     Ok((report, found))
 }
@@ -824,9 +1073,29 @@ fn base_report(
         blank_lines: 0,
         recorded_at_defaulted: 0,
         naive_timestamps: 0,
+        times_placed: 0,
         already_imported: false,
         message: String::new(),
     }
+}
+
+/// Says where `n` events without a time of their own were placed.
+fn time_placed_sentence(origin: &str, n: i64, default_time: Option<&str>) -> String {
+    let at = match origin {
+        "kafka_timestamp" => "the timestamp of the Kafka record that carried them".to_string(),
+        "observed_time" => "the time the log records were observed (observedTimeUnixNano)".to_string(),
+        "default_time" => format!(
+            "the default time given for the file ({})",
+            default_time.unwrap_or("given")
+        ),
+        other => other.to_string(),
+    };
+    format!(
+        "{} no time of {}; {} placed at {at}.",
+        events_had(n),
+        if n == 1 { "its own" } else { "their own" },
+        if n == 1 { "it was" } else { "they were" },
+    )
 }
 
 fn events_had(n: i64) -> String {

@@ -36,6 +36,9 @@ pub struct SourceRecord {
     pub duplicates: i64,
     pub recorded_at_defaulted: i64,
     pub naive_timestamps: i64,
+    /// Events given a time that is not their own (schema 5; absent from older bundles).
+    #[serde(default)]
+    pub times_placed: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -109,7 +112,7 @@ pub fn sources(conn: &Connection) -> Result<Vec<SourceRecord>> {
     let mut stmt = conn.prepare(
         "SELECT source_id, path, file_name, size_bytes, sha256, format, container, compression, detected_by, mapping,
                 epoch_us(imported_at), imported_by, tool_version, rows_read, rows_loaded, rows_quarantined, duplicates,
-                recorded_at_defaulted, naive_timestamps
+                recorded_at_defaulted, naive_timestamps, coalesce(times_placed, 0)
          FROM sources ORDER BY source_id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -133,6 +136,7 @@ pub fn sources(conn: &Connection) -> Result<Vec<SourceRecord>> {
             duplicates: r.get(16)?,
             recorded_at_defaulted: r.get(17)?,
             naive_timestamps: r.get(18)?,
+            times_placed: r.get(19)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

@@ -10,7 +10,7 @@ use duckdb::{AccessMode, Config, Connection};
 use crate::error::{Error, Result};
 
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -207,6 +207,10 @@ CREATE TABLE replay_results (
 );
 -- Findings of analysis (stale inputs, replays) come from no source file.
 ALTER TABLE findings ALTER COLUMN source_id DROP NOT NULL;
+"#,
+    r#"
+-- Events loaded with a time that is not their own (an enclosing record's, or the file's default).
+ALTER TABLE sources ADD COLUMN times_placed BIGINT DEFAULT 0;
 "#,
 ];
 

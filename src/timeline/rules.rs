@@ -31,6 +31,16 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
+/// The event type of a deletion marker (a Kafka tombstone: a key with a null payload). Unless the
+/// case's rules say otherwise, it deletes its entity.
+pub const TOMBSTONE: &str = "Tombstone";
+
+static TOMBSTONE_RULE: std::sync::LazyLock<Rule> = std::sync::LazyLock::new(|| Rule {
+    event_type: TOMBSTONE.to_string(),
+    delete_entity: true,
+    ..Rule::default()
+});
+
 /// Rewrites one (event_type, schema_version) payload shape into the next version's.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,8 +160,12 @@ impl FoldRules {
         hex::encode(Sha256::digest(self.to_toml().as_bytes()))
     }
 
+    /// The rule for an event type: the case's own, else a built-in one (a tombstone deletes).
     pub fn rule_for(&self, event_type: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.event_type == event_type)
+        self.rules
+            .iter()
+            .find(|r| r.event_type == event_type)
+            .or_else(|| (event_type == TOMBSTONE).then(|| &*TOMBSTONE_RULE))
     }
 
     pub fn upcaster_for(&self, event_type: &str, schema_version: i64) -> Option<&Upcaster> {

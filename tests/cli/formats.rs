@@ -141,7 +141,10 @@ fn delimited_rows_with_the_wrong_field_count_are_quarantined_by_line() {
         (3, "row has 4 fields but the header has 5".to_string())
     );
     assert_eq!(reasons[1].0, 5);
-    assert_eq!(reasons[1].1, "payload is a string that is not valid JSON");
+    assert_eq!(
+        reasons[1].1,
+        "payload starts like JSON (an object or array) but does not parse"
+    );
 }
 
 #[test]

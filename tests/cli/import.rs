@@ -4,7 +4,7 @@ use crate::common::*;
 fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
     let dir = tmp();
     let case = dir.path().join("all.casefile");
-    let files: Vec<std::path::PathBuf> = ["lending", "hiring", "clinical", "rag"]
+    let files: Vec<std::path::PathBuf> = ["lending", "hiring", "clinical", "rag", "orders", "docs-qa"]
         .iter()
         .flat_map(|d| {
             std::fs::read_dir(samples().join(d))
@@ -70,6 +70,8 @@ fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
         ("jsonl".into(), "zstd".into())
     );
     assert_eq!(format_of("assistant-traces.otlp.json").0, "otlp");
+    assert_eq!(format_of("orders.kcat.jsonl").0, "kcat");
+    assert_eq!(format_of("docs-qa.openinference.json").0, "otlp");
 
     // `info` reports the same sources, and the totals add up.
     let info = json(&["info", s(&case)]);
@@ -89,7 +91,8 @@ fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
         assert!(!info[key].is_null(), "info lacks {key}");
     }
     assert!(info["event_types"]["LoanDecisionMade"].as_u64().unwrap() > 100);
-    assert!(info["event_types"]["gen_ai.chat"].as_u64().unwrap() == 40);
+    // 40 chat spans in the rag sample, 4 OpenInference LLM spans in docs-qa.
+    assert!(info["event_types"]["gen_ai.chat"].as_u64().unwrap() == 44);
     assert!(info["stream_types"]["Applicant"].as_u64().unwrap() == 240);
 }
 

@@ -12,22 +12,35 @@ import {
 } from "./backend";
 import { DataGrid } from "./DataGrid";
 import { formatCount } from "./format";
+import { FileCard, pendingFile, type Pending, type Rerun } from "./ImportFile";
+import { latestOnly } from "./latest";
+import { defaultTimeProblem } from "./mapping";
 import { blockedHint, formatBytes, formatRate, percent, rowsPerSecond, type Sample } from "./progress";
-
-interface Pending {
-  path: string;
-  preview: SourcePreview | null;
-  error: string | null;
-  /** The format chosen by the user, when not the detected one. */
-  format: string | null;
-  /** The mapping as edited, when edited. */
-  mapping: string | null;
-  showMapping: boolean;
-}
 
 interface Props {
   onImported: () => void;
 }
+
+/** What a preview is asked with: the file and the user's choices for it. */
+type Ask = Pick<Pending, "path" | "format" | "mapping" | "defaultTime">;
+
+/** The choices as the engine takes them: nothing where nothing was chosen. */
+function choices(a: Ask): [string | undefined, string | undefined, string | undefined] {
+  return [
+    a.format ?? undefined,
+    a.mapping !== null && a.mapping.trim() !== "" ? a.mapping : undefined,
+    a.defaultTime.trim() || undefined,
+  ];
+}
+
+/** A file's preview waiting to be asked (debounced) and the guard of its answer (latest only). */
+interface Job {
+  timer: number;
+  guard: ReturnType<typeof latestOnly>;
+}
+
+/** Typing waits this long for a pause before the file is read again. */
+const DEBOUNCE_MS = 300;
 
 /** Import: choose or drop files, check how each will be read, load them with progress, see what happened. */
 export function ImportView({ onImported }: Props) {
@@ -44,37 +57,69 @@ export function ImportView({ onImported }: Props) {
   const [custody, setCustody] = useState<SourceRecord[]>([]);
   const [dragOver, setDragOver] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const jobs = useRef(new Map<string, Job>());
 
   const loadCustody = useCallback(() => {
     backend.sources().then(setCustody).catch((e) => setError(errorText(e)));
   }, []);
   useEffect(loadCustody, [loadCustody]);
 
-  const preview = useCallback(async (path: string, format: string | null, mapping: string | null) => {
-    try {
-      const p = await backend.previewFile(path, format ?? undefined, mapping ?? undefined);
-      setFiles((fs) => fs.map((f) => (f.path === path ? { ...f, preview: p, error: null } : f)));
-    } catch (e) {
-      setFiles((fs) => fs.map((f) => (f.path === path ? { ...f, error: errorText(e) } : f)));
+  useEffect(() => {
+    const pending = jobs.current;
+    return () => {
+      for (const job of pending.values()) {
+        window.clearTimeout(job.timer);
+        job.guard.drop();
+      }
+      pending.clear();
+    };
+  }, []);
+
+  /** Forgets a file's preview on its way (superseded, removed, or its default time unreadable). */
+  const forget = useCallback((path: string) => {
+    const job = jobs.current.get(path);
+    if (job) {
+      window.clearTimeout(job.timer);
+      job.guard.drop();
+      jobs.current.delete(path);
     }
   }, []);
+
+  /** Reads the file again with `ask` after `delayMs`; only the answer to the latest ask is shown. */
+  const preview = useCallback(
+    (ask: Ask, delayMs: number) => {
+      forget(ask.path);
+      if (defaultTimeProblem(ask.defaultTime)) return;
+      const patch = (change: (f: Pending) => Partial<Pending>) =>
+        setFiles((fs) => fs.map((f) => (f.path === ask.path ? { ...f, ...change(f) } : f)));
+      const guard = latestOnly();
+      const timer = window.setTimeout(() => {
+        backend.previewFile(ask.path, ...choices(ask)).then(
+          guard.keep((p: SourcePreview) =>
+            patch((f) => ({
+              preview: p,
+              error: null,
+              loading: false,
+              // A format read by its own rules has nothing mapped by hand; one mapped by hand
+              // remembers which format it was.
+              byHand: p.rebuilt ? false : f.byHand,
+              rulesFormat: p.rebuilt ? p.format : f.byHand ? f.rulesFormat : null,
+            })),
+          ),
+          guard.keep((e: unknown) => patch(() => ({ error: errorText(e), loading: false }))),
+        );
+      }, delayMs);
+      jobs.current.set(ask.path, { timer, guard });
+    },
+    [forget],
+  );
 
   const add = useCallback(
     (paths: string[]) => {
       setFiles((fs) => {
-        const fresh = paths.filter((p) => !fs.some((f) => f.path === p));
-        for (const p of fresh) preview(p, null, null);
-        return [
-          ...fs,
-          ...fresh.map((path) => ({
-            path,
-            preview: null,
-            error: null,
-            format: null,
-            mapping: null,
-            showMapping: false,
-          })),
-        ];
+        const fresh = paths.filter((p, i) => paths.indexOf(p) === i && !fs.some((f) => f.path === p));
+        for (const p of fresh) preview(pendingFile(p), 0);
+        return [...fs, ...fresh.map(pendingFile)];
       });
     },
     [preview],
@@ -92,8 +137,18 @@ export function ImportView({ onImported }: Props) {
     return () => unlisten?.();
   }, [add]);
 
-  const change = (path: string, f: Partial<Pending>) =>
-    setFiles((fs) => fs.map((x) => (x.path === path ? { ...x, ...f } : x)));
+  /** Applies a change to a file's choices and, when it asks to, reads the file again. */
+  const edit = (f: Pending, patch: Partial<Pending>, rerun: Rerun) => {
+    const next = { ...f, ...patch };
+    const asks = rerun !== null && defaultTimeProblem(next.defaultTime) === null;
+    setFiles((fs) => fs.map((x) => (x.path === f.path ? { ...x, ...patch, ...(rerun ? { loading: asks } : {}) } : x)));
+    if (rerun) preview(next, rerun === "now" ? 0 : DEBOUNCE_MS);
+  };
+
+  const remove = (path: string) => {
+    forget(path);
+    setFiles((fs) => fs.filter((x) => x.path !== path));
+  };
 
   async function importAll() {
     setRunning(true);
@@ -113,7 +168,7 @@ export function ImportView({ onImported }: Props) {
     const done: string[] = [];
     for (const f of files) {
       try {
-        const r = await backend.importFiles([f.path], f.format ?? undefined, f.mapping ?? undefined);
+        const r = await backend.importFiles([f.path], ...choices(f));
         setReports((rs) => [...rs, ...r.sources]);
         setFindings((fs) => [...fs, ...r.findings]);
         setFindingsTotal((n) => n + r.findings_total);
@@ -126,12 +181,15 @@ export function ImportView({ onImported }: Props) {
     unlisten();
     setRunning(false);
     setProgress(null);
+    for (const path of done) forget(path);
     setFiles((fs) => fs.filter((f) => !done.includes(f.path)));
     loadCustody();
     onImported();
   }
 
-  const ready = files.length > 0 && files.every((f) => f.preview && !f.error);
+  const ready =
+    files.length > 0 &&
+    files.every((f) => f.preview && !f.error && !f.loading && defaultTimeProblem(f.defaultTime) === null);
   const refused = files.filter((f) => f.error).length;
 
   return (
@@ -195,82 +253,13 @@ export function ImportView({ onImported }: Props) {
       )}
 
       {files.map((f) => (
-        <section key={f.path} className="card file-card" data-testid="file-preview">
-          <div className="file-head">
-            <div>
-              <strong>{f.path.split("/").pop()}</strong>
-              <div className="muted small">{f.path}</div>
-            </div>
-            <button className="ghost" aria-label={`Remove ${f.path}`} onClick={() => setFiles((fs) => fs.filter((x) => x.path !== f.path))} disabled={running}>
-              ×
-            </button>
-          </div>
-          {f.error && (
-            <p role="alert" className="error">
-              {f.error}
-            </p>
-          )}
-          {!f.preview && !f.error && <p className="muted">Reading the first rows…</p>}
-          {f.preview && (
-            <>
-              <div className="facts-row">
-                <label>
-                  Format{" "}
-                  <select
-                    aria-label="Format"
-                    value={f.format ?? f.preview.format}
-                    onChange={(e) => {
-                      const format = e.target.value === f.preview?.format ? null : e.target.value;
-                      change(f.path, { format });
-                      preview(f.path, format, f.mapping);
-                    }}
-                    disabled={running}
-                  >
-                    {f.preview.formats.map((x) => (
-                      <option key={x}>{x}</option>
-                    ))}
-                  </select>
-                </label>
-                <span className="muted small">{f.preview.detected_by}</span>
-                <span className="small">
-                  {formatBytes(f.preview.size_bytes)}
-                  {f.preview.compression !== "none" ? ` · ${f.preview.compression}` : ""}
-                </span>
-                {f.preview.already_imported && (
-                  <span className="tag warn">already in this case: it will be skipped</span>
-                )}
-              </div>
-              <button className="link" onClick={() => change(f.path, { showMapping: !f.showMapping })}>
-                {f.showMapping ? "Hide" : "Show and edit"} the field mapping
-              </button>
-              {f.showMapping && (
-                <div className="mapping">
-                  <textarea
-                    aria-label="Mapping"
-                    spellCheck={false}
-                    value={f.mapping ?? f.preview.mapping_toml}
-                    onChange={(e) => change(f.path, { mapping: e.target.value })}
-                    disabled={running}
-                  />
-                  <div className="muted small">
-                    Keys seen: {f.preview.keys.slice(0, 30).join(", ")}
-                    {f.preview.keys.length > 30 ? " …" : ""}
-                  </div>
-                  <div className="row">
-                    <button onClick={() => preview(f.path, f.format, f.mapping)} disabled={running || f.mapping === null}>
-                      Check mapping
-                    </button>
-                    <button onClick={() => { change(f.path, { mapping: null }); preview(f.path, f.format, null); }} disabled={running || f.mapping === null}>
-                      Back to detected
-                    </button>
-                  </div>
-                </div>
-              )}
-              <h4>First rows as read</h4>
-              <pre className="json sample">{f.preview.sample.map((r) => JSON.stringify(r)).join("\n") || "(no rows)"}</pre>
-            </>
-          )}
-        </section>
+        <FileCard
+          key={f.path}
+          f={f}
+          running={running}
+          onEdit={(patch, rerun) => edit(f, patch, rerun)}
+          onRemove={() => remove(f.path)}
+        />
       ))}
 
       {files.length > 0 && (
@@ -309,6 +298,7 @@ export function ImportView({ onImported }: Props) {
                 <th>sha256</th>
                 <th>Format</th>
                 <th className="num">Loaded</th>
+                <th className="num" title="Events loaded with a time that is not their own">Times placed</th>
                 <th>Imported</th>
                 <th>By</th>
               </tr>
@@ -322,6 +312,7 @@ export function ImportView({ onImported }: Props) {
                   </td>
                   <td>{s.format}</td>
                   <td className="num">{formatCount(s.rows_loaded)}</td>
+                  <td className={`num${s.times_placed ? " warn" : ""}`}>{formatCount(s.times_placed ?? 0)}</td>
                   <td>{s.imported_at.replace("T", " ").slice(0, 19)}</td>
                   <td>{s.imported_by}</td>
                 </tr>
@@ -370,7 +361,8 @@ function ImportSummary({
             <th className="num">Loaded</th>
             <th className="num">Quarantined</th>
             <th className="num">Duplicates</th>
-            <th></th>
+            <th className="num" title="Events loaded with a time that is not their own">Times placed</th>
+            <th>What happened</th>
           </tr>
         </thead>
         <tbody>
@@ -382,13 +374,22 @@ function ImportSummary({
               <td className="num" data-testid="loaded">{formatCount(r.rows_loaded)}</td>
               <td className={`num${r.rows_quarantined ? " warn" : ""}`}>{formatCount(r.rows_quarantined)}</td>
               <td className="num">{formatCount(r.duplicates)}</td>
-              <td className="muted small">{r.message}</td>
+              <td
+                className={`num${r.times_placed ? " warn" : ""}`}
+                data-testid="times-placed"
+                title={r.times_placed ? "Loaded with a time that is not their own; the sentence beside says where from." : undefined}
+              >
+                {formatCount(r.times_placed ?? 0)}
+              </td>
+              <td className="muted small report-message" data-testid="report-message">
+                {r.message}
+              </td>
             </tr>
           ))}
           {failures.map((f) => (
             <tr key={f.path} className="failed">
               <td>{f.path.split("/").pop()}</td>
-              <td colSpan={6} role="alert" className="error">
+              <td colSpan={7} role="alert" className="error">
                 {f.message}
               </td>
             </tr>

@@ -69,6 +69,9 @@ export type { Change } from "./bindings/Change";
 export type { Event as EventRecord } from "./bindings/Event";
 export type { HistoryStep } from "./bindings/HistoryStep";
 export type { SourceReport } from "./bindings/SourceReport";
+export type { Mapping } from "./bindings/Mapping";
+export type { PreviewRow } from "./bindings/PreviewRow";
+export type { ReasonCount } from "./bindings/ReasonCount";
 
 /** An error as the engine reports it: a stable code and a sentence. */
 export type BackendError = ErrorDto;
@@ -109,10 +112,12 @@ export const backend = {
     invoke<{ kind: "sample" } | { kind: "case"; path: string } | null>("take_launch_request"),
   pickFiles: (pick: Pick) => invoke<string[]>("pick_files", { pick }),
 
-  previewFile: (path: string, format?: string, mappingToml?: string) =>
-    invoke<SourcePreview>("preview_file", { path, format, mappingToml }),
-  importFiles: (paths: string[], format?: string, mappingToml?: string) =>
-    invoke<ImportReport>("import_files", { paths, format, mappingToml }),
+  /** How a file would be read and its first records as they would be loaded; nothing is loaded.
+   * `defaultTime` (RFC 3339) is given to events without a time of their own, which are marked. */
+  previewFile: (path: string, format?: string, mappingToml?: string, defaultTime?: string) =>
+    invoke<SourcePreview>("preview_file", { path, format, mappingToml, defaultTime }),
+  importFiles: (paths: string[], format?: string, mappingToml?: string, defaultTime?: string) =>
+    invoke<ImportReport>("import_files", { paths, format, mappingToml, defaultTime }),
   cancelImport: () => invoke<void>("cancel_import"),
   onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
     listen<ImportProgress>("import-progress", (e) => f(e.payload)),

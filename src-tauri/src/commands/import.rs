@@ -39,11 +39,16 @@ impl ProgressSink for WindowSink {
     }
 }
 
-fn options(format: Option<String>, mapping_toml: Option<String>) -> ImportOptions {
+fn options(
+    format: Option<String>,
+    mapping_toml: Option<String>,
+    default_time: Option<String>,
+) -> ImportOptions {
     ImportOptions {
         format: format.filter(|f| !f.is_empty()),
         mapping: None,
         mapping_toml: mapping_toml.filter(|m| !m.trim().is_empty()),
+        default_time: default_time.filter(|t| !t.trim().is_empty()),
     }
 }
 
@@ -60,10 +65,11 @@ pub async fn preview_file(
     path: PathBuf,
     format: Option<String>,
     mapping_toml: Option<String>,
+    default_time: Option<String>,
     app: AppHandle,
 ) -> Result<SourcePreview, ErrorDto> {
     tauri::async_runtime::spawn_blocking(move || {
-        let opts = options(format, mapping_toml);
+        let opts = options(format, mapping_toml, default_time);
         app.state::<AppState>()
             .with_case(|c| c.preview(&path, &opts))
     })
@@ -76,6 +82,7 @@ pub async fn import_files(
     paths: Vec<PathBuf>,
     format: Option<String>,
     mapping_toml: Option<String>,
+    default_time: Option<String>,
     app: AppHandle,
 ) -> Result<ImportReport, ErrorDto> {
     let worker = app.clone();
@@ -86,7 +93,7 @@ pub async fn import_files(
             app: worker.clone(),
             last: Default::default(),
         };
-        let opts = options(format, mapping_toml);
+        let opts = options(format, mapping_toml, default_time);
         state.with_case(|c| c.import(&paths, &opts, &sink))
     })
     .await

@@ -3,4 +3,8 @@
 /**
  * The chain-of-custody record of one source.
  */
-export type SourceRecord = { source_id: number, path: string, file_name: string, size_bytes: number, sha256: string, format: string, container: string, compression: string, detected_by: string, mapping: string, imported_at: string, imported_by: string, tool_version: string, rows_read: number, rows_loaded: number, rows_quarantined: number, duplicates: number, recorded_at_defaulted: number, naive_timestamps: number, };
+export type SourceRecord = { source_id: number, path: string, file_name: string, size_bytes: number, sha256: string, format: string, container: string, compression: string, detected_by: string, mapping: string, imported_at: string, imported_by: string, tool_version: string, rows_read: number, rows_loaded: number, rows_quarantined: number, duplicates: number, recorded_at_defaulted: number, naive_timestamps: number, 
+/**
+ * Events given a time that is not their own (schema 5; absent from older bundles).
+ */
+times_placed: number, };

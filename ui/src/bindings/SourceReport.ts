@@ -5,6 +5,11 @@
  */
 export type SourceReport = { source_id: number, path: string, sha256: string, size_bytes: number, format: string, container: string, compression: string, detected_by: string, rows_read: number, rows_loaded: number, rows_quarantined: number, duplicates: number, blank_lines: number, recorded_at_defaulted: number, naive_timestamps: number, 
 /**
+ * Events loaded with a time that is not their own: the enclosing record's (a Kafka record's
+ * timestamp, a log record's observed time) or the default time given for the file.
+ */
+times_placed: number, 
+/**
  * True when a file with the same sha256 was already in the case: nothing was read or changed.
  */
 already_imported: boolean, message: string, };

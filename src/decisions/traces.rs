@@ -1,0 +1,190 @@
+//! LLM calls recorded across several records of a trace, put together after the decisions are
+//! found: an instrumentation may keep a call's messages in log events beside its span (the
+//! `gen_ai.client.inference.operation.details` event, or older per-message events such as
+//! `gen_ai.user.message` and `gen_ai.choice`), and the documents a call was given in a retrieval
+//! span of the same trace.
+//!
+//! - A span's decision takes the messages of the log events emitted inside it (their
+//!   `causation_id` is the span's id) where it has none of its own; an operation-details event
+//!   whose span is in the case is then not a decision of its own (one call, one decision). One
+//!   whose span was not exported stays a decision.
+//! - A decision without retrieved context ids takes the ids of the documents retrieved earlier in
+//!   its trace (`gen_ai.retrieval` events with the same `correlation_id`).
+
+use std::collections::BTreeMap;
+
+use duckdb::Connection;
+use serde_json::{json, Value};
+
+use super::LlmFields;
+use crate::error::Result;
+
+/// The event type of a retrieval (see `ingest::formats::genai`).
+pub const RETRIEVAL: &str = "gen_ai.retrieval";
+const DETAILS: &str = "gen_ai.client.inference.operation.details";
+const MESSAGE_EVENTS: &[&str] = &[
+    "gen_ai.system.message",
+    "gen_ai.user.message",
+    "gen_ai.assistant.message",
+    "gen_ai.tool.message",
+    "gen_ai.choice",
+];
+
+/// Content gathered for one span's decision from the log events inside it.
+#[derive(Default)]
+struct Gathered {
+    system: Value,
+    inputs: Vec<Value>,
+    outputs: Vec<Value>,
+    /// Operation-details events merged into the span's decision (no longer decisions themselves).
+    merged_details: Vec<String>,
+}
+
+fn list(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    }
+}
+
+/// Runs both steps; called by the decision build inside its transaction.
+pub fn link(conn: &Connection) -> Result<()> {
+    merge_log_content(conn)?;
+    attach_retrieved_context(conn)?;
+    Ok(())
+}
+
+fn merge_log_content(conn: &Connection) -> Result<()> {
+    let mut types: Vec<String> = MESSAGE_EVENTS.iter().map(|t| format!("'{t}'")).collect();
+    types.push(format!("'{DETAILS}'"));
+    let mut stmt = conn.prepare(&format!(
+        "SELECT e.event_id, e.causation_id, e.event_type, e.payload::VARCHAR
+         FROM events e SEMI JOIN decisions d ON d.event_id = e.causation_id
+         WHERE e.event_type IN ({}) AND e.causation_id <> e.event_id
+         ORDER BY e.causation_id, e.occurred_at, e.seq",
+        types.join(", ")
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut by_span: BTreeMap<String, Gathered> = BTreeMap::new();
+    while let Some(r) = rows.next()? {
+        let event_id: String = r.get(0)?;
+        let span: String = r.get(1)?;
+        let event_type: String = r.get(2)?;
+        let payload: Value = r
+            .get::<_, Option<String>>(3)?
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or(Value::Null);
+        let g = by_span.entry(span).or_default();
+        if g.system.is_null() {
+            g.system = payload
+                .get("system_instructions")
+                .cloned()
+                .unwrap_or(Value::Null);
+        }
+        g.inputs
+            .extend(list(payload.get("input_messages").unwrap_or(&Value::Null)));
+        g.outputs
+            .extend(list(payload.get("output_messages").unwrap_or(&Value::Null)));
+        if event_type == DETAILS {
+            g.merged_details.push(event_id);
+        }
+    }
+    drop(rows);
+    for (span, g) in by_span {
+        let current: Option<String> = conn.query_row(
+            "SELECT llm FROM decisions WHERE event_id = ? LIMIT 1",
+            [&span],
+            |r| r.get(0),
+        )?;
+        let mut llm: LlmFields = current
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        if llm.system_prompt.is_null() {
+            llm.system_prompt = g.system;
+        }
+        if llm.prompt.is_null() && !g.inputs.is_empty() {
+            llm.prompt = Value::Array(g.inputs);
+        }
+        if llm.response.is_null() && !g.outputs.is_empty() {
+            llm.response = Value::Array(g.outputs);
+        }
+        conn.execute(
+            "UPDATE decisions SET llm = ? WHERE event_id = ?",
+            duckdb::params![serde_json::to_string(&llm).expect("llm fields serialize"), span],
+        )?;
+        for merged in &g.merged_details {
+            conn.execute("DELETE FROM decisions WHERE event_id = ?", [merged])?;
+        }
+    }
+    Ok(())
+}
+
+fn attach_retrieved_context(conn: &Connection) -> Result<()> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT d.event_id, r.payload::VARCHAR
+         FROM decisions d JOIN events r ON r.correlation_id = d.correlation_id
+            AND r.event_type = '{RETRIEVAL}' AND r.occurred_at <= d.decided_at
+         WHERE d.correlation_id IS NOT NULL AND coalesce(d.context_ids, '[]') = '[]'
+         ORDER BY d.event_id, r.occurred_at, r.seq"
+    ))?;
+    let mut rows = stmt.query([])?;
+    let mut ids: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    while let Some(r) = rows.next()? {
+        let decision: String = r.get(0)?;
+        let payload: Value = r
+            .get::<_, Option<String>>(1)?
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or(Value::Null);
+        let list = ids.entry(decision).or_default();
+        for id in payload
+            .get("retrieved_document_ids")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !list.iter().any(|x| x == id) {
+                list.push(id.to_string());
+            }
+        }
+    }
+    drop(rows);
+    for (decision, list) in ids.into_iter().filter(|(_, l)| !l.is_empty()) {
+        conn.execute(
+            "UPDATE decisions SET context_ids = ? WHERE event_id = ?",
+            duckdb::params![json!(list).to_string(), decision],
+        )?;
+    }
+    Ok(())
+}
+
+/// A retrieved document as the model was given it, found in the retrieval events of a trace.
+pub fn retrieved_document(
+    conn: &Connection,
+    correlation_id: &str,
+    id: &str,
+) -> Result<Option<(String, Value)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT stream_id, payload::VARCHAR FROM events
+         WHERE event_type = '{RETRIEVAL}' AND correlation_id = ? ORDER BY occurred_at, seq"
+    ))?;
+    let mut rows = stmt.query([correlation_id])?;
+    while let Some(r) = rows.next()? {
+        let stream: String = r.get(0)?;
+        let payload: Value = r
+            .get::<_, Option<String>>(1)?
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or(Value::Null);
+        let found = payload
+            .get("documents")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .find(|d| d.get("id").and_then(Value::as_str) == Some(id));
+        if let Some(doc) = found {
+            return Ok(Some((stream, doc.clone())));
+        }
+    }
+    Ok(None)
+}
