@@ -673,6 +673,57 @@ async function main() {
     const loaded = await driver.text(await driver.waitFor("[data-testid=loaded]", () => true, 60000));
     expectEqual(loaded, cliJson("import", join(work, "ward-only.casefile"), good).sources[0].rows_loaded.toLocaleString("en-US"), "rows loaded from the Parquet sample");
   });
+
+  await check("a Kafka dump and CloudEvents without times are shown as they will load, given a default time, and imported", async () => {
+    const kafka = join(root, "samples/orders/orders.kcat.jsonl");
+    const ce = join(root, "tests/fixtures/formats/cloudevents/data-kinds.jsonl");
+    const given = "2024-05-02T00:00:00Z";
+    const scratch = join(work, "dry-run.casefile");
+    const kafkaDry = cliJson("import", scratch, kafka, "--dry-run").files[0];
+    const ceDry = cliJson("import", scratch, ce, "--dry-run").files[0];
+    const ceGiven = cliJson("import", scratch, ce, "--dry-run", "--default-time", given).files[0];
+    if (ceDry.would_quarantine === 0 || ceGiven.would_quarantine !== 0)
+      throw new Error(`the CLI's dry runs: ${ceDry.would_quarantine} then ${ceGiven.would_quarantine} quarantined`);
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import", 60000));
+    for (const f of [kafka, ce]) {
+      await driver.type("input[aria-label='File path']", f);
+      await driver.keys(KEY.Enter);
+    }
+    // The Kafka records as they will load: the CLI's first record, a time placed from the record.
+    const first = kafkaDry.rows.find((r) => r.quarantined === null);
+    await driver.waitForText("tr[data-testid=loaded-row]", (t) => t.includes(first.stream_id) && t.includes(first.event_type), 60000);
+    await driver.waitForText("[data-testid=time-placed]", (t) => t === "time from Kafka record", 60000);
+    await driver.waitForText("[data-testid=load-summary]", (t) => t.includes(`${kafkaDry.sampled_rows} records`) && t.includes("none would be quarantined"), 60000);
+    // The CloudEvents without a time would wait for one, and the screen says why.
+    await driver.waitForText("[data-testid=quarantine-reasons]", (t) => t.includes("--default-time"), 60000);
+    await driver.waitForText("tr[data-testid=quarantined-row]", () => true, 60000);
+    await driver.screenshot("38-import-kafka-as-loaded");
+    // A default time typed on the screen places them, as the CLI does.
+    const inputs = await driver.findAll("[data-testid=default-time]");
+    await driver.type(inputs[1], given);
+    await driver.waitForText("[data-testid=load-summary]", (t) => t.includes(`${ceGiven.sampled_rows} records`) && t.includes("none would be quarantined"), 60000);
+    await driver.waitForText("[data-testid=time-placed]", (t) => t === "default time", 60000);
+    await driver.screenshot("39-import-default-time");
+    // The mapping as a form, with the TOML beside it: a Kafka dump's own options.
+    const links = await driver.findAll("button.link");
+    const show = [];
+    for (const l of links) if ((await driver.text(l)).includes("Show and edit the field mapping")) show.push(l);
+    await driver.click(show[0]);
+    await driver.waitFor("[data-testid=kafka-key-field]", () => true, 20000);
+    await driver.waitFor("[data-testid=mapping-toml]", () => true, 20000);
+    await driver.exec("document.querySelector('[data-testid=mapping-form]').scrollIntoView({ block: 'center' })");
+    await driver.screenshot("40-import-mapping-form");
+    await enabled("[data-testid=start-import]");
+    await driver.click("[data-testid=start-import]");
+    await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("orders.kcat.jsonl") && t.includes("data-kinds.jsonl"), 120000);
+    const kafkaDone = cliJson("import", join(work, "orders-only.casefile"), kafka).sources[0];
+    const ceDone = cliJson("import", join(work, "ce-only.casefile"), ce, "--default-time", given).sources[0];
+    const placed = await driver.texts("[data-testid=times-placed]");
+    for (const n of [kafkaDone.times_placed, ceDone.times_placed])
+      if (!placed.some((t) => t.includes(n.toLocaleString("en-US")))) throw new Error(`times placed on screen ${JSON.stringify(placed)}, the CLI ${n}`);
+    await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
+    await driver.screenshot("41-import-times-placed");
+  });
 }
 
 /** Waits until a button can be pressed (a click on a disabled one does nothing). */

@@ -315,6 +315,22 @@ pub fn explain(conn: &Connection, rules: &FoldRules, id: &str) -> Result<Explana
         }
     }
 
+    // Tool calls of the same trace that had returned when the model was called: their results
+    // were the model's input (an agent's loop), so they are causes too, nearest first.
+    if let Some(trace) = &decision.correlation_id {
+        for id in super::traces::tool_calls_before(conn, trace, at)? {
+            if causation.len() == crate::inspect::detail::CHAIN_LIMIT {
+                break;
+            }
+            if causation.iter().any(|e| e.event_id == id) {
+                continue;
+            }
+            if let Some(e) = event_by_id(conn, &id)? {
+                causation.push(e);
+            }
+        }
+    }
+
     // Later events: the subject's own, and whatever corrected or followed from the decision.
     let mut later: Vec<LaterEvent> = Vec::new();
     let mut seen_ids: HashSet<String> = HashSet::new();

@@ -10,6 +10,8 @@
 //!   whose span was not exported stays a decision.
 //! - A decision without retrieved context ids takes the ids of the documents retrieved earlier in
 //!   its trace (`gen_ai.retrieval` events with the same `correlation_id`).
+//! - Tool calls of the trace that had returned when the model was called are causes of its
+//!   decision (explain lists them with the causation chain).
 
 use std::collections::BTreeMap;
 
@@ -21,6 +23,8 @@ use crate::error::Result;
 
 /// The event type of a retrieval (see `ingest::formats::genai`).
 pub const RETRIEVAL: &str = "gen_ai.retrieval";
+/// The event type of a tool call.
+pub const TOOL_CALL: &str = "gen_ai.execute_tool";
 const DETAILS: &str = "gen_ai.client.inference.operation.details";
 const MESSAGE_EVENTS: &[&str] = &[
     "gen_ai.system.message",
@@ -187,4 +191,19 @@ pub fn retrieved_document(
         }
     }
     Ok(None)
+}
+
+/// Tool calls of a trace that ended at or before `at` (a span's end is its recorded time), the
+/// latest first.
+pub fn tool_calls_before(
+    conn: &Connection,
+    correlation_id: &str,
+    at: crate::model::Micros,
+) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT event_id FROM events WHERE event_type = '{TOOL_CALL}' AND correlation_id = ?
+            AND epoch_us(recorded_at) <= ? ORDER BY recorded_at DESC, seq DESC"
+    ))?;
+    let rows = stmt.query_map(duckdb::params![correlation_id, at], |r| r.get(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
 }

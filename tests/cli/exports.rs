@@ -527,6 +527,17 @@ fn openinference_llm_spans_are_decisions_with_the_documents_they_were_given() {
     let prompt = sixth["llm"]["prompt"].as_array().unwrap();
     assert_eq!(prompt.len(), 12);
     assert!(prompt[11]["content"].as_str().unwrap().starts_with("412 lines"));
+    // The tool calls that had returned when the model was called are among its causes.
+    let second = all.iter().find(|d| d["event_id"] == "c0a8000000000005").unwrap();
+    let x = json(&["explain", s(&case), second["decision_id"].as_str().unwrap()]);
+    let causes: Vec<&str> = x["causation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_str().unwrap())
+        .collect();
+    assert!(causes.contains(&"c0a8000000000003"), "{causes:?}");
+    assert!(!causes.contains(&"c0a8000000000006"), "a later tool call is no cause: {causes:?}");
     // LangChain's documents have no ids: named by their source.
     assert!(all.iter().all(|d| d["retrieved_context_ids"]
         .as_array()

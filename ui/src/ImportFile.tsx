@@ -347,7 +347,7 @@ function MappingEditor({
               <ListInput
                 aria-label="Type headers"
                 data-testid="kafka-type-headers"
-                placeholder="ce_type, type, event_type, eventType, event-type"
+                placeholder="default: ce_type, type, event_type, …"
                 value={base.kafka?.type_headers}
                 onChange={(type_headers) => setForm(withKafka(base, { type_headers }))}
                 disabled={disabled}
@@ -460,7 +460,7 @@ function FieldRow({
               onChange={(e) => onChange(shown.map((x, j) => (j === i ? e.target.value : x)))}
               disabled={disabled}
             />
-            {list.length > 0 && (
+            {list.length > 0 ? (
               <button
                 className="ghost remove"
                 aria-label={`Remove ${c || "this candidate"} from ${field}`}
@@ -469,6 +469,8 @@ function FieldRow({
               >
                 ×
               </button>
+            ) : (
+              <span className="remove" aria-hidden="true" />
             )}
           </span>
         ))}
