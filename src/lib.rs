@@ -37,6 +37,15 @@ pub use decisions::{
 };
 pub use drift::{DriftProgress, DriftReport, DriftRequest, FeatureDrift, RateDrift};
 pub use error::{Error, ErrorDto, Result};
+/// What `import --dry-run` answers: each file as it would be read and its first records as they
+/// would load; nothing is loaded.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct DryRun {
+    pub dry_run: bool,
+    pub files: Vec<SourcePreview>,
+}
+
 /// Parquet files are read in a helper process first: a program that imports calls
 /// `serve_helper_if_asked` first thing in `main` (see [`ingest::parquet`]).
 pub use ingest::parquet::{serve_helper_if_asked, use_helper};
@@ -303,29 +312,40 @@ impl Case {
     }
 
     /// How files would be imported into the case at `case`, loading nothing (`import --dry-run`).
-    /// A case that does not exist yet is not created: a scratch case stands in for it.
-    pub fn dry_run(
-        case: &Path,
-        files: &[PathBuf],
-        opts: &ImportOptions,
-    ) -> Result<Vec<SourcePreview>> {
-        let scratch = (!case.exists()).then(|| {
-            std::env::temp_dir().join(format!(
-                "casefile-dry-run-{}-{}.casefile",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos())
-            ))
-        });
+    /// The files are mapped in a scratch case; the case itself is only read (whether a file is
+    /// already in it), never created, upgraded or written.
+    pub fn dry_run(case: &Path, files: &[PathBuf], opts: &ImportOptions) -> Result<DryRun> {
+        let scratch = std::env::temp_dir().join(format!(
+            "casefile-dry-run-{}-{}.casefile",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
         let result = (|| {
-            let c = Case::open_or_create(scratch.as_deref().unwrap_or(case))?;
-            files.iter().map(|f| c.preview(f, opts)).collect()
+            let c = Case::open_or_create(&scratch)?;
+            let mut previews: Vec<SourcePreview> = files
+                .iter()
+                .map(|f| c.preview(f, opts))
+                .collect::<Result<_>>()?;
+            let known = if case.is_file() && !bundle::open::is_bundle(case) {
+                let conn = store::open_locked_down(case)?;
+                let mut stmt = conn.prepare("SELECT sha256 FROM sources")?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+                rows.collect::<std::result::Result<std::collections::HashSet<String>, _>>()?
+            } else {
+                Default::default()
+            };
+            for p in &mut previews {
+                p.already_imported = p.sha256.as_ref().map(|h| known.contains(h));
+            }
+            Ok(DryRun {
+                dry_run: true,
+                files: previews,
+            })
         })();
-        if let Some(s) = scratch {
-            let _ = std::fs::remove_file(&s);
-            let _ = std::fs::remove_file(s.with_extension("casefile.wal"));
-        }
+        let _ = std::fs::remove_file(&scratch);
+        let _ = std::fs::remove_file(scratch.with_extension("casefile.wal"));
         result
     }
 

@@ -559,7 +559,10 @@ fn dry_run_text(p: &casefile::SourcePreview) -> String {
         s += &format!("    {} x {}\n", r.rows, r.reason);
     }
     for t in &p.times_placed {
-        s += &format!("  {} would take a time not their own: {}\n", t.rows, t.reason);
+        s += &format!(
+            "  {} would take a time not their own: {}\n",
+            t.rows, t.reason
+        );
     }
     let cut = |v: &str, n: usize| -> String {
         if v.chars().count() > n {
@@ -612,9 +615,13 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 default_time,
             };
             if dry_run {
-                let previews = Case::dry_run(&case, &files, &opts)?;
-                print(json, &serde_json::json!({ "dry_run": true, "files": previews }), |_| {
-                    previews.iter().map(dry_run_text).collect::<Vec<_>>().join("\n")
+                let answer = Case::dry_run(&case, &files, &opts)?;
+                print(json, &answer, |a| {
+                    a.files
+                        .iter()
+                        .map(dry_run_text)
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 });
                 return Ok(());
             }

@@ -52,6 +52,15 @@ fn list(v: &Value) -> Vec<Value> {
     }
 }
 
+/// A document id as text (ids may be numbers).
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// Runs both steps; called by the decision build inside its transaction.
 pub fn link(conn: &Connection) -> Result<()> {
     merge_log_content(conn)?;
@@ -95,32 +104,56 @@ fn merge_log_content(conn: &Connection) -> Result<()> {
         }
     }
     drop(rows);
-    for (span, g) in by_span {
-        let current: Option<String> = conn.query_row(
-            "SELECT llm FROM decisions WHERE event_id = ? LIMIT 1",
-            [&span],
-            |r| r.get(0),
-        )?;
-        let mut llm: LlmFields = current
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        if llm.system_prompt.is_null() {
-            llm.system_prompt = g.system;
-        }
-        if llm.prompt.is_null() && !g.inputs.is_empty() {
-            llm.prompt = Value::Array(g.inputs);
-        }
-        if llm.response.is_null() && !g.outputs.is_empty() {
-            llm.response = Value::Array(g.outputs);
-        }
-        conn.execute(
-            "UPDATE decisions SET llm = ? WHERE event_id = ?",
-            duckdb::params![serde_json::to_string(&llm).expect("llm fields serialize"), span],
-        )?;
-        for merged in &g.merged_details {
-            conn.execute("DELETE FROM decisions WHERE event_id = ?", [merged])?;
-        }
+    if by_span.is_empty() {
+        return Ok(());
     }
+    // The spans' current LLM fields, read once; the merged ones written back in one statement.
+    let current: BTreeMap<String, Option<String>> = {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT event_id, llm FROM decisions WHERE event_id IN (SELECT causation_id FROM events
+                WHERE event_type IN ({}) AND causation_id IS NOT NULL)",
+            types.join(", ")
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE merged_llm (event_id VARCHAR, llm VARCHAR);
+         CREATE OR REPLACE TEMP TABLE merged_details (event_id VARCHAR);",
+    )?;
+    {
+        let mut llm_rows = conn.appender_to_catalog_and_db("merged_llm", "temp", "main")?;
+        let mut detail_rows = conn.appender_to_catalog_and_db("merged_details", "temp", "main")?;
+        for (span, g) in by_span {
+            let mut llm: LlmFields = current
+                .get(&span)
+                .cloned()
+                .flatten()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+            if llm.system_prompt.is_null() {
+                llm.system_prompt = g.system;
+            }
+            if llm.prompt.is_null() && !g.inputs.is_empty() {
+                llm.prompt = Value::Array(g.inputs);
+            }
+            if llm.response.is_null() && !g.outputs.is_empty() {
+                llm.response = Value::Array(g.outputs);
+            }
+            let text = serde_json::to_string(&llm).expect("llm fields serialize");
+            llm_rows.append_row(duckdb::params![span, text])?;
+            for merged in &g.merged_details {
+                detail_rows.append_row([merged])?;
+            }
+        }
+        llm_rows.flush()?;
+        detail_rows.flush()?;
+    }
+    conn.execute_batch(
+        "UPDATE decisions SET llm = m.llm FROM merged_llm m WHERE decisions.event_id = m.event_id;
+         DELETE FROM decisions WHERE event_id IN (SELECT event_id FROM merged_details);
+         DROP TABLE temp.merged_llm; DROP TABLE temp.merged_details;",
+    )?;
     Ok(())
 }
 
@@ -146,20 +179,28 @@ fn attach_retrieved_context(conn: &Connection) -> Result<()> {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter_map(Value::as_str)
+            .filter_map(id_text)
         {
-            if !list.iter().any(|x| x == id) {
-                list.push(id.to_string());
+            if !list.contains(&id) {
+                list.push(id);
             }
         }
     }
     drop(rows);
-    for (decision, list) in ids.into_iter().filter(|(_, l)| !l.is_empty()) {
-        conn.execute(
-            "UPDATE decisions SET context_ids = ? WHERE event_id = ?",
-            duckdb::params![json!(list).to_string(), decision],
-        )?;
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE trace_context (event_id VARCHAR, ids VARCHAR);",
+    )?;
+    {
+        let mut app = conn.appender_to_catalog_and_db("trace_context", "temp", "main")?;
+        for (decision, list) in ids.into_iter().filter(|(_, l)| !l.is_empty()) {
+            app.append_row(duckdb::params![decision, json!(list).to_string()])?;
+        }
+        app.flush()?;
     }
+    conn.execute_batch(
+        "UPDATE decisions SET context_ids = c.ids FROM trace_context c WHERE decisions.event_id = c.event_id;
+         DROP TABLE temp.trace_context;",
+    )?;
     Ok(())
 }
 
@@ -185,7 +226,7 @@ pub fn retrieved_document(
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .find(|d| d.get("id").and_then(Value::as_str) == Some(id));
+            .find(|d| d.get("id").and_then(id_text).as_deref() == Some(id));
         if let Some(doc) = found {
             return Ok(Some((stream, doc.clone())));
         }

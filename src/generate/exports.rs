@@ -28,11 +28,20 @@ pub fn orders_topic(out: &Path) -> Result<Vec<PathBuf>> {
         let partition = (n % 3) as usize;
         let placed = start + n as i64 * 420_000_000 + rng.random_range(0..60_000_000);
         let amount = rng.random_range(1_500..40_000) as f64 / 100.0;
-        let mut steps = vec![("OrderPlaced", json!({"orderId": order, "amount": amount, "currency": "EUR", "lines": rng.random_range(1..6)}))];
+        let mut steps = vec![(
+            "OrderPlaced",
+            json!({"orderId": order, "amount": amount, "currency": "EUR", "lines": rng.random_range(1..6)}),
+        )];
         steps.push(("OrderPaid", json!({"orderId": order, "amount": amount, "method": if n % 4 == 0 { "card" } else { "sepa" }})));
         match n % 6 {
-            5 => steps.push(("OrderCancelled", json!({"orderId": order, "reason": "customer request"}))),
-            _ => steps.push(("OrderShipped", json!({"orderId": order, "carrier": if n % 2 == 0 { "DHL" } else { "UPS" }}))),
+            5 => steps.push((
+                "OrderCancelled",
+                json!({"orderId": order, "reason": "customer request"}),
+            )),
+            _ => steps.push((
+                "OrderShipped",
+                json!({"orderId": order, "carrier": if n % 2 == 0 { "DHL" } else { "UPS" }}),
+            )),
         }
         for (i, (ty, body)) in steps.into_iter().enumerate() {
             let at = placed + i as i64 * rng.random_range(300_000_000..3_600_000_000i64);
@@ -43,21 +52,42 @@ pub fn orders_topic(out: &Path) -> Result<Vec<PathBuf>> {
                 0 => {
                     let mut p = body.clone();
                     p["occurredAt"] = json!(format_micros(at));
-                    (json!(order), p.to_string(), json!(["event_type", ty, "hop", "gateway", "hop", "checkout", "trace", null]))
+                    (
+                        json!(order),
+                        p.to_string(),
+                        json!([
+                            "event_type",
+                            ty,
+                            "hop",
+                            "gateway",
+                            "hop",
+                            "checkout",
+                            "trace",
+                            null
+                        ]),
+                    )
                 }
                 // The payment service: JSON keys, type and time in the payload.
                 1 => {
                     let mut p = body.clone();
                     p["type"] = json!(ty);
                     p["occurredAt"] = json!(format_micros(at));
-                    (json!(json!({"orderId": order}).to_string()), p.to_string(), json!(["content-type", "application/json"]))
+                    (
+                        json!(json!({"orderId": order}).to_string()),
+                        p.to_string(),
+                        json!(["content-type", "application/json"]),
+                    )
                 }
                 // A schema-registry producer (JSON Schema, id 3): the wire prefix before the JSON.
                 2 => {
                     let mut p = body.clone();
                     p["type"] = json!(ty);
                     p["occurredAt"] = json!(format_micros(at));
-                    (json!(order), format!("\u{0}\u{0}\u{0}\u{0}\u{3}{p}"), json!(["schema", "orders-value"]))
+                    (
+                        json!(order),
+                        format!("\u{0}\u{0}\u{0}\u{0}\u{3}{p}"),
+                        json!(["schema", "orders-value"]),
+                    )
                 }
                 // A legacy producer: no time of its own (the record's timestamp stands in).
                 _ => (json!(order), body.to_string(), json!(["event_type", ty])),
@@ -99,14 +129,7 @@ pub fn orders_topic(out: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn attr(key: &str, value: Value) -> Value {
-    let v = match value {
-        Value::String(s) => json!({"stringValue": s}),
-        Value::Number(n) if n.is_i64() => json!({"intValue": n.to_string()}),
-        Value::Number(n) => json!({"doubleValue": n}),
-        Value::Bool(b) => json!({"boolValue": b}),
-        other => json!({"stringValue": other.to_string()}),
-    };
-    json!({"key": key, "value": v})
+    super::formats::attr(key, &value)
 }
 
 /// A documentation assistant traced with OpenInference (the conventions Phoenix reads): per
@@ -117,12 +140,27 @@ pub fn docs_qa(out: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(&dir)?;
     let mut rng = ChaCha8Rng::seed_from_u64(7_041);
     let docs = [
-        ("kb-rotate-keys", "Create a new API key, move clients to it, then revoke the old key."),
+        (
+            "kb-rotate-keys",
+            "Create a new API key, move clients to it, then revoke the old key.",
+        ),
         ("kb-revoke", "Revoked keys stop working within 60 seconds."),
-        ("kb-sso", "SAML and OIDC single sign-on are available on the Business plan."),
-        ("kb-billing-email", "Billing contacts are changed under Billing > Contact."),
-        ("kb-export", "Workspace exports are CSV or JSON and include audit logs."),
-        ("kb-limits", "The API allows 600 requests per minute per key."),
+        (
+            "kb-sso",
+            "SAML and OIDC single sign-on are available on the Business plan.",
+        ),
+        (
+            "kb-billing-email",
+            "Billing contacts are changed under Billing > Contact.",
+        ),
+        (
+            "kb-export",
+            "Workspace exports are CSV or JSON and include audit logs.",
+        ),
+        (
+            "kb-limits",
+            "The API allows 600 requests per minute per key.",
+        ),
     ];
     let questions = [
         ("How do I rotate an API key?", [0, 1, 5]),
@@ -150,7 +188,10 @@ pub fn docs_qa(out: &Path) -> Result<Vec<PathBuf>> {
             retriever.push(attr(&format!("{p}.id"), json!(doc_id)));
             retriever.push(attr(&format!("{p}.score"), json!(scores[i])));
             retriever.push(attr(&format!("{p}.content"), json!(content)));
-            retriever.push(attr(&format!("{p}.metadata"), json!(json!({"source": format!("{doc_id}.md")}).to_string())));
+            retriever.push(attr(
+                &format!("{p}.metadata"),
+                json!(json!({"source": format!("{doc_id}.md")}).to_string()),
+            ));
         }
         let context: Vec<&str> = picked.iter().map(|d| docs[*d].1).collect();
         let answer = format!("{} (see {})", docs[picked[0]].1, docs[picked[0]].0);
@@ -161,19 +202,36 @@ pub fn docs_qa(out: &Path) -> Result<Vec<PathBuf>> {
             attr("llm.model_name", json!("gpt-4o-mini-2024-07-18")),
             attr("llm.provider", json!("openai")),
             attr("llm.system", json!("openai")),
-            attr("llm.invocation_parameters", json!(json!({"temperature": 0.1, "max_tokens": 400}).to_string())),
+            attr(
+                "llm.invocation_parameters",
+                json!(json!({"temperature": 0.1, "max_tokens": 400}).to_string()),
+            ),
             attr("llm.input_messages.0.message.role", json!("system")),
-            attr("llm.input_messages.0.message.content", json!(format!("Answer from the context only.\n{}", context.join("\n")))),
+            attr(
+                "llm.input_messages.0.message.content",
+                json!(format!(
+                    "Answer from the context only.\n{}",
+                    context.join("\n")
+                )),
+            ),
             attr("llm.input_messages.1.message.role", json!("user")),
             attr("llm.input_messages.1.message.content", json!(question)),
             attr("llm.output_messages.0.message.role", json!("assistant")),
             attr("llm.output_messages.0.message.content", json!(answer)),
             attr("llm.token_count.prompt", json!(prompt_tokens)),
             attr("llm.token_count.completion", json!(completion_tokens)),
-            attr("llm.token_count.total", json!(prompt_tokens + completion_tokens)),
+            attr(
+                "llm.token_count.total",
+                json!(prompt_tokens + completion_tokens),
+            ),
             attr("session.id", json!(format!("sess-{}", 100 + q))),
         ];
-        let span = |span_id: String, parent: Option<String>, name: &str, from: i128, to: i128, attrs: Vec<Value>| {
+        let span = |span_id: String,
+                    parent: Option<String>,
+                    name: &str,
+                    from: i128,
+                    to: i128,
+                    attrs: Vec<Value>| {
             let mut s = json!({"traceId": trace, "spanId": span_id, "name": name, "kind": 1,
                 "startTimeUnixNano": ns(from), "endTimeUnixNano": ns(to), "attributes": attrs, "status": {"code": 1}});
             if let Some(p) = parent {
@@ -182,21 +240,38 @@ pub fn docs_qa(out: &Path) -> Result<Vec<PathBuf>> {
             s
         };
         // As a batch processor exports them: children first.
-        spans.push(span(id(2), Some(id(1)), "VectorIndexRetriever.retrieve", 5, 60, retriever));
+        spans.push(span(
+            id(2),
+            Some(id(1)),
+            "VectorIndexRetriever.retrieve",
+            5,
+            60,
+            retriever,
+        ));
         spans.push(span(id(3), Some(id(1)), "OpenAI.chat", 70, 1_900, llm));
-        spans.push(span(id(1), None, "RetrieverQueryEngine.query", 0, 1_950, vec![
-            attr("openinference.span.kind", json!("CHAIN")),
-            attr("input.value", json!(question)),
-            attr("output.value", json!(answer)),
-            attr("session.id", json!(format!("sess-{}", 100 + q))),
-        ]));
+        spans.push(span(
+            id(1),
+            None,
+            "RetrieverQueryEngine.query",
+            0,
+            1_950,
+            vec![
+                attr("openinference.span.kind", json!("CHAIN")),
+                attr("input.value", json!(question)),
+                attr("output.value", json!(answer)),
+                attr("session.id", json!(format!("sess-{}", 100 + q))),
+            ],
+        ));
     }
     let doc = json!({"resourceSpans": [{
         "resource": {"attributes": [attr("service.name", json!("docs-qa")), attr("openinference.project.name", json!("docs-qa"))]},
         "scopeSpans": [{"scope": {"name": "openinference.instrumentation.llama_index"}, "spans": spans}],
     }]});
     let file = dir.join("docs-qa.openinference.json");
-    std::fs::write(&file, serde_json::to_string_pretty(&doc).unwrap_or_default())
-        .map_err(|e| io_err(&file, e))?;
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&doc).unwrap_or_default(),
+    )
+    .map_err(|e| io_err(&file, e))?;
     Ok(vec![file])
 }

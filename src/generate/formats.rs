@@ -225,7 +225,8 @@ pub fn write_parquet(path: &Path, events: &[GenEvent]) -> Result<()> {
     Ok(())
 }
 
-fn attr(key: &str, value: &Value) -> Value {
+/// One OTLP attribute (`{key, value: AnyValue}`).
+pub(super) fn attr(key: &str, value: &Value) -> Value {
     let v = match value {
         Value::String(s) => json!({"stringValue": s}),
         Value::Bool(b) => json!({"boolValue": b}),

@@ -331,7 +331,12 @@ pub fn frame_lines(
         let marked;
         let text = match std::str::from_utf8(line) {
             Ok(t) => t,
-            Err(_) if records.rebuild.as_ref().is_some_and(|r| r.reads_raw_bytes()) => {
+            Err(_)
+                if records
+                    .rebuild
+                    .as_ref()
+                    .is_some_and(|r| r.reads_raw_bytes()) =>
+            {
                 marked = formats::mark_invalid_bytes(line);
                 &marked
             }

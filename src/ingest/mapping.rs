@@ -477,7 +477,8 @@ impl<'a> MappingSql<'a> {
             "epoch_s" | "epoch_ms" | "epoch_us" | "epoch_ns" => {
                 let unit = &fmt[6..];
                 format!(
-                    "CASE WHEN {i} IS NOT NULL THEN TRY({}) ELSE TRY({}) END",
+                    "CASE WHEN {i} IS NOT NULL THEN TRY({}) WHEN {d} IS NOT NULL THEN TRY({}) \
+                     ELSE CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) END",
                     epoch(&i, unit, true),
                     epoch(&d, unit, false)
                 )
@@ -510,7 +511,11 @@ impl<'a> MappingSql<'a> {
                     format!("coalesce({text}, CASE {numeric} END)")
                 }
             }
-            pattern => format!("TRY(try_strptime({t}, {}))", lit(pattern)),
+            // A pattern the user gave; an RFC 3339 time (one a format rebuilt it to) still reads.
+            pattern => format!(
+                "coalesce(TRY(try_strptime({t}, {})), CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP))",
+                lit(pattern)
+            ),
         }
     }
 

@@ -280,6 +280,8 @@ pub struct SourcePreview {
     pub reasons: Vec<ReasonCount>,
     /// Of those, how many would be given a time that is not their own, by where it comes from.
     pub times_placed: Vec<ReasonCount>,
+    /// Of those, how many repeat an event already read with the same body (counted once).
+    pub duplicates: u64,
 }
 
 /// One record as the import would load it.
@@ -333,7 +335,9 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
             .map(|rows| rows.into_iter().take(PREVIEW_ROWS).collect())
             .unwrap_or_default(),
         Container::Csv => csv_sample(&head, PREVIEW_ROWS),
-        Container::Parquet => parquet.map(|p| p.sample).unwrap_or_default(),
+        Container::Parquet => parquet
+            .map(|p| p.sample.into_iter().take(PREVIEW_ROWS).collect())
+            .unwrap_or_default(),
     };
     let (sha256, already_imported) = if src.size_bytes <= PREVIEW_HASH_LIMIT {
         let digest = source::sha256_file(path)?;
@@ -367,6 +371,7 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         would_quarantine: mapped.reasons.iter().map(|r| r.rows).sum(),
         reasons: mapped.reasons,
         times_placed: mapped.placed,
+        duplicates: mapped.duplicates,
     })
 }
 
@@ -375,6 +380,7 @@ struct MappedSample {
     sampled: u64,
     reasons: Vec<ReasonCount>,
     placed: Vec<ReasonCount>,
+    duplicates: u64,
 }
 
 /// Maps the file's first records exactly as the import would (same framing, same SQL) in
@@ -407,7 +413,12 @@ fn map_sample(
                 limit,
             )?,
             Container::Parquet => {
-                for (i, row) in parquet.map(|p| p.sample.as_slice()).unwrap_or_default().iter().enumerate() {
+                for (i, row) in parquet
+                    .map(|p| p.sample.as_slice())
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                {
                     let text = row.to_string();
                     stager.push(i as i64 + 1, &text, None, None)?;
                 }
@@ -418,6 +429,17 @@ fn map_sample(
         let select = MappingSql::new(&plan.mapping).select("preview");
         conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE mapped AS {select};"))?;
         explain_bad_json(conn)?;
+        // Ids seen twice, in these records or already in the case, as the import would find them.
+        find_collisions(conn)?;
+        conn.execute_batch(
+            r#"UPDATE mapped SET reject = format('duplicate event_id {} with a different body than {} row {}', c.event_id, c.first_source, c.first_row)
+               FROM collisions c WHERE c."row" = mapped."row" AND c.status = 'conflict';"#,
+        )?;
+        let duplicates: i64 = conn.query_row(
+            "SELECT count(*) FROM collisions WHERE status = 'duplicate'",
+            [],
+            |r| r.get(0),
+        )?;
         let rows = {
             let mut stmt = conn.prepare(&format!(
                 r#"SELECT "row", event_id, stream_id, stream_type, event_type,
@@ -467,9 +489,12 @@ fn map_sample(
             sampled,
             reasons,
             placed,
+            duplicates: duplicates as u64,
         })
     })();
-    conn.execute_batch("DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped;")?;
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;",
+    )?;
     result
 }
 
@@ -541,7 +566,11 @@ fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
             }
             l
         })
-        .filter_map(|l| serde_json::from_slice::<Value>(l).ok())
+        .filter_map(|l| match std::str::from_utf8(l) {
+            Ok(t) => serde_json::from_str::<Value>(t).ok(),
+            // kcat prints binary keys and payloads raw: the line's shape still tells the format.
+            Err(_) => serde_json::from_str::<Value>(&formats::mark_invalid_bytes(l)).ok(),
+        })
         .take(limit)
         .collect()
 }
@@ -578,7 +607,7 @@ const PARQUET_PREVIEW_LIMIT: std::time::Duration = std::time::Duration::from_sec
 fn preview_parquet(path: &Path) -> Result<parquet::Inspection> {
     let started = std::time::Instant::now();
     let in_time = || started.elapsed() < PARQUET_PREVIEW_LIMIT;
-    parquet::inspect(path, PREVIEW_ROWS, false, &in_time).map_err(|e| match e {
+    parquet::inspect(path, PREVIEW_MAPPED as usize, false, &in_time).map_err(|e| match e {
         Error::Cancelled { path } => Error::SourceFormat {
             path,
             cause: format!(
@@ -688,14 +717,16 @@ fn detect_plan(
             .map_err(|e| src.read_error(e))?;
             // Bytes that are not UTF-8 are kept marked; only kcat dumps may hold them (raw keys
             // and payloads), which is checked once the envelope is known.
+            let too_long = bytes.len() as u64 > limit;
             let text = match String::from_utf8(bytes) {
                 Ok(t) => t,
+                Err(_) if too_long => String::new(),
                 Err(e) => {
                     not_utf8 = Some(e.utf8_error().valid_up_to());
                     formats::mark_invalid_bytes(e.as_bytes())
                 }
             };
-            if text.len() as u64 > limit {
+            if too_long {
                 return Err(Error::SourceFormat {
                     path: path.to_path_buf(),
                     cause: format!(
@@ -705,8 +736,8 @@ fn detect_plan(
                 });
             }
             let sample = sample_document(&text).map_err(|e| frame::not_json(path, e))?;
-            no_records = sample.is_empty()
-                && frame::document_records(&text).is_ok_and(|r| r.is_empty());
+            no_records =
+                sample.is_empty() && frame::document_records(&text).is_ok_and(|r| r.is_empty());
             document = Some(text);
             detect::key_paths(&sample)
         }
@@ -791,13 +822,7 @@ fn import_one(
         mut document,
         parquet,
         ..
-    } = detect_plan(
-        path,
-        &mut src,
-        &head,
-        choices,
-        Some(&|| sink.keep_going()),
-    )?;
+    } = detect_plan(path, &mut src, &head, choices, Some(&|| sink.keep_going()))?;
 
     // Frame into the staging table.
     frame::create_stage(conn)?;
@@ -1033,7 +1058,11 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     }
     for (origin, n) in &placed {
         message.push(' ');
-        message.push_str(&time_placed_sentence(origin, *n, plan.mapping.default_time.as_deref()));
+        message.push_str(&time_placed_sentence(
+            origin,
+            *n,
+            plan.mapping.default_time.as_deref(),
+        ));
     }
     let mut report = base_report(source_id, path_text, sha256, size_bytes, &plan, compression);
     report.rows_read = rows_read;
@@ -1083,7 +1112,9 @@ fn base_report(
 fn time_placed_sentence(origin: &str, n: i64, default_time: Option<&str>) -> String {
     let at = match origin {
         "kafka_timestamp" => "the timestamp of the Kafka record that carried them".to_string(),
-        "observed_time" => "the time the log records were observed (observedTimeUnixNano)".to_string(),
+        "observed_time" => {
+            "the time the log records were observed (observedTimeUnixNano)".to_string()
+        }
         "default_time" => format!(
             "the default time given for the file ({})",
             default_time.unwrap_or("given")

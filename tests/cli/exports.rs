@@ -65,7 +65,10 @@ fn the_cloudevents_spec_example_keeps_its_xml_as_text_and_both_extensions() {
     let case = dir.path().join("c.casefile");
     let file = formats().join("cloudevents/spec-example-v1.0.json");
     let src = import(&case, &file, &[]);
-    assert_eq!((src["rows_read"].as_u64(), src["rows_loaded"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (src["rows_read"].as_u64(), src["rows_loaded"].as_u64()),
+        (Some(1), Some(1))
+    );
     let e = &events(&case)[0];
     assert_eq!(e["payload"], "<much wow=\"xml\"/>");
     assert_eq!(e["event_type"], "com.example.someevent");
@@ -117,7 +120,9 @@ fn cloudevents_data_is_kept_as_its_content_type_says() {
     let info = json(&["info", s(&case)]);
     assert_eq!(info["sources"][0]["times_placed"], 2);
     let findings = json(&["findings", s(&case)]);
-    assert!(findings.to_string().contains("default time given for the file"));
+    assert!(findings
+        .to_string()
+        .contains("default time given for the file"));
 
     // Each payload as its record defines it (records by their line, 1-based as in SHAPES.md).
     let nth = |n: usize| records[n - 1]["id"].as_str().unwrap().to_string();
@@ -128,7 +133,10 @@ fn cloudevents_data_is_kept_as_its_content_type_says() {
         assert_eq!(by_id(&id)["payload"], original(&id)["data"], "{id}");
     }
     assert!(by_id(&nth(3))["payload"].is_string());
-    assert!(by_id(&nth(7))["payload"].is_string(), "a JSON-typed string is not parsed again");
+    assert!(
+        by_id(&nth(7))["payload"].is_string(),
+        "a JSON-typed string is not parsed again"
+    );
     assert!(by_id(&nth(6))["payload"].is_null());
     let decode = |id: &str| {
         base64::engine::general_purpose::STANDARD
@@ -153,15 +161,24 @@ fn cloudevents_batches_version_0_3_and_extensions_of_any_type_load() {
     let case = dir.path().join("c.casefile");
     let t = ["--default-time", "2024-05-02T00:00:00Z"];
     let batch = import(&case, &formats().join("cloudevents/batch.json"), &t);
-    assert_eq!((batch["rows_read"].as_u64(), batch["rows_loaded"].as_u64()), (Some(4), Some(4)));
+    assert_eq!(
+        (batch["rows_read"].as_u64(), batch["rows_loaded"].as_u64()),
+        (Some(4), Some(4))
+    );
     // An empty batch is a batch of nothing: no error, nothing loaded.
     let empty = import(&case, &formats().join("cloudevents/batch-empty.json"), &[]);
-    assert_eq!((empty["rows_read"].as_u64(), empty["rows_loaded"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (empty["rows_read"].as_u64(), empty["rows_loaded"].as_u64()),
+        (Some(0), Some(0))
+    );
     let v03 = import(&case, &formats().join("cloudevents/v03.jsonl"), &t);
     assert_eq!(v03["rows_loaded"], 3);
     let all = events(&case);
     assert_eq!(event(&all, "ABC-123")["payload"]["hello"], "world");
-    assert_eq!(event(&all, "ABC-124")["metadata"]["payload_kept_as"], "base64");
+    assert_eq!(
+        event(&all, "ABC-124")["metadata"]["payload_kept_as"],
+        "base64"
+    );
     assert!(event(&all, "ABC-125")["metadata"]["asmap"].is_object());
     let file = formats().join("cloudevents/extensions-nonconforming.jsonl");
     let ext = import(&case, &file, &[]);
@@ -169,7 +186,8 @@ fn cloudevents_batches_version_0_3_and_extensions_of_any_type_load() {
     let all = events(&case);
     for record in lines(&file) {
         let e = event(&all, record["id"].as_str().unwrap());
-        let standard: BTreeSet<&str> = ["specversion", "id", "type", "source", "time", "data"].into();
+        let standard: BTreeSet<&str> =
+            ["specversion", "id", "type", "source", "time", "data"].into();
         for (k, v) in record.as_object().unwrap() {
             if !standard.contains(k.as_str()) {
                 assert_eq!(&e["metadata"][k], v, "{k} of {}", record["id"]);
@@ -226,12 +244,21 @@ fn check_orders(case: &Path, src: &Value) {
     for (p, o, stream, ty) in ORDERS {
         let e = all
             .iter()
-            .find(|e| e["metadata"]["kafka"]["partition"] == *p && e["metadata"]["kafka"]["offset"] == *o)
+            .find(|e| {
+                e["metadata"]["kafka"]["partition"] == *p && e["metadata"]["kafka"]["offset"] == *o
+            })
             .unwrap_or_else(|| panic!("record {p}/{o}"));
-        assert_eq!((&e["stream_id"], &e["event_type"]), (&Value::from(*stream), &Value::from(*ty)), "{p}/{o}");
+        assert_eq!(
+            (&e["stream_id"], &e["event_type"]),
+            (&Value::from(*stream), &Value::from(*ty)),
+            "{p}/{o}"
+        );
     }
     // Record 8 has no time of its own: the record's timestamp, marked.
-    let shipped = all.iter().find(|e| e["event_type"] == "OrderShipped").unwrap();
+    let shipped = all
+        .iter()
+        .find(|e| e["event_type"] == "OrderShipped")
+        .unwrap();
     assert_eq!(shipped["metadata"]["time_placed"], "kafka_timestamp");
     assert_eq!(shipped["occurred_at"], "2024-05-02T10:02:55.918Z");
     // Schema ids kept, headers as lists.
@@ -241,7 +268,13 @@ fn check_orders(case: &Path, src: &Value) {
         .iter()
         .find(|e| e["metadata"]["kafka"]["offset"] == 5)
         .unwrap();
-    assert!(first["metadata"]["headers"]["hop"].as_array().unwrap().len() >= 2);
+    assert!(
+        first["metadata"]["headers"]["hop"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2
+    );
     // Offsets skipped in partitions 0 (8) and 2 (2).
     let gaps: Vec<String> = json(&["findings", s(case)])["findings"]
         .as_array()
@@ -251,8 +284,12 @@ fn check_orders(case: &Path, src: &Value) {
         .map(|f| f["message"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(gaps.len(), 2, "{gaps:?}");
-    assert!(gaps.iter().any(|g| g.starts_with("Partition 0 ") && g.contains("(8)")));
-    assert!(gaps.iter().any(|g| g.starts_with("Partition 2 ") && g.contains("(2)")));
+    assert!(gaps
+        .iter()
+        .any(|g| g.starts_with("Partition 0 ") && g.contains("(8)")));
+    assert!(gaps
+        .iter()
+        .any(|g| g.starts_with("Partition 2 ") && g.contains("(2)")));
     // The tombstone deletes its entity.
     let state = json(&["state", s(case), "o-1003", "--at", "2030-01-01T00:00:00Z"]);
     assert_eq!(state["exists"], false, "{state}");
@@ -279,7 +316,10 @@ fn the_dumping_tools_own_lines_are_quarantined_as_what_they_are() {
     let case = dir.path().join("k.casefile");
     let file = formats().join("kafka/orders.kcat-with-stderr.txt");
     let text = std::fs::read(&file).unwrap();
-    let tool_lines = text.split(|b| *b == b'\n').filter(|l| l.starts_with(b"%")).count();
+    let tool_lines = text
+        .split(|b| *b == b'\n')
+        .filter(|l| l.starts_with(b"%"))
+        .count();
     assert_eq!(tool_lines, 6);
     let src = import(&case, &file, &[]);
     assert_eq!(src["rows_read"], 12 + tool_lines as u64);
@@ -293,7 +333,11 @@ fn the_dumping_tools_own_lines_are_quarantined_as_what_they_are() {
 fn kafka_payloads_that_are_not_json_are_kept_as_text_or_base64() {
     let dir = tmp();
     let case = dir.path().join("k.casefile");
-    let src = import(&case, &formats().join("kafka/payload-kinds.kcat.jsonl"), &[]);
+    let src = import(
+        &case,
+        &formats().join("kafka/payload-kinds.kcat.jsonl"),
+        &[],
+    );
     assert_eq!(src["rows_loaded"], 5);
     let mut all = events(&case);
     all.sort_by_key(|e| e["metadata"]["kafka"]["offset"].as_i64());
@@ -308,31 +352,67 @@ fn kafka_payloads_that_are_not_json_are_kept_as_text_or_base64() {
         .decode(all[1]["payload"].as_str().unwrap())
         .unwrap();
     assert_eq!((png.len(), &png[1..4]), (70, &b"PNG"[..]));
-    assert!(all.iter().all(|e| e["metadata"]["time_placed"] == "kafka_timestamp"));
+    assert!(all
+        .iter()
+        .all(|e| e["metadata"]["time_placed"] == "kafka_timestamp"));
 }
 
 #[test]
 fn cloudevents_on_kafka_are_unwrapped_in_structured_and_binary_mode() {
     let dir = tmp();
     let case = dir.path().join("k.casefile");
-    let src = import(&case, &formats().join("kafka/cloudevents-structured.kcat.jsonl"), &[]);
-    assert_eq!((src["rows_loaded"].as_u64(), src["rows_quarantined"].as_u64()), (Some(4), Some(1)));
+    let src = import(
+        &case,
+        &formats().join("kafka/cloudevents-structured.kcat.jsonl"),
+        &[],
+    );
+    assert_eq!(
+        (
+            src["rows_loaded"].as_u64(),
+            src["rows_quarantined"].as_u64()
+        ),
+        (Some(4), Some(1))
+    );
     assert!(reasons(&case)[0].contains("no `source`"));
     let all = events(&case);
-    assert!(all.iter().any(|e| e["event_type"] == "com.example.payment.captured" && e["stream_id"] == "acct-9"));
-    let receipt = all.iter().find(|e| e["event_type"] == "com.example.payment.receipt.rendered").unwrap();
+    assert!(all
+        .iter()
+        .any(|e| e["event_type"] == "com.example.payment.captured" && e["stream_id"] == "acct-9"));
+    let receipt = all
+        .iter()
+        .find(|e| e["event_type"] == "com.example.payment.receipt.rendered")
+        .unwrap();
     assert_eq!(receipt["metadata"]["payload_kept_as"], "base64");
 
     let case = dir.path().join("b.casefile");
-    let src = import(&case, &formats().join("kafka/cloudevents-binary.kcat.jsonl"), &[]);
+    let src = import(
+        &case,
+        &formats().join("kafka/cloudevents-binary.kcat.jsonl"),
+        &[],
+    );
     // Three by the binding, one from Spring's `ce-` headers read leniently; one has no id.
-    assert_eq!((src["rows_loaded"].as_u64(), src["rows_quarantined"].as_u64()), (Some(4), Some(1)));
+    assert_eq!(
+        (
+            src["rows_loaded"].as_u64(),
+            src["rows_quarantined"].as_u64()
+        ),
+        (Some(4), Some(1))
+    );
     assert!(reasons(&case)[0].contains("no `id`"));
     let all = events(&case);
-    let note = all.iter().find(|e| e["event_type"] == "com.example.shipment.note").unwrap();
+    let note = all
+        .iter()
+        .find(|e| e["event_type"] == "com.example.shipment.note")
+        .unwrap();
     assert!(note["payload"].is_string());
-    let delivered = all.iter().find(|e| e["event_type"] == "com.example.shipment.delivered").unwrap();
-    assert!(delivered["payload"].is_null(), "an event with no data, not a tombstone");
+    let delivered = all
+        .iter()
+        .find(|e| e["event_type"] == "com.example.shipment.delivered")
+        .unwrap();
+    assert!(
+        delivered["payload"].is_null(),
+        "an event with no data, not a tombstone"
+    );
     assert_eq!(delivered["metadata"]["time_placed"], "kafka_timestamp");
     let spring = all.iter().find(|e| e["stream_id"] == "shp-502").unwrap();
     assert_eq!(spring["event_type"], "com.example.shipment.created");
@@ -345,14 +425,33 @@ fn old_kafkacat_output_and_avro_decoded_dumps_are_read() {
     let case = dir.path().join("k.casefile");
     let file = formats().join("kafka/kafkacat-legacy.kcat.jsonl");
     let src = import(&case, &file, &[]);
-    assert_eq!((src["rows_loaded"].as_u64(), src["rows_quarantined"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (
+            src["rows_loaded"].as_u64(),
+            src["rows_quarantined"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
     let case = dir.path().join("d.casefile");
     let src = import(&case, &file, &["--default-time", "2019-01-17T00:00:00Z"]);
-    assert_eq!((src["rows_loaded"].as_u64(), src["times_placed"].as_u64()), (Some(5), Some(3)));
+    assert_eq!(
+        (src["rows_loaded"].as_u64(), src["times_placed"].as_u64()),
+        (Some(5), Some(3))
+    );
 
     let case = dir.path().join("a.casefile");
-    let src = import(&case, &formats().join("kafka/orders-avro-decoded.kcat.jsonl"), &[]);
-    assert_eq!((src["rows_loaded"].as_u64(), src["rows_quarantined"].as_u64()), (Some(3), Some(1)));
+    let src = import(
+        &case,
+        &formats().join("kafka/orders-avro-decoded.kcat.jsonl"),
+        &[],
+    );
+    assert_eq!(
+        (
+            src["rows_loaded"].as_u64(),
+            src["rows_quarantined"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
     assert!(reasons(&case)[0].contains("payload_error"));
     let all = events(&case);
     let coupon = all.iter().find(|e| e["stream_id"] == "o-1008").unwrap();
@@ -372,7 +471,10 @@ fn otlp_spans_load_from_every_exporters_shape_and_ids_join_across_encodings() {
     assert_eq!(single["rows_loaded"], 6);
     // BOM, CRLF, base64 ids, enum names: 5 spans on 2 lines.
     let dotnet = import(&case, &otlp("dotnet-export.jsonl"), &[]);
-    assert_eq!((dotnet["rows_read"].as_u64(), dotnet["rows_loaded"].as_u64()), (Some(5), Some(5)));
+    assert_eq!(
+        (dotnet["rows_read"].as_u64(), dotnet["rows_loaded"].as_u64()),
+        (Some(5), Some(5))
+    );
     let all = events(&case);
     // B1 (base64 `scLT5PUGFyg=`) is a child of A2 (upper-case hex in the other file).
     let b1 = event(&all, "b1c2d3e4f5061728");
@@ -382,7 +484,10 @@ fn otlp_spans_load_from_every_exporters_shape_and_ids_join_across_encodings() {
     assert_eq!(b1["metadata"]["kind"], "SPAN_KIND_SERVER");
     // Numbers above 2^53 are exact: D5 starts at 1761998400610123457 ns.
     let array = import(&case, &otlp("traces-array.json"), &[]);
-    assert_eq!((array["rows_read"].as_u64(), array["rows_loaded"].as_u64()), (Some(10), Some(9)));
+    assert_eq!(
+        (array["rows_read"].as_u64(), array["rows_loaded"].as_u64()),
+        (Some(10), Some(9))
+    );
     assert!(reasons(&case).iter().any(|r| r.contains("all zeros")));
     let all = events(&case);
     let d5 = event(&all, "d5f60718293a4b5c");
@@ -401,7 +506,10 @@ fn otlp_logs_import_linked_to_their_spans() {
     let case = dir.path().join("l.casefile");
     let src = import(&case, &otlp("logs.json"), &[]);
     // 7 records; L7 has no time at all.
-    assert_eq!((src["rows_read"].as_u64(), src["rows_loaded"].as_u64()), (Some(7), Some(6)));
+    assert_eq!(
+        (src["rows_read"].as_u64(), src["rows_loaded"].as_u64()),
+        (Some(7), Some(6))
+    );
     assert!(reasons(&case)[0].contains("--default-time"));
     let all = events(&case);
     let observed: Vec<&Value> = all
@@ -435,7 +543,10 @@ fn every_llm_call_in_genai_traces_is_one_decision_whatever_the_conventions() {
         import(&case, &otlp(f), &[]);
     }
     let all = decisions(&case);
-    let mut ids: Vec<&str> = all.iter().map(|d| d["event_id"].as_str().unwrap()).collect();
+    let mut ids: Vec<&str> = all
+        .iter()
+        .map(|d| d["event_id"].as_str().unwrap())
+        .collect();
     ids.sort_unstable();
     // A3, A5, C2, C3, D5, D7, D8, E1, F2 (SHAPES.md); the log event beside A5 is not a tenth.
     let mut expected = vec![
@@ -460,25 +571,37 @@ fn every_llm_call_in_genai_traces_is_one_decision_whatever_the_conventions() {
     assert_eq!(a3["llm"]["parameters"]["max_tokens"], 512);
     assert_eq!(a3["llm"]["tokens"]["input_tokens"], 412);
     assert_eq!(a3["llm"]["tokens"]["output_tokens"], 23);
-    assert!(a3["llm"]["system_prompt"].to_string().contains("Acme's support assistant"));
-    assert_eq!(a3["retrieved_context_ids"], serde_json::json!(["kb-101", "kb-207"]));
+    assert!(a3["llm"]["system_prompt"]
+        .to_string()
+        .contains("Acme's support assistant"));
+    assert_eq!(
+        a3["retrieved_context_ids"],
+        serde_json::json!(["kb-101", "kb-207"])
+    );
     // A5's messages are only in the log event beside it.
     let a5 = by("5e6f708192a3b4c5");
     assert_eq!(a5["llm"]["prompt"].as_array().unwrap().len(), 3);
     assert!(a5["llm"]["response"].to_string().contains("delayed"));
     // Older conventions in span events.
     let c3 = by("c3d4e5f60718293a");
-    assert!(c3["llm"]["response"].to_string().contains("20 vacation days"));
+    assert!(c3["llm"]["response"]
+        .to_string()
+        .contains("20 vacation days"));
     assert_eq!(c3["llm"]["tokens"]["input_tokens"], 58);
     // Indexed prompts, ordered by number (10 and 11 after 9).
     let d7 = by("d718293a4b5c6d7e");
     let prompt = d7["llm"]["prompt"].as_array().unwrap();
     assert_eq!(prompt.len(), 12);
     assert_eq!(prompt[11]["role"], "tool");
-    assert!(prompt[9]["content"].as_str().unwrap().contains("7-hour flight"));
+    assert!(prompt[9]["content"]
+        .as_str()
+        .unwrap()
+        .contains("7-hour flight"));
     // Older per-message log events beside E1.
     let e1 = by("e1f2030415263748");
-    assert!(e1["llm"]["prompt"].to_string().contains("Do you support SSO?"));
+    assert!(e1["llm"]["prompt"]
+        .to_string()
+        .contains("Do you support SSO?"));
     assert!(e1["llm"]["response"].to_string().contains("SAML and OIDC"));
     // Structured messages on the span.
     let f2 = by("f2b3c4d5e6f70819");
@@ -502,7 +625,10 @@ fn openinference_llm_spans_are_decisions_with_the_documents_they_were_given() {
     assert_eq!(d["llm"]["parameters"]["temperature"], 0.1);
     assert_eq!(d["llm"]["parameters"]["max_tokens"], 512);
     assert_eq!(d["llm"]["tokens"]["total_tokens"], 763);
-    assert_eq!(d["llm"]["prompt"][1]["content"], "How do I rotate an API key?");
+    assert_eq!(
+        d["llm"]["prompt"][1]["content"],
+        "How do I rotate an API key?"
+    );
     assert_eq!(
         d["retrieved_context_ids"],
         serde_json::json!([
@@ -523,12 +649,21 @@ fn openinference_llm_spans_are_decisions_with_the_documents_they_were_given() {
     assert_eq!(src["rows_loaded"], 15);
     let all = decisions(&case);
     assert_eq!(all.len(), 7);
-    let sixth = all.iter().find(|d| d["event_id"] == "c0a800000000000d").unwrap();
+    let sixth = all
+        .iter()
+        .find(|d| d["event_id"] == "c0a800000000000d")
+        .unwrap();
     let prompt = sixth["llm"]["prompt"].as_array().unwrap();
     assert_eq!(prompt.len(), 12);
-    assert!(prompt[11]["content"].as_str().unwrap().starts_with("412 lines"));
+    assert!(prompt[11]["content"]
+        .as_str()
+        .unwrap()
+        .starts_with("412 lines"));
     // The tool calls that had returned when the model was called are among its causes.
-    let second = all.iter().find(|d| d["event_id"] == "c0a8000000000005").unwrap();
+    let second = all
+        .iter()
+        .find(|d| d["event_id"] == "c0a8000000000005")
+        .unwrap();
     let x = json(&["explain", s(&case), second["decision_id"].as_str().unwrap()]);
     let causes: Vec<&str> = x["causation"]
         .as_array()
@@ -537,7 +672,10 @@ fn openinference_llm_spans_are_decisions_with_the_documents_they_were_given() {
         .map(|e| e["event_id"].as_str().unwrap())
         .collect();
     assert!(causes.contains(&"c0a8000000000003"), "{causes:?}");
-    assert!(!causes.contains(&"c0a8000000000006"), "a later tool call is no cause: {causes:?}");
+    assert!(
+        !causes.contains(&"c0a8000000000006"),
+        "a later tool call is no cause: {causes:?}"
+    );
     // LangChain's documents have no ids: named by their source.
     assert!(all.iter().all(|d| d["retrieved_context_ids"]
         .as_array()
@@ -550,7 +688,10 @@ fn openinference_llm_spans_are_decisions_with_the_documents_they_were_given() {
     let all = decisions(&case);
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["model"], "gpt-4.1-mini");
-    assert_eq!(all[0]["retrieved_context_ids"], serde_json::json!(["faq-12", "faq-31"]));
+    assert_eq!(
+        all[0]["retrieved_context_ids"],
+        serde_json::json!(["faq-12", "faq-31"])
+    );
 }
 
 #[test]
@@ -568,9 +709,16 @@ fn a_dry_run_shows_the_first_records_as_they_would_load_and_loads_nothing() {
     let first_record = rows.iter().find(|r| r["quarantined"].is_null()).unwrap();
     assert_eq!(first_record["stream_id"], "o-1001");
     assert_eq!(first_record["event_type"], "OrderPlaced");
-    assert!(p["times_placed"].as_array().unwrap().iter().any(|t| t["reason"] == "kafka_timestamp"));
+    assert!(p["times_placed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["reason"] == "kafka_timestamp"));
     // In words too.
     let out = run(&["import", s(&case), s(&file), "--dry-run"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("12 would load, 6 would be quarantined"), "{text}");
+    assert!(
+        text.contains("12 would load, 6 would be quarantined"),
+        "{text}"
+    );
 }

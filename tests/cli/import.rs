@@ -4,14 +4,15 @@ use crate::common::*;
 fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
     let dir = tmp();
     let case = dir.path().join("all.casefile");
-    let files: Vec<std::path::PathBuf> = ["lending", "hiring", "clinical", "rag", "orders", "docs-qa"]
-        .iter()
-        .flat_map(|d| {
-            std::fs::read_dir(samples().join(d))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-        })
-        .collect();
+    let files: Vec<std::path::PathBuf> =
+        ["lending", "hiring", "clinical", "rag", "orders", "docs-qa"]
+            .iter()
+            .flat_map(|d| {
+                std::fs::read_dir(samples().join(d))
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+            })
+            .collect();
     let mut args = vec!["import", s(&case)];
     args.extend(files.iter().map(|p| s(p)));
     let report = json(&args);

@@ -95,7 +95,8 @@ pub fn event(record: &Value, enclosing: Enclosing) -> Result<Value, String> {
     let id = required_text("id")?;
     let source = required_text("source")?;
     let event_type = required_text("type")?;
-    if ce.contains_key("data") && ce.contains_key("data_base64") {
+    let set = |k: &str| ce.get(k).is_some_and(|v| !v.is_null());
+    if set("data") && set("data_base64") {
         return Err(
             "has both `data` and `data_base64`: an event carries its data in one of them (CloudEvents JSON format §3.1)"
                 .into(),
@@ -280,6 +281,9 @@ mod tests {
             "schemaurl": "http://example.com/schema", "data": "eyJhIjogMX0="});
         let d = event(&e, None).unwrap();
         assert_eq!(d["payload"], json!({"a": 1}));
-        assert_eq!(d["metadata"]["schemaurl"], json!("http://example.com/schema"));
+        assert_eq!(
+            d["metadata"]["schemaurl"],
+            json!("http://example.com/schema")
+        );
     }
 }

@@ -84,9 +84,13 @@ impl Call {
         }
     }
 
-    /// The event type: `gen_ai.<operation>` (`gen_ai.chat`, `gen_ai.retrieval`, ...).
+    /// The event type: `gen_ai.<operation>` (`gen_ai.chat`, ...); every retrieval (retrieve,
+    /// rerank, a vector query) is `gen_ai.retrieval`, so a decision finds its context by one name.
     pub fn event_type(&self) -> String {
-        format!("gen_ai.{}", self.operation)
+        match self.kind {
+            CallKind::Retrieval => "gen_ai.retrieval".to_string(),
+            _ => format!("gen_ai.{}", self.operation),
+        }
     }
 
     /// The event's payload.
@@ -138,12 +142,20 @@ fn json_text(v: Option<&Value>) -> Value {
     }
 }
 
+/// The most items one flattened list keeps, and the deepest path read: a crafted attribute name
+/// (`gen_ai.prompt.99999999999.content`, a key of a million dots) must not exhaust memory or stack.
+const MAX_ITEMS: usize = 4096;
+const MAX_DEPTH: usize = 12;
+
 fn put(node: &mut Value, path: &[&str], value: Value) {
     let Some((head, rest)) = path.split_first() else {
         *node = value;
         return;
     };
     if let Ok(i) = head.parse::<usize>() {
+        if i >= MAX_ITEMS {
+            return;
+        }
         if !node.is_array() {
             *node = Value::Array(Vec::new());
         }
@@ -172,8 +184,10 @@ pub fn unflatten(attrs: &Map<String, Value>, prefix: &str) -> Value {
     let lead = format!("{prefix}.");
     for (k, v) in attrs {
         if let Some(rest) = k.strip_prefix(&lead) {
-            let path: Vec<&str> = rest.split('.').collect();
-            put(&mut root, &path, json_text(Some(v)));
+            let path: Vec<&str> = rest.split('.').take(MAX_DEPTH + 1).collect();
+            if path.len() <= MAX_DEPTH {
+                put(&mut root, &path, json_text(Some(v)));
+            }
         }
     }
     if let Value::Array(items) = &mut root {
@@ -369,7 +383,9 @@ fn gen_ai(attrs: &Map<String, Value>, events: &[Value]) -> Option<Call> {
                     call.output_messages = json_text(a.get("gen_ai.completion"));
                 }
             }
-            "gen_ai.system.message" | "gen_ai.user.message" | "gen_ai.assistant.message"
+            "gen_ai.system.message"
+            | "gen_ai.user.message"
+            | "gen_ai.assistant.message"
             | "gen_ai.tool.message" => inputs.push(message_event(name, &a, &Value::Null)),
             "gen_ai.choice" => outputs.push(message_event(name, &a, &Value::Null)),
             _ => {}
@@ -528,7 +544,9 @@ pub fn recognise_log(name: &str, attrs: &Map<String, Value>, body: &Value) -> Op
             call.output_messages = from("gen_ai.output.messages");
             call.system_instructions = from("gen_ai.system_instructions");
         }
-        "gen_ai.system.message" | "gen_ai.user.message" | "gen_ai.assistant.message"
+        "gen_ai.system.message"
+        | "gen_ai.user.message"
+        | "gen_ai.assistant.message"
         | "gen_ai.tool.message" => {
             call.operation = name.trim_start_matches("gen_ai.").to_string();
             call.input_messages = Value::Array(vec![message_event(name, attrs, body)]);
@@ -578,7 +596,10 @@ mod tests {
             c.input_messages,
             json!([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
         );
-        assert_eq!(c.output_messages, json!([{"role": "assistant", "content": "Hello"}]));
+        assert_eq!(
+            c.output_messages,
+            json!([{"role": "assistant", "content": "Hello"}])
+        );
         assert_eq!(c.usage["input_tokens"], json!(12));
         assert_eq!(c.parameters["temperature"], json!(0.2));
     }
@@ -595,7 +616,10 @@ mod tests {
         let c = recognise(&a, &[]).unwrap();
         assert_eq!(c.convention, "openinference");
         assert_eq!(c.parameters["max_tokens"], json!(256));
-        assert_eq!(c.input_messages[1], json!({"role": "user", "content": "Q?"}));
+        assert_eq!(
+            c.input_messages[1],
+            json!({"role": "user", "content": "Q?"})
+        );
         assert_eq!(c.system_instructions, json!("Use the context."));
         assert_eq!(c.usage["total_tokens"], json!(42));
     }
@@ -614,6 +638,19 @@ mod tests {
             c.payload(&a)["retrieved_document_ids"],
             json!(["doc-1", "doc-2"])
         );
+    }
+
+    #[test]
+    fn crafted_attribute_names_cannot_exhaust_memory_or_the_stack() {
+        let mut a = Map::new();
+        a.insert("gen_ai.prompt.99999999999.content".into(), json!("x"));
+        a.insert("gen_ai.prompt.18446744073709551615.role".into(), json!("x"));
+        a.insert(
+            format!("gen_ai.prompt.0{}", ".a".repeat(100_000)),
+            json!("x"),
+        );
+        a.insert("gen_ai.prompt.1.content".into(), json!("kept"));
+        assert_eq!(unflatten(&a, "gen_ai.prompt"), json!([{"content": "kept"}]));
     }
 
     #[test]

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{json, Map, Value};
 
 use super::{
-    bytes_payload, cloudevents, first, is_json_media_type, marked_bytes, text, KafkaOptions,
-    Observation, Rebuild, Row,
+    bytes_payload, cloudevents, epoch_text, first, is_json_media_type, marked_bytes, text,
+    KafkaOptions, Observation, Rebuild, Row,
 };
 
 /// The event type given to a tombstone (a record with a key and a null payload).
@@ -25,9 +25,8 @@ pub use crate::timeline::rules::TOMBSTONE;
 
 pub fn detect(keys: &BTreeSet<String>) -> Option<String> {
     let has = |k: &str| keys.contains(k);
-    (has("topic") && has("partition") && has("offset") && (has("payload") || has("key"))).then(
-        || "has `topic`, `partition`, `offset`: a Kafka dump written by kcat -J".to_string(),
-    )
+    (has("topic") && has("partition") && has("offset") && (has("payload") || has("key")))
+        .then(|| "has `topic`, `partition`, `offset`: a Kafka dump written by kcat -J".to_string())
 }
 
 const TYPE_HEADERS: &[&str] = &["ce_type", "type", "event_type", "eventType", "event-type"];
@@ -106,15 +105,16 @@ impl Rebuild for Kcat {
         for ((topic, partition), offsets) in &mut self.offsets {
             offsets.sort_unstable();
             offsets.dedup();
+            // Offsets are never negative (refused), so these cannot overflow.
             let gaps: Vec<(i64, i64)> = offsets
                 .windows(2)
-                .filter(|w| w[1] > w[0] + 1)
+                .filter(|w| w[1] - w[0] > 1)
                 .map(|w| (w[0] + 1, w[1] - 1))
                 .collect();
             if gaps.is_empty() {
                 continue;
             }
-            let missing: i64 = gaps.iter().map(|(a, b)| b - a + 1).sum();
+            let missing: i128 = gaps.iter().map(|(a, b)| i128::from(b - a) + 1).sum();
             let listed: Vec<String> = gaps
                 .iter()
                 .take(10)
@@ -176,6 +176,12 @@ fn avro_string(b: &[u8]) -> Option<String> {
         .flatten()
 }
 
+/// A domain payload's version field names the stream's or schema's version only when it is a
+/// whole number (`"2.1.0"` is the producer's own business).
+fn integer(v: Option<&Value>) -> Option<String> {
+    text(v).filter(|t| t.parse::<i64>().is_ok())
+}
+
 /// A header value as written by producers that JSON-encode them (Spring: `"\"/a/b\""`).
 fn unquote(v: &str) -> String {
     match serde_json::from_str::<Value>(v) {
@@ -196,16 +202,25 @@ impl Kcat {
         let partition = r.get("partition").and_then(Value::as_i64);
         let offset = r.get("offset").and_then(Value::as_i64);
         let (Some(partition), Some(offset)) = (partition, offset) else {
-            return Err("not a Kafka record: `partition` and `offset` must be whole numbers".into());
+            return Err(
+                "not a Kafka record: `partition` and `offset` must be whole numbers".into(),
+            );
         };
+        if partition < 0 || offset < 0 {
+            return Err(format!(
+                "not a Kafka record: partition {partition} and offset {offset} cannot be negative"
+            ));
+        }
         self.offsets
             .entry((topic.clone(), partition))
             .or_default()
             .push(offset);
+        // The record's timestamp (milliseconds), written out as RFC 3339.
         let ts = r
             .get("ts")
             .filter(|t| t.as_i64().is_some_and(|t| t > 0))
-            .cloned();
+            .and_then(|t| epoch_text(t, 1_000_000))
+            .map(Value::String);
 
         // Headers: a flat array of names and values; names may repeat and values may be null.
         let mut headers: Map<String, Value> = Map::new();
@@ -261,11 +276,14 @@ impl Kcat {
                 if let Some(id) = schema {
                     kafka.insert("key_schema_id".into(), json!(id));
                 }
-                let text = match std::str::from_utf8(rest) {
-                    Ok(t) if schema.is_none() || !t.starts_with(|c: char| c.is_control()) => {
-                        Some(t.to_string())
-                    }
-                    _ => avro_string(rest),
+                // Behind a schema registry the key is JSON (JSON Schema) or Avro, whose string
+                // starts with its length: read it as Avro unless it is JSON.
+                let is_json = serde_json::from_slice::<Value>(rest).is_ok();
+                let text = match (schema, std::str::from_utf8(rest)) {
+                    (Some(_), _) if !is_json => avro_string(rest)
+                        .or_else(|| std::str::from_utf8(rest).ok().map(str::to_string)),
+                    (_, Ok(t)) => Some(t.to_string()),
+                    (_, Err(_)) => avro_string(rest),
                 };
                 match text {
                     Some(t) => self.stream_of_key(&t, &mut kafka),
@@ -426,13 +444,20 @@ impl Kcat {
                 || TIME_FIELDS.contains(&k.as_str())
                 || ID_FIELDS.contains(&k.as_str())
         });
-        let body = ["payload", "data"]
-            .iter()
-            .filter_map(|k| fields.get(*k))
-            .find(|v| v.is_object())
-            .filter(|_| envelope_only)
-            .cloned()
-            .unwrap_or_else(|| payload.clone());
+        let body_key = ["payload", "data"]
+            .into_iter()
+            .find(|k| fields.get(*k).is_some_and(Value::is_object))
+            .filter(|_| envelope_only);
+        let body = match body_key {
+            Some(k) => {
+                // What the envelope held besides the event is kept, not dropped.
+                let mut rest = fields.clone();
+                rest.remove(k);
+                metadata.insert("envelope".into(), Value::Object(rest));
+                fields[k].clone()
+            }
+            None => payload.clone(),
+        };
         if kept_as != "json" {
             metadata.insert("payload_kept_as".into(), json!(kept_as));
         }
@@ -445,9 +470,9 @@ impl Kcat {
             "stream_type": header("stream_type")
                 .or_else(|| text(first(&fields, &["stream_type", "aggregate_type", "aggregateType"])))
                 .unwrap_or(topic),
-            "stream_version": text(first(&fields, &["stream_version", "version", "sequence"])),
+            "stream_version": integer(first(&fields, &["stream_version", "version", "sequence"])),
             "event_type": event_type,
-            "schema_version": text(first(&fields, &["schema_version", "schemaVersion"])),
+            "schema_version": integer(first(&fields, &["schema_version", "schemaVersion"])),
             "occurred_at": occurred,
             "recorded_at": ts,
             "actor": header("actor").or_else(|| text(first(&fields, &["actor", "user", "user_id"]))),
@@ -523,11 +548,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d["event_type"], json!(TOMBSTONE));
-        assert!(
-            rebuild(json!({"topic": "t", "partition": 0, "offset": 1, "key": null, "payload": null}))
-                .unwrap_err()
-                .contains("neither key nor payload")
-        );
+        assert!(rebuild(
+            json!({"topic": "t", "partition": 0, "offset": 1, "key": null, "payload": null})
+        )
+        .unwrap_err()
+        .contains("neither key nor payload"));
     }
 
     #[test]
@@ -545,11 +570,39 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_offset_is_refused_and_the_largest_ones_report_gaps() {
+        let mut k = Kcat::new(KafkaOptions::default());
+        let rec = |o: i64| json!({"topic": "t", "partition": 0, "offset": o, "key": "k", "payload": "{}"});
+        assert!(k.record(&rec(i64::MIN)).unwrap_err().contains("negative"));
+        k.record(&rec(0)).unwrap();
+        k.record(&rec(i64::MAX)).unwrap();
+        assert!(k.finish()[0]
+            .message
+            .contains(&format!("skips {} offsets", i64::MAX - 1)));
+    }
+
+    #[test]
+    fn an_avro_string_key_behind_a_schema_registry_is_read_whatever_its_length() {
+        let uuid = "3f2a9c1e-0b7d-4e38-9a51-2d4c8e7f1a03";
+        let mut key = String::from("\u{0}\u{0}\u{0}\u{0}\u{6}");
+        key.push(char::from((uuid.len() * 2) as u8));
+        key.push_str(uuid);
+        let d = rebuild(
+            json!({"topic": "t", "partition": 0, "offset": 1, "ts": 1700000000000i64,
+            "key": key, "payload": "{\"type\": \"Opened\"}"}),
+        )
+        .unwrap();
+        assert_eq!(d["stream_id"], json!(uuid));
+    }
+
+    #[test]
     fn offset_gaps_are_reported_per_partition() {
         let mut k = Kcat::new(KafkaOptions::default());
         for o in [0, 1, 4, 5, 9] {
-            k.record(&json!({"topic": "t", "partition": 2, "offset": o, "key": "k", "payload": "{}"}))
-                .unwrap();
+            k.record(
+                &json!({"topic": "t", "partition": 2, "offset": o, "key": "k", "payload": "{}"}),
+            )
+            .unwrap();
         }
         let found = k.finish();
         assert_eq!(found.len(), 1);

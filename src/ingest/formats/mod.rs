@@ -21,6 +21,8 @@ pub mod otlp;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+#[cfg(test)]
+use serde_json::json;
 use serde_json::{Map, Value};
 
 use super::detect::Envelope;
@@ -109,14 +111,6 @@ pub fn rebuilder(envelope: Envelope, mapping: &Mapping) -> Option<Box<dyn Rebuil
     }
 }
 
-/// True for the envelopes whose records are rebuilt (their mapping is [`canonical_mapping`]).
-pub fn is_rebuilt(envelope: Envelope) -> bool {
-    matches!(
-        envelope,
-        Envelope::CloudEvents | Envelope::Kcat | Envelope::Otlp
-    )
-}
-
 /// Picks a rebuilt format from the keys of sampled records, with the reason in words.
 pub fn detect(keys: &BTreeSet<String>) -> Option<(Envelope, String)> {
     otlp::detect(keys)
@@ -125,31 +119,11 @@ pub fn detect(keys: &BTreeSet<String>) -> Option<(Envelope, String)> {
         .or_else(|| cloudevents::detect(keys).map(|why| (Envelope::CloudEvents, why)))
 }
 
-/// The fields of a rebuilt document, each read from the key of its own name.
-pub const DOC_FIELDS: &[&str] = &[
-    "event_id",
-    "stream_id",
-    "stream_type",
-    "stream_version",
-    "event_type",
-    "schema_version",
-    "occurred_at",
-    "recorded_at",
-    "actor",
-    "reason",
-    "causation_id",
-    "correlation_id",
-    "corrects",
-    "payload",
-    "metadata",
-    "position",
-    "time_placed",
-];
-
 /// The mapping every rebuilt document is read with; `user` keeps the user's time and format options.
 pub fn canonical_mapping(user: Option<&Mapping>) -> Mapping {
+    // A rebuilt document has the envelope's own field names.
     let mut m = Mapping::default();
-    for f in DOC_FIELDS {
+    for f in super::mapping::FIELDS {
         m.fields
             .insert(f.to_string(), OneOrMany::Many(vec![f.to_string()]));
     }
@@ -173,6 +147,23 @@ pub fn text(v: Option<&Value>) -> Option<String> {
 /// The first of `keys` present (and not null) in object `m`.
 pub fn first<'v>(m: &'v Map<String, Value>, keys: &[&str]) -> Option<&'v Value> {
     keys.iter().filter_map(|k| m.get(*k)).find(|v| !v.is_null())
+}
+
+/// An instant given in whole `unit`s since the epoch (a number or a string of digits) as RFC 3339
+/// text, exact to the nanosecond: times the rebuilders take from an enclosing record are written
+/// out whole so no time format of the user's and no guess by magnitude applies to them. None when
+/// the value is no such number or out of range.
+pub fn epoch_text(v: &Value, nanos_per_unit: i128) -> Option<String> {
+    let n: i128 = match v {
+        Value::Number(n) => n.as_i64().map(i128::from).or(n.as_u64().map(i128::from))?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    let ns = n.checked_mul(nanos_per_unit)?;
+    let secs = i64::try_from(ns.div_euclid(1_000_000_000)).ok()?;
+    let sub = ns.rem_euclid(1_000_000_000) as u32;
+    let t = chrono::DateTime::from_timestamp(secs, sub)?;
+    Some(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
 }
 
 /// True for a media type whose content is JSON (`application/json`, `text/json`, `…+json`).
@@ -361,6 +352,20 @@ mod tests {
     }
 
     #[test]
+    fn enclosing_times_are_written_out_exactly() {
+        assert_eq!(
+            epoch_text(&json!(1714644175918i64), 1_000_000).as_deref(),
+            Some("2024-05-02T10:02:55.918Z")
+        );
+        assert_eq!(
+            epoch_text(&json!("1761998400610123457"), 1).as_deref(),
+            Some("2025-11-01T12:00:00.610123457Z")
+        );
+        assert_eq!(epoch_text(&json!("soon"), 1), None);
+        assert_eq!(epoch_text(&json!(i64::MAX), 1_000_000_000_000), None);
+    }
+
+    #[test]
     fn bytes_become_json_text_or_base64() {
         assert_eq!(bytes_payload(b"{\"a\":1}", true).1, "json");
         assert_eq!(
@@ -371,7 +376,9 @@ mod tests {
             bytes_payload(&[0x89, b'P', b'N', b'G'], true),
             (Value::String("iVBORw==".into()), "base64")
         );
-        assert!(is_json_media_type("application/cloudevents+json; charset=utf-8"));
+        assert!(is_json_media_type(
+            "application/cloudevents+json; charset=utf-8"
+        ));
         assert!(!is_json_media_type("text/xml"));
     }
 }

@@ -145,15 +145,21 @@ pub fn normalize_id(v: Option<&Value>, bytes: usize) -> Option<String> {
     (!hex.bytes().all(|b| b == b'0')).then_some(hex)
 }
 
-/// A time in nanoseconds since the epoch, as a string or a number; zero is no time.
+/// A time in nanoseconds since the epoch, as a string or a number, written out as RFC 3339 (exact
+/// to the nanosecond, whatever the magnitude); zero is no time. A value that is no such number is
+/// passed on as it is, for the mapping to refuse with its text.
 fn nanos(v: Option<&Value>) -> Option<Value> {
-    match v? {
-        Value::String(s) if !s.is_empty() && s.trim_start_matches('0').is_empty() => None,
-        Value::String(s) if !s.is_empty() => Some(Value::String(s.clone())),
-        Value::Number(n) if n.as_u64() == Some(0) || n.as_f64() == Some(0.0) => None,
-        Value::Number(n) => Some(Value::Number(n.clone())),
-        _ => None,
+    let v = v?;
+    let zero = match v {
+        Value::String(s) => s.is_empty() || s.trim_start_matches('0').is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Null => true,
+        _ => false,
+    };
+    if zero {
+        return None;
     }
+    Some(super::epoch_text(v, 1).map_or_else(|| v.clone(), Value::String))
 }
 
 const SPAN_KINDS: &[&str] = &[
@@ -180,7 +186,10 @@ fn enum_name(v: Option<&Value>, names: &[&str]) -> Value {
 }
 
 fn each<'v>(v: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
-    field(v, key).and_then(Value::as_array).into_iter().flatten()
+    field(v, key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }
 
 /// Each span of an `ExportTraceServiceRequest`, as a row with its own text.
@@ -251,10 +260,9 @@ fn span_document(
                 },
             };
             let actor = match c.kind {
-                genai::CallKind::Llm => format!(
-                    "ai/{}",
-                    c.model.clone().unwrap_or_else(|| service.clone())
-                ),
+                genai::CallKind::Llm => {
+                    format!("ai/{}", c.model.clone().unwrap_or_else(|| service.clone()))
+                }
                 _ => format!("system/{service}"),
             };
             (
@@ -434,7 +442,10 @@ mod tests {
 
     #[test]
     fn enums_and_times_are_read_in_either_form() {
-        assert_eq!(enum_name(Some(&json!(3)), SPAN_KINDS), json!("SPAN_KIND_CLIENT"));
+        assert_eq!(
+            enum_name(Some(&json!(3)), SPAN_KINDS),
+            json!("SPAN_KIND_CLIENT")
+        );
         assert_eq!(
             enum_name(Some(&json!("SPAN_KIND_CLIENT")), SPAN_KINDS),
             json!("SPAN_KIND_CLIENT")
@@ -442,7 +453,7 @@ mod tests {
         assert_eq!(nanos(Some(&json!("0"))), None);
         assert_eq!(
             nanos(Some(&json!(1700000000123456789u64))),
-            Some(json!(1700000000123456789u64))
+            Some(json!("2023-11-14T22:13:20.123456789Z"))
         );
         assert_eq!(
             any_value(&json!({"arrayValue": {"values": [{"intValue": "9007199254740993"}]}})),

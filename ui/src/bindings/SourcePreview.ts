@@ -62,4 +62,8 @@ would_quarantine: number, reasons: Array<ReasonCount>,
 /**
  * Of those, how many would be given a time that is not their own, by where it comes from.
  */
-times_placed: Array<ReasonCount>, };
+times_placed: Array<ReasonCount>, 
+/**
+ * Of those, how many repeat an event already read with the same body (counted once).
+ */
+duplicates: number, };
