@@ -20,7 +20,7 @@ use crate::model::{format_micros, parse_instant};
 pub fn orders_topic(out: &Path) -> Result<Vec<PathBuf>> {
     let dir = out.join("orders");
     std::fs::create_dir_all(&dir)?;
-    let mut rng = ChaCha8Rng::seed_from_u64(2024_05_02);
+    let mut rng = ChaCha8Rng::seed_from_u64(20_240_502);
     let start = parse_instant("2024-05-02T08:00:00Z")?;
     let mut records: Vec<(i64, Value)> = Vec::new();
     for n in 0..24 {

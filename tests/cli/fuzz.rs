@@ -121,6 +121,28 @@ fn seeds() -> Vec<Seed> {
             name: "otlp-lines.jsonl",
             bytes: [small_otlp(), b"\n".to_vec(), small_otlp()].concat(),
         },
+        // Real exports' shapes (tests/fixtures/formats): raw bytes in kcat lines, pretty-printed
+        // and concatenated dumps, CloudEvents data kinds, OTLP logs, OpenInference spans.
+        Seed {
+            name: "orders.kcat.jsonl",
+            bytes: first_lines(&fixture("formats/kafka/orders.kcat.jsonl"), 12),
+        },
+        Seed {
+            name: "orders.kcat-jq.json",
+            bytes: std::fs::read(fixture("formats/kafka/orders.kcat-jq.json")).unwrap(),
+        },
+        Seed {
+            name: "data-kinds.cloudevents.jsonl",
+            bytes: std::fs::read(fixture("formats/cloudevents/data-kinds.jsonl")).unwrap(),
+        },
+        Seed {
+            name: "logs.otlp.json",
+            bytes: std::fs::read(fixture("formats/otlp/logs.json")).unwrap(),
+        },
+        Seed {
+            name: "rag.openinference.json",
+            bytes: std::fs::read(fixture("formats/openinference/rag-llamaindex.json")).unwrap(),
+        },
         Seed {
             name: "canonical.csv",
             bytes: std::fs::read(fixture("canonical.csv")).unwrap(),

@@ -95,6 +95,28 @@ pub fn event(record: &Value, enclosing: Enclosing) -> Result<Value, String> {
     let id = required_text("id")?;
     let source = required_text("source")?;
     let event_type = required_text("type")?;
+    // Optional attributes, when set, must be non-empty; the content type an RFC 2046 media type.
+    for name in ["subject", "dataschema", "datacontenttype"] {
+        match ce.get(name) {
+            None | Some(Value::Null) => {}
+            Some(Value::String(v)) if v.is_empty() => {
+                return Err(format!(
+                    "`{name}` is empty: when present it must be a non-empty string (CloudEvents §{name})"
+                ))
+            }
+            Some(Value::String(v)) if name == "datacontenttype" && !is_media_type(v) => {
+                return Err(format!(
+                    "datacontenttype '{v}' is not a media type such as application/json (RFC 2046; CloudEvents §datacontenttype)"
+                ))
+            }
+            Some(Value::String(_)) => {}
+            Some(other) => {
+                return Err(format!(
+                    "`{name}` is {other}, not a string (CloudEvents §{name})"
+                ))
+            }
+        }
+    }
     let set = |k: &str| ce.get(k).is_some_and(|v| !v.is_null());
     if set("data") && set("data_base64") {
         return Err(
@@ -162,6 +184,17 @@ pub fn event(record: &Value, enclosing: Enclosing) -> Result<Value, String> {
         "metadata": metadata,
         "time_placed": placed,
     }))
+}
+
+/// `type/subtype` (parameters after `;` allowed), as RFC 2046 shapes a media type.
+fn is_media_type(v: &str) -> bool {
+    let base = v.split(';').next().unwrap_or_default().trim();
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    matches!(base.split_once('/'), Some((t, sub)) if token(t) && token(sub))
 }
 
 /// The event's data as the spec defines it, and how it was kept when it is not JSON.
@@ -272,6 +305,46 @@ mod tests {
         let placed = event(&ok, Some((&json!(1700000000000i64), "kafka_timestamp"))).unwrap();
         assert_eq!(placed["time_placed"], json!("kafka_timestamp"));
         assert!(event(&ok, None).unwrap()["occurred_at"].is_null());
+    }
+
+    #[test]
+    fn the_conformance_suites_invalid_events_are_refused() {
+        // cloudevents/conformance format/json/invalid-events.json, rules this reader checks.
+        let base = json!({"specversion": "1.0", "id": "x", "source": "https://cloudevents.io", "type": "t"});
+        let with = |k: &str, v: Value| {
+            let mut e = base.clone();
+            e[k] = v;
+            e
+        };
+        for (k, v) in [
+            ("id", json!("")),
+            ("id", json!(25)),
+            ("id", json!({"xyz": "abc"})),
+            ("source", json!("")),
+            ("specversion", json!("")),
+            ("datacontenttype", json!("xyz")),
+            ("datacontenttype", json!("")),
+            ("dataschema", json!("")),
+            ("subject", json!("")),
+            ("time", json!("lunchtime")),
+            ("time", json!("2018-04-05T18:31:00X")),
+            ("time", json!("2018-04-05T18:31:00+25:00")),
+            ("time", json!("2018-04-05T18:31:00+xx:00")),
+            ("time", json!("2018-04-05T18:31:00+05")),
+        ] {
+            assert!(event(&with(k, v.clone()), None).is_err(), "{k} = {v}");
+        }
+        for (k, v) in [
+            ("source", json!("#fragment")),
+            ("time", json!("2018-04-05T17:31:00.000000000Z")),
+            (
+                "datacontenttype",
+                json!("application/vnd.example+json; charset=utf-8"),
+            ),
+            ("subject", Value::Null),
+        ] {
+            assert!(event(&with(k, v.clone()), None).is_ok(), "{k} = {v}");
+        }
     }
 
     #[test]

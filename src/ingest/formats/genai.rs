@@ -373,15 +373,11 @@ fn gen_ai(attrs: &Map<String, Value>, events: &[Value]) -> Option<Call> {
                     call.system_instructions = json_text(a.get("gen_ai.system_instructions"));
                 }
             }
-            "gen_ai.content.prompt" => {
-                if call.input_messages.is_null() {
-                    call.input_messages = json_text(a.get("gen_ai.prompt"));
-                }
+            "gen_ai.content.prompt" if call.input_messages.is_null() => {
+                call.input_messages = json_text(a.get("gen_ai.prompt"));
             }
-            "gen_ai.content.completion" => {
-                if call.output_messages.is_null() {
-                    call.output_messages = json_text(a.get("gen_ai.completion"));
-                }
+            "gen_ai.content.completion" if call.output_messages.is_null() => {
+                call.output_messages = json_text(a.get("gen_ai.completion"));
             }
             "gen_ai.system.message"
             | "gen_ai.user.message"
