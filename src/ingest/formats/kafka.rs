@@ -3,7 +3,8 @@
 //! one per line, pretty-printed or concatenated (the container splits them; see `split_values`).
 //!
 //! A record becomes an event: the stream from the key (a field of a JSON key, a schema-registry
-//! wire prefix removed and its schema id kept), else topic and partition; the type from a header,
+//! wire prefix removed and its schema id kept), else the payload's own stream id, else topic and
+//! partition; the type from a header,
 //! else the payload's own type field, else the topic; the time from the payload when it has one,
 //! else the record's `ts` (marked as placed). Partition and offset are provenance, and gaps in a
 //! partition's offsets are reported. A null payload (a tombstone) is a `Tombstone` event of the
