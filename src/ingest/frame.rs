@@ -313,14 +313,7 @@ pub fn frame_lines(
         while matches!(buf.last(), Some(b'\n' | b'\r')) {
             buf.pop();
         }
-        // A byte-order mark before the first line; RFC 7464 record separators before any.
-        let mut line: &[u8] = &buf;
-        if line_no == 1 {
-            line = line.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(line);
-        }
-        while let Some(rest) = line.strip_prefix(&[0x1e][..]) {
-            line = rest;
-        }
+        let line = json_line_body(&buf, line_no == 1);
         // Only a line that starts blank can be all blank: skip the full scan for the rest.
         if line.first().is_none_or(u8::is_ascii_whitespace)
             && line.iter().all(u8::is_ascii_whitespace)
@@ -358,6 +351,19 @@ pub fn frame_lines(
     }
     records.finish();
     Ok(())
+}
+
+/// A JSON line without what may stand before its value: a byte-order mark (the first line) and
+/// RFC 7464 record separators (any line).
+pub fn json_line_body(line: &[u8], first: bool) -> &[u8] {
+    let mut line = match first {
+        true => line.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(line),
+        false => line,
+    };
+    while let Some(rest) = line.strip_prefix(&[0x1e][..]) {
+        line = rest;
+    }
+    line
 }
 
 /// The error for a JSON document that does not parse: the whole file is refused.

@@ -557,15 +557,9 @@ pub fn import_files(
 }
 
 fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
-    let head = head.strip_prefix(&[0xef, 0xbb, 0xbf][..]).unwrap_or(head);
     head.split(|b| *b == b'\n')
-        .map(|l| {
-            let mut l = l;
-            while let Some(rest) = l.strip_prefix(&[0x1e][..]) {
-                l = rest;
-            }
-            l
-        })
+        .enumerate()
+        .map(|(i, l)| frame::json_line_body(l, i == 0))
         .filter_map(|l| match std::str::from_utf8(l) {
             Ok(t) => serde_json::from_str::<Value>(t).ok(),
             // kcat prints binary keys and payloads raw: the line's shape still tells the format.
