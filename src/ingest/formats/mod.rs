@@ -17,6 +17,7 @@ pub mod cloudevents;
 pub mod genai;
 pub mod kafka;
 pub mod otlp;
+pub mod xstream;
 
 use std::collections::BTreeSet;
 
