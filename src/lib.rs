@@ -44,10 +44,15 @@ pub use error::{Error, ErrorDto, Result};
 pub struct DryRun {
     pub dry_run: bool,
     pub files: Vec<SourcePreview>,
+    /// One preview per folder given (its files are not repeated in `files`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
+    pub folders: Vec<ingest::folder::FolderPreview>,
 }
 
 /// Parquet files are read in a helper process first: a program that imports calls
 /// `serve_helper_if_asked` first thing in `main` (see [`ingest::parquet`]).
+pub use ingest::folder::{FolderPreview, FolderSummary};
 pub use ingest::parquet::{serve_helper_if_asked, use_helper};
 pub use ingest::{
     Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, PreviewRow, ProgressSink,
@@ -311,6 +316,15 @@ impl Case {
         ingest::preview(&self.conn, path, opts)
     }
 
+    /// How every file of a folder would be imported; nothing is loaded.
+    pub fn preview_folder(
+        &self,
+        path: &Path,
+        opts: &ImportOptions,
+    ) -> Result<ingest::folder::FolderPreview> {
+        ingest::preview_folder(&self.conn, path, opts)
+    }
+
     /// How files would be imported into the case at `case`, loading nothing (`import --dry-run`).
     /// The files are mapped in a scratch case; the case itself is only read (whether a file is
     /// already in it), never created, upgraded or written.
@@ -326,7 +340,13 @@ impl Case {
             let c = Case::open_or_create(&scratch)?;
             let mut previews: Vec<SourcePreview> = files
                 .iter()
+                .filter(|f| !f.is_dir())
                 .map(|f| c.preview(f, opts))
+                .collect::<Result<_>>()?;
+            let mut folders: Vec<ingest::folder::FolderPreview> = files
+                .iter()
+                .filter(|f| f.is_dir())
+                .map(|f| c.preview_folder(f, opts))
                 .collect::<Result<_>>()?;
             let known = if case.is_file() && !bundle::open::is_bundle(case) {
                 let conn = store::open_locked_down(case)?;
@@ -336,12 +356,16 @@ impl Case {
             } else {
                 Default::default()
             };
-            for p in &mut previews {
+            let in_folders = folders
+                .iter_mut()
+                .flat_map(|f| f.files.iter_mut().map(|x| &mut x.preview));
+            for p in previews.iter_mut().chain(in_folders) {
                 p.already_imported = p.sha256.as_ref().map(|h| known.contains(h));
             }
             Ok(DryRun {
                 dry_run: true,
                 files: previews,
+                folders,
             })
         })();
         let _ = std::fs::remove_file(&scratch);

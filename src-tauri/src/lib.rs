@@ -73,6 +73,8 @@ pub fn run() {
             commands::case::open_sample_case,
             commands::dialogs::pick_files,
             commands::import::preview_file,
+            commands::import::preview_folder,
+            commands::import::is_folder,
             commands::import::import_files,
             commands::import::cancel_import,
             commands::import::sources,

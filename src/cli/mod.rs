@@ -617,11 +617,25 @@ fn execute(cli: Cli) -> Result<(), Error> {
             if dry_run {
                 let answer = Case::dry_run(&case, &files, &opts)?;
                 print(json, &answer, |a| {
-                    a.files
-                        .iter()
-                        .map(dry_run_text)
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                    let mut parts: Vec<String> = a.files.iter().map(dry_run_text).collect();
+                    for f in &a.folders {
+                        let mut t = format!(
+                            "folder {}: {} files found, {} previewed\n",
+                            f.path,
+                            f.files_found,
+                            f.files.len()
+                        );
+                        for st in &f.stream_tables {
+                            t += &format!("  stream table {} ({} streams)\n", st.path, st.streams);
+                        }
+                        for n in &f.not_imported {
+                            t +=
+                                &format!("  not imported: {} [{}] {}\n", n.path, n.code, n.message);
+                        }
+                        parts.push(t);
+                        parts.extend(f.files.iter().map(|x| dry_run_text(&x.preview)));
+                    }
+                    parts.join("\n")
                 });
                 return Ok(());
             }
@@ -649,6 +663,17 @@ fn execute(cli: Cli) -> Result<(), Error> {
                             "  rows read {} = loaded {} + quarantined {} + duplicates {}\n",
                             src.rows_read, src.rows_loaded, src.rows_quarantined, src.duplicates
                         );
+                    }
+                }
+                for f in &r.folders {
+                    s += &format!(
+                        "folder {}
+  {}
+",
+                        f.path, f.message
+                    );
+                    for n in &f.not_imported {
+                        s += &format!("  not imported: {} [{}] {}\n", n.path, n.code, n.message);
                     }
                 }
                 if !r.findings.is_empty() {

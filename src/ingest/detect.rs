@@ -15,6 +15,8 @@ pub enum Container {
     Document,
     Csv,
     Parquet,
+    /// A plain SQL dump (pg_dump, mysqldump): tables of rows, read by `sqldump`.
+    Sql,
 }
 
 impl Container {
@@ -24,6 +26,7 @@ impl Container {
             Container::Document => "json",
             Container::Csv => "csv",
             Container::Parquet => "parquet",
+            Container::Sql => "sql",
         }
     }
     pub fn from_name(s: &str) -> Option<Container> {
@@ -32,6 +35,7 @@ impl Container {
             "json" => Container::Document,
             "csv" => Container::Csv,
             "parquet" => Container::Parquet,
+            "sql" => Container::Sql,
             _ => return None,
         })
     }
@@ -69,6 +73,7 @@ pub const FORMAT_NAMES: &[&str] = &[
     "json",
     "csv",
     "parquet",
+    "sql",
     "cloudevents",
     "marten",
     "axon",
@@ -132,6 +137,13 @@ pub fn sniff_container(head: &[u8]) -> (Container, String) {
         return (
             Container::Document,
             "starts with `{` and spans several lines: JSON values one after another".into(),
+        );
+    }
+    if super::sqldump::looks_like_dump(head) {
+        let dialect = super::sqldump::Dialect::sniff(head);
+        return (
+            Container::Sql,
+            format!("{}; tables read by their names and columns", dialect.tool()),
         );
     }
     (
@@ -340,6 +352,12 @@ pub fn builtin_mapping(
             m.pick("causation_id", &["causationid"], keys);
             m.pick("correlation_id", &["correlationid"], keys);
             m.pick("corrects", &["corrects"], keys);
+        }
+        // Rebuilt in Rust while framed (tables.rs), as rows of a dump are; Parquet is mapped here.
+        Envelope::Marten | Envelope::Axon if container != Container::Parquet => {
+            let mut m = super::formats::canonical_mapping(None);
+            m.derive_stream_type = Some(false);
+            return m;
         }
         Envelope::Marten => {
             set(&mut m, "position", &["seq_id"]);

@@ -29,7 +29,7 @@ const OVERSIZE_KEPT: usize = 4096;
 
 /// Reads one line (without its end of line) into `buf`, keeping at most `cap` bytes of it. Returns
 /// the line's whole length in bytes and whether anything was read at all.
-fn read_line_capped(
+pub(crate) fn read_line_capped(
     reader: &mut dyn std::io::BufRead,
     buf: &mut Vec<u8>,
     cap: usize,

@@ -68,6 +68,14 @@ pub struct Mapping {
     /// How Kafka records are read (kcat dumps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kafka: Option<crate::ingest::formats::KafkaOptions>,
+    /// The tables of a SQL dump this mapping reads (`audit.case_events` or `case_events`); when
+    /// absent, every table holding the columns it names for stream, type and time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tables: Option<Vec<String>>,
+    /// False when a stream without a type must not get one cut from its id (the stream types were
+    /// settled while reading, as for SQL dumps). Absent means true.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derive_stream_type: Option<bool>,
     #[serde(default)]
     pub fields: BTreeMap<String, OneOrMany>,
 }
@@ -120,9 +128,9 @@ impl Mapping {
             })?;
         }
         if let Some(c) = &self.container {
-            if !["jsonl", "json", "csv", "parquet"].contains(&c.as_str()) {
+            if !["jsonl", "json", "csv", "parquet", "sql"].contains(&c.as_str()) {
                 return Err(format!(
-                    "container `{c}` is not one of jsonl, json, csv, parquet."
+                    "container `{c}` is not one of jsonl, json, csv, parquet, sql."
                 ));
             }
         }
@@ -504,7 +512,10 @@ impl<'a> MappingSql<'a> {
                     String::new()
                 };
                 // The common case (RFC 3339 text) first; COALESCE runs the rest only where it failed.
-                let text = format!("CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP)");
+                // Postgres's `infinity` casts to an infinite timestamp, which is no time at all.
+                let text = format!(
+                    "CASE WHEN suffix({t}, 'nfinity') THEN NULL ELSE CAST(TRY_CAST({t} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+                );
                 if numeric.is_empty() {
                     text
                 } else {
@@ -625,7 +636,7 @@ SELECT "row",
     coalesce(given_event_id, sha256({salt} || ':' || "row")) AS event_id,
     stream_id,
     CASE WHEN given_stream_type IS NOT NULL THEN given_stream_type
-         WHEN regexp_matches(stream_id, '^[A-Za-z][A-Za-z0-9_]*?[-:/_.#]') THEN regexp_extract(stream_id, '^([A-Za-z][A-Za-z0-9_]*?)[-:/_.#]', 1) END AS stream_type,
+         WHEN {derive} THEN {derived_type} END AS stream_type,
     stream_version, event_type, coalesce(schema_version_given, 1) AS schema_version,
     occurred_at, coalesce(recorded_parsed, occurred_at) AS recorded_at,
     recorded_text IS NULL AS recorded_at_defaulted,
@@ -695,6 +706,8 @@ FROM t
             occ_naive = self.naive("occurred_text"),
             rec_naive = self.naive("recorded_text"),
             salt = lit(id_salt),
+            derive = if self.mapping.derive_stream_type == Some(false) { "false" } else { "true" },
+            derived_type = crate::ingest::tables::derived_stream_type_sql("stream_id"),
             parsed = if !self.leaves.is_empty() {
                 "s IS NOT NULL"
             } else if !self.fallback.is_empty() {

@@ -6,12 +6,16 @@
 //! one transaction per file -> CHECKPOINT. rows_read = rows_loaded + rows_quarantined + duplicates.
 
 pub mod detect;
+pub mod dump;
 pub mod findings;
+pub mod folder;
 pub mod formats;
 pub mod frame;
 pub mod mapping;
 pub mod parquet;
 pub mod source;
+pub mod sqldump;
+pub mod tables;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -89,6 +93,11 @@ pub struct SourceReport {
     /// True when a file with the same sha256 was already in the case: nothing was read or changed.
     pub already_imported: bool,
     pub message: String,
+    /// For a SQL dump: every table met and what became of its rows (event tables reconcile on
+    /// their own); empty for other files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
+    pub tables: Vec<tables::TableRead>,
 }
 
 /// One integrity finding.
@@ -108,6 +117,10 @@ pub struct ImportReport {
     pub findings: Vec<Finding>,
     /// Findings raised in all; `findings` lists at most `FINDINGS_LISTED` of them.
     pub findings_total: u64,
+    /// One summary per folder given (its files are also in `sources`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional = nullable)]
+    pub folders: Vec<folder::FolderSummary>,
 }
 
 pub const FINDINGS_LISTED: usize = 10_000;
@@ -118,6 +131,8 @@ struct Plan {
     envelope: Envelope,
     mapping: Mapping,
     detected_by: String,
+    /// Stream types from a stream table beside the file (a folder's `mt_streams`).
+    stream_types: Option<std::rc::Rc<tables::StreamTypes>>,
 }
 
 impl Plan {
@@ -126,7 +141,26 @@ impl Plan {
         if self.container == Container::Parquet {
             return None;
         }
+        if self.envelope == Envelope::Marten {
+            return Some(Box::new(tables::MartenRows {
+                types: self.stream_types.clone(),
+            }));
+        }
         formats::rebuilder(self.envelope, &self.mapping)
+    }
+
+    /// The user's mapping, when it names fields (it then says which tables of a dump to read).
+    fn user_tables(&self) -> Option<&Mapping> {
+        (self.envelope == Envelope::Mapped).then_some(&self.mapping)
+    }
+
+    /// The first part of `detected_by`: what wrote the file.
+    fn detected_by_tool(&self) -> String {
+        self.detected_by
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .to_string()
     }
 
     fn format_name(&self) -> String {
@@ -191,10 +225,15 @@ fn now_micros() -> i64 {
 type Forced = Option<(Option<Container>, Option<Envelope>)>;
 
 /// The user's choices, checked: how to read files and the default time for events without one.
+#[derive(Clone)]
 struct Choices {
     forced: Forced,
     mapping: Option<Mapping>,
     default_time: Option<String>,
+    /// Set for the files of a folder: the keys of the partition folders the file is in.
+    partition: Vec<(String, String)>,
+    /// Set for the files of a folder that holds a stream table.
+    stream_types: Option<std::rc::Rc<tables::StreamTypes>>,
 }
 
 /// The user's format and mapping choices, checked.
@@ -222,6 +261,8 @@ fn read_options(opts: &ImportOptions) -> Result<Choices> {
         forced,
         mapping,
         default_time,
+        partition: Vec::new(),
+        stream_types: None,
     })
 }
 
@@ -282,6 +323,8 @@ pub struct SourcePreview {
     pub times_placed: Vec<ReasonCount>,
     /// Of those, how many repeat an event already read with the same body (counted once).
     pub duplicates: u64,
+    /// For a SQL dump: the tables met in the part read, and what each was read as.
+    pub tables: Vec<tables::TableRead>,
 }
 
 /// One record as the import would load it.
@@ -319,6 +362,112 @@ const PREVIEW_HASH_LIMIT: u64 = 64 << 20;
 /// Detects how a file would be read, with the same logic as the import, and samples a few rows.
 pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<SourcePreview> {
     let choices = read_options(opts)?;
+    preview_with(conn, path, &choices)
+}
+
+/// How every file of a folder would be read (see `folder`), with the same logic as the import.
+pub fn preview_folder(
+    conn: &Connection,
+    root: &Path,
+    opts: &ImportOptions,
+) -> Result<folder::FolderPreview> {
+    let choices = read_options(opts)?;
+    let (data, types, mut out) = sort_folder(root, &choices)?;
+    let types = (!types.is_empty()).then(|| std::rc::Rc::new(types));
+    for f in data {
+        if out.files.len() >= folder::FOLDER_PREVIEWED {
+            out.not_previewed += 1;
+            continue;
+        }
+        let mut file_choices = choices.clone();
+        file_choices.partition = f.partition.clone();
+        file_choices.stream_types = types.clone();
+        match preview_with(conn, &f.path, &file_choices) {
+            Ok(p) => out.files.push(folder::FolderFilePreview {
+                path: crate::store::absolute(&f.path)
+                    .to_string_lossy()
+                    .to_string(),
+                partition: f
+                    .partition
+                    .iter()
+                    .map(|(k, v)| folder::PartitionKey {
+                        key: k.clone(),
+                        value: v.clone(),
+                    })
+                    .collect(),
+                preview: p,
+            }),
+            Err(e) => out.not_imported.push(folder::FileNotImported {
+                path: crate::store::absolute(&f.path)
+                    .to_string_lossy()
+                    .to_string(),
+                code: e.code().into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// A folder's files sorted out: the data files to read, the stream types of its stream tables,
+/// and a preview holding the stream tables and the files that are not data.
+fn sort_folder(
+    root: &Path,
+    choices: &Choices,
+) -> Result<(
+    Vec<folder::FolderFile>,
+    tables::StreamTypes,
+    folder::FolderPreview,
+)> {
+    let files = folder::walk(root)?;
+    let mut out = folder::FolderPreview {
+        path: crate::store::absolute(root).to_string_lossy().to_string(),
+        files_found: files.len() as u64,
+        files: Vec::new(),
+        not_previewed: 0,
+        stream_tables: Vec::new(),
+        not_imported: Vec::new(),
+    };
+    let mut data = Vec::new();
+    let mut types = tables::StreamTypes::new();
+    for f in files {
+        let shown = crate::store::absolute(&f.path)
+            .to_string_lossy()
+            .to_string();
+        if let Some(why) = folder::not_data(&f.path) {
+            out.not_imported.push(folder::FileNotImported {
+                path: shown,
+                code: "not_data".into(),
+                message: why.into(),
+            });
+            continue;
+        }
+        // Marten's stream table is read first: the events beside it take their types from it.
+        let stream_table = choices.mapping.is_none()
+            && stream_table_keys(&f.path).is_some_and(|k| tables::is_marten_stream_table(&k));
+        if !stream_table {
+            data.push(f);
+            continue;
+        }
+        match folder::read_stream_table(&f.path) {
+            Ok(t) => {
+                out.stream_tables.push(folder::StreamTableRead {
+                    path: shown,
+                    streams: t.len() as u64,
+                });
+                types.extend(t);
+            }
+            Err(e) => out.not_imported.push(folder::FileNotImported {
+                path: shown,
+                code: e.code().into(),
+                message: e.to_string(),
+            }),
+        }
+    }
+    Ok((data, types, out))
+}
+
+fn preview_with(conn: &Connection, path: &Path, choices: &Choices) -> Result<SourcePreview> {
     ensure_regular_file(path)?;
     let mut src = Source::open(path)?;
     let head = src.peek(1 << 20)?;
@@ -327,8 +476,15 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         keys,
         document,
         parquet,
-    } = detect_plan(path, &mut src, &head, &choices, None)?;
-    let mapped = map_sample(conn, path, &plan, document.as_deref(), parquet.as_ref())?;
+    } = detect_plan(path, &mut src, &head, choices, None)?;
+    let mapped = map_sample(
+        conn,
+        path,
+        &plan,
+        document.as_deref(),
+        parquet.as_ref(),
+        &choices.partition,
+    )?;
     let sample: Vec<Value> = match plan.container {
         Container::Lines => sample_lines(&head, PREVIEW_ROWS),
         Container::Document => sample_document(document.as_deref().unwrap_or_default())
@@ -338,6 +494,8 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         Container::Parquet => parquet
             .map(|p| p.sample.into_iter().take(PREVIEW_ROWS).collect())
             .unwrap_or_default(),
+        // A dump's rows are shown as read into documents (`rows`), table by table (`tables`).
+        Container::Sql => Vec::new(),
     };
     let (sha256, already_imported) = if src.size_bytes <= PREVIEW_HASH_LIMIT {
         let digest = source::sha256_file(path)?;
@@ -372,6 +530,7 @@ pub fn preview(conn: &Connection, path: &Path, opts: &ImportOptions) -> Result<S
         reasons: mapped.reasons,
         times_placed: mapped.placed,
         duplicates: mapped.duplicates,
+        tables: mapped.tables,
     })
 }
 
@@ -381,6 +540,7 @@ struct MappedSample {
     reasons: Vec<ReasonCount>,
     placed: Vec<ReasonCount>,
     duplicates: u64,
+    tables: Vec<tables::TableRead>,
 }
 
 /// Maps the file's first records exactly as the import would (same framing, same SQL) in
@@ -391,12 +551,25 @@ fn map_sample(
     plan: &Plan,
     document: Option<&str>,
     parquet: Option<&parquet::Inspection>,
+    partition: &[(String, String)],
 ) -> Result<MappedSample> {
     frame::create_stage(conn)?;
     let result = (|| {
         let mut stager = frame::Stager::new(conn);
         let limit = Some(PREVIEW_MAPPED);
+        let mut spans = Vec::new();
         match plan.container {
+            Container::Sql => {
+                let mut src = Source::open(path)?;
+                spans = dump::frame_dump(
+                    conn,
+                    &mut src,
+                    &mut stager,
+                    plan.user_tables(),
+                    &|_| true,
+                    limit,
+                )?;
+            }
             Container::Lines => {
                 let mut src = Source::open(path)?;
                 frame::frame_lines(&mut src, &mut stager, plan.rebuilder(), &|_| true, limit)?
@@ -425,6 +598,7 @@ fn map_sample(
             }
         }
         stager.flush()?;
+        add_partition_keys(conn, partition)?;
         let sampled = stager.rows;
         let select = MappingSql::new(&plan.mapping).select("preview");
         conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE mapped AS {select};"))?;
@@ -490,6 +664,7 @@ fn map_sample(
             reasons,
             placed,
             duplicates: duplicates as u64,
+            tables: spans.into_iter().map(|s| s.read).collect(),
         })
     })();
     conn.execute_batch(
@@ -538,22 +713,128 @@ pub fn import_files(
     sink: &dyn ProgressSink,
 ) -> Result<ImportReport> {
     let choices = read_options(opts)?;
-    for f in files {
+    for f in files.iter().filter(|f| !f.is_dir()) {
         ensure_regular_file(f)?;
     }
     let mut report = ImportReport {
         sources: Vec::new(),
         findings: Vec::new(),
         findings_total: 0,
+        folders: Vec::new(),
     };
     for f in files {
+        if f.is_dir() {
+            let summary = import_folder(conn, f, &choices, sink, &mut report)?;
+            report.folders.push(summary);
+            continue;
+        }
         let (src, found) = import_one(conn, f, &choices, sink)?;
-        report.findings_total += found.len() as u64;
-        let room = FINDINGS_LISTED.saturating_sub(report.findings.len());
-        report.findings.extend(found.into_iter().take(room));
-        report.sources.push(src);
+        report.add(src, found);
     }
     Ok(report)
+}
+
+impl ImportReport {
+    fn add(&mut self, src: SourceReport, found: Vec<Finding>) {
+        self.findings_total += found.len() as u64;
+        let room = FINDINGS_LISTED.saturating_sub(self.findings.len());
+        self.findings.extend(found.into_iter().take(room));
+        self.sources.push(src);
+    }
+}
+
+/// Imports every file below `root` (see `folder`); a file that fails is listed, not fatal,
+/// unless the import was cancelled.
+fn import_folder(
+    conn: &Connection,
+    root: &Path,
+    choices: &Choices,
+    sink: &dyn ProgressSink,
+    report: &mut ImportReport,
+) -> Result<folder::FolderSummary> {
+    let (data, types, sorted) = sort_folder(root, choices)?;
+    let mut summary = folder::FolderSummary {
+        path: sorted.path,
+        files_found: sorted.files_found,
+        files_imported: 0,
+        files_already_imported: 0,
+        rows_read: 0,
+        rows_loaded: 0,
+        rows_quarantined: 0,
+        duplicates: 0,
+        stream_tables: sorted.stream_tables,
+        not_imported: sorted.not_imported,
+        message: String::new(),
+    };
+    let types = (!types.is_empty()).then(|| std::rc::Rc::new(types));
+    for f in data {
+        let mut file_choices = choices.clone();
+        file_choices.partition = f.partition.clone();
+        file_choices.stream_types = types.clone();
+        match import_one(conn, &f.path, &file_choices, sink) {
+            Ok((src, found)) => {
+                if src.already_imported {
+                    summary.files_already_imported += 1;
+                } else {
+                    summary.files_imported += 1;
+                }
+                summary.rows_read += src.rows_read;
+                summary.rows_loaded += src.rows_loaded;
+                summary.rows_quarantined += src.rows_quarantined;
+                summary.duplicates += src.duplicates;
+                report.add(src, found);
+            }
+            Err(e @ Error::Cancelled { .. }) => return Err(e),
+            Err(e) => {
+                // What the failed file left behind is not part of the next one.
+                let _ = conn.execute_batch(
+                    "DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;",
+                );
+                summary.not_imported.push(folder::FileNotImported {
+                    path: crate::store::absolute(&f.path)
+                        .to_string_lossy()
+                        .to_string(),
+                    code: e.code().into(),
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    summary.message = folder_sentence(&summary);
+    Ok(summary)
+}
+
+/// The keys of a file's first rows when it is CSV or JSON (for telling stream tables apart).
+fn stream_table_keys(path: &Path) -> Option<BTreeSet<String>> {
+    let mut src = Source::open(path).ok()?;
+    let head = src.peek(1 << 16).ok()?;
+    match detect::sniff_container(&head).0 {
+        Container::Csv => Some(csv_header_keys(&head)),
+        Container::Lines => Some(detect::key_paths(&sample_lines(&head, 20))),
+        _ => None,
+    }
+}
+
+fn folder_sentence(s: &folder::FolderSummary) -> String {
+    let mut out = format!(
+        "{} found: {} imported, {} already in the case, {} not imported. {} read: {} loaded, {} quarantined, {} counted once.",
+        counted(s.files_found as i64, "file", "files"),
+        s.files_imported,
+        s.files_already_imported,
+        s.not_imported.len(),
+        counted(s.rows_read as i64, "row", "rows"),
+        s.rows_loaded,
+        s.rows_quarantined,
+        s.duplicates
+    );
+    for t in &s.stream_tables {
+        out.push_str(&format!(
+            " {} was read as Marten's stream table: {} the events take their types from.",
+            t.path,
+            counted(t.streams as i64, "stream", "streams")
+        ));
+    }
+    out
 }
 
 fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
@@ -692,6 +973,8 @@ fn detect_plan(
             detect::key_paths(&sample_lines(head, 200))
         }
         Container::Csv => csv_header_keys(head),
+        // A dump's tables are recognised one by one while it is read.
+        Container::Sql => BTreeSet::new(),
         Container::Parquet => {
             let read = match import {
                 Some(keep_going) => parquet::inspect(path, 0, true, keep_going)?,
@@ -744,11 +1027,21 @@ fn detect_plan(
         (None, Some(e)) if forced.and_then(|f| f.0).is_none() => {
             (e, "named by --format".to_string())
         }
+        (None, _) if container == Container::Sql => (
+            Envelope::Canonical,
+            "rows of event-store tables rebuilt as events".to_string(),
+        ),
         (None, _) => detect::sniff_envelope(&keys),
     };
     why = format!("{}; {}", why, env_why);
     let mut mapping = match user_mapping {
         Some(m) => m.clone(),
+        // Rows of a dump's tables are rebuilt as canonical documents, stream types settled.
+        None if container == Container::Sql => {
+            let mut m = formats::canonical_mapping(options);
+            m.derive_stream_type = Some(false);
+            m
+        }
         None => {
             let mut m = detect::builtin_mapping(envelope, container, &keys);
             if let Some(o) = options {
@@ -764,6 +1057,7 @@ fn detect_plan(
         envelope,
         mapping,
         detected_by: why,
+        stream_types: choices.stream_types.clone(),
     };
     if let Some(at) = not_utf8.filter(|_| !plan.rebuilder().is_some_and(|r| r.reads_raw_bytes())) {
         return Err(Error::SourceFormat {
@@ -771,7 +1065,13 @@ fn detect_plan(
             cause: format!("it is not valid UTF-8 text (the byte at offset {at} is not)."),
         });
     }
-    if plan.rebuilder().is_none() && !no_records {
+    if plan.envelope == Envelope::Canonical && tables::is_marten_stream_table(&keys) {
+        return Err(Error::SourceFormat {
+            path: path.to_path_buf(),
+            cause: "it is Marten's stream table (mt_streams): it names the types of streams and holds no events. Import it together with the mt_events export, both in one folder, and the events take their stream types from it.".into(),
+        });
+    }
+    if plan.rebuilder().is_none() && !no_records && container != Container::Sql {
         check_mapping(path, &plan, &keys)?;
     }
     Ok(Detected {
@@ -820,30 +1120,34 @@ fn import_one(
 
     // Frame into the staging table.
     frame::create_stage(conn)?;
+    let mut spans: Vec<dump::TableSpan> = Vec::new();
     let mut stager = frame::Stager::new(conn);
     progress("reading", Some(&src), 0);
+    // Progress while rows stream in (lines, dumps); false from the sink cancels.
+    let bytes = src.bytes_read.clone();
+    let total = src.size_bytes;
+    let tick = |rows: u64| {
+        sink.progress(&ImportProgress {
+            path: path_text.clone(),
+            phase: "reading",
+            bytes_done: bytes.load(std::sync::atomic::Ordering::Relaxed),
+            bytes_total: total,
+            rows,
+        });
+        sink.keep_going()
+    };
     match plan.container {
         Container::Lines => {
-            let src_ref = &mut src;
-            let bytes = src_ref.bytes_read.clone();
-            let total = src_ref.size_bytes;
-            let tick = |rows: u64| {
-                sink.progress(&ImportProgress {
-                    path: path_text.clone(),
-                    phase: "reading",
-                    bytes_done: bytes.load(std::sync::atomic::Ordering::Relaxed),
-                    bytes_total: total,
-                    rows,
-                });
-                sink.keep_going()
-            };
-            frame::frame_lines(src_ref, &mut stager, plan.rebuilder(), &tick, None)?;
+            frame::frame_lines(&mut src, &mut stager, plan.rebuilder(), &tick, None)?;
         }
         Container::Document => {
             let text = document.take().unwrap_or_default();
             frame::frame_document(&text, path, &mut stager, plan.rebuilder(), None)?;
         }
         Container::Csv => frame::frame_csv(&mut src, &mut stager, plan.rebuilder(), None)?,
+        Container::Sql => {
+            spans = dump::frame_dump(conn, &mut src, &mut stager, plan.user_tables(), &tick, None)?;
+        }
         Container::Parquet => {
             let read = parquet
                 .as_ref()
@@ -852,6 +1156,7 @@ fn import_one(
         }
     }
     stager.flush()?;
+    add_partition_keys(conn, &choices.partition)?;
     let rows_read = stager.rows;
     let blank_lines = stager.blank_lines;
     let observations = std::mem::take(&mut stager.observations);
@@ -986,6 +1291,15 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
         [],
         |r| r.get(0),
     )?;
+    dump::reconcile_tables(conn, source_id, &mut spans)?;
+    let tables_sentence = (plan.container == Container::Sql)
+        .then(|| dump::tables_sentence(&plan.detected_by_tool(), &spans));
+    if let Some(sentence) = &tables_sentence {
+        conn.execute(
+            "INSERT INTO main.findings (source_id, kind, stream_id, event_id, message) VALUES (?, 'tables_read', NULL, NULL, ?)",
+            duckdb::params![source_id, sentence],
+        )?;
+    }
     if loaded as u64 + quarantined as u64 + duplicates as u64 != rows_read {
         tx.rollback()?;
         return Err(Error::Query {
@@ -1067,8 +1381,35 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     report.recorded_at_defaulted = defaulted as u64;
     report.naive_timestamps = naive as u64;
     report.times_placed = times_placed as u64;
+    if let Some(sentence) = tables_sentence {
+        message.push(' ');
+        message.push_str(&sentence);
+    }
     report.message = message;
+    report.tables = spans.into_iter().map(|s| s.read).collect();
     Ok((report, found))
+}
+
+/// Gives every staged JSON object the keys of the partition folders its file is in, unless it
+/// has a key of that name itself.
+fn add_partition_keys(conn: &Connection, partition: &[(String, String)]) -> Result<()> {
+    if partition.is_empty() {
+        return Ok(());
+    }
+    let keys: serde_json::Map<String, Value> = partition
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let keys = Value::Object(keys).to_string();
+    run_sql_step(
+        conn,
+        "partition keys",
+        &format!(
+            "UPDATE stage SET doc = json_merge_patch({k}::JSON, coalesce(doc, raw)::JSON)::VARCHAR
+             WHERE pre_reason IS NULL AND TRY(json_type(coalesce(doc, raw))) = 'OBJECT';",
+            k = lit(&keys)
+        ),
+    )
 }
 
 /// A report with the source's identity filled in and every count zero.
@@ -1099,6 +1440,7 @@ fn base_report(
         times_placed: 0,
         already_imported: false,
         message: String::new(),
+        tables: Vec::new(),
     }
 }
 

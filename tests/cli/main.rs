@@ -8,6 +8,7 @@ mod common;
 mod crash;
 mod decisions;
 mod drift;
+mod dumps;
 mod exports;
 mod formats;
 mod fuzz;

@@ -1,5 +1,6 @@
 import { useId, useState } from "react";
-import type { Mapping, PreviewRow, SourcePreview } from "./backend";
+import type { FolderPreview, Mapping, PreviewRow, SourcePreview } from "./backend";
+import { DumpTables } from "./ImportFolder";
 import { formatCount } from "./format";
 import {
   ENVELOPE_FIELDS,
@@ -19,6 +20,9 @@ import { formatBytes } from "./progress";
 /** A file waiting to be imported: how it would be read, and the user's choices for it. */
 export interface Pending {
   path: string;
+  /** A folder: every file inside is imported (previewed as a whole in `folder`). */
+  isFolder: boolean;
+  folder: FolderPreview | null;
   preview: SourcePreview | null;
   error: string | null;
   /** The format chosen by the user, when not the detected one. */
@@ -40,9 +44,11 @@ export interface Pending {
   loading: boolean;
 }
 
-export function pendingFile(path: string): Pending {
+export function pendingFile(path: string, isFolder = false): Pending {
   return {
     path,
+    isFolder,
+    folder: null,
     preview: null,
     error: null,
     format: null,
@@ -192,10 +198,12 @@ function FirstRows({ f, p, onView }: { f: Pending; p: SourcePreview; onView: (v:
             {placed}
           </p>
         )}
+        {p.tables.length > 0 && <DumpTables tables={p.tables} loaded={false} />}
       </div>
       {f.view === "read" ? (
         <pre className="json sample" data-testid="as-read">
-          {p.sample.map((r) => JSON.stringify(r)).join("\n") || "(no rows)"}
+          {p.sample.map((r) => JSON.stringify(r)).join("\n") ||
+            (p.container === "sql" ? "(a dump's rows are shown as they will be loaded)" : "(no rows)")}
         </pre>
       ) : (
         <LoadedRows rows={p.rows} sampled={p.sampled_rows} />

@@ -4,6 +4,8 @@ import {
   backend,
   errorText,
   type Finding,
+  type FolderPreview,
+  type FolderSummary,
   type ImportProgress,
   type QuarantinePage,
   type SourcePreview,
@@ -13,6 +15,7 @@ import {
 import { DataGrid } from "./DataGrid";
 import { formatCount } from "./format";
 import { FileCard, pendingFile, type Pending, type Rerun } from "./ImportFile";
+import { DumpTables, FolderCard, FolderResult } from "./ImportFolder";
 import { latestOnly } from "./latest";
 import { defaultTimeProblem } from "./mapping";
 import { blockedHint, formatBytes, formatRate, percent, rowsPerSecond, type Sample } from "./progress";
@@ -22,7 +25,7 @@ interface Props {
 }
 
 /** What a preview is asked with: the file and the user's choices for it. */
-type Ask = Pick<Pending, "path" | "format" | "mapping" | "defaultTime">;
+type Ask = Pick<Pending, "path" | "isFolder" | "format" | "mapping" | "defaultTime">;
 
 /** The choices as the engine takes them: nothing where nothing was chosen. */
 function choices(a: Ask): [string | undefined, string | undefined, string | undefined] {
@@ -53,6 +56,7 @@ export function ImportView({ onImported }: Props) {
   const [reports, setReports] = useState<SourceReport[]>([]);
   const [findings, setFindings] = useState<Finding[]>([]);
   const [findingsTotal, setFindingsTotal] = useState(0);
+  const [folderSummaries, setFolderSummaries] = useState<FolderSummary[]>([]);
   const [failures, setFailures] = useState<{ path: string; message: string }[]>([]);
   const [custody, setCustody] = useState<SourceRecord[]>([]);
   const [dragOver, setDragOver] = useState(false);
@@ -94,6 +98,13 @@ export function ImportView({ onImported }: Props) {
         setFiles((fs) => fs.map((f) => (f.path === ask.path ? { ...f, ...change(f) } : f)));
       const guard = latestOnly();
       const timer = window.setTimeout(() => {
+        if (ask.isFolder) {
+          backend.previewFolder(ask.path, ...choices(ask)).then(
+            guard.keep((folder: FolderPreview) => patch(() => ({ folder, error: null, loading: false }))),
+            guard.keep((e: unknown) => patch(() => ({ error: errorText(e), loading: false }))),
+          );
+          return;
+        }
         backend.previewFile(ask.path, ...choices(ask)).then(
           guard.keep((p: SourcePreview) =>
             patch((f) => ({
@@ -116,10 +127,15 @@ export function ImportView({ onImported }: Props) {
 
   const add = useCallback(
     (paths: string[]) => {
-      setFiles((fs) => {
-        const fresh = paths.filter((p, i) => paths.indexOf(p) === i && !fs.some((f) => f.path === p));
-        for (const p of fresh) preview(pendingFile(p), 0);
-        return [...fs, ...fresh.map(pendingFile)];
+      // A folder is one item: every file inside is imported, with one summary.
+      Promise.all(paths.map((p) => backend.isFolder(p).catch(() => false))).then((kinds) => {
+        setFiles((fs) => {
+          const fresh = paths
+            .map((p, i) => pendingFile(p, kinds[i]))
+            .filter((p, i) => paths.indexOf(p.path) === i && !fs.some((f) => f.path === p.path));
+          for (const p of fresh) preview(p, 0);
+          return [...fs, ...fresh];
+        });
       });
     },
     [preview],
@@ -156,6 +172,7 @@ export function ImportView({ onImported }: Props) {
     setReports([]);
     setFindings([]);
     setFindingsTotal(0);
+    setFolderSummaries([]);
     setFailures([]);
     window.scrollTo(0, 0);
     samples.current = [];
@@ -172,6 +189,7 @@ export function ImportView({ onImported }: Props) {
         setReports((rs) => [...rs, ...r.sources]);
         setFindings((fs) => [...fs, ...r.findings]);
         setFindingsTotal((n) => n + r.findings_total);
+        if (r.folders) setFolderSummaries((s) => [...s, ...(r.folders ?? [])]);
         done.push(f.path);
       } catch (e) {
         setFailures((fs) => [...fs, { path: f.path, message: errorText(e) }]);
@@ -189,7 +207,9 @@ export function ImportView({ onImported }: Props) {
 
   const ready =
     files.length > 0 &&
-    files.every((f) => f.preview && !f.error && !f.loading && defaultTimeProblem(f.defaultTime) === null);
+    files.every(
+      (f) => (f.isFolder ? f.folder : f.preview) && !f.error && !f.loading && defaultTimeProblem(f.defaultTime) === null,
+    );
   const refused = files.filter((f) => f.error).length;
 
   return (
@@ -202,16 +222,20 @@ export function ImportView({ onImported }: Props) {
       <section className="card">
         <h2>Import event logs</h2>
         <p className="muted">
-          JSON Lines, JSON, CSV, Parquet, CloudEvents, Marten, Axon, Kafka dumps (kcat) and
-          OpenTelemetry traces and logs, where LLM calls (GenAI or OpenInference) become decisions;
-          gzip and zstd too. Every record read is accounted for: loaded, quarantined with a reason,
-          or a duplicate.
+          JSON Lines, JSON, CSV, Parquet, CloudEvents, Marten, Axon, Kafka dumps (kcat), Debezium
+          change events, SQL dumps of event stores (pg_dump, mysqldump) and OpenTelemetry traces and
+          logs, where LLM calls (GenAI or OpenInference) become decisions; gzip and zstd too; or a
+          whole folder of them. Every record read is accounted for: loaded, quarantined with a
+          reason, or a duplicate.
         </p>
         <div className="drop-zone" data-testid="drop-zone">
-          <p>Drop log files anywhere on this window, or</p>
+          <p>Drop log files or folders anywhere on this window, or</p>
           <div className="row">
             <button className="primary" onClick={() => backend.pickFiles("logs").then(add, (e) => setError(errorText(e)))}>
               Choose files…
+            </button>
+            <button onClick={() => backend.pickFiles("log_folder").then(add, (e) => setError(errorText(e)))}>
+              Choose a folder…
             </button>
             <form
               className="row grow"
@@ -223,7 +247,7 @@ export function ImportView({ onImported }: Props) {
             >
               <input
                 aria-label="File path"
-                placeholder="type a file path and press Enter"
+                placeholder="type a file or folder path and press Enter"
                 value={typed}
                 onChange={(e) => setTyped(e.target.value)}
               />
@@ -253,7 +277,18 @@ export function ImportView({ onImported }: Props) {
         </section>
       )}
 
-      {files.map((f) => (
+      {files.map((f) =>
+        f.isFolder ? (
+          <FolderCard
+            key={f.path}
+            path={f.path}
+            preview={f.folder}
+            error={f.error}
+            loading={f.loading}
+            running={running}
+            onRemove={() => remove(f.path)}
+          />
+        ) : (
         <FileCard
           key={f.path}
           f={f}
@@ -261,12 +296,13 @@ export function ImportView({ onImported }: Props) {
           onEdit={(patch, rerun) => edit(f, patch, rerun)}
           onRemove={() => remove(f.path)}
         />
-      ))}
+        ),
+      )}
 
       {files.length > 0 && (
         <div className="row import-actions">
           <button className="primary" onClick={importAll} disabled={!ready || running} data-testid="start-import">
-            Import {files.length} {files.length === 1 ? "file" : "files"}
+            Import {files.length} {files.some((f) => f.isFolder) ? (files.length === 1 ? "folder" : "items") : files.length === 1 ? "file" : "files"}
           </button>
           {running && <button onClick={() => backend.cancelImport()}>Cancel</button>}
           {!running && refused > 0 && (
@@ -278,8 +314,9 @@ export function ImportView({ onImported }: Props) {
       )}
 
 
-      {(reports.length > 0 || failures.length > 0) && (
+      {(reports.length > 0 || failures.length > 0 || folderSummaries.length > 0) && (
         <ImportSummary
+          folders={folderSummaries}
           reports={reports}
           findings={findings}
           findingsTotal={findingsTotal}
@@ -327,11 +364,13 @@ export function ImportView({ onImported }: Props) {
 }
 
 function ImportSummary({
+  folders,
   reports,
   findings,
   findingsTotal,
   failures,
 }: {
+  folders: FolderSummary[];
   reports: SourceReport[];
   findings: Finding[];
   findingsTotal: number;
@@ -397,6 +436,17 @@ function ImportSummary({
           ))}
         </tbody>
       </table>
+      {folders.map((f) => (
+        <FolderResult key={f.path} summary={f} />
+      ))}
+      {reports
+        .filter((r) => (r.tables ?? []).length > 0)
+        .map((r) => (
+          <div key={`tables-${r.source_id}`}>
+            <h4>Tables of {r.path.split("/").pop()}</h4>
+            <DumpTables tables={r.tables ?? []} loaded />
+          </div>
+        ))}
       {withQuarantine.length > 0 && (
         <>
           <h4>

@@ -21,6 +21,9 @@ import type { EventDetail } from "./bindings/EventDetail";
 import type { EventPage } from "./bindings/EventPage";
 import type { Explanation } from "./bindings/Explanation";
 import type { Finding } from "./bindings/Finding";
+import type { FolderPreview } from "./bindings/FolderPreview";
+import type { FolderSummary } from "./bindings/FolderSummary";
+import type { TableRead } from "./bindings/TableRead";
 import type { History } from "./bindings/History";
 import type { KeyInfo } from "./bindings/KeyInfo";
 import type { ImportProgress } from "./bindings/ImportProgress";
@@ -50,6 +53,7 @@ import type { View } from "./bindings/View";
 
 export type { Axis, BuildProgress, CaseInfo, EventDetail, EventPage, Finding, History };
 export type { ImportProgress, ImportReport, NewNote, Note, Population, PopulationPage };
+export type { FolderPreview, FolderSummary, TableRead };
 export type { PopulationPageQuery, QuarantinePage, SourcePreview, SourceRecord, SqlResult };
 export type { StreamState, StreamSummary, Timeline, View };
 export type { DecisionBuildProgress, DecisionPage, DecisionQuery, Explanation, Replayer };
@@ -88,6 +92,7 @@ export function errorText(e: unknown): string {
 /** What a native file dialog is for. */
 export type Pick =
   | "logs"
+  | "log_folder"
   | "open_case"
   | "new_case"
   | "save_table"
@@ -116,6 +121,11 @@ export const backend = {
    * `defaultTime` (RFC 3339) is given to events without a time of their own, which are marked. */
   previewFile: (path: string, format?: string, mappingToml?: string, defaultTime?: string) =>
     invoke<SourcePreview>("preview_file", { path, format, mappingToml, defaultTime }),
+  /** How every file of a folder would be read; nothing is loaded. */
+  previewFolder: (path: string, format?: string, mappingToml?: string, defaultTime?: string) =>
+    invoke<FolderPreview>("preview_folder", { path, format, mappingToml, defaultTime }),
+  /** True when a path names a folder (imported whole, recursively). */
+  isFolder: (path: string) => invoke<boolean>("is_folder", { path }),
   importFiles: (paths: string[], format?: string, mappingToml?: string, defaultTime?: string) =>
     invoke<ImportReport>("import_files", { paths, format, mappingToml, defaultTime }),
   cancelImport: () => invoke<void>("cancel_import"),

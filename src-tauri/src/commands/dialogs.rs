@@ -12,6 +12,8 @@ use tauri::Window;
 pub enum Pick {
     /// Log files to import (several).
     Logs,
+    /// A folder of log files to import (read recursively).
+    LogFolder,
     /// An existing case file.
     OpenCase,
     /// Where to create a new case.
@@ -61,7 +63,9 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .set_title("Choose event logs to import")
             .add_filter(
                 "Event logs",
-                &["jsonl", "ndjson", "json", "csv", "parquet", "gz", "zst"],
+                &[
+                    "jsonl", "ndjson", "json", "csv", "parquet", "sql", "txt", "gz", "zst",
+                ],
             )
             .add_filter("All files", &["*"])
             .pick_files()
@@ -70,6 +74,12 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .into_iter()
             .map(|f| f.path().to_path_buf())
             .collect(),
+        Pick::LogFolder => dialog
+            .set_title("Choose a folder of event logs to import")
+            .pick_folder()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
         Pick::OpenCase => dialog
             .set_title("Open a case")
             .add_filter("Casefile cases and bundles", &["casefile", "casebundle"])

@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use casefile::{
-    ErrorDto, Finding, ImportOptions, ImportProgress, ImportReport, ProgressSink, QuarantinePage,
-    SourcePreview, SourceRecord,
+    ErrorDto, Finding, FolderPreview, ImportOptions, ImportProgress, ImportReport, ProgressSink,
+    QuarantinePage, SourcePreview, SourceRecord,
 };
 use tauri::{AppHandle, Emitter, Manager, State};
 
@@ -75,6 +75,30 @@ pub async fn preview_file(
     })
     .await
     .map_err(stopped)?
+}
+
+/// How every file of a folder would be read; nothing is loaded.
+#[tauri::command]
+pub async fn preview_folder(
+    path: PathBuf,
+    format: Option<String>,
+    mapping_toml: Option<String>,
+    default_time: Option<String>,
+    app: AppHandle,
+) -> Result<FolderPreview, ErrorDto> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let opts = options(format, mapping_toml, default_time);
+        app.state::<AppState>()
+            .with_case(|c| c.preview_folder(&path, &opts))
+    })
+    .await
+    .map_err(stopped)?
+}
+
+/// True when a dropped or typed path is a folder (imported whole) rather than a file.
+#[tauri::command]
+pub fn is_folder(path: PathBuf) -> bool {
+    path.is_dir()
 }
 
 #[tauri::command]

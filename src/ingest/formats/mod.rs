@@ -108,6 +108,8 @@ pub fn rebuilder(envelope: Envelope, mapping: &Mapping) -> Option<Box<dyn Rebuil
             mapping.kafka.clone().unwrap_or_default(),
         ))),
         Envelope::Otlp => Some(Box::new(otlp::Otlp)),
+        Envelope::Marten => Some(Box::new(super::tables::MartenRows { types: None })),
+        Envelope::Axon => Some(Box::new(super::tables::AxonRows)),
         _ => None,
     }
 }

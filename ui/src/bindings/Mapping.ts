@@ -14,4 +14,14 @@ default_time?: string | null,
 /**
  * How Kafka records are read (kcat dumps).
  */
-kafka?: KafkaOptions | null, fields: { [key in string]: OneOrMany }, };
+kafka?: KafkaOptions | null, 
+/**
+ * The tables of a SQL dump this mapping reads (`audit.case_events` or `case_events`); when
+ * absent, every table holding the columns it names for stream, type and time.
+ */
+tables?: Array<string> | null, 
+/**
+ * False when a stream without a type must not get one cut from its id (the stream types were
+ * settled while reading, as for SQL dumps). Absent means true.
+ */
+derive_stream_type?: boolean | null, fields: { [key in string]: OneOrMany }, };

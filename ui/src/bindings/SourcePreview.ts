@@ -2,6 +2,7 @@
 import type { Mapping } from "./Mapping";
 import type { PreviewRow } from "./PreviewRow";
 import type { ReasonCount } from "./ReasonCount";
+import type { TableRead } from "./TableRead";
 import type { JsonValue } from "./serde_json/JsonValue";
 
 /**
@@ -66,4 +67,8 @@ times_placed: Array<ReasonCount>,
 /**
  * Of those, how many repeat an event already read with the same body (counted once).
  */
-duplicates: number, };
+duplicates: number, 
+/**
+ * For a SQL dump: the tables met in the part read, and what each was read as.
+ */
+tables: Array<TableRead>, };
