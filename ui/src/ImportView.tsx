@@ -202,10 +202,10 @@ export function ImportView({ onImported }: Props) {
       <section className="card">
         <h2>Import event logs</h2>
         <p className="muted">
-          JSON Lines, JSON, CSV, Parquet, CloudEvents, Marten, Axon, Kafka dumps (kcat) and
-          OpenTelemetry traces and logs, where LLM calls (GenAI or OpenInference) become decisions;
-          gzip and zstd too. Every record read is accounted for: loaded, quarantined with a reason,
-          or a duplicate.
+          JSON Lines, JSON, CSV, Parquet, CloudEvents, Marten, Axon, Kafka dumps (kcat),
+          Debezium change events (a database's rows over time) and OpenTelemetry traces and
+          logs, where LLM calls (GenAI or OpenInference) become decisions; gzip and zstd too.
+          Every record read is accounted for: loaded, quarantined with a reason, or a duplicate.
         </p>
         <div className="drop-zone" data-testid="drop-zone">
           <p>Drop log files anywhere on this window, or</p>
