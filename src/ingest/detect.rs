@@ -1,5 +1,5 @@
 //! Recognising a source: its container (JSON lines, a JSON document or array, CSV, Parquet) from its
-//! first bytes, then its envelope (canonical, CloudEvents, Marten, Axon, kcat, OTLP) from the keys of
+//! first bytes, then its envelope (canonical, CloudEvents, Marten, Axon, kcat, OTLP, Debezium) from the keys of
 //! its first rows. The answer is a `Plan` that says, in words, why it was chosen.
 
 use std::collections::BTreeSet;
@@ -49,6 +49,7 @@ pub enum Envelope {
     Axon,
     Kcat,
     Otlp,
+    Debezium,
     /// A user's mapping file.
     Mapped,
 }
@@ -62,6 +63,7 @@ impl Envelope {
             Envelope::Axon => "axon",
             Envelope::Kcat => "kcat",
             Envelope::Otlp => "otlp",
+            Envelope::Debezium => "debezium",
             Envelope::Mapped => "mapped",
         }
     }
@@ -79,6 +81,7 @@ pub const FORMAT_NAMES: &[&str] = &[
     "axon",
     "kcat",
     "otlp",
+    "debezium",
 ];
 
 /// A `--format` value: a container, an envelope, or both (`cloudevents` leaves the container detected).
@@ -92,6 +95,7 @@ pub fn parse_format(name: &str) -> Option<(Option<Container>, Option<Envelope>)>
         "axon" => Envelope::Axon,
         "kcat" => Envelope::Kcat,
         "otlp" => Envelope::Otlp,
+        "debezium" => Envelope::Debezium,
         _ => return None,
     };
     Some((None, Some(e)))
@@ -115,6 +119,12 @@ pub fn sniff_container(head: &[u8]) -> (Container, String) {
             .map_or("", |(_, rest)| rest)
             .trim_start_matches('\u{1e}')
             .trim_start();
+    }
+    if super::formats::kafka::console_line(body.lines().next().unwrap_or_default()).is_some() {
+        return (
+            Container::Lines,
+            "lines of kafka-console-consumer (a record's timestamp, key and value)".into(),
+        );
     }
     if body.starts_with('[') {
         return (Container::Document, "starts with `[`: a JSON array".into());
@@ -394,7 +404,9 @@ pub fn builtin_mapping(
             set(&mut m, "causation_id", &["meta_data.causationId"]);
         }
         // Rebuilt in Rust as canonical documents while framed (see formats/).
-        Envelope::Kcat | Envelope::Otlp => return super::formats::canonical_mapping(None),
+        Envelope::Kcat | Envelope::Otlp | Envelope::Debezium => {
+            return super::formats::canonical_mapping(None)
+        }
     }
     m
 }

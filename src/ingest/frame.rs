@@ -249,11 +249,22 @@ impl<'s, 'c> Records<'s, 'c> {
                 &mut self.counter,
                 &mut self.scratch,
             ),
-            // Not JSON: mapping says why (with the parser's words, see `explain_bad_json`).
-            Err(_) => {
-                let row = self.number(number);
-                self.stager.push(row, text, None, None)
-            }
+            Err(_) => match rebuild.text_record(text) {
+                // A record in the format's own text (kafka-console-consumer's lines).
+                Some(v) => self.stager.push_rebuilt(
+                    rebuild,
+                    &v,
+                    text,
+                    number,
+                    &mut self.counter,
+                    &mut self.scratch,
+                ),
+                // Not JSON: mapping says why (with the parser's words, see `explain_bad_json`).
+                None => {
+                    let row = self.number(number);
+                    self.stager.push(row, text, None, None)
+                }
+            },
         }
     }
 

@@ -842,7 +842,10 @@ fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
         .enumerate()
         .map(|(i, l)| frame::json_line_body(l, i == 0))
         .filter_map(|l| match std::str::from_utf8(l) {
-            Ok(t) => serde_json::from_str::<Value>(t).ok(),
+            // kafka-console-consumer's lines are records in text of their own.
+            Ok(t) => serde_json::from_str::<Value>(t)
+                .ok()
+                .or_else(|| formats::kafka::console_line(t.trim_end_matches('\r'))),
             // kcat prints binary keys and payloads raw: the line's shape still tells the format.
             Err(_) => serde_json::from_str::<Value>(&formats::mark_invalid_bytes(l)).ok(),
         })

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::rules::{toml_to_json, FoldRules, Rule};
+use super::rules::{toml_to_json, FoldRules, Rule, UNAVAILABLE_VALUE};
 use crate::inspect::Axis;
 use crate::model::Micros;
 
@@ -347,6 +347,9 @@ fn apply_rule(state: &mut State, rule: &Rule, payload: &Value, notes: &mut Vec<S
         *state = None;
         return;
     }
+    if rule.replace {
+        replace(state, payload, notes);
+    }
     let s = state.get_or_insert_with(|| Value::Object(Map::new()));
     for path in &rule.unset {
         take_path(s, path);
@@ -407,6 +410,45 @@ fn apply_rule(state: &mut State, rule: &Rule, payload: &Value, notes: &mut Vec<S
             None => {}
         }
     }
+}
+
+/// The payload becomes the whole state (a database row after its change). A field holding
+/// Debezium's unavailable-value placeholder was not sent: it keeps its previous value, or is left
+/// out when there was none.
+fn replace(state: &mut State, payload: &Value, notes: &mut Vec<String>) {
+    let Value::Object(row) = payload else {
+        notes.push("the payload is not an object; the state was not replaced".into());
+        return;
+    };
+    let previous = state.take();
+    let mut next = row.clone();
+    for (k, v) in row {
+        if v.as_str() != Some(UNAVAILABLE_VALUE) {
+            continue;
+        }
+        match previous.as_ref().and_then(|p| p.get(k)) {
+            Some(old) => {
+                next.insert(k.clone(), old.clone());
+                notes.push(format!(
+                    "{k}: not sent with the change (unavailable); its previous value is kept"
+                ));
+            }
+            None => {
+                next.remove(k);
+                notes.push(format!(
+                    "{k}: not sent with the change (unavailable) and not known before; left out"
+                ));
+            }
+        }
+    }
+    *state = Some(Value::Object(next));
+}
+
+/// True when the event type's effect restates every field its payload holds (no rule: a merge
+/// patch; a replacing rule), so a field present is set again even when its value is unchanged.
+pub fn restates(rules: &FoldRules, effect_type: &str, payload: &Value, path: &str) -> bool {
+    let restating = rules.rule_for(effect_type).is_none_or(|r| r.replace);
+    restating && get_path(payload, path).is_some_and(|v| v.as_str() != Some(UNAVAILABLE_VALUE))
 }
 
 /// A JSON number: an integer when the value is whole and in range, else a float.
@@ -698,6 +740,56 @@ delete_entity = true
             at(5),
             Some(json!({"paid": 1, "payments": [{"amount": 1}], "last": {"amount": 1}}))
         );
+    }
+
+    #[test]
+    fn row_changes_replace_the_state_keep_unavailable_columns_and_deletes_end_it() {
+        use crate::timeline::rules::{ROW_CREATED, ROW_DELETED, ROW_UPDATED, TOMBSTONE};
+        let r = FoldRules::default();
+        let events = vec![
+            ev(
+                "1",
+                1,
+                1,
+                ROW_CREATED,
+                json!({"id": 1, "status": "applied", "notes": "ref", "tag": "x"}),
+            ),
+            ev(
+                "2",
+                2,
+                2,
+                ROW_UPDATED,
+                json!({"id": 1, "status": "screened", "notes": UNAVAILABLE_VALUE, "extra": UNAVAILABLE_VALUE}),
+            ),
+            ev("3", 3, 3, ROW_DELETED, Value::Null),
+            ev("4", 4, 4, TOMBSTONE, Value::Null),
+            ev("5", 5, 5, ROW_CREATED, json!({"id": 1})),
+        ];
+        let at = |t| fold(&events, Axis::Recorded, View::AsCorrected, t, &r);
+        // Replaced, not merged: `tag` is gone; `notes` was not sent, so it keeps its value; `extra`
+        // was never known.
+        assert_eq!(
+            at(2),
+            Some(json!({"id": 1, "status": "screened", "notes": "ref"}))
+        );
+        assert_eq!(at(3), None);
+        assert_eq!(at(4), None);
+        assert_eq!(at(5), Some(json!({"id": 1})));
+        let mut state = at(1);
+        let notes = apply(&mut state, ROW_UPDATED, &events[1].payload, &r);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        // The case's own rule for the type wins over the built-in one.
+        let own = FoldRules::parse(
+            "[[rule]]\nevent_type = \"RowUpdated\"\nmerge = { \"\" = \"\" }",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(
+            fold(&events[..2], Axis::Recorded, View::AsCorrected, 2, &own).unwrap()["tag"],
+            json!("x")
+        );
+        assert!(restates(&r, ROW_UPDATED, &events[1].payload, "status"));
+        assert!(!restates(&r, ROW_UPDATED, &events[1].payload, "notes"));
     }
 
     #[test]

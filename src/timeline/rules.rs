@@ -21,7 +21,16 @@
 //! append = { "payments" = "" }
 //! remove = { "tags" = "tag" }
 //! delete_entity = false
+//! replace = false                     # true: the payload becomes the whole state
 //! ```
+//!
+//! Built-in rules apply to event types the case's own rules do not name: a `Tombstone` (a Kafka
+//! key with a null payload) deletes its entity, and the row changes of change-data capture
+//! (Debezium, see `ingest::formats::debezium`) fold as a database row does: `RowSnapshotted`,
+//! `RowCreated` and `RowUpdated` replace the state with the row as it is after the change (a column
+//! holding Debezium's unavailable-value placeholder keeps its previous value), and `RowDeleted`
+//! and `TableTruncated` end the entity. They are part of the rules' fingerprint, so stored
+//! snapshots made before a built-in changed are rebuilt.
 
 use std::collections::BTreeMap;
 
@@ -35,11 +44,50 @@ use crate::error::{Error, Result};
 /// case's rules say otherwise, it deletes its entity.
 pub const TOMBSTONE: &str = "Tombstone";
 
-static TOMBSTONE_RULE: std::sync::LazyLock<Rule> = std::sync::LazyLock::new(|| Rule {
-    event_type: TOMBSTONE.to_string(),
-    delete_entity: true,
-    ..Rule::default()
+/// A row as the database had it when the connector's initial snapshot read it (Debezium op `r`).
+pub const ROW_SNAPSHOTTED: &str = "RowSnapshotted";
+/// A row inserted (Debezium op `c`).
+pub const ROW_CREATED: &str = "RowCreated";
+/// A row updated (Debezium op `u`); the payload is the whole row after the update.
+pub const ROW_UPDATED: &str = "RowUpdated";
+/// A row deleted (Debezium op `d`).
+pub const ROW_DELETED: &str = "RowDeleted";
+/// A table emptied by `TRUNCATE` (Debezium op `t`): an event of the table's own stream.
+pub const TABLE_TRUNCATED: &str = "TableTruncated";
+/// What Debezium writes for a column whose value the database did not send with the change (an
+/// unchanged TOASTed PostgreSQL column, `unavailable.value.placeholder`): not a value.
+pub const UNAVAILABLE_VALUE: &str = "__debezium_unavailable_value";
+
+/// The rules that apply when the case's own rules do not name the event type.
+static BUILTIN_RULES: std::sync::LazyLock<Vec<Rule>> = std::sync::LazyLock::new(|| {
+    let delete = |t: &str| Rule {
+        event_type: t.to_string(),
+        delete_entity: true,
+        ..Rule::default()
+    };
+    let replace = |t: &str| Rule {
+        event_type: t.to_string(),
+        replace: true,
+        ..Rule::default()
+    };
+    vec![
+        delete(TOMBSTONE),
+        replace(ROW_SNAPSHOTTED),
+        replace(ROW_CREATED),
+        replace(ROW_UPDATED),
+        delete(ROW_DELETED),
+        delete(TABLE_TRUNCATED),
+    ]
 });
+
+/// The built-in rules as the TOML a case's own rules are written in.
+pub fn builtin_rules_toml() -> String {
+    FoldRules {
+        upcasters: Vec::new(),
+        rules: BUILTIN_RULES.clone(),
+    }
+    .to_toml()
+}
 
 /// Rewrites one (event_type, schema_version) payload shape into the next version's.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -63,6 +111,10 @@ pub struct Rule {
     pub event_type: String,
     #[serde(default)]
     pub delete_entity: bool,
+    /// The payload (an object) becomes the whole state, not merged into it: what a database row
+    /// change means. A field holding [`UNAVAILABLE_VALUE`] keeps its previous value.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub replace: bool,
     #[serde(default)]
     pub unset: Vec<String>,
     #[serde(default)]
@@ -75,6 +127,10 @@ pub struct Rule {
     pub append: BTreeMap<String, String>,
     #[serde(default)]
     pub remove: BTreeMap<String, String>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The whole document.
@@ -126,6 +182,12 @@ impl FoldRules {
                     ));
                 }
             }
+            if r.replace && r.delete_entity {
+                return Err(format!(
+                    "the rule for `{}` both replaces the state and deletes the entity; choose one.",
+                    r.event_type
+                ));
+            }
             if r.unset.iter().any(|p| p.is_empty()) {
                 return Err(format!(
                     "the rule for `{}` unsets the whole state; use delete_entity = true instead.",
@@ -155,17 +217,23 @@ impl FoldRules {
         toml::to_string(self).unwrap_or_default()
     }
 
-    /// Identifies the rules: stored snapshots made under other rules are stale.
+    /// Identifies the rules, the built-in ones included: stored snapshots made under other rules
+    /// are stale.
     pub fn fingerprint(&self) -> String {
-        hex::encode(Sha256::digest(self.to_toml().as_bytes()))
+        let mut h = Sha256::new();
+        h.update(self.to_toml().as_bytes());
+        h.update(b"\n# built-in rules\n");
+        h.update(builtin_rules_toml().as_bytes());
+        hex::encode(h.finalize())
     }
 
-    /// The rule for an event type: the case's own, else a built-in one (a tombstone deletes).
+    /// The rule for an event type: the case's own, else a built-in one (a tombstone deletes, row
+    /// changes replace the row's state; see `BUILTIN_RULES`).
     pub fn rule_for(&self, event_type: &str) -> Option<&Rule> {
         self.rules
             .iter()
             .find(|r| r.event_type == event_type)
-            .or_else(|| (event_type == TOMBSTONE).then(|| &*TOMBSTONE_RULE))
+            .or_else(|| BUILTIN_RULES.iter().find(|r| r.event_type == event_type))
     }
 
     pub fn upcaster_for(&self, event_type: &str, schema_version: i64) -> Option<&Upcaster> {
@@ -208,5 +276,31 @@ mod tests {
             FoldRules::default().fingerprint(),
             FoldRules::parse("", "t").unwrap().fingerprint()
         );
+        let both = FoldRules::parse(
+            "[[rule]]\nevent_type = \"A\"\nreplace = true\ndelete_entity = true",
+            "t",
+        )
+        .unwrap_err();
+        assert!(both.to_string().contains("choose one"), "{both}");
+    }
+
+    #[test]
+    fn built_in_rules_apply_unless_the_case_names_the_type_and_count_in_the_fingerprint() {
+        let none = FoldRules::default();
+        assert!(none.rule_for(TOMBSTONE).unwrap().delete_entity);
+        assert!(none.rule_for(ROW_UPDATED).unwrap().replace);
+        assert!(none.rule_for(ROW_DELETED).unwrap().delete_entity);
+        assert!(none.rule_for("OrderPlaced").is_none());
+        let own = FoldRules::parse(
+            "[[rule]]\nevent_type = \"RowDeleted\"\nunset = [\"x\"]",
+            "t",
+        )
+        .unwrap();
+        assert!(!own.rule_for(ROW_DELETED).unwrap().delete_entity);
+        // The fingerprint covers the built-ins, and a rule that does not replace is written as before.
+        let plain = hex::encode(Sha256::digest(none.to_toml().as_bytes()));
+        assert_ne!(none.fingerprint(), plain);
+        assert!(!own.to_toml().contains("replace"));
+        assert!(builtin_rules_toml().contains("replace = true"));
     }
 }

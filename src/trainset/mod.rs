@@ -350,7 +350,8 @@ struct Tracked {
     /// The axis time of the last event applied.
     source_time: Option<i64>,
     /// Per tracked path: when the last event that changed its value (or, a payload merged without
-    /// a projection rule, restated it) occurred; None when it has no value.
+    /// a projection rule or a row change replacing the state, restated it) occurred; None when it
+    /// has no value.
     set_times: Vec<Option<i64>>,
 }
 
@@ -387,12 +388,11 @@ fn fold_tracking(
         let before: Vec<Option<serde_json::Value>> =
             paths.iter().map(|p| value_at(&state, p)).collect();
         fold::apply(&mut state, &step.effect_type, effect, rules);
-        let merged = rules.rule_for(&step.effect_type).is_none();
         for (k, path) in paths.iter().enumerate() {
             let after = value_at(&state, path);
             if after.is_none() {
                 set_times[k] = None;
-            } else if after != before[k] || (merged && fold::get_path(effect, path).is_some()) {
+            } else if after != before[k] || fold::restates(rules, &step.effect_type, effect, path) {
                 set_times[k] = Some(e.occurred);
             }
         }

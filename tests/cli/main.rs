@@ -4,6 +4,7 @@
 
 mod asof;
 mod bundle;
+mod cdc;
 mod common;
 mod crash;
 mod decisions;

@@ -10,15 +10,17 @@
 //! partition's offsets are reported. A null payload (a tombstone) is a `Tombstone` event of the
 //! key's stream, which deletes the entity. CloudEvents are unwrapped, in structured mode (the
 //! payload is a CloudEvent) and binary mode (`ce_*` headers). A payload that is not JSON is kept as
-//! text, or as base64 when it is not text, and flagged.
+//! text, or as base64 when it is not text, and flagged. A payload that is a Debezium change event
+//! is read by `debezium` (the key names the table's row); a tombstone on a topic seen carrying
+//! them is the end of that row. [`console_line`] reads kafka-console-consumer's lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{json, Map, Value};
 
 use super::{
-    bytes_payload, cloudevents, epoch_text, first, is_json_media_type, marked_bytes, text,
-    KafkaOptions, Observation, Rebuild, Row,
+    bytes_payload, cloudevents, debezium, epoch_text, first, is_json_media_type, marked_bytes,
+    text, KafkaOptions, Observation, Rebuild, Row,
 };
 
 /// The event type given to a tombstone (a record with a key and a null payload).
@@ -78,6 +80,8 @@ pub struct Kcat {
     opts: KafkaOptions,
     /// Offsets seen per (topic, partition), for the gap report.
     offsets: BTreeMap<(String, i64), Vec<i64>>,
+    /// Topics seen carrying Debezium change events, with their table: a tombstone there ends a row.
+    debezium_topics: BTreeMap<String, Option<String>>,
 }
 
 impl Kcat {
@@ -85,8 +89,65 @@ impl Kcat {
         Kcat {
             opts,
             offsets: BTreeMap::new(),
+            debezium_topics: BTreeMap::new(),
         }
     }
+}
+
+/// A line that `kafka-console-consumer --property print.timestamp=true` printed (Kafka's
+/// `DefaultMessageFormatter`): `CreateTime:<ms>` (or `LogAppendTime:<ms>`, `NO_TIMESTAMP`), then,
+/// separated by tabs and each only when asked for, `Partition:<n>`, `Offset:<n>`, the headers
+/// (`name:value,…` or `NO_HEADERS`), the key, and the value; a null key or value prints `null`.
+/// Returns it as a record: `console_consumer` (timestamp type, `ts`, partition, offset, headers),
+/// `key` (its text, or null) and `payload` (the value parsed as JSON, else its text; null for a
+/// tombstone). None when the line is not one.
+pub fn console_line(line: &str) -> Option<Value> {
+    let mut fields = line.split('\t');
+    let first = fields.next()?;
+    let mut console = Map::new();
+    if first == "NO_TIMESTAMP" {
+        console.insert("tstype".into(), json!(first));
+    } else {
+        let (kind, ms) = first.split_once(':')?;
+        if kind != "CreateTime" && kind != "LogAppendTime" {
+            return None;
+        }
+        console.insert("tstype".into(), json!(kind));
+        console.insert("ts".into(), json!(ms.trim().parse::<i64>().ok()?));
+    }
+    let mut rest: Vec<&str> = fields.collect();
+    for (label, name) in [("Partition:", "partition"), ("Offset:", "offset")] {
+        if let Some(n) = rest.first().and_then(|f| f.strip_prefix(label)) {
+            console.insert(name.into(), json!(n.trim().parse::<i64>().ok()?));
+            rest.remove(0);
+        }
+    }
+    let (headers, key, value) = match rest.as_slice() {
+        [v] => (None, None, *v),
+        ["NO_HEADERS", v] => (None, None, *v),
+        [k, v] => (None, Some(*k), *v),
+        [h, k, v] => (Some(*h), Some(*k), *v),
+        _ => return None,
+    };
+    if let Some(h) = headers.filter(|h| *h != "NO_HEADERS") {
+        let mut list = Map::new();
+        for pair in h.split(',') {
+            let (name, v) = pair.split_once(':').unwrap_or((pair, ""));
+            if let Value::Array(l) = list
+                .entry(name.to_string())
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                l.push(json!(v));
+            }
+        }
+        console.insert("headers".into(), Value::Object(list));
+    }
+    let key = key.filter(|k| *k != "null").map(|k| json!(k));
+    let payload = match value {
+        "null" => Value::Null,
+        v => serde_json::from_str(v).unwrap_or_else(|_| json!(v)),
+    };
+    Some(json!({"console_consumer": console, "key": key, "payload": payload}))
 }
 
 impl Rebuild for Kcat {
@@ -270,6 +331,7 @@ impl Kcat {
         }
 
         // The key: a schema-registry prefix removed, a JSON key read by its field.
+        let mut key_text: Option<String> = None;
         let key_stream = match r.get("key") {
             Some(Value::String(k)) => {
                 let bytes = marked_bytes(k);
@@ -286,6 +348,7 @@ impl Kcat {
                     (_, Ok(t)) => Some(t.to_string()),
                     (_, Err(_)) => avro_string(rest),
                 };
+                key_text.clone_from(&text);
                 match text {
                     Some(t) => self.stream_of_key(&t, &mut kafka),
                     // A binary key names its stream by its bytes.
@@ -293,7 +356,10 @@ impl Kcat {
                 }
             }
             Some(Value::Null) | None => None,
-            Some(other) => self.stream_of_key(&other.to_string(), &mut kafka),
+            Some(other) => {
+                key_text = Some(other.to_string());
+                self.stream_of_key(&other.to_string(), &mut kafka)
+            }
         };
 
         // The payload: JSON, else text, else base64 (after a schema-registry prefix).
@@ -319,6 +385,36 @@ impl Kcat {
         }
         let enclosing = ts.as_ref().map(|t| (t, "kafka_timestamp"));
         let offset_id = format!("{topic}/{partition}@{offset}");
+
+        // Debezium: a change event of a table's row (and, once the topic is known to carry them,
+        // a tombstone is the end of that row).
+        if debezium::is_change(&payload) {
+            let around = debezium::Around {
+                key: key_text.as_deref(),
+                topic: Some(&topic),
+                record_time: ts.as_ref(),
+                event_id: Some(offset_id),
+                metadata,
+            };
+            let doc = debezium::change(&payload, &around, &self.opts)?;
+            let table = doc["stream_type"].as_str().map(str::to_string);
+            if !self.debezium_topics.contains_key(&topic) || table.is_some() {
+                self.debezium_topics.insert(topic, table);
+            }
+            return Ok(doc);
+        }
+        if payload.is_null() {
+            if let (Some(table), Some(key)) = (self.debezium_topics.get(&topic), &key_text) {
+                return debezium::tombstone(
+                    key,
+                    table.as_deref(),
+                    ts.as_ref(),
+                    Some(offset_id),
+                    metadata,
+                    &self.opts,
+                );
+            }
+        }
 
         // CloudEvents: structured mode (the payload is one), binary mode (ce_ headers).
         let content_type = ["content-type", "contentType", "ce_datacontenttype"]
@@ -594,6 +690,56 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d["stream_id"], json!(uuid));
+    }
+
+    #[test]
+    fn debezium_changes_in_a_topic_are_rows_and_its_tombstones_end_them() {
+        let mut k = Kcat::new(KafkaOptions::default());
+        let change = json!({"before": {"id": 1002}, "after": null, "op": "d", "ts_ms": 1712052000221i64,
+            "source": {"ts_ms": 1712052000000i64, "table": "candidates", "connector": "postgresql"}});
+        let d = k
+            .record(
+                &json!({"topic": "hiringdb.public.candidates", "partition": 0, "offset": 44,
+                "ts": 1712052000222i64, "key": "{\"id\":1002}", "payload": change.to_string()}),
+            )
+            .unwrap();
+        assert_eq!(d["event_type"], json!(debezium::ROW_DELETED));
+        assert_eq!(d["stream_id"], json!("candidates/1002"));
+        assert_eq!(d["event_id"], json!("hiringdb.public.candidates/0@44"));
+        assert_eq!(d["metadata"]["kafka"]["offset"], json!(44));
+        let t = k
+            .record(
+                &json!({"topic": "hiringdb.public.candidates", "partition": 0, "offset": 45,
+                "ts": 1712052000222i64, "key": "{\"id\":1002}", "payload": null}),
+            )
+            .unwrap();
+        assert_eq!(t["event_type"], json!(TOMBSTONE));
+        assert_eq!(t["stream_id"], json!("candidates/1002"));
+        assert_eq!(t["stream_type"], json!("candidates"));
+        // Another topic's tombstone stays a plain Kafka one.
+        let other = k
+            .record(&json!({"topic": "orders", "partition": 0, "offset": 1, "ts": 5, "key": "o-1", "payload": null}))
+            .unwrap();
+        assert_eq!(other["stream_id"], json!("o-1"));
+    }
+
+    #[test]
+    fn console_consumer_lines_are_read_field_by_field() {
+        let r = console_line("CreateTime:1741945260120\t{\"id\":501}\t{\"op\":\"c\"}").unwrap();
+        assert_eq!(r["console_consumer"]["ts"], json!(1741945260120i64));
+        assert_eq!(r["key"], json!("{\"id\":501}"));
+        assert_eq!(r["payload"], json!({"op": "c"}));
+        let r = console_line("LogAppendTime:5\tPartition:2\tOffset:9\th:1,h:2\tk\tnull").unwrap();
+        assert_eq!(r["console_consumer"]["offset"], json!(9));
+        assert_eq!(r["console_consumer"]["headers"]["h"], json!(["1", "2"]));
+        assert!(r["payload"].is_null());
+        assert_eq!(
+            console_line("NO_TIMESTAMP\tnull\tplain").unwrap()["key"],
+            Value::Null
+        );
+        assert!(console_line("{\"a\":1}").is_none());
+        assert!(console_line("Created:5\tk\tv").is_none());
+        assert!(console_line("CreateTime:soon\tk\tv").is_none());
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! before DuckDB maps them: CloudEvents (data by content type, base64, extensions), Kafka dumps
 //! written by kcat (keys, headers, tombstones, schema-registry prefixes, CloudEvents inside) and
 //! OpenTelemetry (spans and log records nested in resources and scopes; LLM calls in the GenAI and
-//! OpenInference conventions become decisions, see `genai`).
+//! OpenInference conventions become decisions, see `genai`) and Debezium change events (a
+//! database's row changes, with or without their schema, unwrapped, in kcat dumps or
+//! kafka-console-consumer lines; see `debezium`).
 //!
 //! Each format is one module with the same three parts: `detect` (from the keys of sampled records,
 //! with the reason in words), a [`Rebuild`] that turns one parsed record into rows, and the one
@@ -14,6 +16,7 @@
 //! the event's metadata and in the source's count of placed times.
 
 pub mod cloudevents;
+pub mod debezium;
 pub mod genai;
 pub mod kafka;
 pub mod otlp;
@@ -81,6 +84,11 @@ pub trait Rebuild {
     fn reads_raw_bytes(&self) -> bool {
         false
     }
+    /// A line that is no JSON value but a record in the format's own text (a line of
+    /// kafka-console-consumer), as the record it stands for; None when it is not one.
+    fn text_record(&self, _line: &str) -> Option<Value> {
+        None
+    }
     /// What the whole file showed, said once it is read.
     fn finish(&mut self) -> Vec<Observation> {
         Vec::new()
@@ -93,6 +101,8 @@ pub trait Rebuild {
 #[serde(deny_unknown_fields)]
 pub struct KafkaOptions {
     /// The field of a JSON key that names the stream (default: the key's only field, else the key).
+    /// For Debezium changes: the row's key column(s), comma-separated, read from the Kafka key
+    /// (default: all its columns) or, without one, from the row (default: `id`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_field: Option<String>,
     /// Headers that name the event type, tried in order before the payload's own type field.
@@ -110,6 +120,9 @@ pub fn rebuilder(envelope: Envelope, mapping: &Mapping) -> Option<Box<dyn Rebuil
         Envelope::Otlp => Some(Box::new(otlp::Otlp)),
         Envelope::Marten => Some(Box::new(super::tables::MartenRows { types: None })),
         Envelope::Axon => Some(Box::new(super::tables::AxonRows)),
+        Envelope::Debezium => Some(Box::new(debezium::Debezium::new(
+            mapping.kafka.clone().unwrap_or_default(),
+        ))),
         _ => None,
     }
 }
@@ -119,6 +132,7 @@ pub fn detect(keys: &BTreeSet<String>) -> Option<(Envelope, String)> {
     otlp::detect(keys)
         .map(|why| (Envelope::Otlp, why))
         .or_else(|| kafka::detect(keys).map(|why| (Envelope::Kcat, why)))
+        .or_else(|| debezium::detect(keys).map(|why| (Envelope::Debezium, why)))
         .or_else(|| cloudevents::detect(keys).map(|why| (Envelope::CloudEvents, why)))
 }
 

@@ -6,6 +6,8 @@
 export type KafkaOptions = { 
 /**
  * The field of a JSON key that names the stream (default: the key's only field, else the key).
+ * For Debezium changes: the row's key column(s), comma-separated, read from the Kafka key
+ * (default: all its columns) or, without one, from the row (default: `id`).
  */
 key_field?: string | null, 
 /**
