@@ -360,9 +360,9 @@ enum Command {
 enum GenerateCommand {
     /// Write the bundled sample files into a folder (deterministic).
     Samples { out: PathBuf },
-    /// Write one scenario as JSON lines with N events (deterministic from --seed): `lending`
-    /// (applicants' histories and decisions) or `drift` (decisions with 20 inputs, two model
-    /// versions, planted shifts in the second half).
+    /// Write one scenario with N events (deterministic from --seed): `lending` (applicants'
+    /// histories and decisions, JSON lines), `drift` (decisions with 20 inputs, two model versions,
+    /// planted shifts in the second half) or `marten-dump` (a Marten store as a pg_dump file).
     Events {
         out: PathBuf,
         #[arg(long, default_value = "lending")]

@@ -82,7 +82,7 @@ fn csv_text(header: &[&str], rows: Vec<Vec<String>>) -> String {
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
-fn snake(name: &str) -> String {
+pub(super) fn snake(name: &str) -> String {
     let mut s = String::new();
     for (i, ch) in name.chars().enumerate() {
         if ch.is_uppercase() && i > 0 {
@@ -124,14 +124,15 @@ pub fn write_marten_csv(path: &Path, events: &[GenEvent], namespace: &str) -> Re
                 e.event_id.clone(),
                 e.stream_id.clone(),
                 e.stream_version.unwrap_or(0).to_string(),
-                e.payload.to_string(),
+                // jsonb columns as Postgres prints them (its own key order and spacing).
+                super::pgdump::jsonb_text(&e.payload),
                 snake(&e.event_type),
                 pg_time(e.occurred_at),
                 "*DEFAULT*".into(),
                 format!("{namespace}.{}, {namespace}", e.event_type),
                 e.correlation_id.clone().unwrap_or_default(),
                 e.causation_id.clone().unwrap_or_default(),
-                json!({"actor": e.actor}).to_string(),
+                super::pgdump::jsonb_text(&json!({"actor": e.actor})),
                 "f".into(),
             ]
         })

@@ -5,6 +5,7 @@
 pub mod drift_bench;
 mod exports;
 mod formats;
+pub mod pgdump;
 mod scenarios;
 
 use std::io::{BufWriter, Write};
@@ -110,10 +111,11 @@ pub fn write_bench(
     match scenario {
         "lending" => {}
         "drift" => return drift_bench::write(out, events, streams, seed),
+        "marten-dump" => return pgdump::write_marten_bench(out, events, streams, seed),
         _ => {
             return Err(Error::BadArgument {
                 message: format!(
-                    "Unknown scenario `{scenario}` for benchmark data; use `lending` or `drift`."
+                    "Unknown scenario `{scenario}` for benchmark data; use `lending`, `drift` or `marten-dump`."
                 ),
             })
         }

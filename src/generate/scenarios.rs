@@ -349,9 +349,12 @@ pub fn hiring(out: &Path) -> Result<Vec<PathBuf>> {
     let files = vec![
         dir.join("mt_events.csv"),
         dir.join("domain_event_entry.axon.csv"),
+        // The same Marten table as an administrator's pg_dump (with its stream table).
+        dir.join("mt_events.pg_dump.sql"),
     ];
     write_marten_csv(&files[0], &candidates, "Hiring.Events")?;
     write_axon_csv(&files[1], &rankings, "com.acme.hiring.ranking")?;
+    super::pgdump::write_marten_dump(&files[2], &candidates, "Hiring.Events")?;
     Ok(files)
 }
 

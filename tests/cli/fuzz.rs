@@ -1,5 +1,6 @@
 //! Property-based fuzzing of everything that reads files from elsewhere: every importer (JSON lines,
-//! JSON documents, CSV, Parquet; the canonical, CloudEvents, Marten, Axon, kcat and OTLP envelopes),
+//! JSON documents, CSV, Parquet, SQL dumps; the canonical, CloudEvents, Marten, Axon (XStream too),
+//! kcat and OTLP envelopes),
 //! the detector and the preview, and bundle reading (verify, prove, open).
 //!
 //! Inputs are seeded mutations of small valid files: truncation, flipped and invalid UTF-8 bytes,
@@ -158,6 +159,42 @@ fn seeds() -> Vec<Seed> {
         Seed {
             name: "axon.csv",
             bytes: first_lines(&sample("hiring/domain_event_entry.axon.csv"), 8),
+        },
+        Seed {
+            name: "marten.pg_dump.sql",
+            bytes: std::fs::read(fixture("formats/pgdump/hiring-marten.pg17.sql")).unwrap(),
+        },
+        Seed {
+            name: "axon-oid.pg_dump.sql",
+            bytes: std::fs::read(fixture("formats/pgdump/axon4-jpa-oid.full.pg_dump.sql")).unwrap(),
+        },
+        Seed {
+            name: "rows-per-insert.sql",
+            bytes: std::fs::read(fixture(
+                "formats/pgdump/canonical-envelope.rows-per-insert.sql",
+            ))
+            .unwrap(),
+        },
+        Seed {
+            name: "axon.mysqldump.sql",
+            bytes: std::fs::read(fixture(
+                "formats/mysqldump/axon-domain_event_entry.mysql8.sql",
+            ))
+            .unwrap(),
+        },
+        Seed {
+            name: "mariadb.sql",
+            bytes: std::fs::read(fixture(
+                "formats/mysqldump/canonical-case_events.mariadb11.sql",
+            ))
+            .unwrap(),
+        },
+        Seed {
+            name: "xstream.csv",
+            bytes: std::fs::read(fixture(
+                "formats/axon-xstream/domain_event_entry.convert_from.csv",
+            ))
+            .unwrap(),
         },
         Seed {
             name: "ward.parquet",
