@@ -8,7 +8,7 @@
 // Usage: node e2e/app.test.mjs --app DESKTOP_BINARY --cli CASEFILE_BINARY [--out test-artifacts/e2e]
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { Driver, KEY, sleep } from "./webdriver.mjs";
@@ -723,6 +723,42 @@ async function main() {
       if (!placed.some((t) => t.includes(n.toLocaleString("en-US")))) throw new Error(`times placed on screen ${JSON.stringify(placed)}, the CLI ${n}`);
     await driver.exec("document.querySelector('[data-testid=import-summary]').scrollIntoView()");
     await driver.screenshot("41-import-times-placed");
+  });
+
+  await check("a pg_dump is previewed table by table and a folder of psql copies imports with one summary", async () => {
+    const dump = join(root, "tests/fixtures/formats/pgdump/hiring-marten.pg17.sql");
+    const folder = join(work, "marten-export");
+    mkdirSync(folder, { recursive: true });
+    for (const f of ["mt_events.berlin.csv", "mt_streams.berlin.csv"])
+      copyFileSync(join(root, "tests/fixtures/formats/psql-copy", f), join(folder, f));
+    writeFileSync(join(folder, "_SUCCESS"), "");
+    const scratch = join(work, "dump-dry-run.casefile");
+    const dumpDry = cliJson("import", scratch, dump, "--dry-run").files[0];
+    const skipped = dumpDry.tables.find((t) => t.role === "skipped");
+    if (!skipped) throw new Error(`the CLI's dry run lists no skipped table: ${JSON.stringify(dumpDry.tables)}`);
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import", 60000));
+    for (const f of [dump, folder]) {
+      await driver.type("input[aria-label='File path']", f);
+      await driver.keys(KEY.Enter);
+    }
+    // The dump: its tables and what each is read as, as the CLI says.
+    await driver.waitForText("[data-testid=dump-tables]", (t) => t.includes("public.mt_events") && t.includes(skipped.table) && t.includes("stream types"), 60000);
+    // The folder: one card, its files, the stream table beside the events, the marker file not imported.
+    await driver.waitForText("[data-testid=folder-facts]", (t) => t.includes("3 files found") && t.includes("1 to import") && t.includes("1 stream table") && t.includes("1 not imported"), 60000);
+    await driver.waitForText("[data-testid=folder-preview]", (t) => t.includes("mt_events.berlin.csv") && t.includes("_SUCCESS") && t.includes("stream table"), 60000);
+    await driver.exec("document.querySelector('[data-testid=folder-preview]').scrollIntoView({ block: 'center' })");
+    await driver.screenshot("42-import-dump-and-folder");
+    await enabled("[data-testid=start-import]");
+    await driver.click("[data-testid=start-import]");
+    const folderDone = cliJson("import", join(work, "folder-only.casefile"), folder).folders[0];
+    const dumpDone = cliJson("import", join(work, "dump-only.casefile"), dump).sources[0];
+    await driver.waitForText("[data-testid=folder-summary]", (t) => t.includes(folderDone.message.split(".")[0]) && t.includes("stream table"), 120000);
+    await driver.waitForText("[data-testid=import-summary]", (t) => t.includes("hiring-marten.pg17.sql") && t.includes("mt_events.berlin.csv"), 120000);
+    const loaded = await driver.texts("[data-testid=loaded]");
+    for (const n of [dumpDone.rows_loaded, folderDone.rows_loaded])
+      if (!loaded.some((t) => t === n.toLocaleString("en-US"))) throw new Error(`loaded on screen ${JSON.stringify(loaded)}, the CLI ${n}`);
+    await driver.exec("document.querySelector('[data-testid=folder-summary]').scrollIntoView({ block: 'center' })");
+    await driver.screenshot("43-import-folder-summary");
   });
 }
 

@@ -25,7 +25,13 @@ pub struct TableSpan {
     pub reading: Reading,
     pub first_row: i64,
     pub last_row: i64,
+    /// The table definition its rows were last read with, and its columns' kinds.
+    kinds: Option<(std::rc::Rc<Table>, Vec<tables::ValueKind>)>,
 }
+
+/// How far a preview reads on past the rows it maps, to count every table's rows and read the
+/// stream table that usually comes after the events.
+const PREVIEW_SCAN_BYTES: u64 = 256 << 20;
 
 /// The start of the reason a row gets while its large object is not yet read.
 const LARGE_OBJECT_MISSING: &str = "is large object";
@@ -54,14 +60,21 @@ pub fn frame_dump(
          CREATE OR REPLACE TEMP TABLE dump_lo (oid VARCHAR, data BLOB);",
     )?;
     let no_objects: HashMap<String, Vec<u8>> = HashMap::new();
+    let started = std::time::Instant::now();
     {
         let mut stream_app = conn.appender_to_catalog_and_db("dump_streams", "temp", "main")?;
         let mut lo_app = conn.appender_to_catalog_and_db("dump_lo", "temp", "main")?;
+        let bytes_read = src.bytes_read.clone();
         let mut reader = DumpReader::new(src.reader(), dialect, MAX_ROW_BYTES);
         let mut items = 0u64;
+        // A preview stops staging at its limit but reads on (up to PREVIEW_SCAN_BYTES) to count.
+        let mut counting_only = false;
         loop {
             if limit.is_some_and(|l| stager.rows >= l) {
-                break;
+                counting_only = true;
+                if bytes_read.load(std::sync::atomic::Ordering::Relaxed) > PREVIEW_SCAN_BYTES {
+                    break;
+                }
             }
             let item = match reader.next_item() {
                 Ok(Some(item)) => item,
@@ -122,6 +135,7 @@ pub fn frame_dump(
                     reading,
                     first_row: 0,
                     last_row: 0,
+                    kinds: None,
                 });
                 spans.len() - 1
             });
@@ -140,6 +154,9 @@ pub fn frame_dump(
                 }
                 Reading::Skipped(_) => continue,
             };
+            if counting_only {
+                continue;
+            }
             row += 1;
             if span.first_row == 0 {
                 span.first_row = row;
@@ -149,7 +166,16 @@ pub fn frame_dump(
                 stager.push(row, &raw, None, Some(&oversize_reason(length)))?;
                 continue;
             }
-            let object = match tables::row_object(&table.columns, &values, ctx) {
+            // Column kinds are worked out once per table definition (a COPY block shares one).
+            if !span
+                .kinds
+                .as_ref()
+                .is_some_and(|(t, _)| std::rc::Rc::ptr_eq(t, &table))
+            {
+                span.kinds = Some((table.clone(), tables::value_kinds(&table.columns)));
+            }
+            let kinds = &span.kinds.as_ref().expect("set above").1;
+            let object = match tables::row_object_of_kinds(&table.columns, kinds, &values, ctx) {
                 Ok(o) => o,
                 Err(why) => {
                     stager.push(row, &raw, None, Some(&why))?;
@@ -180,6 +206,7 @@ pub fn frame_dump(
         lo_app.flush()?;
     }
     stager.flush()?;
+    super::log_elapsed("dump read", started);
     for span in &mut spans {
         if span.read.role == TableRole::Streams {
             span.read.note = format!(
@@ -190,7 +217,9 @@ pub fn frame_dump(
         }
     }
     if streams > 0 {
+        let applying = std::time::Instant::now();
         apply_stream_types(conn, &spans)?;
+        super::log_elapsed("stream types", applying);
     }
     if let (Some(table), true) = (lo_table, large_objects > 0) {
         resolve_large_objects(conn, &table, &pending_lo)?;
@@ -202,21 +231,27 @@ pub fn frame_dump(
 }
 
 /// Marten rows take their stream's type from the stream table (a type-less stream has none).
+/// The stage is rewritten rather than updated: an UPDATE of every row keeps the old values in
+/// memory until it commits, a rewrite streams and spills.
 fn apply_stream_types(conn: &Connection, spans: &[TableSpan]) -> Result<()> {
-    for s in spans
+    let ranges: Vec<String> = spans
         .iter()
         .filter(|s| s.reading == Reading::Events(Store::Marten) && s.first_row > 0)
-    {
-        conn.execute(
-            r#"UPDATE stage SET doc = json_merge_patch(stage.doc::JSON, json_object('stream_type', st.type))::VARCHAR
-               FROM (SELECT key, any_value(type) AS type FROM dump_streams GROUP BY key) st
-               WHERE stage.pre_reason IS NULL AND stage.doc IS NOT NULL
-                 AND stage."row" BETWEEN ? AND ?
-                 AND json_extract_string(stage.doc, '$.stream_id') = st.key"#,
-            duckdb::params![s.first_row, s.last_row],
-        )?;
+        .map(|s| format!(r#"s."row" BETWEEN {} AND {}"#, s.first_row, s.last_row))
+        .collect();
+    if ranges.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    super::frame::rewrite_stage(
+        conn,
+        r#"CASE WHEN st.key IS NOT NULL THEN json_merge_patch(s.doc::JSON, json_object('stream_type', st.type))::VARCHAR ELSE s.doc END"#,
+        &format!(
+            r#"LEFT JOIN (SELECT key, any_value(type) AS type FROM dump_streams GROUP BY key) st
+               ON s.pre_reason IS NULL AND s.doc IS NOT NULL AND ({})
+              AND json_extract_string(s.doc, '$.stream_id') = st.key"#,
+            ranges.join(" OR ")
+        ),
+    )
 }
 
 /// Rows whose payload or meta-data is a large object read again, now that the dump's large

@@ -84,6 +84,19 @@ pub fn create_stage(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// Replaces every staged document with `doc_expr` (over `s`, the stage, and whatever `join`
+/// adds), keeping row order. A rewrite, not an UPDATE: updating every row of a large stage holds
+/// the old values in memory until it commits; a rewrite streams and spills to disk.
+pub fn rewrite_stage(conn: &Connection, doc_expr: &str, join: &str) -> Result<()> {
+    conn.execute_batch(&format!(
+        r#"CREATE OR REPLACE TEMP TABLE stage_rewritten AS
+           SELECT s."row", s.raw, {doc_expr} AS doc, s.pre_reason FROM stage s {join};
+           DROP TABLE temp.stage;
+           ALTER TABLE temp.stage_rewritten RENAME TO stage;"#
+    ))?;
+    Ok(())
+}
+
 /// Buffers rows into Arrow batches and appends them to `stage`.
 pub struct Stager<'c> {
     conn: &'c Connection,
@@ -584,7 +597,7 @@ pub fn frame_csv(
         // line, so such a record takes the next number instead (rows must be unique to reconcile).
         let row = start.line().max(last_row + 1);
         last_row = row;
-        stage_csv_record(&mut records, &names, &rec, row, &raw)?;
+        stage_csv_record(&mut records, &names, &rec, row, &raw, delimiter)?;
     }
     records.finish();
     Ok(())
@@ -596,6 +609,7 @@ fn stage_csv_record(
     rec: &csv::ByteRecord,
     line: u64,
     raw: &str,
+    delimiter: u8,
 ) -> Result<()> {
     if raw.trim().is_empty() {
         records.stager.blank_lines += 1;
@@ -609,10 +623,21 @@ fn stage_csv_record(
         );
         return records.refuse(line as i64, raw, &why);
     }
+    // A database's NULL marker written bare (`NULL` from `psql \copy … null 'NULL'`, MySQL's `\N`)
+    // is no value; quoted, it is the text.
+    let markers = rec.iter().any(|v| v == b"NULL" || v == b"\\N");
+    let quoted = if markers {
+        quoted_fields(raw.as_bytes(), delimiter)
+    } else {
+        Vec::new()
+    };
     let mut obj = Map::new();
-    for (name, value) in names.iter().zip(rec.iter()) {
+    for (i, (name, value)) in names.iter().zip(rec.iter()).enumerate() {
+        let bare_null =
+            markers && (value == b"NULL" || value == b"\\N") && quoted.get(i) == Some(&false);
         match std::str::from_utf8(value) {
             Ok("") => {}
+            Ok(_) if bare_null => {}
             Ok(v) => {
                 // JSON held in a cell (Marten `data`, Axon `meta_data`) is embedded as JSON so that
                 // mappings can reach inside it; anything else stays text.
@@ -633,4 +658,46 @@ fn stage_csv_record(
         }
     }
     records.parsed(line as i64, raw, &Value::Object(obj))
+}
+
+/// Which fields of one CSV record's text were quoted.
+fn quoted_fields(raw: &[u8], delimiter: u8) -> Vec<bool> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        let quoted = raw.get(i) == Some(&b'"');
+        out.push(quoted);
+        if quoted {
+            i += 1;
+            while i < raw.len() {
+                if raw[i] == b'"' {
+                    if raw.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+        }
+        match raw[i.min(raw.len())..].iter().position(|b| *b == delimiter) {
+            Some(p) => i += p + 1,
+            None => return out,
+        }
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::quoted_fields;
+
+    #[test]
+    fn quoted_fields_are_told_from_bare_ones_even_with_delimiters_and_newlines_inside() {
+        assert_eq!(
+            quoted_fields(b"\"a,b\",NULL,\"NULL\",\"x\n\"\"y\"\"\",3", b','),
+            vec![true, false, true, true, false]
+        );
+        assert_eq!(quoted_fields(b"", b','), vec![false]);
+    }
 }

@@ -125,6 +125,10 @@ pub struct ImportReport {
 
 pub const FINDINGS_LISTED: usize = 10_000;
 
+/// DuckDB's memory while a file is imported (`CASEFILE_IMPORT_MEMORY` sets another): beyond it,
+/// staging, mapping and the sorted load spill to a temporary file beside the case.
+pub const IMPORT_MEMORY: &str = "1GB";
+
 /// The plan for reading one file.
 struct Plan {
     container: Container,
@@ -205,7 +209,7 @@ pub(crate) fn run_sql_step(conn: &Connection, label: &str, sql: &str) -> Result<
 }
 
 /// With `CASEFILE_SQL_LOG` set, writes how long a step took to stderr.
-fn log_elapsed(label: &str, since: std::time::Instant) {
+pub(crate) fn log_elapsed(label: &str, since: std::time::Instant) {
     if std::env::var_os("CASEFILE_SQL_LOG").is_some() {
         eprintln!("-- {label}: {:.3} s", since.elapsed().as_secs_f64());
     }
@@ -716,6 +720,23 @@ pub fn import_files(
     for f in files.iter().filter(|f| !f.is_dir()) {
         ensure_regular_file(f)?;
     }
+    // Staging, mapping and loading spill to disk past this, so a file of any size imports in
+    // bounded memory (users' laptops have 8-16 GB); the case's own limit is back afterwards.
+    let limit: String =
+        conn.query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))?;
+    let budget = std::env::var("CASEFILE_IMPORT_MEMORY").unwrap_or_else(|_| IMPORT_MEMORY.into());
+    conn.execute_batch(&format!("SET memory_limit = {};", lit(&budget)))?;
+    let result = import_all(conn, files, &choices, sink);
+    conn.execute_batch(&format!("SET memory_limit = {};", lit(&limit)))?;
+    result
+}
+
+fn import_all(
+    conn: &Connection,
+    files: &[PathBuf],
+    choices: &Choices,
+    sink: &dyn ProgressSink,
+) -> Result<ImportReport> {
     let mut report = ImportReport {
         sources: Vec::new(),
         findings: Vec::new(),
@@ -724,11 +745,11 @@ pub fn import_files(
     };
     for f in files {
         if f.is_dir() {
-            let summary = import_folder(conn, f, &choices, sink, &mut report)?;
+            let summary = import_folder(conn, f, choices, sink, &mut report)?;
             report.folders.push(summary);
             continue;
         }
-        let (src, found) = import_one(conn, f, &choices, sink)?;
+        let (src, found) = import_one(conn, f, choices, sink)?;
         report.add(src, found);
     }
     Ok(report)
@@ -906,6 +927,13 @@ fn check_mapping(path: &Path, plan: &Plan, keys: &BTreeSet<String>) -> Result<()
         return Ok(());
     }
     let seen: Vec<&str> = keys.iter().map(String::as_str).take(40).collect();
+    // `psql \copy` in its default text format writes no header: the first row is data.
+    if plan.container == Container::Csv && header_is_data(keys) {
+        return Err(Error::SourceFormat {
+            path: path.to_path_buf(),
+            cause: "its first row is data, not column names (it holds `\\N`, times or ids): it looks like a `psql \\copy` in COPY's text format, which has no header. Export it again with `\\copy … to 'FILE' with (format csv, header)`, or give the columns in a mapping file (--map) and add a header row.".into(),
+        });
+    }
     Err(Error::SourceFormat {
         path: path.to_path_buf(),
         cause: format!(
@@ -916,6 +944,32 @@ fn check_mapping(path: &Path, plan: &Plan, keys: &BTreeSet<String>) -> Result<()
             if seen.is_empty() { "none".to_string() } else { seen.join(", ") }
         ),
     })
+}
+
+/// pg_dump's own archive formats (custom, tar) hold the tables in a form only pg_restore reads:
+/// say how to turn them into the plain SQL this reads.
+fn archive_of_pg_dump(head: &[u8]) -> Option<String> {
+    let tar = head.len() > 262 && &head[257..262] == b"ustar";
+    let custom = head.starts_with(b"PGDMP");
+    let tar_of_dump =
+        tar && memchr::memmem::find(&head[..head.len().min(1 << 16)], b"toc.dat").is_some();
+    (custom || tar_of_dump).then(|| {
+        format!(
+            "it is a pg_dump archive in the {} format, which only pg_restore reads. Turn it into a plain SQL dump with `pg_restore -f dump.sql FILE` (no database needed) and import dump.sql.",
+            if custom { "custom (-Fc)" } else { "tar (-Ft)" }
+        )
+    })
+}
+
+/// True when "column names" are values: Postgres's NULL marker, times, UUIDs or numbers.
+fn header_is_data(keys: &BTreeSet<String>) -> bool {
+    let looks = |k: &str| {
+        k == "\\N"
+            || tables::time_text(k, false) != k
+            || (k.len() == 36 && k.chars().filter(|c| *c == '-').count() == 4)
+            || (!k.is_empty() && k.chars().all(|c| c.is_ascii_digit()))
+    };
+    keys.iter().filter(|k| looks(k)).count() >= 2
 }
 
 /// What detection settled for one file: how to read it, the keys seen, and (for a JSON document,
@@ -939,6 +993,12 @@ fn detect_plan(
     import: Option<&dyn Fn() -> bool>,
 ) -> Result<Detected> {
     let forced = choices.forced;
+    if let Some(cause) = archive_of_pg_dump(head) {
+        return Err(Error::SourceFormat {
+            path: path.to_path_buf(),
+            cause,
+        });
+    }
     // A mapping file that names no fields only sets options (time format, default time, Kafka).
     let options = choices.mapping.as_ref();
     let user_mapping = options.filter(|m| !m.fields.is_empty());
@@ -1404,14 +1464,14 @@ fn add_partition_keys(conn: &Connection, partition: &[(String, String)]) -> Resu
         .map(|(k, v)| (k.clone(), Value::String(v.clone())))
         .collect();
     let keys = Value::Object(keys).to_string();
-    run_sql_step(
+    frame::rewrite_stage(
         conn,
-        "partition keys",
         &format!(
-            "UPDATE stage SET doc = json_merge_patch({k}::JSON, coalesce(doc, raw)::JSON)::VARCHAR
-             WHERE pre_reason IS NULL AND TRY(json_type(coalesce(doc, raw))) = 'OBJECT';",
+            "CASE WHEN s.pre_reason IS NULL AND TRY(json_type(coalesce(s.doc, s.raw))) = 'OBJECT'
+                  THEN json_merge_patch({k}::JSON, coalesce(s.doc, s.raw)::JSON)::VARCHAR ELSE s.doc END",
             k = lit(&keys)
         ),
+        "",
     )
 }
 

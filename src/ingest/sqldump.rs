@@ -174,6 +174,9 @@ pub struct DumpReader<'r> {
     max_row: usize,
     /// A bad statement, reported once the rows before it are out.
     pending_error: Option<DumpError>,
+    /// MySQL's statement delimiter (`DELIMITER ;;` around routines and triggers, whose bodies
+    /// hold statements of their own that are not the dump's data).
+    delimiter: Vec<u8>,
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -194,6 +197,7 @@ impl<'r> DumpReader<'r> {
             large_object: None,
             max_row,
             pending_error: None,
+            delimiter: b";".to_vec(),
         }
     }
 
@@ -392,8 +396,28 @@ impl<'r> DumpReader<'r> {
             self.read_line(&mut sink, 0)?;
             return Ok(None);
         }
+        if self.dialect == Dialect::MySql && self.at_line_start && (first == b'D' || first == b'd')
+        {
+            let head = self
+                .input
+                .fill_buf()
+                .map(|b| b.to_vec())
+                .unwrap_or_default();
+            if head.len() >= 10 && head[..10].eq_ignore_ascii_case(b"DELIMITER ") {
+                let mut line = Vec::new();
+                self.read_line(&mut line, 64)?;
+                let given = line[10..].trim_ascii().to_vec();
+                if !given.is_empty() {
+                    self.delimiter = given;
+                }
+                return Ok(None);
+            }
+        }
         let start = self.line;
         let (text, stopped_at_values) = self.statement_text()?;
+        if self.delimiter != b";" {
+            return Ok(None);
+        }
         let head = String::from_utf8_lossy(&text).into_owned();
         let words = leading_words(&head, 4);
         let w = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
@@ -448,10 +472,24 @@ impl<'r> DumpReader<'r> {
                 });
             }
             if insert.is_none() && text.len() >= 6 {
-                insert = Some(text[..6].eq_ignore_ascii_case(b"INSERT"));
+                // Under another delimiter (a routine's body) an INSERT is not the dump's data.
+                insert = Some(text[..6].eq_ignore_ascii_case(b"INSERT") && self.delimiter == b";");
+            }
+            if self.delimiter != b";" && b == self.delimiter[0] {
+                let ahead = self
+                    .input
+                    .fill_buf()
+                    .map(|b| b.to_vec())
+                    .unwrap_or_default();
+                if ahead.starts_with(&self.delimiter) {
+                    for _ in 0..self.delimiter.len() {
+                        self.bump()?;
+                    }
+                    return Ok((text, false));
+                }
             }
             match b {
-                b';' => {
+                b';' if self.delimiter == b";" => {
                     self.bump()?;
                     return Ok((text, false));
                 }
@@ -1332,6 +1370,13 @@ mod tests {
         let dump = "CREATE FUNCTION f() RETURNS void AS $$ BEGIN; INSERT INTO x VALUES (1); END; $$;\nINSERT INTO t (a) VALUES ('a;b');\n";
         let got = rows(dump, Dialect::Postgres);
         assert_eq!(got, vec![("t".to_string(), vec![text("a;b")])]);
+    }
+
+    #[test]
+    fn statements_inside_mysql_routines_are_not_read_as_data() {
+        let dump = "-- MySQL dump 10.13\nCREATE TABLE `t` (\n  `a` int\n);\nDELIMITER ;;\nCREATE PROCEDURE p() BEGIN INSERT INTO t VALUES (9); SELECT 1; END ;;\nDELIMITER ;\nINSERT INTO `t` VALUES (1),(2);\n";
+        let got = rows(dump, Dialect::MySql);
+        assert_eq!(got.len(), 2, "{got:?}");
     }
 
     #[test]

@@ -105,6 +105,11 @@ pub fn classify(table: &Table, mapping: Option<&Mapping>) -> Reading {
     if folded.contains("snapshot") {
         return Reading::Skipped("aggregate snapshots, not events".into());
     }
+    if folded.contains("deadletter") {
+        return Reading::Skipped(
+            "events an event processor could not handle (copies of stored events), not events of their own".into(),
+        );
+    }
     if folded.starts_with("mtevents")
         && has_all(table, &["seqid", "streamid", "data", "type", "timestamp"])
     {
@@ -175,10 +180,70 @@ pub struct ValueContext {
     pub mysql_utc: bool,
 }
 
+/// How a column's values are read, from its declared type (decided once per table, not per row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    Text,
+    Json,
+    Bool,
+    Number,
+    Binary,
+    /// `timestamp with time zone`.
+    TimeZoned,
+    /// A `timestamp` without zone: UTC in a MySQL `--tz-utc` dump, naive in Postgres.
+    TimePlain,
+    /// MySQL `DATETIME`: as stored, no zone.
+    DateTime,
+}
+
+impl ValueKind {
+    pub fn of(sql_type: &str) -> ValueKind {
+        let is = |k: &str| sql_type.contains(k);
+        if is("bytea") || is("blob") || is("binary") {
+            ValueKind::Binary
+        } else if is("json") {
+            ValueKind::Json
+        } else if is("bool") {
+            ValueKind::Bool
+        } else if ((is("int") || is("serial")) && !is("interval") && !is("point"))
+            || is("numeric")
+            || is("decimal")
+            || is("double")
+            || is("real")
+            || is("float")
+        {
+            ValueKind::Number
+        } else if is("with time zone") || is("timestamptz") {
+            ValueKind::TimeZoned
+        } else if is("timestamp") {
+            ValueKind::TimePlain
+        } else if is("datetime") {
+            ValueKind::DateTime
+        } else {
+            ValueKind::Text
+        }
+    }
+}
+
+/// The kinds of a table's columns, in order.
+pub fn value_kinds(columns: &[Column]) -> Vec<ValueKind> {
+    columns.iter().map(|c| ValueKind::of(&c.sql_type)).collect()
+}
+
 /// A row as a JSON object keyed by column name, each value read by its column's type. NULLs are
 /// left out. Err names a column whose text is not UTF-8.
 pub fn row_object(
     columns: &[Column],
+    values: &[SqlValue],
+    ctx: ValueContext,
+) -> std::result::Result<Map<String, Value>, String> {
+    row_object_of_kinds(columns, &value_kinds(columns), values, ctx)
+}
+
+/// [`row_object`] with the columns' kinds worked out already.
+pub fn row_object_of_kinds(
+    columns: &[Column],
+    kinds: &[ValueKind],
     values: &[SqlValue],
     ctx: ValueContext,
 ) -> std::result::Result<Map<String, Value>, String> {
@@ -189,9 +254,9 @@ pub fn row_object(
             columns.len()
         ));
     }
-    let mut out = Map::new();
-    for (c, v) in columns.iter().zip(values) {
-        if let Some(value) = typed(c, v, ctx)? {
+    let mut out = Map::with_capacity(columns.len());
+    for ((c, kind), v) in columns.iter().zip(kinds).zip(values) {
+        if let Some(value) = typed(c, *kind, v, ctx)? {
             out.insert(c.name.clone(), value);
         }
     }
@@ -200,44 +265,38 @@ pub fn row_object(
 
 fn typed(
     c: &Column,
+    kind: ValueKind,
     v: &SqlValue,
     ctx: ValueContext,
 ) -> std::result::Result<Option<Value>, String> {
-    let t = c.sql_type.as_str();
-    let is = |k: &str| t.contains(k);
-    let binary = is("bytea") || is("blob") || is("binary");
     Ok(Some(match v {
         SqlValue::Null => return Ok(None),
         SqlValue::Bool(b) => Value::Bool(*b),
         SqlValue::Number(n) => number(n).unwrap_or_else(|| Value::String(n.clone())),
         SqlValue::Bytes(b) => bytes_value(b),
         SqlValue::Expr(e) => Value::String(e.clone()),
-        SqlValue::Text(bytes) if binary => match bytea_text(bytes) {
+        SqlValue::Text(bytes) if kind == ValueKind::Binary => match bytea_text(bytes) {
             Some(decoded) => bytes_value(&decoded),
             None => bytes_value(bytes),
         },
         SqlValue::Text(bytes) => {
             let s = std::str::from_utf8(bytes)
                 .map_err(|_| format!("column `{}` is not valid UTF-8 text", c.name))?;
-            if is("json") {
-                serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
-            } else if is("bool") {
-                match s {
+            match kind {
+                ValueKind::Json => {
+                    serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_string()))
+                }
+                ValueKind::Bool => match s {
                     "t" | "true" | "1" | "TRUE" => Value::Bool(true),
                     "f" | "false" | "0" | "FALSE" => Value::Bool(false),
                     _ => Value::String(s.to_string()),
-                }
-            } else if (is("int") || is("serial")) && !is("interval") && !is("point") {
-                number(s).unwrap_or_else(|| Value::String(s.to_string()))
-            } else if is("numeric") || is("decimal") || is("double") || is("real") || is("float") {
-                number(s).unwrap_or_else(|| Value::String(s.to_string()))
-            } else if is("timestamp") || is("datetime") {
-                let zoned = is("with time zone") || is("timestamptz");
+                },
+                ValueKind::Number => number(s).unwrap_or_else(|| Value::String(s.to_string())),
+                ValueKind::TimeZoned => Value::String(time_text(s, true)),
                 // MySQL's TIMESTAMP is UTC in a --tz-utc dump; DATETIME has no zone.
-                let mysql_ts = !is("with") && is("timestamp") && ctx.mysql_utc;
-                Value::String(time_text(s, zoned || mysql_ts))
-            } else {
-                Value::String(s.to_string())
+                ValueKind::TimePlain => Value::String(time_text(s, ctx.mysql_utc)),
+                ValueKind::DateTime => Value::String(time_text(s, false)),
+                ValueKind::Text | ValueKind::Binary => Value::String(s.to_string()),
             }
         }
     }))
@@ -338,9 +397,21 @@ pub fn derived_stream_type_sql(id: &str) -> String {
     )
 }
 
+/// True when `name` folds (see [`fold`]) to `folded`, compared without allocating: this runs
+/// for every column of every row.
+fn folds_to(name: &str, folded: &str) -> bool {
+    let mut want = folded.bytes();
+    for b in name.bytes().filter(|b| *b != b'_') {
+        if want.next() != Some(b.to_ascii_lowercase()) {
+            return false;
+        }
+    }
+    want.next().is_none()
+}
+
 fn get<'a>(o: &'a Map<String, Value>, folded: &str) -> Option<&'a Value> {
     o.iter()
-        .find(|(k, v)| fold(k) == folded && !v.is_null())
+        .find(|(k, v)| folds_to(k, folded) && !v.is_null())
         .map(|(_, v)| v)
 }
 
@@ -459,14 +530,14 @@ pub fn marten_doc(o: &Map<String, Value>, types: Option<&StreamTypes>) -> Outcom
         "headers",
     ];
     for (k, v) in o {
-        let name = fold(k);
-        if used.contains(&name.as_str()) {
+        if used.iter().any(|u| folds_to(k, u)) {
             continue;
         }
         // Flags as Postgres prints them in a CSV copy (`t`/`f`) are booleans.
-        let flag = match (name.as_str(), v.as_str()) {
-            ("isskipped" | "isarchived", Some("t" | "true" | "1")) => Value::Bool(true),
-            ("isskipped" | "isarchived", Some("f" | "false" | "0")) => Value::Bool(false),
+        let flag_column = folds_to(k, "isskipped") || folds_to(k, "isarchived");
+        let flag = match (flag_column, v.as_str()) {
+            (true, Some("t" | "true" | "1")) => Value::Bool(true),
+            (true, Some("f" | "false" | "0")) => Value::Bool(false),
             _ => v.clone(),
         };
         meta.insert(k.clone(), flag);
@@ -736,6 +807,20 @@ impl formats::Rebuild for AxonRows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn column_names_fold_without_case_or_underscores() {
+        for name in [
+            "aggregate_identifier",
+            "aggregateIdentifier",
+            "AGGREGATEIDENTIFIER",
+        ] {
+            assert!(folds_to(name, "aggregateidentifier"), "{name}");
+            assert_eq!(fold(name), "aggregateidentifier");
+        }
+        assert!(!folds_to("aggregate_id", "aggregateidentifier"));
+        assert!(!folds_to("aggregate_identifiers", "aggregateidentifier"));
+    }
 
     #[test]
     fn postgres_and_mysql_times_become_rfc3339() {

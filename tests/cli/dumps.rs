@@ -568,7 +568,7 @@ fn psql_copies_read_postgres_times_booleans_and_the_stream_table_beside_them() {
 }
 
 #[test]
-fn a_forced_quote_copy_quarantines_minus_infinity() {
+fn a_forced_quote_copy_reads_bare_null_as_no_value_and_quarantines_minus_infinity() {
     let dir = tmp();
     let case = dir.path().join("c.casefile");
     let report = import(
@@ -582,6 +582,9 @@ fn a_forced_quote_copy_quarantines_minus_infinity() {
         by_id(&all, "c-905")["occurred_at"],
         "2019-09-23T10:05:00.250Z"
     );
+    // `null 'NULL'`: a bare NULL is no value, a quoted "NULL" is the text.
+    assert_eq!(by_id(&all, "c-901")["reason"], Value::Null);
+    assert_eq!(by_id(&all, "c-902")["reason"], "NULL");
     assert!(by_id(&all, "c-903")["reason"]
         .as_str()
         .unwrap()
@@ -665,4 +668,34 @@ fn a_folder_imports_every_file_with_partition_keys_and_lists_what_it_did_not() {
         serde_json::json!(keys),
         serde_json::json!([["e1", "eu", "2025-03-14"], ["e2", "us", "2025-03-14"]])
     );
+}
+
+#[test]
+fn a_copy_in_text_format_without_a_header_is_refused_with_how_to_export_it() {
+    let dir = tmp();
+    let case = dir.path().join("c.casefile");
+    let err = json_with(
+        2,
+        &[
+            "import",
+            s(&case),
+            s(&formats().join("psql-copy/mt_events.copy-text.tsv")),
+        ],
+    );
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("no header") && message.contains("format csv, header"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_pg_dump_archive_is_refused_saying_how_to_make_plain_sql_of_it() {
+    let dir = tmp();
+    // The first bytes of a custom-format archive (`pg_dump -Fc`): the magic and a version.
+    let file = dir.path().join("store.dump");
+    std::fs::write(&file, b"PGDMP\x01\x10\x00\x04\x08\x08\x01\x01\x00\x00\x00").unwrap();
+    let err = json_with(2, &["import", s(&dir.path().join("c.casefile")), s(&file)]);
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("pg_restore -f"), "{message}");
 }
