@@ -1394,23 +1394,32 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
 }
 
 /// Gives every staged JSON object the keys of the partition folders its file is in, unless it
-/// has a key of that name itself.
+/// has a key of that name itself. The row is the target of the merge and the patch holds only the
+/// keys it lacks (never a null), so nothing of the row changes: with the row as the patch, every
+/// null in it, at any depth, would be taken for a deletion.
 fn add_partition_keys(conn: &Connection, partition: &[(String, String)]) -> Result<()> {
     if partition.is_empty() {
         return Ok(());
     }
-    let keys: serde_json::Map<String, Value> = partition
+    let missing: Vec<String> = partition
         .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .map(|(k, v)| {
+            format!(
+                "{k}, CASE WHEN list_contains(ks, {k}) THEN NULL ELSE {v} END",
+                k = lit(k),
+                v = lit(v)
+            )
+        })
         .collect();
-    let keys = Value::Object(keys).to_string();
     run_sql_step(
         conn,
         "partition keys",
         &format!(
-            "UPDATE stage SET doc = json_merge_patch({k}::JSON, coalesce(doc, raw)::JSON)::VARCHAR
-             WHERE pre_reason IS NULL AND TRY(json_type(coalesce(doc, raw))) = 'OBJECT';",
-            k = lit(&keys)
+            "UPDATE stage SET doc = json_merge_patch(d, json_merge_patch('{{}}'::JSON, json_object({missing})))::VARCHAR
+             FROM (SELECT \"row\" AS r, coalesce(doc, raw)::JSON AS d, json_keys(coalesce(doc, raw)) AS ks
+                   FROM stage WHERE pre_reason IS NULL AND TRY(json_type(coalesce(doc, raw))) = 'OBJECT') o
+             WHERE stage.\"row\" = o.r;",
+            missing = missing.join(", ")
         ),
     )
 }
