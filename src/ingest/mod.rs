@@ -138,7 +138,7 @@ struct Plan {
 impl Plan {
     /// The rebuilder of the plan's format, when its records are rebuilt while framed.
     fn rebuilder(&self) -> Option<Box<dyn formats::Rebuild>> {
-        if self.container == Container::Parquet {
+        if self.container == Container::Parquet && !self.envelope.rebuilds_parquet() {
             return None;
         }
         if self.envelope == Envelope::Marten {
@@ -586,15 +586,16 @@ fn map_sample(
                 limit,
             )?,
             Container::Parquet => {
+                let mut records = frame::Records::new(&mut stager, plan.rebuilder());
                 for (i, row) in parquet
                     .map(|p| p.sample.as_slice())
                     .unwrap_or_default()
                     .iter()
                     .enumerate()
                 {
-                    let text = row.to_string();
-                    stager.push(i as i64 + 1, &text, None, None)?;
+                    records.record(i as i64 + 1, &row.to_string())?;
                 }
+                records.finish();
             }
         }
         stager.flush()?;
@@ -845,7 +846,9 @@ fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
             // kafka-console-consumer's lines are records in text of their own.
             Ok(t) => serde_json::from_str::<Value>(t)
                 .ok()
-                .or_else(|| formats::kafka::console_line(t.trim_end_matches('\r'))),
+                .or_else(|| formats::kafka::console_line(t.trim_end_matches('\r')))
+                // Python's JSON with a bare NaN (Phoenix's spans_to_jsonl) still shows its keys.
+                .or_else(|| formats::parse_non_finite(t).map(|(v, _)| v)),
             // kcat prints binary keys and payloads raw: the line's shape still tells the format.
             Err(_) => serde_json::from_str::<Value>(&formats::mark_invalid_bytes(l)).ok(),
         })
@@ -1155,7 +1158,17 @@ fn import_one(
             let read = parquet
                 .as_ref()
                 .expect("a Parquet plan comes with its read");
-            stager.rows += parquet::frame(conn, path, read)?;
+            match plan.rebuilder() {
+                // A format that rebuilds its rows reads each one as its JSON rows are read.
+                Some(rebuild) => {
+                    let mut records = frame::Records::new(&mut stager, Some(rebuild));
+                    parquet::each_row(conn, path, read, &mut |row, text| {
+                        records.record(row, text)
+                    })?;
+                    records.finish();
+                }
+                None => stager.rows += parquet::frame(conn, path, read)?,
+            }
         }
     }
     stager.flush()?;
