@@ -80,7 +80,8 @@ enum Command {
         case: PathBuf,
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// jsonl, json, csv, parquet, cloudevents, marten, axon, kcat or otlp (detected when omitted).
+        /// jsonl, json, csv, parquet, sql, cloudevents, marten, axon, kcat, otlp, debezium, langsmith,
+        /// langfuse or phoenix (detected when omitted).
         #[arg(long)]
         format: Option<String>,
         /// A TOML mapping file saying where each envelope field comes from.

@@ -1,6 +1,7 @@
 //! Recognising a source: its container (JSON lines, a JSON document or array, CSV, Parquet) from its
-//! first bytes, then its envelope (canonical, CloudEvents, Marten, Axon, kcat, OTLP, Debezium) from the keys of
-//! its first rows. The answer is a `Plan` that says, in words, why it was chosen.
+//! first bytes, then its envelope (canonical, CloudEvents, Marten, Axon, kcat, OTLP, Debezium,
+//! LangSmith, Langfuse, Phoenix) from the keys of its first rows. The answer is a `Plan` that says,
+//! in words, why it was chosen.
 
 use std::collections::BTreeSet;
 
@@ -50,11 +51,23 @@ pub enum Envelope {
     Kcat,
     Otlp,
     Debezium,
+    LangSmith,
+    Langfuse,
+    Phoenix,
     /// A user's mapping file.
     Mapped,
 }
 
 impl Envelope {
+    /// True for formats whose Parquet rows are rebuilt as their JSON rows are (the LLM platforms
+    /// export Parquet with the columns of their JSON); other formats' Parquet is mapped flat.
+    pub fn rebuilds_parquet(self) -> bool {
+        matches!(
+            self,
+            Envelope::LangSmith | Envelope::Langfuse | Envelope::Phoenix
+        )
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Envelope::Canonical => "canonical",
@@ -64,6 +77,9 @@ impl Envelope {
             Envelope::Kcat => "kcat",
             Envelope::Otlp => "otlp",
             Envelope::Debezium => "debezium",
+            Envelope::LangSmith => "langsmith",
+            Envelope::Langfuse => "langfuse",
+            Envelope::Phoenix => "phoenix",
             Envelope::Mapped => "mapped",
         }
     }
@@ -82,6 +98,9 @@ pub const FORMAT_NAMES: &[&str] = &[
     "kcat",
     "otlp",
     "debezium",
+    "langsmith",
+    "langfuse",
+    "phoenix",
 ];
 
 /// A `--format` value: a container, an envelope, or both (`cloudevents` leaves the container detected).
@@ -96,6 +115,9 @@ pub fn parse_format(name: &str) -> Option<(Option<Container>, Option<Envelope>)>
         "kcat" => Envelope::Kcat,
         "otlp" => Envelope::Otlp,
         "debezium" => Envelope::Debezium,
+        "langsmith" => Envelope::LangSmith,
+        "langfuse" => Envelope::Langfuse,
+        "phoenix" => Envelope::Phoenix,
         _ => return None,
     };
     Some((None, Some(e)))
@@ -404,9 +426,12 @@ pub fn builtin_mapping(
             set(&mut m, "causation_id", &["meta_data.causationId"]);
         }
         // Rebuilt in Rust as canonical documents while framed (see formats/).
-        Envelope::Kcat | Envelope::Otlp | Envelope::Debezium => {
-            return super::formats::canonical_mapping(None)
-        }
+        Envelope::Kcat
+        | Envelope::Otlp
+        | Envelope::Debezium
+        | Envelope::LangSmith
+        | Envelope::Langfuse
+        | Envelope::Phoenix => return super::formats::canonical_mapping(None),
     }
     m
 }

@@ -3,7 +3,9 @@
 //! give their keys to every row of the files below them, as columns the mapping can read (they
 //! end up in metadata otherwise). A Marten stream table exported beside the events (`mt_streams`)
 //! is read first and gives the events their stream types. A file that cannot be imported does not
-//! stop the others: it is listed with the reason.
+//! stop the others: it is listed with the reason. Hidden files, the markers data tools leave
+//! (`_SUCCESS`) and the destination check LangSmith's bulk export leaves under `tmp/` are listed
+//! as not data without being read.
 
 use std::path::{Path, PathBuf};
 
@@ -173,6 +175,16 @@ pub fn not_data(path: &Path) -> Option<&'static str> {
     if name == "_SUCCESS" || name.starts_with("_committed_") || name.starts_with("_started_") {
         return Some("a marker file a data tool writes beside its output, not data");
     }
+    // LangSmith's bulk export checks it can write to a destination by writing a small text file
+    // under `<prefix>/tmp/`, and may leave it there.
+    let in_tmp = path
+        .parent()
+        .and_then(Path::file_name)
+        .is_some_and(|d| d == "tmp");
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= 4096);
+    if in_tmp && name.ends_with(".txt") && small {
+        return Some("a small text file in a tmp/ folder, as LangSmith's bulk export leaves to check it can write to the destination; not data");
+    }
     None
 }
 
@@ -273,5 +285,8 @@ mod tests {
         assert!(not_data(Path::new("/a/_SUCCESS")).is_some());
         assert!(not_data(Path::new("/a/.part-0.crc")).is_some());
         assert!(not_data(Path::new("/a/part-0.parquet")).is_none());
+        let langsmith = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/formats/langsmith/bulk-export/tmp/destination-check-3f9a.txt");
+        assert!(not_data(&langsmith).unwrap().contains("LangSmith"));
     }
 }

@@ -214,7 +214,7 @@ impl Stager<'_> {
 }
 
 /// Reads one record's text: rebuilt (when the format rebuilds records) or staged as it is.
-struct Records<'s, 'c> {
+pub(crate) struct Records<'s, 'c> {
     stager: &'s mut Stager<'c>,
     rebuild: Option<Box<dyn Rebuild>>,
     /// Rows numbered one by one when records hold several (the last number given).
@@ -223,7 +223,7 @@ struct Records<'s, 'c> {
 }
 
 impl<'s, 'c> Records<'s, 'c> {
-    fn new(stager: &'s mut Stager<'c>, rebuild: Option<Box<dyn Rebuild>>) -> Self {
+    pub(crate) fn new(stager: &'s mut Stager<'c>, rebuild: Option<Box<dyn Rebuild>>) -> Self {
         Records {
             stager,
             rebuild,
@@ -248,8 +248,8 @@ impl<'s, 'c> Records<'s, 'c> {
         }
     }
 
-    /// One record's text (a line, a value of a stream, an element of an array).
-    fn record(&mut self, number: i64, text: &str) -> Result<()> {
+    /// One record's text (a line, a value of a stream, an element of an array, a Parquet row).
+    pub(crate) fn record(&mut self, number: i64, text: &str) -> Result<()> {
         let Some(rebuild) = self.rebuild.as_deref_mut() else {
             return self.stager.push(number, text, None, None);
         };
@@ -298,7 +298,7 @@ impl<'s, 'c> Records<'s, 'c> {
         }
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         if let Some(mut r) = self.rebuild {
             self.stager.observations.extend(r.finish());
         }

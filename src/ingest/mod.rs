@@ -142,7 +142,7 @@ struct Plan {
 impl Plan {
     /// The rebuilder of the plan's format, when its records are rebuilt while framed.
     fn rebuilder(&self) -> Option<Box<dyn formats::Rebuild>> {
-        if self.container == Container::Parquet {
+        if self.container == Container::Parquet && !self.envelope.rebuilds_parquet() {
             return None;
         }
         if self.envelope == Envelope::Marten {
@@ -590,15 +590,16 @@ fn map_sample(
                 limit,
             )?,
             Container::Parquet => {
+                let mut records = frame::Records::new(&mut stager, plan.rebuilder());
                 for (i, row) in parquet
                     .map(|p| p.sample.as_slice())
                     .unwrap_or_default()
                     .iter()
                     .enumerate()
                 {
-                    let text = row.to_string();
-                    stager.push(i as i64 + 1, &text, None, None)?;
+                    records.record(i as i64 + 1, &row.to_string())?;
                 }
+                records.finish();
             }
         }
         stager.flush()?;
@@ -866,7 +867,9 @@ fn sample_lines(head: &[u8], limit: usize) -> Vec<Value> {
             // kafka-console-consumer's lines are records in text of their own.
             Ok(t) => serde_json::from_str::<Value>(t)
                 .ok()
-                .or_else(|| formats::kafka::console_line(t.trim_end_matches('\r'))),
+                .or_else(|| formats::kafka::console_line(t.trim_end_matches('\r')))
+                // Python's JSON with a bare NaN (Phoenix's spans_to_jsonl) still shows its keys.
+                .or_else(|| formats::parse_non_finite(t).map(|(v, _)| v)),
             // kcat prints binary keys and payloads raw: the line's shape still tells the format.
             Err(_) => serde_json::from_str::<Value>(&formats::mark_invalid_bytes(l)).ok(),
         })
@@ -1215,7 +1218,17 @@ fn import_one(
             let read = parquet
                 .as_ref()
                 .expect("a Parquet plan comes with its read");
-            stager.rows += parquet::frame(conn, path, read)?;
+            match plan.rebuilder() {
+                // A format that rebuilds its rows reads each one as its JSON rows are read.
+                Some(rebuild) => {
+                    let mut records = frame::Records::new(&mut stager, Some(rebuild));
+                    parquet::each_row(conn, path, read, &mut |row, text| {
+                        records.record(row, text)
+                    })?;
+                    records.finish();
+                }
+                None => stager.rows += parquet::frame(conn, path, read)?,
+            }
         }
     }
     stager.flush()?;
@@ -1454,22 +1467,31 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
 }
 
 /// Gives every staged JSON object the keys of the partition folders its file is in, unless it
-/// has a key of that name itself.
+/// has a key of that name itself. The row is the target of the merge and the patch holds only the
+/// keys it lacks (never a null), so nothing of the row changes: with the row as the patch, every
+/// null in it, at any depth, would be taken for a deletion.
 fn add_partition_keys(conn: &Connection, partition: &[(String, String)]) -> Result<()> {
     if partition.is_empty() {
         return Ok(());
     }
-    let keys: serde_json::Map<String, Value> = partition
+    let d = "coalesce(s.doc, s.raw)";
+    let missing: Vec<String> = partition
         .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .map(|(k, v)| {
+            format!(
+                "{k}, CASE WHEN list_contains(json_keys({d}), {k}) THEN NULL ELSE {v} END",
+                k = lit(k),
+                v = lit(v)
+            )
+        })
         .collect();
-    let keys = Value::Object(keys).to_string();
     frame::rewrite_stage(
         conn,
         &format!(
-            "CASE WHEN s.pre_reason IS NULL AND TRY(json_type(coalesce(s.doc, s.raw))) = 'OBJECT'
-                  THEN json_merge_patch({k}::JSON, coalesce(s.doc, s.raw)::JSON)::VARCHAR ELSE s.doc END",
-            k = lit(&keys)
+            "CASE WHEN s.pre_reason IS NULL AND TRY(json_type({d})) = 'OBJECT'
+                  THEN json_merge_patch({d}::JSON, json_merge_patch('{{}}'::JSON, json_object({missing})))::VARCHAR
+                  ELSE s.doc END",
+            missing = missing.join(", ")
         ),
         "",
     )

@@ -146,12 +146,73 @@ pub fn frame(conn: &Connection, path: &Path, inspected: &Inspection) -> Result<u
     Ok(n)
 }
 
+/// Rows read at a time by [`each_row`].
+const ROWS_AT_A_TIME: i64 = 4096;
+
+/// Hands every row of a file [`inspect`] read whole to `each`, in order, as its 1-based number
+/// and its JSON text (the same text [`frame`] stages), for a format that rebuilds its rows (see
+/// `Envelope::rebuilds_parquet`). DuckDB reads the file once into a temporary table; the rows are
+/// then taken from it a batch at a time, so no statement is open while `each` stages its rows on
+/// the same connection. Returns the number of rows.
+pub fn each_row(
+    conn: &Connection,
+    path: &Path,
+    inspected: &Inspection,
+    each: &mut dyn FnMut(i64, &str) -> Result<()>,
+) -> Result<u64> {
+    let n = conn
+        .execute(
+            &format!(
+                r#"CREATE OR REPLACE TEMP TABLE parquet_rows AS SELECT file_row_number + 1 AS "row", {ROW_JSON} AS raw FROM {}"#,
+                read_parquet(path)
+            ),
+            [],
+        )
+        .map_err(|e| unreadable(path, &e.to_string()))? as u64;
+    let result = (|| {
+        if inspected.rows.is_some_and(|rows| rows != n) {
+            return Err(Error::SourceFormat {
+                path: path.to_path_buf(),
+                cause: format!(
+                    "it changed while it was read ({} rows at first, then {n}); import it again once nothing writes to it.",
+                    inspected.rows.unwrap_or_default()
+                ),
+            });
+        }
+        let mut after = 0i64;
+        loop {
+            let batch: Vec<(i64, String)> = {
+                let mut stmt = conn.prepare_cached(
+                    r#"SELECT "row", raw FROM parquet_rows WHERE "row" > ? ORDER BY "row" LIMIT ?"#,
+                )?;
+                let rows = stmt.query_map(duckdb::params![after, ROWS_AT_A_TIME], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?;
+                rows.collect::<std::result::Result<_, _>>()?
+            };
+            let Some((last, _)) = batch.last() else {
+                break;
+            };
+            after = *last;
+            for (row, raw) in &batch {
+                each(*row, raw)?;
+            }
+        }
+        Ok(n)
+    })();
+    conn.execute_batch("DROP TABLE IF EXISTS temp.parquet_rows;")?;
+    result
+}
+
 /// A row as JSON text, without the row number the reader adds.
 const ROW_JSON: &str = r#"json_merge_patch(to_json(p), '{"file_row_number":null}')::VARCHAR"#;
 
+/// The file's own columns: DuckDB would add the keys of Hive partition folders in its path
+/// (`year=2025/`) as columns of its own typing; a folder import gives them to every row itself,
+/// as text, whatever the container (see `folder`).
 fn read_parquet(path: &Path) -> String {
     format!(
-        "read_parquet({}, file_row_number = true) p",
+        "read_parquet({}, file_row_number = true, hive_partitioning = false) p",
         lit(&path.to_string_lossy())
     )
 }
@@ -265,7 +326,7 @@ fn read_with_own_database(request: &Request) -> duckdb::Result<Inspection> {
     let from = read_parquet(&request.path);
     let keys = conn
         .prepare(&format!(
-            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({}))",
+            "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet({}, hive_partitioning = false))",
             lit(&request.path.to_string_lossy())
         ))?
         .query_map([], |r| r.get::<_, String>(0))?

@@ -14,6 +14,7 @@ mod exports;
 mod formats;
 mod fuzz;
 mod import;
+mod llm_exports;
 mod sql;
 mod timeline;
 mod trainset;

@@ -224,9 +224,9 @@ export function ImportView({ onImported }: Props) {
         <p className="muted">
           JSON Lines, JSON, CSV, Parquet, CloudEvents, Marten, Axon, Kafka dumps (kcat), Debezium
           change events (a database's rows over time), SQL dumps of event stores (pg_dump,
-          mysqldump) and OpenTelemetry traces and logs, where LLM calls (GenAI or OpenInference)
-          become decisions; gzip and zstd too; or a whole folder of them. Every record read is
-          accounted for: loaded, quarantined with a reason, or a duplicate.
+          mysqldump), OpenTelemetry traces and logs and LLM platform exports (LangSmith, Langfuse,
+          Phoenix), where LLM calls become decisions; gzip and zstd too; or a whole folder of them.
+          Every record read is accounted for: loaded, quarantined with a reason, or a duplicate.
         </p>
         <div className="drop-zone" data-testid="drop-zone">
           <p>Drop log files or folders anywhere on this window, or</p>

@@ -44,7 +44,8 @@ pub struct Call {
 }
 
 impl Call {
-    fn new(kind: CallKind, convention: &'static str, operation: &str) -> Call {
+    /// A call of `kind` with nothing known yet but its convention and operation.
+    pub fn new(kind: CallKind, convention: &'static str, operation: &str) -> Call {
         Call {
             kind,
             convention,
@@ -134,7 +135,7 @@ impl Call {
 }
 
 /// A string attribute that holds JSON, parsed; anything else as it is.
-fn json_text(v: Option<&Value>) -> Value {
+pub fn json_text(v: Option<&Value>) -> Value {
     match v {
         Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::String(s.clone())),
         Some(other) => other.clone(),

@@ -2,9 +2,13 @@
 //! before DuckDB maps them: CloudEvents (data by content type, base64, extensions), Kafka dumps
 //! written by kcat (keys, headers, tombstones, schema-registry prefixes, CloudEvents inside) and
 //! OpenTelemetry (spans and log records nested in resources and scopes; LLM calls in the GenAI and
-//! OpenInference conventions become decisions, see `genai`) and Debezium change events (a
+//! OpenInference conventions become decisions, see `genai`), Debezium change events (a
 //! database's row changes, with or without their schema, unwrapped, in kcat dumps or
-//! kafka-console-consumer lines; see `debezium`).
+//! kafka-console-consumer lines; see `debezium`), and the exports of LLM platforms, each row
+//! rebuilt as the span OTLP would give so its LLM calls become decisions alike: LangSmith runs
+//! (`langsmith`), Langfuse traces and observations (`langfuse`) and Phoenix spans (`phoenix`).
+//! Their Parquet files are rebuilt too: DuckDB reads each row as JSON text and the format's
+//! rebuilder reads that (the other formats' Parquet is mapped flat).
 //!
 //! Each format is one module with the same three parts: `detect` (from the keys of sampled records,
 //! with the reason in words), a [`Rebuild`] that turns one parsed record into rows, and the one
@@ -19,7 +23,10 @@ pub mod cloudevents;
 pub mod debezium;
 pub mod genai;
 pub mod kafka;
+pub mod langfuse;
+pub mod langsmith;
 pub mod otlp;
+pub mod phoenix;
 pub mod xstream;
 
 use std::collections::BTreeSet;
@@ -123,6 +130,9 @@ pub fn rebuilder(envelope: Envelope, mapping: &Mapping) -> Option<Box<dyn Rebuil
         Envelope::Debezium => Some(Box::new(debezium::Debezium::new(
             mapping.kafka.clone().unwrap_or_default(),
         ))),
+        Envelope::LangSmith => Some(Box::new(langsmith::LangSmith)),
+        Envelope::Langfuse => Some(Box::new(langfuse::Langfuse::default())),
+        Envelope::Phoenix => Some(Box::new(phoenix::Phoenix)),
         _ => None,
     }
 }
@@ -131,6 +141,9 @@ pub fn rebuilder(envelope: Envelope, mapping: &Mapping) -> Option<Box<dyn Rebuil
 pub fn detect(keys: &BTreeSet<String>) -> Option<(Envelope, String)> {
     otlp::detect(keys)
         .map(|why| (Envelope::Otlp, why))
+        .or_else(|| langsmith::detect(keys).map(|why| (Envelope::LangSmith, why)))
+        .or_else(|| langfuse::detect(keys).map(|why| (Envelope::Langfuse, why)))
+        .or_else(|| phoenix::detect(keys).map(|why| (Envelope::Phoenix, why)))
         .or_else(|| kafka::detect(keys).map(|why| (Envelope::Kcat, why)))
         .or_else(|| debezium::detect(keys).map(|why| (Envelope::Debezium, why)))
         .or_else(|| cloudevents::detect(keys).map(|why| (Envelope::CloudEvents, why)))
@@ -181,6 +194,174 @@ pub fn epoch_text(v: &Value, nanos_per_unit: i128) -> Option<String> {
     let sub = ns.rem_euclid(1_000_000_000) as u32;
     let t = chrono::DateTime::from_timestamp(secs, sub)?;
     Some(t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+/// A date-time written as text, `YYYY-MM-DD[T| ]HH:MM:SS[.fraction]` with or without an offset
+/// (`Z`, `±HH`, `±HH:MM`, `±HHMM`), as RFC 3339, Python's `isoformat()` and DuckDB's JSON write
+/// them: the instant (a time without an offset taken as UTC) and whether the text gave its offset.
+/// None for any other text.
+pub fn text_time(s: &str) -> Option<(chrono::DateTime<chrono::Utc>, bool)> {
+    let s = s.trim();
+    if s.len() < 19 || !s.is_char_boundary(19) {
+        return None;
+    }
+    let (body, offset_secs, had_offset) = if let Some(b) = s.strip_suffix(['Z', 'z']) {
+        (b, 0, true)
+    } else {
+        match s[19..].rfind(['+', '-']).map(|i| i + 19) {
+            Some(i) => {
+                let o = s[i + 1..].replace(':', "");
+                let (h, m) = match o.len() {
+                    2 => (o.parse::<i32>().ok()?, 0),
+                    4 => (o[..2].parse::<i32>().ok()?, o[2..].parse::<i32>().ok()?),
+                    _ => return None,
+                };
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                let sign = if &s[i..=i] == "-" { -1 } else { 1 };
+                (&s[..i], sign * (h * 3600 + m * 60), true)
+            }
+            None => (s, 0, false),
+        }
+    };
+    let mut naive_text = body.to_string();
+    if naive_text.as_bytes().get(10) == Some(&b' ') {
+        naive_text.replace_range(10..11, "T");
+    }
+    let naive: chrono::NaiveDateTime = naive_text.parse().ok()?;
+    let utc = naive.and_utc() - chrono::TimeDelta::seconds(i64::from(offset_secs));
+    Some((utc, had_offset))
+}
+
+/// An instant as RFC 3339 UTC text, exact to its last non-zero digit group.
+pub fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// A time a platform documents as UTC but may write without an offset (LangSmith's older bulk
+/// exports, Langfuse's blob storage exports): text read by [`text_time`] is written out as RFC
+/// 3339 UTC, so it is taken as the instant the platform means and not flagged as a guess; the
+/// flag says whether the text had no offset (the event's metadata says so). Other values (epoch
+/// numbers, text that is no time) are passed on for the mapping to read or refuse; empty text and
+/// null are no time.
+pub fn documented_utc(v: Option<&Value>) -> (Option<Value>, bool) {
+    match v {
+        None | Some(Value::Null) => (None, false),
+        Some(Value::String(s)) if s.trim().is_empty() => (None, false),
+        Some(Value::String(s)) => match text_time(s) {
+            Some((t, had_offset)) => (Some(Value::String(rfc3339(t))), !had_offset),
+            None => (Some(Value::String(s.clone())), false),
+        },
+        Some(other) => (Some(other.clone()), false),
+    }
+}
+
+/// Text that holds a JSON object or array (a platform's JSON-encoded column), parsed; any other
+/// value, and text that does not parse, as it is.
+pub fn json_or_text(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str(s).unwrap_or_else(|_| v.clone())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Marks a non-finite number (written by Python's `json.dumps` with its default `allow_nan`)
+/// while it passes through JSON parsing: a string no export writes (U+FDD0 is a noncharacter).
+const NON_FINITE_MARK: char = '\u{FDD0}';
+
+/// Parses a line that is JSON but for bare `NaN`, `Infinity` and `-Infinity` tokens (not JSON,
+/// but what Python writes for float NaN and infinities): each is read as null. Returns the value
+/// and, for each such number, its JSON Pointer and the token written; None when the text does not
+/// parse even so, or holds no such token (it is then plain JSON or not JSON at all).
+pub fn parse_non_finite(text: &str) -> Option<(Value, Vec<(String, String)>)> {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 0;
+    let mut last = 0;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut found = false;
+    while i < b.len() {
+        let c = b[i];
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == b'\\' {
+                escaped = true;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        let token = ["-Infinity", "Infinity", "NaN"]
+            .into_iter()
+            .find(|t| b[i..].starts_with(t.as_bytes()));
+        if let Some(t) = token {
+            let before = b[..i].iter().rev().find(|c| !c.is_ascii_whitespace());
+            let after = b.get(i + t.len());
+            let value_position = matches!(before, Some(b':' | b',' | b'['));
+            let ends =
+                after.is_none_or(|c| c.is_ascii_whitespace() || matches!(c, b',' | b']' | b'}'));
+            if value_position && ends {
+                out.push_str(&text[last..i]);
+                out.push('"');
+                out.push(NON_FINITE_MARK);
+                out.push_str(t);
+                out.push('"');
+                i += t.len();
+                last = i;
+                found = true;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    if !found {
+        return None;
+    }
+    out.push_str(&text[last..]);
+    let mut value: Value = serde_json::from_str(&out).ok()?;
+    let mut marks = Vec::new();
+    unmark_non_finite(&mut value, &mut String::new(), &mut marks);
+    Some((value, marks))
+}
+
+fn unmark_non_finite(v: &mut Value, path: &mut String, marks: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => {
+            if let Some(token) = s.strip_prefix(NON_FINITE_MARK) {
+                marks.push((path.clone(), token.to_string()));
+                *v = Value::Null;
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("/{i}"));
+                unmark_non_finite(item, path, marks);
+                path.truncate(len);
+            }
+        }
+        Value::Object(m) => {
+            for (k, item) in m.iter_mut() {
+                let len = path.len();
+                path.push('/');
+                path.push_str(&k.replace('~', "~0").replace('/', "~1"));
+                unmark_non_finite(item, path, marks);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// True for a media type whose content is JSON (`application/json`, `text/json`, `…+json`).
@@ -380,6 +561,65 @@ mod tests {
         );
         assert_eq!(epoch_text(&json!("soon"), 1), None);
         assert_eq!(epoch_text(&json!(i64::MAX), 1_000_000_000_000), None);
+    }
+
+    #[test]
+    fn times_are_read_with_or_without_their_offset() {
+        let read = |s: &str| text_time(s).map(|(t, had)| (rfc3339(t), had));
+        assert_eq!(
+            read("2025-03-14T09:12:03.123456+00:00"),
+            Some(("2025-03-14T09:12:03.123456Z".into(), true))
+        );
+        // DuckDB's JSON of a TIMESTAMPTZ, and of a naive TIMESTAMP.
+        assert_eq!(
+            read("2025-03-14 11:12:03.5+02"),
+            Some(("2025-03-14T09:12:03.500Z".into(), true))
+        );
+        assert_eq!(
+            read("2025-03-14 10:15:02.120000"),
+            Some(("2025-03-14T10:15:02.120Z".into(), false))
+        );
+        assert_eq!(
+            read("2025-03-14T09:12:03-0130"),
+            Some(("2025-03-14T10:42:03Z".into(), true))
+        );
+        assert_eq!(read("2025-03-14"), None);
+        assert_eq!(read("yesterday at noon, roughly"), None);
+        // A platform's documented UTC: written out whole, the flag saying it had no offset.
+        assert_eq!(
+            documented_utc(Some(&json!("2025-03-14 10:15:02.120000"))),
+            (Some(json!("2025-03-14T10:15:02.120Z")), true)
+        );
+        assert_eq!(documented_utc(Some(&json!(""))), (None, false));
+        assert_eq!(
+            documented_utc(Some(&json!(1710411302120i64))),
+            (Some(json!(1710411302120i64)), false)
+        );
+    }
+
+    #[test]
+    fn bare_nan_and_infinities_are_read_as_null_and_named() {
+        let (v, marks) = parse_non_finite(
+            r#"{"a": NaN, "b": [1, -Infinity, {"c/d": Infinity}], "s": "NaN, Infinity", "e": 1e5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": null, "b": [1, null, {"c/d": null}], "s": "NaN, Infinity", "e": 1e5})
+        );
+        assert_eq!(
+            marks,
+            vec![
+                ("/a".to_string(), "NaN".to_string()),
+                ("/b/1".to_string(), "-Infinity".to_string()),
+                ("/b/2/c~1d".to_string(), "Infinity".to_string()),
+            ]
+        );
+        // Plain JSON and text that is no JSON even so are not this parser's.
+        assert_eq!(parse_non_finite(r#"{"a": 1}"#), None);
+        assert_eq!(parse_non_finite(r#"{"a": NaNa}"#), None);
+        assert_eq!(json_or_text(&json!("{\"x\": 1}")), json!({"x": 1}));
+        assert_eq!(json_or_text(&json!("plain")), json!("plain"));
     }
 
     #[test]

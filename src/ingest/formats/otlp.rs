@@ -9,6 +9,10 @@
 //! `bytesValue`; children listed before their parents, parents missing. A log record is linked to
 //! its span by trace and span id; one with no time takes its observed time (marked as placed).
 //! LLM calls, retrievals and tool calls are recognised by `genai`.
+//!
+//! A span becomes its document through [`Span`], which the LLM platforms' exports (`langsmith`,
+//! `langfuse`, `phoenix`) share: their rows are rebuilt as spans, so their calls become the same
+//! events and decisions.
 
 use std::collections::BTreeSet;
 
@@ -227,16 +231,6 @@ fn span_document(
         .ok_or("no valid traceId (missing, empty or all zeros): every span belongs to a trace (OTLP Span.trace_id is required and must not be all zeros)")?;
     let span_id = normalize_id(field(span, "spanId"), 8)
         .ok_or("no valid spanId (missing, empty or all zeros): every span has an id (OTLP Span.span_id is required and must not be all zeros)")?;
-    let parent = normalize_id(field(span, "parentSpanId"), 8);
-    let service = resource
-        .get("service.name")
-        .and_then(Value::as_str)
-        .unwrap_or("service")
-        .to_string();
-    let name = field(span, "name")
-        .and_then(Value::as_str)
-        .unwrap_or("span")
-        .to_string();
     let events: Vec<Value> = each(span, "events")
         .map(|e| {
             json!({
@@ -246,64 +240,142 @@ fn span_document(
             })
         })
         .collect();
-    let mut call = genai::recognise(&attrs, &events);
-    if let Some(c) = &mut call {
-        c.name_documents(&span_id);
-    }
-    let (event_type, stream_id, stream_type, actor, payload) = match &call {
-        Some(c) => {
-            let (stream, stype) = match &c.subject {
-                Some(s) => (s.clone(), Value::Null),
-                None => match &c.conversation {
-                    Some(conv) => (conv.clone(), json!("Conversation")),
-                    None => (trace_id.clone(), json!("Trace")),
-                },
-            };
-            let actor = match c.kind {
-                genai::CallKind::Llm => {
-                    format!("ai/{}", c.model.clone().unwrap_or_else(|| service.clone()))
-                }
-                _ => format!("system/{service}"),
-            };
-            (
-                json!(c.event_type()),
-                stream,
-                stype,
-                json!(actor),
-                c.payload(&attrs),
-            )
-        }
-        None => (
-            json!(name),
-            trace_id.clone(),
-            json!("Trace"),
-            json!(format!("system/{service}")),
-            json!({"attributes": attrs, "events": events}),
-        ),
+    let call = genai::recognise(&attrs, &events);
+    let mut metadata = Map::new();
+    metadata.insert("resource".into(), Value::Object(resource.clone()));
+    metadata.insert("scope".into(), scope.clone());
+    metadata.insert("kind".into(), enum_name(field(span, "kind"), SPAN_KINDS));
+    metadata.insert(
+        "status".into(),
+        json!({
+            "code": enum_name(field(span, "status").and_then(|s| field(s, "code")), STATUS_CODES),
+            "message": field(span, "status").and_then(|s| field(s, "message")),
+        }),
+    );
+    let span = Span {
+        parent: normalize_id(field(span, "parentSpanId"), 8),
+        service: resource
+            .get("service.name")
+            .and_then(Value::as_str)
+            .unwrap_or("service")
+            .to_string(),
+        name: field(span, "name")
+            .and_then(Value::as_str)
+            .unwrap_or("span")
+            .to_string(),
+        start: nanos(field(span, "startTimeUnixNano")),
+        end: nanos(field(span, "endTimeUnixNano")),
+        trace_id,
+        span_id,
+        attributes: attrs,
+        events,
+        metadata,
     };
-    Ok(json!({
-        "event_id": span_id,
-        "stream_id": stream_id,
-        "stream_type": stream_type,
-        "event_type": event_type,
-        "occurred_at": nanos(field(span, "startTimeUnixNano")),
-        "recorded_at": nanos(field(span, "endTimeUnixNano")),
-        "actor": actor,
-        "causation_id": parent,
-        "correlation_id": trace_id,
-        "payload": payload,
-        "metadata": {
-            "resource": resource, "scope": scope,
-            "kind": enum_name(field(span, "kind"), SPAN_KINDS),
-            "status": {
-                "code": enum_name(field(span, "status").and_then(|s| field(s, "code")), STATUS_CODES),
-                "message": field(span, "status").and_then(|s| field(s, "message")),
+    Ok(span.document(call))
+}
+
+/// One span, whatever wrote it: an OTLP span, or a row of an LLM platform's export rebuilt as one
+/// (a LangSmith run, a Langfuse observation, a Phoenix span). [`Span::document`] turns it into the
+/// one canonical document every trace format gives, so the decision view reads them all alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Span {
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent: Option<String>,
+    pub name: String,
+    /// Who ran it (OTLP's `service.name`; a platform's name where its export names no service).
+    pub service: String,
+    /// Start and end, as the mapping reads times (RFC 3339 text, or a value it refuses with words).
+    pub start: Option<Value>,
+    pub end: Option<Value>,
+    /// The span's attributes as the source gave them (the payload keeps them).
+    pub attributes: Map<String, Value>,
+    /// Its events (`name`, `time`, `attributes`).
+    pub events: Vec<Value>,
+    /// What the format says of the span besides, first in the metadata (OTLP: resource, scope,
+    /// kind, status).
+    pub metadata: Map<String, Value>,
+}
+
+impl Span {
+    /// The canonical document: an LLM call, retrieval, embedding or tool call (`call`, see
+    /// `genai`) is a `gen_ai.*` event on its subject's stream, else its conversation's, else its
+    /// trace's; any other span is an event named as the span on its trace's stream. The event id
+    /// is the span id, the cause its parent, the correlation its trace; it occurred at its start
+    /// and was recorded at its end.
+    pub fn document(self, mut call: Option<genai::Call>) -> Value {
+        let Span {
+            trace_id,
+            span_id,
+            parent,
+            name,
+            service,
+            start,
+            end,
+            attributes: attrs,
+            events,
+            mut metadata,
+        } = self;
+        if let Some(c) = &mut call {
+            c.name_documents(&span_id);
+        }
+        let (event_type, stream_id, stream_type, actor, payload) = match &call {
+            Some(c) => {
+                let (stream, stype) = match &c.subject {
+                    Some(s) => (s.clone(), Value::Null),
+                    None => match &c.conversation {
+                        Some(conv) => (conv.clone(), json!("Conversation")),
+                        None => (trace_id.clone(), json!("Trace")),
+                    },
+                };
+                let actor = match c.kind {
+                    genai::CallKind::Llm => {
+                        format!("ai/{}", c.model.clone().unwrap_or_else(|| service.clone()))
+                    }
+                    _ => format!("system/{service}"),
+                };
+                (
+                    json!(c.event_type()),
+                    stream,
+                    stype,
+                    json!(actor),
+                    c.payload(&attrs),
+                )
+            }
+            None => (
+                json!(name),
+                trace_id.clone(),
+                json!("Trace"),
+                json!(format!("system/{service}")),
+                json!({"attributes": attrs, "events": events}),
+            ),
+        };
+        metadata.insert("span_name".into(), json!(name));
+        metadata.insert("trace_id".into(), json!(trace_id));
+        metadata.insert("span_id".into(), json!(span_id));
+        metadata.insert("parent_span_id".into(), json!(parent));
+        metadata.insert(
+            "events".into(),
+            if call.is_some() {
+                Value::Array(events)
+            } else {
+                Value::Null
             },
-            "span_name": name, "trace_id": trace_id, "span_id": span_id,
-            "parent_span_id": parent,
-            "events": if call.is_some() { Value::Array(events) } else { Value::Null },
-        },
-    }))
+        );
+        json!({
+            "event_id": span_id,
+            "stream_id": stream_id,
+            "stream_type": stream_type,
+            "event_type": event_type,
+            "occurred_at": start,
+            "recorded_at": end,
+            "actor": actor,
+            "causation_id": parent,
+            "correlation_id": trace_id,
+            "payload": payload,
+            "metadata": metadata,
+        })
+    }
 }
 
 /// Each log record of an `ExportLogsServiceRequest`, as a row with its own text.
