@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 #[ts(export)]
 pub struct FolderSummary {
     pub path: String,
-    /// Files found below the folder (hidden and marker files included).
+    /// Entries found below the folder (hidden and marker files, and what was passed over, included).
     pub files_found: u64,
     /// Files imported as new sources.
     pub files_imported: u64,
@@ -92,36 +92,85 @@ pub struct FolderFile {
     pub partition: Vec<(String, String)>,
 }
 
-/// Files below `root`, in path order. Symbolic links to folders are not followed (no loops).
-pub fn walk(root: &Path) -> Result<Vec<FolderFile>> {
-    let mut out = Vec::new();
+/// What a walk of a folder found: the files to read, and what it passed over with the reason.
+pub struct Walk {
+    pub files: Vec<FolderFile>,
+    pub passed_over: Vec<(PathBuf, String)>,
+}
+
+/// Files below `root`, in path order. Links to folders are not followed (no loops); hidden
+/// folders (`.git`, `__MACOSX`), folders that cannot be listed and entries that are no regular
+/// file are passed over and said. Only the root itself failing to list is an error.
+pub fn walk(root: &Path) -> Result<Walk> {
+    let mut out = Walk {
+        files: Vec::new(),
+        passed_over: Vec::new(),
+    };
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Error::SourceUnreadable {
-            path: dir.clone(),
-            cause: format!("the folder cannot be listed ({e})"),
-        })?;
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if dir == root => {
+                return Err(Error::SourceUnreadable {
+                    path: dir.clone(),
+                    cause: format!("the folder cannot be listed ({e})"),
+                })
+            }
+            Err(e) => {
+                out.passed_over
+                    .push((dir.clone(), format!("a folder that cannot be listed ({e})")));
+                continue;
+            }
+        };
         for entry in entries {
-            let entry = entry.map_err(|e| Error::SourceUnreadable {
-                path: dir.clone(),
-                cause: format!("the folder cannot be listed ({e})"),
-            })?;
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    out.passed_over.push((
+                        dir.clone(),
+                        format!("an entry of this folder cannot be read ({e})"),
+                    ));
+                    continue;
+                }
+            };
             let path = entry.path();
-            let kind = entry.file_type().map_err(|e| Error::SourceUnreadable {
-                path: path.clone(),
-                cause: e.to_string(),
-            })?;
+            let name = entry.file_name().to_string_lossy().to_string();
+            let kind = match entry.file_type() {
+                Ok(k) => k,
+                Err(e) => {
+                    out.passed_over
+                        .push((path, format!("cannot be examined ({e})")));
+                    continue;
+                }
+            };
             if kind.is_dir() {
-                stack.push(path);
+                if name.starts_with('.') || name == "__MACOSX" {
+                    out.passed_over
+                        .push((path, "a hidden folder, not read".to_string()));
+                } else {
+                    stack.push(path);
+                }
             } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
-                out.push(FolderFile {
+                out.files.push(FolderFile {
                     partition: partition_keys(root, &path),
                     path,
                 });
+            } else if kind.is_symlink() && path.is_dir() {
+                out.passed_over
+                    .push((path, "a link to a folder, not followed".to_string()));
+            } else if kind.is_symlink() {
+                out.passed_over
+                    .push((path, "a link to nothing that exists".to_string()));
+            } else {
+                out.passed_over.push((
+                    path,
+                    "not a regular file (a pipe, socket or device)".to_string(),
+                ));
             }
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.passed_over.sort();
     Ok(out)
 }
 

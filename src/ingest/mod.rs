@@ -423,15 +423,23 @@ fn sort_folder(
     tables::StreamTypes,
     folder::FolderPreview,
 )> {
-    let files = folder::walk(root)?;
+    let walked = folder::walk(root)?;
+    let files = walked.files;
     let mut out = folder::FolderPreview {
         path: crate::store::absolute(root).to_string_lossy().to_string(),
-        files_found: files.len() as u64,
+        files_found: (files.len() + walked.passed_over.len()) as u64,
         files: Vec::new(),
         not_previewed: 0,
         stream_tables: Vec::new(),
         not_imported: Vec::new(),
     };
+    for (path, why) in walked.passed_over {
+        out.not_imported.push(folder::FileNotImported {
+            path: crate::store::absolute(&path).to_string_lossy().to_string(),
+            code: "not_data".into(),
+            message: why,
+        });
+    }
     let mut data = Vec::new();
     let mut types = tables::StreamTypes::new();
     for f in files {

@@ -323,6 +323,7 @@ pub fn time_text(s: &str, utc: bool) -> String {
     let s = s.trim();
     let b = s.as_bytes();
     let date_time = b.len() >= 19
+        && b[..19].is_ascii()
         && b[4] == b'-'
         && b[7] == b'-'
         && (b[10] == b' ' || b[10] == b'T')
@@ -746,6 +747,16 @@ pub fn canonical_doc(o: &Map<String, Value>) -> Outcome {
             }
         }
     }
+    // As for the same table read as CSV: a readable id prefix, never a UUID, number or hash.
+    if !doc.contains_key("stream_type") {
+        if let Some(t) = doc
+            .get("stream_id")
+            .and_then(|v| formats::text(Some(v)))
+            .and_then(|id| derived_stream_type(&id))
+        {
+            doc.insert("stream_type".into(), json!(t));
+        }
+    }
     let mut meta = match doc.remove("metadata") {
         Some(Value::Object(m)) => m,
         Some(other) => Map::from_iter([("metadata".to_string(), other)]),
@@ -853,6 +864,11 @@ mod tests {
             "2025-03-14T09:00:03.482Z"
         );
         assert_eq!(time_text("infinity", false), "infinity");
+        // A character of several bytes where the seconds end is no time (and no panic).
+        assert_eq!(
+            time_text("2024-01-01 10:00:0é", false),
+            "2024-01-01 10:00:0é"
+        );
         assert_eq!(
             time_text("0000-00-00 00:00:00.000000", true),
             "0000-00-00 00:00:00.000000"

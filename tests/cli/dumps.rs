@@ -640,10 +640,13 @@ fn a_folder_imports_every_file_with_partition_keys_and_lists_what_it_did_not() {
     .unwrap();
     std::fs::write(root.join("notes.txt"), "not events\n").unwrap();
     std::fs::write(part.join("_SUCCESS"), "").unwrap();
+    // A hidden folder (a repository's `.git`) is passed over, and said.
+    std::fs::create_dir(root.join(".git")).unwrap();
+    std::fs::write(root.join(".git").join("HEAD"), "ref: refs/heads/main\n").unwrap();
     let case = dir.path().join("c.casefile");
     let report = import(&case, &root, &[]);
     let summary = &report["folders"][0];
-    assert_eq!(summary["files_found"], 3);
+    assert_eq!(summary["files_found"], 4);
     assert_eq!(summary["files_imported"], 1);
     assert_eq!(summary["rows_loaded"], 2);
     let skipped: Vec<(&str, &str)> = summary["not_imported"]
@@ -652,7 +655,10 @@ fn a_folder_imports_every_file_with_partition_keys_and_lists_what_it_did_not() {
         .iter()
         .map(|f| (f["path"].as_str().unwrap(), f["code"].as_str().unwrap()))
         .collect();
-    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert!(skipped
+        .iter()
+        .any(|(p, c)| p.ends_with(".git") && *c == "not_data"));
     assert!(skipped
         .iter()
         .any(|(p, c)| p.ends_with("_SUCCESS") && *c == "not_data"));
