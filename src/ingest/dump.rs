@@ -114,7 +114,12 @@ pub fn frame_dump(
                     ..
                 } => (table, Vec::new(), kept, Some(length)),
             };
-            let at = *by_name.entry(table.name.clone()).or_insert_with(|| {
+            // A dump of several databases (pg_dumpall, --all-databases) names each table's.
+            let name = match &reader.database {
+                Some(db) => format!("{db}: {}", table.name),
+                None => table.name.clone(),
+            };
+            let at = *by_name.entry(name.clone()).or_insert_with(|| {
                 let reading = tables::classify(&table, user);
                 let (role, store, note) = match &reading {
                     Reading::Events(s) => (TableRole::Events, Some(*s), String::new()),
@@ -123,7 +128,7 @@ pub fn frame_dump(
                 };
                 spans.push(TableSpan {
                     read: TableRead {
-                        table: table.name.clone(),
+                        table: name.clone(),
                         role,
                         store,
                         rows_read: 0,

@@ -246,6 +246,9 @@ pub struct DumpReader<'r> {
     max_row: usize,
     /// A bad statement, reported once the rows before it are out.
     pending_error: Option<DumpError>,
+    /// The database the statements are in, once a dump of several says (`\\connect` in
+    /// pg_dumpall, `USE` in mysqldump --all-databases).
+    pub database: Option<String>,
     /// MySQL's statement delimiter (`DELIMITER ;;` around routines and triggers, whose bodies
     /// hold statements of their own that are not the dump's data).
     delimiter: Vec<u8>,
@@ -274,6 +277,7 @@ impl<'r> DumpReader<'r> {
             max_row,
             pending_error: None,
             delimiter: b";".to_vec(),
+            database: None,
         }
     }
 
@@ -470,8 +474,21 @@ impl<'r> DumpReader<'r> {
         };
         // psql meta-commands (\restrict KEY, \connect db) stand alone on their line.
         if first == b'\\' && self.at_line_start {
-            let mut sink = Vec::new();
-            self.read_line(&mut sink, 0)?;
+            let mut line = Vec::new();
+            self.read_line(&mut line, 4096)?;
+            // pg_dumpall: the tables that follow belong to another database.
+            let text = String::from_utf8_lossy(&line);
+            let mut words = text.split_whitespace();
+            if matches!(words.next(), Some("\\connect" | "\\c")) {
+                // `\connect tenant_b`, or pg_dumpall's `\connect -reuse-previous=on "dbname='tenant_b'"`.
+                let given = words.find(|w| !w.starts_with('-')).unwrap_or_default();
+                let db = given
+                    .trim_matches('"')
+                    .trim_start_matches("dbname=")
+                    .trim_matches('\'');
+                self.database = Some(db.to_string());
+                self.tables.clear();
+            }
             return Ok(None);
         }
         if self.dialect == Dialect::MySql && self.at_line_start && (first == b'D' || first == b'd')
@@ -520,6 +537,11 @@ impl<'r> DumpReader<'r> {
                 }
             }
             ("SELECT", _) => return Ok(self.large_object_step(&head)),
+            ("USE", _) if self.dialect == Dialect::MySql => {
+                let db = head.trim()[3..].trim().trim_matches('`').to_string();
+                self.database = Some(db);
+                self.tables.clear();
+            }
             _ => {}
         }
         Ok(None)
@@ -1529,6 +1551,21 @@ mod tests {
         assert_eq!(
             column_type("character varying(500) NOT NULL"),
             "character varying(500)"
+        );
+    }
+
+    #[test]
+    fn a_dump_of_several_databases_says_which_each_table_is_in() {
+        let dump = "\\connect -reuse-previous=on \"dbname='tenant_a'\"\nCOPY public.t (a) FROM stdin;\n1\n\\.\n\\connect tenant_b\nCOPY public.t (a) FROM stdin;\n2\n\\.\n";
+        let mut input = std::io::BufReader::new(dump.as_bytes());
+        let mut r = DumpReader::new(&mut input, Dialect::Postgres, 1 << 20);
+        let mut dbs = Vec::new();
+        while let Some(Item::Row { .. }) = r.next_item().unwrap() {
+            dbs.push(r.database.clone());
+        }
+        assert_eq!(
+            dbs,
+            vec![Some("tenant_a".to_string()), Some("tenant_b".to_string())]
         );
     }
 
