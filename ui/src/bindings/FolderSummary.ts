@@ -7,7 +7,7 @@ import type { StreamTableRead } from "./StreamTableRead";
  */
 export type FolderSummary = { path: string, 
 /**
- * Files found below the folder (hidden and marker files included).
+ * Entries found below the folder (hidden and marker files, and what was passed over, included).
  */
 files_found: number, 
 /**
