@@ -93,7 +93,7 @@ pub(super) fn snake(name: &str) -> String {
     s
 }
 
-fn pg_time(us: i64) -> String {
+pub(super) fn pg_time(us: i64) -> String {
     // Postgres' text form of timestamptz, as psql's COPY writes it.
     format_micros(us).replace('T', " ").replace('Z', "+00")
 }

@@ -10,9 +10,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
+use super::formats::pg_time;
 use super::{io_err, GenEvent};
 use crate::error::Result;
-use crate::model::format_micros;
 
 /// JSON as Postgres prints a `jsonb` value: object keys ordered by length, then bytes; `", "`
 /// and `": "` between items.
@@ -69,10 +69,6 @@ fn copy_text(s: &str) -> String {
         }
     }
     out
-}
-
-fn pg_time(us: i64) -> String {
-    format_micros(us).replace('T', " ").replace('Z', "+00")
 }
 
 const EVENT_COLUMNS: &str = "seq_id, id, stream_id, version, data, type, \"timestamp\", tenant_id, mt_dotnet_type, correlation_id, causation_id, headers, is_skipped";

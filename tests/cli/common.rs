@@ -109,3 +109,12 @@ pub fn scenario_files(scenarios: &[&str]) -> Vec<String> {
     }
     out
 }
+
+/// Imports a file or folder (with extra flags) and returns the whole report, reconciled.
+pub fn import_reconciled(case: &Path, path: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["import", s(case), s(path)];
+    args.extend_from_slice(extra);
+    let report = json(&args);
+    assert_reconciled(&report);
+    report
+}

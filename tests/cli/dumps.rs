@@ -15,12 +15,8 @@ fn formats() -> PathBuf {
     fixtures().join("formats")
 }
 
-fn import(case: &Path, file: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["import", s(case), s(file)];
-    args.extend_from_slice(extra);
-    let report = json(&args);
-    assert_reconciled(&report);
-    report
+fn import(case: &Path, path: &Path, extra: &[&str]) -> Value {
+    import_reconciled(case, path, extra)
 }
 
 fn counts(src: &Value) -> (u64, u64, u64, u64) {

@@ -23,13 +23,8 @@ fn formats() -> PathBuf {
     fixtures().join("formats")
 }
 
-/// Imports a file or folder (with extra flags) and returns the report, reconciled.
 fn import(case: &Path, path: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["import", s(case), s(path)];
-    args.extend_from_slice(extra);
-    let report = json(&args);
-    assert_reconciled(&report);
-    report
+    import_reconciled(case, path, extra)
 }
 
 /// (rows read, loaded, quarantined, duplicates) of a source or a folder summary.
