@@ -86,6 +86,15 @@ pub enum Error {
     /// The statistics engine (polars) or the Arrow hand-over to it failed.
     #[error("The analysis failed: {cause}")]
     Analysis { cause: String },
+
+    /// Apache Spark could not be started or its job failed; the message says what and where its
+    /// log is.
+    #[error("{message}")]
+    Spark { message: String },
+
+    /// A lake export is not what its manifest says, or is not a lake export at all.
+    #[error("{message}")]
+    BadExport { message: String },
 }
 
 impl Error {
@@ -115,6 +124,8 @@ impl Error {
             Error::BadProfile { .. } => "bad_profile",
             Error::ReadOnly { .. } => "read_only",
             Error::NotABundle { .. } => "not_a_bundle",
+            Error::Spark { .. } => "spark",
+            Error::BadExport { .. } => "bad_export",
         }
     }
 
@@ -122,7 +133,7 @@ impl Error {
     pub fn is_user_error(&self) -> bool {
         !matches!(
             self,
-            Error::Store(_) | Error::Io(_) | Error::Analysis { .. }
+            Error::Store(_) | Error::Io(_) | Error::Analysis { .. } | Error::Spark { .. }
         )
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod generate;
 pub mod ingest;
 pub mod inspect;
+pub mod lake;
 pub mod model;
 pub mod notes;
 pub mod store;
@@ -63,6 +64,8 @@ pub use inspect::{
     Axis, CaseInfo, EventPage, EventQuery, QuarantinePage, QuarantineReport, SourceRecord,
     SqlResult, StreamSummary,
 };
+pub use lake::spark::{EngineInfo, JoinForm, SparkTrainsetReport, SparkTrainsetRequest};
+pub use lake::{LakeExport, LakeFile, LakeManifest, LakeProblem, LakeProgress, LakeVerify};
 pub use model::{format_micros, parse_instant, Event, Micros};
 pub use notes::{NewNote, Note};
 pub use timeline::fold::{Change, View};
@@ -515,6 +518,27 @@ impl Case {
         trainset::build(&self.conn, &rules, req, progress)
     }
 
+    /// Writes the lake export of this case into `dir`: events, decisions and state changelogs as
+    /// Parquet for distributed engines, under a manifest (see `lake`).
+    pub fn lake_export(
+        &self,
+        dir: &Path,
+        progress: &dyn Fn(&LakeProgress),
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<LakeExport> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        let mut machine = self.machine.borrow_mut();
+        machine.ensure_snapshots(&self.conn, &|p| {
+            progress(&LakeProgress {
+                phase: "building the time machine".into(),
+                done: p.streams_done,
+                total: p.streams_total,
+            })
+        })?;
+        let rules = machine.rules(&self.conn)?.clone();
+        lake::export(&self.conn, &rules, dir, progress, cancelled)
+    }
+
     /// A starter spec for this case: its decisions (or commonest events) as examples, the scalar
     /// fields of their entities' states, a count, and a label guessed from what follows them.
     pub fn trainset_starter(&self) -> Result<String> {
@@ -637,4 +661,25 @@ fn safe_file_name(id: &str) -> String {
 pub fn run_sql(path: &Path, query: &str, max_rows: usize) -> Result<SqlResult> {
     let conn = store::open_locked_down(path)?;
     inspect::sql(&conn, query, max_rows)
+}
+
+/// Checks a lake export against its manifest: every file present, unchanged, with its rows, and
+/// nothing added.
+pub fn lake_verify(dir: &Path) -> Result<LakeVerify> {
+    lake::verify(dir)
+}
+
+/// True when `path` is a folder holding a lake export's manifest.
+pub fn is_lake_export(path: &Path) -> bool {
+    path.is_dir() && path.join(lake::MANIFEST).is_file()
+}
+
+/// Builds a training set on Apache Spark from a lake export (see `lake::spark`).
+pub fn trainset_on_spark(export: &Path, req: &SparkTrainsetRequest) -> Result<SparkTrainsetReport> {
+    lake::spark::trainset(export, req)
+}
+
+/// The Spark SQL a training set compiles to over a lake export, as a script.
+pub fn trainset_sql(export: &Path, spec: &str, origin: &str, join: JoinForm) -> Result<String> {
+    lake::spark::emit_sql(export, spec, origin, join)
 }

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod bundle;
 mod decisions;
 mod drift;
+mod lake;
 mod trainset;
 use drift::DriftArgs;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -31,6 +32,29 @@ struct Cli {
     json: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum EngineArg {
+    Duckdb,
+    Spark,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum JoinArg {
+    Auto,
+    Asof,
+    Portable,
+}
+
+impl From<JoinArg> for casefile::JoinForm {
+    fn from(j: JoinArg) -> Self {
+        match j {
+            JoinArg::Auto => casefile::JoinForm::Auto,
+            JoinArg::Asof => casefile::JoinForm::Asof,
+            JoinArg::Portable => casefile::JoinForm::Portable,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -296,15 +320,51 @@ enum Command {
     /// example time, the label from what came after, and a leakage audit; writes FILE (.parquet or
     /// .csv) and FILE.manifest.json.
     Trainset {
+        /// A case, or (with --engine spark) a lake export folder.
         case: PathBuf,
         #[arg(long, required_unless_present = "starter")]
         spec: Option<PathBuf>,
-        #[arg(long, required_unless_present = "starter")]
+        /// The file to write (.parquet or .csv); with --engine spark, a folder (it gets
+        /// trainset.parquet and its manifest).
+        #[arg(long, required_unless_present_any = ["starter", "emit_sql"])]
         out: Option<PathBuf>,
         /// Print a starter spec for this case (its decisions, their entities' fields, a guessed
         /// label) to edit, instead of building.
         #[arg(long, conflicts_with_all = ["spec", "out"])]
         starter: bool,
+        /// Where to build: the embedded engine (duckdb) or Apache Spark through spark-submit.
+        #[arg(long, value_enum, default_value = "duckdb")]
+        engine: EngineArg,
+        /// Spark's master: local[*], local[2], spark://host:7077, yarn, k8s://...
+        #[arg(long, default_value = "local[*]")]
+        master: String,
+        /// How Spark finds a state at an example time: ASOF JOIN (Spark 4.3+), a join and
+        /// row_number (any engine), or auto (ASOF where the cluster has it).
+        #[arg(long, value_enum, default_value = "auto")]
+        join: JoinArg,
+        /// A Python with pyspark installed (its spark-submit is used).
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// The spark-submit to use (default: on PATH, or beside --python's pyspark).
+        #[arg(long)]
+        spark_submit: Option<PathBuf>,
+        /// Print the Spark SQL the spec compiles to, for running in a notebook, instead of running it.
+        #[arg(long)]
+        emit_sql: bool,
+    },
+    /// Write a case (or a bundle) as a lake export: Parquet laid out for Spark, Trino or Hive
+    /// (events by date and stream bucket, decisions, state changelogs) under a manifest of hashes;
+    /// or, with --verify DIR, check one.
+    Export {
+        /// The case or bundle to export (not with --verify).
+        #[arg(required_unless_present = "verify")]
+        case: Option<PathBuf>,
+        /// The folder to write (new or empty).
+        #[arg(required_unless_present = "verify")]
+        dir: Option<PathBuf>,
+        /// Check the export in this folder against its manifest.
+        #[arg(long, conflicts_with_all = ["case", "dir"])]
+        verify: Option<PathBuf>,
     },
     /// List the case's replayers, or add / remove one. A replayer reads a decision request (JSON) on
     /// stdin and prints its answer (JSON) on stdout; it is run directly, never through a shell.
@@ -362,7 +422,9 @@ enum GenerateCommand {
     /// Write the bundled sample files into a folder (deterministic).
     Samples { out: PathBuf },
     /// Write one scenario with N events (deterministic from --seed): `lending` (applicants'
-    /// histories and decisions, JSON lines), `drift` (decisions with 20 inputs, two model versions,
+    /// histories and decisions, JSON lines), `lending-quirks` (the same with late corrections and
+    /// retractions, events recorded before they occur, ties at one instant, and loan outcomes),
+    /// `drift` (decisions with 20 inputs, two model versions,
     /// planted shifts in the second half) or `marten-dump` (a Marten store as a pg_dump file).
     Events {
         out: PathBuf,
@@ -1167,9 +1229,42 @@ fn execute(cli: Cli) -> Result<(), Error> {
             spec,
             out,
             starter,
+            engine,
+            master,
+            join,
+            python,
+            spark_submit,
+            emit_sql,
         } => match (spec, out) {
+            (Some(spec), _) if emit_sql => trainset::emit_sql(&case, &spec, join.into())?,
+            (Some(spec), Some(out)) if !starter && matches!(engine, EngineArg::Spark) => {
+                trainset::run_spark(
+                    json,
+                    &case,
+                    &spec,
+                    casefile::SparkTrainsetRequest {
+                        spec: String::new(),
+                        origin: String::new(),
+                        out,
+                        master,
+                        join: join.into(),
+                        python,
+                        spark_submit,
+                        preview_rows: 10,
+                    },
+                )?
+            }
             (Some(spec), Some(out)) if !starter => trainset::run(json, &case, &spec, out)?,
             _ => trainset::starter(json, &case)?,
+        },
+        Command::Export { case, dir, verify } => match (verify, case, dir) {
+            (Some(dir), _, _) => {
+                if !lake::verify(json, &dir)? {
+                    CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            (None, Some(case), Some(dir)) => lake::export(json, &case, &dir)?,
+            _ => unreachable!("clap requires CASE and DIR without --verify"),
         },
         Command::Replay {
             case,

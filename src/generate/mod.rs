@@ -88,6 +88,7 @@ pub fn write_samples(out: &Path) -> Result<Vec<PathBuf>> {
 }
 
 const DAY: i64 = 86_400_000_000;
+const HOUR: i64 = 3_600_000_000;
 
 pub use lending_scorer::lending_score;
 
@@ -108,14 +109,15 @@ pub fn write_bench(
             message: "--streams must be at least 1.".into(),
         });
     }
+    let quirks = scenario == "lending-quirks";
     match scenario {
-        "lending" => {}
+        "lending" | "lending-quirks" => {}
         "drift" => return drift_bench::write(out, events, streams, seed),
         "marten-dump" => return pgdump::write_marten_bench(out, events, streams, seed),
         _ => {
             return Err(Error::BadArgument {
                 message: format!(
-                    "Unknown scenario `{scenario}` for benchmark data; use `lending`, `drift` or `marten-dump`."
+                    "Unknown scenario `{scenario}` for benchmark data; use `lending`, `lending-quirks`, `drift` or `marten-dump`."
                 ),
             })
         }
@@ -194,14 +196,99 @@ pub fn write_bench(
                 rng.random_range(0..99_999)
             ),
         };
-        writeln!(
-            w,
-            r#"{{"event_id":"evt-{i:010}","stream_id":"applicant-{s:07}","stream_type":"Applicant","stream_version":{},"event_type":"{t}","occurred_at":"{}","recorded_at":"{}","actor":"system/bench","payload":{payload}}}"#,
-            versions[s],
-            format_micros(occurred),
-            format_micros(recorded)
-        )
-        .map_err(|e| io_err(out, e))?;
+        // Quirks: a few events recorded before they occur (a change scheduled ahead).
+        let recorded = if quirks && rng.random_range(0..100) == 0 {
+            occurred - rng.random_range(HOUR..5 * DAY)
+        } else {
+            recorded
+        };
+        let mut line = |id: &str,
+                        t: &str,
+                        occurred: i64,
+                        recorded: i64,
+                        corrects: Option<&str>,
+                        payload: &str| {
+            // The scenario's own event took its version above; each added one takes the next.
+            if corrects.is_some() || id.ends_with("-o") || id.ends_with("-t") {
+                versions[s] += 1;
+            }
+            let corrects = corrects.map_or(String::new(), |c| format!(r#","corrects":"{c}""#));
+            writeln!(
+                w,
+                r#"{{"event_id":"{id}","stream_id":"applicant-{s:07}","stream_type":"Applicant","stream_version":{},"event_type":"{t}","occurred_at":"{}","recorded_at":"{}","actor":"system/bench"{corrects},"payload":{payload}}}"#,
+                versions[s],
+                format_micros(occurred),
+                format_micros(recorded)
+            )
+            .map_err(|e| io_err(out, e))
+        };
+        let id = format!("evt-{i:010}");
+        line(&id, t, occurred, recorded, None, &payload)?;
+        if !quirks {
+            continue;
+        }
+        let roll = rng.random_range(0..100);
+        match t {
+            // A score corrected (or retracted) later: the correction recorded hours to weeks after.
+            "CreditScoreUpdated" if roll < 6 => {
+                let fixed = recorded + rng.random_range(HOUR..20 * DAY);
+                if roll < 2 {
+                    line(
+                        &format!("{id}-r"),
+                        "CreditScoreRetracted",
+                        occurred,
+                        fixed,
+                        Some(&id),
+                        "null",
+                    )?;
+                } else {
+                    let score = rng.random_range(300..850);
+                    credit[s] = [score, credit[s][1]];
+                    line(
+                        &format!("{id}-c"),
+                        "CreditScoreCorrected",
+                        occurred,
+                        fixed,
+                        Some(&id),
+                        &format!(r#"{{"credit_score":{score}}}"#),
+                    )?;
+                }
+            }
+            // The outcome of a loan: repaid or defaulted months later, sometimes recorded late.
+            "LoanDecisionMade" if roll < 60 => {
+                let when = occurred + rng.random_range(20 * DAY..400 * DAY);
+                let known = if rng.random_range(0..100) < 15 {
+                    when + rng.random_range(DAY..60 * DAY)
+                } else {
+                    when + rng.random_range(50_000..5_000_000)
+                };
+                let (kind, dpd) = if roll < 12 {
+                    ("LoanDefaulted", rng.random_range(30..180))
+                } else {
+                    ("LoanRepaid", 0)
+                };
+                line(
+                    &format!("{id}-o"),
+                    kind,
+                    when,
+                    known,
+                    None,
+                    &format!(r#"{{"days_past_due":{dpd}}}"#),
+                )?;
+            }
+            // Two events of one stream at the same instant on both axes (ties broken by seq).
+            _ if roll < 4 => {
+                line(
+                    &format!("{id}-t"),
+                    "AddressChanged",
+                    occurred,
+                    recorded,
+                    None,
+                    &format!(r#"{{"city":"city-{}"}}"#, rng.random_range(0..500)),
+                )?;
+            }
+            _ => {}
+        }
     }
     w.flush().map_err(|e| io_err(out, e))?;
     Ok(events)

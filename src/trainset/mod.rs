@@ -3,7 +3,7 @@
 //! leakage audit that says what a naive join would have put there instead.
 //!
 //! Semantics (the recorded axis, the default): a path feature is the entity's folded state (the
-//! time machine's fold, corrections known then applied) over the events with `recorded_at <= T`
+//! time machine's fold, corrections known then applied: one recorded after T is not) over the events with `recorded_at <= T`
 //! and `occurred_at <= T`, in recorded order with ties by `seq`, so neither a value recorded later
 //! nor one recorded early for a future instant reaches the row. A count feature counts the
 //! entity's events of some types with axis time in `(T - window, T]` (and `occurred_at <= T`).
@@ -64,6 +64,48 @@ pub struct TrainsetColumn {
     pub r#type: String,
     /// `key`, `feature`, `label` or `lineage`.
     pub role: String,
+}
+
+impl TrainsetColumn {
+    pub(crate) fn new(name: &str, ty: &str, role: &str) -> TrainsetColumn {
+        TrainsetColumn {
+            name: name.into(),
+            r#type: ty.into(),
+            role: role.into(),
+        }
+    }
+
+    /// The three key columns every training set starts with.
+    pub(crate) fn keys() -> Vec<TrainsetColumn> {
+        vec![
+            TrainsetColumn::new("example_id", "VARCHAR", "key"),
+            TrainsetColumn::new("entity", "VARCHAR", "key"),
+            TrainsetColumn::new("example_time", "TIMESTAMP", "key"),
+        ]
+    }
+
+    /// The label's two columns.
+    pub(crate) fn label() -> [TrainsetColumn; 2] {
+        [
+            TrainsetColumn::new("label", "VARCHAR", "label"),
+            TrainsetColumn::new("label_time", "TIMESTAMP", "label"),
+        ]
+    }
+
+    pub(crate) fn lineage() -> TrainsetColumn {
+        TrainsetColumn::new("lineage", "VARCHAR[]", "lineage")
+    }
+}
+
+/// The examples a spec asks for, in words ("decisions `model_version=v2`").
+pub(crate) fn examples_in_words(examples: &ExampleSource) -> String {
+    match examples {
+        ExampleSource::Decisions(f) if f.is_empty() => "every decision".to_string(),
+        ExampleSource::Decisions(f) => format!("decisions `{f}`"),
+        ExampleSource::Events { event_types, .. } => {
+            format!("events of type {}", event_types.join(", "))
+        }
+    }
 }
 
 /// What the audit found for one feature.
@@ -277,9 +319,15 @@ fn states(
     // known before the example time that occurs after it.
     let mut redo: Vec<(i64, String, i64, bool)> = Vec::new();
     {
+        // The stored states fold every event recorded by T, with every correction known now; the
+        // events known at T differ when one was recorded by T but occurs after it, or when the
+        // stream has corrections and not all its events were known at T.
         let capped = if occurred_cap {
             " OR EXISTS (SELECT 1 FROM events e WHERE e.stream_id = s.entity
-                 AND epoch_us(e.recorded_at) <= s.at AND epoch_us(e.occurred_at) > s.at)"
+                 AND epoch_us(e.recorded_at) <= s.at AND epoch_us(e.occurred_at) > s.at)
+              OR (EXISTS (SELECT 1 FROM events c WHERE c.stream_id = s.entity AND c.corrects IS NOT NULL)
+                  AND EXISTS (SELECT 1 FROM events e WHERE e.stream_id = s.entity
+                      AND greatest(epoch_us(e.recorded_at), epoch_us(e.occurred_at)) > s.at))"
                 .to_string()
         } else {
             String::new()
@@ -307,7 +355,7 @@ fn states(
         let kept: Vec<fold::FoldEvent> = stream
             .fold_events
             .iter()
-            .filter(|e| !occurred_cap || e.occurred <= at)
+            .filter(|e| !occurred_cap || (e.occurred <= at && e.recorded <= at))
             .cloned()
             .collect();
         let steps = fold::plan(
@@ -453,7 +501,7 @@ fn first_examples(conn: &Connection, condition: &str) -> Result<(u64, Vec<String
 }
 
 /// What the case is: its sources and event count, hashed.
-fn case_fingerprint(conn: &Connection) -> Result<String> {
+pub(crate) fn case_fingerprint(conn: &Connection) -> Result<String> {
     let (sources, events) = crate::store::sources_and_events(conn)?;
     Ok(crate::ingest::source::sha256_text(&format!(
         "{sources}|{events}"
@@ -488,12 +536,7 @@ pub fn build(
         return Err(Error::BadArgument {
             message: format!(
                 "The spec's examples ({}) match nothing in this case.",
-                match &spec.examples {
-                    ExampleSource::Decisions(f) if f.is_empty() => "every decision".to_string(),
-                    ExampleSource::Decisions(f) => format!("decisions `{f}`"),
-                    ExampleSource::Events { event_types, .. } =>
-                        format!("events of type {}", event_types.join(", ")),
-                }
+                examples_in_words(&spec.examples)
             ),
         });
     }
@@ -568,23 +611,7 @@ pub fn build(
         "x.t".into(),
     ];
     let mut joins = Vec::new();
-    let mut columns = vec![
-        TrainsetColumn {
-            name: "example_id".into(),
-            r#type: "VARCHAR".into(),
-            role: "key".into(),
-        },
-        TrainsetColumn {
-            name: "entity".into(),
-            r#type: "VARCHAR".into(),
-            role: "key".into(),
-        },
-        TrainsetColumn {
-            name: "example_time".into(),
-            r#type: "TIMESTAMP".into(),
-            role: "key".into(),
-        },
-    ];
+    let mut columns = TrainsetColumn::keys();
     if has_paths {
         joins.push("LEFT JOIN ts_pit p ON p.ord = x.ord LEFT JOIN ts_true o ON o.ord = x.ord LEFT JOIN ts_now w ON w.ord = x.ord".to_string());
         select.push("p.source_time AS pit_source".into());
@@ -686,16 +713,7 @@ pub fn build(
         ))?;
         joins.push("LEFT JOIN ts_label l ON l.ord = x.ord".into());
         select.push("l.label, l.label_time, l.label_event, l.label_recorded".into());
-        columns.push(TrainsetColumn {
-            name: "label".into(),
-            r#type: "VARCHAR".into(),
-            role: "label".into(),
-        });
-        columns.push(TrainsetColumn {
-            name: "label_time".into(),
-            r#type: "TIMESTAMP".into(),
-            role: "label".into(),
-        });
+        columns.extend(TrainsetColumn::label());
     }
     report("joining the rows", 2 + spec.features.len() as u64);
     conn.execute_batch(&format!(
@@ -796,11 +814,7 @@ pub fn build(
                 ids.join(", ")
             }
         ));
-        columns.push(TrainsetColumn {
-            name: "lineage".into(),
-            r#type: "VARCHAR[]".into(),
-            role: "lineage".into(),
-        });
+        columns.push(TrainsetColumn::lineage());
     }
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE trainset AS SELECT {} FROM ts_rows ORDER BY ord;",
