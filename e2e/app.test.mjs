@@ -509,6 +509,27 @@ async function main() {
     await driver.waitFor("[role=tab]", (t) => t === "Import");
   });
 
+  await check("the case is exported for Spark with the CLI's Merkle root and row counts, and verifies", async () => {
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Bundle"));
+    const lake = join(work, "app-lake");
+    await driver.type("input[aria-label='Export folder']", lake);
+    await driver.click("[data-testid=lake-export]");
+    await driver.waitFor("[data-testid=lake-result]", (t) => t.includes(lake), 120000);
+    const truth = cliJson("export", reference, join(work, "cli-lake"));
+    expectEqual(await driver.text(await driver.find("[data-testid=lake-root]")), truth.merkle_root, "the export's Merkle root");
+    const shown = await driver.text(await driver.find("[data-testid=lake-result]"));
+    for (const [table, rows] of Object.entries(truth.tables)) {
+      if (!shown.includes(`${table}`) || !shown.includes(rows.toLocaleString("en-US")))
+        throw new Error(`the ${table} row count ${rows} is not shown: ${shown}`);
+    }
+    await driver.click("[data-testid=lake-verify]");
+    await driver.waitFor("[data-testid=lake-verdict]", (t) => t.startsWith("Verified"), 60000);
+    const byCli = cliJson("export", "--verify", lake);
+    expectEqual(byCli.ok, true, "the CLI's verification of the app's export");
+    await driver.exec("document.querySelector('.lake-export').scrollIntoView()");
+    await driver.screenshot("44-lake-export");
+  });
+
   await check("importing more files shows preview, progress and a summary with quarantine", async () => {
     const generated = join(work, "more-lending.jsonl");
     execFileSync(cli, ["generate", "events", generated, "--events", "100000", "--streams", "10000", "--seed", "7"], { stdio: "ignore" });

@@ -13,9 +13,11 @@ need() { command -v "$1" >/dev/null 2>&1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: a C/C++ toolchain for the bundled DuckDB; WebKitGTK and GTK for the desktop
-# app; Xvfb and WebKitWebDriver to drive its window in tests.
+# app; Xvfb and WebKitWebDriver to drive its window in tests; a headless Java runtime and Python's
+# venv for Apache Spark in the parity tests.
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
-  librsvg2-dev libayatana-appindicator3-dev webkit2gtk-driver xvfb)
+  librsvg2-dev libayatana-appindicator3-dev webkit2gtk-driver xvfb openjdk-17-jre-headless
+  python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -35,6 +37,16 @@ if ! need tauri-driver; then
   echo "== installing tauri-driver (cargo install)"
   cargo install tauri-driver --locked --version 2.1.0
 fi
+# Apache Spark for the parity tests (tests/spark.rs): pyspark pinned, from the Python package index,
+# in a virtual environment under the cache directory, reused when present. The tests find it there.
+spark_env="$HOME/.cache/casefile-spark/venv-4.3.0"
+if ! "$spark_env/bin/python" -c 'import pyspark' >/dev/null 2>&1; then
+  echo "== installing pyspark 4.3.0 into $spark_env (pip)"
+  rm -rf "$spark_env"
+  python3 -m venv "$spark_env"
+  "$spark_env/bin/pip" install --quiet --disable-pip-version-check pyspark==4.3.0
+fi
+"$spark_env/bin/python" -c 'import pyspark; assert pyspark.__version__ == "4.3.0", pyspark.__version__'
 if ! need npm; then
   echo "npm is missing: install Node.js (20.19 or newer) with npm and run this again." >&2
   exit 2

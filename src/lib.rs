@@ -64,7 +64,10 @@ pub use inspect::{
     Axis, CaseInfo, EventPage, EventQuery, QuarantinePage, QuarantineReport, SourceRecord,
     SqlResult, StreamSummary,
 };
-pub use lake::spark::{EngineInfo, JoinForm, SparkTrainsetReport, SparkTrainsetRequest};
+pub use lake::spark::{
+    EngineInfo, JoinForm, SparkPopulationReport, SparkPopulationRequest, SparkTrainsetReport,
+    SparkTrainsetRequest,
+};
 pub use lake::{LakeExport, LakeFile, LakeManifest, LakeProblem, LakeProgress, LakeVerify};
 pub use model::{format_micros, parse_instant, Event, Micros};
 pub use notes::{NewNote, Note};
@@ -682,4 +685,12 @@ pub fn trainset_on_spark(export: &Path, req: &SparkTrainsetRequest) -> Result<Sp
 /// The Spark SQL a training set compiles to over a lake export, as a script.
 pub fn trainset_sql(export: &Path, spec: &str, origin: &str, join: JoinForm) -> Result<String> {
     lake::spark::emit_sql(export, spec, origin, join)
+}
+
+/// Builds the population of a stream type at an instant on Apache Spark from a lake export.
+pub fn population_on_spark(
+    export: &Path,
+    q: &SparkPopulationRequest,
+) -> Result<SparkPopulationReport> {
+    lake::spark::population(export, q)
 }

@@ -106,6 +106,9 @@ pub fn run() {
             commands::trainset::trainset,
             commands::bundle::bundle_export,
             commands::bundle::bundle_verify,
+            commands::lake::lake_export,
+            commands::lake::lake_export_cancel,
+            commands::lake::lake_verify,
             commands::bundle::signing_keys,
             commands::bundle::new_signing_key,
         ])

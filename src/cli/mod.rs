@@ -34,6 +34,32 @@ struct Cli {
     command: Command,
 }
 
+/// Where long analyses run: the embedded engine, or Apache Spark.
+#[derive(clap::Args)]
+pub(super) struct SparkArgs {
+    /// Where to build: the embedded engine (duckdb) or Apache Spark through spark-submit (from a
+    /// case, or a lake export folder).
+    #[arg(long, value_enum, default_value = "duckdb")]
+    engine: EngineArg,
+    /// Spark's master: local[*], local[2], spark://host:7077, yarn, k8s://...
+    #[arg(long, default_value = "local[*]")]
+    master: String,
+    /// How Spark finds a state at an example time: ASOF JOIN (Spark 4.3+), a join and
+    /// row_number (any engine), or auto (ASOF where the cluster has it).
+    #[arg(long, value_enum, default_value = "auto")]
+    join: JoinArg,
+    /// A Python with pyspark installed (its spark-submit is used).
+    #[arg(long)]
+    python: Option<PathBuf>,
+    /// The spark-submit to use (default: on PATH, or beside --python's pyspark).
+    #[arg(long)]
+    spark_submit: Option<PathBuf>,
+    /// A Spark setting KEY=VALUE (repeatable), e.g. spark.driver.memory=8g; a local run's
+    /// driver gets 4g unless given.
+    #[arg(long = "conf", value_name = "KEY=VALUE")]
+    spark_conf: Vec<String>,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(super) enum EngineArg {
     Duckdb,
@@ -216,7 +242,8 @@ enum Command {
         at: String,
         #[command(flatten)]
         asof: AsOfArgs,
-        /// Write the table to a file: .parquet, .csv or .json.
+        /// Write the table to a file: .parquet, .csv or .json (with --engine spark, a folder that
+        /// gets population.parquet).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Keep the table in the case as `population`, for `casefile sql`.
@@ -225,6 +252,8 @@ enum Command {
         /// Rows shown.
         #[arg(long, default_value_t = 20)]
         preview: usize,
+        #[command(flatten)]
+        spark: SparkArgs,
     },
     /// Event counts per time bucket (the scrubber's density strip).
     Timeline {
@@ -332,22 +361,8 @@ enum Command {
         /// label) to edit, instead of building.
         #[arg(long, conflicts_with_all = ["spec", "out"])]
         starter: bool,
-        /// Where to build: the embedded engine (duckdb) or Apache Spark through spark-submit.
-        #[arg(long, value_enum, default_value = "duckdb")]
-        engine: EngineArg,
-        /// Spark's master: local[*], local[2], spark://host:7077, yarn, k8s://...
-        #[arg(long, default_value = "local[*]")]
-        master: String,
-        /// How Spark finds a state at an example time: ASOF JOIN (Spark 4.3+), a join and
-        /// row_number (any engine), or auto (ASOF where the cluster has it).
-        #[arg(long, value_enum, default_value = "auto")]
-        join: JoinArg,
-        /// A Python with pyspark installed (its spark-submit is used).
-        #[arg(long)]
-        python: Option<PathBuf>,
-        /// The spark-submit to use (default: on PATH, or beside --python's pyspark).
-        #[arg(long)]
-        spark_submit: Option<PathBuf>,
+        #[command(flatten)]
+        spark: SparkArgs,
         /// Print the Spark SQL the spec compiles to, for running in a notebook, instead of running it.
         #[arg(long)]
         emit_sql: bool,
@@ -1119,9 +1134,30 @@ fn execute(cli: Cli) -> Result<(), Error> {
             out,
             save,
             preview,
+            spark,
         } => {
             let at = casefile::parse_instant(&at)?;
             let asof: AsOfQuery = asof.into();
+            if matches!(spark.engine, EngineArg::Spark) {
+                let out = out.ok_or_else(|| Error::BadArgument {
+                    message:
+                        "--engine spark writes the population to a folder: give it with --out DIR."
+                            .into(),
+                })?;
+                let q = casefile::SparkPopulationRequest {
+                    stream_type,
+                    at,
+                    axis: asof.axis,
+                    view: asof.view,
+                    out,
+                    master: spark.master,
+                    python: spark.python,
+                    spark_submit: spark.spark_submit,
+                    conf: spark.spark_conf,
+                    preview_rows: preview,
+                };
+                return trainset::population_spark(json, &case, q);
+            }
             let q = PopulationQuery {
                 stream_type,
                 at,
@@ -1229,15 +1265,19 @@ fn execute(cli: Cli) -> Result<(), Error> {
             spec,
             out,
             starter,
-            engine,
-            master,
-            join,
-            python,
-            spark_submit,
+            spark,
             emit_sql,
         } => match (spec, out) {
-            (Some(spec), _) if emit_sql => trainset::emit_sql(&case, &spec, join.into())?,
-            (Some(spec), Some(out)) if !starter && matches!(engine, EngineArg::Spark) => {
+            (Some(spec), _) if emit_sql => trainset::emit_sql(&case, &spec, spark.join.into())?,
+            (Some(spec), Some(out)) if !starter && matches!(spark.engine, EngineArg::Spark) => {
+                let SparkArgs {
+                    master,
+                    join,
+                    python,
+                    spark_submit,
+                    spark_conf,
+                    ..
+                } = spark;
                 trainset::run_spark(
                     json,
                     &case,
@@ -1250,6 +1290,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                         join: join.into(),
                         python,
                         spark_submit,
+                        conf: spark_conf,
                         preview_rows: 10,
                     },
                 )?

@@ -81,21 +81,7 @@ pub(super) fn run_spark(
     req.origin = format!("file {}", spec.display());
     // Read the spec before anything long starts, so a mistake in it is said at once.
     casefile::trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
-    let mut exported = None;
-    let lake: PathBuf = if casefile::is_lake_export(source) {
-        source.to_path_buf()
-    } else {
-        std::fs::create_dir_all(&req.out)?;
-        let dir = req
-            .out
-            .join(format!(".casefile-lake-{}", std::process::id()));
-        let case = Case::open(source)?;
-        let bar = StepBar::new("exporting the case");
-        case.lake_export(&dir, &|p| bar.update(p.done, p.total), &|| false)?;
-        drop(bar);
-        exported = Some(dir.clone());
-        dir
-    };
+    let (lake, exported) = lake_for(source, &req.out)?;
     eprintln!(
         "casefile: running the training set on Spark ({})...",
         req.master
@@ -112,6 +98,52 @@ pub(super) fn run_spark(
             r.engine.version,
             r.engine.master,
             r.engine.join,
+            r.engine.log
+        )
+    });
+    Ok(())
+}
+
+/// The lake export to run on: `source` itself, or the case exported into a folder inside `out`
+/// (returned second, for removal afterwards).
+fn lake_for(source: &Path, out: &Path) -> Result<(PathBuf, Option<PathBuf>), Error> {
+    if casefile::is_lake_export(source) {
+        return Ok((source.to_path_buf(), None));
+    }
+    std::fs::create_dir_all(out)?;
+    let dir = out.join(format!(".casefile-lake-{}", std::process::id()));
+    let case = Case::open(source)?;
+    let bar = StepBar::new("exporting the case");
+    case.lake_export(&dir, &|p| bar.update(p.done, p.total), &|| false)?;
+    drop(bar);
+    Ok((dir.clone(), Some(dir)))
+}
+
+/// A population built on Spark (`casefile population --engine spark`).
+pub(super) fn population_spark(
+    json: bool,
+    source: &Path,
+    q: casefile::SparkPopulationRequest,
+) -> Result<(), Error> {
+    let (lake, exported) = lake_for(source, &q.out)?;
+    eprintln!(
+        "casefile: building the population on Spark ({})...",
+        q.master
+    );
+    let result = casefile::population_on_spark(&lake, &q);
+    if let Some(dir) = exported {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let report = result?;
+    print(json, &report, |r| {
+        format!(
+            "{} {} streams at {} written to {}\nEngine: Apache Spark {} ({}); log {}\n",
+            r.population.rows,
+            r.population.stream_type,
+            r.population.at,
+            r.population.out.as_deref().unwrap_or("-"),
+            r.engine.version,
+            r.engine.master,
             r.engine.log
         )
     });

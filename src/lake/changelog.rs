@@ -90,7 +90,7 @@ pub struct StateRow {
 
 /// Every path (dotted, through objects) at which `state` has a non-null value. A key holding a dot
 /// or empty cannot be named by a dotted path, so it and what is under it are left out.
-fn paths_into(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
+fn paths_into<'v>(v: &'v Value, prefix: &str, out: &mut Vec<(String, &'v Value)>) {
     let Value::Object(map) = v else { return };
     for (k, child) in map {
         if k.is_empty() || k.contains('.') || k == "$" || child.is_null() {
@@ -101,8 +101,8 @@ fn paths_into(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
         } else {
             format!("{prefix}.{k}")
         };
-        out.push((path.clone(), child.clone()));
         paths_into(child, &path, out);
+        out.push((path, child));
     }
 }
 

@@ -48,8 +48,13 @@ EXTRACT = {
     "DOUBLE": "try_variant_get({}, '$', 'double')",
     "BOOLEAN": "try_variant_get({}, '$', 'boolean')",
     "VARCHAR": "try_variant_get({}, '$', 'string')",
-    "JSON": "to_json({})",
+    # Objects and lists as their own text (a variant sorts keys); scalars as JSON.
+    "JSON": "CASE WHEN schema_of_variant({0}) RLIKE '^(OBJECT|ARRAY)' THEN get_json_object({1}.state, {2}) ELSE to_json({0}) END",
 }
+
+
+def sql_literal(text):
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def main():
@@ -100,7 +105,12 @@ def run_job(spark, job):
 
     def substitute(sql):
         for key, ty in types.items():
-            sql = re.sub(r"__EXTRACT_%s__\(([^()]*)\)" % key, lambda m: EXTRACT[ty].format(m.group(1)), sql)
+            path = sql_literal(job["paths"].get(key, "$"))
+            sql = re.sub(
+                r"__EXTRACT_%s__\(([^()]*)\)" % key,
+                lambda m: EXTRACT[ty].format(m.group(1), m.group(1).split(".")[0], path),
+                sql,
+            )
         return sql
 
     for step in job["steps"]:

@@ -10,8 +10,10 @@
 //! - `states/view=V/axis=A/*.parquet`: the state changelogs of every stream (see [`changelog`]):
 //!   one row per stream and instant, `valid_from` to `valid_to`, so the state at T is one ASOF join.
 //! - `manifest.json`: each file's SHA-256 and row count, the case's event count and the Merkle root
-//!   over its events (a bundle's construction, so the same case gives the root its bundle has), the
-//!   fold rules' fingerprint, the state shapes per stream type, and the tool version.
+//!   over its events (a bundle's construction: a case without erasure markers gives the root a
+//!   bundle of it all has, and the export of a bundle keeps the bundle's root; a bundle applies
+//!   erasure markers, this export writes the case as it is), the fold rules' fingerprint, the state
+//!   shapes per stream type, and the tool version.
 //!
 //! The export is written beside `DIR` and renamed into place when complete, so a failed or
 //! cancelled export leaves nothing half-written.
@@ -28,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::merkle::{leaf_hash, RootBuilder};
 use crate::error::{Error, Result};
 use crate::inspect::EVENT_COLUMNS;
+use crate::timeline::fold::FoldEvent;
 use crate::timeline::rules::FoldRules;
 use crate::timeline::snapshots;
 
@@ -321,37 +324,63 @@ fn write_states(
         let mut appender = stage.appender("states")?;
         let mut done = 0u64;
         say("folding the states", 0, streams);
-        snapshots::for_each_stream(conn, "", &mut |stream, stream_type, events| {
-            let own: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-            let elsewhere: HashSet<String> = events
-                .iter()
-                .filter_map(|e| e.corrects.as_ref())
-                .filter(|t| !own.contains(t.as_str()) && targets.contains(*t))
-                .cloned()
+        // Streams are folded in batches on rayon's pool and appended in order.
+        let mut batch: Vec<(String, Option<String>, Vec<FoldEvent>)> = Vec::new();
+        let mut batch_events = 0usize;
+        let mut flush = |batch: &mut Vec<(String, Option<String>, Vec<FoldEvent>)>| -> Result<()> {
+            use rayon::prelude::*;
+            // Serialized here too: writing the states as JSON is most of the work.
+            let folded: Vec<Vec<ReadyRow>> = batch
+                .par_iter()
+                .map(|(_, _, events)| {
+                    let own: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+                    let elsewhere: HashSet<String> = events
+                        .iter()
+                        .filter_map(|e| e.corrects.as_ref())
+                        .filter(|t| !own.contains(t.as_str()) && targets.contains(*t))
+                        .cloned()
+                        .collect();
+                    changelog::stream_histories(events, rules, &elsewhere)
+                        .into_iter()
+                        .map(ReadyRow::from)
+                        .collect()
+                })
                 .collect();
-            for row in changelog::stream_histories(events, rules, &elsewhere) {
-                appender.append_row(params![
-                    stream,
-                    stream_type,
-                    row.history.view_name(),
-                    row.history.axis_name(),
-                    crate::store::timestamp(row.from),
-                    row.to.map(crate::store::timestamp),
-                    row.state.map(|s| s.to_string()),
-                    row.last_event_id,
-                    row.source_time.map(crate::store::timestamp),
-                    row.set_times
-                        .map(|t| serde_json::to_string(&t).expect("a map of times serializes")),
-                    row.events_seen as i64,
-                ])?;
+            for ((stream, stream_type, _), rows) in batch.drain(..).zip(folded) {
+                for row in rows {
+                    appender.append_row(params![
+                        stream,
+                        stream_type,
+                        row.view,
+                        row.axis,
+                        crate::store::timestamp(row.from),
+                        row.to.map(crate::store::timestamp),
+                        row.state,
+                        row.last_event_id,
+                        row.source_time.map(crate::store::timestamp),
+                        row.set_times,
+                        row.events_seen,
+                    ])?;
+                }
+                done += 1;
             }
-            done += 1;
-            if done.is_multiple_of(1000) {
-                say("folding the states", done, streams);
-                stop()?;
+            say("folding the states", done, streams);
+            stop()
+        };
+        snapshots::for_each_stream(conn, "", &mut |stream, stream_type, events| {
+            batch.push((
+                stream.to_string(),
+                stream_type.map(String::from),
+                events.to_vec(),
+            ));
+            batch_events += events.len();
+            if batch_events >= 20_000 {
+                batch_events = 0;
+                flush(&mut batch)?;
             }
             Ok(())
         })?;
+        flush(&mut batch)?;
         appender.flush()?;
         drop(appender);
         say("writing the states", streams, streams);
@@ -359,7 +388,7 @@ fn write_states(
             "COPY (SELECT stream_id, stream_type, valid_from::TIMESTAMPTZ AS valid_from,
                       valid_to::TIMESTAMPTZ AS valid_to, state, last_event_id,
                       source_time::TIMESTAMPTZ AS source_time,
-                      CAST(set_times::JSON AS MAP(VARCHAR, BIGINT)) AS set_times_us, events_seen, view, axis
+                      set_times AS set_times_us, events_seen, view, axis
                    FROM states ORDER BY view, axis, stream_id, valid_from)
              TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (view, axis), FILENAME_PATTERN 'part-{{i}}');",
             sql_text(&tmp.join("states"))
@@ -368,6 +397,37 @@ fn write_states(
     std::fs::remove_file(&stage_path)?;
     let _ = std::fs::remove_file(tmp.join(".states.duckdb.wal"));
     Ok(())
+}
+
+/// A state row as it is appended: its JSON written.
+struct ReadyRow {
+    view: &'static str,
+    axis: &'static str,
+    from: i64,
+    to: Option<i64>,
+    state: Option<String>,
+    last_event_id: Option<String>,
+    source_time: Option<i64>,
+    set_times: Option<String>,
+    events_seen: i64,
+}
+
+impl From<changelog::StateRow> for ReadyRow {
+    fn from(row: changelog::StateRow) -> Self {
+        ReadyRow {
+            view: row.history.view_name(),
+            axis: row.history.axis_name(),
+            from: row.from,
+            to: row.to,
+            state: row.state.map(|s| s.to_string()),
+            last_event_id: row.last_event_id,
+            source_time: row.source_time,
+            set_times: row
+                .set_times
+                .map(|t| serde_json::to_string(&t).expect("a map of times serializes")),
+            events_seen: row.events_seen as i64,
+        }
+    }
 }
 
 /// The Merkle root over every event's canonical line in `seq` order: what a bundle of the whole

@@ -79,6 +79,8 @@ pub struct SparkJob {
     pub final_sql: String,
     /// Audit queries by key; each answers rows of values.
     pub audits: BTreeMap<String, String>,
+    /// Per path feature key (`f0`), its JSON path: nested values are read as their text there.
+    pub paths: BTreeMap<String, String>,
 }
 
 impl SparkJob {
@@ -188,7 +190,8 @@ fn view(name: &str, sql: String, cache: bool) -> Step {
 /// feature's value as a variant (`v1`, `v2`, ...); `paths` are the features' JSON paths.
 fn state_step(name: &str, history: &str, latest: bool, paths: &[String]) -> Step {
     let states = format!(
-        "(SELECT stream_id, valid_from, valid_to, source_time, last_event_id, set_times_us, parse_json(state) AS js
+        "(SELECT stream_id, valid_from, valid_to, source_time, last_event_id,
+                 from_json(set_times_us, 'map<string,bigint>') AS set_times_us, state, parse_json(state) AS js
           FROM lake_states WHERE view = 'as_corrected' AND axis = {})",
         lit(history)
     );
@@ -198,7 +201,7 @@ fn state_step(name: &str, history: &str, latest: bool, paths: &[String]) -> Step
         .map(|(k, p)| format!(", try_variant_get(s.js, {}) AS v{}", lit(p), k + 1))
         .collect();
     let columns = format!(
-        "x.ord, unix_micros(s.source_time) AS source_time, s.last_event_id, s.set_times_us{variants}"
+        "x.ord, unix_micros(s.source_time) AS source_time, s.last_event_id, s.set_times_us, s.state{variants}"
     );
     if latest {
         let sql = format!(
@@ -213,7 +216,7 @@ fn state_step(name: &str, history: &str, latest: bool, paths: &[String]) -> Step
     );
     let plain: String = (1..=paths.len()).map(|k| format!(", v{k}")).collect();
     let portable = format!(
-        "SELECT ord, source_time, last_event_id, set_times_us{plain} FROM (
+        "SELECT ord, source_time, last_event_id, set_times_us, state{plain} FROM (
              SELECT {columns}, row_number() OVER (PARTITION BY x.ord ORDER BY s.valid_from DESC) AS k
              FROM ts_examples x LEFT JOIN {states} s ON s.stream_id = x.entity AND s.valid_from <= x.at)
          WHERE k = 1"
@@ -291,6 +294,7 @@ pub fn compile(
         .collect();
     let has_paths = !paths.is_empty();
     let path_texts: Vec<String> = paths.iter().map(|(_, parts)| json_path(parts)).collect();
+    let mut paths_by_key = BTreeMap::new();
     if has_paths {
         let pit = match axis {
             Axis::Recorded => "known",
@@ -325,6 +329,7 @@ pub fn compile(
                     .position(|(j, _)| *j == i)
                     .expect("a path feature");
                 let key = format!("f{i}");
+                paths_by_key.insert(key.clone(), json_path(parts));
                 steps.push(Step {
                     kind: "type",
                     name: key.clone(),
@@ -508,6 +513,7 @@ pub fn compile(
         steps,
         final_sql: format!("SELECT {} FROM ts_rows ORDER BY ord", out_select.join(", ")),
         audits,
+        paths: paths_by_key,
     })
 }
 
@@ -535,7 +541,8 @@ pub fn script(job: &SparkJob, join: JoinForm) -> String {
     s += "-- __EXTRACT_fN__(v) reads feature N's value (a VARIANT) as the type its values have, chosen as\n";
     s += "-- the embedded engine chooses it from the `type` query before it: all integers\n";
     s += "-- try_variant_get(v, '$', 'bigint'); integers and fractions 'double'; all booleans 'boolean';\n";
-    s += "-- all strings or none 'string'; anything else to_json(v).\n\n";
+    s += "-- all strings or none 'string'; anything else its JSON text (get_json_object(state, PATH) for\n";
+    s += "-- objects and lists, to_json(v) for scalars).\n\n";
     for step in &job.steps {
         let sql = match (form, &step.sql, &step.asof, &step.portable) {
             (_, Some(sql), _, _) => sql,
@@ -574,6 +581,8 @@ pub fn script(job: &SparkJob, join: JoinForm) -> String {
 pub struct SparkSetup {
     pub spark_submit: PathBuf,
     pub python: Option<PathBuf>,
+    /// Spark settings (`KEY=VALUE`) passed with `--conf`.
+    pub conf: Vec<String>,
 }
 
 /// The pinned environment the README's test command installs (pyspark in a virtual environment
@@ -609,6 +618,7 @@ pub fn find(spark_submit: Option<&Path>, python: Option<&Path>) -> Result<SparkS
         return Ok(SparkSetup {
             spark_submit: s.to_path_buf(),
             python: python.map(Path::to_path_buf),
+            conf: Vec::new(),
         });
     }
     let python = python
@@ -619,6 +629,7 @@ pub fn find(spark_submit: Option<&Path>, python: Option<&Path>) -> Result<SparkS
             return Ok(SparkSetup {
                 spark_submit: s,
                 python: None,
+                conf: Vec::new(),
             });
         }
     }
@@ -647,6 +658,7 @@ pub fn find(spark_submit: Option<&Path>, python: Option<&Path>) -> Result<SparkS
     Ok(SparkSetup {
         spark_submit: home.join("bin/spark-submit"),
         python: Some(python),
+        conf: Vec::new(),
     })
 }
 
@@ -724,8 +736,21 @@ pub fn run_many(
         .args(["--conf", "spark.sql.session.timeZone=UTC"])
         .args(["--conf", "spark.sql.join.asofJoin.enabled=true"])
         .args(["--conf", "spark.sql.shuffle.partitions=8"])
-        .args(["--driver-java-options", "-Duser.timezone=UTC"])
-        .arg(&driver)
+        .args(["--driver-java-options", "-Duser.timezone=UTC"]);
+    for c in &setup.conf {
+        cmd.args(["--conf", c]);
+    }
+    // Spark's own default of 1 GB for the driver is too little for a local run of any size; a
+    // share of a laptop leaves room for the rest.
+    if master.starts_with("local")
+        && !setup
+            .conf
+            .iter()
+            .any(|c| c.starts_with("spark.driver.memory="))
+    {
+        cmd.args(["--conf", "spark.driver.memory=4g"]);
+    }
+    cmd.arg(&driver)
         .arg(&job_path)
         .stdout(log_file.try_clone()?)
         .stderr(log_file);
@@ -924,6 +949,8 @@ pub struct SparkTrainsetRequest {
     pub join: JoinForm,
     pub python: Option<PathBuf>,
     pub spark_submit: Option<PathBuf>,
+    /// Spark settings (`KEY=VALUE`), passed with `--conf`.
+    pub conf: Vec<String>,
     pub preview_rows: usize,
 }
 
@@ -955,7 +982,8 @@ pub const OUTPUT: &str = "trainset.parquet";
 pub fn trainset(lake: &Path, req: &SparkTrainsetRequest) -> Result<SparkTrainsetReport> {
     let lake_manifest = super::read_manifest(lake)?;
     let spec = crate::trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
-    let setup = find(req.spark_submit.as_deref(), req.python.as_deref())?;
+    let mut setup = find(req.spark_submit.as_deref(), req.python.as_deref())?;
+    setup.conf = req.conf.clone();
     std::fs::create_dir_all(&req.out)?;
     let out_dir = crate::store::absolute(&req.out);
     let out = out_dir.join(OUTPUT);
@@ -1036,4 +1064,182 @@ pub fn emit_sql(lake: &Path, spec_text: &str, origin: &str, join: JoinForm) -> R
         join,
     )?;
     Ok(script(&job, join))
+}
+
+/// A population asked of Spark.
+#[derive(Debug, Clone)]
+pub struct SparkPopulationRequest {
+    pub stream_type: String,
+    pub at: crate::model::Micros,
+    pub axis: Axis,
+    pub view: crate::timeline::fold::View,
+    /// The folder written: `population.parquet`.
+    pub out: PathBuf,
+    pub master: String,
+    pub python: Option<PathBuf>,
+    pub spark_submit: Option<PathBuf>,
+    /// Spark settings (`KEY=VALUE`), passed with `--conf`.
+    pub conf: Vec<String>,
+    pub preview_rows: usize,
+}
+
+/// A population built on Spark: what the embedded engine reports, plus the engine.
+#[derive(Debug, Clone, Serialize)]
+pub struct SparkPopulationReport {
+    #[serde(flatten)]
+    pub population: crate::timeline::population::Population,
+    pub engine: EngineInfo,
+}
+
+/// The population of a stream type at an instant, as Spark SQL over the lake's state changelogs:
+/// every stream of the type whose history has a state in force at `at`, one column per top-level
+/// field typed as the embedded engine types it (from the export's state shapes).
+pub fn compile_population(
+    shapes: &BTreeMap<String, String>,
+    q: &SparkPopulationRequest,
+    lake: &Path,
+    out: &Path,
+    result: &Path,
+) -> Result<(SparkJob, Vec<crate::timeline::population::PopulationColumn>)> {
+    let Some(shape) = shapes.get(&q.stream_type) else {
+        let known: Vec<&str> = shapes
+            .keys()
+            .filter(|k| !k.is_empty())
+            .map(String::as_str)
+            .collect();
+        return Err(Error::BadArgument {
+            message: format!(
+                "The export has no streams of type `{}`. Types in it: {}.",
+                q.stream_type,
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        });
+    };
+    let fields = crate::timeline::population::structure(shape)?;
+    let mut columns = vec![crate::timeline::population::PopulationColumn {
+        name: "stream_id".into(),
+        r#type: "VARCHAR".into(),
+    }];
+    let mut select = vec!["stream_id".to_string()];
+    for (name, ty) in &fields {
+        let path = lit(&json_path(std::slice::from_ref(name)));
+        let read = match ty.as_str() {
+            "BIGINT" => format!("try_variant_get(js, {path}, 'bigint')"),
+            "DOUBLE" => format!("try_variant_get(js, {path}, 'double')"),
+            "BOOLEAN" => format!("try_variant_get(js, {path}, 'boolean')"),
+            "VARCHAR" => format!("try_variant_get(js, {path}, 'string')"),
+            // Nested values as their JSON text, keys in their order (a variant sorts them).
+            _ => format!(
+                "CASE WHEN schema_of_variant(try_variant_get(js, {path})) RLIKE '^(OBJECT|ARRAY)' THEN get_json_object(state, {path}) ELSE to_json(try_variant_get(js, {path})) END"
+            ),
+        };
+        select.push(format!("{read} AS {}", ident(name)));
+        columns.push(crate::timeline::population::PopulationColumn {
+            name: name.clone(),
+            r#type: ty.clone(),
+        });
+    }
+    let axis = match q.axis {
+        Axis::Recorded => "recorded",
+        Axis::Occurred => "occurred",
+    };
+    let view = match q.view {
+        crate::timeline::fold::View::AsCorrected => "as_corrected",
+        crate::timeline::fold::View::AsRecorded => "as_recorded",
+    };
+    let at = format!("timestamp_micros({})", q.at);
+    let final_sql = format!(
+        "SELECT {} FROM (
+             SELECT stream_id, state, parse_json(state) AS js FROM lake_states
+             WHERE view = {} AND axis = {} AND stream_type = {}
+               AND valid_from <= {at} AND (valid_to IS NULL OR {at} < valid_to) AND state IS NOT NULL)
+         ORDER BY stream_id",
+        select.join(", "),
+        lit(view),
+        lit(axis),
+        lit(&q.stream_type),
+    );
+    let mut tables = BTreeMap::new();
+    tables.insert("lake_states".to_string(), "states".to_string());
+    Ok((
+        SparkJob {
+            name: "casefile population".into(),
+            lake: lake.to_string_lossy().into_owned(),
+            out: out.to_string_lossy().into_owned(),
+            result: result.to_string_lossy().into_owned(),
+            join: JoinForm::Portable,
+            tables,
+            steps: Vec::new(),
+            final_sql,
+            audits: BTreeMap::new(),
+            paths: BTreeMap::new(),
+        },
+        columns,
+    ))
+}
+
+/// The output file of a Spark population in its folder.
+pub const POPULATION_OUTPUT: &str = "population.parquet";
+
+/// Builds the population on Spark from the lake export at `lake`.
+pub fn population(lake: &Path, q: &SparkPopulationRequest) -> Result<SparkPopulationReport> {
+    let manifest = super::read_manifest(lake)?;
+    let mut setup = find(q.spark_submit.as_deref(), q.python.as_deref())?;
+    setup.conf = q.conf.clone();
+    std::fs::create_dir_all(&q.out)?;
+    let out_dir = crate::store::absolute(&q.out);
+    let out = out_dir.join(POPULATION_OUTPUT);
+    let _ = std::fs::remove_file(&out);
+    let work_dir = out_dir.join(format!(".casefile-spark-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir)?;
+    let work = super::Staging(work_dir.clone(), false);
+    let lake = crate::store::absolute(lake);
+    let (job, columns) = compile_population(
+        &manifest.shapes,
+        q,
+        &lake,
+        &out,
+        &work.0.join("result.json"),
+    )?;
+    let log = out_dir.join("spark.log");
+    let answer = run(&setup, &q.master, &job, &work.0, &log)?;
+    let conn = duckdb::Connection::open_in_memory()?;
+    let file = out.to_string_lossy().replace('\'', "''");
+    let rows: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM read_parquet('{file}')"),
+        [],
+        |r| r.get(0),
+    )?;
+    let preview = crate::inspect::sql(
+        &conn,
+        &format!(
+            "SELECT * FROM read_parquet('{file}') LIMIT {}",
+            q.preview_rows
+        ),
+        q.preview_rows,
+    )?;
+    Ok(SparkPopulationReport {
+        population: crate::timeline::population::Population {
+            stream_type: q.stream_type.clone(),
+            at: crate::model::format_micros(q.at),
+            axis: q.axis,
+            view: q.view,
+            rows: rows as u64,
+            columns,
+            preview,
+            out: Some(out.to_string_lossy().into_owned()),
+            saved: false,
+        },
+        engine: EngineInfo {
+            name: "spark".into(),
+            version: answer.spark_version,
+            master: q.master.clone(),
+            join: answer.join,
+            log: log.to_string_lossy().into_owned(),
+        },
+    })
 }

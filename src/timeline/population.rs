@@ -61,7 +61,7 @@ pub(crate) fn quote_ident(name: &str) -> String {
 }
 
 /// The json_transform structure of a type's states: scalars typed, anything nested as JSON.
-fn structure(shape: &str) -> Result<Vec<(String, String)>> {
+pub(crate) fn structure(shape: &str) -> Result<Vec<(String, String)>> {
     let v: Value = serde_json::from_str(shape).map_err(|e| Error::Query {
         cause: format!("the stored state shape is not JSON: {e}"),
     })?;

@@ -345,49 +345,79 @@ fn states(
             redo.push(row?);
         }
     }
-    // Ordered by entity, so each stream is loaded once.
-    let mut loaded: Option<(String, crate::timeline::LoadedStream)> = None;
+    // The folds are staged in a table of their own and written back in one UPDATE (one UPDATE
+    // per row rescans the table each time).
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {name}_redo (ord BIGINT, state VARCHAR, source_time BIGINT,
+                last_event_id VARCHAR, set_times VARCHAR);"
+    ))?;
+    // The streams are read in one pass (one query per stream scans every event each time).
+    let mut by_entity: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     for (ord, entity, at, _) in redo {
-        if loaded.as_ref().map(|(e, _)| e) != Some(&entity) {
-            loaded = Some((entity.clone(), crate::timeline::load_stream(conn, &entity)?));
-        }
-        let stream = &loaded.as_ref().expect("loaded above").1;
-        let kept: Vec<fold::FoldEvent> = stream
-            .fold_events
-            .iter()
-            .filter(|e| !occurred_cap || (e.occurred <= at && e.recorded <= at))
-            .cloned()
-            .collect();
-        let steps = fold::plan(
-            &kept,
-            axis,
-            View::AsCorrected,
-            rules,
-            &stream.known_elsewhere,
-        );
-        let r = fold_tracking(&kept, &steps, axis, at, rules, track);
-        let set_times = (!track.is_empty()).then(|| {
-            let items: Vec<String> = r
-                .set_times
-                .iter()
-                .map(|t| t.map_or("NULL".to_string(), |t| t.to_string()))
-                .collect();
-            format!("[{}]", items.join(", "))
-        });
-        conn.execute(
-            &format!(
-                "UPDATE {name} SET exact = true, state = ?, source_time = ?, last_event_id = ?,
-                        set_times = CAST(? AS BIGINT[]) WHERE ord = ?"
-            ),
-            duckdb::params![
-                r.state.map(|s| s.to_string()),
-                r.source_time,
-                r.last_event_id,
-                set_times,
-                ord
-            ],
-        )?;
+        by_entity.entry(entity).or_default().push((ord, at));
     }
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {name}_entities (entity VARCHAR);"
+    ))?;
+    {
+        let mut appender = conn.appender(&format!("{name}_entities"))?;
+        for entity in by_entity.keys() {
+            appender.append_row([entity])?;
+        }
+    }
+    let targets = crate::timeline::snapshots::correction_targets(conn)?;
+    {
+        let mut appender = conn.appender(&format!("{name}_redo"))?;
+        crate::timeline::snapshots::for_each_stream(
+            conn,
+            &format!("stream_id IN (SELECT entity FROM {name}_entities)"),
+            &mut |entity, _, events| {
+                let Some(examples) = by_entity.get(entity) else {
+                    return Ok(());
+                };
+                let own: std::collections::HashSet<&str> =
+                    events.iter().map(|e| e.event_id.as_str()).collect();
+                let known_elsewhere: std::collections::HashSet<String> = events
+                    .iter()
+                    .filter_map(|e| e.corrects.as_ref())
+                    .filter(|t| !own.contains(t.as_str()) && targets.contains(*t))
+                    .cloned()
+                    .collect();
+                for &(ord, at) in examples {
+                    let kept: Vec<fold::FoldEvent> = events
+                        .iter()
+                        .filter(|e| !occurred_cap || (e.occurred <= at && e.recorded <= at))
+                        .cloned()
+                        .collect();
+                    let steps = fold::plan(&kept, axis, View::AsCorrected, rules, &known_elsewhere);
+                    let r = fold_tracking(&kept, &steps, axis, at, rules, track);
+                    let set_times = (!track.is_empty()).then(|| {
+                        let items: Vec<String> = r
+                            .set_times
+                            .iter()
+                            .map(|t| t.map_or("NULL".to_string(), |t| t.to_string()))
+                            .collect();
+                        format!("[{}]", items.join(", "))
+                    });
+                    appender.append_row(duckdb::params![
+                        ord,
+                        r.state.map(|s| s.to_string()),
+                        r.source_time,
+                        r.last_event_id,
+                        set_times,
+                    ])?;
+                }
+                Ok(())
+            },
+        )?;
+        appender.flush()?;
+    }
+    conn.execute_batch(&format!(
+        "UPDATE {name} SET exact = true, state = r.state, source_time = r.source_time,
+                last_event_id = r.last_event_id, set_times = CAST(r.set_times AS BIGINT[])
+         FROM {name}_redo r WHERE {name}.ord = r.ord;
+         DROP TABLE {name}_redo; DROP TABLE {name}_entities;"
+    ))?;
     Ok(())
 }
 

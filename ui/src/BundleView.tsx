@@ -19,6 +19,7 @@ import {
   type ScopeKind,
 } from "./bundle";
 import { formatCount } from "./format";
+import { LakeExportPanel } from "./LakeExportPanel";
 import { percent } from "./progress";
 
 /** A progress bar for bundle work (`bundle-progress` events). */
@@ -482,6 +483,7 @@ export function BundleView({ info }: { info: CaseInfo }) {
         initialPath={verifying?.path}
         autoRun={verifying !== null}
       />
+      <LakeExportPanel />
     </div>
   );
 }

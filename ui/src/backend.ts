@@ -26,6 +26,9 @@ import type { FolderSummary } from "./bindings/FolderSummary";
 import type { TableRead } from "./bindings/TableRead";
 import type { History } from "./bindings/History";
 import type { KeyInfo } from "./bindings/KeyInfo";
+import type { LakeExport } from "./bindings/LakeExport";
+import type { LakeProgress } from "./bindings/LakeProgress";
+import type { LakeVerify } from "./bindings/LakeVerify";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { NewNote } from "./bindings/NewNote";
@@ -60,6 +63,7 @@ export type { DecisionBuildProgress, DecisionPage, DecisionQuery, Explanation, R
 export type { ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary };
 export type { Decision } from "./bindings/Decision";
 export type { DriftProgress, DriftReport, DriftRequest };
+export type { LakeExport, LakeProgress, LakeVerify };
 export type { FeatureDrift } from "./bindings/FeatureDrift";
 export type { SegmentDrift } from "./bindings/SegmentDrift";
 export type { TrainsetProgress, TrainsetReport, TrainsetRequest };
@@ -102,6 +106,7 @@ export type Pick =
   | "save_bundle"
   | "bundle"
   | "profile"
+  | "export_folder"
   | "public_key"
   | "report";
 
@@ -195,6 +200,11 @@ export const backend = {
     invoke<VerifyReport>("bundle_verify", { path, key, allowUnsigned }),
   onBundleProgress: (f: (p: BundleProgress) => void): Promise<UnlistenFn> =>
     listen<BundleProgress>("bundle-progress", (e) => f(e.payload)),
+  lakeExport: (dir: string) => invoke<LakeExport>("lake_export", { dir }),
+  lakeExportCancel: () => invoke<void>("lake_export_cancel"),
+  lakeVerify: (dir: string) => invoke<LakeVerify>("lake_verify", { dir }),
+  onLakeProgress: (f: (p: LakeProgress) => void): Promise<UnlistenFn> =>
+    listen<LakeProgress>("lake-progress", (e) => f(e.payload)),
   signingKeys: () => invoke<KeyInfo[]>("signing_keys"),
   newSigningKey: (name: string) => invoke<KeyInfo>("new_signing_key", { name }),
 };

@@ -32,6 +32,8 @@ pub enum Pick {
     Bundle,
     /// A redaction profile (TOML).
     Profile,
+    /// A new or empty folder to write a lake export into.
+    ExportFolder,
     /// A public key to verify a bundle against.
     PublicKey,
     /// A report to carry in a bundle.
@@ -130,6 +132,12 @@ pub async fn pick_files(window: Window, pick: Pick) -> Result<Vec<PathBuf>, Erro
             .add_filter("Case bundles", &["casebundle"])
             .add_filter("All files", &["*"])
             .pick_file()
+            .await
+            .map(|f| vec![f.path().to_path_buf()])
+            .unwrap_or_default(),
+        Pick::ExportFolder => dialog
+            .set_title("Choose a new or empty folder for the lake export")
+            .pick_folder()
             .await
             .map(|f| vec![f.path().to_path_buf()])
             .unwrap_or_default(),

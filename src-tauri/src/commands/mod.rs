@@ -6,6 +6,7 @@ pub mod decisions;
 pub mod dialogs;
 pub mod drift;
 pub mod import;
+pub mod lake;
 pub mod notes;
 pub mod population;
 pub mod sql;
