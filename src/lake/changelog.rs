@@ -144,8 +144,7 @@ impl Tracker {
                 .as_ref()
                 .and_then(|b| fold::get_path(b, &path))
                 .filter(|v| !v.is_null());
-            let set =
-                was != Some(&value) || fold::restates(rules, &step.effect_type, effect, &path);
+            let set = was != Some(value) || fold::restates(rules, &step.effect_type, effect, &path);
             let time = if set {
                 Some(e.occurred)
             } else {

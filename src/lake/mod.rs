@@ -244,7 +244,13 @@ pub fn export(
     ))?;
     stop()?;
 
-    write_states(conn, rules, &tmp, streams as u64, &say, &stop)?;
+    let shapes: BTreeMap<String, String> = {
+        let mut stmt =
+            conn.prepare("SELECT coalesce(stream_type, ''), structure FROM snapshot_shapes")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    write_states(conn, rules, &tmp, streams as u64, &shapes, &say, &stop)?;
     stop()?;
 
     say("hashing the events", 3, 4);
@@ -308,6 +314,7 @@ fn write_states(
     rules: &FoldRules,
     tmp: &Path,
     streams: u64,
+    shapes: &BTreeMap<String, String>,
     say: &dyn Fn(&str, u64, u64),
     stop: &dyn Fn() -> Result<()>,
 ) -> Result<()> {
@@ -388,15 +395,46 @@ fn write_states(
             "COPY (SELECT stream_id, stream_type, valid_from::TIMESTAMPTZ AS valid_from,
                       valid_to::TIMESTAMPTZ AS valid_to, state, last_event_id,
                       source_time::TIMESTAMPTZ AS source_time,
-                      set_times AS set_times_us, events_seen, view, axis
+                      set_times AS set_times_us, {fields} AS fields_json, events_seen, view, axis
                    FROM states ORDER BY view, axis, stream_id, valid_from)
              TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (view, axis), FILENAME_PATTERN 'part-{{i}}');",
-            sql_text(&tmp.join("states"))
+            sql_text(&tmp.join("states")),
+            fields = nested_fields_sql(shapes)?,
         ))?;
     }
     std::fs::remove_file(&stage_path)?;
     let _ = std::fs::remove_file(tmp.join(".states.duckdb.wal"));
     Ok(())
+}
+
+/// SQL for `fields_json`: per row, the top-level fields its stream type's population shows as JSON
+/// text, as DuckDB writes them (number formats and key order included), so an engine downstream
+/// shows what the embedded population shows without re-serializing JSON its own way.
+fn nested_fields_sql(shapes: &BTreeMap<String, String>) -> Result<String> {
+    let mut arms = Vec::new();
+    for (stream_type, shape) in shapes {
+        let fields: Vec<String> = crate::timeline::population::structure(shape)?
+            .into_iter()
+            .filter(|(_, ty)| ty == "JSON")
+            .map(|(name, _)| {
+                let key = name.replace('\'', "''");
+                let path = format!("$.\"{}\"", name.replace('"', "\\\"")).replace('\'', "''");
+                format!("struct_pack(k := '{key}', v := json_extract(state, '{path}')::VARCHAR)")
+            })
+            .collect();
+        if !fields.is_empty() {
+            arms.push(format!(
+                "WHEN '{}' THEN map_from_entries([{}])",
+                stream_type.replace('\'', "''"),
+                fields.join(", ")
+            ));
+        }
+    }
+    Ok(if arms.is_empty() {
+        "NULL::MAP(VARCHAR, VARCHAR)".to_string()
+    } else {
+        format!("CASE coalesce(stream_type, '') {} END", arms.join(" "))
+    })
 }
 
 /// A state row as it is appended: its JSON written.

@@ -1132,10 +1132,8 @@ pub fn compile_population(
             "DOUBLE" => format!("try_variant_get(js, {path}, 'double')"),
             "BOOLEAN" => format!("try_variant_get(js, {path}, 'boolean')"),
             "VARCHAR" => format!("try_variant_get(js, {path}, 'string')"),
-            // Nested values as their JSON text, keys in their order (a variant sorts them).
-            _ => format!(
-                "CASE WHEN schema_of_variant(try_variant_get(js, {path})) RLIKE '^(OBJECT|ARRAY)' THEN get_json_object(state, {path}) ELSE to_json(try_variant_get(js, {path})) END"
-            ),
+            // JSON text as the export wrote it (Spark's JSON functions re-serialize numbers).
+            _ => format!("try_element_at(fields_json, {})", lit(name)),
         };
         select.push(format!("{read} AS {}", ident(name)));
         columns.push(crate::timeline::population::PopulationColumn {
@@ -1154,7 +1152,7 @@ pub fn compile_population(
     let at = format!("timestamp_micros({})", q.at);
     let final_sql = format!(
         "SELECT {} FROM (
-             SELECT stream_id, state, parse_json(state) AS js FROM lake_states
+             SELECT stream_id, state, fields_json, parse_json(state) AS js FROM lake_states
              WHERE view = {} AND axis = {} AND stream_type = {}
                AND valid_from <= {at} AND (valid_to IS NULL OR {at} < valid_to) AND state IS NOT NULL)
          ORDER BY stream_id",
