@@ -340,13 +340,7 @@ fn write_states(
             let folded: Vec<Vec<ReadyRow>> = batch
                 .par_iter()
                 .map(|(_, _, events)| {
-                    let own: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-                    let elsewhere: HashSet<String> = events
-                        .iter()
-                        .filter_map(|e| e.corrects.as_ref())
-                        .filter(|t| !own.contains(t.as_str()) && targets.contains(*t))
-                        .cloned()
-                        .collect();
+                    let elsewhere = snapshots::known_elsewhere(events, &targets);
                     changelog::stream_histories(events, rules, &elsewhere)
                         .into_iter()
                         .map(ReadyRow::from)

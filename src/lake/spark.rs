@@ -982,29 +982,20 @@ pub const OUTPUT: &str = "trainset.parquet";
 pub fn trainset(lake: &Path, req: &SparkTrainsetRequest) -> Result<SparkTrainsetReport> {
     let lake_manifest = super::read_manifest(lake)?;
     let spec = crate::trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
-    let mut setup = find(req.spark_submit.as_deref(), req.python.as_deref())?;
-    setup.conf = req.conf.clone();
-    std::fs::create_dir_all(&req.out)?;
-    let out_dir = crate::store::absolute(&req.out);
-    let out = out_dir.join(OUTPUT);
-    let _ = std::fs::remove_file(&out);
-    let work_dir = out_dir.join(format!(".casefile-spark-{}", std::process::id()));
-    std::fs::create_dir_all(&work_dir)?;
-    let work = super::Staging(work_dir.clone(), false);
-    let result = work.0.join("result.json");
-    let lake = crate::store::absolute(lake);
-    let job = compile(&spec, &lake, &out, &result, req.join)?;
-    let log = out_dir.join("spark.log");
-    let answer = run(&setup, &req.master, &job, &work.0, &log)?;
-    let conn = duckdb::Connection::open_in_memory()?;
-    let file = out.to_string_lossy().replace('\'', "''");
-    let rows: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM read_parquet('{file}')"),
-        [],
-        |r| r.get(0),
-    )?;
-    if rows == 0 {
-        let _ = std::fs::remove_file(&out);
+    let target = Target {
+        out: &req.out,
+        file: OUTPUT,
+        master: &req.master,
+        python: req.python.as_deref(),
+        spark_submit: req.spark_submit.as_deref(),
+        conf: &req.conf,
+        preview_rows: req.preview_rows,
+    };
+    let ran = run_into(&target, |out, result| {
+        compile(&spec, &crate::store::absolute(lake), out, result, req.join)
+    })?;
+    if ran.rows == 0 {
+        let _ = std::fs::remove_file(&ran.out);
         return Err(Error::BadArgument {
             message: format!(
                 "The spec's examples ({}) match nothing in this export.",
@@ -1016,40 +1007,92 @@ pub fn trainset(lake: &Path, req: &SparkTrainsetRequest) -> Result<SparkTrainset
         &spec,
         &req.spec,
         &lake_manifest.case_fingerprint,
-        rows as u64,
-        &answer,
+        ran.rows,
+        &ran.answer,
     );
-    let mpath = crate::trainset::manifest_path_for(&out);
+    let mpath = crate::trainset::manifest_path_for(&ran.out);
     let body = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Analysis {
         cause: e.to_string(),
     })? + "\n";
     std::fs::write(&mpath, body)?;
-    let preview = crate::inspect::sql(
-        &conn,
-        &format!(
-            "SELECT * FROM read_parquet('{file}') LIMIT {}",
-            req.preview_rows
-        ),
-        req.preview_rows,
-    )?;
     Ok(SparkTrainsetReport {
         report: crate::trainset::TrainsetReport {
-            rows: rows as u64,
+            rows: ran.rows,
             columns: manifest.columns.clone(),
             leakage: manifest.leakage.clone(),
             label_audit: manifest.label_audit.clone(),
             manifest,
-            preview,
-            out: Some(out.to_string_lossy().into_owned()),
+            preview: ran.preview,
+            out: Some(ran.out.to_string_lossy().into_owned()),
             manifest_path: Some(mpath.to_string_lossy().into_owned()),
         },
-        engine: EngineInfo {
-            name: "spark".into(),
-            version: answer.spark_version,
-            master: req.master.clone(),
-            join: answer.join,
-            log: log.to_string_lossy().into_owned(),
-        },
+        engine: ran.engine,
+    })
+}
+
+/// Where and how one job runs: Spark's settings and the file it writes in `out`.
+struct Target<'a> {
+    out: &'a Path,
+    file: &'a str,
+    master: &'a str,
+    python: Option<&'a Path>,
+    spark_submit: Option<&'a Path>,
+    conf: &'a [String],
+    preview_rows: usize,
+}
+
+/// A job run: its answer, and the file it wrote with its rows counted and its first rows.
+struct Ran {
+    answer: DriverResult,
+    out: PathBuf,
+    rows: u64,
+    preview: crate::inspect::SqlResult,
+    engine: EngineInfo,
+}
+
+/// Finds Spark, runs the job `make` compiles (given the output file and the answer's path) in a
+/// work folder inside the output folder (removed afterwards), and reads what it wrote.
+fn run_into(t: &Target, make: impl FnOnce(&Path, &Path) -> Result<SparkJob>) -> Result<Ran> {
+    let mut setup = find(t.spark_submit, t.python)?;
+    setup.conf = t.conf.to_vec();
+    std::fs::create_dir_all(t.out)?;
+    let out_dir = crate::store::absolute(t.out);
+    let out = out_dir.join(t.file);
+    let _ = std::fs::remove_file(&out);
+    let work_dir = out_dir.join(format!(".casefile-spark-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir)?;
+    let work = super::Staging(work_dir, false);
+    let job = make(&out, &work.0.join("result.json"))?;
+    let log = out_dir.join("spark.log");
+    let answer = run(&setup, t.master, &job, &work.0, &log)?;
+    let conn = duckdb::Connection::open_in_memory()?;
+    let file = out.to_string_lossy().replace('\'', "''");
+    let rows: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM read_parquet('{file}')"),
+        [],
+        |r| r.get(0),
+    )?;
+    let preview = crate::inspect::sql(
+        &conn,
+        &format!(
+            "SELECT * FROM read_parquet('{file}') LIMIT {}",
+            t.preview_rows
+        ),
+        t.preview_rows,
+    )?;
+    let engine = EngineInfo {
+        name: "spark".into(),
+        version: answer.spark_version.clone(),
+        master: t.master.to_string(),
+        join: answer.join.clone(),
+        log: log.to_string_lossy().into_owned(),
+    };
+    Ok(Ran {
+        answer,
+        out,
+        rows: rows as u64,
+        preview,
+        engine,
     })
 }
 
@@ -1186,58 +1229,39 @@ pub const POPULATION_OUTPUT: &str = "population.parquet";
 /// Builds the population on Spark from the lake export at `lake`.
 pub fn population(lake: &Path, q: &SparkPopulationRequest) -> Result<SparkPopulationReport> {
     let manifest = super::read_manifest(lake)?;
-    let mut setup = find(q.spark_submit.as_deref(), q.python.as_deref())?;
-    setup.conf = q.conf.clone();
-    std::fs::create_dir_all(&q.out)?;
-    let out_dir = crate::store::absolute(&q.out);
-    let out = out_dir.join(POPULATION_OUTPUT);
-    let _ = std::fs::remove_file(&out);
-    let work_dir = out_dir.join(format!(".casefile-spark-{}", std::process::id()));
-    std::fs::create_dir_all(&work_dir)?;
-    let work = super::Staging(work_dir.clone(), false);
-    let lake = crate::store::absolute(lake);
-    let (job, columns) = compile_population(
-        &manifest.shapes,
-        q,
-        &lake,
-        &out,
-        &work.0.join("result.json"),
-    )?;
-    let log = out_dir.join("spark.log");
-    let answer = run(&setup, &q.master, &job, &work.0, &log)?;
-    let conn = duckdb::Connection::open_in_memory()?;
-    let file = out.to_string_lossy().replace('\'', "''");
-    let rows: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM read_parquet('{file}')"),
-        [],
-        |r| r.get(0),
-    )?;
-    let preview = crate::inspect::sql(
-        &conn,
-        &format!(
-            "SELECT * FROM read_parquet('{file}') LIMIT {}",
-            q.preview_rows
-        ),
-        q.preview_rows,
-    )?;
+    let target = Target {
+        out: &q.out,
+        file: POPULATION_OUTPUT,
+        master: &q.master,
+        python: q.python.as_deref(),
+        spark_submit: q.spark_submit.as_deref(),
+        conf: &q.conf,
+        preview_rows: q.preview_rows,
+    };
+    let mut columns = Vec::new();
+    let ran = run_into(&target, |out, result| {
+        let (job, cols) = compile_population(
+            &manifest.shapes,
+            q,
+            &crate::store::absolute(lake),
+            out,
+            result,
+        )?;
+        columns = cols;
+        Ok(job)
+    })?;
     Ok(SparkPopulationReport {
         population: crate::timeline::population::Population {
             stream_type: q.stream_type.clone(),
             at: crate::model::format_micros(q.at),
             axis: q.axis,
             view: q.view,
-            rows: rows as u64,
+            rows: ran.rows,
             columns,
-            preview,
-            out: Some(out.to_string_lossy().into_owned()),
+            preview: ran.preview,
+            out: Some(ran.out.to_string_lossy().into_owned()),
             saved: false,
         },
-        engine: EngineInfo {
-            name: "spark".into(),
-            version: answer.spark_version,
-            master: q.master.clone(),
-            join: answer.join,
-            log: log.to_string_lossy().into_owned(),
-        },
+        engine: ran.engine,
     })
 }

@@ -652,6 +652,18 @@ pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_
     Ok(())
 }
 
+/// The events of other streams that a stream's corrections point at and that exist in the case
+/// (`targets`, from [`correction_targets`]): what the fold calls known elsewhere.
+pub fn known_elsewhere(events: &[FoldEvent], targets: &HashSet<String>) -> HashSet<String> {
+    let own: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    events
+        .iter()
+        .filter_map(|e| e.corrects.as_ref())
+        .filter(|t| !own.contains(t.as_str()) && targets.contains(*t))
+        .cloned()
+        .collect()
+}
+
 /// Correction targets that exist in the case (so a correction of another stream's event counts).
 pub fn correction_targets(conn: &Connection) -> Result<HashSet<String>> {
     let mut stmt = conn.prepare(

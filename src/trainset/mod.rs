@@ -375,14 +375,7 @@ fn states(
                 let Some(examples) = by_entity.get(entity) else {
                     return Ok(());
                 };
-                let own: std::collections::HashSet<&str> =
-                    events.iter().map(|e| e.event_id.as_str()).collect();
-                let known_elsewhere: std::collections::HashSet<String> = events
-                    .iter()
-                    .filter_map(|e| e.corrects.as_ref())
-                    .filter(|t| !own.contains(t.as_str()) && targets.contains(*t))
-                    .cloned()
-                    .collect();
+                let known_elsewhere = crate::timeline::snapshots::known_elsewhere(events, &targets);
                 for &(ord, at) in examples {
                     let kept: Vec<fold::FoldEvent> = events
                         .iter()
