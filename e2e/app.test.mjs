@@ -48,7 +48,12 @@ function micros(iso) {
 }
 
 // The bundle check's profile takes its pseudonym secret from here, so the CLI can make the same bundle.
+// A training set pauses at "finding the labels" while this file exists (the job's fault point), so a
+// check can work in the window while a job runs.
+const pauseMarker = join(work, "pause-jobs");
 const bundleEnv = {
+  CASEFILE_FAULT_PAUSE: "finding the labels",
+  CASEFILE_FAULT_PAUSE_WHILE: pauseMarker,
   CASEFILE_CONFIG_DIR: join(work, "config"),
   CASEFILE_CACHE_DIR: join(work, "cache"),
   CASEFILE_PSEUDONYM_SECRET: "e2e-secret-0123456789abcdef",
@@ -427,6 +432,67 @@ async function main() {
     const manifest = JSON.parse(readFileSync(`${appOut}.manifest.json`, "utf8"));
     expectEqual(manifest.leakage, truth.manifest.leakage, "the manifest's audit");
     await driver.screenshot("25-trainset-exported");
+  });
+
+  await check("while a training set runs, the timeline is scrubbed and answers; Cancel in the header stops the job", async () => {
+    writeFileSync(pauseMarker, "");
+    try {
+      await driver.click("[data-testid=preview-trainset]");
+      // The chip's phase is read from the DOM: WebKit's driver leaves out ellipsized text.
+      const jobsText = () => driver.exec("return document.querySelector('[data-testid=running-jobs]')?.textContent ?? ''");
+      const waitJobs = async (test, what) => {
+        const until = Date.now() + 60000;
+        while (!test(await jobsText())) {
+          if (Date.now() > until) throw new Error(`the header never showed ${what}: "${await jobsText()}"`);
+          await sleep(100);
+        }
+      };
+      await waitJobs((t) => t.includes("Training set") && t.includes("finding the labels"), "the paused training set");
+      await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+      await driver.waitFor("[data-testid=density-strip]");
+      // Earlier checks left another entity selected: pick applicant-0005, whose states the CLI gives.
+      await driver.type("input[aria-label='Search entities']", "applicant-0005");
+      await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("applicant-0005")));
+      await driver.waitFor(".state-tree");
+      await driver.waitFor(".entities li button.selected", (t) => t.startsWith("applicant-0005"));
+      const [left, top, width, height] = await driver.exec(
+        "const r = document.querySelector('[data-testid=density-strip]').getBoundingClientRect(); return [r.left, r.top, r.width, r.height];",
+      );
+      for (const f of [0.3, 0.7]) {
+        const before = await instant();
+        await driver.drag(left + width * 0.5, left + width * f, top + height / 2);
+        const until = Date.now() + 3000;
+        while ((await instant()) === before && Date.now() < until) await sleep(50);
+        await expectStateMatchesCli("recorded", ["credit_score", "annual_income"]);
+      }
+      await waitJobs((t) => t.includes("finding the labels"), "the training set still running");
+      await driver.screenshot("45-job-running-beside-the-timeline");
+      await driver.click("[data-testid=cancel-trainset]");
+      const until = Date.now() + 20000;
+      while ((await driver.findAll("[data-testid=running-jobs]")).length > 0) {
+        if (Date.now() > until) throw new Error("the cancelled training set is still shown as running");
+        await sleep(100);
+      }
+    } finally {
+      rmSync(pauseMarker, { force: true });
+    }
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Training set"));
+    await driver.waitFor("[data-testid=preview-trainset]");
+  });
+
+  await check("the memory budget is set in Settings, kept for next time, and back to the default", async () => {
+    await driver.click("[data-testid=settings]");
+    await driver.waitFor("[data-testid=memory-budget]", (t) => t.includes("the default"));
+    await driver.type("[data-testid=memory-limit]", "3GB");
+    await driver.click(await driver.waitFor(".settings button", (t) => t === "Apply"));
+    await driver.waitFor("[data-testid=memory-budget]", (t) => t.startsWith("In force: 3.0 GiB (set here)"));
+    const kept = JSON.parse(readFileSync(join(work, "config", "settings.json"), "utf8"));
+    expectEqual(kept.memory_limit, "3GB", "the kept memory limit");
+    await driver.screenshot("46-settings");
+    await driver.click(await driver.waitFor(".settings button", (t) => t === "Use the default"));
+    await driver.waitFor("[data-testid=memory-budget]", (t) => t.includes("the default"));
+    expectEqual(JSON.parse(readFileSync(join(work, "config", "settings.json"), "utf8")).memory_limit ?? null, null, "the memory limit after Use the default");
+    await driver.click(await driver.waitFor(".settings button", (t) => t === "Close"));
   });
 
   await check("a redacted, signed bundle is exported, verifies green, opens read-only; a tampered copy shows red", async () => {

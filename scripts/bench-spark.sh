@@ -13,8 +13,15 @@ master="${2:-local[2]}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/casefile-target}"
 cargo build --release -q -p casefile
 bin="$CARGO_TARGET_DIR/release/casefile"
-work="$(mktemp -d "${TMPDIR:-/tmp}/casefile-bench-spark.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# BENCH_KEEP=DIR keeps the case and the export in DIR and reuses them on the next run (a 10M case
+# takes about 20 minutes to generate, import and export here); otherwise all is removed at the end.
+if [[ -n "${BENCH_KEEP:-}" ]]; then
+  work="$BENCH_KEEP"; mkdir -p "$work"
+  rm -rf "$work"/embedded.parquet* "$work"/spark-* "$work"/pop.parquet*
+else
+  work="$(mktemp -d "${TMPDIR:-/tmp}/casefile-bench-spark.XXXXXX")"
+  trap 'rm -rf "$work"' EXIT
+fi
 py="$HOME/.cache/casefile-spark/venv-4.3.0/bin/python"
 
 measure() { # label, command...
@@ -48,12 +55,18 @@ count = ["CreditScoreUpdated", "CreditScoreCorrected"]
 window = "30d"
 EOF
 
-echo "== $events events, Spark $master, $(nproc) cores"
-"$bin" generate events "$work/events.jsonl" --scenario lending-quirks --events "$events" --streams $((events / 10)) >/dev/null
-measure "import" "$bin" import "$work/case.casefile" "$work/events.jsonl"
-rm "$work/events.jsonl"
-measure "decision view + snapshots" "$bin" trainset "$work/case.casefile" --starter
-measure "lake export" "$bin" export "$work/case.casefile" "$work/lake"
+echo "== $events events, Spark $master, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB," \
+  "embedded memory limit ${CASEFILE_MEMORY_LIMIT:-half of the machine}"
+if [[ ! -f "$work/case.casefile" ]]; then
+  "$bin" generate events "$work/events.jsonl" --scenario lending-quirks --events "$events" --streams $((events / 10)) >/dev/null
+  measure "import" "$bin" import "$work/case.casefile" "$work/events.jsonl"
+  rm "$work/events.jsonl"
+  measure "decision view + snapshots" "$bin" trainset "$work/case.casefile" --starter
+fi
+if [[ ! -f "$work/lake/manifest.json" ]]; then
+  rm -rf "$work/lake"
+  measure "lake export" "$bin" export "$work/case.casefile" "$work/lake"
+fi
 echo "lake export size: $(du -sh "$work/lake" | cut -f1)"
 measure "trainset, embedded" "$bin" trainset "$work/case.casefile" --spec "$work/spec.toml" --out "$work/embedded.parquet"
 for join in asof portable; do
@@ -66,7 +79,7 @@ measure "population, Spark" "$bin" population "$work/lake" --type Applicant --at
   --master "$master" --python "$py" --out "$work/spark-pop"
 
 # Identical? Compared in Spark's own Python (pyspark reads both files).
-"$py" - "$work" <<'EOF'
+"$py" - "$work" 2>/dev/null <<'EOF'
 import sys
 from pyspark.sql import SparkSession
 w = sys.argv[1]

@@ -53,13 +53,19 @@ pub enum Error {
     Query { cause: String },
 
     #[error("The case database reported an error: {0}")]
-    Store(#[from] duckdb::Error),
+    Store(duckdb::Error),
 
     #[error("Input/output error: {0}")]
     Io(#[from] std::io::Error),
 
     #[error("The import was cancelled; nothing from {path} was loaded.")]
     Cancelled { path: PathBuf },
+
+    #[error("{} was cancelled; {}.", job.title(), job.left_behind())]
+    JobCancelled { job: crate::job::JobKind },
+
+    #[error("This needs more memory than the embedded engine's limit of {limit} allows, even spilling to disk beside the case. Raise the memory limit, or free disk space beside the case. (DuckDB: {cause})")]
+    OutOfMemory { limit: String, cause: String },
 
     #[error("The fold rules in {origin} are not valid: {cause}")]
     BadRules { origin: String, cause: String },
@@ -115,7 +121,8 @@ impl Error {
             Error::Query { .. } => "query_failed",
             Error::Store(_) => "store",
             Error::Io(_) => "io",
-            Error::Cancelled { .. } => "cancelled",
+            Error::Cancelled { .. } | Error::JobCancelled { .. } => "cancelled",
+            Error::OutOfMemory { .. } => "out_of_memory",
             Error::BadRules { .. } => "bad_rules",
             Error::UnknownStream { .. } => "unknown_stream",
             Error::UnknownDecision { .. } => "unknown_decision",
@@ -133,8 +140,28 @@ impl Error {
     pub fn is_user_error(&self) -> bool {
         !matches!(
             self,
-            Error::Store(_) | Error::Io(_) | Error::Analysis { .. } | Error::Spark { .. }
+            Error::Store(_)
+                | Error::Io(_)
+                | Error::Analysis { .. }
+                | Error::Spark { .. }
+                | Error::OutOfMemory { .. }
         )
+    }
+}
+
+impl From<duckdb::Error> for Error {
+    /// DuckDB's out-of-memory failure becomes a sentence about the budget; the rest stay store
+    /// errors.
+    fn from(e: duckdb::Error) -> Self {
+        let text = e.to_string();
+        if text.contains("Out of Memory Error") {
+            let limit = crate::store::memory::memory_limit()
+                .map(|(bytes, _)| crate::store::memory::describe(bytes))
+                .unwrap_or_else(|_| "the budget".into());
+            Error::OutOfMemory { limit, cause: text }
+        } else {
+            Error::Store(e)
+        }
     }
 }
 

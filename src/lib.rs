@@ -11,6 +11,7 @@ pub mod error;
 pub mod generate;
 pub mod ingest;
 pub mod inspect;
+pub mod job;
 pub mod lake;
 pub mod model;
 pub mod notes;
@@ -25,8 +26,7 @@ use duckdb::Connection;
 pub use bundle::keys::KeyInfo;
 pub use bundle::verify::VerifyOptions;
 pub use bundle::{
-    BundleExportReport, BundleFile, BundleProgress, BundleRequest, Manifest, Problem,
-    SignatureCheck, VerifyReport,
+    BundleExportReport, BundleFile, BundleRequest, Manifest, Problem, SignatureCheck, VerifyReport,
 };
 
 pub use decisions::explain::Explanation;
@@ -36,7 +36,7 @@ pub use decisions::replay::{
 pub use decisions::{
     Decision, DecisionBuildProgress, DecisionPage, DecisionQuery, DecisionRules, Discrepancy,
 };
-pub use drift::{DriftProgress, DriftReport, DriftRequest, FeatureDrift, RateDrift};
+pub use drift::{DriftReport, DriftRequest, FeatureDrift, RateDrift};
 pub use error::{Error, ErrorDto, Result};
 /// What `import --dry-run` answers: each file as it would be read and its first records as they
 /// would load; nothing is loaded.
@@ -64,13 +64,18 @@ pub use inspect::{
     Axis, CaseInfo, EventPage, EventQuery, QuarantinePage, QuarantineReport, SourceRecord,
     SqlResult, StreamSummary,
 };
+pub use job::{Job, JobFinished, JobKind, JobOutcome, JobProgress};
 pub use lake::spark::{
     EngineInfo, JoinForm, SparkPopulationReport, SparkPopulationRequest, SparkTrainsetReport,
     SparkTrainsetRequest,
 };
-pub use lake::{LakeExport, LakeFile, LakeManifest, LakeProblem, LakeProgress, LakeVerify};
+pub use lake::{LakeExport, LakeFile, LakeManifest, LakeProblem, LakeVerify};
 pub use model::{format_micros, parse_instant, Event, Micros};
 pub use notes::{NewNote, Note};
+pub use store::memory::{
+    budget as memory_budget, memory_limit, parse_memory_limit, set_memory_limit, LimitOrigin,
+    MemoryBudget, MEMORY_LIMIT_ENV,
+};
 pub use timeline::fold::{Change, View};
 pub use timeline::population::{
     Population, PopulationColumn, PopulationDiff, PopulationPage, PopulationPageQuery,
@@ -82,8 +87,7 @@ pub use timeline::{
     AsOfQuery, Bucket, History, HistoryStep, StreamDiff, StreamState, Timeline, TimelineQuery,
 };
 pub use trainset::{
-    FeatureLeakage, LabelAudit, TrainsetColumn, TrainsetManifest, TrainsetProgress, TrainsetReport,
-    TrainsetRequest,
+    FeatureLeakage, LabelAudit, TrainsetColumn, TrainsetManifest, TrainsetReport, TrainsetRequest,
 };
 
 /// An open case file.
@@ -133,13 +137,13 @@ impl Case {
 
     /// Opens an existing case, or a case bundle read-only; a missing file is an error.
     pub fn open(path: &Path) -> Result<Case> {
-        Self::open_with_progress(path, &|_| {})
+        Self::open_with_progress(path, &Job::quiet(JobKind::BundleOpen))
     }
 
     /// As [`Case::open`], reporting progress while a bundle is loaded the first time.
-    pub fn open_with_progress(path: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<Case> {
+    pub fn open_with_progress(path: &Path, job: &Job) -> Result<Case> {
         if path.is_file() && bundle::open::is_bundle(path) {
-            let loaded = bundle::open::materialize(path, progress)?;
+            let loaded = job.finish(bundle::open::materialize(path, job))?;
             return Ok(Case {
                 conn: store::open_read_write(&loaded, false)?,
                 path: loaded,
@@ -153,6 +157,32 @@ impl Case {
             machine: Default::default(),
             bundle: None,
         })
+    }
+
+    /// The same case on a connection of its own, for a job: it reads and writes beside this one
+    /// (DuckDB's transactions keep each consistent) and remembers nothing of this one's cache.
+    pub fn try_clone(&self) -> Result<Case> {
+        Ok(Case {
+            conn: self.conn.try_clone()?,
+            path: self.path.clone(),
+            machine: Default::default(),
+            bundle: self.bundle.clone(),
+        })
+    }
+
+    /// Applies the memory budget in force now to this case's database (connections opened later
+    /// get it anyway; this is for a change of the budget while the case is open).
+    pub fn apply_memory_limit(&self) -> Result<()> {
+        let (bytes, _) = store::memory::memory_limit()?;
+        self.conn
+            .execute_batch(&format!("SET memory_limit = '{bytes}B';"))?;
+        Ok(())
+    }
+
+    /// Forgets what this connection remembers of the case (its rules, whether the time machine is
+    /// current), for after a job on another connection changed it.
+    pub fn forget_cached(&self) {
+        self.machine.borrow_mut().clear();
     }
 
     /// The file the user opened (the bundle, for a bundle).
@@ -489,57 +519,52 @@ impl Case {
     }
 
     /// Compares two cohorts of decisions column by column (inputs and outputs).
-    pub fn drift(
-        &self,
-        req: &DriftRequest,
-        progress: &dyn Fn(&DriftProgress),
-    ) -> Result<DriftReport> {
-        decisions::ensure_built(&self.conn, &|_| {})?;
-        drift::compare(&self.conn, req, progress)
+    pub fn drift(&self, req: &DriftRequest, job: &Job) -> Result<DriftReport> {
+        job.finish((|| {
+            self.ensure_decisions_for(job)?;
+            drift::compare(&self.conn, req, job)
+        })())
     }
 
     /// A point-in-time training set as the spec describes it, with its leakage audit and manifest
     /// (the file and the manifest written when `out` is given).
-    pub fn trainset(
-        &self,
-        req: &TrainsetRequest,
-        progress: &dyn Fn(&TrainsetProgress),
-    ) -> Result<TrainsetReport> {
-        let spec = trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
-        if matches!(spec.examples, trainset::spec::ExampleSource::Decisions(_)) {
-            decisions::ensure_built(&self.conn, &|_| {})?;
-        }
-        let mut machine = self.machine.borrow_mut();
-        machine.ensure_snapshots(&self.conn, &|p| {
-            progress(&TrainsetProgress {
-                phase: "building the time machine".into(),
-                done: p.streams_done,
-                total: p.streams_total,
-            })
-        })?;
-        let rules = machine.rules(&self.conn)?.clone();
-        trainset::build(&self.conn, &rules, req, progress)
+    pub fn trainset(&self, req: &TrainsetRequest, job: &Job) -> Result<TrainsetReport> {
+        job.finish((|| {
+            let spec = trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
+            if matches!(spec.examples, trainset::spec::ExampleSource::Decisions(_)) {
+                self.ensure_decisions_for(job)?;
+            }
+            let rules = self.ensure_time_machine_for(job)?;
+            trainset::build(&self.conn, &rules, req, job)
+        })())
     }
 
     /// Writes the lake export of this case into `dir`: events, decisions and state changelogs as
     /// Parquet for distributed engines, under a manifest (see `lake`).
-    pub fn lake_export(
-        &self,
-        dir: &Path,
-        progress: &dyn Fn(&LakeProgress),
-        cancelled: &dyn Fn() -> bool,
-    ) -> Result<LakeExport> {
-        decisions::ensure_built(&self.conn, &|_| {})?;
+    pub fn lake_export(&self, dir: &Path, job: &Job) -> Result<LakeExport> {
+        job.finish((|| {
+            self.ensure_decisions_for(job)?;
+            let rules = self.ensure_time_machine_for(job)?;
+            lake::export(&self.conn, &rules, dir, job)
+        })())
+    }
+
+    /// The decision view built (when stale) as a phase of `job`.
+    fn ensure_decisions_for(&self, job: &Job) -> Result<()> {
+        let _watch = job.watch(&self.conn);
+        decisions::ensure_built(&self.conn, &|p| job.report(&p.phase, p.done, p.total))?;
+        job.check()
+    }
+
+    /// The time machine's snapshots built (when stale) as a phase of `job`; its fold rules.
+    fn ensure_time_machine_for(&self, job: &Job) -> Result<FoldRules> {
+        let _watch = job.watch(&self.conn);
         let mut machine = self.machine.borrow_mut();
         machine.ensure_snapshots(&self.conn, &|p| {
-            progress(&LakeProgress {
-                phase: "building the time machine".into(),
-                done: p.streams_done,
-                total: p.streams_total,
-            })
+            job.report("building the time machine", p.streams_done, p.streams_total)
         })?;
-        let rules = machine.rules(&self.conn)?.clone();
-        lake::export(&self.conn, &rules, dir, progress, cancelled)
+        job.check()?;
+        Ok(machine.rules(&self.conn)?.clone())
     }
 
     /// A starter spec for this case: its decisions (or commonest events) as examples, the scalar
@@ -574,15 +599,16 @@ impl Case {
     /// Writes a case bundle: the scope's events redacted, hashed into a Merkle tree and written as
     /// JSONL and Parquet, with custody, notes, findings, rules, the chosen decisions' explanations
     /// and attached reports, under a manifest signed when a key is given.
-    pub fn bundle_export(
-        &self,
-        req: &BundleRequest,
-        progress: &dyn Fn(&BundleProgress),
-    ) -> Result<BundleExportReport> {
+    pub fn bundle_export(&self, req: &BundleRequest, job: &Job) -> Result<BundleExportReport> {
+        job.finish(self.bundle_export_job(req, job))
+    }
+
+    fn bundle_export_job(&self, req: &BundleRequest, job: &Job) -> Result<BundleExportReport> {
         if req.decisions.is_some() {
-            decisions::ensure_built(&self.conn, &|_| {})?;
+            self.ensure_decisions_for(job)?;
         }
-        let mut staging = bundle::export::stage(&self.conn, self.path(), req, progress)?;
+        let _watch = job.watch(&self.conn);
+        let mut staging = bundle::export::stage(&self.conn, self.path(), req, job)?;
         if !staging.decisions_to_explain.is_empty() {
             let ids = staging.decisions_to_explain.clone();
             {
@@ -600,11 +626,8 @@ impl Case {
                 .unwrap_or_default();
             let now = format_micros(chrono::Utc::now().timestamp_micros());
             for (i, id) in ids.iter().enumerate() {
-                progress(&BundleProgress {
-                    phase: "explaining the decisions".into(),
-                    done: i as u64,
-                    total: ids.len() as u64,
-                });
+                job.report("explaining the decisions", i as u64, ids.len() as u64);
+                job.check()?;
                 let e = stage.explain(id)?;
                 let file = format!("decisions/{}.html", safe_file_name(id));
                 bundle::export::add_report(
@@ -614,7 +637,7 @@ impl Case {
                 )?;
             }
         }
-        bundle::export::finish(staging, progress)
+        bundle::export::finish(staging, job)
     }
 
     /// Every integrity finding in the case, oldest first.
@@ -624,12 +647,8 @@ impl Case {
 }
 
 /// Checks a bundle offline: signature, every file's digest, the events' Merkle root.
-pub fn verify_bundle(
-    path: &Path,
-    opts: &VerifyOptions,
-    progress: &dyn Fn(&BundleProgress),
-) -> Result<VerifyReport> {
-    bundle::verify::verify(path, opts, progress)
+pub fn verify_bundle(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyReport> {
+    job.finish(bundle::verify::verify(path, opts, job))
 }
 
 /// The inclusion proof of one event of a bundle (its line and audit path to the manifest's root).

@@ -60,7 +60,15 @@ pub fn run() {
                 None => app.path().app_config_dir().ok(),
             };
             *state.recent_file.lock().unwrap_or_else(|p| p.into_inner()) =
-                dir.map(|d| d.join("recent-cases.json"));
+                dir.as_ref().map(|d| d.join("recent-cases.json"));
+            let settings = dir.map(|d| d.join("settings.json"));
+            if let Some(file) = &settings {
+                commands::settings::load(file);
+            }
+            *state
+                .settings_file
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = settings;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -107,7 +115,9 @@ pub fn run() {
             commands::bundle::bundle_export,
             commands::bundle::bundle_verify,
             commands::lake::lake_export,
-            commands::lake::lake_export_cancel,
+            commands::jobs::job_cancel,
+            commands::settings::memory_setting,
+            commands::settings::set_memory_setting,
             commands::lake::lake_verify,
             commands::bundle::signing_keys,
             commands::bundle::new_signing_key,

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
-use casefile::{Case, ErrorDto};
+use casefile::{Case, ErrorDto, Job};
 
 #[derive(Default)]
 pub struct AppState {
@@ -16,6 +16,12 @@ pub struct AppState {
     pub cancel_replay: AtomicBool,
     /// Where recent cases are remembered; set at startup.
     pub recent_file: Mutex<Option<PathBuf>>,
+    /// The app's settings file (see `commands::settings`); set at startup.
+    pub settings_file: Mutex<Option<PathBuf>>,
+    /// Jobs running or waiting for their turn (see `commands::jobs`).
+    pub jobs: Mutex<Vec<Arc<Job>>>,
+    /// Held by the job whose turn it is.
+    turn: Mutex<()>,
 }
 
 pub fn no_case() -> ErrorDto {
@@ -30,6 +36,39 @@ pub fn dto(e: casefile::Error) -> ErrorDto {
 }
 
 impl AppState {
+    /// Waits for `job`'s turn (saying so while another job runs); None when it was cancelled
+    /// while waiting.
+    pub fn job_turn(&self, job: &Job) -> Option<MutexGuard<'_, ()>> {
+        loop {
+            match self.turn.try_lock() {
+                Ok(guard) => return Some(guard),
+                Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => {
+                    if job.is_cancelled() {
+                        return None;
+                    }
+                    job.report("waiting for the running job to finish", 0, 0);
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            }
+        }
+    }
+
+    pub fn settings_file(&self) -> Option<PathBuf> {
+        self.settings_file
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Removes a finished job from the list.
+    pub fn forget_job(&self, job: &Job) {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|j| j.id() != job.id());
+    }
+
     pub fn set(&self, case: Case) {
         *self.case.lock().unwrap_or_else(|p| p.into_inner()) = Some(case);
     }

@@ -378,22 +378,15 @@ fn drift(decisions: u64, runs: usize, dir: &Path, python: Option<&str>) {
     let mut times = Vec::new();
     let mut report = None;
     for run in 0..runs.max(1) {
-        let phases: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+        let (job, phases) = marked_job(casefile::JobKind::Drift);
         let t = Instant::now();
-        let r = case
-            .drift(&req, &|p| {
-                let mut m = phases.borrow_mut();
-                if m.last().map(|(name, _)| name.as_str()) != Some(p.phase.as_str()) {
-                    m.push((p.phase.clone(), Instant::now()));
-                }
-            })
-            .expect("drift");
+        let r = case.drift(&req, &job).expect("drift");
         let end = Instant::now();
         times.push((end - t).as_secs_f64());
         eprintln!(
             "run {run}: {:.2} s ({})",
             times[run],
-            phase_split(&phases.borrow(), end)
+            phase_split(&phases.lock().unwrap(), end)
         );
         report = Some(r);
     }
@@ -595,7 +588,7 @@ fn trainset(events: u64, streams: u64, examples: u64, dir: &Path, file: &Path, r
         // One process opens a case file once at a time: the case for ours, then a plain
         // connection for the ASOF JOIN (opening is not timed).
         let case = Case::open(&case_path).expect("open case");
-        let phases: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+        let (job, phases) = marked_job(casefile::JobKind::Trainset);
         let t = Instant::now();
         let r = case
             .trainset(
@@ -605,12 +598,12 @@ fn trainset(events: u64, streams: u64, examples: u64, dir: &Path, file: &Path, r
                     out: Some(ours_out.clone()),
                     preview_rows: 5,
                 },
-                &|p| phases.borrow_mut().push((p.phase.clone(), Instant::now())),
+                &job,
             )
             .expect("trainset");
         let end = Instant::now();
         ours.push((end - t).as_secs_f64());
-        eprintln!("  phases: {}", phase_split(&phases.borrow(), end));
+        eprintln!("  phases: {}", phase_split(&phases.lock().unwrap(), end));
         rows = r.rows;
         drop(case);
         let conn = duckdb::Connection::open(&case_path).expect("open");
@@ -668,7 +661,7 @@ fn bundle(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
     let _ = std::fs::remove_file(&floor);
 
     let case = Case::open(&case_path).expect("open case");
-    let marks: RefCell<Vec<(String, Instant)>> = RefCell::new(Vec::new());
+    let (job, marks) = marked_job(casefile::JobKind::BundleExport);
     let t = Instant::now();
     let report = case
         .bundle_export(
@@ -677,12 +670,7 @@ fn bundle(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
                 sign: Some("bench".into()),
                 ..Default::default()
             },
-            &|p| {
-                let mut m = marks.borrow_mut();
-                if m.last().map(|(name, _)| name.as_str()) != Some(p.phase.as_str()) {
-                    m.push((p.phase.clone(), Instant::now()));
-                }
-            },
+            &job,
         )
         .expect("export");
     let end = Instant::now();
@@ -700,7 +688,7 @@ fn bundle(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
     println!(
         "export            {export_s:.1} s ({:.0} events/s): {}",
         report.events as f64 / export_s,
-        phase_split(&marks.borrow(), end)
+        phase_split(&marks.lock().unwrap(), end)
     );
     println!("duckdb COPY events TO parquet (floor)  {copy_s:.1} s");
 
@@ -713,7 +701,7 @@ fn bundle(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
                 expected_key: Some("bench".into()),
                 allow_unsigned: false,
             },
-            &|_| {},
+            &casefile::Job::quiet(casefile::JobKind::BundleVerify),
         )
         .expect("verify");
         let s = t.elapsed().as_secs_f64();
@@ -742,6 +730,22 @@ fn bundle(events: u64, streams: u64, dir: &Path, file: &Path, runs: usize) {
         verify_s / sha_s
     );
     println!("peak RSS          {:.0} MB", peak_rss_mb());
+}
+
+/// Phase start times of a job, as its reports name them.
+type Marks = std::sync::Arc<std::sync::Mutex<Vec<(String, Instant)>>>;
+
+/// A job that marks when each of its phases starts.
+fn marked_job(kind: casefile::JobKind) -> (std::sync::Arc<casefile::Job>, Marks) {
+    let marks: Marks = Default::default();
+    let sink = marks.clone();
+    let job = casefile::Job::new(kind, move |p| {
+        let mut m = sink.lock().unwrap();
+        if m.last().map(|(name, _)| name.as_str()) != Some(p.phase.as_str()) {
+            m.push((p.phase.clone(), Instant::now()));
+        }
+    });
+    (job, marks)
 }
 
 fn phase_split(marks: &[(String, Instant)], end: Instant) -> String {

@@ -15,12 +15,13 @@ use sha2::{Digest, Sha256};
 use super::merkle::{self, RootBuilder};
 use super::redact::{Erasure, Profile, Redactor};
 use super::{
-    keys, BundleExportReport, BundleFile, BundleProgress, BundleRequest, EventsSummary, Manifest,
-    RedactionRecord, Scope, SignatureFile, SignerRecord, DECISION_RULES, EVENTS_JSONL,
-    EVENTS_PARQUET, FINDINGS, FOLD_RULES, FORMAT, MANIFEST, NOTES, SIGNATURE, SOURCES,
+    keys, BundleExportReport, BundleFile, BundleRequest, EventsSummary, Manifest, RedactionRecord,
+    Scope, SignatureFile, SignerRecord, DECISION_RULES, EVENTS_JSONL, EVENTS_PARQUET, FINDINGS,
+    FOLD_RULES, FORMAT, MANIFEST, NOTES, SIGNATURE, SOURCES,
 };
 use crate::error::{Error, Result};
 use crate::inspect::{self, Axis, EVENT_COLUMNS};
+use crate::job::Job;
 use crate::model::{format_micros, parse_instant};
 use crate::store;
 
@@ -67,7 +68,7 @@ pub fn stage(
     conn: &Connection,
     case_path: &Path,
     req: &BundleRequest,
-    progress: &dyn Fn(&BundleProgress),
+    job: &Job,
 ) -> Result<Staging> {
     let out = PathBuf::from(&req.out);
     if out.exists() {
@@ -173,15 +174,11 @@ pub fn stage(
     }
     let total = total as u64;
 
-    let written = write_events(conn, &staging, &filter, total, &redactor, progress)?;
+    let written = write_events(conn, &staging, &filter, total, &redactor, job)?;
 
-    progress(&BundleProgress {
-        phase: "writing the Parquet copy".into(),
-        done: total,
-        total,
-    });
+    job.report("writing the Parquet copy", total, total);
     {
-        let stage = Connection::open(&staging.stage_case)?;
+        let stage = crate::store::open_scratch_file(&staging.stage_case)?;
         let parquet = staging.dir.join(EVENTS_PARQUET);
         stage.execute_batch(&format!(
             "COPY (SELECT * FROM events ORDER BY seq) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
@@ -189,11 +186,7 @@ pub fn stage(
         ))?;
     }
 
-    progress(&BundleProgress {
-        phase: "custody, notes, findings".into(),
-        done: total,
-        total,
-    });
+    job.report("custody, notes, findings", total, total);
     let sources: Vec<_> = inspect::sources(conn)?
         .into_iter()
         .filter(|s| written.source_ids.contains(&s.source_id))
@@ -508,7 +501,7 @@ fn write_events(
     filter: &str,
     total: u64,
     redactor: &Redactor,
-    progress: &dyn Fn(&BundleProgress),
+    job: &Job,
 ) -> Result<Written> {
     use rayon::prelude::*;
     let stage = store::open_read_write(&staging.stage_case, true)?;
@@ -559,11 +552,8 @@ fn write_events(
                 // The writer stopped: its error is reported below.
                 return Ok(());
             }
-            progress(&BundleProgress {
-                phase: "writing the events".into(),
-                done: read,
-                total,
-            });
+            job.report("writing the events", read, total);
+            job.check()?;
         }
     })();
     drop(tx);
@@ -646,10 +636,7 @@ pub fn add_report(staging: &mut Staging, name: &str, bytes: &[u8]) -> Result<()>
 }
 
 /// Zips the staging folder with the manifest (and its signature), then moves the bundle into place.
-pub fn finish(
-    mut staging: Staging,
-    progress: &dyn Fn(&BundleProgress),
-) -> Result<BundleExportReport> {
+pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
     for path in std::mem::take(&mut staging.attach) {
         let name = path
             .file_name()
@@ -721,11 +708,8 @@ pub fn finish(
                 let before = done;
                 done += n as u64;
                 if before >> 24 != done >> 24 {
-                    progress(&BundleProgress {
-                        phase: "packing the bundle".into(),
-                        done,
-                        total,
-                    });
+                    job.report("packing the bundle", done, total);
+                    job.check()?;
                 }
             }
             files.push(BundleFile {

@@ -175,17 +175,6 @@ pub struct BundleExportReport {
     pub redaction: RedactionRecord,
 }
 
-/// Progress of an export or a verification.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct BundleProgress {
-    pub phase: String,
-    #[ts(type = "number")]
-    pub done: u64,
-    #[ts(type = "number")]
-    pub total: u64,
-}
-
 /// One thing verification found wrong.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 #[ts(export)]

@@ -15,11 +15,11 @@ use sha2::{Digest, Sha256};
 
 use super::export::{zip_error, FindingRow};
 use super::{
-    BundleProgress, Manifest, DECISION_RULES, EVENTS_PARQUET, FINDINGS, FOLD_RULES, MANIFEST,
-    NOTES, SOURCES,
+    Manifest, DECISION_RULES, EVENTS_PARQUET, FINDINGS, FOLD_RULES, MANIFEST, NOTES, SOURCES,
 };
 use crate::error::{Error, Result};
 use crate::inspect::SourceRecord;
+use crate::job::Job;
 use crate::model::parse_instant;
 use crate::notes::Note;
 use crate::store;
@@ -52,7 +52,7 @@ fn not_a_bundle(path: &Path, cause: String) -> Error {
 }
 
 /// The case a bundle's content was loaded into (loading it the first time).
-pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<PathBuf> {
+pub fn materialize(bundle: &Path, job: &Job) -> Result<PathBuf> {
     let mut archive = zip::ZipArchive::new(BufReader::new(File::open(bundle)?))
         .map_err(|e| not_a_bundle(bundle, format!("it is not a zip archive ({e})")))?;
     let structural = super::safety::check_archive(&mut archive);
@@ -101,11 +101,7 @@ pub fn materialize(bundle: &Path, progress: &dyn Fn(&BundleProgress)) -> Result<
     let parquet = dir.join(format!("{}.parquet.partial", &key[..24]));
     let _ = std::fs::remove_file(&partial);
     let result = (|| -> Result<()> {
-        progress(&BundleProgress {
-            phase: "reading the bundle's events".into(),
-            done: 0,
-            total: manifest.events.count,
-        });
+        job.report("reading the bundle's events", 0, manifest.events.count);
         {
             let limit = manifest
                 .files

@@ -14,10 +14,11 @@ use sha2::{Digest, Sha256};
 use super::keys;
 use super::merkle::{self, RootBuilder};
 use super::{
-    BundleProgress, Manifest, Problem, SignatureCheck, SignatureFile, VerifyReport, EVENTS_JSONL,
-    EVENTS_PARQUET, FORMAT, MANIFEST, SIGNATURE,
+    Manifest, Problem, SignatureCheck, SignatureFile, VerifyReport, EVENTS_JSONL, EVENTS_PARQUET,
+    FORMAT, MANIFEST, SIGNATURE,
 };
 use crate::error::{Error, Result};
+use crate::job::Job;
 
 /// How many events a report names one by one before summing up the rest.
 const MAX_EVENT_PROBLEMS: usize = 50;
@@ -44,11 +45,7 @@ struct Expected {
     fingerprint: String,
 }
 
-pub fn verify(
-    path: &Path,
-    opts: &VerifyOptions,
-    progress: &dyn Fn(&BundleProgress),
-) -> Result<VerifyReport> {
+pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyReport> {
     if !path.is_file() {
         return Err(Error::BadArgument {
             message: format!("The bundle {} does not exist.", path.display()),
@@ -191,11 +188,7 @@ pub fn verify(
         let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
         // A report every 16 MB is plenty for a bar and spares the app thousands of events.
         if (d - n) >> 24 != d >> 24 {
-            progress(&BundleProgress {
-                phase: "checking the files".into(),
-                done: d,
-                total,
-            });
+            job.report("checking the files", d, total);
         }
     };
     let (events_file, others): (Vec<_>, Vec<_>) = manifest
@@ -686,7 +679,7 @@ fn diagnose_events(path: &Path, reference_ok: bool) -> Result<Vec<Problem>> {
         ));
         return Ok(problems);
     }
-    let conn = duckdb::Connection::open_in_memory_with_flags(crate::store::offline_config()?)?;
+    let conn = crate::store::open_scratch_in_memory()?;
     let mut stmt = conn.prepare("SELECT event_id, event_hash FROM read_parquet(?) ORDER BY seq")?;
     let reference: Vec<(String, String)> = stmt
         .query_map([parquet.to_string_lossy()], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use casefile::{BundleRequest, Case, Error, VerifyOptions};
+use casefile::{BundleRequest, Case, Error, JobKind, VerifyOptions};
 use clap::Subcommand;
 
-use super::{print, StepBar, CHECK_FAILED};
+use super::{print, CHECK_FAILED};
 
 #[derive(Subcommand)]
 pub(super) enum BundleCommand {
@@ -95,9 +95,8 @@ pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
                 sign,
                 attach: attach.into_iter().map(path_text).collect(),
             };
-            let bar = StepBar::new("exporting");
-            let report = case.bundle_export(&req, &|p| bar.phase(&p.phase, p.done, p.total))?;
-            drop(bar);
+            let report =
+                super::jobs::run(JobKind::BundleExport, |job| case.bundle_export(&req, job))?;
             print(json, &report, |r| {
                 let mut s = format!(
                     "Wrote {} ({} bytes): {} events from {} streams, {} files.\nMerkle root {}\n",
@@ -159,16 +158,13 @@ pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
             key,
             allow_unsigned,
         } => {
-            let bar = StepBar::new("verifying");
-            let report = casefile::verify_bundle(
-                &bundle,
-                &VerifyOptions {
-                    expected_key: key,
-                    allow_unsigned,
-                },
-                &|p| bar.phase(&p.phase, p.done, p.total),
-            )?;
-            drop(bar);
+            let opts = VerifyOptions {
+                expected_key: key,
+                allow_unsigned,
+            };
+            let report = super::jobs::run(JobKind::BundleVerify, |job| {
+                casefile::verify_bundle(&bundle, &opts, job)
+            })?;
             if !report.ok {
                 CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
             }

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use casefile::drift::report::num;
-use casefile::{Case, DriftRequest, Error};
+use casefile::{Case, DriftRequest, Error, JobKind};
 
-use super::{print, StepBar};
+use super::print;
 
 /// `COLUMN=VALUE` pairs of a repeatable option, by column.
 fn pairs(option: &str, given: Vec<String>) -> Result<BTreeMap<String, String>, Error> {
@@ -64,9 +64,7 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
         segment_by,
     };
     let case = Case::open(case)?;
-    let bar = StepBar::new("comparing");
-    let report = case.drift(&req, &|p| bar.update(p.done, p.total))?;
-    drop(bar);
+    let report = super::jobs::run(JobKind::Drift, |job| case.drift(&req, job))?;
     if let Some(path) = &html {
         std::fs::write(path, case.drift_html(&report)).map_err(|e| Error::BadArgument {
             message: format!("Cannot write the report to {}: {e}.", path.display()),

@@ -3,15 +3,13 @@
 
 use std::path::Path;
 
-use casefile::{Case, Error};
+use casefile::{Case, Error, JobKind};
 
-use super::{print, StepBar};
+use super::print;
 
 pub(super) fn export(json: bool, case: &Path, dir: &Path) -> Result<(), Error> {
     let case = Case::open(case)?;
-    let bar = StepBar::new("exporting");
-    let report = case.lake_export(dir, &|p| bar.update(p.done, p.total), &|| false)?;
-    drop(bar);
+    let report = super::jobs::run(JobKind::LakeExport, |job| case.lake_export(dir, job))?;
     print(json, &report, |r| {
         let mut s = format!(
             "Wrote {} ({} files, {:.1} MB): {} events, Merkle root {}\n",

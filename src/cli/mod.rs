@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod bundle;
 mod decisions;
 mod drift;
+mod jobs;
 mod lake;
 mod trainset;
 use drift::DriftArgs;
@@ -30,6 +31,10 @@ struct Cli {
     /// Print one JSON document on stdout instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// How much memory the embedded engine may use (4GB, 512MB, 50%); past it, work spills to
+    /// disk beside the case. Default: CASEFILE_MEMORY_LIMIT, or half of this machine's memory.
+    #[arg(long, global = true, value_name = "SIZE")]
+    memory_limit: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -475,7 +480,9 @@ pub fn run() -> i32 {
                 );
             }
             eprintln!("error[{}]: {e}", e.code());
-            if e.is_user_error() {
+            if matches!(e, Error::JobCancelled { .. }) {
+                jobs::INTERRUPTED
+            } else if e.is_user_error() {
                 2
             } else {
                 1
@@ -574,14 +581,6 @@ impl StepBar {
         bar.set_length(total.max(1));
         bar.set_position(done);
     }
-
-    /// As `update`, naming the current phase of a job that has several.
-    fn phase(&self, phase: &str, done: u64, total: u64) {
-        self.update(done, total);
-        if let Some(b) = self.bar.borrow().as_ref() {
-            b.set_message(phase.to_string());
-        }
-    }
 }
 
 impl Drop for StepBar {
@@ -677,6 +676,9 @@ fn time_arg(v: &Option<String>) -> Result<Option<i64>, Error> {
 
 fn execute(cli: Cli) -> Result<(), Error> {
     let json = cli.json;
+    if let Some(text) = &cli.memory_limit {
+        casefile::set_memory_limit(Some(casefile::parse_memory_limit(text, "--memory-limit")?));
+    }
     match cli.command {
         Command::Import {
             case,

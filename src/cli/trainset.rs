@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use casefile::{Case, Error, TrainsetRequest};
+use casefile::{Case, Error, JobKind, TrainsetRequest};
 
-use super::{print, StepBar};
+use super::print;
 
 pub(super) fn run(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<(), Error> {
     let text = std::fs::read_to_string(spec).map_err(|e| Error::BadArgument {
@@ -17,9 +17,7 @@ pub(super) fn run(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<
         preview_rows: 10,
     };
     let case = Case::open(case)?;
-    let bar = StepBar::new("building");
-    let report = case.trainset(&req, &|p| bar.update(p.done, p.total))?;
-    drop(bar);
+    let report = super::jobs::run(JobKind::Trainset, |job| case.trainset(&req, job))?;
     print(json, &report, audit_text);
     Ok(())
 }
@@ -113,9 +111,7 @@ fn lake_for(source: &Path, out: &Path) -> Result<(PathBuf, Option<PathBuf>), Err
     std::fs::create_dir_all(out)?;
     let dir = out.join(format!(".casefile-lake-{}", std::process::id()));
     let case = Case::open(source)?;
-    let bar = StepBar::new("exporting the case");
-    case.lake_export(&dir, &|p| bar.update(p.done, p.total), &|| false)?;
-    drop(bar);
+    super::jobs::run(JobKind::LakeExport, |job| case.lake_export(&dir, job))?;
     Ok((dir.clone(), Some(dir)))
 }
 

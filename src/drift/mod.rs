@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::decisions::{filter_sql, DecisionQuery};
 use crate::error::{Error, Result};
+use crate::job::Job;
 
 /// Reference cohorts up to this size get the hypothesis tests; larger ones the distances.
 pub const SMALL_COHORT: usize = 1_000;
@@ -78,15 +79,6 @@ pub struct DriftRequest {
     /// into segments compared one by one.
     #[serde(default)]
     pub segment_by: Option<String>,
-}
-
-/// A moment of a drift comparison, for progress bars.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct DriftProgress {
-    pub phase: String,
-    pub done: u64,
-    pub total: u64,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -862,18 +854,10 @@ fn segment_rows(df: &DataFrame, value: &str) -> Result<DataFrame> {
 
 /// Compares cohort `b` with reference cohort `a`, column by column, and segment by segment when
 /// asked.
-pub fn compare(
-    conn: &Connection,
-    req: &DriftRequest,
-    progress: &dyn Fn(&DriftProgress),
-) -> Result<DriftReport> {
-    let report = |phase: &str, done: usize, total: usize| {
-        progress(&DriftProgress {
-            phase: phase.into(),
-            done: done as u64,
-            total: total as u64,
-        })
-    };
+pub fn compare(conn: &Connection, req: &DriftRequest, job: &Job) -> Result<DriftReport> {
+    let _watch = job.watch(conn);
+    let report =
+        |phase: &str, done: usize, total: usize| job.report(phase, done as u64, total as u64);
     report("reading the cohorts", 0, 2);
     let (qa, qb) = (cohort::parse(&req.a)?, cohort::parse(&req.b)?);
     let mut inputs = view_inputs(conn)?;
@@ -961,6 +945,7 @@ pub fn compare(
     // The cohorts are read at once on two connections: DuckDB hands each result to Arrow one
     // chunk at a time on the calling thread, so one reader alone leaves a core idle.
     let second = conn.try_clone()?;
+    let _watch_second = job.watch(&second);
     let (fa, fb) = std::thread::scope(|s| {
         let (qb, columns, source) = (&qb, &columns, &source);
         let b = s.spawn(move || cohort_frame(&second, qb, columns, segment_select, source));
@@ -972,6 +957,7 @@ pub fn compare(
         cause: "reading the current cohort stopped unexpectedly".into(),
     })??;
     report("reading the cohorts", 2, 2);
+    job.check()?;
     let (rows_a, rows_b) = (fa.height(), fb.height());
     let mut warnings = Vec::new();
     for (which, filter, rows) in [("reference", &req.a, rows_a), ("current", &req.b, rows_b)] {
@@ -992,6 +978,7 @@ pub fn compare(
     let whole = compare_columns(&columns, &fa, &fb, req, None, &mut |i| {
         report("comparing columns", i, columns.len())
     })?;
+    job.check()?;
 
     let mut segments = Vec::new();
     if let Some((name, _)) = &segment {
@@ -1025,6 +1012,7 @@ pub fn compare(
         let total = values.len();
         for (k, (value, _)) in values.into_iter().enumerate() {
             report("comparing segments", k, total);
+            job.check()?;
             let (sa, sb) = (segment_rows(&fa, value)?, segment_rows(&fb, value)?);
             let (rows_a, rows_b) = (sa.height() as u64, sb.height() as u64);
             let mut segment = SegmentDrift {

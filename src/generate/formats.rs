@@ -207,7 +207,7 @@ pub fn write_kcat(path: &Path, events: &[GenEvent], topic: &str) -> Result<()> {
 pub fn write_parquet(path: &Path, events: &[GenEvent]) -> Result<()> {
     let tmp = path.with_extension("tmp.jsonl");
     write_jsonl(&tmp, events)?;
-    let conn = duckdb::Connection::open_in_memory()?;
+    let conn = crate::store::open_scratch_in_memory()?;
     let src = tmp.to_string_lossy().replace('\'', "''");
     let dst = path.to_string_lossy().replace('\'', "''");
     let result = conn.execute_batch(&format!(

@@ -315,14 +315,17 @@ fn ended(status: &std::process::ExitStatus) -> String {
 
 /// The read itself, in a database of its own that nothing else uses.
 fn read_here(request: &Request) -> Answer {
-    match read_with_own_database(request) {
+    let conn = match crate::store::open_scratch_in_memory() {
+        Ok(conn) => conn,
+        Err(e) => return Answer::Unreadable(e.to_string()),
+    };
+    match read_with_own_database(&conn, request) {
         Ok(inspection) => Answer::Read(inspection),
         Err(e) => Answer::Unreadable(e.to_string()),
     }
 }
 
-fn read_with_own_database(request: &Request) -> duckdb::Result<Inspection> {
-    let conn = Connection::open_in_memory_with_flags(crate::store::offline_config()?)?;
+fn read_with_own_database(conn: &Connection, request: &Request) -> duckdb::Result<Inspection> {
     let from = read_parquet(&request.path);
     let keys = conn
         .prepare(&format!(

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::merkle::{leaf_hash, RootBuilder};
 use crate::error::{Error, Result};
 use crate::inspect::EVENT_COLUMNS;
+use crate::job::Job;
 use crate::timeline::fold::FoldEvent;
 use crate::timeline::rules::FoldRules;
 use crate::timeline::snapshots;
@@ -113,25 +114,17 @@ pub struct LakeVerify {
     pub problems: Vec<LakeProblem>,
 }
 
-/// A moment of an export, for progress bars.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct LakeProgress {
-    pub phase: String,
-    #[ts(type = "number")]
-    pub done: u64,
-    #[ts(type = "number")]
-    pub total: u64,
-}
-
 fn sql_text(path: &Path) -> String {
     path.to_string_lossy().replace('\'', "''")
 }
 
-/// Streams per bucket aimed at: a bucket holds about this many events' streams at most.
-fn bucket_count(events: u64) -> u32 {
+/// How many stream buckets: a power of two that keeps the busiest day's file of each bucket near
+/// a million events at most. Sized by the day, not the case: a year of a billion events is 2.7M a
+/// day, 4 buckets and 1,460 files, where sizing by the case's total would write 365 x 1,024 files
+/// of 2,700 events (small files are what distributed readers handle worst).
+fn bucket_count(busiest_day_events: u64) -> u32 {
     let mut n = 1u32;
-    while (n as u64) * 1_000_000 < events && n < 256 {
+    while (n as u64) * 1_000_000 < busiest_day_events && n < 1024 {
         n *= 2;
     }
     n
@@ -174,13 +167,7 @@ impl Drop for Staging {
 
 /// Writes the lake export of the case on `conn` into `dir` (snapshots and the decision view must
 /// be current). `cancelled` is asked between steps and streams.
-pub fn export(
-    conn: &Connection,
-    rules: &FoldRules,
-    dir: &Path,
-    progress: &dyn Fn(&LakeProgress),
-    cancelled: &dyn Fn() -> bool,
-) -> Result<LakeExport> {
+pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Result<LakeExport> {
     check_destination(dir)?;
     let name = dir
         .file_name()
@@ -195,29 +182,21 @@ pub fn export(
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
     let mut staging = Staging(tmp.clone(), false);
-    let stop = || -> Result<()> {
-        if cancelled() {
-            Err(Error::Cancelled {
-                path: dir.to_path_buf(),
-            })
-        } else {
-            Ok(())
-        }
-    };
-    let say = |phase: &str, done: u64, total: u64| {
-        progress(&LakeProgress {
-            phase: phase.into(),
-            done,
-            total,
-        })
-    };
+    let _watch = job.watch(conn);
+    let stop = || job.check();
+    let say = |phase: &str, done: u64, total: u64| job.report(phase, done, total);
 
     let (events, streams): (i64, i64) = conn.query_row(
         "SELECT count(*), count(DISTINCT stream_id) FROM events",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let buckets = bucket_count(events as u64);
+    let busiest_day: i64 = conn.query_row(
+        "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM events GROUP BY CAST(occurred_at AS DATE))",
+        [],
+        |r| r.get(0),
+    )?;
+    let buckets = bucket_count(busiest_day as u64);
 
     say("writing the events", 0, 4);
     conn.execute_batch(&format!(
@@ -250,7 +229,7 @@ pub fn export(
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<std::result::Result<_, _>>()?
     };
-    write_states(conn, rules, &tmp, streams as u64, &shapes, &say, &stop)?;
+    write_states(conn, rules, &tmp, streams as u64, &shapes, job)?;
     stop()?;
 
     say("hashing the events", 3, 4);
@@ -307,28 +286,32 @@ pub fn export(
     })
 }
 
-/// Folds every stream into its histories, stages the rows in a DuckDB file of their own, and writes
-/// them as Parquet.
+/// Folds every stream into its histories, stages the rows in a TEMP table, and writes them as
+/// Parquet.
 fn write_states(
     conn: &Connection,
     rules: &FoldRules,
     tmp: &Path,
     streams: u64,
     shapes: &BTreeMap<String, String>,
-    say: &dyn Fn(&str, u64, u64),
-    stop: &dyn Fn() -> Result<()>,
+    job: &Job,
 ) -> Result<()> {
-    let stage_path = tmp.join(".states.duckdb");
+    let say = |phase: &str, done: u64, total: u64| job.report(phase, done, total);
+    let stop = || job.check();
+    // The rows are staged in a TEMP table of a second connection to the case: one database, one
+    // memory budget (past it, DuckDB spills beside the case), and no result open where they are
+    // appended. The table goes with the connection.
     {
-        let stage = Connection::open(&stage_path)?;
+        let stage = conn.try_clone()?;
+        let _watch = job.watch(&stage);
         stage.execute_batch(
-            "CREATE TABLE states (
+            "CREATE OR REPLACE TEMP TABLE lake_states (
                 stream_id VARCHAR NOT NULL, stream_type VARCHAR, view VARCHAR NOT NULL, axis VARCHAR NOT NULL,
                 valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP, state VARCHAR, last_event_id VARCHAR,
                 source_time TIMESTAMP, set_times VARCHAR, events_seen BIGINT NOT NULL);",
         )?;
         let targets = snapshots::correction_targets(conn)?;
-        let mut appender = stage.appender("states")?;
+        let mut appender = stage.appender("lake_states")?;
         let mut done = 0u64;
         say("folding the states", 0, streams);
         // Streams are folded in batches on rayon's pool and appended in order.
@@ -390,14 +373,13 @@ fn write_states(
                       valid_to::TIMESTAMPTZ AS valid_to, state, last_event_id,
                       source_time::TIMESTAMPTZ AS source_time,
                       set_times AS set_times_us, {fields} AS fields_json, events_seen, view, axis
-                   FROM states ORDER BY view, axis, stream_id, valid_from)
+                   FROM lake_states ORDER BY view, axis, stream_id, valid_from)
              TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (view, axis), FILENAME_PATTERN 'part-{{i}}');",
             sql_text(&tmp.join("states")),
             fields = nested_fields_sql(shapes)?,
         ))?;
+        stage.execute_batch("DROP TABLE lake_states;")?;
     }
-    std::fs::remove_file(&stage_path)?;
-    let _ = std::fs::remove_file(tmp.join(".states.duckdb.wal"));
     Ok(())
 }
 
@@ -560,7 +542,7 @@ pub fn read_manifest(dir: &Path) -> Result<LakeManifest> {
 /// should have, and nothing added.
 pub fn verify(dir: &Path) -> Result<LakeVerify> {
     let manifest = read_manifest(dir)?;
-    let conn = Connection::open_in_memory()?;
+    let conn = crate::store::open_scratch_in_memory()?;
     let mut problems = Vec::new();
     let mut listed = HashSet::new();
     for f in &manifest.files {

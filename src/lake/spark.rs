@@ -735,20 +735,21 @@ pub fn run_many(
         .args(["--conf", "spark.ui.enabled=false"])
         .args(["--conf", "spark.sql.session.timeZone=UTC"])
         .args(["--conf", "spark.sql.join.asofJoin.enabled=true"])
-        .args(["--conf", "spark.sql.shuffle.partitions=8"])
         .args(["--driver-java-options", "-Duser.timezone=UTC"]);
+    let given = |key: &str| setup.conf.iter().any(|c| c.starts_with(&format!("{key}=")));
+    if master.starts_with("local") {
+        // Spark's own default of 1 GB for the driver is too little for a local run of any size; a
+        // share of a laptop leaves room for the rest. A few shuffle partitions suit a few cores; a
+        // cluster keeps its own settings (and adaptive execution sizes its partitions).
+        if !given("spark.driver.memory") {
+            cmd.args(["--conf", "spark.driver.memory=4g"]);
+        }
+        if !given("spark.sql.shuffle.partitions") {
+            cmd.args(["--conf", "spark.sql.shuffle.partitions=8"]);
+        }
+    }
     for c in &setup.conf {
         cmd.args(["--conf", c]);
-    }
-    // Spark's own default of 1 GB for the driver is too little for a local run of any size; a
-    // share of a laptop leaves room for the rest.
-    if master.starts_with("local")
-        && !setup
-            .conf
-            .iter()
-            .any(|c| c.starts_with("spark.driver.memory="))
-    {
-        cmd.args(["--conf", "spark.driver.memory=4g"]);
     }
     cmd.arg(&driver)
         .arg(&job_path)
@@ -1065,7 +1066,7 @@ fn run_into(t: &Target, make: impl FnOnce(&Path, &Path) -> Result<SparkJob>) -> 
     let job = make(&out, &work.0.join("result.json"))?;
     let log = out_dir.join("spark.log");
     let answer = run(&setup, t.master, &job, &work.0, &log)?;
-    let conn = duckdb::Connection::open_in_memory()?;
+    let conn = crate::store::open_scratch_in_memory()?;
     let file = out.to_string_lossy().replace('\'', "''");
     let rows: i64 = conn.query_row(
         &format!("SELECT count(*) FROM read_parquet('{file}')"),

@@ -9,6 +9,8 @@ use duckdb::{AccessMode, Config, Connection};
 
 use crate::error::{Error, Result};
 
+pub mod memory;
+
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
 pub const SCHEMA_VERSION: i64 = 5;
 
@@ -214,11 +216,40 @@ ALTER TABLE sources ADD COLUMN times_placed BIGINT DEFAULT 0;
 "#,
 ];
 
-/// Settings every connection gets, so that nothing is ever fetched from the network.
-pub(crate) fn offline_config() -> duckdb::Result<Config> {
-    Config::default()
+/// Settings every connection gets: nothing is ever fetched from the network, and DuckDB keeps to
+/// the memory budget ([`memory`]), spilling to `spill_dir` past it (`None`: beside the database
+/// file, DuckDB's own choice).
+pub(crate) fn offline_config(spill_dir: Option<&Path>) -> Result<Config> {
+    let (limit, _) = memory::memory_limit()?;
+    let mut config = Config::default()
         .enable_autoload_extension(false)?
-        .with("autoinstall_known_extensions", "false")
+        .with("autoinstall_known_extensions", "false")?
+        .max_memory(&format!("{limit}B"))?;
+    if let Some(dir) = spill_dir {
+        config = config.with("temp_directory", dir.to_string_lossy())?;
+    }
+    Ok(config)
+}
+
+/// Where a file is written before it is renamed into place: beside it, named for this process.
+pub fn partial_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.partial-{}", std::process::id()))
+}
+
+/// A scratch database in memory (reading Parquet, checking an export) under the same budget.
+pub fn open_scratch_in_memory() -> Result<Connection> {
+    Ok(Connection::open_in_memory_with_flags(offline_config(
+        Some(&memory::scratch_spill_dir()),
+    )?)?)
+}
+
+/// A scratch database file of Casefile's own making (a staging area), under the same budget.
+pub fn open_scratch_file(path: &Path) -> Result<Connection> {
+    Ok(Connection::open_with_flags(path, offline_config(None)?)?)
 }
 
 /// Why a case file did not open: another process holds it (DuckDB allows one writer per file, and
@@ -249,8 +280,8 @@ pub fn open_read_write(path: &Path, create: bool) -> Result<Connection> {
             path: path.to_path_buf(),
         });
     }
-    let conn =
-        Connection::open_with_flags(path, offline_config()?).map_err(|e| unopenable(path, e))?;
+    let conn = Connection::open_with_flags(path, offline_config(None)?)
+        .map_err(|e| unopenable(path, e))?;
     migrate(&conn, path)?;
     Ok(conn)
 }
@@ -263,7 +294,7 @@ pub fn open_locked_down(path: &Path) -> Result<Connection> {
             path: path.to_path_buf(),
         });
     }
-    let config = offline_config()?
+    let config = offline_config(None)?
         .access_mode(AccessMode::ReadOnly)?
         .enable_external_access(false)?;
     let conn = Connection::open_with_flags(path, config).map_err(|e| unopenable(path, e))?;

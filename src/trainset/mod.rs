@@ -34,6 +34,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::inspect::{Axis, SqlResult};
+use crate::job::Job;
 use crate::timeline::fold::{self, View};
 use crate::timeline::population::quote_ident;
 use crate::timeline::rules::FoldRules;
@@ -186,15 +187,6 @@ pub struct TrainsetReport {
     /// The file written, and its manifest.
     pub out: Option<String>,
     pub manifest_path: Option<String>,
-}
-
-/// A moment of a build, for progress bars.
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
-#[ts(export)]
-pub struct TrainsetProgress {
-    pub phase: String,
-    pub done: u64,
-    pub total: u64,
 }
 
 fn quote_text(text: &str) -> String {
@@ -356,11 +348,14 @@ fn states(
     for (ord, entity, at, _) in redo {
         by_entity.entry(entity).or_default().push((ord, at));
     }
-    conn.execute_batch(&format!(
+    // The streams are read on a second connection: appending on the one with a result open
+    // fails once the appender flushes (past 2,048 rows). Each keeps its own TEMP table.
+    let reader = conn.try_clone()?;
+    reader.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE {name}_entities (entity VARCHAR);"
     ))?;
     {
-        let mut appender = conn.appender(&format!("{name}_entities"))?;
+        let mut appender = reader.appender(&format!("{name}_entities"))?;
         for entity in by_entity.keys() {
             appender.append_row([entity])?;
         }
@@ -369,7 +364,7 @@ fn states(
     {
         let mut appender = conn.appender(&format!("{name}_redo"))?;
         crate::timeline::snapshots::for_each_stream(
-            conn,
+            &reader,
             &format!("stream_id IN (SELECT entity FROM {name}_entities)"),
             &mut |entity, _, events| {
                 let Some(examples) = by_entity.get(entity) else {
@@ -409,8 +404,9 @@ fn states(
         "UPDATE {name} SET exact = true, state = r.state, source_time = r.source_time,
                 last_event_id = r.last_event_id, set_times = CAST(r.set_times AS BIGINT[])
          FROM {name}_redo r WHERE {name}.ord = r.ord;
-         DROP TABLE {name}_redo; DROP TABLE {name}_entities;"
+         DROP TABLE {name}_redo;"
     ))?;
+    reader.execute_batch(&format!("DROP TABLE {name}_entities;"))?;
     Ok(())
 }
 
@@ -537,8 +533,9 @@ pub fn build(
     conn: &Connection,
     rules: &FoldRules,
     req: &TrainsetRequest,
-    progress: &dyn Fn(&TrainsetProgress),
+    job: &Job,
 ) -> Result<TrainsetReport> {
+    let _watch = job.watch(conn);
     let spec = spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
     let out_format = match &req.out {
         Some(path) => Some(output_format(path)?),
@@ -546,14 +543,12 @@ pub fn build(
     };
     let axis = spec.spec.axis;
     let phases = 4 + spec.features.len() as u64;
-    let report = |phase: &str, done: u64| {
-        progress(&TrainsetProgress {
-            phase: phase.into(),
-            done,
-            total: phases,
-        })
+    let report = |phase: &str, done: u64| -> Result<()> {
+        job.check()?;
+        job.report(phase, done, phases);
+        Ok(())
     };
-    report("choosing the examples", 0);
+    report("choosing the examples", 0)?;
     let n = examples(conn, &spec)?;
     if n == 0 {
         return Err(Error::BadArgument {
@@ -584,7 +579,7 @@ pub fn build(
             .collect(),
         None => Vec::new(),
     };
-    report("reading the states as of each example", 1);
+    report("reading the states as of each example", 1)?;
     if has_paths {
         states(
             conn,
@@ -596,7 +591,7 @@ pub fn build(
             &tracked,
         )?;
         // What was true then, with everything known now, and what the case knows now.
-        report("reading the states for the audit", 1);
+        report("reading the states for the audit", 1)?;
         states(
             conn,
             rules,
@@ -642,7 +637,7 @@ pub fn build(
     }
     let time = axis_column(axis);
     for (i, (name, kind)) in spec.features.iter().enumerate() {
-        report(&format!("feature {name}"), 2 + i as u64);
+        report(&format!("feature {name}"), 2 + i as u64)?;
         match kind {
             FeatureKind::Path(_) => {
                 let k = 1 + spec.features[..i]
@@ -709,7 +704,7 @@ pub fn build(
             }
         }
     }
-    report("finding the labels", 2 + spec.features.len() as u64);
+    report("finding the labels", 2 + spec.features.len() as u64)?;
     if let Some(label) = &spec.spec.label {
         let value = match &spec.label_path {
             None => "e.event_type".to_string(),
@@ -738,7 +733,7 @@ pub fn build(
         select.push("l.label, l.label_time, l.label_event, l.label_recorded".into());
         columns.extend(TrainsetColumn::label());
     }
-    report("joining the rows", 2 + spec.features.len() as u64);
+    report("joining the rows", 2 + spec.features.len() as u64)?;
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE ts_rows AS SELECT {} FROM ts_examples x {} ORDER BY x.ord;",
         select.join(", "),
@@ -746,7 +741,7 @@ pub fn build(
     ))?;
 
     // The audit and the source times.
-    report("auditing", 3 + spec.features.len() as u64);
+    report("auditing", 3 + spec.features.len() as u64)?;
     let mut leakage = BTreeMap::new();
     let mut sources = Vec::new();
     for (i, (name, _)) in spec.features.iter().enumerate() {
@@ -862,11 +857,20 @@ pub fn build(
     };
     let (out, manifest_path) = match (&req.out, out_format) {
         (Some(path), Some(format)) => {
-            let text = path.to_string_lossy().replace('\'', "''");
-            conn.execute_batch(&format!("COPY trainset TO '{text}' ({format});"))
+            // Written beside the file and renamed: a cancelled or failed build leaves no half file.
+            let partial = crate::store::partial_path(path);
+            let text = partial.to_string_lossy().replace('\'', "''");
+            let written = conn
+                .execute_batch(&format!("COPY trainset TO '{text}' ({format});"))
                 .map_err(|e| Error::BadArgument {
                     message: format!("Cannot write {}: {e}", path.display()),
-                })?;
+                })
+                .and_then(|_| job.check())
+                .and_then(|_| Ok(std::fs::rename(&partial, path)?));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
             let mpath = manifest_path_for(path);
             let body = serde_json::to_string_pretty(&manifest).map_err(|e| Error::Analysis {
                 cause: e.to_string(),

@@ -934,8 +934,13 @@ fn bundles_damaged_at_random_are_reported_or_refused_and_never_crash_the_reader(
             write_zip(&damaged, &files);
             format!("{}: {how}", files[pick].0)
         };
-        let verified =
-            std::panic::catch_unwind(|| casefile::verify_bundle(&damaged, &opts, &|_| {}));
+        let verified = std::panic::catch_unwind(|| {
+            casefile::verify_bundle(
+                &damaged,
+                &opts,
+                &casefile::Job::quiet(casefile::JobKind::BundleVerify),
+            )
+        });
         match verified {
             Err(_) => failures.push(format!("{i} ({what}): verify panicked")),
             Ok(Ok(report)) if report.ok => {

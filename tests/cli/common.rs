@@ -118,3 +118,13 @@ pub fn import_reconciled(case: &Path, path: &Path, extra: &[&str]) -> Value {
     assert_reconciled(&report);
     report
 }
+
+/// The lending sample imported into `dir/lending.casefile`.
+pub fn lending_case(dir: &Path) -> PathBuf {
+    let case = dir.join("lending.casefile");
+    let mut args = vec!["import".to_string(), s(&case).to_string()];
+    args.extend(scenario_files(&["lending"]));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    json(&args);
+    case
+}

@@ -2,20 +2,9 @@
 //! hash and row count checked here independently, the bundle's Merkle root, the layout distributed
 //! engines read, state changelogs that agree with `casefile state`, and tampering named by file.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 
-use super::common::{json, json_with, s, scenario_files, sha256_of, tmp};
-
-fn lending_case(dir: &Path) -> PathBuf {
-    let case = dir.join("lending.casefile");
-    let mut args = vec!["import".to_string(), s(&case).to_string()];
-    args.extend(scenario_files(&["lending"]));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    json(&args);
-    case
-}
+use super::common::{json, json_with, lending_case, s, scenario_files, sha256_of, tmp};
 
 fn duck() -> duckdb::Connection {
     duckdb::Connection::open_in_memory().unwrap()

@@ -14,6 +14,7 @@ mod exports;
 mod formats;
 mod fuzz;
 mod import;
+mod jobs;
 mod lake;
 mod llm_exports;
 mod sql;

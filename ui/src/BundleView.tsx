@@ -4,7 +4,7 @@ import {
   backend,
   errorText,
   type BundleExportReport,
-  type BundleProgress,
+  type JobProgress,
   type CaseInfo,
   type KeyInfo,
   type VerifyReport,
@@ -21,9 +21,10 @@ import {
 import { formatCount } from "./format";
 import { LakeExportPanel } from "./LakeExportPanel";
 import { percent } from "./progress";
+import { useJob } from "./useJob";
 
-/** A progress bar for bundle work (`bundle-progress` events). */
-function Progress({ progress, label }: { progress: BundleProgress | null; label: string }) {
+/** A progress bar for bundle work, with its Cancel. */
+function Progress({ progress, label, onCancel }: { progress: JobProgress | null; label: string; onCancel: () => void }) {
   const bytes = progress?.phase.startsWith("packing") || progress?.phase.startsWith("checking");
   return (
     <div className="bundle-progress" role="status" aria-label={label}>
@@ -33,6 +34,9 @@ function Progress({ progress, label }: { progress: BundleProgress | null; label:
           : "Starting…"}
       </p>
       <progress max={100} value={percent(progress?.done ?? 0, progress?.total ?? 0)} />
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
     </div>
   );
 }
@@ -68,8 +72,8 @@ export function VerifyPanel({ initialPath, autoRun = false }: { initialPath?: st
   const [path, setPath] = useState(initialPath ?? "");
   const [key, setKey] = useState("");
   const [allowUnsigned, setAllowUnsigned] = useState(false);
-  const [running, setRunning] = useState(false);
-  const [progress, setProgress] = useState<BundleProgress | null>(null);
+  const job = useJob("bundle_verify");
+  const { running, progress, run: runJob } = job;
   const [report, setReport] = useState<VerifyReport | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -81,19 +85,13 @@ export function VerifyPanel({ initialPath, autoRun = false }: { initialPath?: st
       }
       setError(null);
       setReport(null);
-      setRunning(true);
-      setProgress(null);
-      const unlisten = await backend.onBundleProgress(setProgress);
       try {
-        setReport(await backend.bundleVerify(target.trim(), key.trim() || null, allowUnsigned));
+        setReport(await runJob(() => backend.bundleVerify(target.trim(), key.trim() || null, allowUnsigned)));
       } catch (e) {
         setError(errorText(e));
-      } finally {
-        unlisten();
-        setRunning(false);
       }
     },
-    [key, allowUnsigned],
+    [key, allowUnsigned, runJob],
   );
 
   const started = useRef(false);
@@ -157,7 +155,7 @@ export function VerifyPanel({ initialPath, autoRun = false }: { initialPath?: st
         </div>
       </form>
       <Alert message={error} onDismiss={() => setError(null)} />
-      {running && <Progress progress={progress} label="Verification progress" />}
+      {running && <Progress progress={progress} label="Verification progress" onCancel={job.cancel} />}
       {report && v && (
         <div className="verify-result">
           <div className={v.ok ? "verdict-banner good" : "verdict-banner bad"} data-testid="verify-verdict" data-ok={v.ok}>
@@ -259,8 +257,8 @@ function ExportPanel({ onVerify }: { onVerify: (path: string) => void }) {
   const [form, setForm] = useState<ExportForm>(EMPTY_EXPORT_FORM);
   const [keys, setKeys] = useState<KeyInfo[]>([]);
   const [newKey, setNewKey] = useState("");
-  const [running, setRunning] = useState(false);
-  const [progress, setProgress] = useState<BundleProgress | null>(null);
+  const job = useJob("bundle_export");
+  const { running, progress } = job;
   const [report, setReport] = useState<BundleExportReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const set = (f: Partial<ExportForm>) => setForm((old) => ({ ...old, ...f }));
@@ -307,16 +305,10 @@ function ExportPanel({ onVerify }: { onVerify: (path: string) => void }) {
     }
     setError(null);
     setReport(null);
-    setRunning(true);
-    setProgress(null);
-    const unlisten = await backend.onBundleProgress(setProgress);
     try {
-      setReport(await backend.bundleExport(request));
+      setReport(await job.run(() => backend.bundleExport(request)));
     } catch (e) {
       setError(errorText(e));
-    } finally {
-      unlisten();
-      setRunning(false);
     }
   }
 
@@ -433,7 +425,7 @@ function ExportPanel({ onVerify }: { onVerify: (path: string) => void }) {
         </li>
       </ol>
       <Alert message={error} onDismiss={() => setError(null)} />
-      {running && <Progress progress={progress} label="Export progress" />}
+      {running && <Progress progress={progress} label="Export progress" onCancel={job.cancel} />}
       {report && (
         <div className="export-result" data-testid="bundle-written">
           <p className="ok">

@@ -5,12 +5,14 @@ import { DecisionsView } from "./DecisionsView";
 import { DriftView } from "./DriftView";
 import { formatCount } from "./format";
 import { ImportView } from "./ImportView";
+import { JobsIndicator } from "./JobsIndicator";
 import { NotesView } from "./NotesView";
 import { PopulationView } from "./PopulationView";
 import { SqlView } from "./SqlView";
 import { TimelineView } from "./TimelineView";
 import { BundleView } from "./BundleView";
 import { ReadOnlyContext } from "./readonly";
+import { SettingsPanel } from "./SettingsPanel";
 import { TrainsetView } from "./TrainsetView";
 
 export type Tab =
@@ -63,6 +65,7 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
     stream: null,
   });
   const [error, setError] = useState<string | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const update = useCallback((f: Partial<Focus>) => setFocus((old) => ({ ...old, ...f })), []);
   const refresh = useCallback(() => {
     backend.caseInfo().then(onInfo).catch((e) => setError(errorText(e)));
@@ -161,7 +164,19 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
               </button>
             </div>
           </div>
+          <JobsIndicator />
+          <button
+            className="ghost"
+            onClick={() => setSettingsOpen((o) => !o)}
+            aria-label="Settings"
+            title="Settings"
+            aria-pressed={settingsOpen}
+            data-testid="settings"
+          >
+            ⚙
+          </button>
         </header>
+        {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
         <Alert message={error} onDismiss={() => setError(null)} />
         <div className="screen">
           {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}

@@ -3,7 +3,6 @@ import { Alert } from "./Alert";
 import {
   backend,
   errorText,
-  type DriftProgress,
   type DriftReport,
   type DriftRequest,
   type FeatureDrift,
@@ -11,6 +10,7 @@ import {
 } from "./backend";
 import { formatCount } from "./format";
 import { percent } from "./progress";
+import { describeProgress, useJob } from "./useJob";
 
 function num(v: number | null): string {
   if (v === null) return "–";
@@ -159,8 +159,8 @@ export function DriftView() {
   const [segmentBy, setSegmentBy] = useState("");
   const [columns, setColumns] = useState<string[]>([]);
   const [scope, setScope] = useState<string | null>(null);
-  const [running, setRunning] = useState(false);
-  const [progress, setProgress] = useState<DriftProgress | null>(null);
+  const job = useJob("drift");
+  const { running, progress } = job;
   const [exported, setExported] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -201,12 +201,9 @@ export function DriftView() {
   async function run() {
     setError(null);
     setExported(null);
-    setRunning(true);
-    setProgress(null);
-    const unlisten = await backend.onDriftProgress(setProgress);
     try {
       const req = request();
-      const r = await backend.drift(req);
+      const r = await job.run(() => backend.drift(req));
       setReport(r);
       setAsked(req);
       setScope(null);
@@ -214,9 +211,6 @@ export function DriftView() {
       setColumns(r.features.filter((f) => f.role === "input").map((f) => f.name));
     } catch (e) {
       setError(errorText(e));
-    } finally {
-      unlisten();
-      setRunning(false);
     }
   }
 
@@ -226,7 +220,7 @@ export function DriftView() {
     try {
       const [path] = await backend.pickFiles("save_report");
       if (!path) return;
-      await backend.exportDriftReport(asked, path);
+      await job.run(() => backend.exportDriftReport(asked, path));
       setExported(`Report written to ${path}.`);
     } catch (e) {
       setError(errorText(e));
@@ -297,8 +291,11 @@ export function DriftView() {
       <Alert message={error} onDismiss={() => setError(null)} />
       {running && (
         <div className="card" role="status" aria-label="Drift progress">
-          <p>{progress ? `${progress.phase}: ${progress.done} of ${progress.total}` : "Starting…"}</p>
+          <p>{describeProgress(progress, formatCount)}</p>
           <progress max={100} value={percent(progress?.done ?? 0, progress?.total ?? 0)} />
+          <button type="button" onClick={job.cancel} data-testid="drift-cancel">
+            Cancel
+          </button>
         </div>
       )}
       {report && !running && (

@@ -1,9 +1,10 @@
 import { useState } from "react";
 import { Alert } from "./Alert";
-import { backend, errorText, type LakeExport, type LakeProgress, type LakeVerify } from "./backend";
+import { backend, errorText, type LakeExport, type LakeVerify } from "./backend";
 import { formatBytes } from "./bundle";
 import { formatCount } from "./format";
 import { percent } from "./progress";
+import { describeProgress, useJob } from "./useJob";
 
 /** The tables of an export, in the order a reader meets them. */
 const TABLE_ORDER = ["events", "decisions", "states"];
@@ -12,8 +13,7 @@ const TABLE_ORDER = ["events", "decisions", "states"];
  * and the check of an export against its manifest. */
 export function LakeExportPanel() {
   const [dir, setDir] = useState("");
-  const [running, setRunning] = useState(false);
-  const [progress, setProgress] = useState<LakeProgress | null>(null);
+  const { running, progress, run, cancel } = useJob("lake_export");
   const [report, setReport] = useState<LakeExport | null>(null);
   const [check, setCheck] = useState<LakeVerify | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -35,16 +35,11 @@ export function LakeExportPanel() {
     setError(null);
     setReport(null);
     setCheck(null);
-    setProgress(null);
-    setRunning(true);
-    const unlisten = await backend.onLakeProgress(setProgress);
     try {
-      setReport(await backend.lakeExport(dir.trim()));
+      const chosen = dir.trim();
+      setReport(await run(() => backend.lakeExport(chosen)));
     } catch (e) {
       setError(errorText(e));
-    } finally {
-      unlisten();
-      setRunning(false);
     }
   }
 
@@ -84,7 +79,7 @@ export function LakeExportPanel() {
           Write the export
         </button>
         {running && (
-          <button type="button" onClick={() => void backend.lakeExportCancel()} data-testid="lake-cancel">
+          <button type="button" onClick={cancel} data-testid="lake-cancel">
             Cancel
           </button>
         )}
@@ -92,9 +87,7 @@ export function LakeExportPanel() {
       {running && (
         <div className="bundle-progress" role="status" aria-label="Export progress">
           <p className="small">
-            {progress
-              ? `${progress.phase}: ${formatCount(progress.done)} of ${formatCount(progress.total)}`
-              : "Starting…"}
+            {describeProgress(progress, formatCount)}
           </p>
           <progress max={100} value={percent(progress?.done ?? 0, progress?.total ?? 0)} />
         </div>

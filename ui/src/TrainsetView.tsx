@@ -4,13 +4,13 @@ import {
   backend,
   errorText,
   type LabelAudit,
-  type TrainsetProgress,
   type TrainsetReport,
   type TrainsetRequest,
 } from "./backend";
 import { DataGrid } from "./DataGrid";
 import { formatCount } from "./format";
 import { percent } from "./progress";
+import { describeProgress, useJob } from "./useJob";
 import { durationText, leadText, shareOf, specKey } from "./trainset";
 
 const PREVIEW_ROWS = 200;
@@ -157,7 +157,8 @@ export function TrainsetView({ casePath }: { casePath: string }) {
   const [out, setOut] = useState("");
   const [report, setReport] = useState<TrainsetReport | null>(null);
   const [running, setRunning] = useState<"preview" | "export" | null>(null);
-  const [progress, setProgress] = useState<TrainsetProgress | null>(null);
+  const job = useJob("trainset");
+  const progress = job.progress;
   const [written, setWritten] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -190,8 +191,6 @@ export function TrainsetView({ casePath }: { casePath: string }) {
     setError(null);
     setWritten(null);
     setRunning(kind);
-    setProgress(null);
-    const unlisten = await backend.onTrainsetProgress(setProgress);
     try {
       const request: TrainsetRequest = {
         spec,
@@ -199,13 +198,12 @@ export function TrainsetView({ casePath }: { casePath: string }) {
         out: kind === "export" ? path : null,
         preview_rows: PREVIEW_ROWS,
       };
-      const r = await backend.trainset(request);
+      const r = await job.run(() => backend.trainset(request));
       setReport(r);
       if (r.out) setWritten(`Wrote ${formatCount(r.rows)} rows to ${r.out} and the manifest to ${r.manifest_path}.`);
     } catch (e) {
       setError(errorText(e));
     } finally {
-      unlisten();
       setRunning(null);
     }
   }
@@ -278,8 +276,11 @@ export function TrainsetView({ casePath }: { casePath: string }) {
       <Alert message={error} onDismiss={() => setError(null)} />
       {running && (
         <div className="card" role="status" aria-label="Training set progress">
-          <p>{progress ? `${progress.phase} (${progress.done} of ${progress.total})` : "Starting…"}</p>
+          <p>{describeProgress(progress, formatCount)}</p>
           <progress max={100} value={percent(progress?.done ?? 0, progress?.total ?? 0)} />
+          <button type="button" onClick={job.cancel} data-testid="trainset-cancel">
+            Cancel
+          </button>
         </div>
       )}
       {report && !running && (

@@ -7,13 +7,11 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { Axis } from "./bindings/Axis";
 import type { BuildProgress } from "./bindings/BuildProgress";
 import type { BundleExportReport } from "./bindings/BundleExportReport";
-import type { BundleProgress } from "./bindings/BundleProgress";
 import type { BundleRequest } from "./bindings/BundleRequest";
 import type { CaseInfo } from "./bindings/CaseInfo";
 import type { DecisionBuildProgress } from "./bindings/DecisionBuildProgress";
 import type { DecisionPage } from "./bindings/DecisionPage";
 import type { DecisionQuery } from "./bindings/DecisionQuery";
-import type { DriftProgress } from "./bindings/DriftProgress";
 import type { DriftReport } from "./bindings/DriftReport";
 import type { DriftRequest } from "./bindings/DriftRequest";
 import type { ErrorDto } from "./bindings/ErrorDto";
@@ -27,7 +25,10 @@ import type { TableRead } from "./bindings/TableRead";
 import type { History } from "./bindings/History";
 import type { KeyInfo } from "./bindings/KeyInfo";
 import type { LakeExport } from "./bindings/LakeExport";
-import type { LakeProgress } from "./bindings/LakeProgress";
+import type { JobFinished } from "./bindings/JobFinished";
+import type { JobKind } from "./bindings/JobKind";
+import type { MemoryBudget } from "./bindings/MemoryBudget";
+import type { JobProgress } from "./bindings/JobProgress";
 import type { LakeVerify } from "./bindings/LakeVerify";
 import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
@@ -48,7 +49,6 @@ import type { SqlResult } from "./bindings/SqlResult";
 import type { StreamState } from "./bindings/StreamState";
 import type { StreamSummary } from "./bindings/StreamSummary";
 import type { Timeline } from "./bindings/Timeline";
-import type { TrainsetProgress } from "./bindings/TrainsetProgress";
 import type { TrainsetReport } from "./bindings/TrainsetReport";
 import type { TrainsetRequest } from "./bindings/TrainsetRequest";
 import type { VerifyReport } from "./bindings/VerifyReport";
@@ -62,15 +62,15 @@ export type { StreamState, StreamSummary, Timeline, View };
 export type { DecisionBuildProgress, DecisionPage, DecisionQuery, Explanation, Replayer };
 export type { ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary };
 export type { Decision } from "./bindings/Decision";
-export type { DriftProgress, DriftReport, DriftRequest };
-export type { LakeExport, LakeProgress, LakeVerify };
+export type { DriftReport, DriftRequest };
+export type { JobFinished, JobKind, JobProgress, LakeExport, LakeVerify, MemoryBudget };
 export type { FeatureDrift } from "./bindings/FeatureDrift";
 export type { SegmentDrift } from "./bindings/SegmentDrift";
-export type { TrainsetProgress, TrainsetReport, TrainsetRequest };
+export type { TrainsetReport, TrainsetRequest };
 export type { LabelAudit } from "./bindings/LabelAudit";
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
-export type { BundleExportReport, BundleProgress, BundleRequest, KeyInfo, VerifyReport };
+export type { BundleExportReport, BundleRequest, KeyInfo, VerifyReport };
 export type { Problem } from "./bindings/Problem";
 export type { Bucket } from "./bindings/Bucket";
 export type { Change } from "./bindings/Change";
@@ -187,24 +187,27 @@ export const backend = {
   drift: (request: DriftRequest) => invoke<DriftReport>("drift", { request }),
   exportDriftReport: (request: DriftRequest, path: string) =>
     invoke<DriftReport>("export_drift_report", { request, path }),
-  onDriftProgress: (f: (p: DriftProgress) => void): Promise<UnlistenFn> =>
-    listen<DriftProgress>("drift-progress", (e) => f(e.payload)),
 
   trainsetStarter: () => invoke<string>("trainset_starter"),
   trainset: (request: TrainsetRequest) => invoke<TrainsetReport>("trainset", { request }),
-  onTrainsetProgress: (f: (p: TrainsetProgress) => void): Promise<UnlistenFn> =>
-    listen<TrainsetProgress>("trainset-progress", (e) => f(e.payload)),
 
   bundleExport: (request: BundleRequest) => invoke<BundleExportReport>("bundle_export", { request }),
   bundleVerify: (path: string, key: string | null, allowUnsigned: boolean) =>
     invoke<VerifyReport>("bundle_verify", { path, key, allowUnsigned }),
-  onBundleProgress: (f: (p: BundleProgress) => void): Promise<UnlistenFn> =>
-    listen<BundleProgress>("bundle-progress", (e) => f(e.payload)),
   lakeExport: (dir: string) => invoke<LakeExport>("lake_export", { dir }),
-  lakeExportCancel: () => invoke<void>("lake_export_cancel"),
   lakeVerify: (dir: string) => invoke<LakeVerify>("lake_verify", { dir }),
-  onLakeProgress: (f: (p: LakeProgress) => void): Promise<UnlistenFn> =>
-    listen<LakeProgress>("lake-progress", (e) => f(e.payload)),
+  /** Every job's progress (import, builds, replay, drift, training set, exports...). */
+  onJobProgress: (f: (p: JobProgress) => void): Promise<UnlistenFn> =>
+    listen<JobProgress>("job-progress", (e) => f(e.payload)),
+  /** The embedded engine's memory budget in force. */
+  memorySetting: () => invoke<MemoryBudget>("memory_setting"),
+  /** Sets the budget ("4GB", "50%"; null for the default), keeps it, applies it to the open case. */
+  setMemorySetting: (limit: string | null) => invoke<MemoryBudget>("set_memory_setting", { limit }),
+  /** Every job's end: done, cancelled or failed (with the sentence). */
+  onJobFinished: (f: (p: JobFinished) => void): Promise<UnlistenFn> =>
+    listen<JobFinished>("job-finished", (e) => f(e.payload)),
+  /** Cancels the running (or waiting) jobs of a kind; each stops and leaves the case as it was. */
+  cancelJob: (kind: JobKind) => invoke<void>("job_cancel", { kind }),
   signingKeys: () => invoke<KeyInfo[]>("signing_keys"),
   newSigningKey: (name: string) => invoke<KeyInfo>("new_signing_key", { name }),
 };

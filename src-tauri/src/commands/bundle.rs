@@ -1,43 +1,24 @@
-//! Case bundles: export the open case (off the UI thread, `bundle-progress` events), verify any
-//! bundle (no case needed), and the investigator's signing keys.
+//! Case bundles: export the open case and verify any bundle (no case needed) as jobs
+//! (`job-progress`, `job_cancel`), and the investigator's signing keys.
 
 use std::path::PathBuf;
 
 use casefile::{
-    BundleExportReport, BundleProgress, BundleRequest, ErrorDto, KeyInfo, VerifyOptions,
-    VerifyReport,
+    BundleExportReport, BundleRequest, ErrorDto, JobKind, KeyInfo, VerifyOptions, VerifyReport,
 };
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::AppHandle;
 
-use crate::state::{dto, AppState};
-
-/// The event the UI listens to while a bundle is written or checked.
-pub const PROGRESS_EVENT: &str = "bundle-progress";
-
-fn stopped(e: impl std::fmt::Display) -> ErrorDto {
-    ErrorDto {
-        code: "internal".into(),
-        message: format!("The bundle work stopped unexpectedly: {e}"),
-    }
-}
+use crate::state::dto;
 
 #[tauri::command]
 pub async fn bundle_export(
     request: BundleRequest,
     app: AppHandle,
 ) -> Result<BundleExportReport, ErrorDto> {
-    let worker = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let emitter = worker.clone();
-        let progress = move |p: &BundleProgress| {
-            let _ = emitter.emit(PROGRESS_EVENT, p);
-        };
-        worker
-            .state::<AppState>()
-            .with_case(|c| c.bundle_export(&request, &progress))
+    super::jobs::run(&app, JobKind::BundleExport, move |case, job| {
+        case.bundle_export(&request, job)
     })
     .await
-    .map_err(stopped)?
 }
 
 #[tauri::command]
@@ -47,18 +28,14 @@ pub async fn bundle_verify(
     allow_unsigned: bool,
     app: AppHandle,
 ) -> Result<VerifyReport, ErrorDto> {
-    tauri::async_runtime::spawn_blocking(move || {
-        let progress = move |p: &BundleProgress| {
-            let _ = app.emit(PROGRESS_EVENT, p);
-        };
-        let opts = VerifyOptions {
-            expected_key: key.filter(|k| !k.trim().is_empty()),
-            allow_unsigned,
-        };
-        casefile::verify_bundle(&path, &opts, &progress).map_err(dto)
+    let opts = VerifyOptions {
+        expected_key: key.filter(|k| !k.trim().is_empty()),
+        allow_unsigned,
+    };
+    super::jobs::run_alone(&app, JobKind::BundleVerify, move |job| {
+        casefile::verify_bundle(&path, &opts, job)
     })
     .await
-    .map_err(stopped)?
 }
 
 #[tauri::command]

@@ -1,13 +1,10 @@
 //! Training sets: a starter spec for the open case, and a build (preview, or export to the file the
-//! investigator named) off the UI thread with `trainset-progress` events.
+//! investigator named) as a job (`job-progress`, `job_cancel`).
 
-use casefile::{ErrorDto, TrainsetProgress, TrainsetReport, TrainsetRequest};
-use tauri::{AppHandle, Emitter, Manager};
+use casefile::{ErrorDto, JobKind, TrainsetReport, TrainsetRequest};
+use tauri::{AppHandle, Manager};
 
 use crate::state::AppState;
-
-/// The event the UI listens to while a training set builds.
-pub const PROGRESS_EVENT: &str = "trainset-progress";
 
 fn stopped(e: impl std::fmt::Display) -> ErrorDto {
     ErrorDto {
@@ -25,22 +22,14 @@ pub async fn trainset_starter(app: AppHandle) -> Result<String, ErrorDto> {
     .map_err(stopped)?
 }
 
-/// Builds the training set; with `request.out`, writes it and its manifest there.
+/// Builds the training set (a job); with `request.out`, writes it and its manifest there.
 #[tauri::command]
 pub async fn trainset(
     request: TrainsetRequest,
     app: AppHandle,
 ) -> Result<TrainsetReport, ErrorDto> {
-    let worker = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let emitter = worker.clone();
-        let progress = move |p: &TrainsetProgress| {
-            let _ = emitter.emit(PROGRESS_EVENT, p);
-        };
-        worker
-            .state::<AppState>()
-            .with_case(|c| c.trainset(&request, &progress))
+    super::jobs::run(&app, JobKind::Trainset, move |case, job| {
+        case.trainset(&request, job)
     })
     .await
-    .map_err(stopped)?
 }

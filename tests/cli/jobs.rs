@@ -1,0 +1,101 @@
+//! Long work on the command line is a job: Ctrl-C (SIGINT) stops it at once, the command exits
+//! 130 with a sentence saying what was left, and nothing half-written remains.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::common::*;
+
+/// Runs `args` paused at `phase` (the job's own fault point), sends SIGINT once it says so, and
+/// returns the exit code and what it wrote on stderr after.
+fn interrupt_at(args: &[&str], phase: &str) -> (Option<i32>, String) {
+    let mut child = Command::new(bin())
+        .args(args)
+        .env("CASEFILE_FAULT_PAUSE", phase)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let expected = format!("paused at {phase}");
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.contains(&expected) => break,
+            Some(Ok(_)) => continue,
+            _ => panic!("{args:?} ended without reaching {phase}"),
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    (status.code(), rest.join("\n"))
+}
+
+/// Every entry of `dir`, for "nothing was left behind".
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn ctrl_c_stops_a_lake_export_and_leaves_no_folder_behind() {
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    let before = entries(dir.path());
+    let lake = dir.path().join("lake");
+    let (code, stderr) = interrupt_at(&["export", s(&case), s(&lake)], "folding the states");
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("The lake export was cancelled; nothing was written."),
+        "{stderr}"
+    );
+    assert_eq!(
+        entries(dir.path()),
+        before,
+        "the export's staging folder is gone"
+    );
+    // The case still answers, and a second export completes.
+    let report = json(&["export", s(&case), s(&lake)]);
+    assert_eq!(
+        json(&["export", "--verify", s(&lake)])["ok"],
+        true,
+        "{report}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_training_set_and_leaves_no_file_behind() {
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    let spec = dir.path().join("spec.toml");
+    let starter = run(&["trainset", s(&case), "--starter"]);
+    std::fs::write(&spec, &starter.stdout).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let file = out.join("train.parquet");
+    let (code, stderr) = interrupt_at(
+        &["trainset", s(&case), "--spec", s(&spec), "--out", s(&file)],
+        "finding the labels",
+    );
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("The training set was cancelled; nothing was written."),
+        "{stderr}"
+    );
+    assert!(entries(&out).is_empty(), "{:?}", entries(&out));
+    // Run to the end, the same command writes the file and its manifest.
+    json(&["trainset", s(&case), "--spec", s(&spec), "--out", s(&file)]);
+    assert_eq!(
+        entries(&out),
+        ["train.parquet", "train.parquet.manifest.json"]
+    );
+}
