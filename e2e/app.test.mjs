@@ -450,10 +450,10 @@ async function main() {
       await waitJobs((t) => t.includes("Training set") && t.includes("finding the labels"), "the paused training set");
       await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
       await driver.waitFor("[data-testid=density-strip]");
-      // Earlier checks left another entity selected: pick applicant-0005, whose states the CLI gives.
+      // Earlier checks left another entity selected: pick applicant-0005, whose states the CLI gives
+      // (at the instant the timeline opens it may not exist yet; the check below expects that too).
       await driver.type("input[aria-label='Search entities']", "applicant-0005");
       await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("applicant-0005")));
-      await driver.waitFor(".state-tree");
       await driver.waitFor(".entities li button.selected", (t) => t.startsWith("applicant-0005"));
       const [left, top, width, height] = await driver.exec(
         "const r = document.querySelector('[data-testid=density-strip]').getBoundingClientRect(); return [r.left, r.top, r.width, r.height];",
