@@ -321,6 +321,7 @@ async function main() {
     const b = "model_version=v2.4.0,from=2024-04-26T00:00:00Z";
     const truth = cliJson("drift", reference, "--a", a, "--b", b);
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Drift"));
+    await cohortsPrefilled();
     await driver.type("input[aria-label='Reference cohort']", a);
     await driver.type("input[aria-label='Current cohort']", b);
     await driver.click("[data-testid=run-drift]");
@@ -351,6 +352,7 @@ async function main() {
     const b = "model_version=v2.4.0";
     const truth = cliJson("drift", reference, "--a", a, "--b", b, "--segment-by", "term_months");
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Drift"));
+    await cohortsPrefilled();
     await driver.type("input[aria-label='Reference cohort']", a);
     await driver.type("input[aria-label='Current cohort']", b);
     await driver.type("input[aria-label='Segment by']", "term_months");
@@ -708,6 +710,7 @@ async function main() {
     // columns only one cohort has) shows it as text.
     const hostileModel = "model=<script>window.__pwned='model'</script>";
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Drift", 60000));
+    await cohortsPrefilled();
     await driver.type("input[aria-label='Reference cohort']", hostileModel);
     await driver.type("input[aria-label='Current cohort']", "model_version=v2.4.0");
     await driver.click("[data-testid=run-drift]");
@@ -857,6 +860,12 @@ async function enabled(css, timeoutMs = 60000) {
     await sleep(100);
   }
   throw new Error(`${css} stayed disabled for ${timeoutMs / 1000} s`);
+}
+
+/** The Drift screen fills both cohorts in from the case's versions once it has them; a check waits
+ * for that before typing over them, or the default lands between its keys. */
+async function cohortsPrefilled() {
+  await driver.waitForValue("input[aria-label='Current cohort']", (v) => v.startsWith("model_version="), 60000);
 }
 
 /** Picks an option of a select as a person would, so React sees the change. */

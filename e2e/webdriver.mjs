@@ -134,6 +134,22 @@ export class Driver {
     const length = await this.exec("return document.activeElement.value.length");
     const erase = `\uE010${"\uE003".repeat(length)}`;
     await this.call("POST", this.s(`/element/${el.id}/value`), { text: erase + text });
+    // A screen that fills the field in itself between the length read and the keys (a default
+    // arriving late) would leave the two run together: say so rather than go on with it.
+    const now = await this.call("GET", this.s(`/element/${el.id}/property/value`));
+    if (now !== text) throw new Error(`typed ${JSON.stringify(text)} but the field reads ${JSON.stringify(now)}`);
+  }
+
+  /** Waits until the input matching `css` holds a value passing `test` (a default filled in). */
+  async waitForValue(css, test, timeoutMs = 20000) {
+    const until = Date.now() + timeoutMs;
+    let last = null;
+    while (Date.now() < until) {
+      last = await this.exec("const e = document.querySelector(arguments[0]); return e ? e.value : null", [css]);
+      if (last !== null && test(last)) return last;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for the value of ${css} (last: ${JSON.stringify(last)})`);
   }
 
   async text(el) {
