@@ -206,7 +206,7 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
                   payload::VARCHAR AS payload, metadata::VARCHAR AS metadata,
                   {skipped} AS skipped, source_id, source_row,
                   CAST(occurred_at AS DATE) AS event_date, {bucket} AS stream_bucket
-               FROM events ORDER BY seq)
+               FROM events)
          TO '{out}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (event_date, stream_bucket), FILENAME_PATTERN 'part-{{i}}');",
         skipped = snapshots::SKIPPED_SQL,
         bucket = bucket_sql("stream_id", buckets),
@@ -286,8 +286,21 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
     })
 }
 
-/// Folds every stream into its histories, stages the rows in a TEMP table, and writes them as
-/// Parquet.
+/// Rows of states staged before they are written out: bounds the TEMP table (and what DuckDB
+/// spills of it) whatever the case's size. Tests set `CASEFILE_LAKE_STATE_CHUNK_ROWS` lower so a
+/// small case is written in many chunks.
+fn state_chunk_rows() -> usize {
+    std::env::var("CASEFILE_LAKE_STATE_CHUNK_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1_000_000)
+}
+
+/// Folds every stream into its histories and writes them as Parquet, a chunk at a time: the rows
+/// of about a million are staged in a TEMP table, each history's share written to its own file
+/// (`states/view=V/axis=A/part-K.parquet`, rows in stream order), and the table emptied. No global
+/// sort: a reader joins on stream and time, and within a file the streams come in order anyway.
 fn write_states(
     conn: &Connection,
     rules: &FoldRules,
@@ -298,88 +311,114 @@ fn write_states(
 ) -> Result<()> {
     let say = |phase: &str, done: u64, total: u64| job.report(phase, done, total);
     let stop = || job.check();
-    // The rows are staged in a TEMP table of a second connection to the case: one database, one
-    // memory budget (past it, DuckDB spills beside the case), and no result open where they are
-    // appended. The table goes with the connection.
-    {
-        let stage = conn.try_clone()?;
-        let _watch = job.watch(&stage);
-        stage.execute_batch(
-            "CREATE OR REPLACE TEMP TABLE lake_states (
-                stream_id VARCHAR NOT NULL, stream_type VARCHAR, view VARCHAR NOT NULL, axis VARCHAR NOT NULL,
-                valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP, state VARCHAR, last_event_id VARCHAR,
-                source_time TIMESTAMP, set_times VARCHAR, events_seen BIGINT NOT NULL);",
-        )?;
-        let targets = snapshots::correction_targets(conn)?;
-        let mut appender = stage.appender("lake_states")?;
-        let mut done = 0u64;
-        say("folding the states", 0, streams);
-        // Streams are folded in batches on rayon's pool and appended in order.
-        let mut batch: Vec<(String, Option<String>, Vec<FoldEvent>)> = Vec::new();
-        let mut batch_events = 0usize;
-        let mut flush = |batch: &mut Vec<(String, Option<String>, Vec<FoldEvent>)>| -> Result<()> {
-            use rayon::prelude::*;
-            // Serialized here too: writing the states as JSON is most of the work.
-            let folded: Vec<Vec<ReadyRow>> = batch
-                .par_iter()
-                .map(|(_, _, events)| {
-                    let elsewhere = snapshots::known_elsewhere(events, &targets);
-                    changelog::stream_histories(events, rules, &elsewhere)
-                        .into_iter()
-                        .map(ReadyRow::from)
-                        .collect()
-                })
-                .collect();
-            for ((stream, stream_type, _), rows) in batch.drain(..).zip(folded) {
-                for row in rows {
-                    appender.append_row(params![
-                        stream,
-                        stream_type,
-                        row.view,
-                        row.axis,
-                        crate::store::timestamp(row.from),
-                        row.to.map(crate::store::timestamp),
-                        row.state,
-                        row.last_event_id,
-                        row.source_time.map(crate::store::timestamp),
-                        row.set_times,
-                        row.events_seen,
-                    ])?;
-                }
-                done += 1;
+    // Staged in a TEMP table of a second connection to the case: one database, one memory budget,
+    // and no result open where the rows are appended. The table goes with the connection.
+    let stage = conn.try_clone()?;
+    let _watch = job.watch(&stage);
+    stage.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE lake_states (
+            stream_id VARCHAR NOT NULL, stream_type VARCHAR, view VARCHAR NOT NULL, axis VARCHAR NOT NULL,
+            valid_from TIMESTAMP NOT NULL, valid_to TIMESTAMP, state VARCHAR, last_event_id VARCHAR,
+            source_time TIMESTAMP, set_times VARCHAR, events_seen BIGINT NOT NULL);",
+    )?;
+    let fields = nested_fields_sql(shapes)?;
+    let states_dir = tmp.join("states");
+    let targets = snapshots::correction_targets(conn)?;
+    let mut appender = stage.appender("lake_states")?;
+    let chunk_rows = state_chunk_rows();
+    let mut staged = 0usize;
+    let mut part = 0usize;
+    // The histories a chunk held, so each gets a file.
+    let mut histories: std::collections::BTreeSet<(&'static str, &'static str)> =
+        Default::default();
+    let mut write_chunk =
+        |appender: &mut duckdb::Appender,
+         histories: &mut std::collections::BTreeSet<(&'static str, &'static str)>|
+         -> Result<()> {
+            appender.flush()?;
+            for (view, axis) in std::mem::take(histories) {
+                let dir = states_dir
+                    .join(format!("view={view}"))
+                    .join(format!("axis={axis}"));
+                std::fs::create_dir_all(&dir)?;
+                stage.execute_batch(&format!(
+                    "COPY (SELECT stream_id, stream_type, valid_from::TIMESTAMPTZ AS valid_from,
+                          valid_to::TIMESTAMPTZ AS valid_to, state, last_event_id,
+                          source_time::TIMESTAMPTZ AS source_time,
+                          set_times AS set_times_us, {fields} AS fields_json, events_seen
+                       FROM lake_states WHERE view = '{view}' AND axis = '{axis}')
+                 TO '{}' (FORMAT parquet, COMPRESSION zstd);",
+                    sql_text(&dir.join(format!("part-{part}.parquet"))),
+                ))?;
             }
-            say("folding the states", done, streams);
-            stop()
-        };
-        snapshots::for_each_stream(conn, "", &mut |stream, stream_type, events| {
-            batch.push((
-                stream.to_string(),
-                stream_type.map(String::from),
-                events.to_vec(),
-            ));
-            batch_events += events.len();
-            if batch_events >= 20_000 {
-                batch_events = 0;
-                flush(&mut batch)?;
-            }
+            stage.execute_batch("DELETE FROM lake_states;")?;
+            part += 1;
             Ok(())
-        })?;
-        flush(&mut batch)?;
-        appender.flush()?;
-        drop(appender);
-        say("writing the states", streams, streams);
-        stage.execute_batch(&format!(
-            "COPY (SELECT stream_id, stream_type, valid_from::TIMESTAMPTZ AS valid_from,
-                      valid_to::TIMESTAMPTZ AS valid_to, state, last_event_id,
-                      source_time::TIMESTAMPTZ AS source_time,
-                      set_times AS set_times_us, {fields} AS fields_json, events_seen, view, axis
-                   FROM lake_states ORDER BY view, axis, stream_id, valid_from)
-             TO '{}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (view, axis), FILENAME_PATTERN 'part-{{i}}');",
-            sql_text(&tmp.join("states")),
-            fields = nested_fields_sql(shapes)?,
-        ))?;
-        stage.execute_batch("DROP TABLE lake_states;")?;
+        };
+    let mut done = 0u64;
+    say("folding the states", 0, streams);
+    // Streams are folded in batches on rayon's pool and appended in order.
+    let mut batch: Vec<(String, Option<String>, Vec<FoldEvent>)> = Vec::new();
+    let mut batch_events = 0usize;
+    let mut flush = |batch: &mut Vec<(String, Option<String>, Vec<FoldEvent>)>| -> Result<()> {
+        use rayon::prelude::*;
+        // Serialized here too: writing the states as JSON is most of the work.
+        let folded: Vec<Vec<ReadyRow>> = batch
+            .par_iter()
+            .map(|(_, _, events)| {
+                let elsewhere = snapshots::known_elsewhere(events, &targets);
+                changelog::stream_histories(events, rules, &elsewhere)
+                    .into_iter()
+                    .map(ReadyRow::from)
+                    .collect()
+            })
+            .collect();
+        for ((stream, stream_type, _), rows) in batch.drain(..).zip(folded) {
+            for row in rows {
+                histories.insert((row.view, row.axis));
+                appender.append_row(params![
+                    stream,
+                    stream_type,
+                    row.view,
+                    row.axis,
+                    crate::store::timestamp(row.from),
+                    row.to.map(crate::store::timestamp),
+                    row.state,
+                    row.last_event_id,
+                    row.source_time.map(crate::store::timestamp),
+                    row.set_times,
+                    row.events_seen,
+                ])?;
+                staged += 1;
+            }
+            done += 1;
+            if staged >= chunk_rows {
+                write_chunk(&mut appender, &mut histories)?;
+                staged = 0;
+            }
+        }
+        say("folding the states", done, streams);
+        stop()
+    };
+    snapshots::for_each_stream(conn, "", &mut |stream, stream_type, events| {
+        batch.push((
+            stream.to_string(),
+            stream_type.map(String::from),
+            events.to_vec(),
+        ));
+        batch_events += events.len();
+        if batch_events >= 20_000 {
+            batch_events = 0;
+            flush(&mut batch)?;
+        }
+        Ok(())
+    })?;
+    flush(&mut batch)?;
+    if staged > 0 {
+        write_chunk(&mut appender, &mut histories)?;
     }
+    drop(appender);
+    stage.execute_batch("DROP TABLE lake_states;")?;
     Ok(())
 }
 

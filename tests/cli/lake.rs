@@ -252,3 +252,68 @@ fn state_changelogs_agree_with_the_time_machine_on_both_axes_and_views() {
     }
     assert!(checked >= 240);
 }
+
+#[test]
+fn states_written_in_many_chunks_are_the_same_rows_as_in_one() {
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    let whole = dir.path().join("whole");
+    let chunked = dir.path().join("chunked");
+    json(&["export", s(&case), s(&whole)]);
+    let out = std::process::Command::new(super::common::bin())
+        .args(["export", "--json", s(&case), s(&chunked)])
+        .env("CASEFILE_LAKE_STATE_CHUNK_ROWS", "150")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let conn = duck();
+    let rows = |lake: &std::path::Path| -> (i64, String) {
+        conn.query_row(
+            &format!(
+                "SELECT count(*), md5(string_agg(r, '\n' ORDER BY r)) FROM (
+                   SELECT concat_ws('|', view, axis, stream_id, stream_type, epoch_us(valid_from),
+                                    epoch_us(valid_to), state, last_event_id, set_times_us, events_seen) AS r
+                   FROM read_parquet('{}/states/**/*.parquet', hive_partitioning = true))",
+                s(lake)
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    let (whole_rows, whole_digest) = rows(&whole);
+    let (chunked_rows, chunked_digest) = rows(&chunked);
+    assert!(whole_rows > 1000, "{whole_rows} state rows");
+    assert_eq!(chunked_rows, whole_rows);
+    assert_eq!(chunked_digest, whole_digest);
+    // Each history written in several files, none holding a stream split across two.
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(chunked.join("manifest.json")).unwrap())
+            .unwrap();
+    let state_files = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["table"] == "states")
+        .count();
+    assert!(state_files >= 4 * 3, "{state_files} state files");
+    let split: i64 = conn
+        .query_row(
+            &format!(
+                "SELECT count(*) FROM (
+                   SELECT view, axis, stream_id FROM read_parquet('{}/states/**/*.parquet', hive_partitioning = true, filename = true)
+                   GROUP BY ALL HAVING count(DISTINCT filename) > 1)",
+                s(&chunked)
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(split, 0);
+    let verified = json(&["export", "--verify", s(&chunked)]);
+    assert_eq!(verified["ok"], true);
+}
