@@ -81,6 +81,32 @@ pub struct JobProgress {
     /// 0 when the phase's size is not known.
     #[ts(type = "number")]
     pub total: u64,
+    /// What only some kinds of job tell: the file being read, the verdicts so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub detail: Option<JobDetail>,
+}
+
+/// The part of a report only some jobs have.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum JobDetail {
+    /// An import: the file being read (done and total are its bytes) and its rows read so far.
+    Import {
+        path: String,
+        #[ts(type = "number")]
+        rows: u64,
+    },
+    /// A replay: the verdicts of the decisions replayed so far (done and total are decisions).
+    Replay {
+        #[ts(type = "number")]
+        matched: u64,
+        #[ts(type = "number")]
+        mismatched: u64,
+        #[ts(type = "number")]
+        failed: u64,
+    },
 }
 
 /// How a job ended, for whoever watched it from elsewhere (the app's header).
@@ -162,12 +188,18 @@ impl Job {
 
     /// Reports progress in `phase`.
     pub fn report(&self, phase: &str, done: u64, total: u64) {
+        self.report_with(phase, done, total, None);
+    }
+
+    /// Reports progress in `phase` with what only this kind of job tells.
+    pub fn report_with(&self, phase: &str, done: u64, total: u64, detail: Option<JobDetail>) {
         (self.sink)(&JobProgress {
             job: self.id,
             kind: self.kind,
             phase: phase.to_string(),
             done,
             total,
+            detail,
         });
         self.pause_if_asked(phase);
     }
@@ -335,6 +367,7 @@ mod tests {
                 phase: "joining the states".into(),
                 done: 3,
                 total: 10,
+                detail: None,
             }]
         );
     }

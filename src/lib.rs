@@ -64,7 +64,7 @@ pub use inspect::{
     Axis, CaseInfo, EventPage, EventQuery, QuarantinePage, QuarantineReport, SourceRecord,
     SqlResult, StreamSummary,
 };
-pub use job::{Job, JobFinished, JobKind, JobOutcome, JobProgress};
+pub use job::{Job, JobDetail, JobFinished, JobKind, JobOutcome, JobProgress};
 pub use lake::spark::{
     EngineInfo, JoinForm, SparkPopulationReport, SparkPopulationRequest, SparkTrainsetReport,
     SparkTrainsetRequest,
@@ -215,6 +215,18 @@ impl Case {
         self.writable("importing")?;
         self.machine.borrow_mut().clear();
         ingest::import_files(&self.conn, files, opts, sink)
+    }
+
+    /// `import` as a job: its progress the job's reports (the file and its rows as detail), and
+    /// cancelling it stops the file being read, which is left out whole.
+    pub fn import_job(
+        &self,
+        files: &[PathBuf],
+        opts: &ImportOptions,
+        job: &Job,
+    ) -> Result<ImportReport> {
+        let _watch = job.watch(&self.conn);
+        job.finish(self.import(files, opts, &ingest::JobSink::new(job)))
     }
 
     pub fn info(&self) -> Result<CaseInfo> {
@@ -506,6 +518,53 @@ impl Case {
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<ReplayReport> {
         self.prepare_replay()?.run(req, progress, cancel)
+    }
+
+    /// `replay` as a job: the decision view built first as a phase of it, each decision replayed
+    /// reported with the verdicts so far, and cancelling it stops starting programs (the decisions
+    /// replayed by then are kept, and the report says it was cancelled).
+    pub fn replay_job(&self, req: &ReplayRequest, job: &Job) -> Result<ReplayReport> {
+        job.finish((|| {
+            self.writable("replaying (a replay is stored in the case)")?;
+            self.ensure_decisions_for(job)?;
+            // Not watched: its queries are short, and an interrupted one would lose replays done.
+            self.prepare_replay()?.run(
+                req,
+                &|p| {
+                    job.report_with(
+                        "replaying the decisions",
+                        p.done as u64,
+                        p.total as u64,
+                        Some(JobDetail::Replay {
+                            matched: p.matched as u64,
+                            mismatched: p.mismatched as u64,
+                            failed: p.failed as u64,
+                        }),
+                    )
+                },
+                job.cancelled_flag(),
+            )
+        })())
+    }
+
+    /// True when the decision view was built from the case as it is now (nothing to build).
+    pub fn decision_view_current(&self) -> Result<bool> {
+        decisions::is_current(&self.conn)
+    }
+
+    /// True when the time machine's snapshots were built from the case as it is now.
+    pub fn time_machine_current(&self) -> Result<bool> {
+        self.machine.borrow_mut().snapshots_current(&self.conn)
+    }
+
+    /// Builds the decision view (when missing or stale) as a job.
+    pub fn build_decisions_job(&self, job: &Job) -> Result<()> {
+        job.finish(self.ensure_decisions_for(job))
+    }
+
+    /// Builds the time machine's snapshots (when missing or stale) as a job.
+    pub fn build_time_machine(&self, job: &Job) -> Result<()> {
+        job.finish(self.ensure_time_machine_for(job).map(|_| ()))
     }
 
     /// A replay on a connection of its own: it can run while the case answers other questions

@@ -1,8 +1,7 @@
-//! What the app holds between commands: the open case, the cancel flags of long work, and the list
-//! of recently opened cases (a small JSON file in the app's config folder).
+//! What the app holds between commands: the open case, the jobs running, and the list of recently
+//! opened cases (a small JSON file in the app's config folder).
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use casefile::{Case, ErrorDto, Job};
@@ -10,10 +9,6 @@ use casefile::{Case, ErrorDto, Job};
 #[derive(Default)]
 pub struct AppState {
     case: Mutex<Option<Case>>,
-    /// Set by the UI to stop a running import.
-    pub cancel: AtomicBool,
-    /// Set by the UI to stop a running replay.
-    pub cancel_replay: AtomicBool,
     /// Where recent cases are remembered; set at startup.
     pub recent_file: Mutex<Option<PathBuf>>,
     /// The app's settings file (see `commands::settings`); set at startup.

@@ -1,12 +1,11 @@
 //! `casefile decisions`, `explain`, `replay` and `replayers`: parse, call the facade, print.
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 
-use casefile::{Case, DecisionQuery, Error, ReplayRequest, Replayer};
+use casefile::{Case, DecisionQuery, Error, JobKind, ReplayRequest, Replayer};
 use serde_json::Value;
 
-use super::{print, StepBar};
+use super::print;
 
 /// The decision filters `decisions` and `replay` share.
 #[derive(clap::Args, Debug)]
@@ -61,8 +60,7 @@ fn short(v: &Value) -> String {
 
 fn open_built(case: &Path) -> Result<Case, Error> {
     let c = Case::open(case)?;
-    let bar = StepBar::new("reading decisions");
-    c.build_decisions(&|p| bar.update(p.done, p.total.max(p.done)))?;
+    super::jobs::run(JobKind::DecisionView, |job| c.build_decisions_job(job))?;
     Ok(c)
 }
 
@@ -213,15 +211,8 @@ pub(super) fn replay(
     req: ReplayRequest,
     show: usize,
 ) -> Result<(), Error> {
-    let c = open_built(case)?;
-    let bar = StepBar::new("replaying");
-    let cancel = AtomicBool::new(false);
-    let report = c.replay(
-        &req,
-        &|p| bar.update(p.done as u64, p.total as u64),
-        &cancel,
-    )?;
-    drop(bar);
+    let c = Case::open(case)?;
+    let report = super::jobs::run(JobKind::Replay, |job| c.replay_job(&req, job))?;
     if report.mode == "replay" && report.matched < report.replayed {
         super::CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
     }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use casefile::{
-    AsOfQuery, Case, Error, ErrorDto, EventQuery, ImportOptions, ImportProgress, PopulationQuery,
-    ProgressSink, TimelineQuery, View,
+    AsOfQuery, Case, Error, ErrorDto, EventQuery, ImportOptions, ImportProgress, JobKind,
+    PopulationQuery, ProgressSink, TimelineQuery, View,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -512,12 +512,18 @@ fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> String) {
 }
 
 /// Shows a progress bar on stderr once an import has run for a second.
-struct BarSink {
+struct BarSink<'a> {
     started: Instant,
     bar: RefCell<Option<ProgressBar>>,
+    /// The import's job: Ctrl-C cancels it, which stops the file being read.
+    job: &'a casefile::Job,
 }
 
-impl ProgressSink for BarSink {
+impl ProgressSink for BarSink<'_> {
+    fn keep_going(&self) -> bool {
+        !self.job.is_cancelled()
+    }
+
     fn progress(&self, p: &ImportProgress) {
         if self.started.elapsed() < Duration::from_secs(1) {
             return;
@@ -546,52 +552,7 @@ impl ProgressSink for BarSink {
     }
 }
 
-/// A progress bar for counted work (streams), shown once the work has run for a second.
-struct StepBar {
-    started: Instant,
-    label: &'static str,
-    bar: RefCell<Option<ProgressBar>>,
-}
-
-impl StepBar {
-    fn new(label: &'static str) -> Self {
-        StepBar {
-            started: Instant::now(),
-            label,
-            bar: RefCell::new(None),
-        }
-    }
-
-    fn update(&self, done: u64, total: u64) {
-        if self.started.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        let mut slot = self.bar.borrow_mut();
-        let bar = slot.get_or_insert_with(|| {
-            let b = ProgressBar::new(total.max(1));
-            b.set_style(
-                ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            b.set_message(self.label);
-            b.enable_steady_tick(Duration::from_millis(200));
-            b
-        });
-        bar.set_length(total.max(1));
-        bar.set_position(done);
-    }
-}
-
-impl Drop for StepBar {
-    fn drop(&mut self) {
-        if let Some(b) = self.bar.borrow_mut().take() {
-            b.finish_and_clear();
-        }
-    }
-}
-
-impl Drop for BarSink {
+impl Drop for BarSink<'_> {
     fn drop(&mut self) {
         if let Some(b) = self.bar.borrow_mut().take() {
             b.finish_and_clear();
@@ -720,12 +681,14 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 return Ok(());
             }
             let c = Case::open_or_create(&case)?;
-            let sink = BarSink {
-                started: Instant::now(),
-                bar: RefCell::new(None),
-            };
-            let report = c.import(&files, &opts, &sink)?;
-            drop(sink);
+            let report = jobs::run(JobKind::Import, |job| {
+                let sink = BarSink {
+                    started: Instant::now(),
+                    bar: RefCell::new(None),
+                    job,
+                };
+                c.import(&files, &opts, &sink)
+            })?;
             print(json, &report, |r| {
                 let mut s = String::new();
                 for src in &r.sources {
@@ -874,9 +837,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
         Command::Findings { case } => {
             let c = Case::open(&case)?;
             // Stale decision inputs are findings too: read the decisions first when they changed.
-            let bar = StepBar::new("reading decisions");
-            c.build_decisions(&|p| bar.update(p.done, p.total.max(p.done)))?;
-            drop(bar);
+            jobs::run(JobKind::DecisionView, |job| c.build_decisions_job(job))?;
             let f = c.findings()?;
             let doc = serde_json::json!({ "findings": f });
             print(json, &doc, |_| {
@@ -1049,12 +1010,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     });
                 }
                 (None, Some(stream_type)) => {
-                    let bar = StepBar::new("storing states");
+                    jobs::run(JobKind::Snapshots, |job| c.build_time_machine(job))?;
                     let d =
-                        c.population_diff(&stream_type, from, to, asof.into(), limit, &|b| {
-                            bar.update(b.streams_done, b.streams_total)
-                        })?;
-                    drop(bar);
+                        c.population_diff(&stream_type, from, to, asof.into(), limit, &|_| {})?;
                     print(json, &d, |d| {
                         let mut s = format!(
                             "{} streams from {} to {} ({} axis, {}): {} added, {} removed, {} changed, {} unchanged\n",
@@ -1169,10 +1127,9 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 save,
                 preview_rows: preview,
             };
-            let bar = StepBar::new("storing states");
-            let p = Case::open(&case)?
-                .population(&q, &|b| bar.update(b.streams_done, b.streams_total))?;
-            drop(bar);
+            let c = Case::open(&case)?;
+            jobs::run(JobKind::Snapshots, |job| c.build_time_machine(job))?;
+            let p = c.population(&q, &|_| {})?;
             print(json, &p, |p| {
                 let mut s = format!(
                     "{} {} streams at {} ({} axis, {})\n",

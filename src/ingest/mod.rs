@@ -62,6 +62,46 @@ pub trait ProgressSink {
     }
 }
 
+/// An import's progress as its job's reports (at most ten a second, and each new phase), and the
+/// job's cancel as the import's.
+pub struct JobSink<'a> {
+    job: &'a crate::job::Job,
+    last: std::cell::Cell<Option<(std::time::Instant, &'static str)>>,
+}
+
+impl<'a> JobSink<'a> {
+    pub fn new(job: &'a crate::job::Job) -> Self {
+        JobSink {
+            job,
+            last: Default::default(),
+        }
+    }
+}
+
+impl ProgressSink for JobSink<'_> {
+    fn progress(&self, p: &ImportProgress) {
+        let due = self.last.get().is_none_or(|(at, phase)| {
+            phase != p.phase || at.elapsed() >= std::time::Duration::from_millis(100)
+        });
+        if due {
+            self.last.set(Some((std::time::Instant::now(), p.phase)));
+            self.job.report_with(
+                p.phase,
+                p.bytes_done,
+                p.bytes_total,
+                Some(crate::job::JobDetail::Import {
+                    path: p.path.clone(),
+                    rows: p.rows,
+                }),
+            );
+        }
+    }
+
+    fn keep_going(&self) -> bool {
+        !self.job.is_cancelled()
+    }
+}
+
 /// A sink that ignores progress.
 pub struct NoProgress;
 impl ProgressSink for NoProgress {
@@ -179,14 +219,15 @@ impl Plan {
 /// on stderr) until the test kills the process. With CASEFILE_FAULT_TRACE set it only says when it
 /// passes each one (so a test can kill it a moment later). Unset, this costs two environment
 /// lookups per file.
-fn fault_point(phase: &str) {
+fn fault_point(phase: &str, cancelled: &dyn Fn() -> bool) {
     if std::env::var_os("CASEFILE_FAULT_TRACE").is_some() {
         eprintln!("casefile: at {phase}");
     }
     if std::env::var("CASEFILE_FAULT_PAUSE").is_ok_and(|p| p == phase) {
         eprintln!("casefile: paused at {phase}");
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(1));
+        // Until killed (the crash tests), or cancelled (Ctrl-C, the app's Cancel).
+        while !cancelled() {
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
 }
@@ -1247,13 +1288,13 @@ fn import_one(
     let compression = src.compression;
     let size_bytes = src.size_bytes;
     let sha256 = src.finish()?;
+    log_elapsed("staged", started);
+    fault_point("staged", &|| !sink.keep_going());
     if !sink.keep_going() {
         return Err(Error::Cancelled {
             path: path.to_path_buf(),
         });
     }
-    log_elapsed("staged", started);
-    fault_point("staged");
 
     // The same bytes were imported before: change nothing, and say so.
     let earlier: Option<(i64, String)> = conn
@@ -1420,11 +1461,11 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     )?;
     progress("checking", None, rows_read);
     findings::raise(conn, source_id, imported_at)?;
-    fault_point("in-transaction");
+    fault_point("in-transaction", &|| false);
     let committing = std::time::Instant::now();
     tx.commit()?;
     log_elapsed("commit", committing);
-    fault_point("committed");
+    fault_point("committed", &|| false);
     run_sql_step(conn, "checkpoint", "CHECKPOINT;")?;
     conn.execute_batch("DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;")?;
 

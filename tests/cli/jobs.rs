@@ -99,3 +99,30 @@ fn ctrl_c_stops_a_training_set_and_leaves_no_file_behind() {
         ["train.parquet", "train.parquet.manifest.json"]
     );
 }
+
+#[test]
+fn ctrl_c_stops_an_import_and_the_case_keeps_only_what_it_had() {
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    let count = || {
+        sql(
+            &case,
+            "SELECT count(*), count(DISTINCT source_id) FROM events",
+        )
+    };
+    let before = count();
+    let more = scenario_files(&["hiring"]);
+    let (code, stderr) = interrupt_at(&["import", s(&case), &more[0]], "staged");
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("The import was cancelled; nothing from the file being read was loaded."),
+        "{stderr}"
+    );
+    assert_eq!(count(), before);
+    // The same file imported to the end loads.
+    let report = json(&["import", s(&case), &more[0]]);
+    assert!(
+        report["sources"][0]["rows_loaded"].as_i64().unwrap() > 0,
+        "{report}"
+    );
+}

@@ -5,11 +5,9 @@ import {
   backend,
   errorText,
   type Decision,
-  type DecisionBuildProgress,
   type DecisionPage,
   type Explanation,
   type Replayer,
-  type ReplayProgress,
   type ReplayReport,
   type ReplayResult,
 } from "./backend";
@@ -18,6 +16,7 @@ import { DecisionCard } from "./DecisionCard";
 import { NO_FILTERS, toQuery, verdict, type DecisionFilters } from "./decisions";
 import { formatCount, parseMicros } from "./format";
 import { percent } from "./progress";
+import { describeProgress, useJob } from "./useJob";
 import { ReplayersPanel } from "./ReplayersPanel";
 import { useReadOnly } from "./readonly";
 
@@ -51,10 +50,16 @@ export function DecisionsView({ onOpen }: Props) {
   const [showReplayers, setShowReplayers] = useState(false);
   const [replayWith, setReplayWith] = useState("");
   const [running, setRunning] = useState<"one" | "batch" | null>(null);
-  const [progress, setProgress] = useState<ReplayProgress | null>(null);
+  const replayJob = useJob("replay");
+  const progress = replayJob.progress;
+  const tally = progress?.detail?.type === "replay" ? progress.detail : null;
+  const runReplay = replayJob.run;
   const [report, setReport] = useState<ReplayReport | null>(null);
   const [results, setResults] = useState<Map<string, ReplayResult>>(new Map());
-  const [building, setBuilding] = useState<DecisionBuildProgress | null>(null);
+  // The decision view's build, the first time (or after an import): a job of its own.
+  const viewJob = useJob("decision_view");
+  const building = viewJob.progress;
+  const buildView = viewJob.run;
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const loading = useRef(new Set<number>());
@@ -68,30 +73,23 @@ export function DecisionsView({ onOpen }: Props) {
 
   useEffect(() => {
     let live = true;
-    let unlisten: (() => void) | undefined;
-    backend.onDecisionProgress((p) => live && setBuilding(p)).then((u) => (unlisten = u));
     const t = setTimeout(() => {
       loading.current.clear();
-      backend
-        .decisions(toQuery(filters, PAGE, 0))
+      buildView(() => backend.buildDecisionView())
+        .then(() => backend.decisions(toQuery(filters, PAGE, 0)))
         .then((p) => {
           if (!live) return;
           setPage(p);
           setRows(p.decisions);
           setSelected((s) => (s && p.decisions.some((d) => d.decision_id === s) ? s : (p.decisions[0]?.decision_id ?? null)));
         })
-        .catch((e) => live && fail(e))
-        .finally(() => {
-          unlisten?.();
-          if (live) setBuilding(null);
-        });
+        .catch((e) => live && fail(e));
     }, 150);
     return () => {
       live = false;
       clearTimeout(t);
-      unlisten?.();
     };
-  }, [filters, reload]);
+  }, [filters, reload, buildView]);
 
   const more = useCallback(
     (offset: number) => {
@@ -143,26 +141,25 @@ export function DecisionsView({ onOpen }: Props) {
     async (ids: string[] | null) => {
       setError(null);
       setRunning(ids ? "one" : "batch");
-      setProgress(null);
-      const unlisten = await backend.onReplayProgress(setProgress);
       try {
-        const r = await backend.replay({
+        const r = await runReplay(() =>
+          backend.replay({
           decisions: ids ?? [],
           query: toQuery(filters, null, null),
           replayer: replayWith || null,
           repeat: null,
-        });
+          }),
+        );
         setReport(r);
         setResults(new Map(r.results.map((x) => [x.decision_id, x])));
         setReload((n) => n + 1);
       } catch (e) {
         fail(e);
       } finally {
-        unlisten();
         setRunning(null);
       }
     },
-    [filters, replayWith],
+    [filters, replayWith, runReplay],
   );
 
   const openTimeline = useCallback(
@@ -192,7 +189,7 @@ export function DecisionsView({ onOpen }: Props) {
       } else if (e.key === "t" && current) {
         openTimeline(current);
       } else if (e.key === "Escape" && running) {
-        void backend.cancelReplay();
+        replayJob.cancel();
       }
     };
     window.addEventListener("keydown", onKey);
@@ -299,13 +296,15 @@ export function DecisionsView({ onOpen }: Props) {
           <div className="progress-line">
             <strong>Replaying</strong>
             <span>
-              {progress ? `${formatCount(progress.done)} of ${formatCount(progress.total)}` : "starting…"}
+              {tally && progress
+                ? `${formatCount(progress.done)} of ${formatCount(progress.total)}`
+                : describeProgress(progress, formatCount)}
             </span>
-            <span className="ok">{progress?.matched ?? 0} match</span>
-            <span className="error">{progress?.mismatched ?? 0} mismatch</span>
-            <span className="warn">{progress?.failed ?? 0} failed</span>
+            <span className="ok">{tally?.matched ?? 0} match</span>
+            <span className="error">{tally?.mismatched ?? 0} mismatch</span>
+            <span className="warn">{tally?.failed ?? 0} failed</span>
             <span className="spacer" />
-            <button onClick={() => backend.cancelReplay()}>Cancel (Esc)</button>
+            <button onClick={replayJob.cancel}>Cancel (Esc)</button>
           </div>
           <progress max={100} value={percent(progress?.done ?? 0, progress?.total ?? 0)} />
         </div>
@@ -326,9 +325,12 @@ export function DecisionsView({ onOpen }: Props) {
       <Alert message={error} onDismiss={() => setError(null)} />
       {building && (
         <div className="card" role="status">
-          <p>
-            Finding the decisions in the log ({building.phase}): {formatCount(building.done)} of{" "}
-            {formatCount(building.total)}
+          <p className="row">
+            <span className="grow">
+              Finding the decisions in the log ({building.phase}): {formatCount(building.done)} of{" "}
+              {formatCount(building.total)}
+            </span>
+            <button onClick={viewJob.cancel}>Cancel</button>
           </p>
           <progress max={100} value={percent(building.done, building.total)} />
         </div>

@@ -6,7 +6,6 @@ import {
   type Finding,
   type FolderPreview,
   type FolderSummary,
-  type ImportProgress,
   type QuarantinePage,
   type SourcePreview,
   type SourceRecord,
@@ -19,6 +18,7 @@ import { DumpTables, FolderCard, FolderResult } from "./ImportFolder";
 import { latestOnly } from "./latest";
 import { defaultTimeProblem } from "./mapping";
 import { blockedHint, formatBytes, formatRate, percent, rowsPerSecond, type Sample } from "./progress";
+import { useJob } from "./useJob";
 
 interface Props {
   onImported: () => void;
@@ -50,9 +50,17 @@ export function ImportView({ onImported }: Props) {
   const [files, setFiles] = useState<Pending[]>([]);
   const [typed, setTyped] = useState("");
   const [running, setRunning] = useState(false);
-  const [progress, setProgress] = useState<ImportProgress | null>(null);
+  const importJob = useJob("import");
+  const progress = importJob.progress;
+  const detail = progress?.detail?.type === "import" ? progress.detail : null;
   const samples = useRef<Sample[]>([]);
   const [rate, setRate] = useState(0);
+  useEffect(() => {
+    if (!detail) return;
+    samples.current.push({ t: performance.now(), rows: detail.rows });
+    if (samples.current.length > 200) samples.current.splice(0, 100);
+    setRate(rowsPerSecond(samples.current));
+  }, [detail]);
   const [reports, setReports] = useState<SourceReport[]>([]);
   const [findings, setFindings] = useState<Finding[]>([]);
   const [findingsTotal, setFindingsTotal] = useState(0);
@@ -176,16 +184,10 @@ export function ImportView({ onImported }: Props) {
     setFailures([]);
     window.scrollTo(0, 0);
     samples.current = [];
-    const unlisten = await backend.onImportProgress((p) => {
-      setProgress(p);
-      samples.current.push({ t: performance.now(), rows: p.rows });
-      if (samples.current.length > 200) samples.current.splice(0, 100);
-      setRate(rowsPerSecond(samples.current));
-    });
     const done: string[] = [];
     for (const f of files) {
       try {
-        const r = await backend.importFiles([f.path], ...choices(f));
+        const r = await importJob.run(() => backend.importFiles([f.path], ...choices(f)));
         setReports((rs) => [...rs, ...r.sources]);
         setFindings((fs) => [...fs, ...r.findings]);
         setFindingsTotal((n) => n + r.findings_total);
@@ -196,9 +198,7 @@ export function ImportView({ onImported }: Props) {
         if (typeof e === "object" && e && "code" in e && e.code === "cancelled") break;
       }
     }
-    unlisten();
     setRunning(false);
-    setProgress(null);
     for (const path of done) forget(path);
     setFiles((fs) => fs.filter((f) => !done.includes(f.path)));
     loadCustody();
@@ -262,17 +262,17 @@ export function ImportView({ onImported }: Props) {
       {running && (
         <section className="card" aria-label="Import progress" data-testid="import-progress">
           <div className="progress-line">
-            <strong>{progress ? progress.path.split("/").pop() : "Starting…"}</strong>
+            <strong>{detail ? detail.path.split("/").pop() : "Starting…"}</strong>
             <span className="muted">{progress?.phase}</span>
-            <span>{progress ? `${formatCount(progress.rows)} rows` : ""}</span>
+            <span>{detail ? `${formatCount(detail.rows)} rows` : ""}</span>
             <span data-testid="rate">{formatRate(rate)}</span>
           </div>
           <progress
             max={100}
-            value={progress ? percent(progress.bytes_done, progress.bytes_total) : undefined}
+            value={progress && progress.total > 0 ? percent(progress.done, progress.total) : undefined}
           />
           <div className="muted small">
-            {progress ? `${formatBytes(progress.bytes_done)} of ${formatBytes(progress.bytes_total)}` : ""}
+            {progress && progress.total > 0 ? `${formatBytes(progress.done)} of ${formatBytes(progress.total)}` : ""}
           </div>
         </section>
       )}
@@ -304,7 +304,7 @@ export function ImportView({ onImported }: Props) {
           <button className="primary" onClick={importAll} disabled={!ready || running} data-testid="start-import">
             Import {files.length} {files.some((f) => f.isFolder) ? (files.length === 1 ? "folder" : "items") : files.length === 1 ? "file" : "files"}
           </button>
-          {running && <button onClick={() => backend.cancelImport()}>Cancel</button>}
+          {running && <button onClick={importJob.cancel}>Cancel</button>}
           {!running && refused > 0 && (
             <span className="muted" data-testid="import-blocked">
               {blockedHint(refused, files.length)}

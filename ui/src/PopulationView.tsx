@@ -3,7 +3,6 @@ import { Alert } from "./Alert";
 import {
   backend,
   errorText,
-  type BuildProgress,
   type CaseInfo,
   type Population,
   type PopulationPage,
@@ -11,6 +10,7 @@ import {
 import type { Focus } from "./CaseShell";
 import { DataGrid } from "./DataGrid";
 import { formatCount, formatMicros } from "./format";
+import { useJob } from "./useJob";
 
 interface Props {
   info: CaseInfo;
@@ -32,7 +32,10 @@ export function PopulationView({ info, focus, onOpen }: Props) {
   const [column, setColumn] = useState("");
   const [sortBy, setSortBy] = useState<string | null>(null);
   const [descending, setDescending] = useState(false);
-  const [snapshotProgress, setSnapshotProgress] = useState<BuildProgress | null>(null);
+  // The time machine's build, when the population needs it first.
+  const snapshots = useJob("snapshots");
+  const snapshotProgress = snapshots.progress;
+  const withSnapshots = snapshots.run;
   const [error, setError] = useState<string | null>(null);
   const [exported, setExported] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
@@ -61,10 +64,7 @@ export function PopulationView({ info, focus, onOpen }: Props) {
   useEffect(() => {
     if (!type || focus.at === 0) return;
     let live = true;
-    let unlisten: (() => void) | undefined;
-    backend.onSnapshotProgress((p) => live && setSnapshotProgress(p)).then((u) => (unlisten = u));
-    backend
-      .buildPopulation(type, focus.at, focus.axis, focus.view)
+    withSnapshots(() => backend.buildPopulation(type, focus.at, focus.axis, focus.view))
       .then(
         (p) => {
           if (!live) return;
@@ -76,16 +76,11 @@ export function PopulationView({ info, focus, onOpen }: Props) {
           setError(errorText(e));
           setBuilt({ key, population: null });
         },
-      )
-      .finally(() => {
-        unlisten?.();
-        if (live) setSnapshotProgress(null);
-      });
+      );
     return () => {
       live = false;
-      unlisten?.();
     };
-  }, [key, type, focus.at, focus.axis, focus.view]);
+  }, [key, type, focus.at, focus.axis, focus.view, withSnapshots]);
 
   const query = useCallback(
     (offset: number) =>
@@ -172,15 +167,14 @@ export function PopulationView({ info, focus, onOpen }: Props) {
             <p className="muted">Reconstructing every {type} at this instant…</p>
           ) : (
             <>
-              <p>
-                Building the time machine's stored states:{" "}
-                {formatCount(snapshotProgress.streams_done)} of{" "}
-                {formatCount(snapshotProgress.streams_total)} entities
+              <p className="row">
+                <span className="grow">
+                  Building the time machine's stored states: {formatCount(snapshotProgress.done)} of{" "}
+                  {formatCount(snapshotProgress.total)} entities
+                </span>
+                <button onClick={snapshots.cancel}>Cancel</button>
               </p>
-              <progress
-                max={snapshotProgress.streams_total || 1}
-                value={snapshotProgress.streams_done}
-              />
+              <progress max={snapshotProgress.total || 1} value={snapshotProgress.done} />
             </>
           )}
         </div>

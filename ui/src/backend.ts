@@ -5,11 +5,9 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type { Axis } from "./bindings/Axis";
-import type { BuildProgress } from "./bindings/BuildProgress";
 import type { BundleExportReport } from "./bindings/BundleExportReport";
 import type { BundleRequest } from "./bindings/BundleRequest";
 import type { CaseInfo } from "./bindings/CaseInfo";
-import type { DecisionBuildProgress } from "./bindings/DecisionBuildProgress";
 import type { DecisionPage } from "./bindings/DecisionPage";
 import type { DecisionQuery } from "./bindings/DecisionQuery";
 import type { DriftReport } from "./bindings/DriftReport";
@@ -28,9 +26,9 @@ import type { LakeExport } from "./bindings/LakeExport";
 import type { JobFinished } from "./bindings/JobFinished";
 import type { JobKind } from "./bindings/JobKind";
 import type { MemoryBudget } from "./bindings/MemoryBudget";
+import type { JobDetail } from "./bindings/JobDetail";
 import type { JobProgress } from "./bindings/JobProgress";
 import type { LakeVerify } from "./bindings/LakeVerify";
-import type { ImportProgress } from "./bindings/ImportProgress";
 import type { ImportReport } from "./bindings/ImportReport";
 import type { NewNote } from "./bindings/NewNote";
 import type { Note } from "./bindings/Note";
@@ -39,7 +37,6 @@ import type { PopulationPage } from "./bindings/PopulationPage";
 import type { PopulationPageQuery } from "./bindings/PopulationPageQuery";
 import type { QuarantinePage } from "./bindings/QuarantinePage";
 import type { Replayer } from "./bindings/Replayer";
-import type { ReplayProgress } from "./bindings/ReplayProgress";
 import type { ReplayReport } from "./bindings/ReplayReport";
 import type { ReplayRequest } from "./bindings/ReplayRequest";
 import type { ReplayRunSummary } from "./bindings/ReplayRunSummary";
@@ -54,16 +51,16 @@ import type { TrainsetRequest } from "./bindings/TrainsetRequest";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { View } from "./bindings/View";
 
-export type { Axis, BuildProgress, CaseInfo, EventDetail, EventPage, Finding, History };
-export type { ImportProgress, ImportReport, NewNote, Note, Population, PopulationPage };
+export type { Axis, CaseInfo, EventDetail, EventPage, Finding, History };
+export type { ImportReport, NewNote, Note, Population, PopulationPage };
 export type { FolderPreview, FolderSummary, TableRead };
 export type { PopulationPageQuery, QuarantinePage, SourcePreview, SourceRecord, SqlResult };
 export type { StreamState, StreamSummary, Timeline, View };
-export type { DecisionBuildProgress, DecisionPage, DecisionQuery, Explanation, Replayer };
-export type { ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary };
+export type { DecisionPage, DecisionQuery, Explanation, Replayer };
+export type { ReplayReport, ReplayRequest, ReplayRunSummary };
 export type { Decision } from "./bindings/Decision";
 export type { DriftReport, DriftRequest };
-export type { JobFinished, JobKind, JobProgress, LakeExport, LakeVerify, MemoryBudget };
+export type { JobDetail, JobFinished, JobKind, JobProgress, LakeExport, LakeVerify, MemoryBudget };
 export type { FeatureDrift } from "./bindings/FeatureDrift";
 export type { SegmentDrift } from "./bindings/SegmentDrift";
 export type { TrainsetReport, TrainsetRequest };
@@ -133,9 +130,6 @@ export const backend = {
   isFolder: (path: string) => invoke<boolean>("is_folder", { path }),
   importFiles: (paths: string[], format?: string, mappingToml?: string, defaultTime?: string) =>
     invoke<ImportReport>("import_files", { paths, format, mappingToml, defaultTime }),
-  cancelImport: () => invoke<void>("cancel_import"),
-  onImportProgress: (f: (p: ImportProgress) => void): Promise<UnlistenFn> =>
-    listen<ImportProgress>("import-progress", (e) => f(e.payload)),
   sources: () => invoke<SourceRecord[]>("sources"),
   quarantinePage: (sourceId: number | null, limit: number, offset: number) =>
     invoke<QuarantinePage>("quarantine_page", { sourceId, limit, offset }),
@@ -161,8 +155,8 @@ export const backend = {
     invoke<Population>("build_population", { streamType, at, axis, view }),
   exportPopulation: (streamType: string, at: number, axis: Axis, view: View, path: string) =>
     invoke<Population>("export_population", { streamType, at, axis, view, path }),
-  onSnapshotProgress: (f: (p: BuildProgress) => void): Promise<UnlistenFn> =>
-    listen<BuildProgress>("snapshot-progress", (e) => f(e.payload)),
+  /** Builds the time machine's snapshots when stale, as a `snapshots` job. */
+  buildTimeMachine: () => invoke<void>("build_time_machine"),
   populationPage: (query: PopulationPageQuery) =>
     invoke<PopulationPage>("population_page", { query }),
 
@@ -172,16 +166,13 @@ export const backend = {
   runQuery: (query: string) => invoke<SqlResult>("run_query", { query }),
 
   decisions: (query: DecisionQuery) => invoke<DecisionPage>("decisions", { query }),
-  onDecisionProgress: (f: (p: DecisionBuildProgress) => void): Promise<UnlistenFn> =>
-    listen<DecisionBuildProgress>("decision-progress", (e) => f(e.payload)),
+  /** Builds the decision view when missing or stale, as a `decision_view` job. */
+  buildDecisionView: () => invoke<void>("build_decision_view"),
   explain: (decisionId: string) => invoke<Explanation>("explain", { decisionId }),
   replayers: () => invoke<Replayer[]>("replayers"),
   addReplayer: (replayer: Replayer) => invoke<Replayer>("add_replayer", { replayer }),
   removeReplayer: (name: string) => invoke<void>("remove_replayer", { name }),
   replay: (request: ReplayRequest) => invoke<ReplayReport>("replay", { request }),
-  cancelReplay: () => invoke<void>("cancel_replay"),
-  onReplayProgress: (f: (p: ReplayProgress) => void): Promise<UnlistenFn> =>
-    listen<ReplayProgress>("replay-progress", (e) => f(e.payload)),
   replayRuns: () => invoke<ReplayRunSummary[]>("replay_runs"),
 
   drift: (request: DriftRequest) => invoke<DriftReport>("drift", { request }),

@@ -1,43 +1,15 @@
 //! Importing log files into the open case: a preview of how each file would be read, the import
-//! itself off the UI thread with progress events and cancel, and the custody and quarantine records.
+//! itself as a job, and the custody and quarantine records.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
 
 use casefile::{
-    ErrorDto, Finding, FolderPreview, ImportOptions, ImportProgress, ImportReport, ProgressSink,
-    QuarantinePage, SourcePreview, SourceRecord,
+    ErrorDto, Finding, FolderPreview, ImportOptions, ImportReport, JobKind, QuarantinePage,
+    SourcePreview, SourceRecord,
 };
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::state::AppState;
-
-/// The event the UI listens to while an import runs.
-pub const PROGRESS_EVENT: &str = "import-progress";
-
-/// Forwards progress to the window at most ten times a second, and asks the app whether to go on.
-struct WindowSink {
-    app: AppHandle,
-    last: std::cell::Cell<Option<Instant>>,
-}
-
-impl ProgressSink for WindowSink {
-    fn progress(&self, p: &ImportProgress) {
-        let due = self
-            .last
-            .get()
-            .is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
-        if due {
-            self.last.set(Some(Instant::now()));
-            let _ = self.app.emit(PROGRESS_EVENT, p);
-        }
-    }
-
-    fn keep_going(&self) -> bool {
-        !self.app.state::<AppState>().cancel.load(Ordering::Relaxed)
-    }
-}
 
 fn options(
     format: Option<String>,
@@ -101,6 +73,8 @@ pub fn is_folder(path: PathBuf) -> bool {
     path.is_dir()
 }
 
+/// Imports files as a job (`job-progress` with the file and its rows; `job_cancel` stops the file
+/// being read, which is left out whole), on a connection of its own: the case keeps answering.
 #[tauri::command]
 pub async fn import_files(
     paths: Vec<PathBuf>,
@@ -109,25 +83,11 @@ pub async fn import_files(
     default_time: Option<String>,
     app: AppHandle,
 ) -> Result<ImportReport, ErrorDto> {
-    let worker = app.clone();
-    tauri::async_runtime::spawn_blocking(move || {
-        let state = worker.state::<AppState>();
-        state.cancel.store(false, Ordering::Relaxed);
-        let sink = WindowSink {
-            app: worker.clone(),
-            last: Default::default(),
-        };
-        let opts = options(format, mapping_toml, default_time);
-        state.with_case(|c| c.import(&paths, &opts, &sink))
+    let opts = options(format, mapping_toml, default_time);
+    crate::commands::jobs::run(&app, JobKind::Import, move |case, job| {
+        case.import_job(&paths, &opts, job)
     })
     .await
-    .map_err(stopped)?
-}
-
-/// Asks a running import to stop; the file being read is left out whole.
-#[tauri::command]
-pub fn cancel_import(state: State<'_, AppState>) {
-    state.cancel.store(true, Ordering::Relaxed);
 }
 
 /// The chain of custody: every source file imported, with its sha256, when and by whom.

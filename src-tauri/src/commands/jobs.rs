@@ -41,6 +41,20 @@ pub async fn run<T: Send + 'static>(
     outcome
 }
 
+/// Builds derived tables as a job of `kind`, unless `current` says there is nothing to build: then
+/// no job starts, so the screen asking does not wait behind another job's turn.
+pub async fn build_unless_current(
+    app: &AppHandle,
+    kind: JobKind,
+    current: fn(&Case) -> casefile::Result<bool>,
+    build: fn(&Case, &Job) -> casefile::Result<()>,
+) -> Result<(), ErrorDto> {
+    if app.state::<AppState>().with_case(current)? {
+        return Ok(());
+    }
+    run(app, kind, build).await
+}
+
 /// Runs `work` as a job that needs no case (checking a bundle), beside any other.
 pub async fn run_alone<T: Send + 'static>(
     app: &AppHandle,

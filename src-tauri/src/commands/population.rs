@@ -1,16 +1,26 @@
-//! The population view: every entity of a type at an instant, built off the UI thread (the first
-//! time may build the time machine's snapshots, with progress), then read a page at a time.
+//! The population view: every entity of a type at an instant, built off the UI thread, then read a
+//! page at a time. The time machine's snapshots it needs are built first as a job
+//! (`build_time_machine`), so the case keeps answering while they build.
 
 use casefile::{
-    Axis, BuildProgress, ErrorDto, Population, PopulationPage, PopulationPageQuery,
+    Axis, Case, ErrorDto, JobKind, Population, PopulationPage, PopulationPageQuery,
     PopulationQuery, View,
 };
-use tauri::{AppHandle, Emitter, Manager, State};
+use tauri::{AppHandle, Manager, State};
 
 use crate::state::AppState;
 
-/// The event the UI listens to while snapshots are built.
-pub const PROGRESS_EVENT: &str = "snapshot-progress";
+/// Builds the time machine's snapshots when they are missing or stale, as a job.
+#[tauri::command]
+pub async fn build_time_machine(app: AppHandle) -> Result<(), ErrorDto> {
+    crate::commands::jobs::build_unless_current(
+        &app,
+        JobKind::Snapshots,
+        Case::time_machine_current,
+        Case::build_time_machine,
+    )
+    .await
+}
 
 #[tauri::command]
 pub async fn build_population(
@@ -44,12 +54,9 @@ async fn population_with(
     out: Option<std::path::PathBuf>,
     app: AppHandle,
 ) -> Result<Population, ErrorDto> {
+    build_time_machine(app.clone()).await?;
     let worker = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        let emitter = worker.clone();
-        let progress = move |p: &BuildProgress| {
-            let _ = emitter.emit(PROGRESS_EVENT, p);
-        };
         worker.state::<AppState>().with_case(|c| {
             c.population(
                 &PopulationQuery {
@@ -61,7 +68,7 @@ async fn population_with(
                     save: false,
                     preview_rows: 0,
                 },
-                &progress,
+                &|_| {},
             )
         })
     })
