@@ -158,6 +158,7 @@ pub struct Job {
     interrupts: Mutex<Vec<(u64, Arc<InterruptHandle>)>>,
     next_watch: AtomicU64,
     sink: Sink,
+    last_phase: Mutex<Option<String>>,
 }
 
 impl Job {
@@ -170,6 +171,7 @@ impl Job {
             interrupts: Mutex::new(Vec::new()),
             next_watch: AtomicU64::new(0),
             sink: Box::new(sink),
+            last_phase: Mutex::new(None),
         })
     }
 
@@ -201,7 +203,38 @@ impl Job {
             total,
             detail,
         });
+        self.trace_phase(phase);
         self.pause_if_asked(phase);
+    }
+
+    /// With `CASEFILE_JOB_TRACE` set, each new phase goes to stderr with the seconds since the
+    /// process started and its resident memory: how a benchmark tells which phase peaks.
+    fn trace_phase(&self, phase: &str) {
+        static TRACE: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+        let Some(started) = *TRACE.get_or_init(|| {
+            std::env::var_os("CASEFILE_JOB_TRACE").map(|_| std::time::Instant::now())
+        }) else {
+            return;
+        };
+        let mut last = self.last_phase.lock().unwrap_or_else(|p| p.into_inner());
+        if last.as_deref() != Some(phase) {
+            *last = Some(phase.to_string());
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(name))
+                    .map(|l| l[name.len()..].trim().to_string())
+                    .unwrap_or_default()
+            };
+            eprintln!(
+                "casefile: {:.1} s, rss {}, peak so far {}: {:?} {phase}",
+                started.elapsed().as_secs_f64(),
+                field("VmRSS:"),
+                field("VmHWM:"),
+                self.kind
+            );
+        }
     }
 
     /// Cancellation tests set CASEFILE_FAULT_PAUSE to a phase name: the job waits at that phase's

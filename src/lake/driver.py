@@ -119,7 +119,15 @@ def run_job(spark, job):
         if kind == "view":
             df = spark.sql(sql)
             if step.get("cache"):
-                df = df.cache()
+                # On disk in a local run: cached in memory, the states joined at every example
+                # hold the storage memory that sorts need, and a 10M-event run spent its time in
+                # garbage collection. A cluster's executors keep theirs in memory.
+                if job.get("cache_on_disk"):
+                    from pyspark import StorageLevel
+
+                    df = df.persist(StorageLevel.DISK_ONLY)
+                else:
+                    df = df.cache()
             df.createOrReplaceTempView(step["name"])
         elif kind == "type":
             rows = spark.sql(sql).collect()

@@ -199,6 +199,10 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
     let buckets = bucket_count(busiest_day as u64);
 
     say("writing the events", 0, 4);
+    // Sorted by the partition (a sort DuckDB spills within the budget): each partition's rows
+    // arrive together, so only a few Parquet writers, each buffering a row group, are open at
+    // once, and every file holds its rows in `seq` order (the same files from the same case).
+    // In stream order, every partition stays open for the whole scan.
     conn.execute_batch(&format!(
         "COPY (SELECT seq, event_id, stream_id, stream_type, stream_version, event_type, schema_version,
                   occurred_at::TIMESTAMPTZ AS occurred_at, recorded_at::TIMESTAMPTZ AS recorded_at,
@@ -206,7 +210,7 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
                   payload::VARCHAR AS payload, metadata::VARCHAR AS metadata,
                   {skipped} AS skipped, source_id, source_row,
                   CAST(occurred_at AS DATE) AS event_date, {bucket} AS stream_bucket
-               FROM events)
+               FROM events ORDER BY event_date, stream_bucket, seq)
          TO '{out}' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (event_date, stream_bucket), FILENAME_PATTERN 'part-{{i}}');",
         skipped = snapshots::SKIPPED_SQL,
         bucket = bucket_sql("stream_id", buckets),
@@ -286,11 +290,11 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
     })
 }
 
-/// Rows of states staged before they are written out: bounds the TEMP table (and what DuckDB
-/// spills of it) whatever the case's size. Tests set `CASEFILE_LAKE_STATE_CHUNK_ROWS` lower so a
-/// small case is written in many chunks.
-fn state_chunk_rows() -> usize {
-    std::env::var("CASEFILE_LAKE_STATE_CHUNK_ROWS")
+/// Rows the export handles at a time: state rows staged before they are written out (bounding the
+/// TEMP table, and what DuckDB spills of it, whatever the case's size), and events hashed per
+/// range of `seq`. Tests set `CASEFILE_LAKE_CHUNK_ROWS` lower so a small case takes many chunks.
+fn chunk_rows() -> usize {
+    std::env::var("CASEFILE_LAKE_CHUNK_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
         .filter(|&n| n > 0)
@@ -325,7 +329,7 @@ fn write_states(
     let states_dir = tmp.join("states");
     let targets = snapshots::correction_targets(conn)?;
     let mut appender = stage.appender("lake_states")?;
-    let chunk_rows = state_chunk_rows();
+    let chunk_rows = chunk_rows();
     let mut staged = 0usize;
     let mut part = 0usize;
     // The histories a chunk held, so each gets a file.
@@ -485,19 +489,37 @@ impl From<changelog::StateRow> for ReadyRow {
 
 /// The Merkle root over every event's canonical line in `seq` order: what a bundle of the whole
 /// case, unredacted, has.
+///
+/// Read a range of `seq` values at a time (a million, see [`chunk_rows`]): one `ORDER BY seq` over every event sorted
+/// the whole table, payloads included, and took 7.5 GB at 11.6M events under a 4 GB budget. Each
+/// range filters on `seq` alone before the other columns are read.
 fn event_root(conn: &Connection) -> Result<crate::bundle::merkle::Hash> {
-    let mut stmt = conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
-    let mut rows = stmt.query([])?;
+    let range = chunk_rows() as i64;
+    let (first, last): (Option<i64>, Option<i64>) =
+        conn.query_row("SELECT min(seq), max(seq) FROM events", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let mut tree = RootBuilder::default();
     let mut line = Vec::with_capacity(512);
-    while let Some(r) = rows.next()? {
-        let ev = crate::inspect::raw_event_row(r)?.finish();
-        line.clear();
-        crate::bundle::write_canonical(
-            &serde_json::to_value(&ev).expect("an event serializes"),
-            &mut line,
-        );
-        tree.push_leaf(leaf_hash(&line));
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(tree.root());
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"
+    ))?;
+    let mut from = first;
+    while from <= last {
+        let mut rows = stmt.query(params![from, from.saturating_add(range)])?;
+        while let Some(r) = rows.next()? {
+            let ev = crate::inspect::raw_event_row(r)?.finish();
+            line.clear();
+            crate::bundle::write_canonical(
+                &serde_json::to_value(&ev).expect("an event serializes"),
+                &mut line,
+            );
+            tree.push_leaf(leaf_hash(&line));
+        }
+        from = from.saturating_add(range);
     }
     Ok(tree.root())
 }

@@ -709,6 +709,25 @@ pub fn run(
         .expect("one answer per job")
 }
 
+/// Shuffle partitions for a local run: one per 32 MB of the lake's Parquet (compressed), at least
+/// 8 and at most 512. Few suit a small lake on a few cores (each task costs more to start than
+/// its share of the work); a lake of gigabytes in 8 partitions gives each task a sort larger than
+/// the driver's heap, and the JVM spends its time collecting garbage (10M events: 22 minutes of
+/// full GCs in a 4 GB heap before the run was stopped).
+fn local_shuffle_partitions(lakes: &std::collections::BTreeSet<&Path>) -> u64 {
+    let bytes: u64 = lakes
+        .iter()
+        .filter_map(|lake| super::read_manifest(lake).ok().map(|m| (lake, m)))
+        .flat_map(|(lake, m)| {
+            m.files
+                .into_iter()
+                .filter_map(move |f| std::fs::metadata(lake.join(&f.path)).ok())
+        })
+        .map(|meta| meta.len())
+        .sum();
+    (bytes / (32 << 20)).clamp(8, 512)
+}
+
 /// Runs several jobs in one Spark session (one start of the JVM); one answer per job.
 pub fn run_many(
     setup: &SparkSetup,
@@ -721,9 +740,16 @@ pub fn run_many(
     let driver = work.join("casefile_driver.py");
     std::fs::write(&driver, DRIVER)?;
     let job_path = work.join("job.json");
+    let local = master.starts_with("local");
     let body: Vec<serde_json::Value> = jobs
         .iter()
-        .map(|j| serde_json::from_str(&j.to_json()).expect("a job is JSON"))
+        .map(|j| {
+            let mut job: serde_json::Value =
+                serde_json::from_str(&j.to_json()).expect("a job is JSON");
+            // A local run caches its joined states on disk (see the driver).
+            job["cache_on_disk"] = serde_json::Value::Bool(local);
+            job
+        })
         .collect();
     std::fs::write(&job_path, serde_json::json!({ "jobs": body }).to_string())?;
     for job in jobs {
@@ -737,7 +763,7 @@ pub fn run_many(
         .args(["--conf", "spark.sql.join.asofJoin.enabled=true"])
         .args(["--driver-java-options", "-Duser.timezone=UTC"]);
     let given = |key: &str| setup.conf.iter().any(|c| c.starts_with(&format!("{key}=")));
-    if master.starts_with("local") {
+    if local {
         // Spark's own default of 1 GB for the driver is too little for a local run of any size; a
         // share of a laptop leaves room for the rest. A few shuffle partitions suit a few cores; a
         // cluster keeps its own settings (and adaptive execution sizes its partitions).
@@ -745,7 +771,13 @@ pub fn run_many(
             cmd.args(["--conf", "spark.driver.memory=4g"]);
         }
         if !given("spark.sql.shuffle.partitions") {
-            cmd.args(["--conf", "spark.sql.shuffle.partitions=8"]);
+            let lakes: std::collections::BTreeSet<&Path> =
+                jobs.iter().map(|j| Path::new(&j.lake)).collect();
+            let partitions = local_shuffle_partitions(&lakes);
+            cmd.args([
+                "--conf".to_string(),
+                format!("spark.sql.shuffle.partitions={partitions}"),
+            ]);
         }
     }
     for c in &setup.conf {
