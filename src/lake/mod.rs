@@ -201,8 +201,8 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
     say("writing the events", 0, 4);
     // Sorted by the partition (a sort DuckDB spills within the budget): each partition's rows
     // arrive together, so only a few Parquet writers, each buffering a row group, are open at
-    // once, and every file holds its rows in `seq` order (the same files from the same case).
-    // In stream order, every partition stays open for the whole scan.
+    // once. In stream order, every partition stays open for the whole scan. (Whether a file's
+    // rows then keep `seq` order through DuckDB's parallel write is not checked.)
     conn.execute_batch(&format!(
         "COPY (SELECT seq, event_id, stream_id, stream_type, stream_version, event_type, schema_version,
                   occurred_at::TIMESTAMPTZ AS occurred_at, recorded_at::TIMESTAMPTZ AS recorded_at,
