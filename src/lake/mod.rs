@@ -246,12 +246,6 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
     for f in &files {
         *tables.entry(f.table.clone()).or_insert(0) += f.rows;
     }
-    let shapes: BTreeMap<String, String> = {
-        let mut stmt =
-            conn.prepare("SELECT coalesce(stream_type, ''), structure FROM snapshot_shapes")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<std::result::Result<_, _>>()?
-    };
     let manifest = LakeManifest {
         format: FORMAT.into(),
         created_by: format!("casefile {}", env!("CARGO_PKG_VERSION")),
