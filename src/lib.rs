@@ -225,8 +225,20 @@ impl Case {
         opts: &ImportOptions,
         job: &Job,
     ) -> Result<ImportReport> {
+        self.import_watched(files, opts, &ingest::JobSink::new(job), job)
+    }
+
+    /// `import` reporting to a sink of the caller's (the CLI's byte-level bar), cancelled by `job`
+    /// (the sink's `keep_going` asks it), which also interrupts the query running at that moment.
+    pub fn import_watched(
+        &self,
+        files: &[PathBuf],
+        opts: &ImportOptions,
+        sink: &dyn ProgressSink,
+        job: &Job,
+    ) -> Result<ImportReport> {
         let _watch = job.watch(&self.conn);
-        job.finish(self.import(files, opts, &ingest::JobSink::new(job)))
+        job.finish(self.import(files, opts, sink))
     }
 
     pub fn info(&self) -> Result<CaseInfo> {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use casefile::{BundleRequest, Case, Error, JobKind, VerifyOptions};
 use clap::Subcommand;
 
-use super::{print, CHECK_FAILED};
+use super::{print, Exit};
 
 #[derive(Subcommand)]
 pub(super) enum BundleCommand {
@@ -69,7 +69,8 @@ fn path_text(p: PathBuf) -> String {
     p.to_string_lossy().into_owned()
 }
 
-pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
+pub(super) fn run(json: bool, what: BundleCommand) -> Result<Exit, Error> {
+    let mut exit = Exit::Done;
     match what {
         BundleCommand::Export {
             case,
@@ -125,9 +126,7 @@ pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
         }
         BundleCommand::Prove { bundle, event_id } => {
             let proof = casefile::prove_bundle_event(&bundle, &event_id)?;
-            if !proof.valid {
-                CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
+            exit = Exit::checked(proof.valid);
             print(json, &proof, |p| {
                 let mut s = format!(
                     "Event {} is leaf {} of {}; leaf hash {}\n{}\nAudit path ({} hashes, leaf upwards):\n",
@@ -165,9 +164,7 @@ pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
             let report = super::jobs::run(JobKind::BundleVerify, |job| {
                 casefile::verify_bundle(&bundle, &opts, job)
             })?;
-            if !report.ok {
-                CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
+            exit = Exit::checked(report.ok);
             print(json, &report, |r| {
                 let mut s = if r.ok {
                     format!("OK: {} verifies.\n", r.path)
@@ -199,7 +196,7 @@ pub(super) fn run(json: bool, what: BundleCommand) -> Result<(), Error> {
             });
         }
     }
-    Ok(())
+    Ok(exit)
 }
 
 pub(super) fn keys(json: bool, what: KeysCommand) -> Result<(), Error> {

@@ -210,12 +210,15 @@ pub(super) fn replay(
     case: &Path,
     req: ReplayRequest,
     show: usize,
-) -> Result<(), Error> {
+) -> Result<super::Exit, Error> {
     let c = Case::open(case)?;
     let report = super::jobs::run(JobKind::Replay, |job| c.replay_job(&req, job))?;
-    if report.mode == "replay" && report.matched < report.replayed {
-        super::CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
+    // Stopped by Ctrl-C, the replays that finished are kept and printed, and the status says so.
+    let exit = if report.cancelled {
+        super::Exit::Interrupted
+    } else {
+        super::Exit::checked(report.mode != "replay" || report.matched == report.replayed)
+    };
     print(json, &report, |r| {
         let mut s = format!(
             "Replay run {} ({}): {} replayed, {} matched, {} mismatched, {} nondeterministic, {} failed{}\n",
@@ -284,7 +287,7 @@ pub(super) fn replay(
         }
         s
     });
-    Ok(())
+    Ok(exit)
 }
 
 pub(super) fn replayers(

@@ -459,16 +459,41 @@ enum GenerateCommand {
     },
 }
 
-/// Set by a command whose check failed (a replay that did not reproduce): exit 1 after printing.
-pub(super) static CHECK_FAILED: std::sync::atomic::AtomicBool =
-    std::sync::atomic::AtomicBool::new(false);
+/// How a command that printed its answer ends: the process's exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Exit {
+    Done,
+    /// A check that did not hold (a replay that did not reproduce, a bundle or export that does
+    /// not verify): the answer says why, and the status is 1.
+    CheckFailed,
+    /// Ctrl-C stopped the job, and what it had done is printed (a replay's kept verdicts): 130.
+    Interrupted,
+}
+
+impl Exit {
+    fn code(self) -> i32 {
+        match self {
+            Exit::Done => 0,
+            Exit::CheckFailed => 1,
+            Exit::Interrupted => jobs::INTERRUPTED,
+        }
+    }
+
+    /// `CheckFailed` unless `held`.
+    pub(super) fn checked(held: bool) -> Exit {
+        if held {
+            Exit::Done
+        } else {
+            Exit::CheckFailed
+        }
+    }
+}
 
 pub fn run() -> i32 {
     let cli = Cli::parse();
     let json = cli.json;
     match execute(cli) {
-        Ok(()) if CHECK_FAILED.load(std::sync::atomic::Ordering::Relaxed) => 1,
-        Ok(()) => 0,
+        Ok(exit) => exit.code(),
         Err(e) => {
             if json {
                 println!(
@@ -635,8 +660,9 @@ fn time_arg(v: &Option<String>) -> Result<Option<i64>, Error> {
     v.as_deref().map(casefile::parse_instant).transpose()
 }
 
-fn execute(cli: Cli) -> Result<(), Error> {
+fn execute(cli: Cli) -> Result<Exit, Error> {
     let json = cli.json;
+    let mut exit = Exit::Done;
     if let Some(text) = &cli.memory_limit {
         casefile::set_memory_limit(Some(casefile::parse_memory_limit(text, "--memory-limit")?));
     }
@@ -678,7 +704,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     }
                     parts.join("\n")
                 });
-                return Ok(());
+                return Ok(Exit::Done);
             }
             let c = Case::open_or_create(&case)?;
             let report = jobs::run(JobKind::Import, |job| {
@@ -687,7 +713,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     bar: RefCell::new(None),
                     job,
                 };
-                c.import(&files, &opts, &sink)
+                c.import_watched(&files, &opts, &sink, job)
             })?;
             print(json, &report, |r| {
                 let mut s = String::new();
@@ -1116,7 +1142,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                     conf: spark.spark_conf,
                     preview_rows: preview,
                 };
-                return trainset::population_spark(json, &case, q);
+                return trainset::population_spark(json, &case, q).map(|_| Exit::Done);
             }
             let q = PopulationQuery {
                 stream_type,
@@ -1217,7 +1243,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
                 html,
             },
         )?,
-        Command::Bundle { what } => bundle::run(json, what)?,
+        Command::Bundle { what } => exit = bundle::run(json, what)?,
         Command::Keys { what } => bundle::keys(json, what)?,
         Command::Trainset {
             case,
@@ -1258,11 +1284,7 @@ fn execute(cli: Cli) -> Result<(), Error> {
             _ => trainset::starter(json, &case)?,
         },
         Command::Export { case, dir, verify } => match (verify, case, dir) {
-            (Some(dir), _, _) => {
-                if !lake::verify(json, &dir)? {
-                    CHECK_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
-                }
-            }
+            (Some(dir), _, _) => exit = Exit::checked(lake::verify(json, &dir)?),
             (None, Some(case), Some(dir)) => lake::export(json, &case, &dir)?,
             _ => unreachable!("clap requires CASE and DIR without --verify"),
         },
@@ -1273,17 +1295,19 @@ fn execute(cli: Cli) -> Result<(), Error> {
             replayer,
             repeat,
             show,
-        } => decisions::replay(
-            json,
-            &case,
-            casefile::ReplayRequest {
-                decisions: ids,
-                query: filter.into(),
-                replayer,
-                repeat: Some(repeat),
-            },
-            show,
-        )?,
+        } => {
+            exit = decisions::replay(
+                json,
+                &case,
+                casefile::ReplayRequest {
+                    decisions: ids,
+                    query: filter.into(),
+                    replayer,
+                    repeat: Some(repeat),
+                },
+                show,
+            )?
+        }
         Command::Replayers {
             case,
             add,
@@ -1353,5 +1377,5 @@ fn execute(cli: Cli) -> Result<(), Error> {
             }
         },
     }
-    Ok(())
+    Ok(exit)
 }

@@ -10,13 +10,25 @@ use crate::common::*;
 /// Runs `args` paused at `phase` (the job's own fault point), sends SIGINT once it says so, and
 /// returns the exit code and what it wrote on stderr after.
 fn interrupt_at(args: &[&str], phase: &str) -> (Option<i32>, String) {
+    let (code, _, stderr) = interrupt_at_with_stdout(args, phase);
+    (code, stderr)
+}
+
+/// `interrupt_at`, also returning all the command wrote on stdout.
+fn interrupt_at_with_stdout(args: &[&str], phase: &str) -> (Option<i32>, String, String) {
     let mut child = Command::new(bin())
         .args(args)
         .env("CASEFILE_FAULT_PAUSE", phase)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+        text
+    });
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let expected = format!("paused at {phase}");
     loop {
@@ -33,7 +45,7 @@ fn interrupt_at(args: &[&str], phase: &str) -> (Option<i32>, String) {
     assert!(sent.success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
-    (status.code(), rest.join("\n"))
+    (status.code(), reader.join().unwrap(), rest.join("\n"))
 }
 
 /// Every entry of `dir`, for "nothing was left behind".
@@ -125,4 +137,33 @@ fn ctrl_c_stops_an_import_and_the_case_keeps_only_what_it_had() {
         report["sources"][0]["rows_loaded"].as_i64().unwrap() > 0,
         "{report}"
     );
+}
+
+#[test]
+fn ctrl_c_stops_a_replay_which_prints_its_report_once_and_exits_130() {
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    json(&[
+        "replayers",
+        s(&case),
+        "--add",
+        "slow",
+        "--model",
+        "underwriter",
+        "--",
+        s(&fixtures().join("replayers").join("hang.sh")),
+    ]);
+    let (code, stdout, stderr) =
+        interrupt_at_with_stdout(&["replay", "--json", s(&case)], "replaying the decisions");
+    assert_eq!(code, Some(130), "{stderr}");
+    // One JSON document: the report of the stopped run, not an error after it.
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(report["cancelled"], true, "{report}");
+    assert_eq!(report["replayed"], 0, "{report}");
+    // The stopped run is on record as such.
+    let runs = sql(
+        &case,
+        "SELECT count(*) FILTER (WHERE cancelled), count(*) FROM replay_runs",
+    );
+    assert_eq!(runs, [[1, 1]], "{runs:?}");
 }

@@ -29,10 +29,11 @@ pub async fn build_decision_view(app: AppHandle) -> Result<(), ErrorDto> {
     .await
 }
 
-/// A page of decisions (the decision view built first if it is not, without progress: the screen
-/// builds it as a job before it asks).
+/// A page of decisions. A stale decision view is rebuilt first as a job (or this waits for the
+/// build already running), never on the open case: two builds at once would conflict.
 #[tauri::command]
 pub async fn decisions(query: DecisionQuery, app: AppHandle) -> Result<DecisionPage, ErrorDto> {
+    build_decision_view(app.clone()).await?;
     let worker = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         worker
@@ -45,6 +46,7 @@ pub async fn decisions(query: DecisionQuery, app: AppHandle) -> Result<DecisionP
 
 #[tauri::command]
 pub async fn explain(decision_id: String, app: AppHandle) -> Result<Explanation, ErrorDto> {
+    build_decision_view(app.clone()).await?;
     let worker = app.clone();
     tauri::async_runtime::spawn_blocking(move || {
         worker

@@ -13,8 +13,10 @@ fn stopped(e: impl std::fmt::Display) -> ErrorDto {
     }
 }
 
+/// A starter spec from the decision view, built first as a job when stale (see `decisions`).
 #[tauri::command]
 pub async fn trainset_starter(app: AppHandle) -> Result<String, ErrorDto> {
+    super::decisions::build_decision_view(app.clone()).await?;
     tauri::async_runtime::spawn_blocking(move || {
         app.state::<AppState>().with_case(|c| c.trainset_starter())
     })
