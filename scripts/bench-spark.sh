@@ -36,28 +36,7 @@ measure() { # label, command...
   printf '%-34s %9.1f s %9.0f MB\n' "$label" "$secs" "$((kb / 1024))"
 }
 
-cat >"$work/spec.toml" <<'EOF'
-lineage = true
-[examples]
-decisions = ""
-[label]
-event_types = ["LoanRepaid", "LoanDefaulted"]
-value = "days_past_due"
-within = "365d"
-[[feature]]
-name = "credit_score"
-path = "credit_score"
-[[feature]]
-name = "annual_income"
-path = "annual_income"
-[[feature]]
-name = "city"
-path = "city"
-[[feature]]
-name = "scores_30d"
-count = ["CreditScoreUpdated", "CreditScoreCorrected"]
-window = "30d"
-EOF
+cp scripts/lending-trainset.toml "$work/spec.toml"
 
 echo "== $events events, Spark $master, $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB," \
   "embedded memory limit ${CASEFILE_MEMORY_LIMIT:-half of the machine}, Spark driver ${SPARK_DRIVER_MEMORY:-4g}"

@@ -173,7 +173,7 @@ impl Case {
     /// Applies the memory budget in force now to this case's database (connections opened later
     /// get it anyway; this is for a change of the budget while the case is open).
     pub fn apply_memory_limit(&self) -> Result<()> {
-        let (bytes, _) = store::memory::memory_limit()?;
+        let bytes = store::memory::duckdb_limit()?;
         self.conn
             .execute_batch(&format!("SET memory_limit = '{bytes}B';"))?;
         Ok(())
@@ -331,6 +331,17 @@ impl Case {
     /// Every event of a stream in axis order, with the state after it and a field-level diff.
     pub fn history(&self, stream: &str, q: AsOfQuery) -> Result<History> {
         timeline::history(&self.conn, stream, q)
+    }
+
+    /// A page of `history`: the steps after the first `after`, at most `limit`.
+    pub fn history_page(
+        &self,
+        stream: &str,
+        q: AsOfQuery,
+        after: usize,
+        limit: Option<usize>,
+    ) -> Result<History> {
+        timeline::history_page(&self.conn, stream, q, after, limit)
     }
 
     /// What changed in one stream between two instants.

@@ -93,6 +93,9 @@ pub(super) fn list(json: bool, case: &Path, q: DecisionQuery) -> Result<(), Erro
             );
         }
         s += &format!("({} of {} decisions)\n", p.decisions.len(), p.total);
+        if let Some(next) = &p.next {
+            s += &format!("next page: --after {next}\n");
+        }
         s
     });
     Ok(())

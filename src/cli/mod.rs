@@ -169,6 +169,10 @@ enum Command {
         limit: usize,
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// Start after this cursor (the `next` a page printed): as quick a million rows deep as at
+        /// the start, where --offset reads past every row before.
+        #[arg(long, conflicts_with = "offset")]
+        after: Option<String>,
     },
     /// List quarantined rows with their reasons.
     Quarantine { case: PathBuf },
@@ -219,6 +223,12 @@ enum Command {
         stream: String,
         #[command(flatten)]
         asof: AsOfArgs,
+        /// Start after this many steps (the `next` a page printed).
+        #[arg(long, default_value_t = 0)]
+        after: usize,
+        /// At most this many steps (all by default).
+        #[arg(long)]
+        limit: Option<usize>,
     },
     /// What changed between two instants: in one stream, or across every stream of a type (--type).
     Diff {
@@ -297,6 +307,9 @@ enum Command {
         limit: usize,
         #[arg(long, default_value_t = 0)]
         offset: usize,
+        /// Start after this cursor (the `next` a page printed) instead of at --offset.
+        #[arg(long, conflicts_with = "offset")]
+        after: Option<String>,
     },
     /// Explain one decision: what the model saw, what the system knew then, what was true, the model
     /// as deployed, the context documents as they were, and what happened afterwards.
@@ -456,6 +469,12 @@ enum GenerateCommand {
         streams: u64,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// This many busy streams (the first applicants) among the others (lending scenarios).
+        #[arg(long, default_value_t = 0)]
+        hot_streams: u64,
+        /// The share of all events the hot streams take between them, in percent.
+        #[arg(long, default_value_t = 10)]
+        hot_share: u64,
     },
 }
 
@@ -821,6 +840,7 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
             axis,
             limit,
             offset,
+            after,
         } => {
             let q = EventQuery {
                 stream,
@@ -830,6 +850,7 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
                 axis: axis.into(),
                 limit,
                 offset,
+                after,
             };
             let page = Case::open(&case)?.events(&q)?;
             print(json, &page, |p| {
@@ -846,6 +867,9 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
                     );
                 }
                 s += &format!("({} of {} events)\n", p.events.len(), p.total);
+                if let Some(next) = &p.next {
+                    s += &format!("next page: --after {next}\n");
+                }
                 s
             });
         }
@@ -978,15 +1002,30 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
                 s + "\n"
             });
         }
-        Command::History { case, stream, asof } => {
-            let h = Case::open(&case)?.history(&stream, asof.into())?;
+        Command::History {
+            case,
+            stream,
+            asof,
+            after,
+            limit,
+        } => {
+            let h = Case::open(&case)?.history_page(&stream, asof.into(), after, limit)?;
             print(json, &h, |h| {
                 let mut s = format!(
-                    "{} ({} axis, {}), {} events\n",
+                    "{} ({} axis, {}), {} events{}\n",
                     h.stream_id,
                     casefile::Axis::name(h.axis),
                     view_name(h.view),
-                    h.steps.len()
+                    h.total_steps,
+                    if h.steps.len() < h.total_steps {
+                        format!(
+                            ", steps {} to {} shown",
+                            h.first_step + 1,
+                            h.first_step + h.steps.len()
+                        )
+                    } else {
+                        String::new()
+                    }
                 );
                 for step in &h.steps {
                     s += &format!(
@@ -1000,6 +1039,9 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
                         s += &format!("    note: {note}\n");
                     }
                     s += &changes_text(&step.diff);
+                }
+                if let Some(next) = h.next {
+                    s += &format!("next page: --after {next}\n");
                 }
                 s
             });
@@ -1211,12 +1253,14 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
             filter,
             limit,
             offset,
+            after,
         } => decisions::list(
             json,
             &case,
             casefile::DecisionQuery {
                 limit: Some(limit),
                 offset: Some(offset),
+                after,
                 ..filter.into()
             },
         )?,
@@ -1368,8 +1412,20 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
                 events,
                 streams,
                 seed,
+                hot_streams,
+                hot_share,
             } => {
-                let n = casefile::generate::write_bench(&out, &scenario, events, streams, seed)?;
+                let n = casefile::generate::write_bench_with_hot(
+                    &out,
+                    &scenario,
+                    events,
+                    streams,
+                    seed,
+                    casefile::generate::HotStreams {
+                        streams: hot_streams,
+                        share_percent: hot_share,
+                    },
+                )?;
                 let doc = serde_json::json!({ "path": out, "events": n });
                 print(json, &doc, |_| {
                     format!("wrote {n} events to {}\n", out.display())

@@ -213,6 +213,10 @@ pub struct DecisionQuery {
     pub limit: Option<usize>,
     #[serde(default)]
     pub offset: Option<usize>,
+    /// Start after this page cursor (a page's `next`) instead of at `offset`: as quick a million
+    /// decisions deep as at the start.
+    #[serde(default)]
+    pub after: Option<String>,
 }
 
 /// A page of decisions and what the whole filter holds.
@@ -222,6 +226,8 @@ pub struct DecisionPage {
     pub decisions: Vec<Decision>,
     /// Decisions matching the filter in all.
     pub total: i64,
+    /// The cursor of the next page (`after`), when this one was full.
+    pub next: Option<String>,
     /// Models and versions in the case, with their decision counts (for filters).
     pub versions: Vec<VersionCount>,
     pub labels: Vec<String>,
@@ -944,13 +950,32 @@ pub fn list(conn: &Connection, q: &DecisionQuery) -> Result<DecisionPage> {
         |r| r.get(0),
     )?;
     let limit = q.limit.unwrap_or(1_000).min(100_000);
-    let offset = q.offset.unwrap_or(0);
+    let (page_filter, offset, page_params) = match &q.after {
+        Some(text) => {
+            let cursor = crate::model::PageCursor::decode(text)?;
+            let narrowed = cursor.narrow(&filter, "d.decided_at", "d.event_id", "?");
+            (narrowed, 0, vec![cursor.tie])
+        }
+        None => (filter.clone(), q.offset.unwrap_or(0), Vec::new()),
+    };
+    let mut page_refs = refs.clone();
+    page_refs.extend(page_params.iter().map(|p| p as &dyn duckdb::ToSql));
     let mut stmt = conn.prepare(&format!(
-        "SELECT {DECISION_COLUMNS} FROM decisions d {filter} ORDER BY d.decided_at, d.event_id LIMIT {limit} OFFSET {offset}"
+        "SELECT {DECISION_COLUMNS} FROM decisions d {page_filter} ORDER BY d.decided_at, d.event_id LIMIT {limit} OFFSET {offset}"
     ))?;
     let decisions = stmt
-        .query_map(refs.as_slice(), decision_row)?
+        .query_map(page_refs.as_slice(), decision_row)?
         .collect::<std::result::Result<Vec<_>, _>>()?;
+    let next = match decisions.last() {
+        Some(last) if decisions.len() == limit => Some(
+            crate::model::PageCursor {
+                at: crate::model::parse_instant(&last.decided_at)?,
+                tie: last.event_id.clone(),
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
     let mut stmt = conn.prepare(
         "SELECT model, model_version, count(*) FROM decisions GROUP BY ALL ORDER BY model, model_version",
     )?;
@@ -972,6 +997,7 @@ pub fn list(conn: &Connection, q: &DecisionQuery) -> Result<DecisionPage> {
     Ok(DecisionPage {
         decisions,
         total,
+        next,
         versions,
         labels,
     })

@@ -104,9 +104,45 @@ pub fn write_bench(
     streams: u64,
     seed: u64,
 ) -> Result<u64> {
+    write_bench_with_hot(out, scenario, events, streams, seed, HotStreams::default())
+}
+
+/// A few busy streams among many (a model's own stream, a busy account): `streams` of the
+/// applicants (the first ids) take `share_percent` of the events between them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HotStreams {
+    pub streams: u64,
+    pub share_percent: u64,
+}
+
+/// `write_bench` with hot streams (the `lending` scenarios only). Without them the file is the
+/// same as `write_bench`'s, byte for byte.
+pub fn write_bench_with_hot(
+    out: &Path,
+    scenario: &str,
+    events: u64,
+    streams: u64,
+    seed: u64,
+    hot: HotStreams,
+) -> Result<u64> {
     if streams == 0 {
         return Err(Error::BadArgument {
             message: "--streams must be at least 1.".into(),
+        });
+    }
+    if hot.streams > 0
+        && (hot.streams >= streams || hot.share_percent == 0 || hot.share_percent >= 100)
+    {
+        return Err(Error::BadArgument {
+            message: format!(
+                "--hot-streams must be fewer than --streams ({streams}), and --hot-share between 1 and 99 percent (given {}).",
+                hot.share_percent
+            ),
+        });
+    }
+    if hot.streams > 0 && !matches!(scenario, "lending" | "lending-quirks") {
+        return Err(Error::BadArgument {
+            message: format!("Hot streams are for the `lending` scenarios, not `{scenario}`."),
         });
     }
     let quirks = scenario == "lending-quirks";
@@ -139,7 +175,13 @@ pub fn write_bench(
         "AddressChanged",
     ];
     for i in 0..events {
-        let s = rng.random_range(0..streams) as usize;
+        let s = if hot.streams == 0 {
+            rng.random_range(0..streams) as usize
+        } else if rng.random_range(0..100) < hot.share_percent {
+            rng.random_range(0..hot.streams) as usize
+        } else {
+            rng.random_range(hot.streams..streams) as usize
+        };
         versions[s] += 1;
         let occurred = start
             + (span as u128 * i as u128 / events.max(1) as u128) as i64

@@ -165,9 +165,10 @@ pub struct ImportReport {
 
 pub const FINDINGS_LISTED: usize = 10_000;
 
-/// DuckDB's memory while a file is imported (`CASEFILE_IMPORT_MEMORY` sets another): beyond it,
-/// staging, mapping and the sorted load spill to a temporary file beside the case.
-pub const IMPORT_MEMORY: &str = "1GB";
+/// DuckDB's memory while a file is imported (`CASEFILE_IMPORT_MEMORY` sets another; a smaller
+/// memory budget lowers it): beyond it, staging, mapping and the sorted load spill to a temporary
+/// file beside the case.
+pub const IMPORT_MEMORY: u64 = 1 << 30;
 
 /// The plan for reading one file.
 struct Plan {
@@ -774,7 +775,13 @@ pub fn import_files(
     // bounded memory (users' laptops have 8-16 GB); the case's own limit is back afterwards.
     let limit: String =
         conn.query_row("SELECT current_setting('memory_limit')", [], |r| r.get(0))?;
-    let budget = std::env::var("CASEFILE_IMPORT_MEMORY").unwrap_or_else(|_| IMPORT_MEMORY.into());
+    let budget = match std::env::var("CASEFILE_IMPORT_MEMORY") {
+        Ok(text) => text,
+        Err(_) => format!(
+            "{}B",
+            IMPORT_MEMORY.min(crate::store::memory::duckdb_limit()?)
+        ),
+    };
     conn.execute_batch(&format!("SET memory_limit = {};", lit(&budget)))?;
     let result = import_all(conn, files, &choices, sink);
     conn.execute_batch(&format!("SET memory_limit = {};", lit(&limit)))?;

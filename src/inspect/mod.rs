@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::model::{format_micros, Event, Micros};
+use crate::model::{format_micros, parse_instant, Event, Micros, PageCursor};
 
 pub mod detail;
 
@@ -189,6 +189,8 @@ pub struct EventQuery {
     pub axis: Axis,
     pub limit: usize,
     pub offset: usize,
+    /// Start after this page cursor (a page's `next`) instead of at `offset`.
+    pub after: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -197,6 +199,8 @@ pub struct EventPage {
     pub events: Vec<Event>,
     /// Events matching the filter in all (the page holds at most `limit`).
     pub total: i64,
+    /// The cursor of the next page (`after`), when this one was full.
+    pub next: Option<String>,
 }
 
 pub(crate) const EVENT_COLUMNS: &str = "seq, event_id, stream_id, stream_type, stream_version, event_type, schema_version,
@@ -298,15 +302,40 @@ pub fn events(conn: &Connection, q: &EventQuery) -> Result<EventPage> {
         refs.as_slice(),
         |r| r.get(0),
     )?;
+    let (page_filter, offset) = match &q.after {
+        Some(text) => {
+            let cursor = PageCursor::decode(text)?;
+            let seq: i64 = cursor.tie.parse().map_err(|_| Error::BadArgument {
+                message: format!("`{text}` is not a cursor of the event list."),
+            })?;
+            (cursor.narrow(&filter, axis, "seq", &seq.to_string()), 0)
+        }
+        None => (filter, q.offset),
+    };
     let sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY {axis}, seq LIMIT {} OFFSET {}",
-        q.limit, q.offset
+        "SELECT {EVENT_COLUMNS} FROM events {page_filter} ORDER BY {axis}, seq LIMIT {} OFFSET {offset}",
+        q.limit
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(refs.as_slice(), event_row)?;
+    let events: Vec<Event> = rows.collect::<std::result::Result<_, _>>()?;
+    let next = match events.last() {
+        Some(last) if events.len() == q.limit => Some(
+            PageCursor {
+                at: parse_instant(match q.axis {
+                    Axis::Occurred => &last.occurred_at,
+                    Axis::Recorded => &last.recorded_at,
+                })?,
+                tie: last.seq.to_string(),
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
     Ok(EventPage {
-        events: rows.collect::<std::result::Result<_, _>>()?,
+        events,
         total,
+        next,
     })
 }
 

@@ -217,10 +217,10 @@ ALTER TABLE sources ADD COLUMN times_placed BIGINT DEFAULT 0;
 ];
 
 /// Settings every connection gets: nothing is ever fetched from the network, and DuckDB keeps to
-/// the memory budget ([`memory`]), spilling to `spill_dir` past it (`None`: beside the database
+/// its share of the memory budget ([`memory::duckdb_share`]), spilling to `spill_dir` past it (`None`: beside the database
 /// file, DuckDB's own choice).
 pub(crate) fn offline_config(spill_dir: Option<&Path>) -> Result<Config> {
-    let (limit, _) = memory::memory_limit()?;
+    let limit = memory::duckdb_limit()?;
     let mut config = Config::default()
         .enable_autoload_extension(false)?
         .with("autoinstall_known_extensions", "false")?

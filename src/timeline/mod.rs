@@ -377,16 +377,46 @@ pub struct History {
     pub stream_id: String,
     pub axis: Axis,
     pub view: View,
+    /// Steps in the stream's whole history; `steps` holds those from `first_step` on (a page).
+    #[ts(type = "number")]
+    pub total_steps: usize,
+    #[ts(type = "number")]
+    pub first_step: usize,
     pub steps: Vec<HistoryStep>,
+    /// Where the next page starts (`after`), when there are steps past this page.
+    #[ts(type = "number | null")]
+    pub next: Option<usize>,
 }
 
+/// A stream's whole history.
 pub fn history(conn: &Connection, stream: &str, q: AsOfQuery) -> Result<History> {
+    history_page(conn, stream, q, 0, None)
+}
+
+/// The steps of a stream's history after the first `after`, at most `limit` (a stream of a
+/// million events is read a page at a time; the fold stops at the page's end).
+pub fn history_page(
+    conn: &Connection,
+    stream: &str,
+    q: AsOfQuery,
+    after: usize,
+    limit: Option<usize>,
+) -> Result<History> {
     let rules = load_rules(conn)?;
     let s = load_stream(conn, stream)?;
     let steps = fold::plan(&s.fold_events, q.axis, q.view, &rules, &s.known_elsewhere);
+    let total_steps = steps.len();
+    let end = limit.map_or(total_steps, |n| after.saturating_add(n).min(total_steps));
     let mut state: fold::State = None;
-    let mut out = Vec::with_capacity(steps.len());
-    for step in steps {
+    let mut out = Vec::with_capacity(end.saturating_sub(after));
+    for (number, step) in steps.into_iter().enumerate().take(end) {
+        if number < after {
+            // Before the page: only the state matters.
+            if let Some(effect) = &step.effect {
+                fold::apply(&mut state, &step.effect_type, effect, &rules);
+            }
+            continue;
+        }
         let e = &s.events[step.index];
         let fe = &s.fold_events[step.index];
         let before = state.clone();
@@ -417,7 +447,10 @@ pub fn history(conn: &Connection, stream: &str, q: AsOfQuery) -> Result<History>
         stream_id: stream.to_string(),
         axis: q.axis,
         view: q.view,
+        total_steps,
+        first_step: after.min(total_steps),
         steps: out,
+        next: (end < total_steps).then_some(end),
     })
 }
 

@@ -128,3 +128,24 @@ pub fn lending_case(dir: &Path) -> PathBuf {
     json(&args);
     case
 }
+
+/// Follows `next` from the first page of `args` (with `--limit page`) to the last, collecting the rows of `list`.
+pub fn all_pages(args: &[&str], page: &str, list: &str) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["--limit", page]);
+        if let Some(cursor) = &after {
+            a.extend(["--after", cursor.as_str()]);
+        }
+        let p = json(&a);
+        rows.extend(p[list].as_array().unwrap().iter().cloned());
+        match &p["next"] {
+            Value::Null => return rows,
+            Value::String(c) => after = Some(c.clone()),
+            Value::Number(n) => after = Some(n.to_string()),
+            other => panic!("next is {other}"),
+        }
+    }
+}

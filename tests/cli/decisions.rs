@@ -686,3 +686,31 @@ fn a_replayer_program_changed_after_it_was_hashed_is_recorded_with_its_new_sha25
     };
     assert_eq!(second, expected);
 }
+
+#[test]
+fn decision_pages_by_key_hold_every_decision_once_in_list_order() {
+    let dir = tmp();
+    let case = samples_case(&dir);
+    let whole = json(&["decisions", s(&case), "--limit", "100000"]);
+    let whole: Vec<&str> = whole["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["decision_id"].as_str().unwrap())
+        .collect();
+    assert!(whole.len() > 20, "{}", whole.len());
+    let paged = all_pages(&["decisions", s(&case)], "40", "decisions");
+    let paged: Vec<&str> = paged
+        .iter()
+        .map(|d| d["decision_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(paged, whole);
+    // With a filter, pages hold exactly what one long page does.
+    let filtered = json(&["decisions", s(&case), "--label", "approve"]);
+    let paged = all_pages(
+        &["decisions", s(&case), "--label", "approve"],
+        "15",
+        "decisions",
+    );
+    assert_eq!(&paged, filtered["decisions"].as_array().unwrap());
+}

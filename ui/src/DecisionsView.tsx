@@ -63,6 +63,9 @@ export function DecisionsView({ onOpen }: Props) {
   const [error, setError] = useState<string | null>(null);
   const [reload, setReload] = useState(0);
   const loading = useRef(new Set<number>());
+  // The cursor of the page starting at each row count: pages load by key, not offset, so the
+  // millionth row comes as quickly as the first.
+  const cursors = useRef(new Map<number, string>());
   const scroller = useRef<HTMLDivElement>(null);
   const fail = (e: unknown) => setError(errorText(e));
 
@@ -75,10 +78,12 @@ export function DecisionsView({ onOpen }: Props) {
     let live = true;
     const t = setTimeout(() => {
       loading.current.clear();
+      cursors.current.clear();
       buildView(() => backend.buildDecisionView())
         .then(() => backend.decisions(toQuery(filters, PAGE, 0)))
         .then((p) => {
           if (!live) return;
+          if (p.next) cursors.current.set(p.decisions.length, p.next);
           setPage(p);
           setRows(p.decisions);
           setSelected((s) => (s && p.decisions.some((d) => d.decision_id === s) ? s : (p.decisions[0]?.decision_id ?? null)));
@@ -93,11 +98,15 @@ export function DecisionsView({ onOpen }: Props) {
 
   const more = useCallback(
     (offset: number) => {
-      if (loading.current.has(offset)) return;
+      const after = cursors.current.get(offset);
+      if (loading.current.has(offset) || !after) return;
       loading.current.add(offset);
       backend
-        .decisions(toQuery(filters, PAGE, offset))
-        .then((p) => setRows((r) => (r.length === offset ? [...r, ...p.decisions] : r)))
+        .decisions(toQuery(filters, PAGE, null, after))
+        .then((p) => {
+          if (p.next) cursors.current.set(offset + p.decisions.length, p.next);
+          setRows((r) => (r.length === offset ? [...r, ...p.decisions] : r));
+        })
         .catch(fail);
     },
     [filters],

@@ -177,6 +177,7 @@ export function DriftView() {
         stale_only: false,
         limit: 0,
         offset: 0,
+        after: null,
       })
       .then((p) => {
         const vs = p.versions.map((v) => v.model_version).filter((v): v is string => v !== null);

@@ -23,6 +23,9 @@ import { initialSpan, stepFrom, zoom, type Span } from "./scrub";
 import { StateTree } from "./StateTree";
 import { useReadOnly } from "./readonly";
 
+/** Steps of a stream's history fetched at a time. */
+const HISTORY_PAGE = 2_000;
+
 interface Props {
   info: CaseInfo;
   focus: Focus;
@@ -41,6 +44,8 @@ export function TimelineView({ info, focus, update }: Props) {
   const [search, setSearch] = useState("");
   const [found, setFound] = useState<StreamSummary[]>([]);
   const [history, setHistory] = useState<History | null>(null);
+  // The `after` of the history page being fetched, so one page is asked for once.
+  const pendingPage = useRef<number | null>(null);
   const [current, setCurrent] = useState<StreamState | null>(null);
   const [previous, setPrevious] = useState<StreamState | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
@@ -102,9 +107,35 @@ export function TimelineView({ info, focus, update }: Props) {
   useEffect(() => {
     if (!stream) return;
     const request = latestOnly();
-    backend.history(stream, axis, view).then(request.keep(setHistory)).catch(request.keep(fail));
+    pendingPage.current = null;
+    backend
+      .history(stream, axis, view, 0, HISTORY_PAGE)
+      .then(request.keep(setHistory))
+      .catch(request.keep(fail));
     return request.drop;
   }, [stream, axis, view]);
+
+  // A long history (a busy account, a model's own stream) comes a page at a time: the next page
+  // is asked for when the list is scrolled near its end or the scrubber passes the last step held.
+  const moreHistory = useCallback(() => {
+    if (!history || history.next === null || pendingPage.current === history.next) return;
+    const after = history.next;
+    pendingPage.current = after;
+    backend
+      .history(history.stream_id, history.axis, history.view, after, HISTORY_PAGE)
+      .then((p) =>
+        setHistory((h) =>
+          h &&
+          h.stream_id === p.stream_id &&
+          h.axis === p.axis &&
+          h.view === p.view &&
+          h.first_step + h.steps.length === p.first_step
+            ? { ...p, first_step: h.first_step, steps: [...h.steps, ...p.steps] }
+            : h,
+        ),
+      )
+      .catch(fail);
+  }, [history]);
 
   // At most two state requests in flight (so the next one is queued while the last answer travels
   // back); each asks for the latest position, intermediate ones are skipped, and an answer older
@@ -186,6 +217,11 @@ export function TimelineView({ info, focus, update }: Props) {
   useEffect(() => {
     if (currentIndex >= 0) virtualizer.scrollToIndex(currentIndex, { align: "auto" });
   }, [currentIndex, virtualizer]);
+  const lastShown = virtualizer.getVirtualItems().at(-1)?.index ?? -1;
+  const lastHeld = times.length ? times[times.length - 1] : null;
+  useEffect(() => {
+    if (lastShown >= steps.length - 20 || (lastHeld !== null && at > lastHeld)) moreHistory();
+  }, [lastShown, steps.length, lastHeld, at, moreHistory]);
 
   async function saveNote() {
     try {
@@ -358,7 +394,12 @@ export function TimelineView({ info, focus, update }: Props) {
         </main>
         <aside className="events" aria-label="Events">
           <h3>
-            Events <span className="muted small">{steps.length || ""}</span>
+            Events{" "}
+            <span className="muted small">
+              {history && history.total_steps > steps.length
+                ? `${formatCount(steps.length)} of ${formatCount(history.total_steps)}`
+                : steps.length || ""}
+            </span>
           </h3>
           <div ref={listRef} className="event-list">
             <ol style={{ height: virtualizer.getTotalSize(), position: "relative" }}>

@@ -146,8 +146,9 @@ export const backend = {
     invoke<StreamState>("state_at", { stream, at, axis, view }),
   searchStreams: (text: string, streamType?: string) =>
     invoke<StreamSummary[]>("search_streams", { text, streamType }),
-  history: (stream: string, axis: Axis, view: View) =>
-    invoke<History>("history", { stream, axis, view }),
+  /** A page of a stream's history: the steps after the first `after`, at most `limit`. */
+  history: (stream: string, axis: Axis, view: View, after: number, limit: number) =>
+    invoke<History>("history", { stream, axis, view, after, limit }),
   eventDetail: (stream: string, eventId: string) =>
     invoke<EventDetail>("event_detail", { stream, eventId }),
 

@@ -31,7 +31,12 @@ export function localToRfc3339(v: string): string | null {
   return v.length === 16 ? `${v}:00Z` : `${v}Z`;
 }
 
-export function toQuery(f: DecisionFilters, limit: number | null, offset: number | null): DecisionQuery {
+export function toQuery(
+  f: DecisionFilters,
+  limit: number | null,
+  offset: number | null,
+  cursor: string | null = null,
+): DecisionQuery {
   return {
     model: null,
     model_version: f.modelVersion || null,
@@ -43,6 +48,7 @@ export function toQuery(f: DecisionFilters, limit: number | null, offset: number
     stale_only: f.staleOnly,
     limit,
     offset,
+    after: cursor,
   };
 }
 

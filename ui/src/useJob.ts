@@ -15,6 +15,9 @@ export function useJob(kind: JobKind): JobState {
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<JobProgress | null>(null);
   const live = useRef(true);
+  // Calls in flight: a second run before the first ends (a screen asking twice) must not end
+  // "running" for both when the first returns.
+  const inFlight = useRef(0);
   useEffect(() => {
     live.current = true;
     return () => {
@@ -24,7 +27,8 @@ export function useJob(kind: JobKind): JobState {
 
   const run = useCallback(
     async <T,>(work: () => Promise<T>): Promise<T> => {
-      setProgress(null);
+      inFlight.current += 1;
+      if (inFlight.current === 1) setProgress(null);
       setRunning(true);
       const unlisten = await backend.onJobProgress((p) => {
         if (p.kind === kind && live.current) setProgress(p);
@@ -33,7 +37,8 @@ export function useJob(kind: JobKind): JobState {
         return await work();
       } finally {
         unlisten();
-        if (live.current) {
+        inFlight.current -= 1;
+        if (live.current && inFlight.current === 0) {
           setRunning(false);
           setProgress(null);
         }

@@ -31,13 +31,16 @@ pub async fn run<T: Send + 'static>(
 ) -> Result<T, ErrorDto> {
     let worker = app.state::<AppState>().with_case(|c| c.try_clone())?;
     let outcome = start(app, kind, true, move |job| work(&worker, job)).await;
-    // The job may have built or changed what the open case remembers.
-    app.state::<AppState>()
-        .with_case(|c| {
+    // The job may have built or changed what the open case remembers: forget it, and load the
+    // snapshot index again when the snapshots are current, so scrubbing stays as quick as at open.
+    let reader = app.clone();
+    let _ = tauri::async_runtime::spawn_blocking(move || {
+        reader.state::<AppState>().with_case(|c| {
             c.forget_cached();
-            Ok(())
+            c.warm_time_machine_if_built().map(|_| ())
         })
-        .ok();
+    })
+    .await;
     outcome
 }
 

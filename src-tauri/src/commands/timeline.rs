@@ -43,13 +43,16 @@ pub async fn state_at(
 }
 
 #[tauri::command]
+/// A page of a stream's history: the steps after the first `after`, at most `limit`.
 pub async fn history(
     stream: String,
     axis: Axis,
     view: View,
+    after: usize,
+    limit: usize,
     state: State<'_, AppState>,
 ) -> Result<History, ErrorDto> {
-    state.with_case(|c| c.history(&stream, AsOfQuery { axis, view }))
+    state.with_case(|c| c.history_page(&stream, AsOfQuery { axis, view }, after, Some(limit)))
 }
 
 /// One page of a stream's events, in axis order.
@@ -59,6 +62,7 @@ pub async fn events_page(
     axis: Axis,
     limit: usize,
     offset: usize,
+    after: Option<String>,
     state: State<'_, AppState>,
 ) -> Result<EventPage, ErrorDto> {
     state.with_case(|c| {
@@ -67,6 +71,7 @@ pub async fn events_page(
             axis,
             limit: limit.min(1_000),
             offset,
+            after,
             ..Default::default()
         })
     })

@@ -11,6 +11,10 @@ export type DecisionPage = { decisions: Array<Decision>,
  */
 total: number, 
 /**
+ * The cursor of the next page (`after`), when this one was full.
+ */
+next: string | null, 
+/**
  * Models and versions in the case, with their decision counts (for filters).
  */
 versions: Array<VersionCount>, labels: Array<string>, };

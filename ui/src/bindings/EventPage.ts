@@ -5,4 +5,8 @@ export type EventPage = { events: Array<Event>,
 /**
  * Events matching the filter in all (the page holds at most `limit`).
  */
-total: number, };
+total: number, 
+/**
+ * The cursor of the next page (`after`), when this one was full.
+ */
+next: string | null, };

@@ -3,4 +3,12 @@ import type { Axis } from "./Axis";
 import type { HistoryStep } from "./HistoryStep";
 import type { View } from "./View";
 
-export type History = { stream_id: string, axis: Axis, view: View, steps: Array<HistoryStep>, };
+export type History = { stream_id: string, axis: Axis, view: View, 
+/**
+ * Steps in the stream's whole history; `steps` holds those from `first_step` on (a page).
+ */
+total_steps: number, first_step: number, steps: Array<HistoryStep>, 
+/**
+ * Where the next page starts (`after`), when there are steps past this page.
+ */
+next: number | null, };

@@ -25,6 +25,10 @@
 //! cohorts read from DuckDB, every statistic, the attribution), median of `--runs`; with a Python
 //! that has Evidently, runs its DataDriftPreset on the same cohorts (exported to Parquet) in the
 //! same run and prints the ratio.
+//!
+//! `bench scale --events N [--memory-limit 4GB] [--hot-streams 3] [--hot-share 10] [--keep]`:
+//! every operation an investigator does on a generated case of N events, each its own process
+//! under the memory limit, with its time and peak RSS (`scale.rs`).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -32,6 +36,8 @@ use std::time::Instant;
 use std::cell::RefCell;
 
 use casefile::{Case, ImportOptions, ImportProgress, ProgressSink};
+
+mod scale;
 
 /// Records when each import phase starts, to print where the time goes.
 #[derive(Default)]
@@ -57,6 +63,7 @@ fn usage() -> ! {
     );
     eprintln!("       bench drift --decisions N [--runs R] [--python PYTHON] [--dir DIR]");
     eprintln!("       bench bundle --events N [--streams S] [--runs R] [--dir DIR]");
+    eprintln!("       bench scale --events N [--memory-limit 4GB] [--hot-streams K] [--hot-share PCT] [--dir DIR] [--keep]");
     std::process::exit(2)
 }
 
@@ -793,6 +800,11 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().cloned().unwrap_or_default();
+    match command.as_str() {
+        "scale" => return scale::run(&args[1..]),
+        "scale-step" => return scale::step(&args[1..]),
+        _ => {}
+    }
     if ![
         "import",
         "timemachine",
