@@ -1126,24 +1126,9 @@ mod tests {
     #[test]
     fn checking_a_subjects_decisions_in_one_pass_finds_what_one_fold_per_decision_finds() {
         let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("events.jsonl");
-        // Two busy subjects among 300, with late corrections, retractions and events recorded
+        // Two busy subjects among 200, with late corrections, retractions and events recorded
         // before they occur.
-        crate::generate::write_bench_with_hot(
-            &file,
-            "lending-quirks",
-            12_000,
-            200,
-            5,
-            crate::generate::HotStreams {
-                streams: 2,
-                share_percent: 40,
-            },
-        )
-        .unwrap();
-        let case = crate::Case::open_or_create(&dir.path().join("c.casefile")).unwrap();
-        case.import(&[file], &Default::default(), &crate::NoProgress)
-            .unwrap();
+        let case = crate::generate::busy_case(dir.path(), 12_000, 200, 5, 40);
         let conn = &case.conn;
         ensure_built(conn, &|_| {}).unwrap();
         let rules = load_rules(conn).unwrap();

@@ -335,3 +335,25 @@ pub fn write_bench_with_hot(
     w.flush().map_err(|e| io_err(out, e))?;
     Ok(events)
 }
+
+/// For tests: a case of `lending-quirks` with `events` events over `streams` applicants, two of them
+/// busy (`share_percent` of the events between them), imported into `dir`.
+#[cfg(test)]
+pub(crate) fn busy_case(
+    dir: &Path,
+    events: u64,
+    streams: u64,
+    seed: u64,
+    share_percent: u64,
+) -> crate::Case {
+    let file = dir.join("events.jsonl");
+    let hot = HotStreams {
+        streams: 2,
+        share_percent,
+    };
+    write_bench_with_hot(&file, "lending-quirks", events, streams, seed, hot).unwrap();
+    let case = crate::Case::open_or_create(&dir.join("c.casefile")).unwrap();
+    case.import(&[file], &Default::default(), &crate::NoProgress)
+        .unwrap();
+    case
+}

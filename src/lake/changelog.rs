@@ -106,7 +106,7 @@ fn paths_into<'v>(v: &'v Value, prefix: &str, out: &mut Vec<(String, &'v Value)>
     }
 }
 
-/// A fold that notes, per path, when its value was last set: `fold_tracking` of the training set,
+/// A fold that notes, per path, when its value was last set: `Tracking` of the training set,
 /// for every path at once.
 #[derive(Default, Clone)]
 struct Tracker {
