@@ -486,12 +486,6 @@ impl Case {
         result
     }
 
-    /// Builds the decision view when it is missing or stale (after an import or new rules); true
-    /// when it built it. Every decision question calls it first.
-    pub fn build_decisions(&self, progress: &dyn Fn(&DecisionBuildProgress)) -> Result<bool> {
-        decisions::ensure_built(&self.conn, progress)
-    }
-
     /// A page of the decisions matching `q`, in decision time order.
     pub fn decisions(&self, q: &DecisionQuery) -> Result<DecisionPage> {
         decisions::ensure_built(&self.conn, &|_| {})?;
@@ -531,16 +525,6 @@ impl Case {
     pub fn remove_replayer(&self, name: &str) -> Result<()> {
         self.writable("removing a replayer")?;
         decisions::replay::remove_replayer(&self.conn, name)
-    }
-
-    /// Replays decisions now, on the case's own connection; see [`PreparedReplay::run`].
-    pub fn replay(
-        &self,
-        req: &ReplayRequest,
-        progress: &dyn Fn(&ReplayProgress),
-        cancel: &std::sync::atomic::AtomicBool,
-    ) -> Result<ReplayReport> {
-        self.prepare_replay()?.run(req, progress, cancel)
     }
 
     /// `replay` as a job: the decision view built first as a phase of it, each decision replayed

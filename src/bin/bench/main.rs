@@ -228,7 +228,9 @@ fn decisions(events: u64, streams: u64, dir: &Path, file: &Path, replays: u64) {
     import_once(&case_path, file);
     let case = Case::open(&case_path).expect("open case");
     let t = Instant::now();
-    let built = case.build_decisions(&|_| {}).expect("decision view");
+    let built = !case.decision_view_current().expect("decision view key");
+    let job = casefile::Job::new(casefile::JobKind::DecisionView, |_| {});
+    case.build_decisions_job(&job).expect("decision view");
     let build_s = t.elapsed().as_secs_f64();
     let all = case
         .decisions(&DecisionQuery {
@@ -333,8 +335,8 @@ fn decisions(events: u64, streams: u64, dir: &Path, file: &Path, replays: u64) {
         replayer: Some("bench scorer".into()),
         repeat: None,
     };
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let r = case.replay(&request, &|_| {}, &cancel).expect("replay");
+    let job = casefile::Job::new(casefile::JobKind::Replay, |_| {});
+    let r = case.replay_job(&request, &job).expect("replay");
     let n = r.replayed.max(1) as f64;
     let wall_ms = r.wall_us as f64 / 1000.0;
     let programs_ms = r.replayer_us as f64 / 1000.0;
@@ -372,7 +374,8 @@ fn drift(decisions: u64, runs: usize, dir: &Path, python: Option<&str>) {
     }
     let case = Case::open(&case_path).expect("open case");
     let t = Instant::now();
-    case.build_decisions(&|_| {}).expect("decision view");
+    let job = casefile::Job::new(casefile::JobKind::DecisionView, |_| {});
+    case.build_decisions_job(&job).expect("decision view");
     println!(
         "decision view     ready in {:.1} s",
         t.elapsed().as_secs_f64()
