@@ -220,8 +220,9 @@ export function TimelineView({ info, focus, update }: Props) {
   const lastShown = virtualizer.getVirtualItems().at(-1)?.index ?? -1;
   const lastHeld = times.length ? times[times.length - 1] : null;
   useEffect(() => {
-    if (lastShown >= steps.length - 20 || (lastHeld !== null && at > lastHeld)) moreHistory();
-  }, [lastShown, steps.length, lastHeld, at, moreHistory]);
+    const nearEnd = Math.max(lastShown, currentIndex) >= steps.length - 20;
+    if (nearEnd || (lastHeld !== null && at > lastHeld)) moreHistory();
+  }, [lastShown, currentIndex, steps.length, lastHeld, at, moreHistory]);
 
   async function saveNote() {
     try {
