@@ -24,6 +24,7 @@ use serde_json::Value;
 use crate::inspect::Axis;
 use crate::model::Micros;
 use crate::timeline::fold::{self, FoldEvent, View};
+use crate::timeline::known;
 use crate::timeline::rules::FoldRules;
 
 /// Which history a row belongs to.
@@ -205,73 +206,28 @@ fn axis_history(
 }
 
 /// The known history: at each instant k at which an event becomes known (the later of its two
-/// times), the fold of the events known by k. Events that join at the end of the recorded order,
-/// and are neither corrections nor corrected, extend the previous fold; anything else refolds the
-/// events known then.
+/// times), the fold of the events known by k (`timeline::known`).
 fn known_history(
     events: &[FoldEvent],
     rules: &FoldRules,
     known_elsewhere: &HashSet<String>,
 ) -> Vec<StateRow> {
-    let known_at = |e: &FoldEvent| e.occurred.max(e.recorded);
-    let mut order: Vec<usize> = (0..events.len()).collect();
-    order.sort_by_key(|&i| (known_at(&events[i]), events[i].recorded, events[i].seq));
-    let corrected: HashSet<&str> = events
-        .iter()
-        .filter_map(|e| e.corrects.as_deref())
-        .collect();
-    let mut known: Vec<usize> = Vec::new();
-    let mut t = Tracker::default();
-    let mut rows = Vec::new();
-    let mut i = 0;
-    while i < order.len() {
-        let k = known_at(&events[order[i]]);
-        let mut batch = Vec::new();
-        while i < order.len() && known_at(&events[order[i]]) == k {
-            batch.push(order[i]);
-            i += 1;
-        }
-        batch.sort_by_key(|&j| (events[j].recorded, events[j].seq));
-        let tail = known.last().map(|&j| (events[j].recorded, events[j].seq));
-        let extends = batch.iter().all(|&j| {
-            let e = &events[j];
-            e.corrects.is_none()
-                && !corrected.contains(e.event_id.as_str())
-                && tail.is_none_or(|tail| (e.recorded, e.seq) > tail)
-        });
-        known.extend(batch.iter().copied());
-        if extends {
-            let subset: Vec<FoldEvent> = batch.iter().map(|&j| events[j].clone()).collect();
-            let steps = fold::plan(
-                &subset,
-                Axis::Recorded,
-                View::AsCorrected,
-                rules,
-                known_elsewhere,
-            );
-            for step in &steps {
-                let e = &subset[step.index];
-                t.step(e, step, e.recorded, rules, true);
-            }
-        } else {
-            let mut subset: Vec<FoldEvent> = known.iter().map(|&j| events[j].clone()).collect();
-            subset.sort_by_key(|e| e.seq);
-            known.sort_by_key(|&j| (events[j].recorded, events[j].seq));
-            let steps = fold::plan(
-                &subset,
-                Axis::Recorded,
-                View::AsCorrected,
-                rules,
-                known_elsewhere,
-            );
-            t = Tracker::default();
-            for step in &steps {
-                let e = &subset[step.index];
-                t.step(e, step, e.recorded, rules, true);
-            }
-        }
-        rows.push(t.row(History::Known, k));
-    }
+    let mut instants: Vec<Micros> = events.iter().map(known::known_at).collect();
+    instants.sort_unstable();
+    instants.dedup();
+    let mut rows = Vec::with_capacity(instants.len());
+    known::fold_known(
+        events,
+        rules,
+        known_elsewhere,
+        instants,
+        Tracker::default(),
+        |t, step| {
+            let e = &events[step.index];
+            t.step(e, step, e.recorded, rules, true);
+        },
+        |k, t| rows.push(t.row(History::Known, k)),
+    );
     link(rows)
 }
 
@@ -301,18 +257,13 @@ mod tests {
     use serde_json::json;
 
     fn ev(id: &str, occurred: i64, recorded: i64, payload: Value) -> FoldEvent {
-        FoldEvent {
-            seq: recorded * 10 + occurred,
-            event_id: id.into(),
-            event_type: "Updated".into(),
-            schema_version: 1,
-            stream_version: None,
-            occurred,
-            recorded,
-            corrects: None,
-            skipped: false,
+        FoldEvent::plain(
+            recorded * 10 + occurred,
+            id,
+            "Updated",
+            (occurred, recorded),
             payload,
-        }
+        )
     }
 
     /// The two-inequality definition, folded from scratch at `t`: the events with

@@ -57,6 +57,29 @@ impl FoldEvent {
         }
     }
 
+    /// For tests: an event of `event_type`, schema version 1, neither a correction nor skipped.
+    #[cfg(test)]
+    pub(crate) fn plain(
+        seq: i64,
+        id: &str,
+        event_type: &str,
+        (occurred, recorded): (Micros, Micros),
+        payload: Value,
+    ) -> Self {
+        FoldEvent {
+            seq,
+            event_id: id.into(),
+            event_type: event_type.into(),
+            schema_version: 1,
+            stream_version: None,
+            occurred,
+            recorded,
+            corrects: None,
+            skipped: false,
+            payload,
+        }
+    }
+
     fn retracts(&self) -> bool {
         self.payload.is_null() || self.event_type.ends_with("Retracted")
     }
@@ -115,125 +138,176 @@ pub fn plan(
 ) -> Vec<Step> {
     let mut order: Vec<usize> = (0..events.len()).collect();
     order.sort_by_key(|&i| (events[i].time(axis), events[i].seq));
-    let by_id: HashMap<&str, usize> = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.event_id.as_str(), i))
-        .collect();
-    fn target_of<'e>(
-        e: &'e FoldEvent,
-        by_id: &HashMap<&str, usize>,
-        known_elsewhere: &HashSet<String>,
-    ) -> Option<&'e str> {
-        e.corrects
-            .as_deref()
-            .filter(|t| *t != e.event_id)
-            .filter(|t| by_id.contains_key(t) || known_elsewhere.contains(*t))
+    let mut corrections = Corrections::new(events, known_elsewhere);
+    for i in 0..events.len() {
+        corrections.add(i);
     }
-    // Corrections of each event, in the order they were recorded.
-    let mut correctors: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, e) in events.iter().enumerate().filter(|(_, e)| !e.skipped) {
-        if let Some(&t) = target_of(e, &by_id, known_elsewhere).and_then(|t| by_id.get(t)) {
-            correctors.entry(t).or_default().push(i);
-        }
-    }
-    for list in correctors.values_mut() {
-        list.sort_by_key(|&i| (events[i].recorded, events[i].seq));
-    }
-
     order
         .into_iter()
-        .map(|i| {
-            let e = &events[i];
-            let (payload, reached) = upcast(rules, &e.event_type, e.schema_version, &e.payload);
-            let upcast = (reached != e.schema_version).then_some((e.schema_version, reached));
-            let mut step = Step {
-                index: i,
-                effect: Some(payload),
-                effect_type: e.event_type.clone(),
-                upcast,
-                notes: Vec::new(),
-            };
-            if view == View::AsRecorded {
-                if let Some(t) = &e.corrects {
-                    step.notes.push(format!(
-                        "correction of {t}; as recorded it applies as an event of its own"
-                    ));
-                }
-                if e.skipped {
-                    step.notes
-                        .push("marked skipped at the source; as recorded it applies".into());
-                }
-                return step;
-            }
-            if let Some(t) = target_of(e, &by_id, known_elsewhere) {
-                step.effect = None;
-                step.notes.push(if by_id.contains_key(t) {
-                    format!("correction of {t}; takes effect in {t}'s place")
-                } else {
-                    format!("correction of {t}, an event of another stream; no effect here")
-                });
-                return step;
-            }
-            if e.skipped {
-                step.effect = None;
-                step.notes.push("marked skipped at the source".into());
-                return step;
-            }
-            let mut visiting = HashSet::new();
-            step.effect = amended(
-                events,
-                rules,
-                &correctors,
-                i,
-                step.effect.take(),
-                &mut visiting,
-                &mut step.notes,
-            );
-            step
-        })
+        .map(|i| corrections.step(i, view, rules))
         .collect()
 }
 
-/// `payload` of event `i` after every correction of it (and of those corrections) in record order.
-fn amended(
-    events: &[FoldEvent],
-    rules: &FoldRules,
-    correctors: &HashMap<usize, Vec<usize>>,
-    i: usize,
-    payload: Option<Value>,
-    visiting: &mut HashSet<usize>,
-    notes: &mut Vec<String>,
-) -> Option<Value> {
-    if !visiting.insert(i) {
-        notes.push(format!(
-            "corrections of {} form a cycle; the cycle was cut",
-            events[i].event_id
-        ));
-        return payload;
-    }
-    let mut current = payload;
-    for &c in correctors.get(&i).map(Vec::as_slice).unwrap_or(&[]) {
-        let ce = &events[c];
-        if ce.retracts() {
-            notes.push(format!("retracted by {}", ce.event_id));
-            current = None;
-            continue;
+/// Who corrects whom among the events of a stream that are in play: all of them for a plain
+/// fold, or those known so far when events join one by one (the known history), so a step can be
+/// worked out for one event without planning the rest again.
+pub struct Corrections<'e> {
+    events: &'e [FoldEvent],
+    known_elsewhere: &'e HashSet<String>,
+    /// The events in play by id (the last index, should a stream repeat an id).
+    by_id: HashMap<&'e str, usize>,
+    /// The corrections in play by the id they name, whether or not that event is in play, in the
+    /// order they were recorded.
+    naming: HashMap<&'e str, Vec<usize>>,
+}
+
+impl<'e> Corrections<'e> {
+    /// None of `events` in play yet.
+    pub fn new(events: &'e [FoldEvent], known_elsewhere: &'e HashSet<String>) -> Self {
+        Corrections {
+            events,
+            known_elsewhere,
+            by_id: HashMap::new(),
+            naming: HashMap::new(),
         }
-        let (cp, _) = upcast(rules, &ce.event_type, ce.schema_version, &ce.payload);
-        let cp = amended(events, rules, correctors, c, Some(cp), visiting, notes);
-        notes.push(format!("corrected by {}", ce.event_id));
-        current = match (current, cp) {
-            (Some(mut base), Some(patch)) => {
-                merge_patch(&mut base, &patch);
-                Some(base)
-            }
-            (None, patch) => patch,
-            (base, None) => base,
-        };
     }
-    visiting.remove(&i);
-    current
+
+    /// Puts event `i` in play. Returns the event that held its id until now, if any.
+    pub fn add(&mut self, i: usize) -> Option<usize> {
+        let events = self.events;
+        let e = &events[i];
+        let mut displaced = None;
+        match self.by_id.get(e.event_id.as_str()).copied() {
+            Some(held) if held > i => {}
+            held => {
+                displaced = held;
+                self.by_id.insert(e.event_id.as_str(), i);
+            }
+        }
+        if let Some(t) = e.corrects.as_deref().filter(|t| *t != e.event_id) {
+            let list = self.naming.entry(t).or_default();
+            let key = |c: usize| (events[c].recorded, events[c].seq);
+            let at = list.partition_point(|&c| key(c) < key(i));
+            list.insert(at, i);
+        }
+        displaced
+    }
+
+    /// The event in play that `i` corrects.
+    pub fn target(&self, i: usize) -> Option<usize> {
+        let e = &self.events[i];
+        e.corrects
+            .as_deref()
+            .filter(|t| *t != e.event_id)
+            .and_then(|t| self.by_id.get(t).copied())
+    }
+
+    /// The corrections in play that name event `i` (skipped ones included).
+    pub fn naming(&self, i: usize) -> &[usize] {
+        self.naming
+            .get(self.events[i].event_id.as_str())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The corrections that amend event `i`, in the order they were recorded.
+    fn correctors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let own = self.by_id.get(self.events[i].event_id.as_str()) == Some(&i);
+        let list = if own { self.naming(i) } else { &[] };
+        list.iter().copied().filter(|&c| !self.events[c].skipped)
+    }
+
+    /// The id `e` corrects, when that is an event in play or elsewhere in the case.
+    fn target_id<'a>(&self, e: &'a FoldEvent) -> Option<&'a str> {
+        e.corrects
+            .as_deref()
+            .filter(|t| *t != e.event_id)
+            .filter(|t| self.by_id.contains_key(t) || self.known_elsewhere.contains(*t))
+    }
+
+    /// What event `i` does in `view`, given the events in play.
+    pub fn step(&self, i: usize, view: View, rules: &FoldRules) -> Step {
+        let e = &self.events[i];
+        let (payload, reached) = upcast(rules, &e.event_type, e.schema_version, &e.payload);
+        let upcast = (reached != e.schema_version).then_some((e.schema_version, reached));
+        let mut step = Step {
+            index: i,
+            effect: Some(payload),
+            effect_type: e.event_type.clone(),
+            upcast,
+            notes: Vec::new(),
+        };
+        if view == View::AsRecorded {
+            if let Some(t) = &e.corrects {
+                step.notes.push(format!(
+                    "correction of {t}; as recorded it applies as an event of its own"
+                ));
+            }
+            if e.skipped {
+                step.notes
+                    .push("marked skipped at the source; as recorded it applies".into());
+            }
+            return step;
+        }
+        if let Some(t) = self.target_id(e) {
+            step.effect = None;
+            step.notes.push(if self.by_id.contains_key(t) {
+                format!("correction of {t}; takes effect in {t}'s place")
+            } else {
+                format!("correction of {t}, an event of another stream; no effect here")
+            });
+            return step;
+        }
+        if e.skipped {
+            step.effect = None;
+            step.notes.push("marked skipped at the source".into());
+            return step;
+        }
+        let mut visiting = HashSet::new();
+        step.effect = self.amended(rules, i, step.effect.take(), &mut visiting, &mut step.notes);
+        step
+    }
+
+    /// `payload` of event `i` after every correction of it (and of those corrections) in record
+    /// order.
+    fn amended(
+        &self,
+        rules: &FoldRules,
+        i: usize,
+        payload: Option<Value>,
+        visiting: &mut HashSet<usize>,
+        notes: &mut Vec<String>,
+    ) -> Option<Value> {
+        let events = self.events;
+        if !visiting.insert(i) {
+            notes.push(format!(
+                "corrections of {} form a cycle; the cycle was cut",
+                events[i].event_id
+            ));
+            return payload;
+        }
+        let mut current = payload;
+        for c in self.correctors(i) {
+            let ce = &events[c];
+            if ce.retracts() {
+                notes.push(format!("retracted by {}", ce.event_id));
+                current = None;
+                continue;
+            }
+            let (cp, _) = upcast(rules, &ce.event_type, ce.schema_version, &ce.payload);
+            let cp = self.amended(rules, c, Some(cp), visiting, notes);
+            notes.push(format!("corrected by {}", ce.event_id));
+            current = match (current, cp) {
+                (Some(mut base), Some(patch)) => {
+                    merge_patch(&mut base, &patch);
+                    Some(base)
+                }
+                (None, patch) => patch,
+                (base, None) => base,
+            };
+        }
+        visiting.remove(&i);
+        current
+    }
 }
 
 /// RFC 7396 JSON merge patch of `patch` into `target`.
@@ -595,18 +669,7 @@ mod tests {
     use serde_json::json;
 
     fn ev(id: &str, t: i64, rec: i64, ty: &str, payload: Value) -> FoldEvent {
-        FoldEvent {
-            seq: t,
-            event_id: id.into(),
-            event_type: ty.into(),
-            schema_version: 1,
-            stream_version: None,
-            occurred: t,
-            recorded: rec,
-            corrects: None,
-            skipped: false,
-            payload,
-        }
+        FoldEvent::plain(t, id, ty, (t, rec), payload)
     }
 
     fn fold(events: &[FoldEvent], axis: Axis, view: View, at: i64, rules: &FoldRules) -> State {

@@ -413,7 +413,7 @@ fn states(
 }
 
 /// A state folded in Rust, with when each tracked path was last set.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Tracked {
     state: fold::State,
     last_event_id: Option<String>,
@@ -494,8 +494,7 @@ impl Tracking {
 ///
 /// One pass in time order: the plan is made once and folded forward (folding the entity again for
 /// each example made a busy entity quadratic). With `occurred_cap` the events known grow with
-/// the time; those that join after the last one in recorded order, and neither correct nor are
-/// corrected by one known, extend the fold; any other refolds the events known then.
+/// the time, and `timeline::known` keeps their fold up to date.
 fn fold_examples(
     events: &[fold::FoldEvent],
     examples: &[(i64, i64)],
@@ -522,75 +521,26 @@ fn fold_examples(
         }
         return out.into_iter().map(|t| t.expect("every example")).collect();
     }
-    // The events in the order they become known: the later of their two times.
-    let known_at = |e: &fold::FoldEvent| e.occurred.max(e.recorded);
-    let mut joining: Vec<usize> = (0..events.len()).collect();
-    joining.sort_by_key(|&j| (known_at(&events[j]), events[j].recorded, events[j].seq));
-    let mut known: Vec<usize> = Vec::new();
-    // Targets of the corrections known so far, and the last known event in recorded order.
-    let mut corrected: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let mut tail: Option<(i64, i64)> = None;
-    let mut t = Tracking::new(paths);
-    // The events `t` holds, as a slice the steps index (the known events, in seq order).
-    let mut held: Vec<fold::FoldEvent> = Vec::new();
-    let mut next = 0;
-    for i in order {
-        let at = examples[i].1;
-        let start = next;
-        while next < joining.len() && known_at(&events[joining[next]]) <= at {
-            next += 1;
+    // Examples at one time share a fold; the fold of what was known is kept up to date from one
+    // time to the next.
+    let mut times: Vec<i64> = order.iter().map(|&i| examples[i].1).collect();
+    times.dedup();
+    let mut at_time: Vec<Tracked> = Vec::with_capacity(times.len());
+    crate::timeline::known::fold_known(
+        events,
+        rules,
+        known_elsewhere,
+        times.iter().copied(),
+        Tracking::new(paths),
+        |t, step| t.step(events, step, rules, paths),
+        |_, t| at_time.push(t.tracked(events, axis)),
+    );
+    let mut k = 0;
+    for &i in &order {
+        while times[k] != examples[i].1 {
+            k += 1;
         }
-        if next > start {
-            let mut batch: Vec<usize> = joining[start..next].to_vec();
-            batch.sort_by_key(|&j| (events[j].recorded, events[j].seq));
-            let extends = batch.iter().all(|&j| {
-                let e = &events[j];
-                e.corrects.is_none()
-                    && !corrected.contains(e.event_id.as_str())
-                    && tail.is_none_or(|tail| (e.recorded, e.seq) > tail)
-            });
-            known.extend(batch.iter().copied());
-            for &j in &batch {
-                if let Some(target) = events[j].corrects.as_deref() {
-                    corrected.insert(target);
-                }
-                let key = (events[j].recorded, events[j].seq);
-                tail = Some(tail.map_or(key, |t| t.max(key)));
-            }
-            if extends {
-                let first = held.len();
-                held.extend(batch.iter().map(|&j| events[j].clone()));
-                let steps = fold::plan(
-                    &held[first..],
-                    Axis::Recorded,
-                    View::AsCorrected,
-                    rules,
-                    known_elsewhere,
-                );
-                for step in &steps {
-                    let shifted = fold::Step {
-                        index: first + step.index,
-                        ..step.clone()
-                    };
-                    t.step(&held, &shifted, rules, paths);
-                }
-            } else {
-                known.sort_by_key(|&j| events[j].seq);
-                held = known.iter().map(|&j| events[j].clone()).collect();
-                let steps = fold::plan(
-                    &held,
-                    Axis::Recorded,
-                    View::AsCorrected,
-                    rules,
-                    known_elsewhere,
-                );
-                t = Tracking::new(paths);
-                for step in &steps {
-                    t.step(&held, step, rules, paths);
-                }
-            }
-        }
-        out[i] = Some(t.tracked(&held, axis));
+        out[i] = Some(at_time[k].clone());
     }
     out.into_iter().map(|t| t.expect("every example")).collect()
 }
