@@ -5,10 +5,23 @@ use std::path::PathBuf;
 use casefile::{BundleRequest, Case, Error, JobKind, VerifyOptions};
 use clap::Subcommand;
 
-use super::{print, Exit};
+use super::render::print;
+use super::Exit;
+
+#[derive(clap::Args)]
+pub(super) struct BundleArgs {
+    #[command(subcommand)]
+    what: BundleCommand,
+}
+
+#[derive(clap::Args)]
+pub(super) struct KeysArgs {
+    #[command(subcommand)]
+    what: KeysCommand,
+}
 
 #[derive(Subcommand)]
-pub(super) enum BundleCommand {
+enum BundleCommand {
     /// Write a case bundle (.casebundle): the scope's events as JSONL and Parquet, custody, notes,
     /// findings, rules and reports under a manifest with every file's SHA-256 and the events'
     /// Merkle root; redacted before hashing when a profile is given; signed when a key is given.
@@ -28,7 +41,7 @@ pub(super) enum BundleCommand {
         #[arg(long)]
         to: Option<String>,
         #[arg(long, value_enum, default_value = "recorded")]
-        axis: super::AxisArg,
+        axis: super::args::AxisArg,
         /// A redaction profile (TOML): payload paths to drop or pseudonymize.
         #[arg(long)]
         redact: Option<PathBuf>,
@@ -57,7 +70,7 @@ pub(super) enum BundleCommand {
 }
 
 #[derive(Subcommand)]
-pub(super) enum KeysCommand {
+enum KeysCommand {
     /// Create an ed25519 signing key in the user's config dir (the secret readable only by you).
     New {
         #[arg(default_value = "investigator")]
@@ -69,9 +82,9 @@ fn path_text(p: PathBuf) -> String {
     p.to_string_lossy().into_owned()
 }
 
-pub(super) fn run(json: bool, what: BundleCommand) -> Result<Exit, Error> {
+pub(super) fn run(json: bool, args: BundleArgs) -> Result<Exit, Error> {
     let mut exit = Exit::Done;
-    match what {
+    match args.what {
         BundleCommand::Export {
             case,
             out,
@@ -199,8 +212,8 @@ pub(super) fn run(json: bool, what: BundleCommand) -> Result<Exit, Error> {
     Ok(exit)
 }
 
-pub(super) fn keys(json: bool, what: KeysCommand) -> Result<(), Error> {
-    match what {
+pub(super) fn keys(json: bool, args: KeysArgs) -> Result<Exit, Error> {
+    match args.what {
         KeysCommand::New { name } => {
             let key = casefile::new_key(&name)?;
             print(json, &key, |k| {
@@ -211,5 +224,5 @@ pub(super) fn keys(json: bool, what: KeysCommand) -> Result<(), Error> {
             });
         }
     }
-    Ok(())
+    Ok(Exit::Done)
 }

@@ -1,11 +1,13 @@
-//! `casefile decisions`, `explain`, `replay` and `replayers`: parse, call the facade, print.
+//! `casefile decisions`, `explain`, `replay`, `replayers` and `decision-rules`: parse, call the
+//! facade, print.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use casefile::{Case, DecisionQuery, Error, JobKind, ReplayRequest, Replayer};
 use serde_json::Value;
 
-use super::print;
+use super::render::print;
+use super::Exit;
 
 /// The decision filters `decisions` and `replay` share.
 #[derive(clap::Args, Debug)]
@@ -46,6 +48,80 @@ impl From<DecisionFilter> for DecisionQuery {
     }
 }
 
+#[derive(clap::Args)]
+pub(super) struct DecisionsArgs {
+    case: PathBuf,
+    #[command(flatten)]
+    filter: DecisionFilter,
+    #[arg(long, default_value_t = 1_000)]
+    limit: usize,
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// Start after this cursor (the `next` a page printed) instead of at --offset.
+    #[arg(long, conflicts_with = "offset")]
+    after: Option<String>,
+}
+
+#[derive(clap::Args)]
+pub(super) struct ExplainArgs {
+    case: PathBuf,
+    decision_id: String,
+}
+
+#[derive(clap::Args)]
+pub(super) struct ReplayArgs {
+    case: PathBuf,
+    /// A decision id (repeatable).
+    #[arg(long = "decision")]
+    decisions: Vec<String>,
+    #[command(flatten)]
+    filter: DecisionFilter,
+    /// Use this replayer for every decision (a counterfactual when its version differs).
+    #[arg(long)]
+    replayer: Option<String>,
+    /// Run each decision N times; differing answers are `nondeterministic`.
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+    /// Result rows shown as text (all are in --json and stored in the case).
+    #[arg(long, default_value_t = 20)]
+    show: usize,
+}
+
+#[derive(clap::Args)]
+pub(super) struct ReplayersArgs {
+    case: PathBuf,
+    /// Add (or replace) a replayer with this name; the program and its arguments follow `--`.
+    #[arg(long)]
+    add: Option<String>,
+    /// Remove the replayer with this name.
+    #[arg(long)]
+    remove: Option<String>,
+    #[arg(long)]
+    model: Option<String>,
+    #[arg(long)]
+    model_version: Option<String>,
+    #[arg(long, default_value_t = 10_000)]
+    timeout_ms: u64,
+    /// Numbers within this absolute difference count as equal.
+    #[arg(long, default_value_t = 0.0)]
+    tolerance: f64,
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// Output fields to compare (comma-separated; all when omitted).
+    #[arg(long, value_delimiter = ',')]
+    compare: Vec<String>,
+    /// The program and its arguments.
+    #[arg(last = true)]
+    program: Vec<String>,
+}
+
+#[derive(clap::Args)]
+pub(super) struct DecisionRulesArgs {
+    case: PathBuf,
+    #[arg(long)]
+    set: Option<PathBuf>,
+}
+
 fn short(v: &Value) -> String {
     let s = match v {
         Value::String(s) => s.clone(),
@@ -64,8 +140,21 @@ fn open_built(case: &Path) -> Result<Case, Error> {
     Ok(c)
 }
 
-pub(super) fn list(json: bool, case: &Path, q: DecisionQuery) -> Result<(), Error> {
-    let page = open_built(case)?.decisions(&q)?;
+pub(super) fn list(json: bool, args: DecisionsArgs) -> Result<Exit, Error> {
+    let DecisionsArgs {
+        case,
+        filter,
+        limit,
+        offset,
+        after,
+    } = args;
+    let q = DecisionQuery {
+        limit: Some(limit),
+        offset: Some(offset),
+        after,
+        ..filter.into()
+    };
+    let page = open_built(&case)?.decisions(&q)?;
     print(json, &page, |p| {
         let mut s = String::new();
         for d in &p.decisions {
@@ -98,11 +187,12 @@ pub(super) fn list(json: bool, case: &Path, q: DecisionQuery) -> Result<(), Erro
         }
         s
     });
-    Ok(())
+    Ok(Exit::Done)
 }
 
-pub(super) fn explain(json: bool, case: &Path, id: &str) -> Result<(), Error> {
-    let x = open_built(case)?.explain(id)?;
+pub(super) fn explain(json: bool, args: ExplainArgs) -> Result<Exit, Error> {
+    let ExplainArgs { case, decision_id } = args;
+    let x = open_built(&case)?.explain(&decision_id)?;
     print(json, &x, |x| {
         let d = &x.decision;
         let mut s = format!(
@@ -205,22 +295,31 @@ pub(super) fn explain(json: bool, case: &Path, id: &str) -> Result<(), Error> {
         }
         s
     });
-    Ok(())
+    Ok(Exit::Done)
 }
 
-pub(super) fn replay(
-    json: bool,
-    case: &Path,
-    req: ReplayRequest,
-    show: usize,
-) -> Result<super::Exit, Error> {
-    let c = Case::open(case)?;
+pub(super) fn replay(json: bool, args: ReplayArgs) -> Result<Exit, Error> {
+    let ReplayArgs {
+        case,
+        decisions: ids,
+        filter,
+        replayer,
+        repeat,
+        show,
+    } = args;
+    let req = ReplayRequest {
+        decisions: ids,
+        query: filter.into(),
+        replayer,
+        repeat: Some(repeat),
+    };
+    let c = Case::open(&case)?;
     let report = super::jobs::run(JobKind::Replay, |job| c.replay_job(&req, job))?;
     // Stopped by Ctrl-C, the replays that finished are kept and printed, and the status says so.
     let exit = if report.cancelled {
-        super::Exit::Interrupted
+        Exit::Interrupted
     } else {
-        super::Exit::checked(report.mode != "replay" || report.matched == report.replayed)
+        Exit::checked(report.mode != "replay" || report.matched == report.replayed)
     };
     print(json, &report, |r| {
         let mut s = format!(
@@ -293,13 +392,31 @@ pub(super) fn replay(
     Ok(exit)
 }
 
-pub(super) fn replayers(
-    json: bool,
-    case: &Path,
-    add: Option<Replayer>,
-    remove: Option<String>,
-) -> Result<(), Error> {
-    let c = Case::open(case)?;
+pub(super) fn replayers(json: bool, args: ReplayersArgs) -> Result<Exit, Error> {
+    let ReplayersArgs {
+        case,
+        add,
+        remove,
+        model,
+        model_version,
+        timeout_ms,
+        tolerance,
+        concurrency,
+        compare,
+        program,
+    } = args;
+    let add = add.map(|name| Replayer {
+        name,
+        model,
+        model_version,
+        command: program.first().cloned().unwrap_or_default(),
+        args: program.iter().skip(1).cloned().collect(),
+        timeout_ms,
+        tolerance,
+        concurrency,
+        compare,
+    });
+    let c = Case::open(&case)?;
     if let Some(r) = add {
         if r.command.is_empty() {
             return Err(Error::BadArgument {
@@ -333,5 +450,24 @@ pub(super) fn replayers(
             })
             .collect()
     });
-    Ok(())
+    Ok(Exit::Done)
+}
+
+pub(super) fn rules(json: bool, args: DecisionRulesArgs) -> Result<Exit, Error> {
+    let DecisionRulesArgs { case, set } = args;
+    let c = Case::open(&case)?;
+    let rules = match set {
+        Some(file) => {
+            let text = std::fs::read_to_string(&file).map_err(|e| Error::BadArgument {
+                message: format!(
+                    "Cannot read the decision rules file {}: {e}.",
+                    file.display()
+                ),
+            })?;
+            c.set_decision_rules(&text, &file.display().to_string())?
+        }
+        None => c.decision_rules()?,
+    };
+    print(json, &rules, |r| r.to_toml());
+    Ok(Exit::Done)
 }

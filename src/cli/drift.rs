@@ -1,12 +1,41 @@
 //! `casefile drift`: parse, call the facade, print.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use casefile::drift::report::num;
 use casefile::{Case, DriftRequest, Error, JobKind};
 
-use super::print;
+use super::render::print;
+use super::Exit;
+
+#[derive(clap::Args)]
+pub(super) struct DriftArgs {
+    case: PathBuf,
+    /// The reference cohort.
+    #[arg(long)]
+    a: String,
+    /// The cohort compared with it.
+    #[arg(long)]
+    b: String,
+    /// Input features to compare (comma-separated; all when omitted).
+    #[arg(long, value_delimiter = ',')]
+    features: Vec<String>,
+    /// A column's test instead of the default: COLUMN=ks|chi2|wasserstein|psi|jensenshannon
+    /// (repeatable).
+    #[arg(long = "test")]
+    tests: Vec<String>,
+    /// A column's threshold instead of the test's default: COLUMN=VALUE (repeatable).
+    #[arg(long = "threshold")]
+    thresholds: Vec<String>,
+    /// Also compare inside each value of this column (an input, label, model or
+    /// model_version), the 20 largest segments.
+    #[arg(long)]
+    segment_by: Option<String>,
+    /// Also write the report as a self-contained HTML file.
+    #[arg(long)]
+    html: Option<PathBuf>,
+}
 
 /// `COLUMN=VALUE` pairs of a repeatable option, by column.
 fn pairs(option: &str, given: Vec<String>) -> Result<BTreeMap<String, String>, Error> {
@@ -23,19 +52,9 @@ fn pairs(option: &str, given: Vec<String>) -> Result<BTreeMap<String, String>, E
         .collect()
 }
 
-/// What `casefile drift` was given.
-pub(super) struct DriftArgs {
-    pub a: String,
-    pub b: String,
-    pub features: Vec<String>,
-    pub tests: Vec<String>,
-    pub thresholds: Vec<String>,
-    pub segment_by: Option<String>,
-    pub html: Option<PathBuf>,
-}
-
-pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error> {
+pub(super) fn run(json: bool, args: DriftArgs) -> Result<Exit, Error> {
     let DriftArgs {
+        case,
         a,
         b,
         features,
@@ -63,7 +82,7 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
         thresholds,
         segment_by,
     };
-    let case = Case::open(case)?;
+    let case = Case::open(&case)?;
     let report = super::jobs::run(JobKind::Drift, |job| case.drift(&req, job))?;
     if let Some(path) = &html {
         std::fs::write(path, case.drift_html(&report)).map_err(|e| Error::BadArgument {
@@ -171,5 +190,5 @@ pub(super) fn run(json: bool, case: &Path, args: DriftArgs) -> Result<(), Error>
         }
         s
     });
-    Ok(())
+    Ok(Exit::Done)
 }

@@ -1,12 +1,79 @@
-//! `casefile trainset`: read the spec, call the facade, print the audit; or print a starter spec.
+//! `casefile trainset`: read the spec, call the facade, print the audit; on the embedded engine or
+//! on Spark, or the Spark SQL the spec compiles to; or print a starter spec.
 
 use std::path::{Path, PathBuf};
 
 use casefile::{Case, Error, JobKind, TrainsetRequest};
 
-use super::print;
+use super::args::{EngineArg, SparkArgs};
+use super::render::print;
+use super::Exit;
 
-pub(super) fn run(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<(), Error> {
+#[derive(clap::Args)]
+pub(super) struct TrainsetArgs {
+    /// A case, or (with --engine spark) a lake export folder.
+    case: PathBuf,
+    #[arg(long, required_unless_present = "starter")]
+    spec: Option<PathBuf>,
+    /// The file to write (.parquet or .csv); with --engine spark, a folder (it gets
+    /// trainset.parquet and its manifest).
+    #[arg(long, required_unless_present_any = ["starter", "emit_sql"])]
+    out: Option<PathBuf>,
+    /// Print a starter spec for this case (its decisions, their entities' fields, a guessed
+    /// label) to edit, instead of building.
+    #[arg(long, conflicts_with_all = ["spec", "out"])]
+    starter: bool,
+    #[command(flatten)]
+    spark: SparkArgs,
+    /// Print the Spark SQL the spec compiles to, for running in a notebook, instead of running it.
+    #[arg(long)]
+    emit_sql: bool,
+}
+
+pub(super) fn run(json: bool, args: TrainsetArgs) -> Result<Exit, Error> {
+    let TrainsetArgs {
+        case,
+        spec,
+        out,
+        starter,
+        spark,
+        emit_sql,
+    } = args;
+    match (spec, out) {
+        (Some(spec), _) if emit_sql => self::emit_sql(&case, &spec, spark.join.into())?,
+        (Some(spec), Some(out)) if !starter && matches!(spark.engine, EngineArg::Spark) => {
+            let SparkArgs {
+                master,
+                join,
+                python,
+                spark_submit,
+                spark_conf,
+                ..
+            } = spark;
+            run_spark(
+                json,
+                &case,
+                &spec,
+                casefile::SparkTrainsetRequest {
+                    spec: String::new(),
+                    origin: String::new(),
+                    out,
+                    master,
+                    join: join.into(),
+                    python,
+                    spark_submit,
+                    conf: spark_conf,
+                    preview_rows: 10,
+                },
+            )?
+        }
+        (Some(spec), Some(out)) if !starter => build(json, &case, &spec, out)?,
+        _ => self::starter(json, &case)?,
+    }
+    Ok(Exit::Done)
+}
+
+fn build(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<(), Error> {
     let text = std::fs::read_to_string(spec).map_err(|e| Error::BadArgument {
         message: format!("Cannot read the spec {}: {e}.", spec.display()),
     })?;
@@ -67,7 +134,7 @@ fn audit_text(r: &casefile::TrainsetReport) -> String {
 
 /// Builds on Spark from a lake export, or from a case exported first into a folder inside the
 /// output folder (removed afterwards).
-pub(super) fn run_spark(
+fn run_spark(
     json: bool,
     source: &Path,
     spec: &Path,
@@ -79,16 +146,13 @@ pub(super) fn run_spark(
     req.origin = format!("file {}", spec.display());
     // Read the spec before anything long starts, so a mistake in it is said at once.
     casefile::trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
-    let (lake, exported) = lake_for(source, &req.out)?;
-    eprintln!(
-        "casefile: running the training set on Spark ({})...",
-        req.master
-    );
-    let result = casefile::trainset_on_spark(&lake, &req);
-    if let Some(dir) = exported {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    let report = result?;
+    let report = super::lake::on_spark(
+        source,
+        &req.out,
+        "running the training set",
+        &req.master,
+        |lake| casefile::trainset_on_spark(lake, &req),
+    )?;
     print(json, &report, |r| {
         format!(
             "{}Engine: Apache Spark {} ({}, {} join); log {}\n",
@@ -102,52 +166,8 @@ pub(super) fn run_spark(
     Ok(())
 }
 
-/// The lake export to run on: `source` itself, or the case exported into a folder inside `out`
-/// (returned second, for removal afterwards).
-fn lake_for(source: &Path, out: &Path) -> Result<(PathBuf, Option<PathBuf>), Error> {
-    if casefile::is_lake_export(source) {
-        return Ok((source.to_path_buf(), None));
-    }
-    std::fs::create_dir_all(out)?;
-    let dir = out.join(format!(".casefile-lake-{}", std::process::id()));
-    let case = Case::open(source)?;
-    super::jobs::run(JobKind::LakeExport, |job| case.lake_export(&dir, job))?;
-    Ok((dir.clone(), Some(dir)))
-}
-
-/// A population built on Spark (`casefile population --engine spark`).
-pub(super) fn population_spark(
-    json: bool,
-    source: &Path,
-    q: casefile::SparkPopulationRequest,
-) -> Result<(), Error> {
-    let (lake, exported) = lake_for(source, &q.out)?;
-    eprintln!(
-        "casefile: building the population on Spark ({})...",
-        q.master
-    );
-    let result = casefile::population_on_spark(&lake, &q);
-    if let Some(dir) = exported {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    let report = result?;
-    print(json, &report, |r| {
-        format!(
-            "{} {} streams at {} written to {}\nEngine: Apache Spark {} ({}); log {}\n",
-            r.population.rows,
-            r.population.stream_type,
-            r.population.at,
-            r.population.out.as_deref().unwrap_or("-"),
-            r.engine.version,
-            r.engine.master,
-            r.engine.log
-        )
-    });
-    Ok(())
-}
-
 /// Prints the Spark SQL the spec compiles to.
-pub(super) fn emit_sql(source: &Path, spec: &Path, join: casefile::JoinForm) -> Result<(), Error> {
+fn emit_sql(source: &Path, spec: &Path, join: casefile::JoinForm) -> Result<(), Error> {
     let text = std::fs::read_to_string(spec).map_err(|e| Error::BadArgument {
         message: format!("Cannot read the spec {}: {e}.", spec.display()),
     })?;
@@ -163,7 +183,7 @@ pub(super) fn emit_sql(source: &Path, spec: &Path, join: casefile::JoinForm) -> 
 }
 
 /// Prints a starter spec for the case (`{"spec": TEXT}` with --json).
-pub(super) fn starter(json: bool, case: &Path) -> Result<(), Error> {
+fn starter(json: bool, case: &Path) -> Result<(), Error> {
     let text = Case::open(case)?.trainset_starter()?;
     print(json, &serde_json::json!({ "spec": text }), |_| text.clone());
     Ok(())
