@@ -753,12 +753,42 @@ fn decisions_by_subject(
     Ok(by_subject)
 }
 
+/// Steps between the check's checkpoints (each a clone of the state and of who set each field).
+const CHECK_CHECKPOINT_EVERY: usize = 1_000;
+
+/// The fold of a subject's steps in recorded order, with who last set each payload field.
+#[derive(Clone, Default)]
+struct Folded<'e> {
+    state: fold::State,
+    /// Per payload field, the last event folded that set it.
+    setters: HashMap<&'e str, usize>,
+}
+
+impl<'e> Folded<'e> {
+    fn step(
+        &mut self,
+        events: &'e [fold::FoldEvent],
+        step: &fold::Step,
+        rules: &crate::timeline::rules::FoldRules,
+    ) {
+        if let Some(effect) = &step.effect {
+            fold::apply(&mut self.state, &step.effect_type, effect, rules);
+        }
+        if let Value::Object(payload) = &events[step.index].payload {
+            for key in payload.keys() {
+                self.setters.insert(key.as_str(), step.index);
+            }
+        }
+    }
+}
+
 /// `input_discrepancies` for every decision of one subject in one pass: the subject's events are
 /// planned once and folded forward through the decisions in time order (folding them again for
 /// each decision made a busy subject's check quadratic: 46 s for 3 streams of 7,700 events). A
-/// decision whose own event is already folded by its time, or takes part in a correction, is
-/// checked the slow way, since leaving its event out changes the fold. Results in `decisions`'
-/// order.
+/// decision's own event is left out of what it is checked against: when it is already folded by
+/// the decision's time, the fold goes back to the last checkpoint before it and folds on without
+/// it. A decision that takes part in a correction is checked the slow way, since leaving its event
+/// out changes other steps. Results in `decisions`' order.
 fn check_subject(
     events: &[fold::FoldEvent],
     decisions: &[ToCheck],
@@ -776,38 +806,61 @@ fn check_subject(
         .iter()
         .filter_map(|e| e.corrects.as_deref())
         .collect();
-    let by_id: HashMap<&str, &fold::FoldEvent> =
-        events.iter().map(|e| (e.event_id.as_str(), e)).collect();
+    let by_id: HashMap<&str, usize> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.event_id.as_str(), i))
+        .collect();
+    // Where each event's step is.
+    let mut position = vec![0; events.len()];
+    for (k, step) in steps.iter().enumerate() {
+        position[step.index] = k;
+    }
     let mut order: Vec<usize> = (0..decisions.len()).collect();
     order.sort_by_key(|&i| decisions[i].2);
-    let mut state: fold::State = None;
-    // Per payload field, the last event folded that set it (steps are in recorded, seq order).
-    let mut setters: HashMap<&str, usize> = HashMap::new();
+    let mut folded = Folded::default();
+    // (steps folded, the fold then), ascending.
+    let mut checkpoints: Vec<(usize, Folded)> = vec![(0, Folded::default())];
     let mut next = 0;
     let mut out: Vec<Vec<Discrepancy>> = vec![Vec::new(); decisions.len()];
     for i in order {
         let (_, event_id, at, inputs) = &decisions[i];
         while let Some(step) = steps.get(next).filter(|s| events[s.index].recorded <= *at) {
-            if let Some(effect) = &step.effect {
-                fold::apply(&mut state, &step.effect_type, effect, rules);
-            }
-            if let Value::Object(payload) = &events[step.index].payload {
-                for key in payload.keys() {
-                    setters.insert(key.as_str(), step.index);
-                }
-            }
+            folded.step(events, step, rules);
             next += 1;
+            if next % CHECK_CHECKPOINT_EVERY == 0 {
+                checkpoints.push((next, folded.clone()));
+            }
         }
-        let apart = by_id.get(event_id.as_str()).is_none_or(|own| {
-            own.recorded > *at && own.corrects.is_none() && !corrected.contains(event_id.as_str())
-        });
-        out[i] = if apart {
-            compare_inputs(inputs, state.as_ref(), *at, |name| {
-                setters.get(name).map(|&j| &events[j])
+        let own = by_id.get(event_id.as_str()).copied();
+        let in_correction = own
+            .is_some_and(|j| events[j].corrects.is_some() || corrected.contains(event_id.as_str()));
+        if in_correction {
+            out[i] = input_discrepancies(event_id, inputs, events, *at, rules, known_elsewhere).1;
+            continue;
+        }
+        let compare = |f: &Folded| {
+            compare_inputs(inputs, f.state.as_ref(), *at, |name| {
+                f.setters.get(name).map(|&j| &events[j])
             })
             .0
-        } else {
-            input_discrepancies(event_id, inputs, events, *at, rules, known_elsewhere).1
+        };
+        out[i] = match own.map(|j| position[j]).filter(|&p| p < next) {
+            None => compare(&folded),
+            Some(p) => {
+                let (from, base) = checkpoints
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| *n <= p)
+                    .expect("the start is a checkpoint");
+                let mut without = base.clone();
+                for (k, step) in steps.iter().enumerate().take(next).skip(*from) {
+                    if k != p {
+                        without.step(events, step, rules);
+                    }
+                }
+                compare(&without)
+            }
         };
     }
     out
@@ -1159,7 +1212,7 @@ mod tests {
         let rules = load_rules(conn).unwrap();
         let targets = snapshots::correction_targets(conn).unwrap();
         let by_subject = decisions_by_subject(conn, "true").unwrap();
-        let (mut compared, mut stale, mut busiest) = (0, 0, 0);
+        let (mut compared, mut stale, mut busiest, mut own_folded) = (0, 0, 0, 0);
         snapshots::for_each_stream(conn, "", &mut |stream, _, events| {
             let Some(list) = by_subject.get(stream) else {
                 return Ok(());
@@ -1177,6 +1230,15 @@ mod tests {
                 assert_eq!(messages(&found), messages(&reference), "{event_id}");
                 compared += 1;
                 stale += usize::from(!reference.is_empty());
+                // Its own event already folded by its time, past the first checkpoint: checked
+                // from a checkpoint without it.
+                if let Some(own) = events.iter().find(|e| &e.event_id == event_id) {
+                    let before = events
+                        .iter()
+                        .filter(|e| (e.recorded, e.seq) < (own.recorded, own.seq))
+                        .count();
+                    own_folded += usize::from(own.recorded <= *at && before >= 1_000);
+                }
             }
             Ok(())
         })
@@ -1185,6 +1247,7 @@ mod tests {
         assert_eq!(compared, by_subject.values().map(Vec::len).sum::<usize>());
         assert!(stale > 20, "{stale} stale of {compared}");
         assert!(busiest > 400, "{busiest}");
+        assert!(own_folded > 0, "{own_folded}");
         // Audited a share of the subjects at a time, the counts and findings are the same.
         let audit = |share: u64| -> (Vec<(String, i64)>, Vec<String>) {
             conn.execute_batch(
