@@ -753,9 +753,6 @@ fn decisions_by_subject(
     Ok(by_subject)
 }
 
-/// Steps between the check's checkpoints (each a clone of the state and of who set each field).
-const CHECK_CHECKPOINT_EVERY: usize = 1_000;
-
 /// The fold of a subject's steps in recorded order, with who last set each payload field.
 #[derive(Clone, Default)]
 struct Folded<'e> {
@@ -828,7 +825,7 @@ fn check_subject(
         while let Some(step) = steps.get(next).filter(|s| events[s.index].recorded <= *at) {
             folded.step(events, step, rules);
             next += 1;
-            if next % CHECK_CHECKPOINT_EVERY == 0 {
+            if next % crate::timeline::known::CHECKPOINT_EVERY == 0 {
                 checkpoints.push((next, folded.clone()));
             }
         }

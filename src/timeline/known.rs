@@ -17,7 +17,7 @@ use crate::model::Micros;
 
 /// Steps between checkpoints: a late event costs at most this many steps more than the ones after
 /// it, and a checkpoint is one clone of the fold.
-const CHECKPOINT_EVERY: usize = 1_000;
+pub const CHECKPOINT_EVERY: usize = 1_000;
 
 /// When an event becomes known.
 pub fn known_at(e: &FoldEvent) -> Micros {
