@@ -9,7 +9,8 @@
 //! does; so the fold keeps checkpoints every so many steps and, when events join, goes back to the
 //! last checkpoint before the first step they change and folds on from there.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::ops::Bound;
 
 use super::fold::{Corrections, FoldEvent, Step, View};
 use super::rules::FoldRules;
@@ -62,12 +63,16 @@ fn fold_known_every<F: Clone>(
     let mut joining: Vec<usize> = (0..events.len()).collect();
     joining.sort_by_key(|&j| (known_at(&events[j]), key(j)));
     let mut corrections = Corrections::new(events, known_elsewhere);
-    // The known events in recorded order; the first `done` of them are folded into `folded`.
-    let mut order: Vec<usize> = Vec::new();
+    // The known events in recorded order, as (key, index): a set, not a list, since an event that
+    // joins late goes in before others (copying a list of them at every instant was quadratic).
+    let mut order: BTreeSet<(Key, usize)> = BTreeSet::new();
+    // The events up to and including `done` (a key; None: none) are folded into `folded`,
+    // `steps` of them.
     let mut folded = start.clone();
-    let mut done = 0;
-    // (steps folded, the fold then), ascending.
-    let mut checkpoints: Vec<(usize, F)> = vec![(0, start)];
+    let mut done: Option<Key> = None;
+    let mut steps = 0usize;
+    // (last key folded, steps folded, the fold then), ascending.
+    let mut checkpoints: Vec<(Option<Key>, usize, F)> = vec![(None, 0, start)];
     let mut next = 0;
     for at in instants {
         let begin = next;
@@ -95,28 +100,33 @@ fn fold_known_every<F: Clone>(
                     up = corrections.target(t);
                 }
             }
-            order = merge_by(&order, &batch, key);
-            let first = changed
-                .iter()
-                .map(|&c| order.partition_point(|&o| key(o) < key(c)))
-                .min()
-                .unwrap_or(order.len());
-            if first < done {
-                while checkpoints.last().is_some_and(|(n, _)| *n > first) {
-                    checkpoints.pop();
+            order.extend(batch.iter().map(|&j| (key(j), j)));
+            let first = changed.iter().map(|&c| key(c)).min();
+            if let (Some(first), Some(last)) = (first, done) {
+                if first <= last {
+                    // Back to the last checkpoint that folded only events before `first`.
+                    while checkpoints
+                        .last()
+                        .is_some_and(|(k, _, _)| k.is_some_and(|k| k >= first))
+                    {
+                        checkpoints.pop();
+                    }
+                    let (k, n, f) = checkpoints.last().expect("the start is never dropped");
+                    done = *k;
+                    steps = *n;
+                    folded = f.clone();
                 }
-                let (n, f) = checkpoints.last().expect("the start is never dropped");
-                done = *n;
-                folded = f.clone();
             }
-            while done < order.len() {
-                step(
-                    &mut folded,
-                    &corrections.step(order[done], View::AsCorrected, rules),
-                );
-                done += 1;
-                if done % every == 0 {
-                    checkpoints.push((done, folded.clone()));
+            let after = match done {
+                None => Bound::Unbounded,
+                Some(k) => Bound::Excluded((k, usize::MAX)),
+            };
+            for &(k, j) in order.range((after, Bound::Unbounded)) {
+                step(&mut folded, &corrections.step(j, View::AsCorrected, rules));
+                done = Some(k);
+                steps += 1;
+                if steps.is_multiple_of(every) {
+                    checkpoints.push((done, steps, folded.clone()));
                 }
             }
         }
@@ -124,30 +134,8 @@ fn fold_known_every<F: Clone>(
     }
 }
 
-/// `a` and `b`, each ascending by `key`, merged.
-fn merge_by<K: Ord>(a: &[usize], b: &[usize], key: impl Fn(usize) -> K) -> Vec<usize> {
-    if b.first()
-        .is_none_or(|&f| a.last().is_none_or(|&l| key(l) < key(f)))
-    {
-        let mut out = a.to_vec();
-        out.extend_from_slice(b);
-        return out;
-    }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if key(a[i]) <= key(b[j]) {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
+/// Where an event sits in recorded order: (recorded, seq).
+type Key = (Micros, i64);
 
 #[cfg(test)]
 mod tests {
