@@ -408,7 +408,9 @@ fn states(
     ))?;
     // Rows that need Rust: checkpoints of long streams, and (recorded axis) streams with an event
     // known before the example time that occurs after it.
-    let mut redo: Vec<(i64, String, i64, bool)> = Vec::new();
+    // Per entity, (ord, time) of each example to fold again; the streams are read in one pass
+    // (one query per stream scans every event each time).
+    let mut by_entity: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
     {
         // The stored states fold every event recorded by T, with every correction known now; the
         // events known at T differ when one was recorded by T but occurs after it, or when the
@@ -439,11 +441,23 @@ fn states(
             String::new()
         };
         let mut stmt = conn.prepare(&format!(
-            "SELECT s.ord, s.entity, s.at, s.exact FROM {name} s {streams} {which} ORDER BY s.entity, s.ord"
+            "SELECT s.ord, s.entity, s.at FROM {name} s {streams} {which} ORDER BY s.entity, s.ord"
         ))?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
         for row in rows {
-            redo.push(row?);
+            let (ord, entity, at) = row?;
+            match by_entity.get_mut(&entity) {
+                Some(list) => list.push((ord, at)),
+                None => {
+                    by_entity.insert(entity, vec![(ord, at)]);
+                }
+            }
         }
     }
     // The folds are staged in a table of their own and written back in one UPDATE (one UPDATE
@@ -452,11 +466,6 @@ fn states(
         "CREATE OR REPLACE TEMP TABLE {name}_redo (ord BIGINT, state VARCHAR, source_time BIGINT,
                 last_event_id VARCHAR, set_times VARCHAR);"
     ))?;
-    // The streams are read in one pass (one query per stream scans every event each time).
-    let mut by_entity: BTreeMap<String, Vec<(i64, i64)>> = BTreeMap::new();
-    for (ord, entity, at, _) in redo {
-        by_entity.entry(entity).or_default().push((ord, at));
-    }
     // The streams are read on a second connection: appending on the one with a result open
     // fails once the appender flushes (past 2,048 rows). Each keeps its own TEMP table.
     let reader = conn.try_clone()?;
@@ -480,7 +489,7 @@ fn states(
                     return Ok(());
                 };
                 let known_elsewhere = crate::timeline::snapshots::known_elsewhere(events, &targets);
-                let folded = fold_examples(
+                fold_examples(
                     events,
                     examples,
                     axis,
@@ -488,25 +497,26 @@ fn states(
                     rules,
                     &known_elsewhere,
                     track,
-                );
-                for (&(ord, _), r) in examples.iter().zip(folded) {
-                    let set_times = (!track.is_empty()).then(|| {
-                        let items: Vec<String> = r
-                            .set_times
-                            .iter()
-                            .map(|t| t.map_or("NULL".to_string(), |t| t.to_string()))
-                            .collect();
-                        format!("[{}]", items.join(", "))
-                    });
-                    appender.append_row(duckdb::params![
-                        ord,
-                        r.state.map(|s| s.to_string()),
-                        r.source_time,
-                        r.last_event_id,
-                        set_times,
-                    ])?;
-                }
-                Ok(())
+                    &mut |i, r| {
+                        let ord = examples[i].0;
+                        let set_times = (!track.is_empty()).then(|| {
+                            let items: Vec<String> = r
+                                .set_times
+                                .iter()
+                                .map(|t| t.map_or("NULL".to_string(), |t| t.to_string()))
+                                .collect();
+                            format!("[{}]", items.join(", "))
+                        });
+                        appender.append_row(duckdb::params![
+                            ord,
+                            r.state.as_ref().map(|s| s.to_string()),
+                            r.source_time,
+                            r.last_event_id,
+                            set_times,
+                        ])?;
+                        Ok(())
+                    },
+                )
             },
         )?;
         appender.flush()?;
@@ -597,13 +607,16 @@ impl Tracking {
     }
 }
 
-/// The state of one entity at each of its examples' times (`examples`: (ord, time)), in their
-/// order. With `occurred_cap`, of the events both occurred and recorded by the time (what the
-/// system knew); otherwise of every event up to the time on `axis`.
+/// The state of one entity at each of its examples' times (`examples`: (ord, time)), handed to
+/// `emit` with the example's index, in time order. With `occurred_cap`, of the events both
+/// occurred and recorded by the time (what the system knew); otherwise of every event up to the
+/// time on `axis`.
 ///
 /// One pass in time order: the plan is made once and folded forward (folding the entity again for
 /// each example made a busy entity quadratic). With `occurred_cap` the events known grow with
-/// the time, and `timeline::known` keeps their fold up to date.
+/// the time, and `timeline::known` keeps their fold up to date. States are handed on as they are
+/// reached, never gathered: a busy entity's examples times its state would not fit.
+#[allow(clippy::too_many_arguments)]
 fn fold_examples(
     events: &[fold::FoldEvent],
     examples: &[(i64, i64)],
@@ -612,10 +625,10 @@ fn fold_examples(
     rules: &FoldRules,
     known_elsewhere: &std::collections::HashSet<String>,
     paths: &[String],
-) -> Vec<Tracked> {
+    emit: &mut dyn FnMut(usize, &Tracked) -> Result<()>,
+) -> Result<()> {
     let mut order: Vec<usize> = (0..examples.len()).collect();
     order.sort_by_key(|&i| examples[i].1);
-    let mut out: Vec<Option<Tracked>> = (0..examples.len()).map(|_| None).collect();
     if !occurred_cap {
         let steps = fold::plan(events, axis, View::AsCorrected, rules, known_elsewhere);
         let mut t = Tracking::new(paths);
@@ -626,15 +639,16 @@ fn fold_examples(
                 t.step(events, step, rules, paths);
                 next += 1;
             }
-            out[i] = Some(t.tracked(events, axis));
+            emit(i, &t.tracked(events, axis))?;
         }
-        return out.into_iter().map(|t| t.expect("every example")).collect();
+        return Ok(());
     }
     // Examples at one time share a fold; the fold of what was known is kept up to date from one
     // time to the next.
     let mut times: Vec<i64> = order.iter().map(|&i| examples[i].1).collect();
     times.dedup();
-    let mut at_time: Vec<Tracked> = Vec::with_capacity(times.len());
+    let mut next = 0;
+    let mut failed = None;
     crate::timeline::known::fold_known(
         events,
         rules,
@@ -642,16 +656,21 @@ fn fold_examples(
         times.iter().copied(),
         Tracking::new(paths),
         |t, step| t.step(events, step, rules, paths),
-        |_, t| at_time.push(t.tracked(events, axis)),
+        |at, t| {
+            if failed.is_some() {
+                return;
+            }
+            let tracked = t.tracked(events, axis);
+            while let Some(&i) = order.get(next).filter(|&&i| examples[i].1 == at) {
+                if let Err(e) = emit(i, &tracked) {
+                    failed = Some(e);
+                    return;
+                }
+                next += 1;
+            }
+        },
     );
-    let mut k = 0;
-    for &i in &order {
-        while times[k] != examples[i].1 {
-            k += 1;
-        }
-        out[i] = Some(at_time[k].clone());
-    }
-    out.into_iter().map(|t| t.expect("every example")).collect()
+    failed.map_or(Ok(()), Err)
 }
 
 /// Stands for a state table's list of path values in the SQL `path_column` returns.
@@ -1157,7 +1176,9 @@ mod tests {
                 (Axis::Occurred, false, &paths[..]),
                 (Axis::Recorded, false, &[][..]),
             ] {
-                let swept = fold_examples(
+                let mut swept: Vec<Option<Tracked>> = vec![None; examples.len()];
+                let mut last_time = i64::MIN;
+                fold_examples(
                     events,
                     &examples,
                     axis,
@@ -1165,7 +1186,21 @@ mod tests {
                     &rules,
                     &known_elsewhere,
                     track,
-                );
+                    &mut |i, t| {
+                        assert!(examples[i].1 >= last_time, "states come in time order");
+                        last_time = examples[i].1;
+                        assert!(
+                            swept[i].replace(t.clone()).is_none(),
+                            "one state per example"
+                        );
+                        Ok(())
+                    },
+                )
+                .unwrap();
+                let swept: Vec<Tracked> = swept
+                    .into_iter()
+                    .map(|t| t.expect("a state for every example"))
+                    .collect();
                 let alone = one_by_one(
                     events,
                     &examples,
