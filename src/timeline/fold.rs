@@ -226,8 +226,14 @@ impl<'e> Corrections<'e> {
 
     /// What event `i` does in `view`, given the events in play.
     pub fn step(&self, i: usize, view: View, rules: &FoldRules) -> Step {
+        self.step_with(i, &self.events[i].payload, view, rules)
+    }
+
+    /// [`Self::step`] with event `i`'s payload given, for a fold that reads payloads as it goes
+    /// and keeps only the corrections' in memory (the ones `amended` reads).
+    pub fn step_with(&self, i: usize, payload: &Value, view: View, rules: &FoldRules) -> Step {
         let e = &self.events[i];
-        let (payload, reached) = upcast(rules, &e.event_type, e.schema_version, &e.payload);
+        let (payload, reached) = upcast(rules, &e.event_type, e.schema_version, payload);
         let upcast = (reached != e.schema_version).then_some((e.schema_version, reached));
         let mut step = Step {
             index: i,

@@ -38,6 +38,10 @@ pub struct SnapshotPolicy {
     pub dense_limit: usize,
     /// Longer streams get a checkpoint every this many events.
     pub every: usize,
+    /// Streams with more events than this are never held whole: their payloads are read in the
+    /// order of each plan as it is written (a busy account or a model's own stream can hold
+    /// millions).
+    pub paged_from: usize,
 }
 
 impl Default for SnapshotPolicy {
@@ -45,6 +49,7 @@ impl Default for SnapshotPolicy {
         SnapshotPolicy {
             dense_limit: 256,
             every: 64,
+            paged_from: 20_000,
         }
     }
 }
@@ -127,7 +132,47 @@ struct Progress<'a> {
     last: Option<&'a str>,
 }
 
-/// Writes the snapshots (and, for long streams, plan steps) of one stream.
+/// The distinct plans a stream needs, each with the combinations (view, axis) it serves. Most
+/// streams need one: no corrections or skipped events (both views agree) and recorded in the order
+/// things occurred (both axes agree). Beyond those shortcuts a combination's plan (`make`) joins a
+/// listed one that is the `same`.
+fn distinct_plans<T>(
+    events: &[FoldEvent],
+    make: &mut dyn FnMut(View, Axis) -> T,
+    same: &dyn Fn(&T, &T) -> bool,
+) -> Vec<(u8, T)> {
+    let views_agree = events.iter().all(|e| e.corrects.is_none() && !e.skipped);
+    let axes_agree = {
+        let mut by_recorded: Vec<usize> = (0..events.len()).collect();
+        by_recorded.sort_by_key(|&i| (events[i].recorded, events[i].seq));
+        let mut by_occurred = by_recorded.clone();
+        by_occurred.sort_by_key(|&i| (events[i].occurred, events[i].seq));
+        by_recorded == by_occurred
+    };
+    let mut plans: Vec<(u8, T)> = Vec::new();
+    for (view, axis) in COMBOS {
+        let twin = if views_agree && view == View::AsRecorded {
+            Some(combo_bit(View::AsCorrected, axis))
+        } else if axes_agree && axis == Axis::Occurred {
+            Some(combo_bit(view, Axis::Recorded))
+        } else {
+            None
+        };
+        if let Some((bits, _)) = twin.and_then(|t| plans.iter_mut().find(|(b, _)| b & t != 0)) {
+            *bits |= combo_bit(view, axis);
+            continue;
+        }
+        let plan = make(view, axis);
+        match plans.iter_mut().find(|(_, p)| same(p, &plan)) {
+            Some((bits, _)) => *bits |= combo_bit(view, axis),
+            None => plans.push((combo_bit(view, axis), plan)),
+        }
+    }
+    plans
+}
+
+/// Writes the snapshots (and, for long streams, plan steps) of one stream whose events, payloads
+/// and all, are in memory.
 fn stream_rows(
     stream: &str,
     stream_type: Option<&str>,
@@ -137,118 +182,219 @@ fn stream_rows(
     policy: SnapshotPolicy,
     writer: &mut Writer,
 ) -> Result<()> {
-    // Distinct plans, each with the combinations it serves. Most streams have one: no corrections
-    // or skipped events (both views agree) and recorded in the order things occurred (both axes agree).
-    let views_agree = events.iter().all(|e| e.corrects.is_none() && !e.skipped);
-    let axes_agree = {
-        let mut by_recorded: Vec<usize> = (0..events.len()).collect();
-        by_recorded.sort_by_key(|&i| (events[i].recorded, events[i].seq));
-        let mut by_occurred = by_recorded.clone();
-        by_occurred.sort_by_key(|&i| (events[i].occurred, events[i].seq));
-        by_recorded == by_occurred
-    };
-    let mut plans: Vec<(u8, Vec<fold::Step>)> = Vec::new();
-    for (view, axis) in COMBOS {
-        if views_agree && view == View::AsRecorded {
-            let twin = combo_bit(View::AsCorrected, axis);
-            if let Some((bits, _)) = plans.iter_mut().find(|(b, _)| b & twin != 0) {
-                *bits |= combo_bit(view, axis);
-                continue;
-            }
-        }
-        if axes_agree && axis == Axis::Occurred {
-            let twin = combo_bit(view, Axis::Recorded);
-            if let Some((bits, _)) = plans.iter_mut().find(|(b, _)| b & twin != 0) {
-                *bits |= combo_bit(view, axis);
-                continue;
-            }
-        }
-        let steps = fold::plan(events, axis, view, rules, known_elsewhere);
-        let same = |p: &Vec<fold::Step>| {
-            p.len() == steps.len()
-                && p.iter().zip(&steps).all(|(a, b)| {
+    let plans = distinct_plans(
+        events,
+        &mut |view, axis| fold::plan(events, axis, view, rules, known_elsewhere),
+        &|p, q| {
+            p.len() == q.len()
+                && p.iter().zip(q).all(|(a, b)| {
                     a.index == b.index && a.effect == b.effect && a.effect_type == b.effect_type
                 })
+        },
+    );
+    for (combos, steps) in plans {
+        let order: Vec<usize> = steps.iter().map(|s| s.index).collect();
+        let target = PlanTarget {
+            stream,
+            stream_type,
+            events,
+            order: &order,
+            combos,
         };
-        match plans.iter_mut().find(|(_, p)| same(p)) {
-            Some((bits, _)) => *bits |= combo_bit(view, axis),
-            None => plans.push((combo_bit(view, axis), steps)),
-        }
-    }
-    let has_versions = events.iter().any(|e| e.stream_version.is_some());
-    let n = events.len();
-    let dense = n <= policy.dense_limit;
-    let every = policy.every.max(1);
-    for (combos, steps) in &plans {
-        let combos = *combos;
-        let on_rec = combos & RECORDED_BITS != 0;
-        let on_occ = combos & OCCURRED_BITS != 0;
-        let rec_time = |i: usize| steps.get(i).map_or(OPEN_END, |s| events[s.index].recorded);
-        let occ_time = |i: usize| steps.get(i).map_or(OPEN_END, |s| events[s.index].occurred);
-        let mut state: State = None;
-        let mut p = Progress::default();
-        let emit = |writer: &mut Writer, k: usize, state: &State, p: &Progress, exact: bool| {
-            // Valid from the k-th step (the first for the empty checkpoint) until the next snapshot's.
-            let from = k.max(1) - 1;
-            let until = if exact { k } else { k + every - 1 };
-            let row = SnapRow {
-                combos,
-                step: k as i32,
-                exact,
-                rec: on_rec.then(|| (rec_time(from), rec_time(until))),
-                occ: on_occ.then(|| (occ_time(from), occ_time(until))),
-                seen: p.seen,
-                applied: p.applied,
-                versioned: has_versions,
-                version: if has_versions {
-                    p.version
-                } else {
-                    Some(p.seen as i64)
-                },
-                last_event_id: p.last,
-                state,
-            };
-            writer.snapshot(stream, stream_type, &row);
-        };
-        if !dense {
-            emit(writer, 0, &state, &p, false);
-        }
-        for (i, step) in steps.iter().enumerate() {
-            let e = &events[step.index];
-            p.seen += 1;
-            p.last = Some(&e.event_id);
-            p.version = match (p.version, e.stream_version) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
-            if let Some(effect) = &step.effect {
-                fold::apply(&mut state, &step.effect_type, effect, rules);
-                p.applied += 1;
-            }
-            let k = i + 1;
-            if dense {
-                emit(writer, k, &state, &p, true);
-            } else {
-                writer.step(
-                    stream,
-                    &StepRow {
-                        combos,
-                        step: k as i32,
-                        rec_at: on_rec.then_some(e.recorded),
-                        occ_at: on_occ.then_some(e.occurred),
-                        event_id: &e.event_id,
-                        stream_version: e.stream_version,
-                        effect_type: &step.effect_type,
-                        effect: step.effect.as_ref(),
-                    },
-                );
-                if k.is_multiple_of(every) {
-                    emit(writer, k, &state, &p, false);
-                }
-            }
-        }
+        write_plan(&target, rules, policy, writer, &mut |each| {
+            steps.iter().try_for_each(&mut *each)
+        })?;
     }
     writer.flush_if_full()
+}
+
+/// Writes the snapshots of a stream too long to hold whole (more than `policy.paged_from`
+/// events): its events are read without payloads (but for corrections', which amend others),
+/// and each plan's payloads are read in the plan's order as it is written, so memory holds one
+/// page of payloads and the fold's state, not the stream. Plans are not compared step by step
+/// (that would hold them), so a stream with corrections may store an equal plan twice.
+fn paged_stream_rows(
+    conn: &Connection,
+    stream: &str,
+    stream_type: Option<&str>,
+    rules: &FoldRules,
+    known_elsewhere: &HashSet<String>,
+    policy: SnapshotPolicy,
+    writer: &mut Writer,
+) -> Result<()> {
+    let mut events = Vec::new();
+    {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {}, CASE WHEN corrects IS NOT NULL THEN payload::VARCHAR END
+             FROM events WHERE stream_id = ? ORDER BY seq",
+            fold_columns()
+        ))?;
+        for batch in stmt.stream_arrow([stream])? {
+            let columns = EventColumns::of(&batch?, 0)?;
+            events.extend((0..columns.rows).map(|r| columns.event(r)));
+        }
+    }
+    let mut corrections = fold::Corrections::new(&events, known_elsewhere);
+    for i in 0..events.len() {
+        corrections.add(i);
+    }
+    let plans = distinct_plans(&events, &mut |view, axis| (view, axis), &|_, _| false);
+    for (combos, (view, axis)) in plans {
+        let mut order: Vec<usize> = (0..events.len()).collect();
+        order.sort_by_key(|&i| (events[i].time(axis), events[i].seq));
+        let time = match axis {
+            Axis::Recorded => "recorded_at",
+            Axis::Occurred => "occurred_at",
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT seq, payload::VARCHAR FROM events WHERE stream_id = ? ORDER BY epoch_us({time}), seq"
+        ))?;
+        let target = PlanTarget {
+            stream,
+            stream_type,
+            events: &events,
+            order: &order,
+            combos,
+        };
+        write_plan(&target, rules, policy, writer, &mut |each| {
+            let mut k = 0usize;
+            for batch in stmt.stream_arrow([stream])? {
+                let batch = batch?;
+                let seq = ints(&batch, 0)?;
+                let payload = strings(&batch, 1)?;
+                for r in 0..batch.num_rows() {
+                    let i = *order.get(k).ok_or_else(|| changed_while_built(stream))?;
+                    if events[i].seq != seq.value(r) {
+                        return Err(changed_while_built(stream));
+                    }
+                    let value = if payload.is_null(r) {
+                        Value::Null
+                    } else {
+                        serde_json::from_str(payload.value(r)).unwrap_or(Value::Null)
+                    };
+                    each(&corrections.step_with(i, &value, view, rules))?;
+                    k += 1;
+                }
+            }
+            if k == order.len() {
+                Ok(())
+            } else {
+                Err(changed_while_built(stream))
+            }
+        })?;
+    }
+    writer.flush_if_full()
+}
+
+fn changed_while_built(stream: &str) -> Error {
+    Error::Query {
+        cause: format!(
+            "snapshot build: the events of stream {stream} read in a different order the second time; \
+             the case changed during the build"
+        ),
+    }
+}
+
+/// One plan of one stream, to be written.
+struct PlanTarget<'a> {
+    stream: &'a str,
+    stream_type: Option<&'a str>,
+    events: &'a [FoldEvent],
+    /// The event (index into `events`) of each step, in the plan's order.
+    order: &'a [usize],
+    combos: u8,
+}
+
+/// Hands each step of a plan, in order, to the function it is given.
+type StepSource<'s> = dyn FnMut(&mut dyn FnMut(&fold::Step) -> Result<()>) -> Result<()> + 's;
+
+/// Writes one plan's snapshots (after every step for a dense stream, else a checkpoint every
+/// `policy.every` steps and every step in `plan_steps`), folding the steps `steps` hands over.
+fn write_plan(
+    target: &PlanTarget,
+    rules: &FoldRules,
+    policy: SnapshotPolicy,
+    writer: &mut Writer,
+    steps: &mut StepSource,
+) -> Result<()> {
+    let PlanTarget {
+        stream,
+        stream_type,
+        events,
+        order,
+        combos,
+    } = *target;
+    let has_versions = events.iter().any(|e| e.stream_version.is_some());
+    let dense = events.len() <= policy.dense_limit;
+    let every = policy.every.max(1);
+    let on_rec = combos & RECORDED_BITS != 0;
+    let on_occ = combos & OCCURRED_BITS != 0;
+    let rec_time = |i: usize| order.get(i).map_or(OPEN_END, |&e| events[e].recorded);
+    let occ_time = |i: usize| order.get(i).map_or(OPEN_END, |&e| events[e].occurred);
+    let mut state: State = None;
+    let mut p = Progress::default();
+    let emit = |writer: &mut Writer, k: usize, state: &State, p: &Progress, exact: bool| {
+        // Valid from the k-th step (the first for the empty checkpoint) until the next snapshot's.
+        let from = k.max(1) - 1;
+        let until = if exact { k } else { k + every - 1 };
+        let row = SnapRow {
+            combos,
+            step: k as i32,
+            exact,
+            rec: on_rec.then(|| (rec_time(from), rec_time(until))),
+            occ: on_occ.then(|| (occ_time(from), occ_time(until))),
+            seen: p.seen,
+            applied: p.applied,
+            versioned: has_versions,
+            version: if has_versions {
+                p.version
+            } else {
+                Some(p.seen as i64)
+            },
+            last_event_id: p.last,
+            state,
+        };
+        writer.snapshot(stream, stream_type, &row);
+    };
+    if !dense {
+        emit(writer, 0, &state, &p, false);
+    }
+    let mut k = 0usize;
+    steps(&mut |step| {
+        let e = &events[step.index];
+        p.seen += 1;
+        p.last = Some(&e.event_id);
+        p.version = match (p.version, e.stream_version) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(effect) = &step.effect {
+            fold::apply(&mut state, &step.effect_type, effect, rules);
+            p.applied += 1;
+        }
+        k += 1;
+        if dense {
+            emit(writer, k, &state, &p, true);
+        } else {
+            writer.step(
+                stream,
+                &StepRow {
+                    combos,
+                    step: k as i32,
+                    rec_at: on_rec.then_some(e.recorded),
+                    occ_at: on_occ.then_some(e.occurred),
+                    event_id: &e.event_id,
+                    stream_version: e.stream_version,
+                    effect_type: &step.effect_type,
+                    effect: step.effect.as_ref(),
+                },
+            );
+            if k.is_multiple_of(every) {
+                emit(writer, k, &state, &p, false);
+            }
+        }
+        writer.flush_if_full()
+    })
 }
 
 /// Column builders for both tables, flushed to DuckDB in batches; also learns the shape (top-level
@@ -530,7 +676,34 @@ pub fn rebuild(
     )?;
     let mut writer = Writer::new(&out);
     let mut done = 0u64;
-    for_each_stream(conn, "", &mut |sid, stype, events| {
+    // Streams too long to hold whole are written first, from pages of their payloads.
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE snapshot_paged_streams AS
+         SELECT stream_id, arg_min(stream_type, seq) AS stream_type FROM events
+         GROUP BY stream_id HAVING count(*) > {} ORDER BY stream_id",
+        policy.paged_from
+    ))?;
+    let paged: Vec<(String, Option<String>)> = {
+        let mut stmt =
+            conn.prepare("SELECT stream_id, stream_type FROM temp.snapshot_paged_streams")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for (stream, stream_type) in &paged {
+        paged_stream_rows(
+            conn,
+            stream,
+            stream_type.as_deref(),
+            rules,
+            &known_elsewhere,
+            policy,
+            &mut writer,
+        )?;
+        done += 1;
+    }
+    log("paged streams");
+    let held = "stream_id NOT IN (SELECT stream_id FROM temp.snapshot_paged_streams)";
+    for_each_stream(conn, held, &mut |sid, stype, events| {
         stream_rows(
             sid,
             stype,
@@ -550,6 +723,7 @@ pub fn rebuild(
         Ok(())
     })?;
     writer.flush()?;
+    conn.execute_batch("DROP TABLE temp.snapshot_paged_streams")?;
     log("folded and appended");
     for (stream_type, shape) in &writer.shapes {
         out.execute(
@@ -581,23 +755,43 @@ pub const SKIPPED_SQL: &str =
 pub type StreamVisitor<'f> = dyn FnMut(&str, Option<&str>, &[FoldEvent]) -> Result<()> + 'f;
 
 /// Calls `f` with every stream's events (in `seq` order) among the events matching `filter` (SQL
-/// after WHERE, or empty). Streams are read in hash buckets so the sort by stream stays small at
-/// any case size.
+/// after WHERE, or empty). Streams are read in hash shares ([`stream_shares`]) so the sort by
+/// stream stays small at any case size.
 pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_>) -> Result<()> {
+    let shares = stream_shares(conn)?;
+    for share in 0..shares {
+        for_each_stream_in_share(conn, filter, shares, share, f)?;
+    }
+    Ok(())
+}
+
+/// How many hash shares of streams keep each share's sort to about two million events.
+pub fn stream_shares(conn: &Connection) -> Result<u64> {
     let total_events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
-    let buckets = (total_events / 2_000_000).max(1);
+    Ok((total_events as u64 / 2_000_000).max(1))
+}
+
+/// [`for_each_stream`] for the streams of one share: those whose `hash(stream_id) % shares` is
+/// `share`. A caller that works in shares of its own (the decisions of some subjects at a time)
+/// reads each share's streams in one pass this way, rather than every share's pass reading all
+/// the events again.
+pub fn for_each_stream_in_share(
+    conn: &Connection,
+    filter: &str,
+    shares: u64,
+    share: u64,
+    f: &mut StreamVisitor<'_>,
+) -> Result<()> {
     let extra = if filter.is_empty() {
         String::new()
     } else {
         format!("AND ({filter})")
     };
-    for bucket in 0..buckets {
+    {
         let mut stmt = conn.prepare(&format!(
-            "SELECT stream_id, stream_type, seq, event_id, event_type, schema_version, stream_version,
-                epoch_us(occurred_at), epoch_us(recorded_at), corrects,
-                {SKIPPED_SQL}::BIGINT,
-                payload::VARCHAR
-             FROM events WHERE hash(stream_id) % {buckets} = {bucket} {extra} ORDER BY stream_id, seq"
+            "SELECT stream_id, stream_type, {}, payload::VARCHAR
+             FROM events WHERE hash(stream_id) % {shares} = {share} {extra} ORDER BY stream_id, seq",
+            fold_columns()
         ))?;
         let mut current: Option<(String, Option<String>)> = None;
         let mut events: Vec<FoldEvent> = Vec::new();
@@ -605,16 +799,7 @@ pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_
             let batch = batch?;
             let sid = strings(&batch, 0)?;
             let stype = strings(&batch, 1)?;
-            let seq = ints(&batch, 2)?;
-            let id = strings(&batch, 3)?;
-            let ty = strings(&batch, 4)?;
-            let schema = ints(&batch, 5)?;
-            let version = ints(&batch, 6)?;
-            let occurred = ints(&batch, 7)?;
-            let recorded = ints(&batch, 8)?;
-            let corrects = strings(&batch, 9)?;
-            let skipped = ints(&batch, 10)?;
-            let payload = strings(&batch, 11)?;
+            let columns = EventColumns::of(&batch, 2)?;
             for r in 0..batch.num_rows() {
                 let s = sid.value(r);
                 if current.as_ref().map(|c| c.0.as_str()) != Some(s) {
@@ -627,22 +812,7 @@ pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_
                         (!stype.is_null(r)).then(|| stype.value(r).to_string()),
                     ));
                 }
-                events.push(FoldEvent {
-                    seq: seq.value(r),
-                    event_id: id.value(r).to_string(),
-                    event_type: ty.value(r).to_string(),
-                    schema_version: schema.value(r),
-                    stream_version: (!version.is_null(r)).then(|| version.value(r)),
-                    occurred: occurred.value(r),
-                    recorded: recorded.value(r),
-                    corrects: (!corrects.is_null(r)).then(|| corrects.value(r).to_string()),
-                    skipped: skipped.value(r) != 0,
-                    payload: if payload.is_null(r) {
-                        Value::Null
-                    } else {
-                        serde_json::from_str(payload.value(r)).unwrap_or(Value::Null)
-                    },
-                });
+                events.push(columns.event(r));
             }
         }
         if let Some((cs, ct)) = &current {
@@ -650,6 +820,67 @@ pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_
         }
     }
     Ok(())
+}
+
+/// The columns of `events` a fold reads, but for the payload, as SQL (see [`EventColumns`]).
+fn fold_columns() -> String {
+    format!(
+        "seq, event_id, event_type, schema_version, stream_version, epoch_us(occurred_at), \
+         epoch_us(recorded_at), corrects, {SKIPPED_SQL}::BIGINT"
+    )
+}
+
+/// One batch of [`fold_columns`] followed by the payload as text, from column `first` on.
+struct EventColumns {
+    rows: usize,
+    seq: Int64Array,
+    id: StringArray,
+    event_type: StringArray,
+    schema: Int64Array,
+    version: Int64Array,
+    occurred: Int64Array,
+    recorded: Int64Array,
+    corrects: StringArray,
+    skipped: Int64Array,
+    payload: StringArray,
+}
+
+impl EventColumns {
+    fn of(batch: &RecordBatch, first: usize) -> Result<Self> {
+        Ok(EventColumns {
+            rows: batch.num_rows(),
+            seq: ints(batch, first)?,
+            id: strings(batch, first + 1)?,
+            event_type: strings(batch, first + 2)?,
+            schema: ints(batch, first + 3)?,
+            version: ints(batch, first + 4)?,
+            occurred: ints(batch, first + 5)?,
+            recorded: ints(batch, first + 6)?,
+            corrects: strings(batch, first + 7)?,
+            skipped: ints(batch, first + 8)?,
+            payload: strings(batch, first + 9)?,
+        })
+    }
+
+    /// Row `r` as the fold needs it (a null payload reads as JSON null).
+    fn event(&self, r: usize) -> FoldEvent {
+        FoldEvent {
+            seq: self.seq.value(r),
+            event_id: self.id.value(r).to_string(),
+            event_type: self.event_type.value(r).to_string(),
+            schema_version: self.schema.value(r),
+            stream_version: (!self.version.is_null(r)).then(|| self.version.value(r)),
+            occurred: self.occurred.value(r),
+            recorded: self.recorded.value(r),
+            corrects: (!self.corrects.is_null(r)).then(|| self.corrects.value(r).to_string()),
+            skipped: self.skipped.value(r) != 0,
+            payload: if self.payload.is_null(r) {
+                Value::Null
+            } else {
+                serde_json::from_str(self.payload.value(r)).unwrap_or(Value::Null)
+            },
+        }
+    }
 }
 
 /// The events of other streams that a stream's corrections point at and that exist in the case

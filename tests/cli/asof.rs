@@ -319,11 +319,33 @@ fn as_of_equals_a_plain_fold_for_random_streams_instants_axes_views_and_rules() 
             SnapshotPolicy {
                 dense_limit: 4,
                 every: 3,
+                ..SnapshotPolicy::default()
             },
             &|_| {},
         )
         .unwrap();
         compare(&case, "checkpoints, indexed", true);
+        // Streams over 2 events folded from payloads read in each plan's order (the path of a
+        // busy stream), both after every event and with checkpoints.
+        case.rebuild_snapshots(
+            SnapshotPolicy {
+                paged_from: 2,
+                ..SnapshotPolicy::default()
+            },
+            &|_| {},
+        )
+        .unwrap();
+        compare(&case, "dense snapshots, paged", true);
+        case.rebuild_snapshots(
+            SnapshotPolicy {
+                dense_limit: 4,
+                every: 3,
+                paged_from: 2,
+            },
+            &|_| {},
+        )
+        .unwrap();
+        compare(&case, "checkpoints, paged", true);
         // Population: every stream type at a few instants, against the plain fold.
         for &at in instants.iter().take(4) {
             for axis in [Axis::Recorded, Axis::Occurred] {
