@@ -178,10 +178,12 @@ pub fn stage(
 
     job.report("writing the Parquet copy", total, total);
     {
-        let stage = crate::store::open_scratch_file(&staging.stage_case)?;
+        let stage = crate::store::open_staging(&staging.stage_case)?;
         let parquet = staging.dir.join(EVENTS_PARQUET);
+        // The staging copy was appended in seq order by one thread and DuckDB keeps insertion
+        // order, so no sort (which held the whole copy under a second memory limit).
         stage.execute_batch(&format!(
-            "COPY (SELECT * FROM events ORDER BY seq) TO '{}' (FORMAT parquet, COMPRESSION zstd)",
+            "COPY events TO '{}' (FORMAT parquet, COMPRESSION zstd)",
             parquet.to_string_lossy().replace('\'', "''")
         ))?;
     }
@@ -504,7 +506,7 @@ fn write_events(
     job: &Job,
 ) -> Result<Written> {
     use rayon::prelude::*;
-    let stage = store::open_read_write(&staging.stage_case, true)?;
+    let stage = store::open_staging(&staging.stage_case)?;
     stage.execute_batch("ALTER TABLE events ADD COLUMN event_hash VARCHAR;")?;
     let jsonl_path = staging.dir.join(EVENTS_JSONL);
     let mut stmt = conn.prepare(&format!(

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 pub const MEMORY_LIMIT_ENV: &str = "CASEFILE_MEMORY_LIMIT";
 
 /// DuckDB needs some room for its buffers; below this it fails on ordinary queries.
-const SMALLEST: u64 = 256 << 20;
+pub(crate) const SMALLEST: u64 = 256 << 20;
 
 static CHOSEN: Mutex<Option<u64>> = Mutex::new(None);
 

@@ -220,7 +220,10 @@ ALTER TABLE sources ADD COLUMN times_placed BIGINT DEFAULT 0;
 /// its share of the memory budget ([`memory::duckdb_share`]), spilling to `spill_dir` past it (`None`: beside the database
 /// file, DuckDB's own choice).
 pub(crate) fn offline_config(spill_dir: Option<&Path>) -> Result<Config> {
-    let limit = memory::duckdb_limit()?;
+    offline_config_within(spill_dir, memory::duckdb_limit()?)
+}
+
+fn offline_config_within(spill_dir: Option<&Path>, limit: u64) -> Result<Config> {
     let mut config = Config::default()
         .enable_autoload_extension(false)?
         .with("autoinstall_known_extensions", "false")?
@@ -247,11 +250,6 @@ pub fn open_scratch_in_memory() -> Result<Connection> {
     )?)?)
 }
 
-/// A scratch database file of Casefile's own making (a staging area), under the same budget.
-pub fn open_scratch_file(path: &Path) -> Result<Connection> {
-    Ok(Connection::open_with_flags(path, offline_config(None)?)?)
-}
-
 /// Why a case file did not open: another process holds it (DuckDB allows one writer per file, and
 /// no readers beside it), or it is not a case.
 fn unopenable(path: &Path, e: duckdb::Error) -> Error {
@@ -271,6 +269,17 @@ fn unopenable(path: &Path, e: duckdb::Error) -> Error {
             detail: text,
         },
     }
+}
+
+/// A case-shaped staging database (a bundle's copy of the events) written while the case stays
+/// open. Each DuckDB database has its own memory limit, and the case's may already hold its whole
+/// share, so the staging copy, which only appends and copies in order, gets an eighth of it.
+pub fn open_staging(path: &Path) -> Result<Connection> {
+    let limit = (memory::duckdb_limit()? / 8).max(memory::SMALLEST);
+    let conn = Connection::open_with_flags(path, offline_config_within(None, limit)?)
+        .map_err(|e| unopenable(path, e))?;
+    migrate(&conn, path)?;
+    Ok(conn)
 }
 
 /// Opens (or creates) a case file for reading and writing, migrating its schema when it is older.
