@@ -341,7 +341,9 @@ impl Case {
         after: usize,
         limit: Option<usize>,
     ) -> Result<History> {
-        timeline::history_page(&self.conn, stream, q, after, limit)
+        // The stored snapshots, when current, hold the state before a page deep in a busy stream.
+        let stored = after > 0 && self.machine.borrow_mut().snapshots_current(&self.conn)?;
+        timeline::history_page(&self.conn, stream, q, after, limit, stored)
     }
 
     /// What changed in one stream between two instants.

@@ -266,6 +266,74 @@ pub(crate) fn raw_event_row(r: &duckdb::Row<'_>) -> duckdb::Result<RawEvent> {
     })
 }
 
+/// [`EVENT_COLUMNS`] with every integer a BIGINT, for reading results as Arrow batches
+/// ([`raw_events_of_batch`]): a streamed result, unlike a row-by-row one, is never held whole.
+pub(crate) const EVENT_COLUMNS_BATCHED: &str = "seq, event_id, stream_id, stream_type, stream_version, event_type, schema_version,
+    epoch_us(occurred_at), epoch_us(recorded_at), recorded_at_defaulted, naive_time, actor, reason, causation_id,
+    correlation_id, corrects, payload::VARCHAR, metadata::VARCHAR, source_id::BIGINT, source_row";
+
+/// The rows of one Arrow batch of `SELECT {EVENT_COLUMNS_BATCHED}`.
+pub(crate) fn raw_events_of_batch(
+    batch: &duckdb::arrow::record_batch::RecordBatch,
+) -> Result<Vec<RawEvent>> {
+    use duckdb::arrow::array::{Array, BooleanArray, Int64Array, StringArray};
+    fn column<T: 'static>(
+        batch: &duckdb::arrow::record_batch::RecordBatch,
+        i: usize,
+    ) -> Result<&T> {
+        batch
+            .column(i)
+            .as_any()
+            .downcast_ref::<T>()
+            .ok_or_else(|| Error::Query {
+                cause: format!(
+                    "reading events: column {i} came back as {}",
+                    batch.column(i).data_type()
+                ),
+            })
+    }
+    let int = |i| column::<Int64Array>(batch, i);
+    let text = |i| column::<StringArray>(batch, i);
+    let flag = |i| column::<BooleanArray>(batch, i);
+    let (seq, id, stream, stype, version, ty, schema) =
+        (int(0)?, text(1)?, text(2)?, text(3)?, int(4)?, text(5)?, int(6)?);
+    let (occurred, recorded, defaulted, naive) = (int(7)?, int(8)?, flag(9)?, flag(10)?);
+    let (actor, reason, causation, correlation, corrects) =
+        (text(11)?, text(12)?, text(13)?, text(14)?, text(15)?);
+    let (payload, metadata, source, source_row) = (text(16)?, text(17)?, int(18)?, int(19)?);
+    let opt = |a: &StringArray, r: usize| (!a.is_null(r)).then(|| a.value(r).to_string());
+    Ok((0..batch.num_rows())
+        .map(|r| RawEvent {
+            ev: Event {
+                seq: seq.value(r),
+                event_id: id.value(r).to_string(),
+                stream_id: stream.value(r).to_string(),
+                stream_type: opt(stype, r),
+                stream_version: (!version.is_null(r)).then(|| version.value(r)),
+                event_type: ty.value(r).to_string(),
+                schema_version: schema.value(r),
+                occurred_at: String::new(),
+                recorded_at: String::new(),
+                recorded_at_defaulted: defaulted.value(r),
+                naive_time: naive.value(r),
+                actor: opt(actor, r),
+                reason: opt(reason, r),
+                causation_id: opt(causation, r),
+                correlation_id: opt(correlation, r),
+                corrects: opt(corrects, r),
+                payload: Value::Null,
+                metadata: Value::Null,
+                source_id: source.value(r),
+                source_row: source_row.value(r),
+            },
+            payload: opt(payload, r),
+            metadata: opt(metadata, r),
+            occurred: occurred.value(r),
+            recorded: recorded.value(r),
+        })
+        .collect())
+}
+
 /// One row of `SELECT {EVENT_COLUMNS}` as an event.
 pub(crate) fn event_row(r: &duckdb::Row<'_>) -> duckdb::Result<Event> {
     Ok(raw_event_row(r)?.finish())

@@ -179,28 +179,32 @@ pub fn load_stream(conn: &Connection, stream: &str) -> Result<LoadedStream> {
             stream: stream.to_string(),
         });
     }
-    let own: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
-    let outside: Vec<String> = events
-        .iter()
-        .filter_map(|e| e.corrects.clone())
-        .filter(|t| !own.contains(t.as_str()))
-        .collect();
-    let mut known_elsewhere = HashSet::new();
-    for target in outside {
-        let found: i64 = conn.query_row(
-            "SELECT count(*) FROM events WHERE event_id = ?",
-            [&target],
-            |r| r.get(0),
-        )?;
-        if found > 0 {
-            known_elsewhere.insert(target);
-        }
-    }
+    let known_elsewhere = known_elsewhere_of(conn, &fold_events)?;
     Ok(LoadedStream {
         events,
         fold_events,
         known_elsewhere,
     })
+}
+
+/// The events of other streams that `events`' corrections point at and that exist in the case.
+fn known_elsewhere_of(conn: &Connection, events: &[FoldEvent]) -> Result<HashSet<String>> {
+    let own: HashSet<&str> = events.iter().map(|e| e.event_id.as_str()).collect();
+    let outside: HashSet<&str> = events
+        .iter()
+        .filter_map(|e| e.corrects.as_deref())
+        .filter(|t| !own.contains(t))
+        .collect();
+    let mut known_elsewhere = HashSet::new();
+    for target in outside {
+        let found: i64 = conn
+            .prepare_cached("SELECT count(*) FROM events WHERE event_id = ?")?
+            .query_row([target], |r| r.get(0))?;
+        if found > 0 {
+            known_elsewhere.insert(target.to_string());
+        }
+    }
+    Ok(known_elsewhere)
 }
 
 /// How an as-of question is asked.
@@ -391,35 +395,77 @@ pub struct History {
 
 /// A stream's whole history.
 pub fn history(conn: &Connection, stream: &str, q: AsOfQuery) -> Result<History> {
-    history_page(conn, stream, q, 0, None)
+    history_page(conn, stream, q, 0, None, false)
 }
 
-/// The steps of a stream's history after the first `after`, at most `limit` (a stream of a
-/// million events is read a page at a time; the fold stops at the page's end).
+/// The steps of a stream's history after the first `after`, at most `limit`. A stream of a
+/// million events is never read whole: its events are read without payloads (but for
+/// corrections', which amend others) to plan the order, the state before the page comes from the
+/// stored snapshot at or before it when `stored` (the snapshots are current) and the steps from
+/// there, and only those steps' events are read whole.
 pub fn history_page(
     conn: &Connection,
     stream: &str,
     q: AsOfQuery,
     after: usize,
     limit: Option<usize>,
+    stored: bool,
 ) -> Result<History> {
     let rules = load_rules(conn)?;
-    let s = load_stream(conn, stream)?;
-    let steps = fold::plan(&s.fold_events, q.axis, q.view, &rules, &s.known_elsewhere);
-    let total_steps = steps.len();
+    let events = snapshots::light_events(conn, stream)?;
+    if events.is_empty() {
+        return Err(Error::UnknownStream {
+            stream: stream.to_string(),
+        });
+    }
+    let known_elsewhere = known_elsewhere_of(conn, &events)?;
+    let mut corrections = fold::Corrections::new(&events, &known_elsewhere);
+    for i in 0..events.len() {
+        corrections.add(i);
+    }
+    // The plan's order (`fold::plan`'s): by the axis time, then seq.
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&i| (events[i].time(q.axis), events[i].seq));
+    let total_steps = order.len();
+    let first = after.min(total_steps);
     let end = limit.map_or(total_steps, |n| after.saturating_add(n).min(total_steps));
-    let mut state: fold::State = None;
-    let mut out = Vec::with_capacity(end.saturating_sub(after));
-    for (number, step) in steps.into_iter().enumerate().take(end) {
-        if number < after {
+    let (from, mut state) = if stored && first > 0 {
+        snapshots::stored_at_or_before(conn, stream, q.view, q.axis, first)?
+    } else {
+        (0, None)
+    };
+    let mut out = Vec::with_capacity(end - first);
+    let time = match q.axis {
+        Axis::Recorded => "recorded_at",
+        Axis::Occurred => "occurred_at",
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ?
+         ORDER BY epoch_us({time}), seq LIMIT ? OFFSET ?"
+    ))?;
+    let rows = stmt.query_map(
+        duckdb::params![stream, (end - from.min(end)) as i64, from as i64],
+        event_row,
+    )?;
+    for (number, row) in (from..end).zip(rows) {
+        let e = row?;
+        let i = order[number];
+        let fe = &events[i];
+        if fe.seq != e.seq {
+            return Err(Error::Query {
+                cause: format!(
+                    "history of {stream}: the events read in a different order the second time; the case changed meanwhile"
+                ),
+            });
+        }
+        let step = corrections.step_with(i, &e.payload, q.view, &rules);
+        if number < first {
             // Before the page: only the state matters.
             if let Some(effect) = &step.effect {
                 fold::apply(&mut state, &step.effect_type, effect, &rules);
             }
             continue;
         }
-        let e = &s.events[step.index];
-        let fe = &s.fold_events[step.index];
         let before = state.clone();
         let mut notes = step.notes.clone();
         if let Some(effect) = &step.effect {
@@ -428,13 +474,12 @@ pub fn history_page(
         let upcast = step.upcast.map(|(from, to)| Upcast {
             from_schema: from,
             to_schema: to,
-            payload: fold::upcast(&rules, &fe.event_type, fe.schema_version, &fe.payload).0,
+            payload: fold::upcast(&rules, &fe.event_type, fe.schema_version, &e.payload).0,
         });
         out.push(HistoryStep {
-            event: e.clone(),
             at: format_micros(fe.time(q.axis)),
             applied: step.effect.is_some(),
-            effective_payload: step.effect.clone().filter(|p| *p != fe.payload),
+            effective_payload: step.effect.clone().filter(|p| *p != e.payload),
             upcast,
             notes,
             exists: state.is_some(),
@@ -442,6 +487,16 @@ pub fn history_page(
                 .clone()
                 .unwrap_or_else(|| Value::Object(Default::default())),
             diff: fold::diff(&before, &state),
+            event: e,
+        });
+    }
+    if out.len() != end - first {
+        return Err(Error::Query {
+            cause: format!(
+                "history of {stream}: {} of {} steps read; the case changed meanwhile",
+                out.len(),
+                end - first
+            ),
         });
     }
     Ok(History {
@@ -449,7 +504,7 @@ pub fn history_page(
         axis: q.axis,
         view: q.view,
         total_steps,
-        first_step: after.min(total_steps),
+        first_step: first,
         steps: out,
         next: (end < total_steps).then_some(end),
     })

@@ -222,18 +222,7 @@ fn paged_stream_rows(
     policy: SnapshotPolicy,
     writer: &mut Writer,
 ) -> Result<()> {
-    let mut events = Vec::new();
-    {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {}, CASE WHEN corrects IS NOT NULL THEN payload::VARCHAR END
-             FROM events WHERE stream_id = ? ORDER BY seq",
-            fold_columns()
-        ))?;
-        for batch in stmt.stream_arrow([stream])? {
-            let columns = EventColumns::of(&batch?, 0)?;
-            events.extend((0..columns.rows).map(|r| columns.event(r)));
-        }
-    }
+    let events = light_events(conn, stream)?;
     let mut corrections = fold::Corrections::new(&events, known_elsewhere);
     for i in 0..events.len() {
         corrections.add(i);
@@ -284,6 +273,52 @@ fn paged_stream_rows(
         })?;
     }
     writer.flush_if_full()
+}
+
+/// A stream's events in `seq` order as the fold plans them, without their payloads but for
+/// corrections' (which amend other events' payloads): what planning a stream too long to hold
+/// whole needs. Empty for an unknown stream.
+pub fn light_events(conn: &Connection, stream: &str) -> Result<Vec<FoldEvent>> {
+    let mut events = Vec::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {}, CASE WHEN corrects IS NOT NULL THEN payload::VARCHAR END
+         FROM events WHERE stream_id = ? ORDER BY seq",
+        fold_columns()
+    ))?;
+    for batch in stmt.stream_arrow([stream])? {
+        let columns = EventColumns::of(&batch?, 0)?;
+        events.extend((0..columns.rows).map(|r| columns.event(r)));
+    }
+    Ok(events)
+}
+
+/// The stored state of `stream` after the most steps, at most `steps`, of its plan in `view` on
+/// `axis`: (steps, state); (0, no state) when none is stored. For reading a history from the
+/// middle without folding what comes before.
+pub fn stored_at_or_before(
+    conn: &Connection,
+    stream: &str,
+    view: View,
+    axis: Axis,
+    steps: usize,
+) -> Result<(usize, State)> {
+    let row: Option<(i32, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT step, state FROM snapshots WHERE stream_id = ? AND combos & ? <> 0 AND step <= ?
+             ORDER BY step DESC LIMIT 1",
+        )?
+        .query_row(
+            duckdb::params![stream, combo_bit(view, axis), steps as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    Ok(match row {
+        Some((step, state)) => (
+            step as usize,
+            state.map(|s| serde_json::from_str(&s).unwrap_or(Value::Null)),
+        ),
+        None => (0, None),
+    })
 }
 
 fn changed_while_built(stream: &str) -> Error {
@@ -910,6 +945,18 @@ pub fn correction_targets(conn: &Connection) -> Result<HashSet<String>> {
 /// is left out and looked up by id.
 pub struct SnapshotIndex {
     ranges: HashMap<String, (i64, i64)>,
+    /// Per stream, where each plan's steps sit: step `k` of a plan is at rowid `first + k - 1`.
+    plans: HashMap<String, Vec<PlanRange>>,
+}
+
+/// Where one plan's steps sit in `plan_steps`.
+#[derive(Debug, Clone, Copy)]
+struct PlanRange {
+    combos: u8,
+    /// The rowid of step 1.
+    first: i64,
+    /// The rowid of the last step.
+    last: i64,
 }
 
 impl SnapshotIndex {
@@ -927,7 +974,33 @@ impl SnapshotIndex {
                 ranges.insert(sid.value(r).to_string(), (lo.value(r), hi.value(r)));
             }
         }
-        Ok(SnapshotIndex { ranges })
+        // A plan's steps are written in step order, 1 to n, one after another; a plan whose
+        // rows are not (checked here) is looked up by id.
+        let mut stmt = conn.prepare(
+            "SELECT stream_id, combos::BIGINT, min(rowid), max(rowid) FROM (
+                 SELECT stream_id, combos, step, rowid, rowid - step AS shift FROM plan_steps)
+             GROUP BY stream_id, combos
+             HAVING min(step) = 1 AND count(*) = max(step) AND min(shift) = max(shift)",
+        )?;
+        let mut plans: HashMap<String, Vec<PlanRange>> = HashMap::new();
+        for batch in stmt.stream_arrow([])? {
+            let batch = batch?;
+            let sid = strings(&batch, 0)?;
+            let combos = ints(&batch, 1)?;
+            let lo = ints(&batch, 2)?;
+            let hi = ints(&batch, 3)?;
+            for r in 0..batch.num_rows() {
+                plans
+                    .entry(sid.value(r).to_string())
+                    .or_default()
+                    .push(PlanRange {
+                        combos: combos.value(r) as u8,
+                        first: lo.value(r),
+                        last: hi.value(r),
+                    });
+            }
+        }
+        Ok(SnapshotIndex { ranges, plans })
     }
 
     pub fn streams(&self) -> usize {
@@ -936,6 +1009,12 @@ impl SnapshotIndex {
 
     pub fn range(&self, stream: &str) -> Option<(i64, i64)> {
         self.ranges.get(stream).copied()
+    }
+
+    /// The rowids of the steps of `stream`'s plan for `bit` from step `from` on: (first, last).
+    fn steps_from(&self, stream: &str, bit: u8, from: usize) -> Option<(i64, i64)> {
+        let plan = self.plans.get(stream)?.iter().find(|p| p.combos & bit != 0)?;
+        Some((plan.first + from as i64 - 1, plan.last))
     }
 }
 
@@ -1024,20 +1103,43 @@ pub fn lookup(
         last_event_id: last,
     };
     if !exact {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT event_id, stream_version, effect_type, effect FROM plan_steps
-             WHERE stream_id = ? AND combos & ? <> 0 AND step > ? AND {step_at} <= ? ORDER BY step"
-        ))?;
-        let rows = stmt.query_map(duckdb::params![stream, bit, step, at], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, Option<i64>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, v, ty, effect) = row?;
+        type StepRow = (String, Option<i64>, String, Option<String>);
+        let read = |r: &duckdb::Row<'_>| -> duckdb::Result<StepRow> {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        };
+        let mut rows: Vec<StepRow> = Vec::new();
+        match index.and_then(|ix| ix.steps_from(stream, bit, step as usize + 1)) {
+            // Indexed: the steps after the checkpoint are the rows right after its step's, read
+            // a window at a time until one ends past the instant.
+            Some((mut lo, last)) => {
+                const WINDOW: i64 = 256;
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT event_id, stream_version, effect_type, effect FROM plan_steps
+                     WHERE rowid BETWEEN ? AND ? AND {step_at} <= ? ORDER BY rowid"
+                ))?;
+                while lo <= last {
+                    let hi = (lo + WINDOW - 1).min(last);
+                    let before = rows.len();
+                    for row in stmt.query_map(duckdb::params![lo, hi, at], read)? {
+                        rows.push(row?);
+                    }
+                    if rows.len() - before < (hi - lo + 1) as usize {
+                        break;
+                    }
+                    lo = hi + 1;
+                }
+            }
+            None => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT event_id, stream_version, effect_type, effect FROM plan_steps
+                     WHERE stream_id = ? AND combos & ? <> 0 AND step > ? AND {step_at} <= ? ORDER BY step"
+                ))?;
+                for row in stmt.query_map(duckdb::params![stream, bit, step, at], read)? {
+                    rows.push(row?);
+                }
+            }
+        }
+        for (id, v, ty, effect) in rows {
             stored.events_seen += 1;
             stored.last_event_id = Some(id);
             stored.version = if versioned {
