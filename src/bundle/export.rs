@@ -174,7 +174,10 @@ pub fn stage(
     }
     let total = total as u64;
 
-    let written = write_events(conn, &staging, &filter, total, &redactor, job)?;
+    let written = {
+        let _sharing = crate::store::SharingWithStaging::new(conn)?;
+        write_events(conn, &staging, &filter, total, &redactor, job)?
+    };
 
     job.report("writing the Parquet copy", total, total);
     {

@@ -275,11 +275,41 @@ fn unopenable(path: &Path, e: duckdb::Error) -> Error {
 /// open. Each DuckDB database has its own memory limit, and the case's may already hold its whole
 /// share, so the staging copy, which only appends and copies in order, gets an eighth of it.
 pub fn open_staging(path: &Path) -> Result<Connection> {
-    let limit = (memory::duckdb_limit()? / 8).max(memory::SMALLEST);
+    let limit = staging_limit()?;
     let conn = Connection::open_with_flags(path, offline_config_within(None, limit)?)
         .map_err(|e| unopenable(path, e))?;
     migrate(&conn, path)?;
     Ok(conn)
+}
+
+fn staging_limit() -> Result<u64> {
+    Ok((memory::duckdb_limit()? / 8).max(memory::SMALLEST))
+}
+
+/// While alive, the case's database keeps to DuckDB's share less what a staging database
+/// ([`open_staging`]) takes, so the two together stay within the share; dropped, the case has
+/// its whole share again.
+pub struct SharingWithStaging<'c> {
+    conn: &'c Connection,
+    whole: u64,
+}
+
+impl<'c> SharingWithStaging<'c> {
+    pub fn new(conn: &'c Connection) -> Result<Self> {
+        let whole = memory::duckdb_limit()?;
+        let rest = whole.saturating_sub(staging_limit()?).max(memory::SMALLEST);
+        conn.execute_batch(&format!("SET memory_limit = '{rest}B'"))?;
+        Ok(SharingWithStaging { conn, whole })
+    }
+}
+
+impl Drop for SharingWithStaging<'_> {
+    fn drop(&mut self) {
+        // A failure leaves the smaller limit, which is safe; nothing to report it to here.
+        let _ = self
+            .conn
+            .execute_batch(&format!("SET memory_limit = '{}B'", self.whole));
+    }
 }
 
 /// Opens (or creates) a case file for reading and writing, migrating its schema when it is older.
