@@ -295,8 +295,15 @@ pub(crate) fn raw_events_of_batch(
     let int = |i| column::<Int64Array>(batch, i);
     let text = |i| column::<StringArray>(batch, i);
     let flag = |i| column::<BooleanArray>(batch, i);
-    let (seq, id, stream, stype, version, ty, schema) =
-        (int(0)?, text(1)?, text(2)?, text(3)?, int(4)?, text(5)?, int(6)?);
+    let (seq, id, stream, stype, version, ty, schema) = (
+        int(0)?,
+        text(1)?,
+        text(2)?,
+        text(3)?,
+        int(4)?,
+        text(5)?,
+        int(6)?,
+    );
     let (occurred, recorded, defaulted, naive) = (int(7)?, int(8)?, flag(9)?, flag(10)?);
     let (actor, reason, causation, correlation, corrects) =
         (text(11)?, text(12)?, text(13)?, text(14)?, text(15)?);

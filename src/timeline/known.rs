@@ -9,10 +9,12 @@
 //! does; so the fold keeps checkpoints every so many steps and, when events join, goes back to the
 //! last checkpoint before the first step they change and folds on from there.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::ops::Bound;
 
-use super::fold::{Corrections, FoldEvent, Step, View};
+use serde_json::{Map, Value};
+
+use super::fold::{Corrections, FoldEvent, State, Step, View};
 use super::rules::FoldRules;
 use crate::model::Micros;
 
@@ -131,6 +133,214 @@ fn fold_known_every<F: Clone>(
             }
         }
         emit(at, &folded);
+    }
+}
+
+/// True when every event of the stream folds as a plain merge patch (no projection rule, built-in
+/// or the case's, names its type), so [`fold_known_merged`] applies.
+pub fn merges_only(events: &[FoldEvent], rules: &FoldRules) -> bool {
+    events
+        .iter()
+        .all(|e| rules.rule_for(&e.event_type).is_none())
+}
+
+/// Events per block of [`fold_known_merged`]'s tree.
+pub const MERGED_BLOCK: usize = 32;
+
+/// [`fold_known`] for a stream whose events all fold as merge patches ([`merges_only`]): `emit`
+/// gets, per instant, the state and the last known event in recorded order (an index).
+///
+/// Merge patches compose (the patch of a run of events is one patch), so instead of folding again
+/// from a checkpoint when an event joins behind others or a correction changes an earlier step
+/// (a busy stream's corrections, each refolding weeks of events, made the known fold quadratic),
+/// the events sit in their final recorded order in blocks of `block`, each block holds the patch
+/// of its known events, and a tree holds the composition of runs of blocks: a change recomputes
+/// its block and the tree above it, and the state at an instant is the root applied to nothing.
+pub fn fold_known_merged(
+    events: &[FoldEvent],
+    rules: &FoldRules,
+    known_elsewhere: &HashSet<String>,
+    instants: impl IntoIterator<Item = Micros>,
+    block: usize,
+    mut emit: impl FnMut(Micros, &State, Option<usize>),
+) {
+    let block = block.max(1);
+    let key = |j: usize| (events[j].recorded, events[j].seq);
+    let mut joining: Vec<usize> = (0..events.len()).collect();
+    joining.sort_by_key(|&j| (known_at(&events[j]), key(j)));
+    // Every event's place in the final recorded order.
+    let mut by_key: Vec<usize> = (0..events.len()).collect();
+    by_key.sort_by_key(|&j| key(j));
+    let mut place = vec![0usize; events.len()];
+    for (p, &j) in by_key.iter().enumerate() {
+        place[j] = p;
+    }
+    let blocks = events.len().div_ceil(block).max(1);
+    let leaves = blocks.next_power_of_two();
+    // tree[1] is the root; tree[leaves + b] is block b's patch; None: no object effect.
+    let mut tree: Vec<Option<Patch>> = vec![None; 2 * leaves];
+    let mut known = vec![false; events.len()];
+    let mut corrections = Corrections::new(events, known_elsewhere);
+    let mut last: Option<usize> = None;
+    let mut state: State = None;
+    let mut next = 0;
+    for at in instants {
+        let begin = next;
+        while next < joining.len() && known_at(&events[joining[next]]) <= at {
+            next += 1;
+        }
+        if next > begin {
+            let mut batch = joining[begin..next].to_vec();
+            batch.sort_by_key(|&j| key(j));
+            // The events whose step may now differ, as in `fold_known_every`.
+            let mut changed: Vec<usize> = Vec::new();
+            for &j in &batch {
+                changed.extend(corrections.add(j));
+                known[j] = true;
+            }
+            for &j in &batch {
+                changed.push(j);
+                changed.extend_from_slice(corrections.naming(j));
+                let mut seen = HashSet::from([j]);
+                let mut up = corrections.target(j);
+                while let Some(t) = up.filter(|&t| seen.insert(t)) {
+                    changed.push(t);
+                    up = corrections.target(t);
+                }
+                if last.is_none_or(|l| key(l) < key(j)) {
+                    last = Some(j);
+                }
+            }
+            let mut touched: Vec<usize> = changed.iter().map(|&c| place[c] / block).collect();
+            touched.sort_unstable();
+            touched.dedup();
+            for b in touched {
+                let mut patch: Option<Patch> = None;
+                for &j in &by_key[b * block..((b + 1) * block).min(events.len())] {
+                    if !known[j] {
+                        continue;
+                    }
+                    let step = corrections.step(j, View::AsCorrected, rules);
+                    if let Some(Value::Object(effect)) = &step.effect {
+                        patch
+                            .get_or_insert_with(Patch::default)
+                            .then_payload(effect);
+                    }
+                }
+                let mut node = leaves + b;
+                tree[node] = patch;
+                while node > 1 {
+                    node /= 2;
+                    tree[node] = Patch::composed(&tree[2 * node], &tree[2 * node + 1]);
+                }
+            }
+            state = tree[1].as_ref().map(|p| {
+                let mut v = Value::Object(Map::new());
+                p.apply(&mut v);
+                v
+            });
+        }
+        emit(at, &state, last);
+    }
+}
+
+/// What a run of merge patches (RFC 7396) does to an object: per key, removed, set, or merged
+/// into (a value that is not an object merged into as if it were an empty one).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Patch(BTreeMap<String, KeyOp>);
+
+#[derive(Debug, Clone, PartialEq)]
+enum KeyOp {
+    Remove,
+    Set(Value),
+    Merge(Patch),
+}
+
+impl Patch {
+    /// This patch followed by `payload`, an object merge patch.
+    fn then_payload(&mut self, payload: &Map<String, Value>) {
+        for (k, v) in payload {
+            let op = match v {
+                Value::Null => KeyOp::Remove,
+                Value::Object(inner) => {
+                    let mut p = Patch::default();
+                    p.then_payload(inner);
+                    KeyOp::Merge(p)
+                }
+                other => KeyOp::Set(other.clone()),
+            };
+            match self.0.get_mut(k) {
+                Some(before) => before.then(op),
+                None => {
+                    self.0.insert(k.clone(), op);
+                }
+            }
+        }
+    }
+
+    /// This patch followed by `other`.
+    fn then_patch(&mut self, other: &Patch) {
+        for (k, op) in &other.0 {
+            match self.0.get_mut(k) {
+                Some(before) => before.then(op.clone()),
+                None => {
+                    self.0.insert(k.clone(), op.clone());
+                }
+            }
+        }
+    }
+
+    fn composed(first: &Option<Patch>, second: &Option<Patch>) -> Option<Patch> {
+        match (first, second) {
+            (None, p) | (p, None) => p.clone(),
+            (Some(a), Some(b)) => {
+                let mut out = a.clone();
+                out.then_patch(b);
+                Some(out)
+            }
+        }
+    }
+
+    /// Applies the patch to `target` (made an object first when it is not one).
+    fn apply(&self, target: &mut Value) {
+        if !target.is_object() {
+            *target = Value::Object(Map::new());
+        }
+        let map = target.as_object_mut().expect("made an object above");
+        for (k, op) in &self.0 {
+            match op {
+                KeyOp::Remove => {
+                    map.remove(k);
+                }
+                KeyOp::Set(v) => {
+                    map.insert(k.clone(), v.clone());
+                }
+                KeyOp::Merge(p) => p.apply(map.entry(k.clone()).or_insert(Value::Null)),
+            }
+        }
+    }
+}
+
+impl KeyOp {
+    /// This operation on a key followed by `next`.
+    fn then(&mut self, next: KeyOp) {
+        *self = match (std::mem::replace(self, KeyOp::Remove), next) {
+            (_, KeyOp::Remove) => KeyOp::Remove,
+            (_, KeyOp::Set(v)) => KeyOp::Set(v),
+            (KeyOp::Merge(mut a), KeyOp::Merge(b)) => {
+                a.then_patch(&b);
+                KeyOp::Merge(a)
+            }
+            (KeyOp::Remove, KeyOp::Merge(b)) => {
+                let mut v = Value::Object(Map::new());
+                b.apply(&mut v);
+                KeyOp::Set(v)
+            }
+            (KeyOp::Set(mut v), KeyOp::Merge(b)) => {
+                b.apply(&mut v);
+                KeyOp::Set(v)
+            }
+        };
     }
 }
 
@@ -272,6 +482,91 @@ mod tests {
         assert_eq!(at_500["n"], json!(39));
     }
 
+    fn merged(
+        events: &[FoldEvent],
+        instants: &[Micros],
+        rules: &FoldRules,
+        elsewhere: &HashSet<String>,
+        block: usize,
+    ) -> Vec<(fold::State, Option<String>)> {
+        let mut out = Vec::new();
+        fold_known_merged(
+            events,
+            rules,
+            elsewhere,
+            instants.iter().copied(),
+            block,
+            |_, state, last| out.push((state.clone(), last.map(|i| events[i].event_id.clone()))),
+        );
+        out
+    }
+
+    #[test]
+    fn composing_merge_patches_gives_what_folding_each_instant_from_scratch_gives() {
+        let mut events = awkward_stream();
+        // Nested objects: a key set to a value, merged into, removed, merged into again; an
+        // object set over a value and a value over an object; an empty object.
+        let nested = [
+            ("m1", 11, 12, json!({"o": {"a": 1, "b": {"c": 1}}})),
+            ("m2", 21, 22, json!({"o": {"b": {"d": 2}, "a": null}})),
+            ("m3", 31, 32, json!({"o": 5})),
+            ("m4", 41, 42, json!({"o": {"e": {}}})),
+            ("m5", 51, 52, json!({"o": null, "p": {"q": null}})),
+            ("m6", 61, 62, json!({"o": {"f": [1, 2]}})),
+            ("m7", 71, 3, json!({"o": {"g": 1}, "n": "early"})),
+            ("m8", 81, 82, json!(17)),
+            ("m9", 91, 92, json!({})),
+        ];
+        let mut seq = events.len() as i64;
+        for (id, occurred, recorded, payload) in nested {
+            seq += 1;
+            events.push(ev(seq, id, occurred, recorded, None, payload));
+        }
+        events.push(ev(
+            seq + 1,
+            "m2c",
+            25,
+            300,
+            Some("m2"),
+            json!({"o": {"b": null}}),
+        ));
+        let rules = FoldRules::default();
+        assert!(merges_only(&events, &rules));
+        let elsewhere = HashSet::from(["elsewhere".to_string()]);
+        let instants: Vec<Micros> = (-5..520).collect();
+        let expected: Vec<_> = instants
+            .iter()
+            .map(|&t| from_scratch(&events, t, &rules, &elsewhere))
+            .collect();
+        for block in [1, 2, 3, 7, 32, 1_000] {
+            let got = merged(&events, &instants, &rules, &elsewhere, block);
+            assert_eq!(got.len(), expected.len());
+            for (k, (g, e)) in got.iter().zip(&expected).enumerate() {
+                assert_eq!(g, e, "at {} with blocks of {block}", instants[k]);
+            }
+        }
+        // The nested keys really were exercised: at 300 `o` has been merged into, set to 5,
+        // merged into, removed and merged into again; m7's `g`, recorded first, is long gone.
+        let at_300 = expected[305].0.as_ref().unwrap();
+        assert_eq!(at_300["o"], json!({"f": [1, 2]}));
+        assert_eq!(
+            expected[20].0.as_ref().unwrap()["o"],
+            json!({"a": 1, "b": {"c": 1}})
+        );
+    }
+
+    #[test]
+    fn a_stream_with_a_projection_rule_is_not_folded_by_composing_patches() {
+        let events = awkward_stream();
+        let rules = FoldRules::parse(
+            "[[rule]]\nevent_type = \"Updated\"\nincrement = { \"n\" = \"n\" }\n",
+            "test",
+        )
+        .unwrap();
+        assert!(!merges_only(&events, &rules));
+        assert!(merges_only(&events, &FoldRules::default()));
+    }
+
     #[test]
     fn a_busy_streams_known_fold_matches_the_definition_at_every_instant_an_event_joins() {
         let dir = tempfile::tempdir().unwrap();
@@ -279,7 +574,7 @@ mod tests {
         let conn = &case.conn;
         let rules = crate::timeline::load_rules(conn).unwrap();
         let targets = crate::timeline::snapshots::correction_targets(conn).unwrap();
-        let mut checked = 0;
+        let (mut checked, mut merged_checked) = (0, 0);
         crate::timeline::snapshots::for_each_stream(conn, "", &mut |_, _, events| {
             if events.len() < 500 {
                 return Ok(());
@@ -290,17 +585,21 @@ mod tests {
             instants.dedup();
             instants.truncate(400);
             let got = kept_up(events, &instants, &rules, &elsewhere, 16);
+            let composed = merges_only(events, &rules)
+                .then(|| merged(events, &instants, &rules, &elsewhere, MERGED_BLOCK));
             for (k, &t) in instants.iter().enumerate() {
-                assert_eq!(
-                    got[k],
-                    from_scratch(events, t, &rules, &elsewhere),
-                    "at {t}"
-                );
+                let want = from_scratch(events, t, &rules, &elsewhere);
+                assert_eq!(got[k], want, "at {t}");
+                if let Some(composed) = &composed {
+                    assert_eq!(composed[k], want, "composed, at {t}");
+                }
             }
             checked += instants.len();
+            merged_checked += composed.map_or(0, |c| c.len());
             Ok(())
         })
         .unwrap();
         assert!(checked >= 400, "{checked}");
+        assert!(merged_checked >= 400, "{merged_checked}");
     }
 }

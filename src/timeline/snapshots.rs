@@ -1013,7 +1013,11 @@ impl SnapshotIndex {
 
     /// The rowids of the steps of `stream`'s plan for `bit` from step `from` on: (first, last).
     fn steps_from(&self, stream: &str, bit: u8, from: usize) -> Option<(i64, i64)> {
-        let plan = self.plans.get(stream)?.iter().find(|p| p.combos & bit != 0)?;
+        let plan = self
+            .plans
+            .get(stream)?
+            .iter()
+            .find(|p| p.combos & bit != 0)?;
         Some((plan.first + from as i64 - 1, plan.last))
     }
 }

@@ -36,6 +36,7 @@ use crate::error::{Error, Result};
 use crate::inspect::{Axis, SqlResult};
 use crate::job::Job;
 use crate::timeline::fold::{self, View};
+use crate::timeline::known;
 use crate::timeline::population::quote_ident;
 use crate::timeline::rules::FoldRules;
 use crate::timeline::snapshots::combo_bit;
@@ -649,27 +650,47 @@ fn fold_examples(
     times.dedup();
     let mut next = 0;
     let mut failed = None;
-    crate::timeline::known::fold_known(
-        events,
-        rules,
-        known_elsewhere,
-        times.iter().copied(),
-        Tracking::new(paths),
-        |t, step| t.step(events, step, rules, paths),
-        |at, t| {
-            if failed.is_some() {
+    let mut hand_on = |at: i64, tracked: &Tracked| {
+        if failed.is_some() {
+            return;
+        }
+        while let Some(&i) = order.get(next).filter(|&&i| examples[i].1 == at) {
+            if let Err(e) = emit(i, tracked) {
+                failed = Some(e);
                 return;
             }
-            let tracked = t.tracked(events, axis);
-            while let Some(&i) = order.get(next).filter(|&&i| examples[i].1 == at) {
-                if let Err(e) = emit(i, &tracked) {
-                    failed = Some(e);
-                    return;
-                }
-                next += 1;
-            }
-        },
-    );
+            next += 1;
+        }
+    };
+    if paths.is_empty() && known::merges_only(events, rules) {
+        // Plain merge patches compose: corrections and late events cost a block, not a refold.
+        known::fold_known_merged(
+            events,
+            rules,
+            known_elsewhere,
+            times.iter().copied(),
+            known::MERGED_BLOCK,
+            |at, state, last| {
+                let tracked = Tracked {
+                    state: state.clone(),
+                    last_event_id: last.map(|i| events[i].event_id.clone()),
+                    source_time: last.map(|i| events[i].time(axis)),
+                    set_times: Vec::new(),
+                };
+                hand_on(at, &tracked);
+            },
+        );
+    } else {
+        known::fold_known(
+            events,
+            rules,
+            known_elsewhere,
+            times.iter().copied(),
+            Tracking::new(paths),
+            |t, step| t.step(events, step, rules, paths),
+            |at, t| hand_on(at, &t.tracked(events, axis)),
+        );
+    }
     failed.map_or(Ok(()), Err)
 }
 
@@ -1173,6 +1194,8 @@ mod tests {
             busiest = busiest.max(events.len());
             for (axis, cap, track) in [
                 (Axis::Recorded, true, &paths[..]),
+                // No paths tracked and no projection rules: composed merge patches.
+                (Axis::Recorded, true, &[][..]),
                 (Axis::Occurred, false, &paths[..]),
                 (Axis::Recorded, false, &[][..]),
             ] {

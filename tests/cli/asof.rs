@@ -334,7 +334,10 @@ fn as_of_equals_a_plain_fold_for_random_streams_instants_axes_views_and_rules() 
                         assert_eq!(steps.len(), mine, "{how}: {stream} history length");
                         for (k, step) in steps.iter().enumerate() {
                             let at = time(&step.event.event_id);
-                            if steps.get(k + 1).is_some_and(|n| time(&n.event.event_id) == at) {
+                            if steps
+                                .get(k + 1)
+                                .is_some_and(|n| time(&n.event.event_id) == at)
+                            {
                                 continue;
                             }
                             let want = expected(&events, stream, at, axis, view, rules);
