@@ -84,24 +84,7 @@ fn fold_known_every<F: Clone>(
         if next > begin {
             let mut batch = joining[begin..next].to_vec();
             batch.sort_by_key(|&j| key(j));
-            // The events whose step may now differ: those joining, the ones that lost their id to
-            // one joining, every event up the correction chain of a joining correction (its
-            // amendment changes), and the corrections naming a joining event (they applied as
-            // events of their own while it was unknown).
-            let mut changed: Vec<usize> = Vec::new();
-            for &j in &batch {
-                changed.extend(corrections.add(j));
-            }
-            for &j in &batch {
-                changed.push(j);
-                changed.extend_from_slice(corrections.naming(j));
-                let mut seen = HashSet::from([j]);
-                let mut up = corrections.target(j);
-                while let Some(t) = up.filter(|&t| seen.insert(t)) {
-                    changed.push(t);
-                    up = corrections.target(t);
-                }
-            }
+            let changed = join(&mut corrections, &batch);
             order.extend(batch.iter().map(|&j| (key(j), j)));
             let first = changed.iter().map(|&c| key(c)).min();
             if let (Some(first), Some(last)) = (first, done) {
@@ -192,21 +175,9 @@ pub fn fold_known_merged(
         if next > begin {
             let mut batch = joining[begin..next].to_vec();
             batch.sort_by_key(|&j| key(j));
-            // The events whose step may now differ, as in `fold_known_every`.
-            let mut changed: Vec<usize> = Vec::new();
+            let changed = join(&mut corrections, &batch);
             for &j in &batch {
-                changed.extend(corrections.add(j));
                 known[j] = true;
-            }
-            for &j in &batch {
-                changed.push(j);
-                changed.extend_from_slice(corrections.naming(j));
-                let mut seen = HashSet::from([j]);
-                let mut up = corrections.target(j);
-                while let Some(t) = up.filter(|&t| seen.insert(t)) {
-                    changed.push(t);
-                    up = corrections.target(t);
-                }
                 if last.is_none_or(|l| key(l) < key(j)) {
                     last = Some(j);
                 }
@@ -342,6 +313,28 @@ impl KeyOp {
             }
         };
     }
+}
+
+/// Puts `batch` in play and returns the events whose step may now differ: those joining, the ones
+/// that lost their id to one joining, every event up the correction chain of a joining correction
+/// (its amendment changes), and the corrections naming a joining event (they applied as events of
+/// their own while it was unknown).
+fn join(corrections: &mut Corrections, batch: &[usize]) -> Vec<usize> {
+    let mut changed: Vec<usize> = Vec::new();
+    for &j in batch {
+        changed.extend(corrections.add(j));
+    }
+    for &j in batch {
+        changed.push(j);
+        changed.extend_from_slice(corrections.naming(j));
+        let mut seen = HashSet::from([j]);
+        let mut up = corrections.target(j);
+        while let Some(t) = up.filter(|&t| seen.insert(t)) {
+            changed.push(t);
+            up = corrections.target(t);
+        }
+    }
+    changed
 }
 
 /// Where an event sits in recorded order: (recorded, seq).
