@@ -175,7 +175,7 @@ pub fn stage(
     let total = total as u64;
 
     let written = {
-        let _sharing = crate::store::SharingWithStaging::new(conn)?;
+        let _sharing = crate::store::SmallerShare::beside_staging(conn)?;
         write_events(conn, &staging, &filter, total, &redactor, job)?
     };
 

@@ -286,24 +286,36 @@ fn staging_limit() -> Result<u64> {
     Ok((memory::duckdb_limit()? / 8).max(memory::SMALLEST))
 }
 
-/// While alive, the case's database keeps to DuckDB's share less what a staging database
-/// ([`open_staging`]) takes, so the two together stay within the share; dropped, the case has
-/// its whole share again.
-pub struct SharingWithStaging<'c> {
+/// While alive, the case's database keeps to less than DuckDB's share of the budget, leaving the
+/// rest to something else that holds memory meanwhile: a staging database ([`open_staging`]) or
+/// a busy stream folded in Rust. Dropped, the case has its whole share again.
+pub struct SmallerShare<'c> {
     conn: &'c Connection,
     whole: u64,
 }
 
-impl<'c> SharingWithStaging<'c> {
-    pub fn new(conn: &'c Connection) -> Result<Self> {
+impl<'c> SmallerShare<'c> {
+    /// DuckDB's share less what a staging database takes, so the two stay within the share.
+    pub fn beside_staging(conn: &'c Connection) -> Result<Self> {
         let whole = memory::duckdb_limit()?;
-        let rest = whole.saturating_sub(staging_limit()?).max(memory::SMALLEST);
-        conn.execute_batch(&format!("SET memory_limit = '{rest}B'"))?;
-        Ok(SharingWithStaging { conn, whole })
+        Self::keep_to(conn, whole.saturating_sub(staging_limit()?))
+    }
+
+    /// `numerator / denominator` of DuckDB's share.
+    pub fn fraction(conn: &'c Connection, numerator: u64, denominator: u64) -> Result<Self> {
+        let whole = memory::duckdb_limit()?;
+        Self::keep_to(conn, whole / denominator.max(1) * numerator)
+    }
+
+    fn keep_to(conn: &'c Connection, bytes: u64) -> Result<Self> {
+        let whole = memory::duckdb_limit()?;
+        let bytes = bytes.clamp(memory::SMALLEST, whole.max(memory::SMALLEST));
+        conn.execute_batch(&format!("SET memory_limit = '{bytes}B'"))?;
+        Ok(SmallerShare { conn, whole })
     }
 }
 
-impl Drop for SharingWithStaging<'_> {
+impl Drop for SmallerShare<'_> {
     fn drop(&mut self) {
         // A failure leaves the smaller limit, which is safe; nothing to report it to here.
         let _ = self
