@@ -347,6 +347,29 @@ async function main() {
     await driver.screenshot("18-drift-feature");
   });
 
+  await check("the model's part, not yet measured, is measured from the Drift screen by the counterfactual it offers", async () => {
+    const a = "model_version=v2.3.1";
+    const b = "model_version=v2.4.0";
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Drift"));
+    await cohortsPrefilled();
+    await driver.type("input[aria-label='Reference cohort']", a);
+    await driver.type("input[aria-label='Current cohort']", b);
+    await driver.click("[data-testid=run-drift]");
+    await driver.waitFor("[data-testid=drift-verdict]", null, 60000);
+    const model = () => driver.exec("return document.querySelectorAll('.factors .factor')[1].textContent");
+    const before = await model();
+    if (!before.includes("not measured")) throw new Error(`the model factor before any replay: ${before}`);
+    // The action itself, not a command line to type.
+    if (before.includes("casefile ")) throw new Error(`the model factor shows a command: ${before}`);
+    const button = await driver.waitFor("[data-testid=measure-model]", (t) => t.startsWith("Replay v2.3.1's decisions through "));
+    await driver.screenshot("19a-drift-model-not-measured");
+    await driver.click(button);
+    await driver.waitFor("[data-testid=drift-verdict]", (t) => t.includes("The model moved") || t.includes("the model moved"), 180000);
+    const after = await model();
+    if (!/^Model\s*moved/.test(after)) throw new Error(`the model factor after the replay: ${after}`);
+    await driver.screenshot("19b-drift-model-measured");
+  });
+
   await check("segments show where the drift is and where a counterfactual replay flips", async () => {
     // A counterfactual: v2.3.1's decisions through the v2.4.0 scorer (the sample's replayer).
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions"));

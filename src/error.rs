@@ -8,7 +8,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("The case file {path} does not exist. Create it by importing into it: `casefile import {path} FILE...`.")]
+    #[error("The case file {path} does not exist. Create it by importing files into it.")]
     CaseNotFound { path: PathBuf },
 
     #[error("{path} is not a Casefile case ({detail}).")]
@@ -70,10 +70,10 @@ pub enum Error {
     #[error("The fold rules in {origin} are not valid: {cause}")]
     BadRules { origin: String, cause: String },
 
-    #[error("The case has no stream `{stream}`. List streams with `casefile sql CASE \"SELECT DISTINCT stream_id FROM events\"`.")]
+    #[error("The case has no stream `{stream}`.")]
     UnknownStream { stream: String },
 
-    #[error("The case has no decision `{id}`. List decisions with `casefile decisions CASE`.")]
+    #[error("The case has no decision `{id}`.")]
     UnknownDecision { id: String },
 
     #[error("The training-set spec ({origin}) is not valid: {cause}")]
@@ -101,43 +101,77 @@ pub enum Error {
     /// A lake export is not what its manifest says, or is not a lake export at all.
     #[error("{message}")]
     BadExport { message: String },
+
+    /// An error with something the user can do about it ([`Error::with_hint`]).
+    #[error("{error}")]
+    WithHint {
+        error: Box<Error>,
+        hint: crate::hint::Hint,
+    },
 }
 
 impl Error {
-    /// A stable, machine-readable code for this kind of error. Never rename one: scripts rely on them.
-    pub fn code(&self) -> &'static str {
+    /// A stable, machine-readable code for this kind of error.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::CaseNotFound { .. } => "case_not_found",
-            Error::NotACase { .. } => "not_a_case",
-            Error::CaseInUse { .. } => "case_in_use",
-            Error::CaseTooNew { .. } => "case_too_new",
-            Error::SourceUnreadable { .. } => "source_unreadable",
-            Error::SourceFormat { .. } => "source_format",
-            Error::Mapping { .. } => "bad_mapping",
-            Error::UnknownFormat { .. } => "unknown_format",
-            Error::BadTime { .. } => "bad_time",
-            Error::BadArgument { .. } => "bad_argument",
-            Error::QueryRefused { .. } => "query_refused",
-            Error::Query { .. } => "query_failed",
-            Error::Store(_) => "store",
-            Error::Io(_) => "io",
-            Error::Cancelled { .. } | Error::JobCancelled { .. } => "cancelled",
-            Error::OutOfMemory { .. } => "out_of_memory",
-            Error::BadRules { .. } => "bad_rules",
-            Error::UnknownStream { .. } => "unknown_stream",
-            Error::UnknownDecision { .. } => "unknown_decision",
-            Error::Analysis { .. } => "analysis",
-            Error::BadSpec { .. } => "bad_spec",
-            Error::BadProfile { .. } => "bad_profile",
-            Error::ReadOnly { .. } => "read_only",
-            Error::NotABundle { .. } => "not_a_bundle",
-            Error::Spark { .. } => "spark",
-            Error::BadExport { .. } => "bad_export",
+            Error::CaseNotFound { .. } => ErrorCode::CaseNotFound,
+            Error::NotACase { .. } => ErrorCode::NotACase,
+            Error::CaseInUse { .. } => ErrorCode::CaseInUse,
+            Error::CaseTooNew { .. } => ErrorCode::CaseTooNew,
+            Error::SourceUnreadable { .. } => ErrorCode::SourceUnreadable,
+            Error::SourceFormat { .. } => ErrorCode::SourceFormat,
+            Error::Mapping { .. } => ErrorCode::BadMapping,
+            Error::UnknownFormat { .. } => ErrorCode::UnknownFormat,
+            Error::BadTime { .. } => ErrorCode::BadTime,
+            Error::BadArgument { .. } => ErrorCode::BadArgument,
+            Error::QueryRefused { .. } => ErrorCode::QueryRefused,
+            Error::Query { .. } => ErrorCode::QueryFailed,
+            Error::Store(_) => ErrorCode::Store,
+            Error::Io(_) => ErrorCode::Io,
+            Error::Cancelled { .. } | Error::JobCancelled { .. } => ErrorCode::Cancelled,
+            Error::OutOfMemory { .. } => ErrorCode::OutOfMemory,
+            Error::BadRules { .. } => ErrorCode::BadRules,
+            Error::UnknownStream { .. } => ErrorCode::UnknownStream,
+            Error::UnknownDecision { .. } => ErrorCode::UnknownDecision,
+            Error::Analysis { .. } => ErrorCode::Analysis,
+            Error::BadSpec { .. } => ErrorCode::BadSpec,
+            Error::BadProfile { .. } => ErrorCode::BadProfile,
+            Error::ReadOnly { .. } => ErrorCode::ReadOnly,
+            Error::NotABundle { .. } => ErrorCode::NotABundle,
+            Error::Spark { .. } => ErrorCode::Spark,
+            Error::BadExport { .. } => ErrorCode::BadExport,
+            Error::WithHint { error, .. } => error.code(),
+        }
+    }
+
+    /// This error with `hint`, what the user can do about it.
+    pub fn with_hint(self, hint: crate::hint::Hint) -> Error {
+        Error::WithHint {
+            error: Box::new(self),
+            hint,
+        }
+    }
+
+    /// What the user can do about this error, if the engine knows: the CLI prints it as a
+    /// command, the app offers the action.
+    pub fn hint(&self) -> Option<crate::hint::Hint> {
+        use crate::hint::Hint;
+        match self {
+            Error::WithHint { hint, .. } => Some(hint.clone()),
+            Error::CaseNotFound { path } => Some(Hint::ImportInto {
+                case: path.display().to_string(),
+            }),
+            Error::UnknownStream { .. } => Some(Hint::ListStreams),
+            Error::UnknownDecision { .. } => Some(Hint::ListDecisions),
+            _ => None,
         }
     }
 
     /// True when the error is the user's input (exit status 2), false when an operation failed (1).
     pub fn is_user_error(&self) -> bool {
+        if let Error::WithHint { error, .. } = self {
+            return error.is_user_error();
+        }
         !matches!(
             self,
             Error::Store(_)
@@ -165,19 +199,168 @@ impl From<duckdb::Error> for Error {
     }
 }
 
+/// The stable, machine-readable code of an error as it crosses a boundary ([`ErrorDto`]). Never
+/// rename one: scripts and the app compare against them.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    CaseNotFound,
+    NotACase,
+    CaseInUse,
+    CaseTooNew,
+    SourceUnreadable,
+    SourceFormat,
+    BadMapping,
+    UnknownFormat,
+    BadTime,
+    BadArgument,
+    QueryRefused,
+    QueryFailed,
+    Store,
+    Io,
+    Cancelled,
+    OutOfMemory,
+    BadRules,
+    UnknownStream,
+    UnknownDecision,
+    Analysis,
+    BadSpec,
+    BadProfile,
+    ReadOnly,
+    NotABundle,
+    Spark,
+    BadExport,
+    /// No case is open (the desktop shell).
+    NoCaseOpen,
+    /// A new case would overwrite an existing file (the desktop shell).
+    CaseExists,
+    /// The desktop shell failed in a way that is not the case's or the input's.
+    Internal,
+    /// A file dialog could not be shown (the desktop shell).
+    Dialog,
+    /// A file of a folder import is not data (an image, an archive...).
+    NotData,
+}
+
+impl ErrorCode {
+    /// The code as written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::CaseNotFound => "case_not_found",
+            ErrorCode::NotACase => "not_a_case",
+            ErrorCode::CaseInUse => "case_in_use",
+            ErrorCode::CaseTooNew => "case_too_new",
+            ErrorCode::SourceUnreadable => "source_unreadable",
+            ErrorCode::SourceFormat => "source_format",
+            ErrorCode::BadMapping => "bad_mapping",
+            ErrorCode::UnknownFormat => "unknown_format",
+            ErrorCode::BadTime => "bad_time",
+            ErrorCode::BadArgument => "bad_argument",
+            ErrorCode::QueryRefused => "query_refused",
+            ErrorCode::QueryFailed => "query_failed",
+            ErrorCode::Store => "store",
+            ErrorCode::Io => "io",
+            ErrorCode::Cancelled => "cancelled",
+            ErrorCode::OutOfMemory => "out_of_memory",
+            ErrorCode::BadRules => "bad_rules",
+            ErrorCode::UnknownStream => "unknown_stream",
+            ErrorCode::UnknownDecision => "unknown_decision",
+            ErrorCode::Analysis => "analysis",
+            ErrorCode::BadSpec => "bad_spec",
+            ErrorCode::BadProfile => "bad_profile",
+            ErrorCode::ReadOnly => "read_only",
+            ErrorCode::NotABundle => "not_a_bundle",
+            ErrorCode::Spark => "spark",
+            ErrorCode::BadExport => "bad_export",
+            ErrorCode::NoCaseOpen => "no_case_open",
+            ErrorCode::CaseExists => "case_exists",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Dialog => "dialog",
+            ErrorCode::NotData => "not_data",
+        }
+    }
+}
+
+display_as_str!(ErrorCode);
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// What crosses a boundary (CLI `--json`, Tauri IPC): a stable code and a sentence.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ErrorDto {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
+    /// What the user can do about it, when the engine knows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hint: Option<crate::hint::Hint>,
 }
 
 impl From<&Error> for ErrorDto {
     fn from(e: &Error) -> Self {
         ErrorDto {
-            code: e.code().to_string(),
+            code: e.code(),
             message: e.to_string(),
+            hint: e.hint(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_error_code_reads_the_same_in_json_as_in_the_cli() {
+        // Written out by hand: the codes scripts rely on, which must never change.
+        let codes = [
+            (ErrorCode::CaseNotFound, "case_not_found"),
+            (ErrorCode::NotACase, "not_a_case"),
+            (ErrorCode::CaseInUse, "case_in_use"),
+            (ErrorCode::CaseTooNew, "case_too_new"),
+            (ErrorCode::SourceUnreadable, "source_unreadable"),
+            (ErrorCode::SourceFormat, "source_format"),
+            (ErrorCode::BadMapping, "bad_mapping"),
+            (ErrorCode::UnknownFormat, "unknown_format"),
+            (ErrorCode::BadTime, "bad_time"),
+            (ErrorCode::BadArgument, "bad_argument"),
+            (ErrorCode::QueryRefused, "query_refused"),
+            (ErrorCode::QueryFailed, "query_failed"),
+            (ErrorCode::Store, "store"),
+            (ErrorCode::Io, "io"),
+            (ErrorCode::Cancelled, "cancelled"),
+            (ErrorCode::OutOfMemory, "out_of_memory"),
+            (ErrorCode::BadRules, "bad_rules"),
+            (ErrorCode::UnknownStream, "unknown_stream"),
+            (ErrorCode::UnknownDecision, "unknown_decision"),
+            (ErrorCode::Analysis, "analysis"),
+            (ErrorCode::BadSpec, "bad_spec"),
+            (ErrorCode::BadProfile, "bad_profile"),
+            (ErrorCode::ReadOnly, "read_only"),
+            (ErrorCode::NotABundle, "not_a_bundle"),
+            (ErrorCode::Spark, "spark"),
+            (ErrorCode::BadExport, "bad_export"),
+            (ErrorCode::NoCaseOpen, "no_case_open"),
+            (ErrorCode::CaseExists, "case_exists"),
+            (ErrorCode::Internal, "internal"),
+            (ErrorCode::Dialog, "dialog"),
+            (ErrorCode::NotData, "not_data"),
+        ];
+        for (code, text) in codes {
+            assert_eq!(code.as_str(), text);
+            assert_eq!(serde_json::to_value(code).unwrap(), text);
+            assert_eq!(
+                serde_json::from_value::<ErrorCode>(text.into()).unwrap(),
+                code
+            );
         }
     }
 }

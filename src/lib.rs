@@ -3,12 +3,25 @@
 //! This file is the facade: the one API the CLI and the desktop app call. It hands out plain serde
 //! types (DTOs) so the CLI's `--json` and the app see the same shapes.
 
+/// `Display` for enums of fixed values: the value as written in JSON (`as_str`), padded as asked.
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    )*};
+}
+
 pub mod bundle;
 pub mod config;
 pub mod decisions;
 pub mod drift;
 pub mod error;
+pub mod findings;
 pub mod generate;
+pub mod hint;
 pub mod ingest;
 pub mod inspect;
 pub mod job;
@@ -31,13 +44,19 @@ pub use bundle::{
 
 pub use decisions::explain::Explanation;
 pub use decisions::replay::{
-    ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary, Replayer,
+    ReplayMode, ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary, ReplayStatus,
+    Replayer,
 };
 pub use decisions::{
     Decision, DecisionBuildProgress, DecisionPage, DecisionQuery, DecisionRules, Discrepancy,
 };
-pub use drift::{DriftReport, DriftRequest, FeatureDrift, RateDrift};
-pub use error::{Error, ErrorDto, Result};
+pub use drift::attribution::Verdict;
+pub use drift::{
+    DriftReport, DriftRequest, DriftRole, DriftTest, FeatureDrift, RateDrift, ValueKind,
+};
+pub use error::{Error, ErrorCode, ErrorDto, Result};
+pub use findings::{Finding, FindingKind};
+pub use hint::Hint;
 /// What `import --dry-run` answers: each file as it would be read and its first records as they
 /// would load; nothing is loaded.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
@@ -56,13 +75,13 @@ pub struct DryRun {
 pub use ingest::folder::{FolderPreview, FolderSummary};
 pub use ingest::parquet::{serve_helper_if_asked, use_helper};
 pub use ingest::{
-    Finding, ImportOptions, ImportProgress, ImportReport, NoProgress, PreviewRow, ProgressSink,
-    ReasonCount, SourcePreview, SourceReport,
+    ImportOptions, ImportProgress, ImportReport, NoProgress, PreviewRow, ProgressSink, ReasonCount,
+    SourcePreview, SourceReport,
 };
 pub use inspect::detail::EventDetail;
 pub use inspect::{
-    Axis, CaseInfo, EventPage, EventQuery, QuarantinePage, QuarantineReport, SourceRecord,
-    SqlResult, StreamSummary,
+    CaseInfo, EventPage, EventQuery, QuarantinePage, QuarantineReport, SourceRecord, SqlResult,
+    StreamSummary,
 };
 pub use job::{Job, JobDetail, JobFinished, JobKind, JobOutcome, JobProgress};
 pub use lake::spark::{
@@ -70,6 +89,7 @@ pub use lake::spark::{
     SparkTrainsetRequest,
 };
 pub use lake::{LakeExport, LakeFile, LakeManifest, LakeProblem, LakeVerify};
+pub use model::Axis;
 pub use model::{format_micros, parse_instant, Event, Micros};
 pub use notes::{NewNote, Note};
 pub use store::memory::{
@@ -88,6 +108,7 @@ pub use timeline::{
 };
 pub use trainset::{
     FeatureLeakage, LabelAudit, TrainsetColumn, TrainsetManifest, TrainsetReport, TrainsetRequest,
+    TrainsetRole,
 };
 
 /// An open case file.
@@ -710,7 +731,7 @@ impl Case {
 
     /// Every integrity finding in the case, oldest first.
     pub fn findings(&self) -> Result<Vec<Finding>> {
-        ingest::load_findings(&self.conn, None, usize::MAX >> 1)
+        findings::list(&self.conn, None, usize::MAX >> 1)
     }
 }
 

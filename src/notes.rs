@@ -6,7 +6,7 @@ use duckdb::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::inspect::Axis;
+use crate::model::Axis;
 use crate::model::{format_micros, Micros};
 
 /// A note as stored, with the note that replaced it (if any).

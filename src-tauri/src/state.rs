@@ -21,8 +21,9 @@ pub struct AppState {
 
 pub fn no_case() -> ErrorDto {
     ErrorDto {
-        code: "no_case_open".into(),
+        code: casefile::ErrorCode::NoCaseOpen,
         message: "No case is open. Open or create one first.".into(),
+        hint: None,
     }
 }
 

@@ -20,8 +20,9 @@ use super::{
     FOLD_RULES, FORMAT, MANIFEST, NOTES, SIGNATURE, SOURCES,
 };
 use crate::error::{Error, Result};
-use crate::inspect::{self, Axis};
+use crate::inspect;
 use crate::job::Job;
+use crate::model::Axis;
 use crate::model::{format_micros, parse_instant};
 use crate::store;
 
@@ -33,7 +34,7 @@ pub const LEAF_RULE: &str =
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FindingRow {
     pub source_id: Option<i64>,
-    pub kind: String,
+    pub kind: crate::findings::FindingKind,
     pub stream_id: Option<String>,
     pub event_id: Option<String>,
     pub message: String,
@@ -219,7 +220,7 @@ pub fn stage(
         ("fold_rules", FOLD_RULES),
         ("decision_rules", DECISION_RULES),
     ] {
-        if let Some(text) = crate::decisions::meta_value(conn, key) {
+        if let Some(text) = crate::store::meta::get(conn, key) {
             std::fs::create_dir_all(staging.dir.join("rules"))?;
             std::fs::write(staging.dir.join(file), text)?;
         }
@@ -420,7 +421,7 @@ struct Prepared {
 /// written in order (lines, leaves, staging rows) on a thread of its own while the next batch is read.
 const BATCH: usize = 8192;
 
-fn prepare(redactor: &Redactor, raw: inspect::RawEvent) -> Prepared {
+fn prepare(redactor: &Redactor, raw: crate::model::rows::RawEvent) -> Prepared {
     let (occurred, recorded) = (raw.occurred, raw.recorded);
     let mut ev = raw.finish();
     let counts = redactor.apply(&mut ev);
@@ -516,7 +517,7 @@ fn write_events(
     // row (6.9 GB for 10M events under a 4 GB budget).
     let mut stmt = conn.prepare(&format!(
         "SELECT {} FROM events {filter} ORDER BY seq",
-        inspect::EVENT_COLUMNS_BATCHED
+        crate::model::rows::EVENT_COLUMNS_BATCHED
     ))?;
     let mut written = Written {
         count: 0,
@@ -531,12 +532,12 @@ fn write_events(
     let writer = std::thread::spawn(move || write_prepared(stage, jsonl_path, rx));
     let mut read = 0u64;
     let result = (|| -> Result<()> {
-        let mut pending: Vec<inspect::RawEvent> = Vec::with_capacity(BATCH);
+        let mut pending: Vec<crate::model::rows::RawEvent> = Vec::with_capacity(BATCH);
         let mut batches = stmt.stream_arrow([])?;
         loop {
             let next = batches.next().transpose()?;
             if let Some(arrow) = &next {
-                for raw in inspect::raw_events_of_batch(arrow)? {
+                for raw in crate::model::rows::raw_events_of_batch(arrow)? {
                     let (ev, recorded) = (&raw.ev, raw.recorded);
                     if !written.streams.contains(&ev.stream_id) {
                         written.streams.insert(ev.stream_id.clone());
@@ -591,17 +592,24 @@ fn findings_in_scope(
         "SELECT source_id, kind, stream_id, event_id, message FROM findings ORDER BY finding_id",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(FindingRow {
-            source_id: r.get(0)?,
-            kind: r.get(1)?,
-            stream_id: r.get(2)?,
-            event_id: r.get(3)?,
-            message: r.get(4)?,
-        })
+        Ok((
+            r.get(0)?,
+            r.get::<_, String>(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let mut f = row?;
+        let (source_id, kind, stream_id, event_id, message) = row?;
+        let mut f = FindingRow {
+            source_id,
+            kind: crate::findings::FindingKind::parse(&kind)?,
+            stream_id,
+            event_id,
+            message,
+        };
         let keep = match (&f.stream_id, f.source_id) {
             (Some(s), _) => written.streams.contains(s),
             (None, Some(src)) => written.source_ids.contains(&src),

@@ -173,11 +173,11 @@ pub fn load_signing_key(given: &str) -> Result<SigningKey> {
     let text = std::fs::read_to_string(&path).map_err(|e| Error::BadArgument {
         message: format!("Cannot read the key {}: {e}.", path.display()),
     })?;
-    let seed = tagged_bytes(&text, SECRET_TAG).ok_or_else(|| Error::BadArgument {
-        message: format!(
-            "{} is not a Casefile secret key (make one with `casefile keys new NAME`).",
-            path.display()
-        ),
+    let seed = tagged_bytes(&text, SECRET_TAG).ok_or_else(|| {
+        Error::BadArgument {
+            message: format!("{} is not a Casefile secret key.", path.display()),
+        }
+        .with_hint(crate::hint::Hint::CreateKey)
     })?;
     Ok(SigningKey::from_bytes(&seed))
 }
@@ -229,10 +229,11 @@ fn resolve(given: &str, ext: &str) -> Result<PathBuf> {
     }
     Err(Error::BadArgument {
         message: format!(
-            "No key `{given}`: it is neither a file nor a key in {} (make one with `casefile keys new NAME`).",
+            "No key `{given}`: it is neither a file nor a key in {}.",
             keys_dir()?.display()
         ),
-    })
+    }
+    .with_hint(crate::hint::Hint::CreateKey))
 }
 
 /// A secret key others can read is refused: whoever read it could sign as the investigator.

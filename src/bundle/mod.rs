@@ -49,7 +49,7 @@ pub struct BundleRequest {
     /// A time window (RFC 3339) on `axis` (recorded unless said).
     pub from: Option<String>,
     pub to: Option<String>,
-    pub axis: Option<crate::inspect::Axis>,
+    pub axis: Option<crate::model::Axis>,
     /// A redaction profile (TOML file) to apply before hashing.
     pub redact: Option<String>,
     /// The signing key: a key name (`casefile keys new NAME`) or a `.key` file.

@@ -140,10 +140,7 @@ pub fn materialize(bundle: &Path, job: &Job) -> Result<PathBuf> {
             [parquet.to_string_lossy()],
         )?;
         load_side_tables(&conn, &mut |name| entry_bytes(&mut archive, name))?;
-        conn.execute(
-            "INSERT OR REPLACE INTO case_meta VALUES ('bundle_merkle_root', ?)",
-            [&manifest.events.merkle_root],
-        )?;
+        crate::store::meta::set(&conn, "bundle_merkle_root", &manifest.events.merkle_root)?;
         conn.execute_batch("CHECKPOINT;")?;
         Ok(())
     })();
@@ -229,17 +226,15 @@ pub fn load_side_tables(
     if let Some(bytes) = file(FINDINGS) {
         let findings: Vec<FindingRow> =
             serde_json::from_slice(&bytes).map_err(|e| bad(FINDINGS, e))?;
-        let mut insert = conn.prepare(
-            "INSERT INTO findings (source_id, kind, stream_id, event_id, message) VALUES (?, ?, ?, ?, ?)",
-        )?;
         for f in findings {
-            insert.execute(params![
+            crate::findings::record(
+                conn,
                 f.source_id,
                 f.kind,
-                f.stream_id,
-                f.event_id,
-                f.message
-            ])?;
+                f.stream_id.as_deref(),
+                f.event_id.as_deref(),
+                &f.message,
+            )?;
         }
     }
     for (key, name) in [
@@ -247,10 +242,7 @@ pub fn load_side_tables(
         ("decision_rules", DECISION_RULES),
     ] {
         if let Some(bytes) = file(name) {
-            conn.execute(
-                "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-                params![key, String::from_utf8_lossy(&bytes).into_owned()],
-            )?;
+            crate::store::meta::set(conn, key, &String::from_utf8_lossy(&bytes))?;
         }
     }
     Ok(())

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use casefile::{Case, DecisionQuery, Error, JobKind, ReplayRequest, Replayer};
+use casefile::{
+    Case, DecisionQuery, Error, JobKind, ReplayMode, ReplayRequest, ReplayStatus, Replayer,
+};
 use serde_json::Value;
 
 use super::render::print;
@@ -319,19 +321,19 @@ pub(super) fn replay(json: bool, args: ReplayArgs) -> Result<Exit, Error> {
     let exit = if report.cancelled {
         Exit::Interrupted
     } else {
-        Exit::checked(report.mode != "replay" || report.matched == report.replayed)
+        Exit::checked(report.mode != ReplayMode::Replay || report.matched == report.replayed)
     };
     print(json, &report, |r| {
         let mut s = format!(
             "Replay run {} ({}): {} replayed, {} matched, {} mismatched, {} nondeterministic, {} failed{}\n",
             r.run_id,
-            r.mode,
+            r.mode.as_str(),
             r.replayed,
             r.matched,
             r.mismatched,
             r.nondeterministic,
             r.failed,
-            if r.mode == "counterfactual" {
+            if r.mode == ReplayMode::Counterfactual {
                 format!(", {} would have flipped", r.flips)
             } else {
                 String::new()
@@ -349,11 +351,11 @@ pub(super) fn replay(json: bool, args: ReplayArgs) -> Result<Exit, Error> {
         let mut notable: Vec<_> = r
             .results
             .iter()
-            .filter(|x| x.status != "match" || x.flipped)
+            .filter(|x| x.status != ReplayStatus::Match || x.flipped)
             .collect();
         notable.sort_by_key(|x| !x.flipped);
         for x in notable.iter().take(show) {
-            let status = if x.counterfactual && x.status == "mismatch" {
+            let status = if x.counterfactual && x.status == ReplayStatus::Mismatch {
                 "changed"
             } else {
                 x.status.as_str()

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use casefile::drift::report::num;
-use casefile::{Case, DriftRequest, Error, JobKind};
+use casefile::{Case, DriftRequest, DriftRole, DriftTest, Error, JobKind};
 
 use super::render::print;
 use super::Exit;
@@ -78,7 +78,10 @@ pub(super) fn run(json: bool, args: DriftArgs) -> Result<Exit, Error> {
         a,
         b,
         features,
-        tests: pairs("test", tests)?,
+        tests: pairs("test", tests)?
+            .into_iter()
+            .map(|(k, v)| DriftTest::parse(&k, &v).map(|t| (k, t)))
+            .collect::<Result<_, _>>()?,
         thresholds,
         segment_by,
     };
@@ -150,7 +153,7 @@ pub(super) fn run(json: bool, args: DriftArgs) -> Result<Exit, Error> {
                 let drifted: Vec<&str> = seg
                     .features
                     .iter()
-                    .filter(|f| f.role == "input" && f.drifted)
+                    .filter(|f| f.role == DriftRole::Input && f.drifted)
                     .map(|f| f.name.as_str())
                     .collect();
                 s += &format!(
@@ -184,6 +187,14 @@ pub(super) fn run(json: bool, args: DriftArgs) -> Result<Exit, Error> {
             ("retrieval", &a.retrieval),
         ] {
             s += &format!("  {name:<10} {:<13} {}\n", f.verdict, f.evidence);
+            if let Some(action) = &f.action {
+                s += &format!(
+                    "  {:<10} {:<13} to measure it: {}\n",
+                    "",
+                    "",
+                    action.command()
+                );
+            }
         }
         for w in &r.warnings {
             s += &format!("Warning: {w}\n");

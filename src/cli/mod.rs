@@ -153,6 +153,9 @@ pub fn run() -> i32 {
                 );
             }
             eprintln!("error[{}]: {e}", e.code());
+            if let Some(hint) = e.hint() {
+                eprintln!("  try: {}", hint.command());
+            }
             if matches!(e, Error::JobCancelled { .. }) {
                 jobs::INTERRUPTED
             } else if e.is_user_error() {

@@ -14,8 +14,9 @@ use serde_json::Value;
 
 use super::{find, input_discrepancies, same_value, Decision, Discrepancy};
 use crate::error::Result;
-use crate::ingest::Finding;
-use crate::inspect::{event_row, Axis, EVENT_COLUMNS};
+use crate::findings::{Finding, FindingKind};
+use crate::model::rows::{event_row, EVENT_COLUMNS};
+use crate::model::Axis;
 use crate::model::{format_micros, parse_instant, Event, Micros};
 use crate::timeline::fold::{self, View};
 use crate::timeline::rules::FoldRules;
@@ -199,7 +200,7 @@ pub fn explain(conn: &Connection, rules: &FoldRules, id: &str) -> Result<Explana
     };
     for d in &discrepancies {
         findings.push(Finding {
-            kind: "stale_input".into(),
+            kind: FindingKind::StaleInput,
             stream_id: Some(decision.subject_id.clone()),
             event_id: Some(decision.event_id.clone()),
             message: d.message.clone(),
@@ -242,7 +243,7 @@ pub fn explain(conn: &Connection, rules: &FoldRules, id: &str) -> Result<Explana
                 let late = events
                     .iter()
                     .filter(|e| {
-                        e.occurred <= at && e.recorded > at && e.payload.get(name).is_some()
+                        e.occurred <= at && e.recorded > at && e.payload.value().get(name).is_some()
                     })
                     .max_by_key(|e| (e.occurred, e.seq));
                 let message = match late {
@@ -267,7 +268,7 @@ pub fn explain(conn: &Connection, rules: &FoldRules, id: &str) -> Result<Explana
     let model = model_at(conn, &decision, at)?;
     if !model.consistent && model.deployments_known > 0 {
         findings.push(Finding {
-            kind: "model_version_not_live".into(),
+            kind: FindingKind::ModelVersionNotLive,
             stream_id: Some(decision.stream_id.clone()),
             event_id: Some(decision.event_id.clone()),
             message: format!(

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::inspect::Axis;
+use crate::findings::{self, FindingKind};
+use crate::model::Axis;
 use crate::model::{format_micros, Micros};
 use crate::timeline::fold::{self, View};
 use crate::timeline::{load_rules, snapshots};
@@ -97,16 +98,8 @@ impl DecisionRules {
     }
 }
 
-/// A value kept in `case_meta`, if there is one.
-pub(crate) fn meta_value(conn: &Connection, key: &str) -> Option<String> {
-    conn.query_row("SELECT value FROM case_meta WHERE key = ?", [key], |r| {
-        r.get(0)
-    })
-    .ok()
-}
-
 pub fn load_rules_of_decisions(conn: &Connection) -> Result<DecisionRules> {
-    let text: Option<String> = meta_value(conn, RULES_KEY);
+    let text: Option<String> = crate::store::meta::get(conn, RULES_KEY);
     match text {
         Some(t) => DecisionRules::parse(&t, "the case"),
         None => Ok(DecisionRules::default()),
@@ -119,10 +112,7 @@ pub fn save_rules_of_decisions(
     origin: &str,
 ) -> Result<DecisionRules> {
     let rules = DecisionRules::parse(text, origin)?;
-    conn.execute(
-        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-        [RULES_KEY, &rules.to_toml()],
-    )?;
+    crate::store::meta::set(conn, RULES_KEY, &rules.to_toml())?;
     Ok(rules)
 }
 
@@ -256,8 +246,8 @@ fn current_key(conn: &Connection, rules: &DecisionRules) -> Result<String> {
     let fold_rules = load_rules(conn)?;
     Ok(format!(
         "{}|{events}|{}|{}",
-        crate::ingest::source::sha256_text(&sources),
-        crate::ingest::source::sha256_text(&rules.to_toml()),
+        crate::store::sql::sha256_text(&sources),
+        crate::store::sql::sha256_text(&rules.to_toml()),
         fold_rules.fingerprint()
     ))
 }
@@ -266,7 +256,7 @@ fn current_key(conn: &Connection, rules: &DecisionRules) -> Result<String> {
 pub fn is_current(conn: &Connection) -> Result<bool> {
     let rules = load_rules_of_decisions(conn)?;
     let want = current_key(conn, &rules)?;
-    let built: Option<String> = meta_value(conn, BUILT_KEY);
+    let built: Option<String> = crate::store::meta::get(conn, BUILT_KEY);
     Ok(built.as_deref() == Some(want.as_str()))
 }
 
@@ -275,7 +265,7 @@ pub fn ensure_built(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)
     if is_current(conn)? {
         // A view built by an older Casefile keeps its typed copy in an older layout: only that
         // copy is built again (seconds), not the whole view.
-        let layout = meta_value(conn, TYPED_INPUTS_KEY);
+        let layout = crate::store::meta::get(conn, TYPED_INPUTS_KEY);
         if layout.is_some_and(|l| !l.starts_with(TYPED_INPUTS_LAYOUT)) {
             build_typed_inputs(conn, &input_keys(conn)?)?;
         }
@@ -296,12 +286,12 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
             total,
         })
     };
-    conn.execute_batch(
-        "BEGIN TRANSACTION;
-         DELETE FROM decisions; DELETE FROM decision_links; DELETE FROM model_deployments;
-         DELETE FROM context_refs; DELETE FROM findings WHERE kind = 'stale_input';",
-    )?;
-    let result = (|| {
+    crate::store::in_transaction(conn, || {
+        conn.execute_batch(
+            "DELETE FROM decisions; DELETE FROM decision_links; DELETE FROM model_deployments;
+             DELETE FROM context_refs;",
+        )?;
+        findings::clear(conn, FindingKind::StaleInput)?;
         report("finding decisions", 0, 0);
         let found = load_candidates(conn, &rules, &report)?;
         traces::link(conn)?;
@@ -328,22 +318,9 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
         report("cataloguing the inputs", found as u64, found as u64);
         let keys = catalogue_inputs(conn)?;
         build_typed_inputs(conn, &keys)?;
-        conn.execute(
-            "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-            [BUILT_KEY, &key],
-        )?;
+        crate::store::meta::set(conn, BUILT_KEY, &key)?;
         Ok(())
-    })();
-    match result {
-        Ok(()) => {
-            conn.execute_batch("COMMIT")?;
-            Ok(())
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    })
 }
 
 /// An input key the decisions record, with how many decisions give it a number and how many any
@@ -425,19 +402,17 @@ fn build_typed_inputs(conn: &Connection, keys: &[InputKey]) -> Result<()> {
                     hash(d.subject_id, d.inputs) AS same_inputs{typed}
              FROM decisions d;"
     ))?;
-    conn.execute(
-        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-        [
-            TYPED_INPUTS_KEY,
-            &format!("{TYPED_INPUTS_LAYOUT}{}", spec.as_deref().unwrap_or("")),
-        ],
+    crate::store::meta::set(
+        conn,
+        TYPED_INPUTS_KEY,
+        &format!("{TYPED_INPUTS_LAYOUT}{}", spec.as_deref().unwrap_or("")),
     )?;
     Ok(())
 }
 
 /// The spec `decision_inputs` was built with, when the view has that table.
 pub fn typed_inputs_table(conn: &Connection) -> Option<String> {
-    meta_value(conn, TYPED_INPUTS_KEY)?
+    crate::store::meta::get(conn, TYPED_INPUTS_KEY)?
         .strip_prefix(TYPED_INPUTS_LAYOUT)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
@@ -468,17 +443,14 @@ fn store_input_keys(conn: &Connection, keys: &[InputKey]) -> Result<()> {
     let text = serde_json::to_string(keys).map_err(|e| Error::Analysis {
         cause: e.to_string(),
     })?;
-    conn.execute(
-        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-        [INPUTS_KEY, &text],
-    )?;
+    crate::store::meta::set(conn, INPUTS_KEY, &text)?;
     Ok(())
 }
 
 /// The input keys of the decision view, from the catalogue stored with it (made now for a view
 /// built before there was one).
 pub fn input_keys(conn: &Connection) -> Result<Vec<InputKey>> {
-    let stored: Option<String> = meta_value(conn, INPUTS_KEY);
+    let stored: Option<String> = crate::store::meta::get(conn, INPUTS_KEY);
     match stored.and_then(|s| serde_json::from_str(&s).ok()) {
         Some(keys) => Ok(keys),
         None => {
@@ -499,7 +471,7 @@ fn load_candidates(
     let configured: Vec<String> = rules
         .decisions
         .iter()
-        .map(|d| crate::ingest::mapping::lit(&d.event_type))
+        .map(|d| crate::store::sql::lit(&d.event_type))
         .collect();
     let configured_sql = if configured.is_empty() {
         "false".to_string()
@@ -664,7 +636,7 @@ pub fn input_discrepancies(
             .iter()
             .map(|s| &events[s.index])
             .filter(|e| e.recorded <= at)
-            .filter(|e| e.payload.get(name).is_some())
+            .filter(|e| e.payload.value().get(name).is_some())
             .max_by_key(|e| (e.recorded, e.seq))
     };
     let (found, unmatched) = compare_inputs(inputs, state.as_ref(), at, setter);
@@ -755,25 +727,33 @@ fn decisions_by_subject(
 
 /// The fold of a subject's steps in recorded order, with who last set each payload field.
 #[derive(Clone, Default)]
-struct Folded<'e> {
+struct Folded {
     state: fold::State,
     /// Per payload field, the last event folded that set it.
-    setters: HashMap<&'e str, usize>,
+    setters: HashMap<String, usize>,
 }
 
-impl<'e> Folded<'e> {
+impl Folded {
+    /// Folds event `i` (its step worked out now: a busy subject's steps are not held).
     fn step(
         &mut self,
-        events: &'e [fold::FoldEvent],
-        step: &fold::Step,
+        events: &[fold::FoldEvent],
+        corrections: &fold::Corrections,
+        i: usize,
         rules: &crate::timeline::rules::FoldRules,
     ) {
+        let step = corrections.step(i, View::AsCorrected, rules);
         if let Some(effect) = &step.effect {
             fold::apply(&mut self.state, &step.effect_type, effect, rules);
         }
-        if let Value::Object(payload) = &events[step.index].payload {
+        if let Value::Object(payload) = events[i].payload.value() {
             for key in payload.keys() {
-                self.setters.insert(key.as_str(), step.index);
+                match self.setters.get_mut(key.as_str()) {
+                    Some(j) => *j = i,
+                    None => {
+                        self.setters.insert(key.clone(), i);
+                    }
+                }
             }
         }
     }
@@ -792,13 +772,13 @@ fn check_subject(
     rules: &crate::timeline::rules::FoldRules,
     known_elsewhere: &std::collections::HashSet<String>,
 ) -> Vec<Vec<Discrepancy>> {
-    let steps = fold::plan(
-        events,
-        Axis::Recorded,
-        View::AsCorrected,
-        rules,
-        known_elsewhere,
-    );
+    // The plan's order (recorded time, then seq), each step worked out as it is folded.
+    let mut steps: Vec<usize> = (0..events.len()).collect();
+    steps.sort_by_key(|&i| (events[i].recorded, events[i].seq));
+    let mut corrections = fold::Corrections::new(events, known_elsewhere);
+    for i in 0..events.len() {
+        corrections.add(i);
+    }
     let corrected: std::collections::HashSet<&str> = events
         .iter()
         .filter_map(|e| e.corrects.as_deref())
@@ -810,8 +790,8 @@ fn check_subject(
         .collect();
     // Where each event's step is.
     let mut position = vec![0; events.len()];
-    for (k, step) in steps.iter().enumerate() {
-        position[step.index] = k;
+    for (k, &i) in steps.iter().enumerate() {
+        position[i] = k;
     }
     let mut order: Vec<usize> = (0..decisions.len()).collect();
     order.sort_by_key(|&i| decisions[i].2);
@@ -822,8 +802,8 @@ fn check_subject(
     let mut out: Vec<Vec<Discrepancy>> = vec![Vec::new(); decisions.len()];
     for i in order {
         let (_, event_id, at, inputs) = &decisions[i];
-        while let Some(step) = steps.get(next).filter(|s| events[s.index].recorded <= *at) {
-            folded.step(events, step, rules);
+        while let Some(&j) = steps.get(next).filter(|&&j| events[j].recorded <= *at) {
+            folded.step(events, &corrections, j, rules);
             next += 1;
             if next % crate::timeline::known::CHECKPOINT_EVERY == 0 {
                 checkpoints.push((next, folded.clone()));
@@ -851,9 +831,9 @@ fn check_subject(
                     .find(|(n, _)| *n <= p)
                     .expect("the start is a checkpoint");
                 let mut without = base.clone();
-                for (k, step) in steps.iter().enumerate().take(next).skip(*from) {
+                for (k, &j) in steps.iter().enumerate().take(next).skip(*from) {
                     if k != p {
-                        without.step(events, step, rules);
+                        without.step(events, &corrections, j, rules);
                     }
                 }
                 compare(&without)
@@ -965,12 +945,14 @@ fn audit_inputs_in_shares(
         }
         rows.flush()?;
     }
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "UPDATE decisions SET stale_inputs = c.n FROM stale_counts c WHERE decisions.event_id = c.event_id;
-         INSERT INTO findings (source_id, kind, stream_id, event_id, message)
-             SELECT NULL, 'stale_input', stream_id, event_id, message FROM stale_findings ORDER BY rowid;
+         {}
+             SELECT NULL, {}, stream_id, event_id, message FROM stale_findings ORDER BY rowid;
          DROP TABLE stale_counts; DROP TABLE stale_findings;",
-    )?;
+        findings::INSERT_SQL,
+        FindingKind::StaleInput.sql()
+    ))?;
     report(
         "checking inputs against the state then",
         total as u64,

@@ -26,6 +26,8 @@ use super::{
     decision_row, filter_sql, find, same_value, Decision, DecisionQuery, DECISION_COLUMNS,
 };
 use crate::error::{Error, Result};
+use crate::findings::FindingKind;
+use crate::hint::Hint;
 
 const REPLAYERS_KEY: &str = "replayers";
 /// A replayer's answer larger than this is refused (and the program stopped).
@@ -76,7 +78,7 @@ struct ReplayerFile {
 }
 
 pub fn replayers(conn: &Connection) -> Result<Vec<Replayer>> {
-    let text: Option<String> = super::meta_value(conn, REPLAYERS_KEY);
+    let text: Option<String> = crate::store::meta::get(conn, REPLAYERS_KEY);
     match text {
         None => Ok(Vec::new()),
         Some(t) => Ok(toml::from_str::<ReplayerFile>(&t)
@@ -89,10 +91,7 @@ pub fn replayers(conn: &Connection) -> Result<Vec<Replayer>> {
 
 fn save(conn: &Connection, list: Vec<Replayer>) -> Result<()> {
     let text = toml::to_string(&ReplayerFile { replayers: list }).expect("replayers serialize");
-    conn.execute(
-        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-        [REPLAYERS_KEY, &text],
-    )?;
+    crate::store::meta::set(conn, REPLAYERS_KEY, &text)?;
     Ok(())
 }
 
@@ -136,7 +135,7 @@ fn file_identity(path: &Path) -> Result<String> {
 fn program_sha256(conn: &Connection, program: &Path) -> Result<String> {
     let identity = file_identity(program)?;
     let key = program.to_string_lossy();
-    let mut known: HashMap<String, (String, String)> = super::meta_value(conn, HASHES_KEY)
+    let mut known: HashMap<String, (String, String)> = crate::store::meta::get(conn, HASHES_KEY)
         .and_then(|t| serde_json::from_str(&t).ok())
         .unwrap_or_default();
     if let Some((id, sha)) = known.get(key.as_ref()) {
@@ -144,16 +143,14 @@ fn program_sha256(conn: &Connection, program: &Path) -> Result<String> {
             return Ok(sha.clone());
         }
     }
-    let sha = crate::ingest::source::sha256_file(program)?;
+    let sha = crate::store::sql::sha256_file(program)?;
     // A file that changed while it was hashed is hashed again next time.
     if file_identity(program)? == identity {
         known.insert(key.into_owned(), (identity, sha.clone()));
-        conn.execute(
-            "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-            [
-                HASHES_KEY,
-                &serde_json::to_string(&known).expect("hashes serialize"),
-            ],
+        crate::store::meta::set(
+            conn,
+            HASHES_KEY,
+            &serde_json::to_string(&known).expect("hashes serialize"),
         )?;
     }
     Ok(sha)
@@ -325,6 +322,61 @@ pub struct Difference {
     pub replayed: Value,
 }
 
+/// How a replay's answer compares with the recorded one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReplayStatus {
+    /// The replayed answer is the recorded one (within the replayer's tolerance).
+    Match,
+    /// The replayed answer differs from the recorded one.
+    Mismatch,
+    /// The replayer could not answer (not found, crashed, timed out, answered nonsense).
+    Failed,
+    /// Replaying several times gave different answers.
+    Nondeterministic,
+}
+
+impl ReplayStatus {
+    /// As stored in `replay_results.status` and written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplayStatus::Match => "match",
+            ReplayStatus::Mismatch => "mismatch",
+            ReplayStatus::Failed => "failed",
+            ReplayStatus::Nondeterministic => "nondeterministic",
+        }
+    }
+}
+
+/// Whether a run replayed decisions through their own version's replayer or another's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReplayMode {
+    Replay,
+    /// Some decisions ran through another version's replayer.
+    Counterfactual,
+}
+
+impl ReplayMode {
+    /// As stored in `replay_runs.mode` and written in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReplayMode::Replay => "replay",
+            ReplayMode::Counterfactual => "counterfactual",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        if text == "counterfactual" {
+            ReplayMode::Counterfactual
+        } else {
+            ReplayMode::Replay
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct ReplayResult {
@@ -333,8 +385,7 @@ pub struct ReplayResult {
     pub stream_id: String,
     pub model_version: Option<String>,
     pub replayer: Option<String>,
-    /// match, mismatch, failed or nondeterministic.
-    pub status: String,
+    pub status: ReplayStatus,
     /// True when the replayer is another version's (a counterfactual).
     pub counterfactual: bool,
     pub recorded: Value,
@@ -351,8 +402,7 @@ pub struct ReplayResult {
 #[ts(export)]
 pub struct ReplayReport {
     pub run_id: i64,
-    /// replay, or counterfactual when decisions ran through another version's replayer.
-    pub mode: String,
+    pub mode: ReplayMode,
     pub started_at: String,
     pub finished_at: String,
     pub replayed: usize,
@@ -377,7 +427,7 @@ pub struct ReplayReport {
 #[ts(export)]
 pub struct ReplayRunSummary {
     pub run_id: i64,
-    pub mode: String,
+    pub mode: ReplayMode,
     pub started_at: String,
     pub replayed: i64,
     pub matched: i64,
@@ -662,27 +712,41 @@ pub fn replay(
     let decisions = selected(conn, req)?;
     if decisions.is_empty() {
         return Err(Error::BadArgument {
-            message:
-                "No decision matches; nothing to replay. List them with `casefile decisions CASE`."
-                    .into(),
-        });
+            message: "No decision matches; nothing to replay.".into(),
+        }
+        .with_hint(Hint::ListDecisions));
     }
     let configured = replayers(conn)?;
-    let explicit = match &req.replayer {
-        Some(name) => Some(configured.iter().position(|r| &r.name == name).ok_or_else(|| {
-            Error::BadArgument {
-                message: format!(
-                    "The case has no replayer named `{name}`. Configured: {}.",
+    let explicit =
+        match &req.replayer {
+            Some(name) => Some(configured.iter().position(|r| &r.name == name).ok_or_else(
+                || {
+                    let e = Error::BadArgument {
+                        message: format!(
+                            "The case has no replayer named `{name}`. Configured: {}.",
+                            if configured.is_empty() {
+                                "none".to_string()
+                            } else {
+                                configured
+                                    .iter()
+                                    .map(|r| r.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            }
+                        ),
+                    };
                     if configured.is_empty() {
-                        "none (add one with `casefile replayers CASE --add NAME --model-version V -- PROGRAM`)".to_string()
+                        e.with_hint(Hint::AddReplayer {
+                            model: None,
+                            model_version: None,
+                        })
                     } else {
-                        configured.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", ")
+                        e
                     }
-                ),
-            }
-        })?),
-        None => None,
-    };
+                },
+            )?),
+            None => None,
+        };
     let choice: Vec<Option<usize>> = decisions
         .iter()
         .map(|d| explicit.or_else(|| pick(&configured, d)))
@@ -691,13 +755,15 @@ pub fn replay(
         let d = &decisions[0];
         return Err(Error::BadArgument {
             message: format!(
-                "No replayer is configured for {} {}. Add one with `casefile replayers CASE --add NAME --model {} --model-version {} -- PROGRAM [ARGS...]`.",
+                "No replayer is configured for {} {}.",
                 d.model.as_deref().unwrap_or("(no model)"),
                 d.model_version.as_deref().unwrap_or("(no version)"),
-                d.model.as_deref().unwrap_or("M"),
-                d.model_version.as_deref().unwrap_or("V"),
             ),
-        });
+        }
+        .with_hint(Hint::AddReplayer {
+            model: d.model.clone(),
+            model_version: d.model_version.clone(),
+        }));
     }
     // The programs as they are now: resolved, present, and hashed for the record.
     let mut used: HashMap<usize, (PathBuf, ReplayerUsed)> = HashMap::new();
@@ -712,12 +778,15 @@ pub fn replay(
         if !is_trusted(&program, &r.args)? {
             return Err(Error::BadArgument {
                 message: format!(
-                    "The replayer `{}` would run {} {}, which was not added as a replayer on this computer: a case from elsewhere cannot run programs here. Check the program, then add the replayer again (Replayers in the app, or `casefile replayers CASE --add`) to trust it.",
+                    "The replayer `{}` would run {} {}, which was not added as a replayer on this computer: a case from elsewhere cannot run programs here. Check the program, then add the replayer again to trust it.",
                     r.name,
                     program.display(),
                     r.args.join(" ")
                 ),
-            });
+            }
+            .with_hint(Hint::TrustReplayer {
+                name: r.name.clone(),
+            }));
         }
         let sha256 = program_sha256(conn, &program)?;
         used.insert(
@@ -825,10 +894,10 @@ pub fn replay(
             replayer_us += answers.iter().map(|a| a.us).sum::<i64>();
             let rep = &configured[r];
             let res = judge(&decisions[index], rep, counterfactual, answers);
-            match res.status.as_str() {
-                "match" => tally.matched += 1,
-                "failed" => tally.failed += 1,
-                _ => tally.mismatched += 1,
+            match res.status {
+                ReplayStatus::Match => tally.matched += 1,
+                ReplayStatus::Failed => tally.failed += 1,
+                ReplayStatus::Mismatch | ReplayStatus::Nondeterministic => tally.mismatched += 1,
             }
             tally.done += 1;
             results[index] = Some(res);
@@ -839,25 +908,25 @@ pub fn replay(
         cancelled = true;
     }
     let results: Vec<ReplayResult> = results.into_iter().flatten().collect();
-    let count = |s: &str| results.iter().filter(|r| r.status == s).count();
+    let count = |s: ReplayStatus| results.iter().filter(|r| r.status == s).count();
     let mode = if results.iter().any(|r| r.counterfactual) {
-        "counterfactual"
+        ReplayMode::Counterfactual
     } else {
-        "replay"
+        ReplayMode::Replay
     };
     let mut replayers_used: Vec<ReplayerUsed> = used.into_values().map(|(_, u)| u).collect();
     replayers_used.sort_by(|a, b| a.name.cmp(&b.name));
     let finished_at = chrono::Utc::now().timestamp_micros();
     let mut report = ReplayReport {
         run_id: 0,
-        mode: mode.into(),
+        mode,
         started_at: crate::model::format_micros(started_at),
         finished_at: crate::model::format_micros(finished_at),
         replayed: results.len(),
-        matched: count("match"),
-        mismatched: count("mismatch"),
-        failed: count("failed"),
-        nondeterministic: count("nondeterministic"),
+        matched: count(ReplayStatus::Match),
+        mismatched: count(ReplayStatus::Mismatch),
+        failed: count(ReplayStatus::Failed),
+        nondeterministic: count(ReplayStatus::Nondeterministic),
         flips: results.iter().filter(|r| r.flipped).count(),
         cancelled,
         replayers: replayers_used,
@@ -883,7 +952,7 @@ fn failed(
         stream_id: d.stream_id.clone(),
         model_version: d.model_version.clone(),
         replayer: replayer.map(|r| r.name.clone()),
-        status: "failed".into(),
+        status: ReplayStatus::Failed,
         counterfactual,
         recorded: d.output.clone(),
         replayed: Value::Null,
@@ -920,11 +989,11 @@ fn judge(d: &Decision, rep: &Replayer, counterfactual: bool, answers: Vec<Answer
     let mut diffs = Vec::new();
     differences("", &recorded, &first, rep.tolerance, &mut diffs);
     let status = if !consistent {
-        "nondeterministic"
+        ReplayStatus::Nondeterministic
     } else if diffs.is_empty() {
-        "match"
+        ReplayStatus::Match
     } else {
-        "mismatch"
+        ReplayStatus::Mismatch
     };
     let flipped = label_of(&recorded).is_some() && label_of(&recorded) != label_of(&first);
     ReplayResult {
@@ -933,7 +1002,7 @@ fn judge(d: &Decision, rep: &Replayer, counterfactual: bool, answers: Vec<Answer
         stream_id: d.stream_id.clone(),
         model_version: d.model_version.clone(),
         replayer: Some(rep.name.clone()),
-        status: status.into(),
+        status,
         counterfactual,
         recorded,
         replayed: if outputs.len() > 1 && !consistent {
@@ -956,8 +1025,7 @@ fn store(
     repeat: usize,
 ) -> Result<()> {
     let ts = crate::store::timestamp;
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let result = (|| -> Result<usize> {
+    report.findings = crate::store::in_transaction(conn, || {
         let run_id: i64 = conn.query_row("SELECT nextval('replay_run_ids')", [], |r| r.get(0))?;
         report.run_id = run_id;
         conn.execute(
@@ -966,7 +1034,7 @@ fn store(
                 run_id,
                 ts(started_at),
                 ts(finished_at),
-                report.mode,
+                report.mode.as_str(),
                 serde_json::to_string(&report.replayers).expect("serializes"),
                 repeat as i64,
                 report.replayed as i64,
@@ -988,7 +1056,7 @@ fn store(
                 r.event_id,
                 r.stream_id,
                 r.replayer,
-                r.status,
+                r.status.as_str(),
                 r.counterfactual,
                 r.recorded.to_string(),
                 r.replayed.to_string(),
@@ -1002,9 +1070,9 @@ fn store(
         drop(app);
         let mut findings = 0;
         for r in report.results.iter().filter(|r| !r.counterfactual) {
-            let (kind, what) = match r.status.as_str() {
-                "mismatch" => (
-                    "replay_mismatch",
+            let (kind, what) = match r.status {
+                ReplayStatus::Mismatch => (
+                    FindingKind::ReplayMismatch,
                     format!(
                         "Replaying decision {} with `{}` did not give the recorded answer: {}.",
                         r.decision_id,
@@ -1020,8 +1088,8 @@ fn store(
                             .join("; ")
                     ),
                 ),
-                "nondeterministic" => (
-                    "nondeterministic_replay",
+                ReplayStatus::Nondeterministic => (
+                    FindingKind::NondeterministicReplay,
                     format!(
                         "Replaying decision {} with `{}` several times gave different answers.",
                         r.decision_id,
@@ -1030,25 +1098,19 @@ fn store(
                 ),
                 _ => continue,
             };
-            conn.execute(
-                "INSERT INTO findings (source_id, kind, stream_id, event_id, message) VALUES (NULL, ?, ?, ?, ?)",
-                params![kind, r.stream_id, r.event_id, format!("{what} (replay run {run_id})")],
+            crate::findings::record(
+                conn,
+                None,
+                kind,
+                Some(&r.stream_id),
+                Some(&r.event_id),
+                &format!("{what} (replay run {run_id})"),
             )?;
             findings += 1;
         }
         Ok(findings)
-    })();
-    match result {
-        Ok(n) => {
-            conn.execute_batch("COMMIT")?;
-            report.findings = n;
-            Ok(())
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
-        }
-    }
+    })?;
+    Ok(())
 }
 
 /// Earlier replay runs, newest first.
@@ -1061,7 +1123,7 @@ pub fn runs(conn: &Connection, limit: usize) -> Result<Vec<ReplayRunSummary>> {
     let rows = stmt.query_map([], |r| {
         Ok(ReplayRunSummary {
             run_id: r.get(0)?,
-            mode: r.get(1)?,
+            mode: ReplayMode::parse(&r.get::<_, String>(1)?),
             started_at: crate::model::format_micros(r.get(2)?),
             replayed: r.get(3)?,
             matched: r.get(4)?,

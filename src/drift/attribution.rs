@@ -8,18 +8,43 @@ use std::collections::{BTreeMap, BTreeSet};
 use duckdb::Connection;
 use serde::Serialize;
 
-use super::{where_clause, FeatureDrift};
+use super::{where_clause, DriftRole, FeatureDrift};
+use crate::decisions::replay::ReplayStatus;
 use crate::decisions::DecisionQuery;
 use crate::error::Result;
+
+/// What the evidence says of one candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Verdict {
+    Moved,
+    Steady,
+    /// Nothing in the case measures it (no replays, no retrieval, no comparable inputs).
+    NotMeasured,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Moved => "moved",
+            Verdict::Steady => "steady",
+            Verdict::NotMeasured => "not_measured",
+        }
+    }
+}
+
+display_as_str!(Verdict);
 
 /// One of the three candidates, judged.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct Factor {
-    /// `moved`, `steady` or `not_measured`.
-    pub verdict: String,
+    pub verdict: Verdict,
     /// What the verdict rests on, in a sentence.
     pub evidence: String,
+    /// What would measure it, when it is not measured and the case can say how.
+    pub action: Option<crate::hint::Hint>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -52,10 +77,11 @@ impl Flips {
     }
 }
 
-fn factor(verdict: &str, evidence: String) -> Factor {
+fn factor(verdict: Verdict, evidence: String) -> Factor {
     Factor {
-        verdict: verdict.into(),
+        verdict,
         evidence,
+        action: None,
     }
 }
 
@@ -72,7 +98,7 @@ fn versions(conn: &Connection, q: &DecisionQuery) -> Result<BTreeSet<String>> {
 fn data_factor(features: &[FeatureDrift]) -> Factor {
     let inputs: Vec<&FeatureDrift> = features
         .iter()
-        .filter(|f| f.role == "input" && f.n_a > 0 && f.n_b > 0)
+        .filter(|f| f.role == DriftRole::Input && f.n_a > 0 && f.n_b > 0)
         .collect();
     let drifted: Vec<String> = inputs
         .iter()
@@ -84,17 +110,17 @@ fn data_factor(features: &[FeatureDrift]) -> Factor {
         .collect();
     if inputs.is_empty() {
         factor(
-            "not_measured",
+            Verdict::NotMeasured,
             "The decisions record no inputs to compare.".into(),
         )
     } else if drifted.is_empty() {
         factor(
-            "steady",
+            Verdict::Steady,
             format!("None of the {} inputs drifted.", inputs.len()),
         )
     } else {
         factor(
-            "moved",
+            Verdict::Moved,
             format!(
                 "{} of {} inputs drifted: {}.",
                 drifted.len(),
@@ -102,6 +128,42 @@ fn data_factor(features: &[FeatureDrift]) -> Factor {
                 drifted.join(", ")
             ),
         )
+    }
+}
+
+impl Factor {
+    fn with_action(mut self, action: Option<crate::hint::Hint>) -> Factor {
+        self.action = action;
+        self
+    }
+}
+
+/// What measures the model's part when nothing does yet: the reference decisions (of one
+/// version) replayed through a replayer of a current version, or, without such a replayer,
+/// adding one.
+fn measure_model(
+    reference: &BTreeSet<String>,
+    current_versions: &BTreeSet<String>,
+    replayer_versions: &BTreeMap<String, Option<String>>,
+) -> Option<crate::hint::Hint> {
+    use crate::hint::Hint;
+    let version_of = |named: &String| named.rsplit(' ').next().map(str::to_string);
+    let replayer = replayer_versions
+        .iter()
+        .find(|(_, v)| v.as_ref().is_some_and(|v| current_versions.contains(v)))
+        .map(|(name, _)| name.clone());
+    match (replayer, reference.len()) {
+        (Some(replayer), 1) => Some(Hint::ReplayCounterfactual {
+            model_version: reference.iter().next().and_then(version_of)?,
+            replayer,
+        }),
+        (Some(_), _) => None,
+        (None, _) => Some(Hint::AddReplayer {
+            model: None,
+            model_version: (current_versions.len() == 1)
+                .then(|| current_versions.iter().next().cloned())
+                .flatten(),
+        }),
     }
 }
 
@@ -119,7 +181,7 @@ fn model_factor(
     if va == vb {
         return Ok((
             factor(
-                "steady",
+                Verdict::Steady,
                 format!(
                     "Both cohorts were decided by the same model versions ({}).",
                     va.iter().cloned().collect::<Vec<_>>().join(", ")
@@ -164,7 +226,9 @@ fn model_factor(
         let version = replayer
             .as_ref()
             .and_then(|n| replayer_versions.get(n).cloned().flatten());
-        if status == "failed" || !version.is_some_and(|v| current_versions.contains(&v)) {
+        if status == ReplayStatus::Failed.as_str()
+            || !version.is_some_and(|v| current_versions.contains(&v))
+        {
             continue;
         }
         all.add(flip);
@@ -200,16 +264,17 @@ fn model_factor(
     });
     let verdict = if replayed == 0 {
         factor(
-            "not_measured",
+            Verdict::NotMeasured,
             format!(
-                "The versions differ ({} against {}), but no reference decision was replayed through a current version's replayer, and no subject was decided by both on the same inputs. Run `casefile replay CASE --model-version A --replayer B` to measure it.",
+                "The versions differ ({} against {}), but no reference decision was replayed through a current version's replayer, and no subject was decided by both on the same inputs. A counterfactual replay of the reference decisions through a current version's replayer measures it.",
                 names(&va),
                 names(&vb)
             ),
         )
+        .with_action(measure_model(&va, &current_versions, &replayer_versions))
     } else if shadow && flipped == 0 {
         factor(
-            "steady",
+            Verdict::Steady,
             format!(
                 "{replayed} reference decisions were also made by {} on the same inputs for the same subject, with the same outcomes.",
                 names(&vb)
@@ -217,7 +282,7 @@ fn model_factor(
         )
     } else if shadow {
         factor(
-            "moved",
+            Verdict::Moved,
             format!(
                 "{flipped} of {replayed} reference decisions ({:.1}%) got another outcome from {} on the same inputs for the same subject (decisions both versions made).{}",
                 flipped as f64 * 100.0 / replayed as f64,
@@ -227,7 +292,7 @@ fn model_factor(
         )
     } else if flipped == 0 {
         factor(
-            "steady",
+            Verdict::Steady,
             format!(
                 "{replayed} reference decisions replayed through {} gave the same outcomes.",
                 names(&vb)
@@ -235,7 +300,7 @@ fn model_factor(
         )
     } else {
         factor(
-            "moved",
+            Verdict::Moved,
             format!(
                 "{flipped} of {replayed} reference decisions ({:.1}%) would have gone the other way under {} (counterfactual replay).{}",
                 flipped as f64 * 100.0 / replayed as f64,
@@ -313,7 +378,7 @@ fn retrieval_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -
     let (ca, cb) = (contexts(qa)?, contexts(qb)?);
     if ca.is_empty() && cb.is_empty() {
         return Ok(factor(
-            "not_measured",
+            Verdict::NotMeasured,
             "No decision in either cohort was given retrieved context.".into(),
         ));
     }
@@ -332,7 +397,7 @@ fn retrieval_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -
         .collect();
     if shared.is_empty() {
         return Ok(factor(
-            "not_measured",
+            Verdict::NotMeasured,
             format!(
                 "The cohorts retrieved context for {} and {} questions, but none was asked in both.",
                 ca.len(),
@@ -342,7 +407,11 @@ fn retrieval_factor(conn: &Connection, qa: &DecisionQuery, qb: &DecisionQuery) -
     }
     let mean = shared.iter().sum::<f64>() / shared.len() as f64;
     Ok(factor(
-        if mean < 0.8 { "moved" } else { "steady" },
+        if mean < 0.8 {
+            Verdict::Moved
+        } else {
+            Verdict::Steady
+        },
         format!(
             "For the {} questions asked in both cohorts, the documents retrieved overlap {:.0}% on average (Jaccard).",
             shared.len(),
@@ -374,12 +443,12 @@ pub fn attribute(
         ("the retrieval", &retrieval),
     ]
     .iter()
-    .filter(|(_, f)| f.verdict == "moved")
+    .filter(|(_, f)| f.verdict == Verdict::Moved)
     .map(|(n, _)| *n)
     .collect();
     let unmeasured: Vec<&str> = [("the model", &model), ("the retrieval", &retrieval)]
         .iter()
-        .filter(|(_, f)| f.verdict == "not_measured")
+        .filter(|(_, f)| f.verdict == Verdict::NotMeasured)
         .map(|(n, _)| *n)
         .collect();
     let mut summary = match moved.as_slice() {

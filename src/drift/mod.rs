@@ -58,6 +58,95 @@ const PAIR_KEY: &str = "pair_key";
 const DECIDED: &str = "decided_us";
 const VERSION: &str = "version";
 
+/// The test or distance that decides whether a column drifted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum DriftTest {
+    /// Two-sample Kolmogorov-Smirnov (numeric columns; a p-value).
+    Ks,
+    /// Chi-squared test of the contingency table (categorical columns; a p-value).
+    Chi2,
+    /// Wasserstein distance over the reference's standard deviation (numeric columns).
+    Wasserstein,
+    /// Population stability index.
+    Psi,
+    /// Jensen-Shannon distance.
+    Jensenshannon,
+}
+
+impl DriftTest {
+    const ALL: [DriftTest; 5] = [
+        DriftTest::Ks,
+        DriftTest::Chi2,
+        DriftTest::Wasserstein,
+        DriftTest::Psi,
+        DriftTest::Jensenshannon,
+    ];
+
+    /// The test's name as written on the command line and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftTest::Ks => "ks",
+            DriftTest::Chi2 => "chi2",
+            DriftTest::Wasserstein => "wasserstein",
+            DriftTest::Psi => "psi",
+            DriftTest::Jensenshannon => "jensenshannon",
+        }
+    }
+
+    /// The test named `text` (`--test COLUMN=TEST`), or an error that lists the tests.
+    pub fn parse(column: &str, text: &str) -> Result<DriftTest> {
+        DriftTest::ALL
+            .into_iter()
+            .find(|t| t.as_str() == text.trim())
+            .ok_or_else(|| Error::BadArgument {
+                message: format!(
+                    "--test {column}={text}: there is no test `{text}`; use one of {}.",
+                    DriftTest::ALL.map(DriftTest::as_str).join(", ")
+                ),
+            })
+    }
+}
+
+/// Whether a column is one of the model's inputs or its output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum DriftRole {
+    Input,
+    Output,
+}
+
+/// Whether a column's values are numbers or categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ValueKind {
+    Numeric,
+    Categorical,
+}
+
+display_as_str!(DriftTest, DriftRole, ValueKind);
+
+impl DriftRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftRole::Input => "input",
+            DriftRole::Output => "output",
+        }
+    }
+}
+
+impl ValueKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::Numeric => "numeric",
+            ValueKind::Categorical => "categorical",
+        }
+    }
+}
+
 /// What to compare.
 #[derive(Debug, Clone, Default, Deserialize, ts_rs::TS)]
 #[ts(export)]
@@ -69,9 +158,9 @@ pub struct DriftRequest {
     /// Input features to compare (all the inputs the cohorts have when empty).
     #[serde(default)]
     pub features: Vec<String>,
-    /// Test per column (`ks`, `chi2`, `wasserstein`, `psi`, `jensenshannon`), overriding the default.
+    /// Test per column, overriding the default.
     #[serde(default)]
-    pub tests: BTreeMap<String, String>,
+    pub tests: BTreeMap<String, DriftTest>,
     /// Threshold per column, overriding the test's default.
     #[serde(default)]
     pub thresholds: BTreeMap<String, f64>,
@@ -105,12 +194,10 @@ pub struct Distribution {
 #[ts(export)]
 pub struct FeatureDrift {
     pub name: String,
-    /// `input` or `output`.
-    pub role: String,
-    /// `numeric` or `categorical`.
-    pub kind: String,
-    /// The test that decides `drifted`: ks, chi2, wasserstein, psi or jensenshannon.
-    pub test: String,
+    pub role: DriftRole,
+    pub kind: ValueKind,
+    /// The test that decides `drifted`.
+    pub test: DriftTest,
     /// The test's statistic (the distance itself for distance tests).
     pub statistic: f64,
     /// For ks and chi2.
@@ -224,7 +311,7 @@ fn where_clause(q: &DecisionQuery) -> Result<(String, Vec<Box<dyn duckdb::ToSql>
 
 struct Column {
     name: String,
-    role: &'static str,
+    role: DriftRole,
     numeric: bool,
     sql: String,
 }
@@ -317,20 +404,25 @@ fn category_counts(df: &DataFrame, name: &str) -> Result<(BTreeMap<String, u64>,
     ))
 }
 
-fn default_test(numeric: bool, n_reference: usize) -> &'static str {
+fn default_test(numeric: bool, n_reference: usize) -> DriftTest {
     match (numeric, n_reference <= SMALL_COHORT) {
-        (true, true) => "ks",
-        (true, false) => "wasserstein",
-        (false, true) => "chi2",
-        (false, false) => "jensenshannon",
+        (true, true) => DriftTest::Ks,
+        (true, false) => DriftTest::Wasserstein,
+        (false, true) => DriftTest::Chi2,
+        (false, false) => DriftTest::Jensenshannon,
     }
 }
 
-fn check_test(name: &str, test: &str, numeric: bool) -> Result<()> {
-    let allowed: &[&str] = if numeric {
-        &["ks", "wasserstein", "psi", "jensenshannon"]
+fn check_test(name: &str, test: DriftTest, numeric: bool) -> Result<()> {
+    let allowed: &[DriftTest] = if numeric {
+        &[
+            DriftTest::Ks,
+            DriftTest::Wasserstein,
+            DriftTest::Psi,
+            DriftTest::Jensenshannon,
+        ]
     } else {
-        &["chi2", "psi", "jensenshannon"]
+        &[DriftTest::Chi2, DriftTest::Psi, DriftTest::Jensenshannon]
     };
     if allowed.contains(&test) {
         Ok(())
@@ -339,7 +431,11 @@ fn check_test(name: &str, test: &str, numeric: bool) -> Result<()> {
             message: format!(
                 "`{test}` cannot test the {} column `{name}`; use one of {}.",
                 if numeric { "numeric" } else { "categorical" },
-                allowed.join(", ")
+                allowed
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         })
     }
@@ -364,7 +460,7 @@ fn numeric_drift(
     c: &Column,
     a: Vec<f64>,
     b: Vec<f64>,
-    test: &str,
+    test: DriftTest,
     threshold: Option<f64>,
 ) -> FeatureDrift {
     // `a` and `b` arrive sorted (polars sorted them), so no statistic sorts again, and their ends
@@ -409,23 +505,23 @@ fn numeric_drift(
     let sd = stats::std_dev(&a);
     let wasserstein_norm = (comparable && sd > 0.0).then(|| stats::wasserstein_sorted(&a, &b) / sd);
     let (statistic, p_value) = match test {
-        "ks" => {
+        DriftTest::Ks => {
             let ks = stats::ks_2samp_sorted(&a, &b);
             (
                 ks.map_or(0.0, |k| k.statistic),
                 Some(ks.map_or(1.0, |k| k.p_value)),
             )
         }
-        "wasserstein" => (wasserstein_norm.unwrap_or(0.0), None),
-        "psi" => (psi, None),
-        _ => (js, None),
+        DriftTest::Wasserstein => (wasserstein_norm.unwrap_or(0.0), None),
+        DriftTest::Psi => (psi, None),
+        DriftTest::Chi2 | DriftTest::Jensenshannon => (js, None),
     };
     let (threshold, drifted) = judge(statistic, p_value, threshold);
     FeatureDrift {
         name: c.name.clone(),
-        role: c.role.into(),
-        kind: "numeric".into(),
-        test: test.into(),
+        role: c.role,
+        kind: ValueKind::Numeric,
+        test,
         statistic,
         p_value,
         threshold,
@@ -451,7 +547,7 @@ fn categorical_drift(
     c: &Column,
     a: &BTreeMap<String, u64>,
     b: &BTreeMap<String, u64>,
-    test: &str,
+    test: DriftTest,
     threshold: Option<f64>,
 ) -> FeatureDrift {
     let categories: Vec<&String> = {
@@ -482,12 +578,12 @@ fn categorical_drift(
         0.0
     };
     let (statistic, p_value) = match test {
-        "chi2" => match stats::chi2_contingency(&ca, &cb) {
+        DriftTest::Chi2 => match stats::chi2_contingency(&ca, &cb) {
             Some(chi) => (chi.statistic, Some(chi.p_value)),
             None => (0.0, Some(1.0)),
         },
-        "psi" => (psi, None),
-        _ => (js, None),
+        DriftTest::Psi => (psi, None),
+        DriftTest::Ks | DriftTest::Wasserstein | DriftTest::Jensenshannon => (js, None),
     };
     let (threshold, drifted) = judge(statistic, p_value, threshold);
     // The chart shows the most frequent categories, and the rest as one bar.
@@ -499,9 +595,9 @@ fn categorical_drift(
     };
     FeatureDrift {
         name: c.name.clone(),
-        role: c.role.into(),
-        kind: "categorical".into(),
-        test: test.into(),
+        role: c.role,
+        kind: ValueKind::Categorical,
+        test,
         statistic,
         p_value,
         threshold,
@@ -590,7 +686,7 @@ fn compare_column(
     let test_for = |numeric: bool, n: usize| {
         req.tests
             .get(&c.name)
-            .map(String::as_str)
+            .copied()
             .unwrap_or(default_test(numeric, n))
     };
     let threshold = req.thresholds.get(&c.name).copied();
@@ -683,7 +779,7 @@ fn compare_columns(
 
     let compared: Vec<bool> = features
         .iter()
-        .filter(|f| f.role == "input" && f.n_a > 0 && f.n_b > 0)
+        .filter(|f| f.role == DriftRole::Input && f.n_a > 0 && f.n_b > 0)
         .map(|f| f.drifted)
         .collect();
     let drift_share = if compared.is_empty() {
@@ -692,8 +788,8 @@ fn compare_columns(
         compared.iter().filter(|d| **d).count() as f64 / compared.len() as f64
     };
     features.sort_by(|x, y| {
-        (x.role != "input")
-            .cmp(&(y.role != "input"))
+        (x.role != DriftRole::Input)
+            .cmp(&(y.role != DriftRole::Input))
             .then(y.drifted.cmp(&x.drifted))
             .then(y.psi.total_cmp(&x.psi))
     });
@@ -890,7 +986,7 @@ pub fn compare(conn: &Connection, req: &DriftRequest, job: &Job) -> Result<Drift
         .iter()
         .map(|(k, numeric)| Column {
             name: k.clone(),
-            role: "input",
+            role: DriftRole::Input,
             numeric: *numeric,
             sql: if !matches!(source, InputSource::Paths) && !apart.contains(k) {
                 format!("d.typed.\"{}\"", k.replace('"', "\"\""))
@@ -909,13 +1005,13 @@ pub fn compare(conn: &Connection, req: &DriftRequest, job: &Job) -> Result<Drift
         .collect();
     columns.push(Column {
         name: "score".into(),
-        role: "output",
+        role: DriftRole::Output,
         numeric: true,
         sql: "d.score".into(),
     });
     columns.push(Column {
         name: "confidence".into(),
-        role: "output",
+        role: DriftRole::Output,
         numeric: true,
         sql: if matches!(source, InputSource::Table) {
             "d.confidence".into()
@@ -926,13 +1022,13 @@ pub fn compare(conn: &Connection, req: &DriftRequest, job: &Job) -> Result<Drift
     });
     columns.push(Column {
         name: "label".into(),
-        role: "output",
+        role: DriftRole::Output,
         numeric: false,
         sql: "d.label".into(),
     });
     for (name, test) in &req.tests {
         match columns.iter().find(|c| &c.name == name) {
-            Some(c) => check_test(name, test, c.numeric)?,
+            Some(c) => check_test(name, *test, c.numeric)?,
             None => {
                 return Err(Error::BadArgument {
                     message: format!("There is no column `{name}` to set the test `{test}` for."),
@@ -1099,11 +1195,11 @@ mod tests {
         };
         let column = Column {
             name: "k".into(),
-            role: "input",
+            role: DriftRole::Input,
             numeric: false,
             sql: String::new(),
         };
-        let f = categorical_drift(&column, &counts(10), &counts(12), "chi2", None);
+        let f = categorical_drift(&column, &counts(10), &counts(12), DriftTest::Chi2, None);
         let d = &f.distribution;
         assert_eq!(d.categories.len(), CHART_CATEGORIES + 1);
         assert_eq!(d.categories[0], "k24");
@@ -1116,7 +1212,7 @@ mod tests {
             .into_iter()
             .map(|(k, n)| (k.to_string(), n))
             .collect();
-        let few = categorical_drift(&column, &three, &three, "chi2", None);
+        let few = categorical_drift(&column, &three, &three, DriftTest::Chi2, None);
         assert_eq!(few.distribution.categories, ["x", "y", "z"]);
     }
 }

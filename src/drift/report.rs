@@ -154,7 +154,7 @@ svg rect.a{{fill:#2563eb;fill-opacity:.45}}svg rect.b{{fill:#ea580c;fill-opacity
         let _ = write!(
             h,
             "<tr><td>{name}</td><td>{}</td><td>{}</td></tr>",
-            f.verdict.replace('_', " "),
+            f.verdict.as_str().replace('_', " "),
             esc(&f.evidence)
         );
     }
@@ -220,7 +220,7 @@ svg rect.a{{fill:#2563eb;fill-opacity:.45}}svg rect.b{{fill:#ea580c;fill-opacity
             let drifted: Vec<String> = seg
                 .features
                 .iter()
-                .filter(|f| f.role == "input" && f.drifted)
+                .filter(|f| f.role == super::DriftRole::Input && f.drifted)
                 .map(|f| esc(&f.name))
                 .collect();
             let rates: Vec<String> = seg

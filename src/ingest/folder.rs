@@ -48,7 +48,7 @@ pub struct StreamTableRead {
 pub struct FileNotImported {
     pub path: String,
     /// The error's stable code (`source_format`, …), or `not_data` for hidden and marker files.
-    pub code: String,
+    pub code: crate::ErrorCode,
     pub message: String,
 }
 

@@ -239,10 +239,7 @@ fn looks_like_json(t: &str) -> String {
     format!("(left(ltrim({t}, E' \\t\\r\\n'), 1) IN ('{{', '['))")
 }
 
-/// SQL string literal.
-pub fn lit(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
+pub use crate::store::sql::lit;
 
 /// How a candidate's value is read from a row: a leaf of the row's one `json_transform` struct `s`
 /// (text, or JSON for plain payload/metadata), or an element of the fallback list `x` from

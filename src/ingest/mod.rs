@@ -7,10 +7,10 @@
 
 pub mod detect;
 pub mod dump;
-pub mod findings;
 pub mod folder;
 pub mod formats;
 pub mod frame;
+pub mod integrity;
 pub mod mapping;
 pub mod parquet;
 pub mod source;
@@ -25,6 +25,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::findings::{self, Finding, FindingKind};
 use detect::{Container, Envelope};
 use mapping::{lit, Mapping, MappingSql};
 use source::Source;
@@ -138,16 +139,6 @@ pub struct SourceReport {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[ts(optional = nullable)]
     pub tables: Vec<tables::TableRead>,
-}
-
-/// One integrity finding.
-#[derive(Debug, Clone, Serialize, PartialEq, ts_rs::TS)]
-#[ts(export)]
-pub struct Finding {
-    pub kind: String,
-    pub stream_id: Option<String>,
-    pub event_id: Option<String>,
-    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -447,7 +438,7 @@ pub fn preview_folder(
                 path: crate::store::absolute(&f.path)
                     .to_string_lossy()
                     .to_string(),
-                code: e.code().into(),
+                code: e.code(),
                 message: e.to_string(),
             }),
         }
@@ -478,7 +469,7 @@ fn sort_folder(
     for (path, why) in walked.passed_over {
         out.not_imported.push(folder::FileNotImported {
             path: crate::store::absolute(&path).to_string_lossy().to_string(),
-            code: "not_data".into(),
+            code: crate::ErrorCode::NotData,
             message: why,
         });
     }
@@ -491,7 +482,7 @@ fn sort_folder(
         if let Some(why) = folder::not_data(&f.path) {
             out.not_imported.push(folder::FileNotImported {
                 path: shown,
-                code: "not_data".into(),
+                code: crate::ErrorCode::NotData,
                 message: why.into(),
             });
             continue;
@@ -513,7 +504,7 @@ fn sort_folder(
             }
             Err(e) => out.not_imported.push(folder::FileNotImported {
                 path: shown,
-                code: e.code().into(),
+                code: e.code(),
                 message: e.to_string(),
             }),
         }
@@ -879,7 +870,7 @@ fn import_folder(
                     path: crate::store::absolute(&f.path)
                         .to_string_lossy()
                         .to_string(),
-                    code: e.code().into(),
+                    code: e.code(),
                     message: e.to_string(),
                 })
             }
@@ -1384,12 +1375,14 @@ FROM (
 )
 ORDER BY stream_id, recorded_at, seq;
 
-INSERT INTO main.findings (source_id, kind, stream_id, event_id, message)
-SELECT {source_id}, 'conflicting_duplicate', m.stream_id, m.event_id,
+{insert_finding}
+SELECT {source_id}, {conflicting_duplicate}, m.stream_id, m.event_id,
     format('Event id {{}} appears again at row {{}} with a different body than {{}} row {{}}; the later row was quarantined.',
         m.event_id, m."row", c.first_source, c.first_row)
 FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict';
-"#
+"#,
+            insert_finding = findings::INSERT_SQL,
+            conflicting_duplicate = FindingKind::ConflictingDuplicate.sql(),
         ),
     )?;
     let (loaded, defaulted, naive): (i64, i64, i64) = conn.query_row(
@@ -1409,15 +1402,24 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     };
     let times_placed: i64 = placed.iter().map(|(_, n)| n).sum();
     for (origin, n) in &placed {
-        conn.execute(
-            "INSERT INTO main.findings (source_id, kind, stream_id, event_id, message) VALUES (?, 'time_placed', NULL, NULL, ?)",
-            duckdb::params![source_id, time_placed_sentence(origin, *n, plan.mapping.default_time.as_deref())],
+        let sentence = time_placed_sentence(origin, *n, plan.mapping.default_time.as_deref());
+        findings::record(
+            conn,
+            Some(source_id),
+            FindingKind::TimePlaced,
+            None,
+            None,
+            &sentence,
         )?;
     }
     for o in &observations {
-        conn.execute(
-            "INSERT INTO main.findings (source_id, kind, stream_id, event_id, message) VALUES (?, ?, ?, NULL, ?)",
-            duckdb::params![source_id, o.kind, o.stream_id, o.message],
+        findings::record(
+            conn,
+            Some(source_id),
+            o.kind,
+            o.stream_id.as_deref(),
+            None,
+            &o.message,
         )?;
     }
     let quarantined: i64 = conn.query_row(
@@ -1434,9 +1436,13 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     let tables_sentence = (plan.container == Container::Sql)
         .then(|| dump::tables_sentence(&plan.detected_by_tool(), &spans));
     if let Some(sentence) = &tables_sentence {
-        conn.execute(
-            "INSERT INTO main.findings (source_id, kind, stream_id, event_id, message) VALUES (?, 'tables_read', NULL, NULL, ?)",
-            duckdb::params![source_id, sentence],
+        findings::record(
+            conn,
+            Some(source_id),
+            FindingKind::TablesRead,
+            None,
+            None,
+            sentence,
         )?;
     }
     if loaded as u64 + quarantined as u64 + duplicates as u64 != rows_read {
@@ -1474,7 +1480,7 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
         ],
     )?;
     progress("checking", None, rows_read);
-    findings::raise(conn, source_id, imported_at)?;
+    integrity::raise(conn, source_id, imported_at)?;
     fault_point("in-transaction", &|| false);
     let committing = std::time::Instant::now();
     tx.commit()?;
@@ -1489,7 +1495,7 @@ FROM mapped m JOIN collisions c ON c."row" = m."row" WHERE c.status = 'conflict'
     conn.execute_batch("DROP TABLE IF EXISTS temp.stage; DROP TABLE IF EXISTS temp.mapped; DROP TABLE IF EXISTS temp.collisions;")?;
 
     log_elapsed("total", started);
-    let found = load_findings(conn, Some(source_id), FINDINGS_LISTED)?;
+    let found = findings::list(conn, Some(source_id), FINDINGS_LISTED)?;
     let mut message = format!(
         "{} loaded, {} quarantined, {} counted once.",
         counted(loaded, "event", "events"),
@@ -1724,43 +1730,6 @@ FROM ranked WHERE origin = 1;
 "#,
     )?;
     Ok(())
-}
-
-/// Findings of one source (`Some`) or of the whole case, oldest first, at most `limit`.
-pub fn load_findings(
-    conn: &Connection,
-    source_id: Option<i64>,
-    limit: usize,
-) -> Result<Vec<Finding>> {
-    let filter = source_id
-        .map(|id| format!("WHERE source_id = {id}"))
-        .unwrap_or_default();
-    query_findings(conn, &filter, limit, [])
-}
-
-fn query_findings<P: duckdb::Params>(
-    conn: &Connection,
-    filter: &str,
-    limit: usize,
-    params: P,
-) -> Result<Vec<Finding>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT kind, stream_id, event_id, message FROM findings {filter} ORDER BY finding_id LIMIT {limit}"
-    ))?;
-    let rows = stmt.query_map(params, |r| {
-        Ok(Finding {
-            kind: r.get(0)?,
-            stream_id: r.get(1)?,
-            event_id: r.get(2)?,
-            message: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
-/// The findings that name one event.
-pub fn findings_for_event(conn: &Connection, event_id: &str) -> Result<Vec<Finding>> {
-    query_findings(conn, "WHERE event_id = ?", 100, [event_id])
 }
 
 #[cfg(test)]

@@ -257,18 +257,4 @@ impl Source {
     }
 }
 
-/// sha256 of a file, read on its own (used where DuckDB reads the file itself, e.g. Parquet).
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f = File::open(path).map_err(|e| Error::SourceUnreadable {
-        path: path.to_path_buf(),
-        cause: e.to_string(),
-    })?;
-    let mut h = Sha256::new();
-    io::copy(&mut f, &mut h)?;
-    Ok(hex::encode(h.finalize()))
-}
-
-/// The sha256 of a text, in hex (for fingerprints of what a derived table was built from).
-pub fn sha256_text(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
-}
+pub use crate::store::sql::{sha256_file, sha256_text};

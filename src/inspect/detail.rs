@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{event_row, sources, SourceRecord, EVENT_COLUMNS};
 use crate::error::{Error, Result};
-use crate::ingest::Finding;
+use crate::findings::Finding;
 use crate::model::Event;
 
 /// How far a causation chain is followed back before it is cut (and said to be cut).
@@ -101,7 +101,7 @@ pub fn event_detail(conn: &Connection, stream_id: &str, event_id: &str) -> Resul
         None => None,
     };
     let corrected_by = events_where(conn, "corrects = ?", &event.event_id, 50)?;
-    let findings = crate::ingest::findings_for_event(conn, &event.event_id)?;
+    let findings = crate::findings::for_event(conn, &event.event_id)?;
     Ok(EventDetail {
         event,
         source,

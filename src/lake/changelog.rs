@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde_json::Value;
 
-use crate::inspect::Axis;
+use crate::model::Axis;
 use crate::model::Micros;
 use crate::timeline::fold::{self, FoldEvent, View};
 use crate::timeline::known;

@@ -29,8 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::merkle::{leaf_hash, RootBuilder};
 use crate::error::{Error, Result};
-use crate::inspect::EVENT_COLUMNS;
 use crate::job::Job;
+use crate::model::rows::EVENT_COLUMNS;
 use crate::timeline::fold::FoldEvent;
 use crate::timeline::rules::FoldRules;
 use crate::timeline::snapshots;
@@ -254,7 +254,7 @@ pub fn export(conn: &Connection, rules: &FoldRules, dir: &Path, job: &Job) -> Re
         merkle_root: merkle_root.clone(),
         streams: streams as u64,
         stream_buckets: buckets,
-        fold_rules_sha256: crate::ingest::source::sha256_text(&rules.to_toml()),
+        fold_rules_sha256: crate::store::sql::sha256_text(&rules.to_toml()),
         shapes,
         tables: tables.clone(),
         files: files.clone(),
@@ -505,7 +505,7 @@ fn event_root(conn: &Connection) -> Result<crate::bundle::merkle::Hash> {
     while from <= last {
         let mut rows = stmt.query(params![from, from.saturating_add(range)])?;
         while let Some(r) = rows.next()? {
-            let ev = crate::inspect::raw_event_row(r)?.finish();
+            let ev = crate::model::rows::raw_event_row(r)?.finish();
             line.clear();
             crate::bundle::write_canonical(
                 &serde_json::to_value(&ev).expect("an event serializes"),
@@ -529,7 +529,7 @@ fn list_files(conn: &Connection, root: &Path) -> Result<Vec<LakeFile>> {
         let rows = parquet_rows(conn, &path)?;
         files.push(LakeFile {
             table: rel.split('/').next().unwrap_or_default().to_string(),
-            sha256: crate::ingest::source::sha256_file(&path)?,
+            sha256: crate::store::sql::sha256_file(&path)?,
             rows,
             path: rel,
         });
@@ -572,11 +572,14 @@ fn parquet_rows(conn: &Connection, path: &Path) -> Result<u64> {
 /// Reads an export's manifest, refusing a folder that is not an export.
 pub fn read_manifest(dir: &Path) -> Result<LakeManifest> {
     let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|_| Error::BadExport {
-        message: format!(
-            "{} is not a Casefile lake export: it has no {MANIFEST}. Write one with `casefile export CASE DIR`.",
-            dir.display()
-        ),
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        Error::BadExport {
+            message: format!(
+                "{} is not a Casefile lake export: it has no {MANIFEST}.",
+                dir.display()
+            ),
+        }
+        .with_hint(crate::hint::Hint::ExportLake)
     })?;
     let manifest: LakeManifest = serde_json::from_str(&text).map_err(|e| Error::BadExport {
         message: format!("The manifest {} cannot be read: {e}.", path.display()),
@@ -610,7 +613,7 @@ pub fn verify(dir: &Path) -> Result<LakeVerify> {
             });
             continue;
         }
-        let sha = crate::ingest::source::sha256_file(&path)?;
+        let sha = crate::store::sql::sha256_file(&path)?;
         if sha != f.sha256 {
             problems.push(LakeProblem {
                 file: f.path.clone(),

@@ -17,7 +17,7 @@ use std::process::Command;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::inspect::Axis;
+use crate::model::Axis;
 use crate::trainset::spec::{CheckedSpec, ExampleSource, FeatureKind};
 use crate::trainset::{ColumnSource, FeatureLeakage, LabelAudit, TrainsetColumn, TrainsetManifest};
 
@@ -900,7 +900,7 @@ pub fn manifest(
         columns.push(TrainsetColumn {
             name: name.clone(),
             r#type: ty,
-            role: "feature".into(),
+            role: crate::trainset::TrainsetRole::Feature,
         });
         let (late_arriving, late_examples) = if axis == Axis::Recorded {
             (
@@ -959,7 +959,7 @@ pub fn manifest(
         ),
         case_fingerprint: case_fingerprint.to_string(),
         spec: spec_text.to_string(),
-        spec_sha256: crate::ingest::source::sha256_text(spec_text),
+        spec_sha256: crate::store::sql::sha256_text(spec_text),
         axis,
         rows,
         columns,

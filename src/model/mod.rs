@@ -6,6 +6,8 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod rows;
+
 /// Microseconds since 1970-01-01T00:00:00Z.
 pub type Micros = i64;
 
@@ -114,6 +116,44 @@ pub struct Event {
     pub metadata: serde_json::Value,
     pub source_id: i64,
     pub source_row: i64,
+}
+
+/// Which time axis a filter or an as-of uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default, ts_rs::TS)]
+#[ts(export)]
+#[serde(rename_all = "lowercase")]
+pub enum Axis {
+    /// When it happened in the world.
+    #[default]
+    Occurred,
+    /// When the system knew it.
+    Recorded,
+}
+
+impl Axis {
+    /// The axis as the CLI and the case's tables write it: "occurred" or "recorded".
+    pub fn name(self) -> &'static str {
+        match self {
+            Axis::Occurred => "occurred",
+            Axis::Recorded => "recorded",
+        }
+    }
+
+    /// The axis a name (as `name` writes it) stands for.
+    pub fn from_name(name: &str) -> Option<Axis> {
+        match name {
+            "occurred" => Some(Axis::Occurred),
+            "recorded" => Some(Axis::Recorded),
+            _ => None,
+        }
+    }
+
+    pub fn column(self) -> &'static str {
+        match self {
+            Axis::Occurred => "occurred_at",
+            Axis::Recorded => "recorded_at",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@ use duckdb::{AccessMode, Config, Connection};
 use crate::error::{Error, Result};
 
 pub mod memory;
+pub mod meta;
+pub mod sql;
 
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
 pub const SCHEMA_VERSION: i64 = 5;
@@ -432,6 +434,23 @@ pub fn sources_and_events(conn: &Connection) -> Result<(String, i64)> {
 /// Where a case's path points, made absolute for the custody record.
 pub fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Runs `work` in one transaction on `conn`: committed when it returns `Ok`, rolled back (nothing
+/// half-written) when it fails or is cancelled. For work on `&Connection` that an
+/// `unchecked_transaction` guard would hold borrowed across calls that take the connection.
+pub fn in_transaction<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    match work() {
+        Ok(value) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(value)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
 }
 
 /// A UTC microsecond instant as a DuckDB `TIMESTAMP` value (for appenders and parameters).

@@ -343,7 +343,7 @@ type Key = (Micros, i64);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inspect::Axis;
+    use crate::model::Axis;
     use crate::timeline::fold;
     use serde_json::{json, Value};
 

@@ -20,7 +20,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::inspect::{event_row, Axis, EVENT_COLUMNS};
+use crate::model::rows::{event_row, EVENT_COLUMNS};
+use crate::model::Axis;
 use crate::model::{format_micros, Event, Micros};
 use fold::{Change, FoldEvent, View};
 use rules::FoldRules;
@@ -29,11 +30,7 @@ const RULES_KEY: &str = "fold_rules";
 
 /// The case's fold rules (none: every event merges its payload).
 pub fn load_rules(conn: &Connection) -> Result<FoldRules> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT value FROM case_meta WHERE key = ?")?
-        .query_row([RULES_KEY], |r| r.get(0))
-        .ok();
-    match text {
+    match crate::store::meta::get(conn, RULES_KEY) {
         Some(t) => FoldRules::parse(&t, "the case"),
         None => Ok(FoldRules::default()),
     }
@@ -42,10 +39,7 @@ pub fn load_rules(conn: &Connection) -> Result<FoldRules> {
 /// Checks and stores fold rules in the case, replacing any before.
 pub fn save_rules(conn: &Connection, text: &str, origin: &str) -> Result<FoldRules> {
     let rules = FoldRules::parse(text, origin)?;
-    conn.execute(
-        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-        [RULES_KEY, &rules.to_toml()],
-    )?;
+    crate::store::meta::set(conn, RULES_KEY, &rules.to_toml())?;
     Ok(rules)
 }
 
@@ -170,7 +164,7 @@ pub fn load_stream(conn: &Connection, stream: &str) -> Result<LoadedStream> {
             recorded,
             corrects: e.corrects.clone(),
             skipped,
-            payload: e.payload.clone(),
+            payload: e.payload.clone().into(),
         });
         events.push(e);
     }
@@ -331,7 +325,7 @@ pub fn population_by_fold(
     let mut existing = 0;
     snapshots::for_each_stream(
         conn,
-        &format!("stream_type = {}", crate::ingest::mapping::lit(stream_type)),
+        &format!("stream_type = {}", crate::store::sql::lit(stream_type)),
         &mut |_, _, events| {
             let steps = fold::plan(events, q.axis, q.view, rules, &known);
             if fold::as_of(events, &steps, q.axis, at, rules)

@@ -12,7 +12,8 @@ use super::fold::View;
 use super::rules::FoldRules;
 use super::snapshots::{self, combo_bit};
 use crate::error::{Error, Result};
-use crate::inspect::{Axis, SqlResult};
+use crate::inspect::SqlResult;
+use crate::model::Axis;
 use crate::model::{format_micros, Micros};
 
 /// One column of a population table.
@@ -56,9 +57,7 @@ pub struct PopulationQuery {
     pub preview_rows: usize,
 }
 
-pub(crate) fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+use crate::store::sql::quote_ident;
 
 /// The json_transform structure of a type's states: scalars typed, anything nested as JSON.
 pub(crate) fn structure(shape: &str) -> Result<Vec<(String, String)>> {
@@ -469,7 +468,7 @@ pub fn population_page(conn: &Connection, q: &PopulationPageQuery) -> Result<Pop
     {
         None => "TRUE".to_string(),
         Some(text) => {
-            let pattern = crate::ingest::mapping::lit(&format!(
+            let pattern = crate::store::sql::lit(&format!(
                 "%{}%",
                 text.replace('\\', "\\\\")
                     .replace('%', "\\%")

@@ -25,10 +25,10 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use serde_json::{Map, Value};
 
-use super::fold::{self, FoldEvent, State, View};
+use super::fold::{self, FoldEvent, Payload, State, View};
 use super::rules::FoldRules;
 use crate::error::{Error, Result};
-use crate::inspect::Axis;
+use crate::model::Axis;
 use crate::model::Micros;
 
 /// How densely states are stored.
@@ -90,10 +90,7 @@ pub fn current_key(conn: &Connection, rules: &FoldRules) -> Result<String> {
 
 /// The key the stored snapshots were built from, if any.
 pub fn built_key(conn: &Connection) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM case_meta WHERE key = ?")?
-        .query_row([BUILT_KEY], |r| r.get(0))
-        .ok())
+    Ok(crate::store::meta::get(conn, BUILT_KEY))
 }
 
 /// One stored row, handed straight to the Arrow builders.
@@ -261,7 +258,7 @@ fn paged_stream_rows(
                     } else {
                         serde_json::from_str(payload.value(r)).unwrap_or(Value::Null)
                     };
-                    each(&corrections.step_with(i, &value, view, rules))?;
+                    each(&corrections.step_owned(i, value, view, rules))?;
                     k += 1;
                 }
             }
@@ -766,10 +763,7 @@ pub fn rebuild(
             duckdb::params![stream_type, Value::Object(shape.clone()).to_string()],
         )?;
     }
-    out.execute(
-        "INSERT OR REPLACE INTO case_meta VALUES (?, ?)",
-        [BUILT_KEY, &key],
-    )?;
+    crate::store::meta::set(&out, BUILT_KEY, &key)?;
     log("shapes");
     tx.commit()?;
     log("committed");
@@ -909,11 +903,7 @@ impl EventColumns {
             recorded: self.recorded.value(r),
             corrects: (!self.corrects.is_null(r)).then(|| self.corrects.value(r).to_string()),
             skipped: self.skipped.value(r) != 0,
-            payload: if self.payload.is_null(r) {
-                Value::Null
-            } else {
-                serde_json::from_str(self.payload.value(r)).unwrap_or(Value::Null)
-            },
+            payload: Payload::from_text((!self.payload.is_null(r)).then(|| self.payload.value(r))),
         }
     }
 }

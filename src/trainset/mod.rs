@@ -30,14 +30,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::inspect::{Axis, SqlResult};
+use crate::inspect::SqlResult;
 use crate::job::Job;
+use crate::model::Axis;
+use crate::store::sql::quote_ident;
 use crate::timeline::fold::{self, View};
 use crate::timeline::known;
-use crate::timeline::population::quote_ident;
 use crate::timeline::rules::FoldRules;
 use crate::timeline::snapshots::combo_bit;
 use spec::{CheckedSpec, ExampleSource, FeatureKind};
@@ -57,6 +58,19 @@ pub struct TrainsetRequest {
     pub preview_rows: usize,
 }
 
+/// What a column of a training set is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum TrainsetRole {
+    /// Identifies the example (`example_id`, `entity`, `example_time`).
+    Key,
+    Feature,
+    Label,
+    /// The events each example's features came from.
+    Lineage,
+}
+
 /// One output column.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export)]
@@ -64,38 +78,37 @@ pub struct TrainsetColumn {
     pub name: String,
     /// The DuckDB type (`JSON` text for nested values).
     pub r#type: String,
-    /// `key`, `feature`, `label` or `lineage`.
-    pub role: String,
+    pub role: TrainsetRole,
 }
 
 impl TrainsetColumn {
-    pub(crate) fn new(name: &str, ty: &str, role: &str) -> TrainsetColumn {
+    pub(crate) fn new(name: &str, ty: &str, role: TrainsetRole) -> TrainsetColumn {
         TrainsetColumn {
             name: name.into(),
             r#type: ty.into(),
-            role: role.into(),
+            role,
         }
     }
 
     /// The three key columns every training set starts with.
     pub(crate) fn keys() -> Vec<TrainsetColumn> {
         vec![
-            TrainsetColumn::new("example_id", "VARCHAR", "key"),
-            TrainsetColumn::new("entity", "VARCHAR", "key"),
-            TrainsetColumn::new("example_time", "TIMESTAMP", "key"),
+            TrainsetColumn::new("example_id", "VARCHAR", TrainsetRole::Key),
+            TrainsetColumn::new("entity", "VARCHAR", TrainsetRole::Key),
+            TrainsetColumn::new("example_time", "TIMESTAMP", TrainsetRole::Key),
         ]
     }
 
     /// The label's two columns.
     pub(crate) fn label() -> [TrainsetColumn; 2] {
         [
-            TrainsetColumn::new("label", "VARCHAR", "label"),
-            TrainsetColumn::new("label_time", "TIMESTAMP", "label"),
+            TrainsetColumn::new("label", "VARCHAR", TrainsetRole::Label),
+            TrainsetColumn::new("label_time", "TIMESTAMP", TrainsetRole::Label),
         ]
     }
 
     pub(crate) fn lineage() -> TrainsetColumn {
-        TrainsetColumn::new("lineage", "VARCHAR[]", "lineage")
+        TrainsetColumn::new("lineage", "VARCHAR[]", TrainsetRole::Lineage)
     }
 }
 
@@ -748,7 +761,7 @@ fn first_examples(conn: &Connection, condition: &str) -> Result<(u64, Vec<String
 /// What the case is: its sources and event count, hashed.
 pub(crate) fn case_fingerprint(conn: &Connection) -> Result<String> {
     let (sources, events) = crate::store::sources_and_events(conn)?;
-    Ok(crate::ingest::source::sha256_text(&format!(
+    Ok(crate::store::sql::sha256_text(&format!(
         "{sources}|{events}"
     )))
 }
@@ -890,7 +903,7 @@ pub fn build(
                 columns.push(TrainsetColumn {
                     name: name.clone(),
                     r#type: ty,
-                    role: "feature".into(),
+                    role: TrainsetRole::Feature,
                 });
             }
             FeatureKind::Count {
@@ -906,7 +919,7 @@ pub fn build(
                 columns.push(TrainsetColumn {
                     name: name.clone(),
                     r#type: "BIGINT".into(),
-                    role: "feature".into(),
+                    role: TrainsetRole::Feature,
                 });
             }
         }
@@ -1060,7 +1073,7 @@ pub fn build(
         created_by: format!("casefile {}", env!("CARGO_PKG_VERSION")),
         case_fingerprint: case_fingerprint(conn)?,
         spec: req.spec.clone(),
-        spec_sha256: crate::ingest::source::sha256_text(&req.spec),
+        spec_sha256: crate::store::sql::sha256_text(&req.spec),
         axis,
         rows: n,
         columns: columns.clone(),

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::inspect::Axis;
+use crate::model::Axis;
 use crate::model::Micros;
 
 /// A training-set spec as written.

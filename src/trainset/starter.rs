@@ -6,7 +6,7 @@
 use duckdb::Connection;
 
 use crate::error::Result;
-use crate::inspect::Axis;
+use crate::model::Axis;
 use crate::timeline::fold::View;
 use crate::timeline::snapshots::combo_bit;
 

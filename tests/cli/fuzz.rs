@@ -563,7 +563,9 @@ fn check_input(case: &Case, path: &Path, tally: &mut Tally) -> Result<(), String
     // The preview is checked after the import, so that both are tried whatever either does.
     let preview = match catch_unwind(AssertUnwindSafe(|| case.preview(path, &opts))) {
         Err(_) => Err("preview panicked".to_string()),
-        Ok(Err(e)) => sentence(e.code(), &e.to_string()).map_err(|m| format!("preview {m}")),
+        Ok(Err(e)) => {
+            sentence(e.code().as_str(), &e.to_string()).map_err(|m| format!("preview {m}"))
+        }
         Ok(Ok(_)) => Ok(()),
     };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -573,7 +575,7 @@ fn check_input(case: &Case, path: &Path, tally: &mut Tally) -> Result<(), String
     let imported = match outcome {
         Err(_) => Err("import panicked".into()),
         Ok(Err(e)) => {
-            sentence(e.code(), &e.to_string())?;
+            sentence(e.code().as_str(), &e.to_string())?;
             *tally.refused.entry(e.code().to_string()).or_default() += 1;
             if after != before {
                 return Err(format!(

@@ -405,9 +405,23 @@ fn events_can_be_filtered_by_stream_type_and_time() {
 #[test]
 fn a_missing_case_or_source_is_a_clear_error() {
     let dir = tmp();
-    let out = run(&["info", s(&dir.path().join("nope.casefile"))]);
+    let nope = dir.path().join("nope.casefile");
+    let out = run(&["info", s(&nope)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not exist"));
+    // The sentence names no command; the hint under it is the command that creates the case.
+    let (sentence, hint) = stderr.split_once("\n  try: ").expect("a hint line");
+    assert!(!sentence.contains("casefile "), "{sentence}");
+    assert_eq!(
+        hint.trim(),
+        format!("casefile import {} FILE...", nope.display())
+    );
+    let json = run(&["info", s(&nope), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "case_not_found");
+    assert_eq!(v["error"]["hint"]["action"], "import_into");
+    assert_eq!(v["error"]["hint"]["case"], nope.display().to_string());
     let out = run(&[
         "import",
         s(&dir.path().join("x.casefile")),

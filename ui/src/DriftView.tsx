@@ -6,8 +6,12 @@ import {
   type DriftReport,
   type DriftRequest,
   type FeatureDrift,
+  type Hint,
+  type Replayer,
   type SegmentDrift,
 } from "./backend";
+import { NO_FILTERS, toQuery } from "./decisions";
+import { ReplayersPanel } from "./ReplayersPanel";
 import { formatCount } from "./format";
 import { percent } from "./progress";
 import { describeProgress, useJob } from "./useJob";
@@ -23,6 +27,37 @@ function axis(v: number | undefined): string {
   if (v === undefined) return "";
   if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
   return Number(v.toPrecision(4)).toString();
+}
+
+/** What measures a factor the case cannot judge yet, offered as the action itself. */
+function FactorAction({ action, busy, onReplay, onAddReplayer }: {
+  action: Hint;
+  busy: boolean;
+  onReplay: (modelVersion: string, replayer: string) => void;
+  onAddReplayer: () => void;
+}) {
+  if (action.action === "replay_counterfactual") {
+    return (
+      <button
+        type="button"
+        className="primary small"
+        disabled={busy}
+        onClick={() => onReplay(action.model_version, action.replayer)}
+        data-testid="measure-model"
+        title="Replays the reference decisions through a current version's replayer, then compares again"
+      >
+        Replay {action.model_version}'s decisions through {action.replayer}
+      </button>
+    );
+  }
+  if (action.action === "add_replayer") {
+    return (
+      <button type="button" className="small" disabled={busy} onClick={onAddReplayer} data-testid="measure-model-add-replayer">
+        Add a replayer{action.model_version ? ` for ${action.model_version}` : ""}…
+      </button>
+    );
+  }
+  return null;
 }
 
 const VERDICT_LABEL: Record<string, string> = {
@@ -160,6 +195,8 @@ export function DriftView() {
   const [columns, setColumns] = useState<string[]>([]);
   const [scope, setScope] = useState<string | null>(null);
   const job = useJob("drift");
+  const replayJob = useJob("replay");
+  const [replayers, setReplayers] = useState<Replayer[] | null>(null);
   const { running, progress } = job;
   const [exported, setExported] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -210,6 +247,32 @@ export function DriftView() {
       setScope(null);
       setSelected(r.features[0]?.name ?? null);
       setColumns(r.features.filter((f) => f.role === "input").map((f) => f.name));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  /** The counterfactual the model factor asks for, then the comparison again with it. */
+  async function measureModel(modelVersion: string, replayer: string) {
+    setError(null);
+    try {
+      await replayJob.run(() =>
+        backend.replay({
+          decisions: [],
+          query: toQuery({ ...NO_FILTERS, modelVersion }, null, null),
+          replayer,
+          repeat: null,
+        }),
+      );
+      await run();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  async function openReplayers() {
+    try {
+      setReplayers(await backend.replayers());
     } catch (e) {
       setError(errorText(e));
     }
@@ -290,6 +353,26 @@ export function DriftView() {
         </p>
       </form>
       <Alert message={error} onDismiss={() => setError(null)} />
+      {replayers && (
+        <ReplayersPanel
+          replayers={replayers}
+          versions={versions}
+          onChanged={() => void openReplayers()}
+          onClose={() => {
+            setReplayers(null);
+            if (asked) void run();
+          }}
+        />
+      )}
+      {replayJob.running && (
+        <div className="card" role="status" aria-label="Replay progress">
+          <p>{describeProgress(replayJob.progress, formatCount)}</p>
+          <progress max={100} value={percent(replayJob.progress?.done ?? 0, replayJob.progress?.total ?? 0)} />
+          <button type="button" onClick={replayJob.cancel} data-testid="measure-model-cancel">
+            Cancel
+          </button>
+        </div>
+      )}
       {running && (
         <div className="card" role="status" aria-label="Drift progress">
           <p>{describeProgress(progress, formatCount)}</p>
@@ -326,7 +409,19 @@ export function DriftView() {
                   <dt>
                     {name} <span className="verdict-tag">{VERDICT_LABEL[f.verdict] ?? f.verdict}</span>
                   </dt>
-                  <dd>{f.evidence}</dd>
+                  <dd>
+                    {f.evidence}
+                    {f.action && (
+                      <div className="factor-action">
+                        <FactorAction
+                          action={f.action}
+                          busy={running || replayJob.running}
+                          onReplay={(v, r) => void measureModel(v, r)}
+                          onAddReplayer={() => void openReplayers()}
+                        />
+                      </div>
+                    )}
+                  </dd>
                 </div>
               ))}
             </dl>

@@ -58,6 +58,7 @@ export type { PopulationPageQuery, QuarantinePage, SourcePreview, SourceRecord, 
 export type { StreamState, StreamSummary, Timeline, View };
 export type { DecisionPage, DecisionQuery, Explanation, Replayer };
 export type { ReplayReport, ReplayRequest, ReplayRunSummary };
+export type { Hint } from "./bindings/Hint";
 export type { Decision } from "./bindings/Decision";
 export type { DriftReport, DriftRequest };
 export type { JobDetail, JobFinished, JobKind, JobProgress, LakeExport, LakeVerify, MemoryBudget };

@@ -27,11 +27,12 @@ fn open_and_remember(path: &Path, create: bool, state: &AppState) -> Result<Case
     let case = if create {
         if path.exists() {
             return Err(ErrorDto {
-                code: "case_exists".into(),
+                code: casefile::ErrorCode::CaseExists,
                 message: format!(
                     "{} already exists. Open it, or choose another name for the new case.",
                     path.display()
                 ),
+                hint: None,
             });
         }
         Case::open_or_create(path)
@@ -107,8 +108,9 @@ pub async fn open_sample_case(app: AppHandle) -> Result<CaseInfo, ErrorDto> {
         let base = match std::env::var_os("CASEFILE_CONFIG_DIR") {
             Some(d) => PathBuf::from(d),
             None => worker.path().app_data_dir().map_err(|e| ErrorDto {
-                code: "io".into(),
+                code: casefile::ErrorCode::Io,
                 message: format!("The app has no data folder to put the sample in: {e}"),
+                hint: None,
             })?,
         };
         let dir = base.join("samples");
@@ -116,15 +118,17 @@ pub async fn open_sample_case(app: AppHandle) -> Result<CaseInfo, ErrorDto> {
         if !case_path.is_file() {
             let files_dir = dir.join("lending");
             std::fs::create_dir_all(&files_dir).map_err(|e| ErrorDto {
-                code: "io".into(),
+                code: casefile::ErrorCode::Io,
                 message: format!("Cannot create {}: {e}", files_dir.display()),
+                hint: None,
             })?;
             let mut files = Vec::new();
             for (name, bytes) in LENDING_SAMPLE {
                 let file = files_dir.join(name);
                 std::fs::write(&file, bytes).map_err(|e| ErrorDto {
-                    code: "io".into(),
+                    code: casefile::ErrorCode::Io,
                     message: format!("Cannot write {}: {e}", file.display()),
+                    hint: None,
                 })?;
                 files.push(file);
             }
@@ -135,8 +139,9 @@ pub async fn open_sample_case(app: AppHandle) -> Result<CaseInfo, ErrorDto> {
                 .map_err(dto)?;
             drop(case);
             std::fs::rename(&partial, &case_path).map_err(|e| ErrorDto {
-                code: "io".into(),
+                code: casefile::ErrorCode::Io,
                 message: format!("Cannot finish the sample case: {e}"),
+                hint: None,
             })?;
         }
         let info = open_and_remember(&case_path, false, &state)?;
@@ -145,7 +150,8 @@ pub async fn open_sample_case(app: AppHandle) -> Result<CaseInfo, ErrorDto> {
     })
     .await
     .map_err(|e| ErrorDto {
-        code: "internal".into(),
+        code: casefile::ErrorCode::Internal,
         message: format!("Opening the sample stopped unexpectedly: {e}"),
+        hint: None,
     })?
 }

@@ -11,8 +11,9 @@ use crate::state::AppState;
 
 fn stopped(e: impl std::fmt::Display) -> ErrorDto {
     ErrorDto {
-        code: "internal".into(),
+        code: casefile::ErrorCode::Internal,
         message: format!("The work stopped unexpectedly: {e}"),
+        hint: None,
     }
 }
 

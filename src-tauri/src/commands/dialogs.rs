@@ -42,8 +42,9 @@ pub enum Pick {
 
 fn dialog_failed(e: impl std::fmt::Display) -> ErrorDto {
     ErrorDto {
-        code: "dialog".into(),
+        code: casefile::ErrorCode::Dialog,
         message: format!("The file dialog could not open: {e}"),
+        hint: None,
     }
 }
 

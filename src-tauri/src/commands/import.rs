@@ -26,8 +26,9 @@ fn options(
 
 fn stopped(e: impl std::fmt::Display) -> ErrorDto {
     ErrorDto {
-        code: "internal".into(),
+        code: casefile::ErrorCode::Internal,
         message: format!("The work stopped unexpectedly: {e}"),
+        hint: None,
     }
 }
 

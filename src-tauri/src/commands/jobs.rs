@@ -18,8 +18,9 @@ pub const FINISHED_EVENT: &str = "job-finished";
 
 fn stopped(e: impl std::fmt::Display) -> ErrorDto {
     ErrorDto {
-        code: "internal".into(),
+        code: casefile::ErrorCode::Internal,
         message: format!("The work stopped unexpectedly: {e}"),
+        hint: None,
     }
 }
 

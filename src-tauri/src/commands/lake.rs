@@ -21,7 +21,8 @@ pub async fn lake_verify(dir: PathBuf) -> Result<LakeVerify, ErrorDto> {
     tauri::async_runtime::spawn_blocking(move || casefile::lake_verify(&dir).map_err(dto))
         .await
         .map_err(|e| ErrorDto {
-            code: "internal".into(),
+            code: casefile::ErrorCode::Internal,
             message: format!("The check stopped unexpectedly: {e}"),
+            hint: None,
         })?
 }

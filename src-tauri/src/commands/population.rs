@@ -74,8 +74,9 @@ async fn population_with(
     })
     .await
     .map_err(|e| ErrorDto {
-        code: "internal".into(),
+        code: casefile::ErrorCode::Internal,
         message: format!("Building the population stopped unexpectedly: {e}"),
+        hint: None,
     })?
 }
 

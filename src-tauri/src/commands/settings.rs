@@ -63,13 +63,14 @@ pub fn set_memory_setting(
             serde_json::to_string_pretty(&stored).unwrap_or_default(),
         )
         .map_err(|e| ErrorDto {
-            code: "io".into(),
+            code: casefile::ErrorCode::Io,
             message: format!("Cannot keep the setting in {}: {e}", file.display()),
+            hint: None,
         })?;
     }
     match state.with_case(|c| c.apply_memory_limit()) {
         Ok(()) => {}
-        Err(e) if e.code == "no_case_open" => {}
+        Err(e) if e.code == casefile::ErrorCode::NoCaseOpen => {}
         Err(e) => return Err(e),
     }
     casefile::memory_budget().map_err(dto)

@@ -16,7 +16,8 @@ pub async fn run_query(query: String, app: AppHandle) -> Result<SqlResult, Error
     })
     .await
     .map_err(|e| ErrorDto {
-        code: "internal".into(),
+        code: casefile::ErrorCode::Internal,
         message: format!("The query stopped unexpectedly: {e}"),
+        hint: None,
     })?
 }

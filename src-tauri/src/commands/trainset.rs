@@ -8,8 +8,9 @@ use crate::state::AppState;
 
 fn stopped(e: impl std::fmt::Display) -> ErrorDto {
     ErrorDto {
-        code: "internal".into(),
+        code: casefile::ErrorCode::Internal,
         message: format!("The training set build stopped unexpectedly: {e}"),
+        hint: None,
     }
 }
 

@@ -404,7 +404,7 @@ fn drift(decisions: u64, runs: usize, dir: &Path, python: Option<&str>) {
     let drifted: Vec<&str> = r
         .features
         .iter()
-        .filter(|f| f.role == "input" && f.drifted)
+        .filter(|f| f.role == casefile::DriftRole::Input && f.drifted)
         .map(|f| f.name.as_str())
         .collect();
     let ours = median(&mut times.clone());
@@ -412,7 +412,7 @@ fn drift(decisions: u64, runs: usize, dir: &Path, python: Option<&str>) {
         "casefile drift    {} vs {} decisions x {} inputs + 3 outputs: median {ours:.2} s of {} runs (min {:.2} s)",
         r.a.rows,
         r.b.rows,
-        r.features.iter().filter(|f| f.role == "input").count(),
+        r.features.iter().filter(|f| f.role == casefile::DriftRole::Input).count(),
         times.len(),
         times.iter().copied().fold(f64::INFINITY, f64::min)
     );

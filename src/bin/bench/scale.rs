@@ -152,6 +152,12 @@ pub fn run(args: &[String]) {
         eprintln!("   {:.1} s, peak RSS {:.0} MB", m.seconds, m.peak_mb);
         rows.push((label.to_string(), m));
     };
+    // The import's floor in the same budget: DuckDB's own read of the file into a table in the
+    // per-stream order `events` keeps, with the memory the import gets.
+    run(
+        "floor: DuckDB read_json sorted",
+        &mut step(&["floor", &s(&file), &s(&dir.join("floor.duckdb"))]),
+    );
     run("import", &mut cli(&["import", &s(&case), &s(&file)]));
     std::fs::remove_file(&file).expect("remove the generated file");
     run("snapshot build", &mut step(&["snapshots", &s(&case)]));
@@ -239,6 +245,20 @@ pub fn run(args: &[String]) {
             if m.peak_mb <= budget_mb { "yes" } else { "NO" }
         );
     }
+    let seconds_of = |label: &str| {
+        rows.iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, m)| m.seconds)
+    };
+    if let (Some(floor), Some(import)) = (
+        seconds_of("floor: DuckDB read_json sorted"),
+        seconds_of("import"),
+    ) {
+        println!(
+            "import against its floor: {:.2}x (DuckDB's sorted read {floor:.1} s, the import {import:.1} s, same memory)",
+            floor / import
+        );
+    }
     if let Some((_, reads)) = rows.iter().find(|(l, _)| l.starts_with("reads")) {
         print!("{}", reads.stdout);
     }
@@ -253,7 +273,7 @@ pub fn run(args: &[String]) {
 pub fn step(args: &[String]) {
     let (what, case) = match args {
         [what, case, ..] => (what.as_str(), PathBuf::from(case)),
-        _ => panic!("usage: bench scale-step (snapshots | reads) CASE [HOT]"),
+        _ => panic!("usage: bench scale-step (snapshots CASE | reads CASE [HOT] | floor FILE DB)"),
     };
     match what {
         "snapshots" => {
@@ -264,6 +284,26 @@ pub fn step(args: &[String]) {
         "reads" => {
             let hot: u64 = args.get(2).map_or(0, |v| v.parse().expect("hot streams"));
             reads(&case, hot);
+        }
+        "floor" => {
+            // `case` is the JSON-lines file here; the database is written and removed.
+            let db = PathBuf::from(args.get(2).expect("floor FILE DB"));
+            let memory = casefile::ingest::IMPORT_MEMORY
+                .min(casefile::store::memory::duckdb_limit().expect("the budget"));
+            {
+                let conn = duckdb::Connection::open(&db).expect("open");
+                conn.execute_batch(&format!(
+                    "SET memory_limit = '{memory}B'; SET temp_directory = '{}';
+                     CREATE TABLE t AS SELECT * FROM read_json('{}') ORDER BY stream_id, recorded_at;
+                     CHECKPOINT;",
+                    db.with_extension("tmp").display(),
+                    case.display()
+                ))
+                .expect("read_json sorted");
+            }
+            let _ = std::fs::remove_file(&db);
+            let _ = std::fs::remove_file(db.with_extension("duckdb.wal"));
+            let _ = std::fs::remove_dir_all(db.with_extension("tmp"));
         }
         other => panic!("no scale step `{other}`"),
     }

@@ -189,7 +189,7 @@ impl Rebuild for Kcat {
                 })
                 .collect();
             found.push(Observation {
-                kind: "offset_gap",
+                kind: crate::findings::FindingKind::OffsetGap,
                 stream_id: None,
                 message: format!(
                     "Partition {partition} of topic {topic} skips {missing} offset{} ({}{}) between {} and {}: records compacted, deleted or not dumped.",

@@ -72,7 +72,7 @@ impl Row {
 /// An integrity observation made while reading (offset gaps of a Kafka partition).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
-    pub kind: &'static str,
+    pub kind: crate::findings::FindingKind,
     pub stream_id: Option<String>,
     pub message: String,
 }
