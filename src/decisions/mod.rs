@@ -742,12 +742,10 @@ impl Folded {
         i: usize,
         rules: &crate::timeline::rules::FoldRules,
     ) {
-        let step = corrections.step(i, View::AsCorrected, rules);
-        if let Some(effect) = &step.effect {
-            fold::apply(&mut self.state, &step.effect_type, effect, rules);
-        }
-        if let Value::Object(payload) = events[i].payload.value() {
-            for key in payload.keys() {
+        // The payload is parsed once: its fields name the setters, then it is the step's.
+        let payload = events[i].payload.value();
+        if let Value::Object(fields) = &payload {
+            for key in fields.keys() {
                 match self.setters.get_mut(key.as_str()) {
                     Some(j) => *j = i,
                     None => {
@@ -755,6 +753,10 @@ impl Folded {
                     }
                 }
             }
+        }
+        let step = corrections.step_owned(i, payload, View::AsCorrected, rules);
+        if let Some(effect) = &step.effect {
+            fold::apply(&mut self.state, &step.effect_type, effect, rules);
         }
     }
 }

@@ -232,13 +232,14 @@ pub(crate) fn run_sql_step(conn: &Connection, label: &str, sql: &str) -> Result<
         return Ok(());
     }
     let started = std::time::Instant::now();
-    conn.execute_batch(sql)?;
+    let done = conn.execute_batch(sql);
     eprintln!(
-        "-- {label}: {:.3} s\n{}\n",
+        "-- {label}: {:.3} s{}\n{}\n",
         started.elapsed().as_secs_f64(),
+        if done.is_ok() { "" } else { " (failed)" },
         sql.trim()
     );
-    Ok(())
+    Ok(done?)
 }
 
 /// With `CASEFILE_SQL_LOG` set, writes how long a step took to stderr.

@@ -412,7 +412,7 @@ fn a_missing_case_or_source_is_a_clear_error() {
     assert!(stderr.contains("does not exist"));
     // The sentence names no command; the hint under it is the command that creates the case.
     let (sentence, hint) = stderr.split_once("\n  try: ").expect("a hint line");
-    assert!(!sentence.contains("casefile "), "{sentence}");
+    assert!(!sentence.contains("casefile import"), "{sentence}");
     assert_eq!(
         hint.trim(),
         format!("casefile import {} FILE...", nope.display())

@@ -3,10 +3,12 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { Alert } from "./Alert";
 import {
   backend,
+  errorHint,
   errorText,
   type Decision,
   type DecisionPage,
   type Explanation,
+  type Hint,
   type Replayer,
   type ReplayReport,
   type ReplayResult,
@@ -61,13 +63,19 @@ export function DecisionsView({ onOpen }: Props) {
   const building = viewJob.progress;
   const buildView = viewJob.run;
   const [error, setError] = useState<string | null>(null);
+  // The engine's hint for the error, when it is one this screen can act on.
+  const [errorAction, setErrorAction] = useState<Hint | null>(null);
   const [reload, setReload] = useState(0);
   const loading = useRef(new Set<number>());
   // The cursor of the page starting at each row count: pages load by key, not offset, so the
   // millionth row comes as quickly as the first.
   const cursors = useRef(new Map<number, string>());
   const scroller = useRef<HTMLDivElement>(null);
-  const fail = (e: unknown) => setError(errorText(e));
+  const fail = (e: unknown) => {
+    setError(errorText(e));
+    const hint = errorHint(e);
+    setErrorAction(hint && (hint.action === "add_replayer" || hint.action === "trust_replayer") ? hint : null);
+  };
 
   const loadReplayers = useCallback(() => {
     backend.replayers().then(setReplayers).catch(fail);
@@ -331,7 +339,19 @@ export function DecisionsView({ onOpen }: Props) {
           </button>
         </p>
       )}
-      <Alert message={error} onDismiss={() => setError(null)} />
+      <Alert
+        message={error}
+        onDismiss={() => setError(null)}
+        action={
+          errorAction && {
+            label: errorAction.action === "trust_replayer" ? `Trust ${errorAction.name} again…` : "Add a replayer…",
+            run: () => {
+              setError(null);
+              setShowReplayers(true);
+            },
+          }
+        }
+      />
       {building && (
         <div className="card" role="status">
           <p className="row">

@@ -37,6 +37,7 @@ import type { PopulationPage } from "./bindings/PopulationPage";
 import type { PopulationPageQuery } from "./bindings/PopulationPageQuery";
 import type { QuarantinePage } from "./bindings/QuarantinePage";
 import type { Replayer } from "./bindings/Replayer";
+import type { Hint } from "./bindings/Hint";
 import type { ReplayReport } from "./bindings/ReplayReport";
 import type { ReplayRequest } from "./bindings/ReplayRequest";
 import type { ReplayRunSummary } from "./bindings/ReplayRunSummary";
@@ -57,8 +58,7 @@ export type { FolderPreview, FolderSummary, TableRead };
 export type { PopulationPageQuery, QuarantinePage, SourcePreview, SourceRecord, SqlResult };
 export type { StreamState, StreamSummary, Timeline, View };
 export type { DecisionPage, DecisionQuery, Explanation, Replayer };
-export type { ReplayReport, ReplayRequest, ReplayRunSummary };
-export type { Hint } from "./bindings/Hint";
+export type { ReplayReport, ReplayRequest, ReplayRunSummary, Hint };
 export type { Decision } from "./bindings/Decision";
 export type { DriftReport, DriftRequest };
 export type { JobDetail, JobFinished, JobKind, JobProgress, LakeExport, LakeVerify, MemoryBudget };
@@ -84,6 +84,11 @@ export type BackendError = ErrorDto;
 
 export function isBackendError(e: unknown): e is BackendError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
+}
+
+/** What the engine says the user can do about a failure, if anything. */
+export function errorHint(e: unknown): Hint | null {
+  return isBackendError(e) ? ((e as { hint?: Hint }).hint ?? null) : null;
 }
 
 /** Any failure as a sentence for the screen. */
