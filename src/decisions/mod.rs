@@ -483,81 +483,97 @@ fn load_candidates(
     } else {
         "false"
     };
-    let mut stmt = conn.prepare(&format!(
+    // Streamed in Arrow batches on a second connection (the appenders write on this one): a
+    // row-by-row result is materialised whole first, 7M candidates with their payloads at 30M
+    // events (4.4 GB under a 4 GB budget).
+    let reader = conn.try_clone()?;
+    let mut stmt = reader.prepare(&format!(
         "SELECT event_id, stream_id, stream_type, event_type, epoch_us(occurred_at), epoch_us(recorded_at),
                 actor, causation_id, correlation_id, corrects, payload::VARCHAR
          FROM events WHERE {configured_sql} OR {detect_sql}"
     ))?;
-    let mut rows = stmt.query([])?;
     let mut decisions = conn.appender("decisions")?;
     let mut deployments = conn.appender("model_deployments")?;
     let mut found = 0usize;
     let mut seen = 0u64;
-    while let Some(r) = rows.next()? {
-        seen += 1;
-        if seen.is_multiple_of(100_000) {
-            report("finding decisions", seen, 0);
-        }
-        let c = Candidate {
-            event_id: r.get(0)?,
-            stream_id: r.get(1)?,
-            stream_type: r.get(2)?,
-            event_type: r.get(3)?,
-            occurred: r.get(4)?,
-            recorded: r.get(5)?,
-            actor: r.get(6)?,
-            causation_id: r.get(7)?,
-            correlation_id: r.get(8)?,
-            corrects: r.get(9)?,
-            payload: r
-                .get::<_, Option<String>>(10)?
-                .and_then(|t| serde_json::from_str(&t).ok())
-                .unwrap_or(Value::Null),
+    for batch in stmt.stream_arrow([])? {
+        let batch = batch?;
+        let text = |i| crate::store::columns::strings(&batch, i);
+        let (event_id, stream_id, stream_type, event_type) =
+            (text(0)?, text(1)?, text(2)?, text(3)?);
+        let occurred = crate::store::columns::ints(&batch, 4)?;
+        let recorded = crate::store::columns::ints(&batch, 5)?;
+        let (actor, causation_id, correlation_id, corrects, payload) =
+            (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
+        let opt = |a: &duckdb::arrow::array::StringArray, r: usize| {
+            use duckdb::arrow::array::Array;
+            (!a.is_null(r)).then(|| a.value(r).to_string())
         };
-        match normalize::classify(&c, rules) {
-            Kind::Decision(d) => {
-                found += 1;
-                let json = |v: &Value| v.to_string();
-                decisions.append_row(params![
-                    d.decision_id,
-                    c.event_id,
-                    c.stream_id,
-                    c.stream_id,
-                    d.subject_hint,
-                    c.event_type,
-                    crate::store::timestamp(c.occurred),
-                    crate::store::timestamp(c.recorded),
-                    c.actor,
-                    d.model,
-                    d.model_version,
-                    json(&d.inputs),
-                    json(&d.output),
-                    d.label,
-                    d.score,
-                    d.llm
-                        .as_ref()
-                        .map(|l| serde_json::to_string(l).expect("llm fields serialize")),
-                    json(&Value::from(d.retrieved_context_ids.clone())),
-                    d.feature_set_hash,
-                    c.causation_id,
-                    c.correlation_id,
-                    0i64,
-                    0i64,
-                ])?;
+        for r in 0..batch.num_rows() {
+            seen += 1;
+            if seen.is_multiple_of(100_000) {
+                report("finding decisions", seen, 0);
             }
-            Kind::Deployment(m) => {
-                deployments.append_row(params![
-                    m.model,
-                    m.model_version,
-                    c.event_id,
-                    c.stream_id,
-                    crate::store::timestamp(c.occurred),
-                    crate::store::timestamp(c.recorded),
-                    c.actor,
-                    c.payload.to_string(),
-                ])?;
+            let c = Candidate {
+                event_id: event_id.value(r).to_string(),
+                stream_id: stream_id.value(r).to_string(),
+                stream_type: opt(&stream_type, r),
+                event_type: event_type.value(r).to_string(),
+                occurred: occurred.value(r),
+                recorded: recorded.value(r),
+                actor: opt(&actor, r),
+                causation_id: opt(&causation_id, r),
+                correlation_id: opt(&correlation_id, r),
+                corrects: opt(&corrects, r),
+                payload: opt(&payload, r)
+                    .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                    .unwrap_or(Value::Null),
+            };
+            match normalize::classify(&c, rules) {
+                Kind::Decision(d) => {
+                    found += 1;
+                    let json = |v: &Value| v.to_string();
+                    decisions.append_row(params![
+                        d.decision_id,
+                        c.event_id,
+                        c.stream_id,
+                        c.stream_id,
+                        d.subject_hint,
+                        c.event_type,
+                        crate::store::timestamp(c.occurred),
+                        crate::store::timestamp(c.recorded),
+                        c.actor,
+                        d.model,
+                        d.model_version,
+                        json(&d.inputs),
+                        json(&d.output),
+                        d.label,
+                        d.score,
+                        d.llm
+                            .as_ref()
+                            .map(|l| serde_json::to_string(l).expect("llm fields serialize")),
+                        json(&Value::from(d.retrieved_context_ids.clone())),
+                        d.feature_set_hash,
+                        c.causation_id,
+                        c.correlation_id,
+                        0i64,
+                        0i64,
+                    ])?;
+                }
+                Kind::Deployment(m) => {
+                    deployments.append_row(params![
+                        m.model,
+                        m.model_version,
+                        c.event_id,
+                        c.stream_id,
+                        crate::store::timestamp(c.occurred),
+                        crate::store::timestamp(c.recorded),
+                        c.actor,
+                        c.payload.to_string(),
+                    ])?;
+                }
+                Kind::Neither => {}
             }
-            Kind::Neither => {}
         }
     }
     decisions.flush()?;

@@ -9,6 +9,7 @@ use duckdb::{AccessMode, Config, Connection};
 
 use crate::error::{Error, Result};
 
+pub(crate) mod columns;
 pub mod memory;
 pub mod meta;
 pub mod sql;

@@ -20,7 +20,7 @@ use duckdb::arrow::array::{
     Array, ArrayRef, BooleanBuilder, Int32Builder, Int64Array, Int64Builder, StringArray,
     StringBuilder, UInt8Builder,
 };
-use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::datatypes::{Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use serde_json::{Map, Value};
@@ -30,6 +30,7 @@ use super::rules::FoldRules;
 use crate::error::{Error, Result};
 use crate::model::Axis;
 use crate::model::Micros;
+use crate::store::columns::{ints, strings};
 
 /// How densely states are stored.
 #[derive(Debug, Clone, Copy)]
@@ -639,34 +640,6 @@ impl<'c> Writer<'c> {
         app.flush()?;
         Ok(())
     }
-}
-
-fn strings(batch: &RecordBatch, i: usize) -> Result<StringArray> {
-    let col = batch.column(i);
-    match col.data_type() {
-        DataType::Utf8 => Ok(col
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .expect("Utf8 is a StringArray")
-            .clone()),
-        other => Err(Error::Query {
-            cause: format!("snapshot build: column {i} came back as {other}, not text"),
-        }),
-    }
-}
-
-fn ints(batch: &RecordBatch, i: usize) -> Result<Int64Array> {
-    batch
-        .column(i)
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .cloned()
-        .ok_or_else(|| Error::Query {
-            cause: format!(
-                "snapshot build: column {i} came back as {}, not BIGINT",
-                batch.column(i).data_type()
-            ),
-        })
 }
 
 /// How far a build has got, for progress bars.
