@@ -44,8 +44,8 @@ pub use bundle::{
 
 pub use decisions::explain::Explanation;
 pub use decisions::replay::{
-    ReplayMode, ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary, ReplayStatus,
-    Replayer,
+    ReplayFilter, ReplayMode, ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary,
+    ReplayStatus, Replayer,
 };
 pub use decisions::{
     Decision, DecisionBuildProgress, DecisionPage, DecisionQuery, DecisionRules, Discrepancy,

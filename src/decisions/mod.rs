@@ -152,8 +152,8 @@ pub struct Decision {
     pub stale_inputs: i64,
     /// Events that correct (override) this decision.
     pub corrections: i64,
-    /// The verdict of the latest replay of this decision (match, mismatch, failed, nondeterministic).
-    pub last_replay: Option<String>,
+    /// The verdict of the latest replay of this decision.
+    pub last_replay: Option<replay::ReplayStatus>,
 }
 
 /// The fields an LLM call carries.
@@ -188,9 +188,9 @@ pub struct DecisionQuery {
     /// The output's label.
     #[serde(default)]
     pub label: Option<String>,
-    /// Latest replay verdict ("none" for never replayed).
+    /// Latest replay verdict, or never replayed.
     #[serde(default)]
-    pub replay: Option<String>,
+    pub replay: Option<replay::ReplayFilter>,
     /// Only decisions with stale inputs.
     #[serde(default)]
     pub stale_only: bool,
@@ -1024,7 +1024,10 @@ pub(crate) fn decision_row(r: &duckdb::Row<'_>) -> duckdb::Result<Decision> {
         correlation_id: r.get(18)?,
         stale_inputs: r.get(19)?,
         corrections: r.get(20)?,
-        last_replay: r.get(21)?,
+        last_replay: r
+            .get::<_, Option<String>>(21)?
+            .as_deref()
+            .and_then(replay::ReplayStatus::parse),
     })
 }
 
@@ -1086,14 +1089,15 @@ pub(crate) fn filter_sql(q: &DecisionQuery) -> Result<(String, Vec<Box<dyn duckd
         }
         params.push(Box::new(value.clone()));
     }
-    if let Some(r) = q.replay.as_deref() {
+    if let Some(filter) = q.replay {
         let latest = "(SELECT r.status FROM replay_results r JOIN replay_runs u USING (run_id)
               WHERE r.event_id = d.event_id AND u.mode = 'replay' ORDER BY r.run_id DESC LIMIT 1)";
-        if r == "none" {
-            clauses.push(format!("{latest} IS NULL"));
-        } else {
-            clauses.push(format!("{latest} = ?"));
-            params.push(Box::new(r.to_string()));
+        match filter.status() {
+            None => clauses.push(format!("{latest} IS NULL")),
+            Some(status) => {
+                clauses.push(format!("{latest} = ?"));
+                params.push(Box::new(status.as_str().to_string()));
+            }
         }
     }
     let sql = if clauses.is_empty() {

@@ -347,6 +347,64 @@ impl ReplayStatus {
             ReplayStatus::Nondeterministic => "nondeterministic",
         }
     }
+
+    /// From `replay_results.status` (None for text no version of Casefile wrote).
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            ReplayStatus::Match,
+            ReplayStatus::Mismatch,
+            ReplayStatus::Failed,
+            ReplayStatus::Nondeterministic,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A decision list's filter on the latest replay: never replayed, or a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReplayFilter {
+    /// Never replayed (its own version's replayer; counterfactuals do not count).
+    #[serde(rename = "none")]
+    Never,
+    Match,
+    Mismatch,
+    Failed,
+    Nondeterministic,
+}
+
+impl ReplayFilter {
+    /// Every filter, in the order a list of them is written.
+    pub const ALL: [ReplayFilter; 5] = [
+        ReplayFilter::Never,
+        ReplayFilter::Match,
+        ReplayFilter::Mismatch,
+        ReplayFilter::Failed,
+        ReplayFilter::Nondeterministic,
+    ];
+
+    /// As written in a cohort filter and in JSON.
+    pub fn as_str(self) -> &'static str {
+        self.status().map_or("none", ReplayStatus::as_str)
+    }
+
+    /// From a cohort filter's text (`replay=mismatch`).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
+    /// The verdict filtered on (None: never replayed).
+    pub fn status(self) -> Option<ReplayStatus> {
+        match self {
+            ReplayFilter::Never => None,
+            ReplayFilter::Match => Some(ReplayStatus::Match),
+            ReplayFilter::Mismatch => Some(ReplayStatus::Mismatch),
+            ReplayFilter::Failed => Some(ReplayStatus::Failed),
+            ReplayFilter::Nondeterministic => Some(ReplayStatus::Nondeterministic),
+        }
+    }
 }
 
 /// Whether a run replayed decisions through their own version's replayer or another's.

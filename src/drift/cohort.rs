@@ -1,6 +1,7 @@
 //! Cohort filters: `key=value[,key=value]` over decision fields (../shared/design/cli.md), read
 //! into the decision query the rest of the engine already understands.
 
+use crate::decisions::replay::ReplayFilter;
 use crate::decisions::DecisionQuery;
 use crate::error::{Error, Result};
 
@@ -60,7 +61,15 @@ pub fn parse(filter: &str) -> Result<DecisionQuery> {
                     }
                 }
             }
-            "replay" => q.replay = Some(value),
+            "replay" => {
+                let filter = ReplayFilter::parse(&value).ok_or_else(|| Error::BadArgument {
+                    message: format!(
+                        "`replay` is {}, not `{value}`.",
+                        ReplayFilter::ALL.map(ReplayFilter::as_str).join(", ")
+                    ),
+                })?;
+                q.replay = Some(filter)
+            }
             "actor" | "event_type" => q.fields.push((key.to_string(), value)),
             _ if key.starts_with("input.") && key.len() > "input.".len() => {
                 q.fields.push((key.to_string(), value))
@@ -89,6 +98,20 @@ mod tests {
         assert_eq!(q.from.as_deref(), Some("2024-03-01T00:00:00Z"));
         assert!(q.stale_only);
         assert!(parse("").unwrap().model_version.is_none());
+        assert_eq!(
+            parse("replay=none").unwrap().replay,
+            Some(crate::decisions::replay::ReplayFilter::Never)
+        );
+        assert_eq!(
+            parse("replay=mismatch").unwrap().replay,
+            Some(crate::decisions::replay::ReplayFilter::Mismatch)
+        );
+        let refused = parse("replay=mismatched").unwrap_err().to_string();
+        assert!(
+            refused.contains("none, match, mismatch, failed, nondeterministic")
+                && refused.contains("`mismatched`"),
+            "{refused}"
+        );
         let q = parse("input.channel=broker,actor=ai/underwriter").unwrap();
         assert_eq!(
             q.fields,

@@ -10,12 +10,13 @@ import {
   type Explanation,
   type Hint,
   type Replayer,
+  type ReplayFilter,
   type ReplayReport,
   type ReplayResult,
 } from "./backend";
 import type { Focus } from "./CaseShell";
 import { DecisionCard } from "./DecisionCard";
-import { NO_FILTERS, toQuery, verdict, type DecisionFilters } from "./decisions";
+import { NO_FILTERS, replayerStartFor, toQuery, verdict, type DecisionFilters, type ReplayerStart } from "./decisions";
 import { formatCount, parseMicros } from "./format";
 import { percent } from "./progress";
 import { describeProgress, useJob } from "./useJob";
@@ -50,6 +51,8 @@ export function DecisionsView({ onOpen }: Props) {
   const [explained, setExplained] = useState<Explanation | null>(null);
   const [replayers, setReplayers] = useState<Replayer[]>([]);
   const [showReplayers, setShowReplayers] = useState(false);
+  // The form's starting values when an error's action opened it; a new key each time remounts it.
+  const [replayerStart, setReplayerStart] = useState<{ key: number; start: ReplayerStart } | null>(null);
   const [replayWith, setReplayWith] = useState("");
   const [running, setRunning] = useState<"one" | "batch" | null>(null);
   const replayJob = useJob("replay");
@@ -255,7 +258,7 @@ export function DecisionsView({ onOpen }: Props) {
           <input type="datetime-local" aria-label="Decided to" value={filters.to} onChange={(e) => set({ to: e.target.value })} />
         </label>
         <span className="muted small">UTC</span>
-        <select aria-label="Replay status" value={filters.replay} onChange={(e) => set({ replay: e.target.value })}>
+        <select aria-label="Replay status" value={filters.replay} onChange={(e) => set({ replay: e.target.value as ReplayFilter | "" })}>
           <option value="">Any replay status</option>
           <option value="none">Never replayed</option>
           <option value="match">Reproduced</option>
@@ -347,6 +350,7 @@ export function DecisionsView({ onOpen }: Props) {
             label: errorAction.action === "trust_replayer" ? `Trust ${errorAction.name} again…` : "Add a replayer…",
             run: () => {
               setError(null);
+              setReplayerStart((s) => ({ key: (s?.key ?? 0) + 1, start: replayerStartFor(errorAction, replayers) }));
               setShowReplayers(true);
             },
           }
@@ -432,6 +436,8 @@ export function DecisionsView({ onOpen }: Props) {
         <div className="decision-detail">
           {showReplayers && (
             <ReplayersPanel
+              key={replayerStart?.key ?? 0}
+              start={replayerStart?.start}
               replayers={replayers}
               versions={versionNames}
               onChanged={loadReplayers}

@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Alert } from "./Alert";
 import { backend, errorText, type Replayer } from "./backend";
-import { splitArgs } from "./decisions";
+import { splitArgs, type ReplayerStart } from "./decisions";
 
 interface Props {
   replayers: Replayer[];
@@ -9,18 +9,20 @@ interface Props {
   versions: string[];
   onChanged: () => void;
   onClose: () => void;
+  /** What the form starts with, when an error's action opened it (the version missing a replayer). */
+  start?: ReplayerStart;
 }
 
 /**
  * The programs that decide again, configured here by the investigator (never taken from the log).
  * Each reads one decision request as JSON on stdin and answers JSON on stdout; it runs without a shell.
  */
-export function ReplayersPanel({ replayers, versions, onChanged, onClose }: Props) {
-  const [name, setName] = useState("");
-  const [model, setModel] = useState("");
-  const [version, setVersion] = useState("");
-  const [command, setCommand] = useState("");
-  const [args, setArgs] = useState("");
+export function ReplayersPanel({ replayers, versions, onChanged, onClose, start }: Props) {
+  const [name, setName] = useState(start?.name ?? "");
+  const [model, setModel] = useState(start?.model ?? "");
+  const [version, setVersion] = useState(start?.version ?? "");
+  const [command, setCommand] = useState(start?.command ?? "");
+  const [args, setArgs] = useState(start?.args ?? "");
   const [timeoutMs, setTimeoutMs] = useState(10000);
   const [tolerance, setTolerance] = useState(0);
   const [concurrency, setConcurrency] = useState(2);
@@ -191,3 +193,4 @@ export function ReplayersPanel({ replayers, versions, onChanged, onClose }: Prop
     </section>
   );
 }
+

@@ -68,6 +68,7 @@ export type { TrainsetReport, TrainsetRequest };
 export type { LabelAudit } from "./bindings/LabelAudit";
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
+export type { ReplayFilter } from "./bindings/ReplayFilter";
 export type { BundleExportReport, BundleRequest, KeyInfo, VerifyReport };
 export type { Problem } from "./bindings/Problem";
 export type { Bucket } from "./bindings/Bucket";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Explanation, ReplayReport } from "./backend";
-import { after, inputRows, localToRfc3339, splitArgs, toQuery, verdict, NO_FILTERS } from "./decisions";
+import { after, inputRows, joinArgs, localToRfc3339, replayerStartFor, splitArgs, toQuery, verdict, NO_FILTERS } from "./decisions";
+import type { Replayer } from "./backend";
 
 describe("the decision filter", () => {
   it("reads datetime-local text as UTC and leaves empty filters out", () => {
@@ -46,5 +47,44 @@ describe("replay verdicts", () => {
   });
   it("split program arguments without a shell", () => {
     expect(splitArgs('--model-version v2.4.0 "a b"')).toEqual(["--model-version", "v2.4.0", "a b"]);
+  });
+});
+
+describe("the replayer form opened by an error's action", () => {
+  const scorer: Replayer = {
+    name: "scorer",
+    model: "underwriter",
+    model_version: "v2.4.0",
+    command: "/opt/lending scorer",
+    args: ["--model-version", "v2.4.0", "a b"],
+    timeout_ms: 10000,
+    tolerance: 0,
+    concurrency: 2,
+    compare: [],
+  };
+
+  it("starts with the model and version that have no replayer", () => {
+    const start = replayerStartFor({ action: "add_replayer", model: "underwriter", model_version: "v2.3.1" }, [scorer]);
+    expect(start).toEqual({ model: "underwriter", version: "v2.3.1" });
+  });
+
+  it("starts with the replayer to trust again, its arguments as they read back", () => {
+    const start = replayerStartFor({ action: "trust_replayer", name: "scorer" }, [scorer]);
+    expect(start.name).toBe("scorer");
+    expect(start.version).toBe("v2.4.0");
+    expect(start.command).toBe("/opt/lending scorer");
+    expect(splitArgs(start.args ?? "")).toEqual(scorer.args);
+  });
+
+  it("starts empty for a replayer no longer configured, and for other actions", () => {
+    expect(replayerStartFor({ action: "trust_replayer", name: "gone" }, [scorer])).toEqual({
+      name: "gone",
+      model: undefined,
+      version: undefined,
+      command: undefined,
+      args: undefined,
+    });
+    expect(replayerStartFor({ action: "list_decisions" }, [scorer])).toEqual({});
+    expect(joinArgs([])).toBe("");
   });
 });

@@ -1,6 +1,6 @@
 // The pure parts of the Decisions screen (tested with vitest): the filter as a query, the inputs
 // table of a decision card, how long after the decision something happened, and replay verdicts.
-import type { DecisionQuery, Explanation, ReplayReport } from "./backend";
+import type { DecisionQuery, Explanation, Hint, Replayer, ReplayFilter, ReplayReport } from "./backend";
 import { parseMicros } from "./format";
 
 /** What the filter bar holds; empty strings mean "any". */
@@ -11,7 +11,8 @@ export interface DecisionFilters {
   /** `datetime-local` text (UTC), or "". */
   from: string;
   to: string;
-  replay: string;
+  /** The latest replay's verdict, "none" for never replayed, "" for any. */
+  replay: ReplayFilter | "";
   staleOnly: boolean;
 }
 
@@ -149,4 +150,39 @@ export function splitArgs(line: string): string[] {
   const re = /"([^"]*)"|(\S+)/g;
   for (const m of line.matchAll(re)) out.push(m[1] ?? m[2]);
   return out;
+}
+
+/** Arguments as one line that `splitArgs` reads back (an argument with spaces in quotes). */
+export function joinArgs(args: string[]): string {
+  return args.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ");
+}
+
+/** The replayer form's starting values. */
+export interface ReplayerStart {
+  name?: string;
+  model?: string;
+  version?: string;
+  command?: string;
+  args?: string;
+}
+
+/**
+ * The form's starting values for an error's action: the model and version that have no replayer,
+ * or the replayer to trust again (trusting is adding the same program again, checked by the user).
+ */
+export function replayerStartFor(hint: Hint, replayers: Replayer[]): ReplayerStart {
+  if (hint.action === "add_replayer") {
+    return { model: hint.model ?? undefined, version: hint.model_version ?? undefined };
+  }
+  if (hint.action === "trust_replayer") {
+    const r = replayers.find((x) => x.name === hint.name);
+    return {
+      name: hint.name,
+      model: r?.model ?? undefined,
+      version: r?.model_version ?? undefined,
+      command: r?.command,
+      args: r ? joinArgs(r.args) : undefined,
+    };
+  }
+  return {};
 }
