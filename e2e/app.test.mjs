@@ -278,28 +278,21 @@ async function main() {
     await driver.screenshot("13-decision-replayed");
   });
 
-  await check("replaying a version with no replayer offers to add one; the replayer added there replays a batch, and v2.3.1's defect shows as mismatches", async () => {
+  await check("a replayer added in the form replays a batch, and v2.3.1's defect shows as mismatches", async () => {
     const scorer = join(dirname(cli), "lending-scorer");
-    await driver.type("input[aria-label='Subject']", "");
-    await choose("select[aria-label='Model version']", "v2.3.1");
-    const v231 = cliJson("decisions", reference, "--model-version", "v2.3.1").total;
-    await driver.waitFor("[data-testid=decision-count]", (t) => t === `${v231} decisions`);
-    // The sample has a replayer for v2.4.0 only: replaying v2.3.1 is refused, and the screen offers
-    // the action itself (the engine's hint), not a command line to type.
-    await driver.click(await driver.waitFor(".replay-bar button", (t) => t.startsWith("Replay these")));
-    const refusal = await driver.waitFor("[role=alert]", (t) => t.includes("No replayer is configured for underwriter v2.3.1"), 30000);
-    const sentence = await driver.text(refusal);
-    if (sentence.includes("casefile ")) throw new Error(`the refusal shows a command: ${sentence}`);
-    await driver.click(await driver.waitFor("[data-testid=alert-action]", (t) => t === "Add a replayer…"));
-    const field = (label) => driver.exec(`return document.querySelector("input[aria-label='${label}']").value`);
-    expectEqual([await field("Replayer model"), await field("Replayer model version")], ["underwriter", "v2.3.1"], "the form starts with the version that has no replayer");
-    await driver.screenshot("14a-no-replayer-offered");
+    await driver.click(await driver.waitFor(".replay-bar button", (t) => t.startsWith("Replayers")));
     await driver.type("input[aria-label='Replayer name']", "v2.3.1 from the form");
+    await driver.type("input[aria-label='Replayer model']", "underwriter");
+    await driver.type("input[aria-label='Replayer model version']", "v2.3.1");
     await driver.type("input[aria-label='Replayer program']", scorer);
     await driver.type("input[aria-label='Replayer arguments']", "--model-version v2.3.1");
     await driver.click(".replayer-form button[type=submit]");
     await driver.waitFor(".replayers [role=status]", (t) => t.includes("v2.3.1 from the form") && t.includes("saved"));
     await driver.screenshot("14-replayers");
+    await driver.type("input[aria-label='Subject']", "");
+    await choose("select[aria-label='Model version']", "v2.3.1");
+    const v231 = cliJson("decisions", reference, "--model-version", "v2.3.1").total;
+    await driver.waitFor("[data-testid=decision-count]", (t) => t === `${v231} decisions`);
     await choose("select[aria-label='Replay with']", "v2.3.1 from the form");
     await driver.click(await driver.waitFor(".replay-bar button", (t) => t.startsWith("Replay these")));
     await driver.waitFor("[aria-label='Replay progress']", null, 10000).catch(() => {});
