@@ -506,8 +506,7 @@ fn load_candidates(
         let (actor, causation_id, correlation_id, corrects, payload) =
             (text(6)?, text(7)?, text(8)?, text(9)?, text(10)?);
         let opt = |a: &duckdb::arrow::array::StringArray, r: usize| {
-            use duckdb::arrow::array::Array;
-            (!a.is_null(r)).then(|| a.value(r).to_string())
+            crate::store::columns::text_at(a, r).map(str::to_string)
         };
         for r in 0..batch.num_rows() {
             seen += 1;
@@ -525,8 +524,8 @@ fn load_candidates(
                 causation_id: opt(&causation_id, r),
                 correlation_id: opt(&correlation_id, r),
                 corrects: opt(&corrects, r),
-                payload: opt(&payload, r)
-                    .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                payload: crate::store::columns::text_at(&payload, r)
+                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
                     .unwrap_or(Value::Null),
             };
             match normalize::classify(&c, rules) {

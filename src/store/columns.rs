@@ -2,7 +2,7 @@
 //! batches never holds a whole result, where duckdb-rs's row-by-row `query` materialises it all
 //! before the first row.
 
-use duckdb::arrow::array::{Int64Array, StringArray};
+use duckdb::arrow::array::{Array, Int64Array, StringArray};
 use duckdb::arrow::datatypes::DataType;
 use duckdb::arrow::record_batch::RecordBatch;
 
@@ -36,4 +36,9 @@ pub(crate) fn ints(batch: &RecordBatch, i: usize) -> Result<Int64Array> {
                 batch.column(i).data_type()
             ),
         })
+}
+
+/// Row `r` of a text column, None where it is NULL (borrowed: a caller that parses it copies nothing).
+pub(crate) fn text_at(column: &StringArray, r: usize) -> Option<&str> {
+    (!column.is_null(r)).then(|| column.value(r))
 }

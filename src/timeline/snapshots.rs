@@ -30,7 +30,7 @@ use super::rules::FoldRules;
 use crate::error::{Error, Result};
 use crate::model::Axis;
 use crate::model::Micros;
-use crate::store::columns::{ints, strings};
+use crate::store::columns::{ints, strings, text_at};
 
 /// How densely states are stored.
 #[derive(Debug, Clone, Copy)]
@@ -809,10 +809,7 @@ pub fn for_each_stream_in_share(
                         f(cs, ct.as_deref(), &events)?;
                     }
                     events.clear();
-                    current = Some((
-                        s.to_string(),
-                        (!stype.is_null(r)).then(|| stype.value(r).to_string()),
-                    ));
+                    current = Some((s.to_string(), text_at(&stype, r).map(str::to_string)));
                 }
                 events.push(columns.event(r));
             }
@@ -874,9 +871,9 @@ impl EventColumns {
             stream_version: (!self.version.is_null(r)).then(|| self.version.value(r)),
             occurred: self.occurred.value(r),
             recorded: self.recorded.value(r),
-            corrects: (!self.corrects.is_null(r)).then(|| self.corrects.value(r).to_string()),
+            corrects: text_at(&self.corrects, r).map(str::to_string),
             skipped: self.skipped.value(r) != 0,
-            payload: Payload::from_text((!self.payload.is_null(r)).then(|| self.payload.value(r))),
+            payload: Payload::from_text(text_at(&self.payload, r)),
         }
     }
 }

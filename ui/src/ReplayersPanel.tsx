@@ -193,4 +193,3 @@ export function ReplayersPanel({ replayers, versions, onChanged, onClose, start 
     </section>
   );
 }
-
