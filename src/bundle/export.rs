@@ -1,7 +1,8 @@
 //! Writing a bundle: the scope's events are read in case order, redacted, written as canonical JSON
-//! lines (hashed into the Merkle tree as they go) and into a staging case that DuckDB turns into
-//! Parquet; custody, notes, findings and rules follow; then everything is zipped with its sha256 into
-//! the manifest, which is signed. The bundle appears under its name only when complete.
+//! lines straight into the bundle's zip (hashed into the Merkle tree and the file's sha256 as they
+//! go, never staged on disk first) and into a staging case that DuckDB turns into Parquet; custody,
+//! notes, findings and rules follow; then the rest is zipped with its sha256 into the manifest,
+//! which is signed. The bundle appears under its name only when complete.
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufWriter, Read, Write};
@@ -40,9 +41,19 @@ pub struct FindingRow {
     pub message: String,
 }
 
-/// A bundle half made: its files in a staging folder next to the output.
+/// The bundle's zip while it is written, under a partial name beside the output.
+type BundleZip = zip::ZipWriter<BufWriter<std::fs::File>>;
+
+/// A bundle half made: the zip under a partial name with the events already in it, and the other
+/// files in a staging folder next to the output.
 pub struct Staging {
     pub dir: PathBuf,
+    /// The zip being written (`None` only while the events' writer holds it).
+    zip: Option<BundleZip>,
+    /// The zip's partial name, renamed to `out` when complete.
+    partial: PathBuf,
+    /// Files already in the zip, with their digests, for the manifest.
+    packed: Vec<BundleFile>,
     /// A case holding the bundle's (redacted) events, to explain decisions from.
     pub stage_case: PathBuf,
     out: PathBuf,
@@ -53,10 +64,15 @@ pub struct Staging {
     attach: Vec<PathBuf>,
 }
 
-/// The staging folder goes whether the bundle was made or not.
+/// The staging folder goes whether the bundle was made or not, and so does an unfinished zip.
 impl Drop for Staging {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(zip) = self.zip.take() {
+            // Dropping a writer finalises it; the half-made bundle is removed right after.
+            drop(zip);
+            let _ = std::fs::remove_file(&self.partial);
+        }
     }
 }
 
@@ -138,9 +154,17 @@ pub fn stage(
         std::fs::remove_dir_all(&dir)?;
     }
     std::fs::create_dir_all(dir.join("events"))?;
+    let partial = PathBuf::from(format!("{}.partial.zip", out.display()));
+    let zip = zip::ZipWriter::new(BufWriter::with_capacity(
+        1 << 20,
+        std::fs::File::create(&partial)?,
+    ));
     let mut staging = Staging {
         stage_case: dir.join("stage.duckdb"),
         dir,
+        zip: Some(zip),
+        partial,
+        packed: Vec::new(),
         out,
         signing,
         manifest: empty_manifest(case_path),
@@ -177,7 +201,7 @@ pub fn stage(
 
     let written = {
         let _sharing = crate::store::SmallerShare::beside_staging(conn)?;
-        write_events(conn, &staging, &filter, total, &redactor, job)?
+        write_events(conn, &mut staging, &filter, total, &redactor, job)?
     };
 
     job.report("writing the Parquet copy", total, total);
@@ -444,29 +468,70 @@ fn prepare(redactor: &Redactor, raw: crate::model::rows::RawEvent) -> Prepared {
     }
 }
 
-/// What the writing thread hands back: the tree, the count and what redaction did.
+/// What the writing thread hands back: the tree, the count and what redaction did, and the zip
+/// with the events' lines in it.
 struct Sink {
     tree: RootBuilder,
     count: u64,
     counts: super::RedactionCounts,
+    lines: BundleFile,
 }
 
+/// A writer into the zip's current entry that keeps the sha256 and size of what went through.
+struct Digesting<'a> {
+    zip: &'a mut BundleZip,
+    sha256: Sha256,
+    size: u64,
+}
+
+impl Write for Digesting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.zip.write(buf)?;
+        self.sha256.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.zip.flush()
+    }
+}
+
+/// Writes the events into the staging case and, as lines, into the zip (which is handed back
+/// whether or not this succeeds, so the caller can remove it).
 fn write_prepared(
     stage: Connection,
-    jsonl_path: PathBuf,
+    mut zip: BundleZip,
+    rx: std::sync::mpsc::Receiver<Vec<Prepared>>,
+) -> (BundleZip, Result<Sink>) {
+    let sink = write_prepared_into(stage, &mut zip, rx);
+    (zip, sink)
+}
+
+fn write_prepared_into(
+    stage: Connection,
+    zip: &mut BundleZip,
     rx: std::sync::mpsc::Receiver<Vec<Prepared>>,
 ) -> Result<Sink> {
     let mut appender = stage.appender("events")?;
-    let mut jsonl = BufWriter::with_capacity(1 << 20, std::fs::File::create(jsonl_path)?);
-    let mut sink = Sink {
-        tree: RootBuilder::default(),
-        count: 0,
-        counts: Default::default(),
-    };
+    // The entry's size is not known before the last line: large-file (zip64) headers always.
+    zip.start_file(EVENTS_JSONL, zip_options(true, u64::MAX))
+        .map_err(zip_error)?;
+    let mut jsonl = BufWriter::with_capacity(
+        1 << 20,
+        Digesting {
+            zip,
+            sha256: Sha256::new(),
+            size: 0,
+        },
+    );
+    let mut tree = RootBuilder::default();
+    let mut count = 0u64;
+    let mut counts = super::RedactionCounts::default();
     for batch in rx {
         for p in batch {
             let ev = &p.ev;
-            sink.tree.push_leaf(p.leaf);
+            tree.push_leaf(p.leaf);
             jsonl.write_all(&p.line)?;
             jsonl.write_all(b"\n")?;
             appender.append_row(params![
@@ -492,18 +557,27 @@ fn write_prepared(
                 ev.source_row,
                 hex::encode(p.leaf),
             ])?;
-            sink.counts += p.counts;
-            sink.count += 1;
+            counts += p.counts;
+            count += 1;
         }
     }
     appender.flush()?;
-    jsonl.flush()?;
-    Ok(sink)
+    let digesting = jsonl.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+    Ok(Sink {
+        tree,
+        count,
+        counts,
+        lines: BundleFile {
+            path: EVENTS_JSONL.into(),
+            sha256: hex::encode(digesting.sha256.finalize()),
+            size: digesting.size,
+        },
+    })
 }
 
 fn write_events(
     conn: &Connection,
-    staging: &Staging,
+    staging: &mut Staging,
     filter: &str,
     total: u64,
     redactor: &Redactor,
@@ -512,7 +586,10 @@ fn write_events(
     use rayon::prelude::*;
     let stage = store::open_staging(&staging.stage_case)?;
     stage.execute_batch("ALTER TABLE events ADD COLUMN event_hash VARCHAR;")?;
-    let jsonl_path = staging.dir.join(EVENTS_JSONL);
+    let zip = staging
+        .zip
+        .take()
+        .expect("the zip is the staging's until the events are written");
     // Streamed in Arrow batches: a row-by-row result is held whole by DuckDB before the first
     // row (6.9 GB for 10M events under a 4 GB budget).
     let mut stmt = conn.prepare(&format!(
@@ -529,7 +606,7 @@ fn write_events(
         counts: Default::default(),
     };
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(2);
-    let writer = std::thread::spawn(move || write_prepared(stage, jsonl_path, rx));
+    let writer = std::thread::spawn(move || write_prepared(stage, zip, rx));
     let mut read = 0u64;
     let result = (|| -> Result<()> {
         let mut pending: Vec<crate::model::rows::RawEvent> = Vec::with_capacity(BATCH);
@@ -574,9 +651,11 @@ fn write_events(
         }
     })();
     drop(tx);
-    let sink = writer.join().expect("the writing thread does not panic");
+    let (zip, sink) = writer.join().expect("the writing thread does not panic");
+    staging.zip = Some(zip);
     result?;
     let sink = sink?;
+    staging.packed.push(sink.lines);
     written.count = sink.count;
     written.counts = sink.counts;
     written.root = sink.tree.root();
@@ -686,7 +765,6 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
     std::fs::write(staging.dir.join("README.txt"), README)?;
     let mut names = vec![
         "README.txt".to_string(),
-        EVENTS_JSONL.into(),
         EVENTS_PARQUET.into(),
         SOURCES.into(),
         NOTES.into(),
@@ -701,7 +779,8 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
 
     // What is packed goes from the staging folder as it goes into the zip, and the staging case
     // (only there to explain decisions from) goes first: at 30M events the staged files and the
-    // zip side by side needed about 45 GB free.
+    // zip side by side needed about 45 GB free (the events' lines, the bulk, are in the zip
+    // already).
     for stage_file in [
         staging.stage_case.clone(),
         staging.stage_case.with_extension("duckdb.wal"),
@@ -710,10 +789,11 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
             std::fs::remove_file(stage_file)?;
         }
     }
-    let partial = PathBuf::from(format!("{}.partial.zip", staging.out.display()));
-    let file = std::fs::File::create(&partial)?;
     let result = (|| -> Result<BundleExportReport> {
-        let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+        let zip = staging
+            .zip
+            .as_mut()
+            .expect("the zip is the staging's once the events are written");
         let total: u64 = names
             .iter()
             .map(|n| {
@@ -723,7 +803,7 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
             })
             .sum();
         let mut done = 0u64;
-        let mut files = Vec::new();
+        let mut files = std::mem::take(&mut staging.packed);
         for name in &names {
             let src = staging.dir.join(name);
             let size = std::fs::metadata(&src)?.len();
@@ -780,6 +860,7 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
                 .map_err(zip_error)?;
             zip.write_all(&bytes)?;
         }
+        let zip = staging.zip.take().expect("the zip is still open");
         let mut inner = zip.finish().map_err(zip_error)?;
         inner.flush()?;
         inner.get_ref().sync_all()?;
@@ -796,12 +877,13 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
     })();
     match result {
         Ok(mut report) => {
-            std::fs::rename(&partial, &staging.out)?;
+            std::fs::rename(&staging.partial, &staging.out)?;
             report.size_bytes = std::fs::metadata(&staging.out)?.len();
             Ok(report)
         }
         Err(e) => {
-            let _ = std::fs::remove_file(&partial);
+            // A zip still open is finalised and removed when the staging goes.
+            let _ = std::fs::remove_file(&staging.partial);
             Err(e)
         }
     }

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use casefile::{
-    Case, DecisionQuery, Error, JobKind, ReplayMode, ReplayRequest, ReplayStatus, Replayer,
+    Case, DecisionQuery, Error, JobKind, ReplayFilter, ReplayMode, ReplayRequest, ReplayStatus,
+    Replayer,
 };
 use serde_json::Value;
 
@@ -33,6 +34,19 @@ pub(super) struct DecisionFilter {
     /// Only decisions whose recorded inputs differ from what the system knew then.
     #[arg(long)]
     stale: bool,
+    /// By the latest replay verdict: none (never replayed), match, mismatch, failed or
+    /// nondeterministic.
+    #[arg(long, value_parser = replay_filter)]
+    replay: Option<ReplayFilter>,
+}
+
+fn replay_filter(text: &str) -> Result<ReplayFilter, String> {
+    ReplayFilter::parse(text).ok_or_else(|| {
+        format!(
+            "it is {}, not `{text}`",
+            ReplayFilter::ALL.map(ReplayFilter::as_str).join(", ")
+        )
+    })
 }
 
 impl From<DecisionFilter> for DecisionQuery {
@@ -45,6 +59,7 @@ impl From<DecisionFilter> for DecisionQuery {
             subject: f.subject,
             label: f.label,
             stale_only: f.stale,
+            replay: f.replay,
             ..Default::default()
         }
     }

@@ -1005,3 +1005,88 @@ fn bundles_damaged_at_random_are_reported_or_refused_and_never_crash_the_reader(
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn bundle_export_writes_the_event_lines_into_the_zip_without_staging_them() {
+    // At 30M events the lines staged and then copied into the zip needed twice their size free.
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    let out = dir.path().join("direct.casebundle");
+    let staged_lines = dir
+        .path()
+        .join("direct.casebundle.partial")
+        .join("events/events.jsonl");
+    let seen_staged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = seen_staged.clone();
+    let job = casefile::Job::new(casefile::JobKind::BundleExport, move |p| {
+        if staged_lines.exists() {
+            seen.lock().unwrap().push(p.phase.clone());
+        }
+    });
+    let report = casefile::Case::open(&case)
+        .unwrap()
+        .bundle_export(
+            &casefile::BundleRequest {
+                out: s(&out).into(),
+                streams: None,
+                decisions: None,
+                from: None,
+                to: None,
+                axis: None,
+                redact: None,
+                sign: None,
+                attach: Vec::new(),
+            },
+            &job,
+        )
+        .unwrap();
+    assert!(
+        seen_staged.lock().unwrap().is_empty(),
+        "the lines were staged during {:?}",
+        seen_staged.lock().unwrap()
+    );
+    // The manifest's digest and size of the lines are those of the entry as a reader finds it.
+    let all = entries(&out);
+    let lines_entry = &all
+        .iter()
+        .find(|(n, _)| n == "events/events.jsonl")
+        .unwrap()
+        .1;
+    let listed = report
+        .files
+        .iter()
+        .find(|f| f.path == "events/events.jsonl")
+        .unwrap();
+    assert_eq!(
+        listed.sha256,
+        hex::encode(sha2::Sha256::digest(lines_entry))
+    );
+    assert_eq!(listed.size, lines_entry.len() as u64);
+    assert_eq!(lines(lines_entry).len() as u64, report.events);
+    let manifest: Value =
+        serde_json::from_slice(&all.iter().find(|(n, _)| n == "manifest.json").unwrap().1).unwrap();
+    assert!(manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["path"] == "events/events.jsonl" && f["sha256"] == listed.sha256.as_str()));
+    let v = cf_json(
+        dir.path(),
+        0,
+        &["bundle", "verify", s(&out), "--allow-unsigned"],
+    );
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("partial"))
+            .count(),
+        0,
+        "nothing partial is left beside the bundle"
+    );
+}

@@ -383,6 +383,45 @@ fn replay_reproduces_v2_4_0_and_finds_the_planted_defect_in_v2_3_1() {
     assert_eq!(stored[0][0].as_i64(), Some(mismatched));
     assert_eq!(v240["replayers"][0]["sha256"].as_str().unwrap().len(), 64);
 
+    // `--replay` lists decisions by their latest verdict, as the two reports above gave them.
+    let ids = |extra: &[&str]| -> std::collections::BTreeSet<String> {
+        decisions_of(&case, extra)
+            .iter()
+            .map(|d| d["decision_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let reported = |status: &str| -> std::collections::BTreeSet<String> {
+        v240["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(v231["results"].as_array().unwrap())
+            .filter(|r| r["status"] == status)
+            .map(|r| r["decision_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&["--replay", "mismatch"]), reported("mismatch"));
+    assert_eq!(ids(&["--replay", "match"]), reported("match"));
+    let all = ids(&[]);
+    let never: std::collections::BTreeSet<String> = all
+        .difference(&reported("match"))
+        .filter(|id| !reported("mismatch").contains(*id))
+        .cloned()
+        .collect();
+    assert_eq!(ids(&["--replay", "none"]), never);
+    assert_eq!(
+        ids(&["--replay", "mismatch", "--model-version", "v2.4.0"]).len(),
+        0
+    );
+    let wrong = run(&["decisions", s(&case), "--replay", "mismatched"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr)
+            .contains("none, match, mismatch, failed, nondeterministic, not `mismatched`"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+
     // Several runs of each decision show the defect as nondeterminism.
     let repeated = json_with(
         1,

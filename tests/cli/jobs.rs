@@ -85,6 +85,31 @@ fn ctrl_c_stops_a_lake_export_and_leaves_no_folder_behind() {
 }
 
 #[test]
+fn ctrl_c_stops_a_bundle_export_while_its_zip_is_open_and_leaves_nothing_behind() {
+    // The event lines go straight into the zip: a stop then leaves a half-written zip to remove.
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    let before = entries(dir.path());
+    let bundle = dir.path().join("evidence.casebundle");
+    let (code, stderr) = interrupt_at(
+        &["bundle", "export", s(&case), s(&bundle)],
+        "writing the events",
+    );
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("The bundle export was cancelled; nothing was written."),
+        "{stderr}"
+    );
+    assert_eq!(
+        entries(dir.path()),
+        before,
+        "no bundle, zip or staging left"
+    );
+    json(&["bundle", "export", s(&case), s(&bundle)]);
+    assert!(bundle.is_file());
+}
+
+#[test]
 fn ctrl_c_stops_a_training_set_and_leaves_no_file_behind() {
     let dir = tmp();
     let case = lending_case(dir.path());
