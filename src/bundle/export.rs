@@ -882,7 +882,8 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
             Ok(report)
         }
         Err(e) => {
-            // A zip still open is finalised and removed when the staging goes.
+            // Closed before it is removed (a zip still open would be finalised afterwards).
+            drop(staging.zip.take());
             let _ = std::fs::remove_file(&staging.partial);
             Err(e)
         }
