@@ -158,7 +158,8 @@ pub struct Job {
     interrupts: Mutex<Vec<(u64, Arc<InterruptHandle>)>>,
     next_watch: AtomicU64,
     sink: Sink,
-    last_phase: Mutex<Option<String>>,
+    /// The phase last traced and the tenth of it reached (see [`Job::trace_phase`]).
+    last_phase: Mutex<Option<(String, u64)>>,
 }
 
 impl Job {
@@ -203,22 +204,25 @@ impl Job {
             total,
             detail,
         });
-        self.trace_phase(phase);
+        self.trace_phase(phase, done, total);
         self.pause_if_asked(phase);
     }
 
-    /// With `CASEFILE_JOB_TRACE` set, each new phase goes to stderr with the seconds since the
-    /// process started and its resident memory: how a benchmark tells which phase peaks.
-    fn trace_phase(&self, phase: &str) {
+    /// With `CASEFILE_JOB_TRACE` set, each new phase and each tenth of a phase's progress goes to
+    /// stderr with the seconds since the process started and its resident memory: how a
+    /// benchmark tells which phase peaks, and whether memory grows as a phase goes on.
+    fn trace_phase(&self, phase: &str, done: u64, total: u64) {
         static TRACE: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
         let Some(started) = *TRACE.get_or_init(|| {
             std::env::var_os("CASEFILE_JOB_TRACE").map(|_| std::time::Instant::now())
         }) else {
             return;
         };
+        let tenth = done.saturating_mul(10).checked_div(total).unwrap_or(0);
         let mut last = self.last_phase.lock().unwrap_or_else(|p| p.into_inner());
-        if last.as_deref() != Some(phase) {
-            *last = Some(phase.to_string());
+        let traced = last.as_ref().map(|(p, t)| (p.as_str(), *t));
+        if traced != Some((phase, tenth)) {
+            *last = Some((phase.to_string(), tenth));
             let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
             let field = |name: &str| {
                 status
@@ -228,7 +232,7 @@ impl Job {
                     .unwrap_or_default()
             };
             eprintln!(
-                "casefile: {:.1} s, rss {}, peak so far {}: {:?} {phase}",
+                "casefile: {:.1} s, rss {}, peak so far {}: {:?} {phase} ({done} of {total})",
                 started.elapsed().as_secs_f64(),
                 field("VmRSS:"),
                 field("VmHWM:"),

@@ -4,7 +4,7 @@
 //! notes, findings and rules follow; then the rest is zipped with its sha256 into the manifest,
 //! which is signed. The bundle appears under its name only when complete.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -203,6 +203,18 @@ pub fn stage(
         let _sharing = crate::store::SmallerShare::beside_staging(conn)?;
         write_events(conn, &mut staging, &filter, total, &redactor, job)?
     };
+    // The streams written, kept by DuckDB (within its budget): millions at 30M events.
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE bundle_written_streams AS SELECT DISTINCT stream_id FROM events {filter}"
+    ))?;
+    let stream_count: i64 =
+        conn.query_row("SELECT count(*) FROM bundle_written_streams", [], |r| {
+            r.get(0)
+        })?;
+    let mut is_written =
+        conn.prepare("SELECT count(*) > 0 FROM bundle_written_streams WHERE stream_id = ?")?;
+    let mut stream_written =
+        |stream: &str| -> Result<bool> { Ok(is_written.query_row([stream], |r| r.get(0))?) };
 
     job.report("writing the Parquet copy", total, total);
     {
@@ -224,21 +236,25 @@ pub fn stage(
     write_json(&staging.dir.join(SOURCES), &sources)?;
 
     let whole_case = !scoped && from.is_none() && to.is_none();
-    let notes: Vec<_> = crate::notes::list(conn)?
-        .into_iter()
-        .filter(|n| match &n.stream_id {
+    let mut notes = Vec::new();
+    for mut n in crate::notes::list(conn)? {
+        let keep = match &n.stream_id {
             None => true,
-            Some(s) => whole_case || written.streams.contains(s),
-        })
-        .map(|mut n| {
+            Some(s) => whole_case || stream_written(s)?,
+        };
+        if keep {
             n.stream_id = n.stream_id.map(|s| redactor.stream_id(&s));
-            n
-        })
-        .collect();
+            notes.push(n);
+        }
+    }
     write_json(&staging.dir.join(NOTES), &notes)?;
 
-    let findings = findings_in_scope(conn, &written, &redactor)?;
-    write_json(&staging.dir.join(FINDINGS), &findings)?;
+    let findings = write_findings(
+        conn,
+        &staging.dir.join(FINDINGS),
+        &written.source_ids,
+        &redactor,
+    )?;
 
     for (key, file) in [
         ("fold_rules", FOLD_RULES),
@@ -253,6 +269,15 @@ pub fn stage(
         staging.decisions_to_explain = ids.clone();
     }
 
+    let mut erasures_written = Vec::new();
+    for e in &erasures {
+        if stream_written(&e.stream_id)? {
+            erasures_written.push(Erasure {
+                stream_id: redactor.stream_id(&e.stream_id),
+                ..e.clone()
+            });
+        }
+    }
     let m = &mut staging.manifest;
     m.scope = Scope {
         kind: if req.decisions.is_some() {
@@ -271,9 +296,9 @@ pub fn stage(
         from: from.map(format_micros),
         to: to.map(format_micros),
         axis: (from.is_some() || to.is_some()).then(|| axis.name().into()),
-        stream_count: written.streams.len() as u64,
+        stream_count: stream_count as u64,
         notes: notes.len() as u64,
-        findings: findings.len() as u64,
+        findings,
         sources: sources.len() as u64,
     };
     m.events = EventsSummary {
@@ -290,14 +315,7 @@ pub fn stage(
         pseudonymized: prof.pseudonymize.clone(),
         pseudonym_secret: secret_note,
         counts: written.counts.clone(),
-        erasures: erasures
-            .iter()
-            .filter(|e| written.streams.contains(&e.stream_id))
-            .map(|e| Erasure {
-                stream_id: redactor.stream_id(&e.stream_id),
-                ..e.clone()
-            })
-            .collect(),
+        erasures: erasures_written,
     };
     Ok(staging)
 }
@@ -422,7 +440,6 @@ fn erasure_markers(conn: &Connection, field: &str) -> Result<Vec<Erasure>> {
 struct Written {
     count: u64,
     root: merkle::Hash,
-    streams: HashSet<String>,
     source_ids: BTreeSet<i64>,
     first_recorded: Option<i64>,
     last_recorded: Option<i64>,
@@ -599,7 +616,6 @@ fn write_events(
     let mut written = Written {
         count: 0,
         root: [0; 32],
-        streams: HashSet::new(),
         source_ids: BTreeSet::new(),
         first_recorded: None,
         last_recorded: None,
@@ -616,9 +632,6 @@ fn write_events(
             if let Some(arrow) = &next {
                 for raw in crate::model::rows::raw_events_of_batch(arrow)? {
                     let (ev, recorded) = (&raw.ev, raw.recorded);
-                    if !written.streams.contains(&ev.stream_id) {
-                        written.streams.insert(ev.stream_id.clone());
-                    }
                     written.source_ids.insert(ev.source_id);
                     written.first_recorded =
                         Some(written.first_recorded.map_or(recorded, |f| f.min(recorded)));
@@ -662,44 +675,80 @@ fn write_events(
     Ok(written)
 }
 
-fn findings_in_scope(
+/// Writes the findings of the written streams (and, for a finding of no stream, of the written
+/// sources) to `path` as the JSON array `write_json` would, a batch at a time: a 30M-event case has
+/// millions of findings, and held whole (DuckDB's result, the rows, the text) they went past the
+/// budget. Returns how many were written.
+fn write_findings(
     conn: &Connection,
-    written: &Written,
+    path: &Path,
+    source_ids: &BTreeSet<i64>,
     redactor: &Redactor,
-) -> Result<Vec<FindingRow>> {
+) -> Result<u64> {
+    use serde::ser::Serializer as _;
+    use store::columns::{int_at, ints, strings, text_at};
     let mut stmt = conn.prepare(
-        "SELECT source_id, kind, stream_id, event_id, message FROM findings ORDER BY finding_id",
+        "SELECT source_id::BIGINT, kind, stream_id, event_id, message FROM findings
+         WHERE stream_id IS NULL OR stream_id IN (SELECT stream_id FROM bundle_written_streams)
+         ORDER BY finding_id",
     )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get(0)?,
-            r.get::<_, String>(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (source_id, kind, stream_id, event_id, message) = row?;
-        let mut f = FindingRow {
-            source_id,
-            kind: crate::findings::FindingKind::parse(&kind)?,
-            stream_id,
-            event_id,
-            message,
-        };
-        let keep = match (&f.stream_id, f.source_id) {
-            (Some(s), _) => written.streams.contains(s),
-            (None, Some(src)) => written.source_ids.contains(&src),
-            (None, None) => true,
-        };
-        if keep {
-            f.stream_id = f.stream_id.map(|s| redactor.stream_id(&s));
-            out.push(f);
+    let mut batches = stmt.stream_arrow([])?;
+    let mut failure: Option<Error> = None;
+    let mut count = 0u64;
+    let mut batch_rows = Vec::new().into_iter();
+    let rows = std::iter::from_fn(|| loop {
+        if let Some(row) = batch_rows.next() {
+            count += 1;
+            return Some(row);
         }
+        let batch = batches.next()?;
+        let rows = (|| -> Result<Vec<FindingRow>> {
+            let batch = batch?;
+            let (source, kind, stream, event, message) = (
+                ints(&batch, 0)?,
+                strings(&batch, 1)?,
+                strings(&batch, 2)?,
+                strings(&batch, 3)?,
+                strings(&batch, 4)?,
+            );
+            let mut rows = Vec::with_capacity(batch.num_rows());
+            for r in 0..batch.num_rows() {
+                let source_id = int_at(&source, r);
+                let stream_id = text_at(&stream, r);
+                if stream_id.is_none() && source_id.is_some_and(|s| !source_ids.contains(&s)) {
+                    continue;
+                }
+                rows.push(FindingRow {
+                    source_id,
+                    kind: crate::findings::FindingKind::parse(kind.value(r))?,
+                    stream_id: stream_id.map(|s| redactor.stream_id(s)),
+                    event_id: text_at(&event, r).map(str::to_string),
+                    message: message.value(r).to_string(),
+                });
+            }
+            Ok(rows)
+        })();
+        match rows {
+            Ok(rows) => batch_rows = rows.into_iter(),
+            Err(e) => {
+                failure = Some(e);
+                return None;
+            }
+        }
+    });
+    let mut out = serde_json::Serializer::with_formatter(
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?),
+        serde_json::ser::PrettyFormatter::new(),
+    );
+    out.collect_seq(rows)
+        .map_err(|e| Error::Io(std::io::Error::other(e)))?;
+    if let Some(e) = failure {
+        return Err(e);
     }
-    Ok(out)
+    let mut file = out.into_inner();
+    file.write_all(b"\n")?;
+    file.flush()?;
+    Ok(count)
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {

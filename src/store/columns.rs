@@ -42,3 +42,8 @@ pub(crate) fn ints(batch: &RecordBatch, i: usize) -> Result<Int64Array> {
 pub(crate) fn text_at(column: &StringArray, r: usize) -> Option<&str> {
     (!column.is_null(r)).then(|| column.value(r))
 }
+
+/// Row `r` of a BIGINT column, None where it is NULL.
+pub(crate) fn int_at(column: &Int64Array, r: usize) -> Option<i64> {
+    (!column.is_null(r)).then(|| column.value(r))
+}

@@ -1090,3 +1090,90 @@ fn bundle_export_writes_the_event_lines_into_the_zip_without_staging_them() {
         "nothing partial is left beside the bundle"
     );
 }
+
+/// findings.json is written a batch at a time from the case (a 30M-event case has millions of
+/// findings): a bundle of some streams carries exactly those streams' findings and the
+/// stream-less ones of their sources, the whole case's bundle every finding, and the manifest
+/// counts what was written.
+#[test]
+fn bundle_findings_are_exactly_those_of_the_streams_it_carries() {
+    let dir = tmp();
+    let case = dir.path().join("case.casefile");
+    let mut args = vec!["import".to_string(), s(&case).to_string()];
+    args.extend(scenario_files(&["lending"]));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    cf_json(dir.path(), 0, &refs);
+    let in_case = json(&["findings", s(&case)])["findings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let row = |f: &Value| {
+        ["kind", "stream_id", "event_id", "message"]
+            .map(|k| f[k].to_string())
+            .join(" | ")
+    };
+    let sorted = |mut rows: Vec<String>| {
+        rows.sort();
+        rows
+    };
+    let carried = |bundle: &Path| {
+        let files = entries(bundle);
+        let file = |name: &str| -> Value {
+            serde_json::from_slice(&files.iter().find(|(n, _)| n == name).unwrap().1).unwrap()
+        };
+        let findings = file("findings.json").as_array().unwrap().clone();
+        (findings, file("manifest.json")["scope"].clone())
+    };
+
+    let whole = dir.path().join("whole.casebundle");
+    cf_json(dir.path(), 0, &["bundle", "export", s(&case), s(&whole)]);
+    let (findings, scope) = carried(&whole);
+    assert!(!in_case.is_empty(), "the lending sample has findings");
+    assert_eq!(
+        sorted(findings.iter().map(row).collect()),
+        sorted(in_case.iter().map(row).collect())
+    );
+    assert_eq!(scope["findings"], in_case.len());
+
+    let chosen: Vec<String> = in_case
+        .iter()
+        .filter_map(|f| f["stream_id"].as_str().map(str::to_string))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .take(2)
+        .collect();
+    assert_eq!(chosen.len(), 2, "two streams with findings");
+    let some = dir.path().join("some.casebundle");
+    cf_json(
+        dir.path(),
+        0,
+        &[
+            "bundle",
+            "export",
+            s(&case),
+            s(&some),
+            "--streams",
+            &chosen.join(","),
+        ],
+    );
+    let (findings, scope) = carried(&some);
+    let expected: Vec<String> = in_case
+        .iter()
+        .filter(|f| {
+            f["stream_id"]
+                .as_str()
+                .is_none_or(|id| chosen.iter().any(|c| c == id))
+        })
+        .map(row)
+        .collect();
+    assert!(
+        expected.len() < in_case.len(),
+        "the scope leaves findings out"
+    );
+    assert_eq!(
+        sorted(findings.iter().map(row).collect()),
+        sorted(expected.clone())
+    );
+    assert_eq!(scope["findings"], expected.len());
+    assert_eq!(scope["stream_count"], 2);
+}
