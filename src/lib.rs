@@ -706,6 +706,9 @@ impl Case {
                 bundle::open::load_side_tables(&conn, &mut |name| {
                     std::fs::read(dir.join(name)).ok()
                 })?;
+                if let Ok(findings) = std::fs::File::open(dir.join(bundle::FINDINGS)) {
+                    bundle::open::load_findings(&conn, findings)?;
+                }
             }
             let stage = Case::open(&staging.stage_case)?;
             let name = self

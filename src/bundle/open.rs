@@ -140,6 +140,9 @@ pub fn materialize(bundle: &Path, job: &Job) -> Result<PathBuf> {
             [parquet.to_string_lossy()],
         )?;
         load_side_tables(&conn, &mut |name| entry_bytes(&mut archive, name))?;
+        if let Ok(findings) = archive.by_name(FINDINGS) {
+            load_findings(&conn, findings)?;
+        }
         crate::store::meta::set(&conn, "bundle_merkle_root", &manifest.events.merkle_root)?;
         conn.execute_batch("CHECKPOINT;")?;
         Ok(())
@@ -162,7 +165,66 @@ fn entry_bytes(archive: &mut zip::ZipArchive<BufReader<File>>, name: &str) -> Op
     super::safety::read_capped(entry, name, super::safety::MAX_SMALL_FILE).ok()
 }
 
-/// Loads custody, notes, findings and rules (as a bundle holds them) into a case's tables.
+/// Loads the findings of `findings.json` (as a bundle holds them) into a case's findings, read and
+/// appended a record at a time: a bundle of a 30M-event case holds millions, over 256 MB (past
+/// the cap for the small files read whole, which left a big bundle opened without its findings).
+pub fn load_findings(conn: &Connection, findings: impl Read) -> Result<()> {
+    use serde::de::{Deserializer as _, SeqAccess, Visitor};
+    struct Appending<'a> {
+        rows: duckdb::Appender<'a>,
+        failure: Option<Error>,
+    }
+    impl<'de> Visitor<'de> for &mut Appending<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of findings")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+            while let Some(f) = seq.next_element::<FindingRow>()? {
+                if let Err(e) = self.rows.append_row(params![
+                    f.source_id,
+                    f.kind.as_str(),
+                    f.stream_id,
+                    f.event_id,
+                    f.message
+                ]) {
+                    self.failure = Some(e.into());
+                    return Err(serde::de::Error::custom("the findings could not be stored"));
+                }
+            }
+            Ok(())
+        }
+    }
+    conn.execute_batch(
+        "CREATE OR REPLACE TEMP TABLE bundle_findings (source_id BIGINT, kind VARCHAR, stream_id VARCHAR, event_id VARCHAR, message VARCHAR);",
+    )?;
+    {
+        let mut appending = Appending {
+            rows: conn.appender("bundle_findings")?,
+            failure: None,
+        };
+        let mut json = serde_json::Deserializer::from_reader(std::io::BufReader::new(findings));
+        let read = json.deserialize_seq(&mut appending);
+        if let Some(e) = appending.failure.take() {
+            return Err(e);
+        }
+        read.and_then(|()| json.end())
+            .map_err(|e| Error::NotABundle {
+                path: PathBuf::from(FINDINGS),
+                cause: format!("{FINDINGS} is not readable ({e})"),
+            })?;
+        appending.rows.flush()?;
+    }
+    conn.execute_batch(&format!(
+        "{} SELECT source_id, kind, stream_id, event_id, message FROM bundle_findings ORDER BY rowid;
+         DROP TABLE bundle_findings;",
+        crate::findings::INSERT_SQL
+    ))?;
+    Ok(())
+}
+
+/// Loads custody, notes and rules (as a bundle holds them) into a case's tables; the findings
+/// are [`load_findings`]'.
 pub fn load_side_tables(
     conn: &Connection,
     file: &mut dyn FnMut(&str) -> Option<Vec<u8>>,
@@ -220,20 +282,6 @@ pub fn load_side_tables(
                     n.supersedes,
                     n.axis.map(|a| a.name())
                 ],
-            )?;
-        }
-    }
-    if let Some(bytes) = file(FINDINGS) {
-        let findings: Vec<FindingRow> =
-            serde_json::from_slice(&bytes).map_err(|e| bad(FINDINGS, e))?;
-        for f in findings {
-            crate::findings::record(
-                conn,
-                f.source_id,
-                f.kind,
-                f.stream_id.as_deref(),
-                f.event_id.as_deref(),
-                &f.message,
             )?;
         }
     }

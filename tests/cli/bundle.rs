@@ -1093,8 +1093,8 @@ fn bundle_export_writes_the_event_lines_into_the_zip_without_staging_them() {
 
 /// findings.json is written a batch at a time from the case (a 30M-event case has millions of
 /// findings): a bundle of some streams carries exactly those streams' findings and the
-/// stream-less ones of their sources, the whole case's bundle every finding, and the manifest
-/// counts what was written.
+/// stream-less ones of their sources, the whole case's bundle every finding (also once opened),
+/// and the manifest counts what was written.
 #[test]
 fn bundle_findings_are_exactly_those_of_the_streams_it_carries() {
     let dir = tmp();
@@ -1134,6 +1134,15 @@ fn bundle_findings_are_exactly_those_of_the_streams_it_carries() {
         sorted(in_case.iter().map(row).collect())
     );
     assert_eq!(scope["findings"], in_case.len());
+    // Opened read-only, the bundle has the case's findings (read from findings.json a record at a time).
+    let opened = cf_json(dir.path(), 0, &["findings", s(&whole)])["findings"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        sorted(opened.iter().map(row).collect()),
+        sorted(in_case.iter().map(row).collect())
+    );
 
     let chosen: Vec<String> = in_case
         .iter()
