@@ -278,6 +278,9 @@ pub fn stage(
             });
         }
     }
+    // The case's connection outlives the export: the streams' table goes with its last use.
+    drop(is_written);
+    conn.execute_batch("DROP TABLE bundle_written_streams")?;
     let m = &mut staging.manifest;
     m.scope = Scope {
         kind: if req.decisions.is_some() {

@@ -1098,11 +1098,7 @@ fn bundle_export_writes_the_event_lines_into_the_zip_without_staging_them() {
 #[test]
 fn bundle_findings_are_exactly_those_of_the_streams_it_carries() {
     let dir = tmp();
-    let case = dir.path().join("case.casefile");
-    let mut args = vec!["import".to_string(), s(&case).to_string()];
-    args.extend(scenario_files(&["lending"]));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    cf_json(dir.path(), 0, &refs);
+    let case = lending_case(dir.path());
     let in_case = json(&["findings", s(&case)])["findings"]
         .as_array()
         .unwrap()
