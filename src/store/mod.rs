@@ -15,7 +15,7 @@ pub mod meta;
 pub mod sql;
 
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -216,6 +216,34 @@ ALTER TABLE findings ALTER COLUMN source_id DROP NOT NULL;
     r#"
 -- Events loaded with a time that is not their own (an enclosing record's, or the file's default).
 ALTER TABLE sources ADD COLUMN times_placed BIGINT DEFAULT 0;
+"#,
+    r#"
+-- A one-stream as-of reads one or two columns: what it needs of a stored row is packed into
+-- `record` (a JSON array, see timeline::snapshots::SnapRecord and StepRecord). Snapshots are
+-- derived: the old ones are dropped and the case rebuilds them when it next needs them.
+DROP TABLE snapshots;
+DROP TABLE plan_steps;
+CREATE TABLE snapshots (
+    stream_id       VARCHAR NOT NULL,
+    stream_type     VARCHAR,
+    combos          UTINYINT NOT NULL,
+    step            INTEGER NOT NULL,
+    exact           BOOLEAN NOT NULL,
+    rec_from        BIGINT,
+    rec_to          BIGINT,
+    occ_from        BIGINT,
+    occ_to          BIGINT,
+    record          VARCHAR NOT NULL,
+    state           VARCHAR
+);
+CREATE TABLE plan_steps (
+    stream_id       VARCHAR NOT NULL,
+    combos          UTINYINT NOT NULL,
+    step            INTEGER NOT NULL,
+    record          VARCHAR NOT NULL
+);
+DELETE FROM snapshot_shapes;
+DELETE FROM case_meta WHERE key = 'snapshots_built_from';
 "#,
 ];
 

@@ -413,9 +413,10 @@ fn states(
         When::ExampleTime => "x.t",
         When::Latest => "9223372036854775806",
     };
+    let last = crate::timeline::snapshots::last_event_id_sql("s");
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE {name} AS
-         SELECT x.ord, x.entity, {at} AS at, s.exact, s.state, s.{from} AS source_time, s.last_event_id,
+         SELECT x.ord, x.entity, {at} AS at, s.exact, s.state, s.{from} AS source_time, {last} AS last_event_id,
                 NULL::BIGINT[] AS set_times
          FROM ts_examples x JOIN snapshots s
            ON s.stream_id = x.entity AND s.combos & {bit} <> 0 AND s.{from} <= {at} AND {at} < s.{to};"
