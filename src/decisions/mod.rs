@@ -28,6 +28,7 @@ use crate::model::{format_micros, Micros};
 use crate::timeline::fold::{self, View};
 use crate::timeline::{load_rules, snapshots};
 use normalize::{Candidate, Kind};
+use rayon::prelude::*;
 
 const RULES_KEY: &str = "decision_rules";
 const BUILT_KEY: &str = "decisions_built_from";
@@ -528,6 +529,51 @@ pub fn input_keys(conn: &Connection) -> Result<Vec<InputKey>> {
     }
 }
 
+/// A candidate event worked out, ready to append.
+enum Classified {
+    Decision(Box<DecisionRow>),
+    Deployment(Box<(Candidate, normalize::Deployment)>),
+    Neither,
+}
+
+/// A decision as `decisions` stores it: its JSON fields already written as text.
+struct DecisionRow {
+    candidate: Candidate,
+    decision_id: String,
+    subject_hint: Option<String>,
+    model: Option<String>,
+    model_version: Option<String>,
+    inputs: String,
+    output: String,
+    label: Option<String>,
+    score: Option<f64>,
+    llm: Option<String>,
+    context_ids: String,
+    feature_set_hash: Option<String>,
+}
+
+impl DecisionRow {
+    fn of(candidate: Candidate, d: normalize::Normalized) -> DecisionRow {
+        DecisionRow {
+            candidate,
+            decision_id: d.decision_id,
+            subject_hint: d.subject_hint,
+            model: d.model,
+            model_version: d.model_version,
+            inputs: d.inputs.to_string(),
+            output: d.output.to_string(),
+            label: d.label,
+            score: d.score,
+            llm: d
+                .llm
+                .as_ref()
+                .map(|l| serde_json::to_string(l).expect("llm fields serialize")),
+            context_ids: Value::from(d.retrieved_context_ids).to_string(),
+            feature_set_hash: d.feature_set_hash,
+        }
+    }
+}
+
 /// Events whose payload could be a decision or a deployment, normalized in Rust and appended.
 fn load_candidates(
     conn: &Connection,
@@ -574,30 +620,43 @@ fn load_candidates(
         let opt = |a: &duckdb::arrow::array::StringArray, r: usize| {
             crate::store::columns::text_at(a, r).map(str::to_string)
         };
-        for r in 0..batch.num_rows() {
-            seen += 1;
-            if seen.is_multiple_of(100_000) {
-                report("finding decisions", seen, 0);
-            }
-            let c = Candidate {
-                event_id: event_id.value(r).to_string(),
-                stream_id: stream_id.value(r).to_string(),
-                stream_type: opt(&stream_type, r),
-                event_type: event_type.value(r).to_string(),
-                occurred: occurred.value(r),
-                recorded: recorded.value(r),
-                actor: opt(&actor, r),
-                causation_id: opt(&causation_id, r),
-                correlation_id: opt(&correlation_id, r),
-                corrects: opt(&corrects, r),
-                payload: crate::store::columns::text_at(&payload, r)
-                    .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                    .unwrap_or(Value::Null),
-            };
-            match normalize::classify(&c, rules) {
-                Kind::Decision(d) => {
+        // Parsing and classifying a batch's payloads is most of this phase: on every core, in
+        // the batch's order; the appenders then take the rows in that order on this thread.
+        let classified: Vec<Classified> = (0..batch.num_rows())
+            .into_par_iter()
+            .map(|r| {
+                let c = Candidate {
+                    event_id: event_id.value(r).to_string(),
+                    stream_id: stream_id.value(r).to_string(),
+                    stream_type: opt(&stream_type, r),
+                    event_type: event_type.value(r).to_string(),
+                    occurred: occurred.value(r),
+                    recorded: recorded.value(r),
+                    actor: opt(&actor, r),
+                    causation_id: opt(&causation_id, r),
+                    correlation_id: opt(&correlation_id, r),
+                    corrects: opt(&corrects, r),
+                    payload: crate::store::columns::text_at(&payload, r)
+                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                        .unwrap_or(Value::Null),
+                };
+                match normalize::classify(&c, rules) {
+                    Kind::Decision(d) => Classified::Decision(Box::new(DecisionRow::of(c, *d))),
+                    Kind::Deployment(m) => Classified::Deployment(Box::new((c, m))),
+                    Kind::Neither => Classified::Neither,
+                }
+            })
+            .collect();
+        let before = seen;
+        seen += batch.num_rows() as u64;
+        if before / 100_000 != seen / 100_000 {
+            report("finding decisions", seen, 0);
+        }
+        for row in classified {
+            match row {
+                Classified::Decision(d) => {
                     found += 1;
-                    let json = |v: &Value| v.to_string();
+                    let c = &d.candidate;
                     decisions.append_row(params![
                         d.decision_id,
                         c.event_id,
@@ -610,14 +669,12 @@ fn load_candidates(
                         c.actor,
                         d.model,
                         d.model_version,
-                        json(&d.inputs),
-                        json(&d.output),
+                        d.inputs,
+                        d.output,
                         d.label,
                         d.score,
-                        d.llm
-                            .as_ref()
-                            .map(|l| serde_json::to_string(l).expect("llm fields serialize")),
-                        json(&Value::from(d.retrieved_context_ids.clone())),
+                        d.llm,
+                        d.context_ids,
                         d.feature_set_hash,
                         c.causation_id,
                         c.correlation_id,
@@ -625,7 +682,8 @@ fn load_candidates(
                         0i64,
                     ])?;
                 }
-                Kind::Deployment(m) => {
+                Classified::Deployment(deployment) => {
+                    let (c, m) = *deployment;
                     deployments.append_row(params![
                         m.model,
                         m.model_version,
@@ -637,7 +695,7 @@ fn load_candidates(
                         c.payload.to_string(),
                     ])?;
                 }
-                Kind::Neither => {}
+                Classified::Neither => {}
             }
         }
     }
@@ -721,18 +779,19 @@ pub fn input_discrepancies(
             .max_by_key(|e| (e.recorded, e.seq))
     };
     let (found, unmatched) = compare_inputs(inputs, state.as_ref(), at, setter);
+    let unmatched = unmatched.into_iter().map(str::to_string).collect();
     (state, found, unmatched)
 }
 
 /// The recorded inputs against the subject's state then: a discrepancy per input whose value
 /// differs (naming the event that set what the system knew, from `setter`), and the inputs the
 /// state has no field for.
-fn compare_inputs<'e>(
-    inputs: &Value,
+fn compare_inputs<'e, 'i>(
+    inputs: &'i Value,
     state: Option<&Value>,
     at: Micros,
     setter: impl Fn(&str) -> Option<&'e fold::FoldEvent>,
-) -> (Vec<Discrepancy>, Vec<String>) {
+) -> (Vec<Discrepancy>, Vec<&'i str>) {
     let mut found = Vec::new();
     let mut unmatched = Vec::new();
     let Value::Object(inputs) = inputs else {
@@ -742,7 +801,7 @@ fn compare_inputs<'e>(
     let fields = state.and_then(Value::as_object).unwrap_or(&empty);
     for (name, seen) in inputs {
         let Some(known) = fields.get(name) else {
-            unmatched.push(name.clone());
+            unmatched.push(name.as_str());
             continue;
         };
         if same_value(seen, known, 0.0) {
@@ -781,6 +840,9 @@ type ToCheck = (String, String, Micros, Value);
 
 /// About how many decisions the input audit holds in memory at a time.
 const SUBJECT_SHARE_DECISIONS: u64 = 200_000;
+
+/// About how many events of the subjects read the audit holds before checking them in parallel.
+const AUDIT_BATCH_EVENTS: usize = 50_000;
 
 /// The decisions with recorded inputs whose subjects match `subjects` (SQL over `subject_id`), by
 /// subject.
@@ -943,14 +1005,16 @@ pub fn human_span(us: i64) -> String {
 /// Checks every decision's recorded inputs against what the system knew when it decided; stores the
 /// count on the decision and raises a `stale_input` finding per differing input.
 fn audit_inputs(conn: &Connection, report: &dyn Fn(&str, u64, u64)) -> Result<()> {
-    audit_inputs_in_shares(conn, report, SUBJECT_SHARE_DECISIONS)
+    audit_inputs_in_shares(conn, report, SUBJECT_SHARE_DECISIONS, AUDIT_BATCH_EVENTS)
 }
 
-/// `audit_inputs`, holding about `share_decisions` decisions in memory at a time.
+/// `audit_inputs`, holding about `share_decisions` decisions in memory at a time and checking
+/// the subjects read about `batch_events` events at a time.
 fn audit_inputs_in_shares(
     conn: &Connection,
     report: &dyn Fn(&str, u64, u64),
     share_decisions: u64,
+    batch_events: usize,
 ) -> Result<()> {
     let total: i64 = conn.query_row(
         "SELECT count(*) FROM decisions WHERE inputs IS NOT NULL AND inputs::VARCHAR LIKE '{%' AND inputs::VARCHAR <> '{}'",
@@ -981,22 +1045,25 @@ fn audit_inputs_in_shares(
         if by_subject.is_empty() {
             continue;
         }
-        snapshots::for_each_stream_in_share(
-            conn,
-            &format!("stream_id IN (SELECT subject_id FROM decisions WHERE {in_share})"),
-            shares,
-            share,
-            &mut |stream, _type, events| {
-                let Some(list) = by_subject.get(stream) else {
-                    return Ok(());
-                };
-                let checked = check_subject(events, list, &rules, &targets);
+        // The subjects read are checked a batch at a time on rayon's pool (each subject's check
+        // is a fold of its own), and their results taken in the order read.
+        let mut batch: Vec<(String, Vec<fold::FoldEvent>)> = Vec::new();
+        let mut held = 0usize;
+        let mut settle = |batch: &mut Vec<(String, Vec<fold::FoldEvent>)>| {
+            let checked: Vec<Vec<Vec<Discrepancy>>> = batch
+                .par_iter()
+                .map(|(stream, events)| {
+                    check_subject(events, &by_subject[stream.as_str()], &rules, &targets)
+                })
+                .collect();
+            for ((stream, _), checked) in batch.drain(..).zip(checked) {
+                let list = &by_subject[stream.as_str()];
                 for ((decision_id, event_id, _, _), found) in list.iter().zip(checked) {
                     if !found.is_empty() {
                         stale.push((event_id.clone(), found.len() as i64));
                         for d in found {
                             findings.push((
-                                stream.to_string(),
+                                stream.clone(),
                                 event_id.clone(),
                                 format!("Decision {decision_id}: {}", d.message),
                             ));
@@ -1007,9 +1074,27 @@ fn audit_inputs_in_shares(
                         report("checking inputs against the state then", done, total as u64);
                     }
                 }
+            }
+        };
+        snapshots::for_each_stream_in_share(
+            conn,
+            &format!("stream_id IN (SELECT subject_id FROM decisions WHERE {in_share})"),
+            shares,
+            share,
+            &mut |stream, _type, events| {
+                if !by_subject.contains_key(stream) {
+                    return Ok(());
+                }
+                batch.push((stream.to_string(), events.to_vec()));
+                held += events.len();
+                if held >= batch_events {
+                    settle(&mut batch);
+                    held = 0;
+                }
                 Ok(())
             },
         )?;
+        settle(&mut batch);
     }
     // In bulk: one UPDATE per decision would scan `decisions` each time (minutes at 100k stale).
     conn.execute_batch(
@@ -1381,12 +1466,12 @@ mod tests {
         assert!(busiest > 400, "{busiest}");
         assert!(own_folded > 0, "{own_folded}");
         // Audited a share of the subjects at a time, the counts and findings are the same.
-        let audit = |share: u64| -> (Vec<(String, i64)>, Vec<String>) {
+        let audit = |share: u64, batch: usize| -> (Vec<(String, i64)>, Vec<String>) {
             conn.execute_batch(
                 "UPDATE decisions SET stale_inputs = 0; DELETE FROM findings WHERE kind = 'stale_input';",
             )
             .unwrap();
-            audit_inputs_in_shares(conn, &|_, _, _| {}, share).unwrap();
+            audit_inputs_in_shares(conn, &|_, _, _| {}, share, batch).unwrap();
             let mut stmt = conn
                 .prepare("SELECT event_id, stale_inputs FROM decisions ORDER BY event_id")
                 .unwrap();
@@ -1405,8 +1490,11 @@ mod tests {
                 .collect();
             (counts, messages)
         };
-        let whole = audit(u64::MAX);
+        // And checked in parallel batches of any size: each subject its own, or a few together.
+        let whole = audit(u64::MAX, usize::MAX);
         assert!(!whole.1.is_empty());
-        assert_eq!(audit(500), whole);
+        assert_eq!(audit(500, AUDIT_BATCH_EVENTS), whole);
+        assert_eq!(audit(u64::MAX, 1), whole);
+        assert_eq!(audit(500, 300), whole);
     }
 }
