@@ -147,13 +147,21 @@ type SnapRecord = (
     Option<String>,
 );
 
-/// Whether the stored state `r` answers an as-of at `at` on `axis` for the combination `bit`.
-fn answers(r: &SnapRecord, bit: u8, axis: Axis, at: Micros) -> bool {
+/// Whether a stored state serving `combos`, valid over `rec` and `occ` (`[from, to)` on each
+/// axis, None where it does not serve the axis), answers an as-of at `at` on `axis` for `bit`.
+fn answers(
+    combos: u8,
+    rec: (Option<i64>, Option<i64>),
+    occ: (Option<i64>, Option<i64>),
+    bit: u8,
+    axis: Axis,
+    at: Micros,
+) -> bool {
     let (from, to) = match axis {
-        Axis::Recorded => (r.3, r.4),
-        Axis::Occurred => (r.5, r.6),
+        Axis::Recorded => rec,
+        Axis::Occurred => occ,
     };
-    r.0 & bit != 0 && matches!((from, to), (Some(f), Some(t)) if f <= at && at < t)
+    combos & bit != 0 && matches!((from, to), (Some(f), Some(t)) if f <= at && at < t)
 }
 
 /// One step of a plan as `plan_steps.record` keeps it: `[rec_at, occ_at, stream_version,
@@ -967,16 +975,6 @@ struct Interval {
     occ: (Option<i64>, Option<i64>),
 }
 
-impl Interval {
-    fn answers(&self, bit: u8, axis: Axis, at: Micros) -> bool {
-        let (from, to) = match axis {
-            Axis::Recorded => self.rec,
-            Axis::Occurred => self.occ,
-        };
-        self.combos & bit != 0 && matches!((from, to), (Some(f), Some(t)) if f <= at && at < t)
-    }
-}
-
 /// Where one plan's steps sit in `plan_steps`.
 #[derive(Debug, Clone, Copy)]
 struct PlanRange {
@@ -1113,7 +1111,14 @@ fn first_answer(
         let text = row.get_ref(0)?;
         let text = text.as_str().map_err(duckdb::Error::from)?;
         let record: SnapRecord = parse_record("snapshots", text)?;
-        if answers(&record, bit, axis, at) {
+        if answers(
+            record.0,
+            (record.3, record.4),
+            (record.5, record.6),
+            bit,
+            axis,
+            at,
+        ) {
             return Ok(Some((record, row.get(1)?)));
         }
     }
@@ -1152,7 +1157,10 @@ pub fn lookup(
         // A long one: its row found in memory, then read alone.
         (Some(ix), Some(lohi)) => {
             let intervals = ix.intervals(conn, stream, lohi)?;
-            match intervals.iter().find(|i| i.answers(bit, axis, at)) {
+            match intervals
+                .iter()
+                .find(|i| answers(i.combos, i.rec, i.occ, bit, axis, at))
+            {
                 Some(i) => {
                     let mut stmt = conn.prepare_cached(
                         "SELECT record, state FROM snapshots WHERE rowid BETWEEN ? AND ?",
@@ -1200,22 +1208,25 @@ pub fn lookup(
         const WINDOW: i64 = 64;
         let indexed = index.and_then(|ix| ix.steps_from(stream, bit, step as usize + 1));
         let (mut lo, last) = indexed.unwrap_or((step as i64 + 1, i64::MAX));
-        let mut by_rowid = conn.prepare_cached(
-            "SELECT record FROM plan_steps WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
-        )?;
-        let mut by_step = conn.prepare_cached(
-            "SELECT record FROM plan_steps
-             WHERE stream_id = ? AND combos & ? <> 0 AND step BETWEEN ? AND ? ORDER BY step",
-        )?;
+        // Indexed, a window is a rowid range; otherwise a range of the plan's step numbers.
+        let mut stmt = if indexed.is_some() {
+            conn.prepare_cached(
+                "SELECT record FROM plan_steps WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+            )?
+        } else {
+            conn.prepare_cached(
+                "SELECT record FROM plan_steps
+                 WHERE stream_id = ? AND combos & ? <> 0 AND step BETWEEN ? AND ? ORDER BY step",
+            )?
+        };
         'windows: while lo <= last {
             let hi = lo.saturating_add(WINDOW - 1).min(last);
+            let text = |r: &duckdb::Row<'_>| r.get::<_, String>(0);
             let window: Vec<String> = if indexed.is_some() {
-                by_rowid
-                    .query_map([lo, hi], |r| r.get(0))?
+                stmt.query_map(duckdb::params![lo, hi], text)?
                     .collect::<std::result::Result<_, _>>()?
             } else {
-                by_step
-                    .query_map(duckdb::params![stream, bit, lo, hi], |r| r.get(0))?
+                stmt.query_map(duckdb::params![stream, bit, lo, hi], text)?
                     .collect::<std::result::Result<_, _>>()?
             };
             let full = window.len() as i64 == hi - lo + 1;
