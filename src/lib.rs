@@ -41,6 +41,8 @@ pub use bundle::verify::VerifyOptions;
 pub use bundle::{
     BundleExportReport, BundleFile, BundleRequest, Manifest, Problem, SignatureCheck, VerifyReport,
 };
+/// The allocator every Casefile binary declares as its global allocator (see ARCHITECTURE.md).
+pub use mimalloc::MiMalloc;
 
 pub use decisions::explain::Explanation;
 pub use decisions::replay::{

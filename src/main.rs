@@ -1,3 +1,6 @@
+#[global_allocator]
+static ALLOCATOR: casefile::MiMalloc = casefile::MiMalloc;
+
 fn main() {
     casefile::serve_helper_if_asked();
     std::process::exit(casefile_cli::run());

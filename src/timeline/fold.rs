@@ -12,7 +12,7 @@
 //!   every event applies as itself at its own time, mistakes included.
 //! - Effect: the event type's projection rule, or a JSON merge patch of an object payload into the state.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -200,10 +200,10 @@ pub struct Corrections<'e> {
     events: &'e [FoldEvent],
     known_elsewhere: &'e HashSet<String>,
     /// The events in play by id (the last index, should a stream repeat an id).
-    by_id: HashMap<&'e str, usize>,
+    by_id: foldhash::HashMap<&'e str, usize>,
     /// The corrections in play by the id they name, whether or not that event is in play, in the
     /// order they were recorded.
-    naming: HashMap<&'e str, Vec<usize>>,
+    naming: foldhash::HashMap<&'e str, Vec<usize>>,
 }
 
 impl<'e> Corrections<'e> {
@@ -212,8 +212,8 @@ impl<'e> Corrections<'e> {
         Corrections {
             events,
             known_elsewhere,
-            by_id: HashMap::new(),
-            naming: HashMap::new(),
+            by_id: foldhash::HashMap::default(),
+            naming: foldhash::HashMap::default(),
         }
     }
 
@@ -318,8 +318,12 @@ impl<'e> Corrections<'e> {
             step.notes.push("marked skipped at the source".into());
             return step;
         }
-        let mut visiting = HashSet::new();
-        step.effect = self.amended(rules, i, step.effect.take(), &mut visiting, &mut step.notes);
+        // Most events have no correction: no amending (and no set of visited events to make).
+        if self.correctors(i).next().is_some() {
+            let mut visiting = HashSet::new();
+            step.effect =
+                self.amended(rules, i, step.effect.take(), &mut visiting, &mut step.notes);
+        }
         step
     }
 
@@ -369,8 +373,14 @@ impl<'e> Corrections<'e> {
 
 /// RFC 7396 JSON merge patch of `patch` into `target`.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
+    merge_patch_owned(target, patch.clone());
+}
+
+/// [`merge_patch`] of a patch the caller no longer needs: its keys and values move into the
+/// target instead of being copied.
+pub fn merge_patch_owned(target: &mut Value, patch: Value) {
     let Value::Object(patch) = patch else {
-        *target = patch.clone();
+        *target = patch;
         return;
     };
     if !target.is_object() {
@@ -379,9 +389,9 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     let map = target.as_object_mut().expect("made an object above");
     for (k, v) in patch {
         if v.is_null() {
-            map.remove(k);
+            map.remove(&k);
         } else {
-            merge_patch(map.entry(k.clone()).or_insert(Value::Null), v);
+            merge_patch_owned(map.entry(k).or_insert(Value::Null), v);
         }
     }
 }
@@ -471,6 +481,23 @@ pub fn apply(
     };
     apply_rule(state, rule, payload, &mut notes);
     notes
+}
+
+/// [`apply`] of an effect the caller no longer needs (a merge moves it into the state).
+pub fn apply_owned(
+    state: &mut State,
+    effect_type: &str,
+    payload: Value,
+    rules: &FoldRules,
+) -> Vec<String> {
+    if rules.rule_for(effect_type).is_none() && payload.is_object() {
+        merge_patch_owned(
+            state.get_or_insert_with(|| Value::Object(Map::new())),
+            payload,
+        );
+        return Vec::new();
+    }
+    apply(state, effect_type, &payload, rules)
 }
 
 fn apply_rule(state: &mut State, rule: &Rule, payload: &Value, notes: &mut Vec<String>) {
@@ -739,6 +766,48 @@ mod tests {
         let mut t = json!({"a": {"b": 1, "c": 2}, "d": [1]});
         merge_patch(&mut t, &json!({"a": {"b": null, "e": 3}, "d": [2]}));
         assert_eq!(t, json!({"a": {"c": 2, "e": 3}, "d": [2]}));
+    }
+
+    /// RFC 7396's Appendix A, for the merge that copies the patch and the one that moves it.
+    #[test]
+    fn merge_patch_owned_and_borrowed_give_the_rfc_7396_examples() {
+        let examples = [
+            (json!({"a":"b"}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"b"}), json!({"b":"c"}), json!({"a":"b","b":"c"})),
+            (json!({"a":"b"}), json!({"a":null}), json!({})),
+            (
+                json!({"a":"b","b":"c"}),
+                json!({"a":null}),
+                json!({"b":"c"}),
+            ),
+            (json!({"a":["b"]}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"c"}), json!({"a":["b"]}), json!({"a":["b"]})),
+            (
+                json!({"a":{"b":"c"}}),
+                json!({"a":{"b":"d","c":null}}),
+                json!({"a":{"b":"d"}}),
+            ),
+            (json!({"a":[{"b":"c"}]}), json!({"a":[1]}), json!({"a":[1]})),
+            (json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"])),
+            (json!({"a":"b"}), json!(["c"]), json!(["c"])),
+            (json!({"a":"foo"}), json!(null), json!(null)),
+            (json!({"a":"foo"}), json!("bar"), json!("bar")),
+            (json!({"e":null}), json!({"a":1}), json!({"e":null,"a":1})),
+            (json!([1, 2]), json!({"a":"b","c":null}), json!({"a":"b"})),
+            (
+                json!({}),
+                json!({"a":{"bb":{"ccc":null}}}),
+                json!({"a":{"bb":{}}}),
+            ),
+        ];
+        for (target, patch, result) in examples {
+            let mut borrowed = target.clone();
+            merge_patch(&mut borrowed, &patch);
+            assert_eq!(borrowed, result, "{target} + {patch}");
+            let mut owned = target.clone();
+            merge_patch_owned(&mut owned, patch.clone());
+            assert_eq!(owned, result, "{target} + {patch}");
+        }
     }
 
     #[test]

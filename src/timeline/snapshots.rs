@@ -830,6 +830,32 @@ pub fn for_each_stream_in_share(
     share: u64,
     f: &mut StreamVisitor<'_>,
 ) -> Result<()> {
+    take_each_stream_in_share(
+        conn,
+        filter,
+        shares,
+        share,
+        &mut |stream, stream_type, events| {
+            f(stream, stream_type, &events)?;
+            // The buffer goes back, for the next stream's events.
+            Ok(events)
+        },
+    )
+}
+
+/// Receives one stream's events to keep, and gives back a buffer for the next stream's.
+pub type OwningStreamVisitor<'f> =
+    dyn FnMut(&str, Option<&str>, Vec<FoldEvent>) -> Result<Vec<FoldEvent>> + 'f;
+
+/// [`for_each_stream_in_share`] giving each stream's events away (a caller that keeps them, as
+/// the decision view's audit does while it checks a batch of subjects elsewhere, need not copy).
+pub fn take_each_stream_in_share(
+    conn: &Connection,
+    filter: &str,
+    shares: u64,
+    share: u64,
+    f: &mut OwningStreamVisitor<'_>,
+) -> Result<()> {
     let extra = if filter.is_empty() {
         String::new()
     } else {
@@ -852,7 +878,7 @@ pub fn for_each_stream_in_share(
                 let s = sid.value(r);
                 if current.as_ref().map(|c| c.0.as_str()) != Some(s) {
                     if let Some((cs, ct)) = &current {
-                        f(cs, ct.as_deref(), &events)?;
+                        events = f(cs, ct.as_deref(), std::mem::take(&mut events))?;
                     }
                     events.clear();
                     current = Some((s.to_string(), text_at(&stype, r).map(str::to_string)));
@@ -861,7 +887,7 @@ pub fn for_each_stream_in_share(
             }
         }
         if let Some((cs, ct)) = &current {
-            f(cs, ct.as_deref(), &events)?;
+            f(cs, ct.as_deref(), events)?;
         }
     }
     Ok(())
@@ -1252,7 +1278,7 @@ pub fn lookup(
                 };
                 if let Some((effect,)) = effect {
                     let effect: Value = serde_json::from_str(effect.get()).unwrap_or(Value::Null);
-                    fold::apply(&mut stored.state, &ty, &effect, rules);
+                    fold::apply_owned(&mut stored.state, &ty, effect, rules);
                     stored.events_applied += 1;
                 }
             }
