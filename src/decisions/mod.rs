@@ -301,8 +301,14 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
         )?;
         findings::clear(conn, FindingKind::StaleInput)?;
         report("finding decisions", 0, 0);
-        let (found, keys) = load_candidates(conn, &rules, &report)?;
+        let (found, mut keys) = load_candidates(conn, &rules, &report)?;
         traces::link(conn)?;
+        // Linking merges some LLM log records into the decision they detail: counted while found,
+        // their input keys are counted again without them.
+        let kept: i64 = conn.query_row("SELECT count(*) FROM decisions", [], |r| r.get(0))?;
+        if kept as usize != found {
+            keys = count_input_keys(conn)?;
+        }
         report(
             "linking corrections and outcomes",
             found as u64,
@@ -1283,14 +1289,20 @@ fn audit_inputs_in_shares(
                 }
                 let mut batch: Vec<(String, Vec<fold::FoldEvent>)> = Vec::new();
                 let mut held = 0usize;
-                let send = |batch: &mut Vec<(String, Vec<fold::FoldEvent>)>| {
-                    // Only a checker that stopped hangs up; its panic is raised when joined.
-                    let _ = sender.send((Arc::clone(&by_subject), std::mem::take(batch)));
+                let send = |batch: &mut Vec<(String, Vec<fold::FoldEvent>)>| -> Result<()> {
+                    // Only a checker that stopped hangs up: reading stops, and its panic is
+                    // raised when it is joined.
+                    sender
+                        .send((Arc::clone(&by_subject), std::mem::take(batch)))
+                        .map_err(|_| Error::Analysis {
+                            cause: "the check of the decisions' inputs stopped".into(),
+                        })?;
                     report(
                         "checking inputs against the state then",
                         done.load(Ordering::Relaxed),
                         total as u64,
                     );
+                    Ok(())
                 };
                 snapshots::take_each_stream_in_share(
                     conn,
@@ -1304,14 +1316,14 @@ fn audit_inputs_in_shares(
                         held += events.len();
                         batch.push((stream.to_string(), events));
                         if held >= batch_events {
-                            send(&mut batch);
+                            send(&mut batch)?;
                             held = 0;
                         }
                         Ok(Vec::new())
                     },
                 )?;
                 if !batch.is_empty() {
-                    send(&mut batch);
+                    send(&mut batch)?;
                 }
             }
             Ok(())

@@ -4,7 +4,6 @@
 //! import turns into `gen_ai.<operation>` events with `input_messages`, `output_messages`, `usage`).
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::{DecisionRules, LlmFields};
@@ -28,17 +27,17 @@ pub struct Candidate {
 /// Payload fields that hold a decision's inputs, in order of preference.
 const INPUT_FIELDS: [&str; 3] = ["inputs", "features", "input"];
 
-/// A candidate's payload: its top-level fields parsed, but for the inputs, kept as the JSON text
-/// they came in (parsing a decision's inputs into a map only to write them back as text was a fifth
-/// of finding 2M decisions).
+/// A candidate's payload, its input fields apart from the rest: a decision's inputs are moved out
+/// and written as text, not copied out of the payload's tree (copying 2M decisions' inputs and
+/// freeing the copies was a fifth of finding them).
 pub struct CandidatePayload {
-    /// The payload without its input fields (a payload that is not an object: null).
+    /// The payload without its input fields (a payload that is not a JSON object: null).
     pub fields: Value,
-    /// Each of [`INPUT_FIELDS`] the payload has, as given.
-    inputs: [Option<Box<RawValue>>; 3],
+    /// Each of [`INPUT_FIELDS`] the payload has.
+    inputs: [Option<Value>; 3],
 }
 
-/// Reads a payload object's fields, keeping the input fields' JSON text.
+/// Reads a payload object's fields, the input fields apart.
 struct Splitting;
 impl<'de> Visitor<'de> for Splitting {
     type Value = CandidatePayload;
@@ -47,7 +46,8 @@ impl<'de> Visitor<'de> for Splitting {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CandidatePayload, A::Error> {
         let mut fields = Map::new();
-        let mut inputs: [Option<Box<RawValue>>; 3] = [None, None, None];
+        let mut inputs: [Option<Value>; 3] = [None, None, None];
+        // A repeated key keeps its last value, as a parsed `Value` does.
         while let Some(key) = map.next_key::<String>()? {
             match INPUT_FIELDS.iter().position(|f| *f == key) {
                 Some(i) => inputs[i] = Some(map.next_value()?),
@@ -69,7 +69,8 @@ impl<'de> Deserialize<'de> for CandidatePayload {
 }
 
 impl CandidatePayload {
-    /// A payload's JSON text read; text that is not a JSON object reads as null (not a candidate).
+    /// A payload's JSON text read; text that is not a JSON object (or not JSON) reads as null (not
+    /// a candidate).
     pub fn parse(text: &str) -> CandidatePayload {
         serde_json::from_str(text).unwrap_or(CandidatePayload {
             fields: Value::Null,
@@ -77,20 +78,23 @@ impl CandidatePayload {
         })
     }
 
-    /// The inputs as compact JSON text: the first of [`INPUT_FIELDS`] that is not null.
-    fn inputs_json(&self) -> String {
-        let Some(raw) = self.inputs.iter().flatten().find(|r| r.get() != "null") else {
-            return "null".to_string();
-        };
-        let text = raw.get();
-        // Written as given unless it has whitespace to drop (the view compares `inputs` as text).
-        if text.bytes().any(|b| b.is_ascii_whitespace()) {
-            serde_json::from_str::<Value>(text)
-                .map(|v| v.to_string())
-                .unwrap_or_else(|_| text.to_string())
-        } else {
-            text.to_string()
+    /// A top-level field, input fields included.
+    fn get(&self, key: &str) -> Option<&Value> {
+        match INPUT_FIELDS.iter().position(|f| *f == key) {
+            Some(i) => self.inputs[i].as_ref(),
+            None => self.fields.get(key),
         }
+    }
+
+    /// The inputs as compact JSON text: the first of [`INPUT_FIELDS`] that is not null ("null"
+    /// when none is).
+    fn inputs_json(&self) -> String {
+        self.inputs
+            .iter()
+            .flatten()
+            .find(|v| !v.is_null())
+            .unwrap_or(&Value::Null)
+            .to_string()
     }
 }
 
@@ -260,7 +264,7 @@ pub fn classify(c: &Candidate, rules: &DecisionRules) -> Kind {
         _ => Vec::new(),
     };
     let subject_hint = match configured.and_then(|d| d.subject.as_deref()) {
-        Some(field) => text(p.get(field)),
+        Some(field) => text(c.payload.get(field)),
         None => text(first(p, SUBJECT_FIELDS)),
     }
     .filter(|s| s != &c.stream_id);
@@ -321,31 +325,52 @@ mod tests {
     }
 
     #[test]
-    fn inputs_are_kept_as_given_without_whitespace_the_first_not_null_taken() {
-        let decided = |payload: &str| {
+    fn inputs_are_written_as_compact_json_the_first_not_null_taken() {
+        let decided = |payload: &str, rules: &DecisionRules| {
             let mut c = candidate("Scored", json!({}), None);
             c.payload = CandidatePayload::parse(payload);
-            match classify(&c, &DecisionRules::default()) {
-                Kind::Decision(d) => d.inputs,
+            match classify(&c, rules) {
+                Kind::Decision(d) => *d,
                 _ => panic!("not a decision: {payload}"),
             }
         };
+        let inputs = |payload: &str| decided(payload, &DecisionRules::default()).inputs;
         // Null inputs give way to features; whitespace outside strings is dropped, inside kept.
         assert_eq!(
-            decided(
+            inputs(
                 r#"{"model": "m", "inputs": null, "features": { "a" : 1, "b": "x y" }, "output": {"label": "ok"}}"#
             ),
             r#"{"a":1,"b":"x y"}"#
         );
-        // Compact text is written as it came, escapes and all.
+        // Written as serde_json writes the value: escapes decoded, numbers in their shortest form,
+        // a repeated key's last value.
         assert_eq!(
-            decided(r#"{"model":"m","score":0.5,"input":{"name":"Ren\u00e9e","n":[1,2.50]}}"#),
-            r#"{"name":"Ren\u00e9e","n":[1,2.50]}"#
+            inputs(
+                r#"{"model":"m","score":0.5,"input":{"name":"Ren\u00e9e","n":[1,2.50,1E2],"n":0}}"#
+            ),
+            r#"{"name":"Renée","n":0}"#
         );
-        assert_eq!(decided(r#"{"model":"m","score":0.5}"#), "null");
-        // A payload that is not an object is no candidate.
+        assert_eq!(
+            inputs(r#"{"model":"m","score":0.5,"inputs":{"n":[2.50,1E2]}}"#),
+            r#"{"n":[2.5,100.0]}"#
+        );
+        assert_eq!(inputs(r#"{"model":"m","score":0.5}"#), "null");
+        // A configured subject field may be one of the input fields.
+        let rules = DecisionRules::parse(
+            "[[decision]]\nevent_type = \"Scored\"\nsubject = \"input\"\n",
+            "a test",
+        )
+        .unwrap();
+        let d = decided(r#"{"input":"s9","value":3}"#, &rules);
+        assert_eq!(d.subject_hint.as_deref(), Some("s9"));
+        assert_eq!(d.inputs, r#""s9""#);
+        // A payload that is not an object, or not JSON (a number out of range), is no candidate.
         assert_eq!(CandidatePayload::parse("[1, 2]").fields, Value::Null);
         assert_eq!(CandidatePayload::parse("{\"a\": ").fields, Value::Null);
+        assert_eq!(
+            CandidatePayload::parse(r#"{"model":"m","score":1,"inputs":{"x":1e400}}"#).fields,
+            Value::Null
+        );
     }
 
     #[test]
