@@ -22,7 +22,6 @@ use std::sync::Arc;
 use duckdb::arrow::array::{
     ArrayRef, Float64Builder, Int64Array, StringArray, StringBuilder, TimestampMicrosecondBuilder,
 };
-use duckdb::arrow::datatypes::{Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::{params, Connection};
 use serde::{Deserialize, Serialize};
@@ -443,6 +442,15 @@ fn count_input_keys(conn: &Connection) -> Result<Vec<InputKey>> {
     Ok(keys_of(counts))
 }
 
+/// Adds one set of input key counts to another.
+fn add_counts(into: &mut BTreeMap<String, (u64, u64)>, part: BTreeMap<String, (u64, u64)>) {
+    for (key, (numeric, scalar)) in part {
+        let entry = into.entry(key).or_default();
+        entry.0 += numeric;
+        entry.1 += scalar;
+    }
+}
+
 /// Input keys from their counts, in key order.
 fn keys_of(counts: BTreeMap<String, (u64, u64)>) -> Vec<InputKey> {
     counts
@@ -642,11 +650,7 @@ fn classify_batch(batch: &RecordBatch, rules: &DecisionRules) -> Result<Classifi
             counts
         })
         .reduce(BTreeMap::new, |mut all, part| {
-            for (key, (numeric, scalar)) in part {
-                let entry = all.entry(key).or_default();
-                entry.0 += numeric;
-                entry.1 += scalar;
-            }
+            add_counts(&mut all, part);
             all
         });
     let mut rows = DecisionColumns::default();
@@ -745,16 +749,7 @@ impl DecisionColumns {
             zeros(),
             zeros(),
         ];
-        let fields: Vec<Field> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
-            .collect();
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
-            .map(Some)
-            .map_err(|e| Error::Query {
-                cause: format!("decision batch: {e}"),
-            })
+        crate::store::columns::batch_of(columns, "decision batch").map(Some)
     }
 }
 
@@ -816,11 +811,7 @@ fn load_candidates(
         });
         for classified in batches {
             let batch = classified?;
-            for (key, (numeric, scalar)) in batch.counts {
-                let entry = counts.entry(key).or_default();
-                entry.0 += numeric;
-                entry.1 += scalar;
-            }
+            add_counts(&mut counts, batch.counts);
             let before = seen;
             seen += batch.read as u64;
             if before / 100_000 != seen / 100_000 {

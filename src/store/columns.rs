@@ -2,11 +2,26 @@
 //! batches never holds a whole result, where duckdb-rs's row-by-row `query` materialises it all
 //! before the first row.
 
-use duckdb::arrow::array::{Array, Int64Array, StringArray};
-use duckdb::arrow::datatypes::DataType;
+use std::sync::Arc;
+
+use duckdb::arrow::array::{Array, ArrayRef, Int64Array, StringArray};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use crate::error::{Error, Result};
+
+/// A batch to append to a table, its columns in the table's order (appending goes by position;
+/// the names are placeholders). `what` names the batch in an error.
+pub(crate) fn batch_of(columns: Vec<ArrayRef>, what: &str) -> Result<RecordBatch> {
+    let fields: Vec<Field> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| Error::Query {
+        cause: format!("{what}: {e}"),
+    })
+}
 
 /// Column `i` as text (VARCHAR).
 pub(crate) fn strings(batch: &RecordBatch, i: usize) -> Result<StringArray> {

@@ -25,7 +25,6 @@ use duckdb::arrow::array::{
     Array, ArrayRef, BooleanBuilder, Int32Builder, Int64Array, Int64Builder, StringArray,
     StringBuilder, UInt8Builder,
 };
-use duckdb::arrow::datatypes::{Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::Connection;
 use serde_json::{Map, Value};
@@ -671,16 +670,7 @@ impl<'c> Writer<'c> {
     }
 
     fn append(&self, table: &str, columns: Vec<ArrayRef>) -> Result<()> {
-        let fields: Vec<Field> = columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| Field::new(format!("c{i}"), c.data_type().clone(), true))
-            .collect();
-        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| {
-            Error::Query {
-                cause: format!("snapshot batch: {e}"),
-            }
-        })?;
+        let batch = crate::store::columns::batch_of(columns, "snapshot batch")?;
         let mut app = self.conn.appender(table)?;
         app.append_record_batch(batch)?;
         app.flush()?;
