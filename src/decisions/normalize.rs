@@ -3,8 +3,13 @@
 //! scorer events (`score`), LLM answers (`prompt`, `response`, `tokens`) and OTLP GenAI spans (which
 //! import turns into `gen_ai.<operation>` events with `input_messages`, `output_messages`, `usage`).
 
+use std::borrow::Cow;
+
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use crate::model::json::{self, Key, ValueKind};
 
 use super::{DecisionRules, LlmFields};
 use crate::model::Micros;
@@ -27,15 +32,24 @@ pub struct Candidate {
 /// Payload fields that hold a decision's inputs, in order of preference.
 const INPUT_FIELDS: [&str; 3] = ["inputs", "features", "input"];
 
-/// A candidate's payload, its input fields apart from the rest: a decision's inputs are moved out
-/// and written as text, not copied out of the payload's tree (copying 2M decisions' inputs and
-/// freeing the copies was a fifth of finding them).
+/// A candidate's payload, its input fields apart from the rest: a decision's inputs are kept as
+/// their JSON text and rewritten compactly in one pass, not built into a tree and printed
+/// (building, printing and freeing 2M decisions' inputs was most of the work of finding them).
 pub struct CandidatePayload {
     /// The payload without its input fields (a payload that is not a JSON object: null).
     pub fields: Value,
-    /// Each of [`INPUT_FIELDS`] the payload has.
-    inputs: [Option<Value>; 3],
+    /// Each of [`INPUT_FIELDS`] the payload has, as its JSON text.
+    inputs: [Option<Box<RawValue>>; 3],
+    /// The inputs as compact JSON text, written as a parsed value prints: the first of
+    /// [`INPUT_FIELDS`] that is not null ("null" when none is). Worked out when the payload is
+    /// read, since a number out of range in them makes the payload no JSON, and taken by the
+    /// decision the payload becomes.
+    written: Option<WrittenInputs>,
 }
+
+/// Inputs as compact JSON text, with the kind of each key when they are an object written
+/// without a parsed tree (else None: the keys are counted from the text).
+pub type WrittenInputs = (String, Option<Vec<(String, ValueKind)>>);
 
 /// Reads a payload object's fields, the input fields apart.
 struct Splitting;
@@ -46,19 +60,20 @@ impl<'de> Visitor<'de> for Splitting {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CandidatePayload, A::Error> {
         let mut fields = Map::new();
-        let mut inputs: [Option<Value>; 3] = [None, None, None];
+        let mut inputs: [Option<Box<RawValue>>; 3] = [None, None, None];
         // A repeated key keeps its last value, as a parsed `Value` does.
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             match INPUT_FIELDS.iter().position(|f| *f == key) {
                 Some(i) => inputs[i] = Some(map.next_value()?),
                 None => {
-                    fields.insert(key, map.next_value()?);
+                    fields.insert(key.into_owned(), map.next_value()?);
                 }
             }
         }
         Ok(CandidatePayload {
             fields: Value::Object(fields),
             inputs,
+            written: None,
         })
     }
 }
@@ -72,30 +87,48 @@ impl CandidatePayload {
     /// A payload's JSON text read; text that is not a JSON object (or not JSON) reads as null (not
     /// a candidate).
     pub fn parse(text: &str) -> CandidatePayload {
-        serde_json::from_str(text).unwrap_or(CandidatePayload {
+        let none = || CandidatePayload {
             fields: Value::Null,
             inputs: [None, None, None],
-        })
+            written: None,
+        };
+        let Ok(mut payload) = serde_json::from_str::<CandidatePayload>(text) else {
+            return none();
+        };
+        // The input fields were read as text, checked for syntax only: each must parse as it
+        // does in a parsed payload, or the payload is no JSON (as a number out of range makes it).
+        let chosen = payload.inputs.iter().flatten().find(|v| v.get() != "null");
+        let mut written = None;
+        for raw in payload.inputs.iter().flatten() {
+            if chosen.is_some_and(|c| std::ptr::eq(c.as_ref(), raw.as_ref())) {
+                written = match json::compact_object(raw.get()) {
+                    Some((text, kinds)) => Some((text, Some(kinds))),
+                    // Not an object, or one with a repeated key: as a parsed value prints.
+                    None => match serde_json::from_str::<Value>(raw.get()) {
+                        Ok(v) => Some((v.to_string(), None)),
+                        Err(_) => return none(),
+                    },
+                };
+            } else if serde_json::from_str::<Value>(raw.get()).is_err() {
+                return none();
+            }
+        }
+        payload.written = Some(written.unwrap_or(("null".to_string(), Some(Vec::new()))));
+        payload
     }
 
     /// A top-level field, input fields included.
-    fn get(&self, key: &str) -> Option<&Value> {
+    fn get(&self, key: &str) -> Option<Cow<'_, Value>> {
         match INPUT_FIELDS.iter().position(|f| *f == key) {
-            Some(i) => self.inputs[i].as_ref(),
-            None => self.fields.get(key),
+            Some(i) => self.inputs[i].as_ref().map(|raw| Cow::Owned(parsed(raw))),
+            None => self.fields.get(key).map(Cow::Borrowed),
         }
     }
+}
 
-    /// The inputs as compact JSON text: the first of [`INPUT_FIELDS`] that is not null ("null"
-    /// when none is).
-    fn inputs_json(&self) -> String {
-        self.inputs
-            .iter()
-            .flatten()
-            .find(|v| !v.is_null())
-            .unwrap_or(&Value::Null)
-            .to_string()
-    }
+/// A field's JSON text, parsed (it was read as part of a payload that parsed).
+fn parsed(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
 }
 
 pub struct Normalized {
@@ -105,6 +138,9 @@ pub struct Normalized {
     pub model_version: Option<String>,
     /// The inputs as compact JSON text ("null" when it has none).
     pub inputs: String,
+    /// The kind of each input key, when the inputs were written without a parsed tree (else the
+    /// keys are counted from `inputs`).
+    pub input_kinds: Option<Vec<(String, ValueKind)>>,
     pub output: Value,
     pub label: Option<String>,
     pub score: Option<f64>,
@@ -187,7 +223,7 @@ fn is_deployment(c: &Candidate) -> bool {
 }
 
 /// Classifies one event: a decision (with its normalized fields), a model deployment, or neither.
-pub fn classify(c: &Candidate, rules: &DecisionRules) -> Kind {
+pub fn classify(c: &mut Candidate, rules: &DecisionRules) -> Kind {
     let p = &c.payload.fields;
     if !p.is_object() || rules.exclude.iter().any(|e| e == &c.event_type) {
         return Kind::Neither;
@@ -264,11 +300,16 @@ pub fn classify(c: &Candidate, rules: &DecisionRules) -> Kind {
         _ => Vec::new(),
     };
     let subject_hint = match configured.and_then(|d| d.subject.as_deref()) {
-        Some(field) => text(c.payload.get(field)),
+        Some(field) => text(c.payload.get(field).as_deref()),
         None => text(first(p, SUBJECT_FIELDS)),
     }
     .filter(|s| s != &c.stream_id);
-    let inputs = c.payload.inputs_json();
+    // The inputs written when the payload was read, taken (the candidate is written once).
+    let (inputs, input_kinds) = c
+        .payload
+        .written
+        .take()
+        .unwrap_or_else(|| ("null".to_string(), Some(Vec::new())));
     Kind::Decision(Box::new(Normalized {
         decision_id: text(first(p, &["decision_id", "response_id"]))
             .unwrap_or_else(|| c.event_id.clone()),
@@ -276,6 +317,7 @@ pub fn classify(c: &Candidate, rules: &DecisionRules) -> Kind {
         model,
         model_version,
         inputs,
+        input_kinds,
         output,
         label,
         score,
@@ -308,13 +350,13 @@ mod tests {
 
     #[test]
     fn a_scorer_event_with_inputs_and_output_is_a_decision() {
-        let c = candidate(
+        let mut c = candidate(
             "LoanDecisionMade",
             json!({"decision_id": "dec-1", "model": "underwriter", "model_version": "v2", "inputs": {"x": 1},
                    "output": {"label": "approve", "score": 0.7}}),
             None,
         );
-        let Kind::Decision(d) = classify(&c, &DecisionRules::default()) else {
+        let Kind::Decision(d) = classify(&mut c, &DecisionRules::default()) else {
             panic!("not a decision")
         };
         assert_eq!(d.decision_id, "dec-1");
@@ -329,7 +371,7 @@ mod tests {
         let decided = |payload: &str, rules: &DecisionRules| {
             let mut c = candidate("Scored", json!({}), None);
             c.payload = CandidatePayload::parse(payload);
-            match classify(&c, rules) {
+            match classify(&mut c, rules) {
                 Kind::Decision(d) => *d,
                 _ => panic!("not a decision: {payload}"),
             }
@@ -375,40 +417,40 @@ mod tests {
 
     #[test]
     fn an_override_that_corrects_a_decision_is_not_one() {
-        let c = candidate(
+        let mut c = candidate(
             "DecisionOverridden",
             json!({"decision_id": "dec-1", "model": "underwriter", "output": {"label": "approve"}}),
             Some("e0"),
         );
         assert!(matches!(
-            classify(&c, &DecisionRules::default()),
+            classify(&mut c, &DecisionRules::default()),
             Kind::Neither
         ));
     }
 
     #[test]
     fn a_deployment_is_recognised_and_not_taken_for_a_decision() {
-        let c = candidate(
+        let mut c = candidate(
             "ModelDeployed",
             json!({"model": "underwriter", "model_version": "v2", "metrics": {"auc": 0.8}}),
             None,
         );
         assert!(matches!(
-            classify(&c, &DecisionRules::default()),
+            classify(&mut c, &DecisionRules::default()),
             Kind::Deployment(Deployment { model_version, .. }) if model_version == "v2"
         ));
     }
 
     #[test]
     fn an_llm_answer_gets_its_llm_fields_and_context() {
-        let c = candidate(
+        let mut c = candidate(
             "AnswerGenerated",
             json!({"model": "gpt", "model_version": "gpt-1", "system_prompt": "Be brief", "prompt": "Q?",
                    "response": "A.", "tokens": {"input": 3}, "finish_reason": "stop",
                    "retrieved_context_ids": ["doc-1-c0"]}),
             None,
         );
-        let Kind::Decision(d) = classify(&c, &DecisionRules::default()) else {
+        let Kind::Decision(d) = classify(&mut c, &DecisionRules::default()) else {
             panic!("not a decision")
         };
         let llm = d.llm.expect("llm fields");
@@ -425,14 +467,14 @@ mod tests {
             "a test",
         )
         .unwrap();
-        let c = candidate("Scored", json!({"who": "s9", "value": 3}), None);
-        let Kind::Decision(d) = classify(&c, &rules) else {
+        let mut c = candidate("Scored", json!({"who": "s9", "value": 3}), None);
+        let Kind::Decision(d) = classify(&mut c, &rules) else {
             panic!("not a decision")
         };
         assert_eq!(d.subject_hint.as_deref(), Some("s9"));
-        let other = candidate("X", json!({"model": "m", "score": 1}), None);
-        assert!(matches!(classify(&other, &rules), Kind::Neither));
+        let mut other = candidate("X", json!({"model": "m", "score": 1}), None);
+        assert!(matches!(classify(&mut other, &rules), Kind::Neither));
         let excluded = DecisionRules::parse("exclude = [\"X\"]", "a test").unwrap();
-        assert!(matches!(classify(&other, &excluded), Kind::Neither));
+        assert!(matches!(classify(&mut other, &excluded), Kind::Neither));
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod json;
 pub mod rows;
 
 /// Microseconds since 1970-01-01T00:00:00Z.

@@ -70,6 +70,21 @@ impl Payload {
         }
     }
 
+    /// The payload with only the top-level fields `keep` names, the others skipped unparsed: what
+    /// a default merge of [`Self::value`] does to those fields, for a fold that reads no others.
+    /// A payload that is not an object reads as [`Self::value`] does. (A skipped field is checked
+    /// for syntax a little less strictly than a parse: a lone surrogate escape in it goes unseen.)
+    pub fn projected(&self, keep: &dyn Fn(&str) -> bool) -> Value {
+        match self
+            .0
+            .as_deref()
+            .and_then(|text| crate::model::json::object_fields(text, keep))
+        {
+            Some(fields) => Value::Object(fields),
+            None => self.value(),
+        }
+    }
+
     pub fn is_null(&self) -> bool {
         match &self.0 {
             None => true,
