@@ -42,8 +42,8 @@ pub struct CandidatePayload {
     inputs: [Option<Box<RawValue>>; 3],
     /// The inputs as compact JSON text, written as a parsed value prints: the first of
     /// [`INPUT_FIELDS`] that is not null ("null" when none is). Worked out when the payload is
-    /// read, since a number out of range in them makes the payload no JSON, and taken by the
-    /// decision the payload becomes.
+    /// read, since inputs that do not parse make the payload no JSON, and taken by the decision
+    /// the payload becomes.
     written: Option<WrittenInputs>,
 }
 
@@ -61,9 +61,17 @@ impl<'de> Visitor<'de> for Splitting {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<CandidatePayload, A::Error> {
         let mut fields = Map::new();
         let mut inputs: [Option<Box<RawValue>>; 3] = [None, None, None];
-        // A repeated key keeps its last value, as a parsed `Value` does.
+        // A repeated key keeps its last value, as a parsed `Value` does; a repeated input field
+        // (whose earlier value would go unchecked) or a key `Value` parsing treats specially is
+        // left to the slow way.
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if json::is_raw_value_token(&key) {
+                return Err(serde::de::Error::custom("left to a parsed payload"));
+            }
             match INPUT_FIELDS.iter().position(|f| *f == key) {
+                Some(i) if inputs[i].is_some() => {
+                    return Err(serde::de::Error::custom("a repeated input field"));
+                }
                 Some(i) => inputs[i] = Some(map.next_value()?),
                 None => {
                     fields.insert(key.into_owned(), map.next_value()?);
@@ -85,36 +93,67 @@ impl<'de> Deserialize<'de> for CandidatePayload {
 
 impl CandidatePayload {
     /// A payload's JSON text read; text that is not a JSON object (or not JSON) reads as null (not
-    /// a candidate).
+    /// a candidate). Read as a parsed payload reads in every case: the fast way where it can be
+    /// sure of that, else the slow way.
     pub fn parse(text: &str) -> CandidatePayload {
-        let none = || CandidatePayload {
+        Self::split(text).unwrap_or_else(|| Self::parsed_whole(text))
+    }
+
+    /// Not a candidate.
+    fn none() -> CandidatePayload {
+        CandidatePayload {
             fields: Value::Null,
             inputs: [None, None, None],
             written: None,
-        };
-        let Ok(mut payload) = serde_json::from_str::<CandidatePayload>(text) else {
-            return none();
-        };
-        // The input fields were read as text, checked for syntax only: each must parse as it
-        // does in a parsed payload, or the payload is no JSON (as a number out of range makes it).
-        let chosen = payload.inputs.iter().flatten().find(|v| v.get() != "null");
-        let mut written = None;
-        for raw in payload.inputs.iter().flatten() {
-            if chosen.is_some_and(|c| std::ptr::eq(c.as_ref(), raw.as_ref())) {
-                written = match json::compact_object(raw.get()) {
-                    Some((text, kinds)) => Some((text, Some(kinds))),
-                    // Not an object, or one with a repeated key: as a parsed value prints.
-                    None => match serde_json::from_str::<Value>(raw.get()) {
-                        Ok(v) => Some((v.to_string(), None)),
-                        Err(_) => return none(),
-                    },
-                };
-            } else if serde_json::from_str::<Value>(raw.get()).is_err() {
-                return none();
-            }
         }
-        payload.written = Some(written.unwrap_or(("null".to_string(), Some(Vec::new()))));
-        payload
+    }
+
+    /// The fast way: the input fields kept as text, the chosen one rewritten in one pass. None
+    /// when the slow way must decide (a repeated or second input field, inputs that are an array,
+    /// repeat a key, nest deep, or fail to parse).
+    fn split(text: &str) -> Option<CandidatePayload> {
+        let mut payload = serde_json::from_str::<CandidatePayload>(text).ok()?;
+        let mut present = payload
+            .inputs
+            .iter()
+            .flatten()
+            .filter(|v| v.get() != "null");
+        let chosen = present.next();
+        if present.next().is_some() {
+            return None;
+        }
+        let written = match chosen {
+            None => ("null".to_string(), Some(Vec::new())),
+            Some(raw) => match json::compact_object(raw.get()) {
+                Some((text, kinds)) => (text, Some(kinds)),
+                // A scalar parses alone as it parses in the payload.
+                None if !raw.get().starts_with(['{', '[']) => {
+                    let value = serde_json::from_str::<Value>(raw.get()).ok()?;
+                    (value.to_string(), None)
+                }
+                None => return None,
+            },
+        };
+        payload.written = Some(written);
+        Some(payload)
+    }
+
+    /// The slow way: the whole payload parsed, the input fields taken out of it.
+    fn parsed_whole(text: &str) -> CandidatePayload {
+        let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(text) else {
+            return Self::none();
+        };
+        let values = INPUT_FIELDS.map(|f| fields.remove(f));
+        let written = values
+            .iter()
+            .flatten()
+            .find(|v| !v.is_null())
+            .map_or_else(|| "null".to_string(), Value::to_string);
+        CandidatePayload {
+            fields: Value::Object(fields),
+            inputs: values.map(|v| v.and_then(|v| serde_json::value::to_raw_value(&v).ok())),
+            written: Some((written, None)),
+        }
     }
 
     /// A top-level field, input fields included.
@@ -364,6 +403,54 @@ mod tests {
         assert_eq!(d.score, Some(0.7));
         assert_eq!(d.inputs, r#"{"x":1}"#);
         assert!(d.llm.is_none());
+    }
+
+    #[test]
+    fn a_payload_reads_as_the_whole_payload_parsed_reads() {
+        // The reference: the payload parsed into a `Value`; not an object (or not JSON) is no
+        // candidate, and the inputs are the first input field that is not null, printed.
+        let reference = |text: &str| -> Option<(Value, String)> {
+            let Ok(Value::Object(mut fields)) = serde_json::from_str::<Value>(text) else {
+                return None;
+            };
+            let inputs = INPUT_FIELDS.map(|f| fields.remove(f));
+            let written = inputs
+                .iter()
+                .flatten()
+                .find(|v| !v.is_null())
+                .map_or("null".to_string(), Value::to_string);
+            Some((Value::Object(fields), written))
+        };
+        let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let texts = [
+            r#"{"model":"m","inputs":{"a":1,"b":[1,2.50,{"c":"\u00e9"}]},"output":{}}"#.to_string(),
+            r#"{"model":"m","inputs":null,"features":{"a":1}}"#.to_string(),
+            r#"{"model":"m","inputs":{"a":1},"features":{"b":2}}"#.to_string(),
+            r#"{"model":"m","inputs":{"a":1,"a":2}}"#.to_string(),
+            r#"{"model":"m","inputs":{"x":1e400},"inputs":{"x":1}}"#.to_string(),
+            r#"{"model":"m","inputs":{"x":1},"inputs":null}"#.to_string(),
+            r#"{"model":"m","inputs":{"x":"\ud800"}}"#.to_string(),
+            r#"{"model":"m","features":[1,{"a":1,"a":2}]}"#.to_string(),
+            r#"{"model":"m","input":"a prompt"}"#.to_string(),
+            r#"{"model":"m","input":12345678901234567890123}"#.to_string(),
+            r#"{"model":"m","inputs":{"$serde_json::private::RawValue":"null"},"features":{"f":1}}"#
+                .to_string(),
+            r#"{"model":"m","inputs":{"a":{"$serde_json::private::RawValue":"1"}}}"#.to_string(),
+            r#"{"$serde_json::private::RawValue":"{\"model\":\"m\",\"inputs\":{\"a\":1}}"}"#
+                .to_string(),
+            format!(r#"{{"model":"m","inputs":{{"a":{}}}}}"#, nested(125)),
+            format!(r#"{{"model":"m","inputs":{{"a":{}}}}}"#, nested(126)),
+            format!(r#"{{"model":"m","inputs":{{"a":1}},"x":{}}}"#, nested(127)),
+            r#"[1, 2]"#.to_string(),
+        ];
+        for text in &texts {
+            let mut read = CandidatePayload::parse(text);
+            let got = (!read.fields.is_null()).then(|| {
+                let written = read.written.take().expect("written when read").0;
+                (read.fields.clone(), written)
+            });
+            assert_eq!(got, reference(text), "{text}");
+        }
     }
 
     #[test]

@@ -5,14 +5,83 @@
 //! Parsing a payload into a `Value` builds an index map per object with a hashed entry per key:
 //! for the decision view's 2M decisions with 20 inputs each that was most of the work of finding
 //! and auditing them.
+//!
+//! Each reader here fails exactly where a parse into `Value` would, or gives up (None) so that the
+//! caller parses the slow way: values it skips are still parsed strictly (numbers in range, escapes,
+//! the nesting limit), and an object key that `Value` parsing treats specially (serde_json's raw
+//! value token) makes it give up.
 
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+/// The key serde_json's `raw_value` feature gives a meaning of its own: an object whose first key
+/// it is parses into a `Value` as the JSON text its value holds. The readers here give up on it.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// True for the key a `Value` parse treats specially (see [`RAW_VALUE_TOKEN`]).
+pub fn is_raw_value_token(key: &str) -> bool {
+    key == RAW_VALUE_TOKEN
+}
+
+/// Gives up on a key a `Value` parse would treat specially.
+fn ordinary<E: de::Error>(key: &str) -> Result<(), E> {
+    if is_raw_value_token(key) {
+        return Err(E::custom("serde_json's raw value token as a key"));
+    }
+    Ok(())
+}
+
+/// A value skipped but parsed as strictly as a `Value` parse would (nothing is built: text
+/// without escapes is borrowed).
+struct Strict;
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Strict)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Strict)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            ordinary(&key)?;
+            map.next_value_seed(Strict)?;
+        }
+        Ok(())
+    }
+}
 
 /// An object key, borrowed from the text unless it had escapes.
 pub struct Key<'de>(pub Cow<'de, str>);
@@ -36,7 +105,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// An object's fields in order, each value as its JSON text (repeated keys kept as they come).
+/// An object's fields in order, each value as its JSON text (repeated keys kept as they come),
+/// checked for syntax only: for text this crate wrote (a decision's stored inputs), whose values
+/// each parse.
 pub struct Entries<'de>(pub Vec<(Key<'de>, &'de RawValue)>);
 
 impl<'de> Deserialize<'de> for Entries<'de> {
@@ -60,8 +131,8 @@ impl<'de> Deserialize<'de> for Entries<'de> {
 }
 
 /// The object's top-level fields that `keep` names, as `serde_json::from_str::<Value>` gives them
-/// (a repeated key keeps its last value); the other fields are checked for syntax but not built.
-/// Text that is not a JSON object reads as None.
+/// (a repeated key keeps its last value); the other fields are parsed as strictly but not built.
+/// None when the text is not a JSON object a `Value` parse would read as one.
 pub fn object_fields(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Map<String, Value>> {
     struct Keeping<'k>(&'k dyn Fn(&str) -> bool);
     impl<'de> Visitor<'de> for Keeping<'_> {
@@ -72,10 +143,11 @@ pub fn object_fields(text: &str, keep: &dyn Fn(&str) -> bool) -> Option<Map<Stri
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut kept = Map::new();
             while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                ordinary(&key)?;
                 if (self.0)(&key) {
                     kept.insert(key.into_owned(), map.next_value()?);
                 } else {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value_seed(Strict)?;
                 }
             }
             Ok(kept)
@@ -100,8 +172,9 @@ pub enum ValueKind {
 
 /// An object rewritten as `serde_json::Value`'s `to_string` writes it (no spaces, strings escaped
 /// the same way, numbers as their parsed value prints), with each top-level key's kind. None when
-/// the text is not exactly one JSON object, or when an object in it repeats a key (a parsed
-/// `Value` keeps the key's first place and last value: the caller parses those the slow way).
+/// the text is not exactly one JSON object, when an object in it repeats a key (a parsed `Value`
+/// keeps the key's first place and last value), nests deeper than [`COMPACT_DEPTH`] or has a key
+/// a `Value` parse treats specially: the caller parses those the slow way.
 pub fn compact_object(text: &str) -> Option<(String, Vec<(String, ValueKind)>)> {
     let mut out = Vec::with_capacity(text.len());
     let mut top = Vec::new();
@@ -109,6 +182,7 @@ pub fn compact_object(text: &str) -> Option<(String, Vec<(String, ValueKind)>)> 
     de.deserialize_map(Writing {
         out: &mut out,
         top: Some(&mut top),
+        depth: 0,
     })
     .ok()?;
     de.end().ok()?;
@@ -116,10 +190,24 @@ pub fn compact_object(text: &str) -> Option<(String, Vec<(String, ValueKind)>)> 
     Some((String::from_utf8(out).ok()?, top))
 }
 
+/// How deep [`compact_object`] follows arrays and objects before it gives up: well inside
+/// serde_json's limit (128) even for text that sat a few levels down in a larger document.
+pub const COMPACT_DEPTH: usize = 100;
+
 /// Writes the value it reads to `out`; at the top level also notes each key's kind.
 struct Writing<'o> {
     out: &'o mut Vec<u8>,
     top: Option<&'o mut Vec<(String, ValueKind)>>,
+    /// Arrays and objects this value sits in.
+    depth: usize,
+}
+
+/// Gives up past [`COMPACT_DEPTH`].
+fn too_deep<E: de::Error>(depth: usize) -> Result<(), E> {
+    if depth >= COMPACT_DEPTH {
+        return Err(E::custom("nested too deep to write in one pass"));
+    }
+    Ok(())
 }
 
 impl Writing<'_> {
@@ -128,8 +216,8 @@ impl Writing<'_> {
     }
 }
 
-/// A nested value written to the same output.
-struct Nested<'o>(&'o mut Vec<u8>);
+/// A nested value written to the same output, at a depth.
+struct Nested<'o>(&'o mut Vec<u8>, usize);
 
 /// Writes a scalar (a number, text) as serde_json does.
 fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
@@ -143,6 +231,7 @@ impl<'de> DeserializeSeed<'de> for Nested<'_> {
         d.deserialize_any(Writing {
             out: self.0,
             top: None,
+            depth: self.1,
         })
     }
 }
@@ -186,6 +275,7 @@ impl<'de> Visitor<'de> for Writing<'_> {
         Ok(ValueKind::NotScalar)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ValueKind, A::Error> {
+        too_deep(self.depth)?;
         self.out.push(b'[');
         let mut first = true;
         loop {
@@ -193,7 +283,10 @@ impl<'de> Visitor<'de> for Writing<'_> {
             if !first {
                 self.out.push(b',');
             }
-            if seq.next_element_seed(Nested(self.out))?.is_none() {
+            if seq
+                .next_element_seed(Nested(self.out, self.depth + 1))?
+                .is_none()
+            {
                 self.out.truncate(at);
                 break;
             }
@@ -203,12 +296,18 @@ impl<'de> Visitor<'de> for Writing<'_> {
         Ok(ValueKind::NotScalar)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ValueKind, A::Error> {
-        let Writing { out, mut top } = self;
+        let Writing {
+            out,
+            mut top,
+            depth,
+        } = self;
+        too_deep(depth)?;
         out.push(b'{');
         // Keys seen so far: a list for the usual few, a set past that.
         let mut seen: Vec<Cow<'de, str>> = Vec::new();
         let mut many: Option<foldhash::HashSet<Cow<'de, str>>> = None;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            ordinary(&key)?;
             let repeats = match &many {
                 Some(set) => set.contains(&key),
                 None => seen.contains(&key),
@@ -221,7 +320,7 @@ impl<'de> Visitor<'de> for Writing<'_> {
             }
             write_json(out, key.as_ref());
             out.push(b':');
-            let kind = map.next_value_seed(Nested(out))?;
+            let kind = map.next_value_seed(Nested(out, depth + 1))?;
             if let Some(top) = top.as_deref_mut() {
                 top.push((key.to_string(), kind));
             }
@@ -292,6 +391,17 @@ mod tests {
         assert_eq!(compact_object(&text).unwrap().0, via_value(&text));
         let text = format!("{{{}, \"k3\": 0}}", many.join(", "));
         assert!(compact_object(&text).is_none());
+        // Where a `Value` parse fails or reads the text its own way, so the caller's slow path
+        // decides: out of range, a lone surrogate, serde_json's raw value token, deep nesting.
+        assert!(compact_object(r#"{"x": 1e400}"#).is_none());
+        assert!(compact_object(r#"{"x": "\ud800"}"#).is_none());
+        assert!(compact_object(r#"{"a": {"$serde_json::private::RawValue": "1"}}"#).is_none());
+        let nested = |n: usize| format!(r#"{{"a": {}{}}}"#, "[".repeat(n), "]".repeat(n));
+        assert!(compact_object(&nested(COMPACT_DEPTH)).is_none());
+        assert_eq!(
+            compact_object(&nested(20)).unwrap().0,
+            via_value(&nested(20))
+        );
         assert!(compact_object("[1, 2]").is_none());
         assert!(compact_object("12").is_none());
         assert!(compact_object(r#"{"a": 1} trailing"#).is_none());
@@ -310,5 +420,17 @@ mod tests {
         assert!(object_fields("[1]", &|_| true).is_none());
         assert!(object_fields(r#"{"a": 1, "b": [1,}"#, &|k| k == "a").is_none());
         assert!(object_fields(r#"{"a": 1} x"#, &|_| true).is_none());
+        // A skipped field a `Value` parse rejects makes the whole text fail, as it does there.
+        let deep = format!("{}{}", "[".repeat(130), "]".repeat(130));
+        for skipped in [
+            "1e400",
+            r#""\ud800""#,
+            r#"{"$serde_json::private::RawValue": 0}"#,
+            deep.as_str(),
+        ] {
+            let text = format!(r#"{{"a": 1, "b": {skipped}}}"#);
+            assert!(serde_json::from_str::<Value>(&text).is_err(), "{text}");
+            assert!(object_fields(&text, &|k| k == "a").is_none(), "{text}");
+        }
     }
 }
