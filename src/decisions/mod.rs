@@ -485,12 +485,7 @@ fn count_keys_of(inputs: &str, counts: &mut BTreeMap<String, (u64, u64)>) {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
             while let Some((Key(key), value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                let kind = match value.get().as_bytes().first() {
-                    Some(b'{' | b'[' | b'n') | None => ValueKind::NotScalar,
-                    Some(b'"' | b't' | b'f') => ValueKind::OtherScalar,
-                    Some(_) => ValueKind::Number,
-                };
-                count_key(self.0, &key, kind);
+                count_key(self.0, &key, ValueKind::of_text(value.get()));
             }
             Ok(())
         }
@@ -1122,10 +1117,8 @@ fn check_subject(
         .iter()
         .flat_map(|inputs| inputs.iter().map(|(Key(name), _)| name.as_ref()))
         .collect();
-    let merged_by_default = events.iter().all(|e| {
-        rules.rule_for(&e.event_type).is_none()
-            && !rules.upcasters.iter().any(|u| u.event_type == e.event_type)
-    });
+    let merged_by_default = crate::timeline::known::merges_only(events, rules)
+        && !events.iter().any(|e| rules.upcasts(&e.event_type));
     let named = |field: &str| names.contains(field);
     let keep: Option<&dyn Fn(&str) -> bool> = merged_by_default.then_some(&named);
     let mut order: Vec<usize> = (0..decisions.len()).collect();

@@ -170,6 +170,17 @@ pub enum ValueKind {
     NotScalar,
 }
 
+impl ValueKind {
+    /// The kind of a value's JSON text, from its first character (the text is not checked).
+    pub fn of_text(text: &str) -> ValueKind {
+        match text.as_bytes().first() {
+            Some(b'{' | b'[' | b'n') | None => ValueKind::NotScalar,
+            Some(b'"' | b't' | b'f') => ValueKind::OtherScalar,
+            Some(_) => ValueKind::Number,
+        }
+    }
+}
+
 /// An object rewritten as `serde_json::Value`'s `to_string` writes it (no spaces, strings escaped
 /// the same way, numbers as their parsed value prints), with each top-level key's kind. None when
 /// the text is not exactly one JSON object, when an object in it repeats a key (a parsed `Value`

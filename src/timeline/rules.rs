@@ -236,6 +236,11 @@ impl FoldRules {
             .or_else(|| BUILTIN_RULES.iter().find(|r| r.event_type == event_type))
     }
 
+    /// True when an upcaster rewrites events of this type (at some schema version).
+    pub fn upcasts(&self, event_type: &str) -> bool {
+        self.upcasters.iter().any(|u| u.event_type == event_type)
+    }
+
     pub fn upcaster_for(&self, event_type: &str, schema_version: i64) -> Option<&Upcaster> {
         self.upcasters
             .iter()
