@@ -992,6 +992,11 @@ type AuditBatch = (
     Vec<(String, Vec<fold::FoldEvent>)>,
 );
 
+/// The decisions the input audit checks (recorded inputs that are a non-empty object), as SQL over
+/// `decisions`.
+const AUDITED: &str =
+    "inputs IS NOT NULL AND inputs::VARCHAR LIKE '{%' AND inputs::VARCHAR <> '{}'";
+
 /// The decisions with recorded inputs whose subjects match `subjects` (SQL over `subject_id`), by
 /// subject.
 fn decisions_by_subject(
@@ -1002,7 +1007,7 @@ fn decisions_by_subject(
     let mut by_subject: HashMap<String, Vec<ToCheck>> = HashMap::new();
     let mut stmt = conn.prepare(&format!(
         "SELECT subject_id, decision_id, event_id, epoch_us(decided_at), inputs::VARCHAR FROM decisions
-         WHERE inputs IS NOT NULL AND inputs::VARCHAR LIKE '{{%' AND inputs::VARCHAR <> '{{}}' AND ({subjects})"
+         WHERE {AUDITED} AND ({subjects})"
     ))?;
     for batch in stmt.stream_arrow([])? {
         let batch = batch?;
@@ -1258,7 +1263,7 @@ fn audit_inputs_in_shares(
     batch_events: usize,
 ) -> Result<()> {
     let total: i64 = conn.query_row(
-        "SELECT count(*) FROM decisions WHERE inputs IS NOT NULL AND inputs::VARCHAR LIKE '{%' AND inputs::VARCHAR <> '{}'",
+        &format!("SELECT count(*) FROM decisions WHERE {AUDITED}"),
         [],
         |r| r.get(0),
     )?;
@@ -1269,14 +1274,20 @@ fn audit_inputs_in_shares(
     let rules = load_rules(conn)?;
     let targets = snapshots::correction_targets(conn)?;
     // A share of the subjects at a time, so that their decisions and events in memory stay bounded
-    // (all of 2M decisions with 20 inputs at once peaked at 11.9 GB under a 4 GB budget).
-    // The subjects' streams are read in the same hash shares (`hash(subject_id)` is the
-    // `hash(stream_id)` of the subject's stream), one pass over the events per share: each share
-    // read the events in shares of its own before, shares x shares passes (25 at 10M events).
+    // (all of 2M decisions with 20 inputs at once peaked at 11.9 GB under a 4 GB budget). A share
+    // is a range of subject ids, and the subjects' streams are read by the same range of stream
+    // ids: the decisions are written in stream order and the events kept in it, so each share
+    // reads its own rows of either table (shares by a hash of the subject read all of both again
+    // in every share: at 2M decisions, ten passes over each).
     let shares = (total as u64)
         .div_ceil(share_decisions)
         .max(snapshots::stream_shares(conn)?)
         .max(1);
+    let ranges = snapshots::KeyRange::split(
+        conn,
+        &format!("SELECT subject_id FROM decisions WHERE {AUDITED}"),
+        shares,
+    )?;
     let done = AtomicU64::new(0);
     // This thread reads a share's decisions and the subjects' events, a batch at a time; a
     // checker thread checks each batch on rayon's pool meanwhile (reading and checking in turn
@@ -1314,8 +1325,8 @@ fn audit_inputs_in_shares(
             (stale, findings)
         });
         let read = (|| -> Result<()> {
-            for share in 0..shares {
-                let in_share = format!("hash(subject_id) % {shares} = {share}");
+            for range in &ranges {
+                let in_share = range.sql("subject_id");
                 let by_subject = Arc::new(decisions_by_subject(conn, &in_share)?);
                 if by_subject.is_empty() {
                     continue;
@@ -1337,11 +1348,12 @@ fn audit_inputs_in_shares(
                     );
                     Ok(())
                 };
-                snapshots::take_each_stream_in_share(
+                let of_range = range.sql("stream_id");
+                snapshots::take_each_stream(
                     conn,
-                    &format!("stream_id IN (SELECT subject_id FROM decisions WHERE {in_share})"),
-                    shares,
-                    share,
+                    &format!(
+                        "stream_id IN (SELECT subject_id FROM decisions WHERE {in_share}) AND {of_range}"
+                    ),
                     &mut |stream, _type, events| {
                         if !by_subject.contains_key(stream) {
                             return Ok(events);

@@ -793,69 +793,164 @@ pub const SKIPPED_SQL: &str =
 pub type StreamVisitor<'f> = dyn FnMut(&str, Option<&str>, &[FoldEvent]) -> Result<()> + 'f;
 
 /// Calls `f` with every stream's events (in `seq` order) among the events matching `filter` (SQL
-/// after WHERE, or empty). Streams are read in hash shares ([`stream_shares`]) so the sort by
-/// stream stays small at any case size.
+/// after WHERE, or empty), streams in `stream_id` order. Streams are read in ranges of
+/// `stream_id` of about [`STREAM_SHARE_EVENTS`] events each, so the sort by stream stays small at
+/// any case size.
 pub fn for_each_stream(conn: &Connection, filter: &str, f: &mut StreamVisitor<'_>) -> Result<()> {
-    let shares = stream_shares(conn)?;
-    for share in 0..shares {
-        for_each_stream_in_share(conn, filter, shares, share, f)?;
+    for_each_stream_in_shares(conn, filter, STREAM_SHARE_EVENTS, f)
+}
+
+/// [`for_each_stream`] reading about `share_events` events at a time.
+fn for_each_stream_in_shares(
+    conn: &Connection,
+    filter: &str,
+    share_events: u64,
+    f: &mut StreamVisitor<'_>,
+) -> Result<()> {
+    let source = format!("SELECT stream_id FROM events {}", where_sql(filter));
+    let rows: i64 = conn.query_row(&format!("SELECT count(*) FROM ({source})"), [], |r| {
+        r.get(0)
+    })?;
+    let shares = (rows as u64).div_ceil(share_events).max(1);
+    for range in KeyRange::split(conn, &source, shares)? {
+        take_each_stream(
+            conn,
+            &both(filter, &range.sql("stream_id")),
+            &mut |stream, stream_type, events| {
+                f(stream, stream_type, &events)?;
+                // The buffer goes back, for the next stream's events.
+                Ok(events)
+            },
+        )?;
     }
     Ok(())
 }
 
-/// How many hash shares of streams keep each share's sort to about two million events.
+/// About how many events one read of [`for_each_stream`] sorts by stream.
+pub const STREAM_SHARE_EVENTS: u64 = 2_000_000;
+
+/// How many shares of [`STREAM_SHARE_EVENTS`] the case's events make.
 pub fn stream_shares(conn: &Connection) -> Result<u64> {
     let total_events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
-    Ok((total_events as u64 / 2_000_000).max(1))
+    Ok((total_events as u64).div_ceil(STREAM_SHARE_EVENTS).max(1))
 }
 
-/// [`for_each_stream`] for the streams of one share: those whose `hash(stream_id) % shares` is
-/// `share`. A caller that works in shares of its own (the decisions of some subjects at a time)
-/// reads each share's streams in one pass this way, rather than every share's pass reading all
-/// the events again.
-pub fn for_each_stream_in_share(
-    conn: &Connection,
-    filter: &str,
-    shares: u64,
-    share: u64,
-    f: &mut StreamVisitor<'_>,
-) -> Result<()> {
-    take_each_stream_in_share(
-        conn,
-        filter,
-        shares,
-        share,
-        &mut |stream, stream_type, events| {
-            f(stream, stream_type, &events)?;
-            // The buffer goes back, for the next stream's events.
-            Ok(events)
-        },
-    )
+/// `WHERE filter`, or nothing for an empty filter.
+fn where_sql(filter: &str) -> String {
+    if filter.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {filter}")
+    }
+}
+
+/// Both filters (SQL after WHERE; either may be empty).
+fn both(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("({a}) AND ({b})"),
+    }
+}
+
+/// One share of a text key's values: those from `from` (inclusive) up to `to` (exclusive), a
+/// missing bound open. Work done a share at a time reads its rows by a range of the key rather
+/// than by a hash of it: `events` is kept in stream order and `decisions` is written in it, so a
+/// range is a comparison DuckDB pushes into the scan and answers from a few row groups (their
+/// min/max), where a hash share read every row of the table again in every share, a cost that grew
+/// with the square of the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRange {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+impl KeyRange {
+    /// Every value (and NULL).
+    pub fn all() -> KeyRange {
+        KeyRange {
+            from: None,
+            to: None,
+        }
+    }
+
+    /// The range as SQL over `column` (a NULL key falls in the first range).
+    pub fn sql(&self, column: &str) -> String {
+        use crate::store::sql::lit;
+        match (&self.from, &self.to) {
+            (None, None) => "true".to_string(),
+            (None, Some(to)) => format!("({column} < {} OR {column} IS NULL)", lit(to)),
+            (Some(from), None) => format!("{column} >= {}", lit(from)),
+            (Some(from), Some(to)) => {
+                format!("{column} >= {} AND {column} < {}", lit(from), lit(to))
+            }
+        }
+    }
+
+    /// About `shares` ranges holding about as many of `source`'s rows each (`source`: SQL whose
+    /// first column is the key, one row per unit of work), in ascending order. The bounds are
+    /// taken from a sample of the keys: a share's size is approximate, and one key never spans
+    /// two shares.
+    pub fn split(conn: &Connection, source: &str, shares: u64) -> Result<Vec<KeyRange>> {
+        if shares <= 1 {
+            return Ok(vec![KeyRange::all()]);
+        }
+        let sample = (shares * 2_000).min(200_000);
+        let mut stmt = conn.prepare(&format!(
+            "SELECT k FROM (SELECT k::VARCHAR AS k FROM ({source}) AS s(k)
+                            USING SAMPLE reservoir({sample} ROWS) REPEATABLE (7))
+             WHERE k IS NOT NULL ORDER BY k"
+        ))?;
+        let keys: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        Ok(Self::between(&keys, shares))
+    }
+
+    /// `shares` ranges whose bounds are the quantiles of `sorted` keys (repeated bounds merged).
+    fn between(sorted: &[String], shares: u64) -> Vec<KeyRange> {
+        let mut bounds: Vec<&str> = (1..shares)
+            .filter_map(|i| sorted.get((sorted.len() as u64 * i / shares) as usize))
+            .map(String::as_str)
+            .collect();
+        bounds.dedup();
+        let mut ranges = Vec::with_capacity(bounds.len() + 1);
+        let mut from: Option<String> = None;
+        for bound in bounds {
+            if from.as_deref() == Some(bound) {
+                continue;
+            }
+            ranges.push(KeyRange {
+                from: from.take(),
+                to: Some(bound.to_string()),
+            });
+            from = Some(bound.to_string());
+        }
+        ranges.push(KeyRange { from, to: None });
+        ranges
+    }
 }
 
 /// Receives one stream's events to keep, and gives back a buffer for the next stream's.
 pub type OwningStreamVisitor<'f> =
     dyn FnMut(&str, Option<&str>, Vec<FoldEvent>) -> Result<Vec<FoldEvent>> + 'f;
 
-/// [`for_each_stream_in_share`] giving each stream's events away (a caller that keeps them, as
-/// the decision view's audit does while it checks a batch of subjects elsewhere, need not copy).
-pub fn take_each_stream_in_share(
+/// The streams among the events matching `filter` (SQL after WHERE, or empty), each stream's
+/// events (in `seq` order) given away to `f`, streams in `stream_id` order: a caller that keeps
+/// them, as the decision view's audit does while it checks a batch of subjects elsewhere, need not
+/// copy. Sorts every matching event at once: callers keep `filter` to a share of the streams
+/// ([`KeyRange`]).
+pub fn take_each_stream(
     conn: &Connection,
     filter: &str,
-    shares: u64,
-    share: u64,
     f: &mut OwningStreamVisitor<'_>,
 ) -> Result<()> {
-    let extra = if filter.is_empty() {
-        String::new()
-    } else {
-        format!("AND ({filter})")
-    };
     {
         let mut stmt = conn.prepare(&format!(
             "SELECT stream_id, stream_type, {}, payload::VARCHAR
-             FROM events WHERE hash(stream_id) % {shares} = {share} {extra} ORDER BY stream_id, seq",
-            fold_columns()
+             FROM events {} ORDER BY stream_id, seq",
+            fold_columns(),
+            where_sql(filter)
         ))?;
         let mut current: Option<(String, Option<String>)> = None;
         let mut events: Vec<FoldEvent> = Vec::new();
@@ -1285,6 +1380,98 @@ pub fn lookup(
 mod tests {
     use super::*;
     use crate::timeline::AsOfQuery;
+
+    /// A range's SQL keeps a quote in a key quoted, and the ranges cut at the sample's quantiles
+    /// (worked out by hand: six keys in three shares cut at the 2nd and 4th, 0-based), a bound
+    /// repeated by a heavy key taken once.
+    #[test]
+    fn key_ranges_cut_at_the_samples_quantiles_and_quote_their_bounds() {
+        let keys: Vec<String> = ["a", "b", "b", "c", "d", "o'k"].map(String::from).to_vec();
+        let ranges = KeyRange::between(&keys, 3);
+        let bound = |s: &str| Some(s.to_string());
+        assert_eq!(
+            ranges,
+            vec![
+                KeyRange {
+                    from: None,
+                    to: bound("b")
+                },
+                KeyRange {
+                    from: bound("b"),
+                    to: bound("d")
+                },
+                KeyRange {
+                    from: bound("d"),
+                    to: None
+                },
+            ]
+        );
+        // Six shares of the same keys would cut at every key but the first: "b" once.
+        let heavy = KeyRange::between(&keys, 6);
+        assert_eq!(heavy.len(), 5);
+        assert_eq!(
+            heavy[1],
+            KeyRange {
+                from: bound("b"),
+                to: bound("c")
+            }
+        );
+        assert_eq!(
+            KeyRange {
+                from: bound("o'k"),
+                to: None
+            }
+            .sql("k"),
+            "k >= 'o''k'"
+        );
+        assert_eq!(
+            KeyRange {
+                from: None,
+                to: bound("b")
+            }
+            .sql("k"),
+            "(k < 'b' OR k IS NULL)"
+        );
+        assert_eq!(KeyRange::all().sql("k"), "true");
+    }
+
+    /// Reading streams in ranges of their ids (several ranges here, as in a big case) visits
+    /// every stream matching the filter once, whole, in `seq` order, streams in id order: what
+    /// grouping the matching events by stream in SQL gives.
+    #[test]
+    fn reading_streams_in_ranges_visits_every_stream_once_whole_and_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = crate::generate::busy_case(dir.path(), 1_500, 16, 5, 40);
+        let conn = &case.conn;
+        for filter in ["", "seq % 3 <> 0"] {
+            let expected: Vec<(String, String)> = conn
+                .prepare(&format!(
+                    "SELECT stream_id, string_agg(seq::VARCHAR, ',' ORDER BY seq) FROM events {}
+                     GROUP BY stream_id ORDER BY stream_id",
+                    where_sql(filter)
+                ))
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<std::result::Result<_, _>>()
+                .unwrap();
+            let ranges = KeyRange::split(
+                conn,
+                &format!("SELECT stream_id FROM events {}", where_sql(filter)),
+                4,
+            )
+            .unwrap();
+            assert!(ranges.len() > 1, "{ranges:?}");
+            let mut visited: Vec<(String, String)> = Vec::new();
+            for_each_stream_in_shares(conn, filter, 300, &mut |stream, _, events| {
+                let seqs: Vec<String> = events.iter().map(|e| e.seq.to_string()).collect();
+                visited.push((stream.to_string(), seqs.join(",")));
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(visited, expected, "filter {filter:?}");
+        }
+    }
 
     /// A stream with few stored rows is read whole and picked in Rust, one with many has its row
     /// found in memory and read alone, and without the index the time filter is SQL's: each gives
