@@ -908,18 +908,33 @@ impl KeyRange {
     }
 
     /// `shares` ranges whose bounds are the quantiles of `sorted` keys (repeated bounds merged).
+    /// A key that fills a share's worth of the sample on its own (a busy stream) is a range of its
+    /// own: cut at the quantiles alone, the range from it to the next bound took the keys after it
+    /// as well, and two adjacent busy streams fell in one range (3.3M events to sort and the
+    /// training set over budget at 30M, where hash shares had spread them).
     fn between(sorted: &[String], shares: u64) -> Vec<KeyRange> {
+        let n = sorted.len() as u64;
         let mut bounds: Vec<&str> = (1..shares)
-            .filter_map(|i| sorted.get((sorted.len() as u64 * i / shares) as usize))
+            .filter_map(|i| sorted.get((n * i / shares) as usize))
             .map(String::as_str)
             .collect();
+        let mut start = 0;
+        while start < sorted.len() {
+            let key = &sorted[start];
+            let end = start + sorted[start..].iter().take_while(|k| *k == key).count();
+            if (end - start) as u64 * shares >= n {
+                bounds.push(key);
+                if let Some(next) = sorted.get(end) {
+                    bounds.push(next);
+                }
+            }
+            start = end;
+        }
+        bounds.sort_unstable();
         bounds.dedup();
         let mut ranges = Vec::with_capacity(bounds.len() + 1);
         let mut from: Option<String> = None;
         for bound in bounds {
-            if from.as_deref() == Some(bound) {
-                continue;
-            }
             ranges.push(KeyRange {
                 from: from.take(),
                 to: Some(bound.to_string()),
@@ -1381,57 +1396,36 @@ mod tests {
     use super::*;
     use crate::timeline::AsOfQuery;
 
-    /// A range's SQL keeps a quote in a key quoted, and the ranges cut at the sample's quantiles
-    /// (worked out by hand: six keys in three shares cut at the 2nd and 4th, 0-based), a bound
-    /// repeated by a heavy key taken once.
+    /// A range's SQL keeps a quote in a key quoted, and the ranges cut at the sample's quantiles,
+    /// a key that fills a share's worth of the sample in a range of its own (worked out by hand).
     #[test]
-    fn key_ranges_cut_at_the_samples_quantiles_and_quote_their_bounds() {
-        let keys: Vec<String> = ["a", "b", "b", "c", "d", "o'k"].map(String::from).to_vec();
-        let ranges = KeyRange::between(&keys, 3);
-        let bound = |s: &str| Some(s.to_string());
-        assert_eq!(
-            ranges,
-            vec![
-                KeyRange {
-                    from: None,
-                    to: bound("b")
-                },
-                KeyRange {
-                    from: bound("b"),
-                    to: bound("d")
-                },
-                KeyRange {
-                    from: bound("d"),
-                    to: None
-                },
-            ]
-        );
-        // Six shares of the same keys would cut at every key but the first: "b" once.
-        let heavy = KeyRange::between(&keys, 6);
-        assert_eq!(heavy.len(), 5);
-        assert_eq!(
-            heavy[1],
-            KeyRange {
-                from: bound("b"),
-                to: bound("c")
-            }
-        );
-        assert_eq!(
-            KeyRange {
-                from: bound("o'k"),
-                to: None
-            }
-            .sql("k"),
-            "k >= 'o''k'"
-        );
-        assert_eq!(
-            KeyRange {
-                from: None,
-                to: bound("b")
-            }
-            .sql("k"),
-            "(k < 'b' OR k IS NULL)"
-        );
+    fn key_ranges_cut_at_the_samples_quantiles_and_around_busy_keys() {
+        let range = |from: Option<&str>, to: Option<&str>| KeyRange {
+            from: from.map(str::to_string),
+            to: to.map(str::to_string),
+        };
+        // The ranges between bounds, from none to none.
+        let cut_at = |bounds: &[&str]| -> Vec<KeyRange> {
+            let mut edges: Vec<Option<&str>> = vec![None];
+            edges.extend(bounds.iter().map(|b| Some(*b)));
+            edges.push(None);
+            edges.windows(2).map(|w| range(w[0], w[1])).collect()
+        };
+        // Eight keys in four shares: quantiles at the 2nd, 4th and 6th (0-based): b, c, e.
+        let keys: Vec<String> = ["a", "a1", "b", "b1", "c", "d", "e", "f"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(KeyRange::between(&keys, 4), cut_at(&["b", "c", "e"]));
+        // Two busy keys side by side (three of nine each, a share's worth of three shares): the
+        // quantiles alone (the 3rd and 6th, 0-based: b and c) would leave "c" with the keys
+        // after it; each busy key is a range of its own.
+        let busy: Vec<String> = ["a", "b", "b", "b", "c", "c", "c", "d", "e"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(KeyRange::between(&busy, 3), cut_at(&["b", "c", "d"]));
+        assert_eq!(KeyRange::between(&busy, 1), vec![KeyRange::all()]);
+        assert_eq!(range(Some("o'k"), None).sql("k"), "k >= 'o''k'");
+        assert_eq!(range(None, Some("b")).sql("k"), "(k < 'b' OR k IS NULL)");
         assert_eq!(KeyRange::all().sql("k"), "true");
     }
 
