@@ -930,6 +930,9 @@ impl KeyRange {
             }
             start = end;
         }
+        // A bound is pasted into SQL text, which cannot hold a NUL: such a key is never a bound
+        // (its range is only larger).
+        bounds.retain(|b| !b.contains('\0'));
         bounds.sort_unstable();
         bounds.dedup();
         let mut ranges = Vec::with_capacity(bounds.len() + 1);
@@ -1424,6 +1427,9 @@ mod tests {
             .to_vec();
         assert_eq!(KeyRange::between(&busy, 3), cut_at(&["b", "c", "d"]));
         assert_eq!(KeyRange::between(&busy, 1), vec![KeyRange::all()]);
+        // A busy key holding a NUL is not a bound: the range before it runs on to the key after.
+        let nul: Vec<String> = ["a", "b\0", "b\0", "b\0", "c"].map(String::from).to_vec();
+        assert_eq!(KeyRange::between(&nul, 2), cut_at(&["c"]));
         assert_eq!(range(Some("o'k"), None).sql("k"), "k >= 'o''k'");
         assert_eq!(range(None, Some("b")).sql("k"), "(k < 'b' OR k IS NULL)");
         assert_eq!(KeyRange::all().sql("k"), "true");
