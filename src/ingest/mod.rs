@@ -1106,13 +1106,8 @@ fn detect_plan(
             keys
         }
         Container::Document => {
-            let mut bytes = Vec::new();
             let limit = frame::MAX_DOCUMENT_BYTES as u64;
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(src.reader(), limit + 1),
-                &mut bytes,
-            )
-            .map_err(|e| src.read_error(e))?;
+            let bytes = src.read_whole(limit)?;
             // Bytes that are not UTF-8 are kept marked; only kcat dumps may hold them (raw keys
             // and payloads), which is checked once the envelope is known.
             let too_long = bytes.len() as u64 > limit;

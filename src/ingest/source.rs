@@ -2,7 +2,7 @@
 //! while they stream past, and decompressed (gzip, zstd) by magic number, not by file name.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -225,6 +225,44 @@ impl Source {
         &mut self.inner
     }
 
+    /// The whole decompressed content, or its first `limit + 1` bytes when it is longer (so the
+    /// caller can tell "over the limit" from "exactly at it").
+    ///
+    /// Read into a buffer of the size the file declares, when it declares one: a buffer grown by
+    /// doubling is copied on each growth, and the allocator keeps what it frees for a while, so a
+    /// 200 MB document peaked at 400 MB more than the process's base.
+    pub fn read_whole(&mut self, limit: u64) -> Result<Vec<u8>> {
+        let declared = self.declared_size().unwrap_or(0).min(limit + 1);
+        let mut whole = Vec::with_capacity(declared as usize);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(&mut self.inner, limit + 1),
+            &mut whole,
+        )
+        .map_err(|e| self.read_error(e))?;
+        Ok(whole)
+    }
+
+    /// The decompressed size the file declares: a plain file's length, gzip's last member's size
+    /// (modulo 4 GiB, from its trailer), a zstd frame's content size when its header holds one.
+    /// Only a hint: a file with several members or frames declares less than it holds.
+    fn declared_size(&self) -> Option<u64> {
+        let mut file = File::open(&self.path).ok()?;
+        match self.compression {
+            Compression::None => Some(self.size_bytes),
+            Compression::Gzip => {
+                let mut trailer = [0u8; 4];
+                file.seek(io::SeekFrom::End(-4)).ok()?;
+                file.read_exact(&mut trailer).ok()?;
+                Some(u32::from_le_bytes(trailer) as u64)
+            }
+            Compression::Zstd => {
+                let mut header = [0u8; 18];
+                let n = file.read(&mut header).ok()?;
+                zstd::zstd_safe::get_frame_content_size(&header[..n]).ok()?
+            }
+        }
+    }
+
     /// Up to `n` bytes of decompressed content, without consuming them.
     pub fn peek(&mut self, n: usize) -> Result<Vec<u8>> {
         // Chunks are full 1 MiB (but the last), so one fill_buf covers the detection sample.
@@ -258,3 +296,70 @@ impl Source {
 }
 
 pub use crate::store::sql::{sha256_file, sha256_text};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes that differ from one position to the next, so a chunk copied twice or out of place shows.
+    fn numbered(n: usize) -> Vec<u8> {
+        (0..n).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[test]
+    fn reading_a_source_whole_keeps_every_byte_whatever_size_it_declares_and_stops_one_past_the_limit(
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let content = numbered((9 << 20) + 3);
+        let gzip = |part: &[u8]| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            io::Write::write_all(&mut gz, part).unwrap();
+            gz.finish().unwrap()
+        };
+        let files = [
+            ("plain.json", content.clone()),
+            ("packed.json.gz", gzip(&content)),
+            // Two members: the trailer declares the last one's size only.
+            (
+                "members.json.gz",
+                [gzip(&content[..1 << 20]), gzip(&content[1 << 20..])].concat(),
+            ),
+            ("frame.json.zst", zstd::encode_all(&content[..], 1).unwrap()),
+            // A trailer that declares far less than the file holds (a crafted file).
+            ("lying.json.gz", {
+                let mut g = gzip(&content);
+                let n = g.len();
+                g[n - 4..].copy_from_slice(&7u32.to_le_bytes());
+                g
+            }),
+        ];
+        for (name, bytes) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let whole = Source::open(&path).unwrap().read_whole(10 << 20);
+            // A damaged trailer is the decoder's to find, not the read's to hide.
+            if name == "lying.json.gz" {
+                assert!(whole.is_err(), "{name}");
+                continue;
+            }
+            let whole = whole.unwrap();
+            assert!(whole == content, "{name}: {} bytes", whole.len());
+            // Exactly at the limit: all of it, nothing more to tell it from a longer file.
+            let at = Source::open(&path)
+                .unwrap()
+                .read_whole(content.len() as u64)
+                .unwrap();
+            assert_eq!(at.len(), content.len(), "{name}");
+            // Over the limit: the limit and one byte.
+            let over = Source::open(&path).unwrap().read_whole(5 << 20).unwrap();
+            assert!(over[..] == content[..(5 << 20) + 1], "{name}");
+        }
+        let empty = dir.path().join("empty.json");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(Source::open(&empty)
+            .unwrap()
+            .read_whole(10)
+            .unwrap()
+            .is_empty());
+    }
+}
