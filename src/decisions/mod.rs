@@ -1558,8 +1558,14 @@ pub fn list(conn: &Connection, q: &DecisionQuery) -> Result<DecisionPage> {
     };
     let mut page_refs = refs.clone();
     page_refs.extend(page_params.iter().map(|p| p as &dyn duckdb::ToSql));
+    // The page's rows picked by their sort keys alone, then read whole: ordering whole rows read
+    // every column (the inputs' and outputs' JSON, the replay status) of every row past the
+    // cursor, 330 ms a million rows deep at 2M decisions against 100 ms.
     let mut stmt = conn.prepare(&format!(
-        "SELECT {DECISION_COLUMNS} FROM decisions d {page_filter} ORDER BY d.decided_at, d.event_id LIMIT {limit} OFFSET {offset}"
+        "WITH page AS (SELECT d.rowid AS row FROM decisions d {page_filter}
+                       ORDER BY d.decided_at, d.event_id LIMIT {limit} OFFSET {offset})
+         SELECT {DECISION_COLUMNS} FROM decisions d SEMI JOIN page ON d.rowid = page.row
+         ORDER BY d.decided_at, d.event_id"
     ))?;
     let decisions = stmt
         .query_map(page_refs.as_slice(), decision_row)?
