@@ -159,9 +159,77 @@ pub fn describe(bytes: u64) -> String {
     }
 }
 
+/// While one is alive, memory the Rust side frees goes back to the system at once, instead of
+/// being kept by the allocator (mimalloc) for a second in case it is asked for again. A job that
+/// frees a gigabyte of a busy stream's events and then runs a DuckDB statement that takes DuckDB's
+/// whole share holds both for that second: the training set of a 30M-event case peaked at 4.76 GB
+/// under a 4 GB budget, 3.45 GB with freed memory returned at once (in the same time). Not for
+/// every job: returning at once cost the decision view a tenth of its time.
+pub struct FreedMemoryReturned(());
+
+/// How many [`FreedMemoryReturned`] are alive, and the delay to restore when the last one goes.
+static RETURNING: Mutex<(usize, std::ffi::c_long)> = Mutex::new((0, 0));
+
+/// mimalloc's `mi_option_purge_delay` (its place in `mi_option_t`, the same in mimalloc 2 and 3).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+extern "C" {
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+impl FreedMemoryReturned {
+    pub fn start() -> FreedMemoryReturned {
+        let mut returning = RETURNING.lock().unwrap_or_else(|p| p.into_inner());
+        if returning.0 == 0 {
+            // SAFETY: mimalloc's options are atomics it reads when it purges; reading and setting
+            // one is allowed at any time, from any thread (and harmless where another allocator
+            // is the global one: mimalloc is linked in with this crate either way).
+            returning.1 = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+            unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+        }
+        returning.0 += 1;
+        FreedMemoryReturned(())
+    }
+}
+
+impl Drop for FreedMemoryReturned {
+    fn drop(&mut self) {
+        let mut returning = RETURNING.lock().unwrap_or_else(|p| p.into_inner());
+        returning.0 -= 1;
+        if returning.0 == 0 {
+            // SAFETY: as in `start`.
+            unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, returning.1) };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn freed_memory_is_returned_at_once_while_a_guard_lives_and_mimallocs_delay_comes_back_after() {
+        let delay = || unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+        {
+            let returning = RETURNING.lock().unwrap();
+            // The option read is mimalloc's purge delay: mimalloc 3 starts it at 1000 ms (no
+            // other of its options starts at 1000), unless a guard of another test is alive.
+            if returning.0 == 0 {
+                assert_eq!(delay(), 1000);
+            }
+        }
+        let outer = FreedMemoryReturned::start();
+        let inner = FreedMemoryReturned::start();
+        assert_eq!(delay(), 0);
+        drop(inner);
+        assert_eq!(delay(), 0, "the outer guard still lives");
+        drop(outer);
+        let returning = RETURNING.lock().unwrap();
+        if returning.0 == 0 {
+            assert_eq!(delay(), 1000);
+        }
+    }
 
     #[test]
     fn duckdb_gets_the_budget_less_a_reserve_for_the_rest_of_the_process() {

@@ -776,6 +776,8 @@ pub fn build(
     job: &Job,
 ) -> Result<TrainsetReport> {
     let _watch = job.watch(conn);
+    // Busy streams are folded in Rust between statements that take DuckDB's whole share.
+    let _returned = crate::store::memory::FreedMemoryReturned::start();
     let spec = spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
     let out_format = match &req.out {
         Some(path) => Some(output_format(path)?),
