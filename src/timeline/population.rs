@@ -156,7 +156,7 @@ pub fn population(conn: &Connection, rules: &FoldRules, q: &PopulationQuery) -> 
                 SELECT stream_id, {transform} AS p FROM snapshots
                 WHERE stream_type = ? AND combos & {bit} <> 0 AND {from} <= ? AND ? < {to}
                   AND exact AND state IS NOT NULL
-             ) ORDER BY stream_id"
+             )"
         ),
         duckdb::params![q.stream_type, q.at, q.at],
     )?;
@@ -208,7 +208,7 @@ pub fn population(conn: &Connection, rules: &FoldRules, q: &PopulationQuery) -> 
     };
     if q.save {
         conn.execute_batch(
-            "CREATE OR REPLACE TABLE main.population AS SELECT * FROM temp.population;",
+            "CREATE OR REPLACE TABLE main.population AS SELECT * FROM temp.population ORDER BY stream_id;",
         )?;
     }
     Ok(Population {
