@@ -1126,6 +1126,13 @@ fn check_subject(
         && !events.iter().any(|e| rules.upcasts(&e.event_type));
     let named = |field: &str| names.contains(field);
     let keep: Option<&dyn Fn(&str) -> bool> = merged_by_default.then_some(&named);
+    // Event `j` folds nothing the comparison reads: the fold reads only the compared fields and
+    // its payload has none of them.
+    let sets_nothing_compared = |j: usize| {
+        keep.is_some_and(
+            |keep| matches!(events[j].payload.projected(keep), Value::Object(f) if f.is_empty()),
+        )
+    };
     let mut order: Vec<usize> = (0..decisions.len()).collect();
     order.sort_by_key(|&i| decisions[i].2);
     let mut folded = Folded::default();
@@ -1210,13 +1217,7 @@ fn check_subject(
             // comparison reads, so the fold with it is the fold without it. (Folding again from a
             // checkpoint for each decision recorded ahead of its time grew with the square of a
             // busy subject: 20 s for each of three subjects of 1.15M events at 30M.)
-            Some(_)
-                if keep.is_some_and(|keep| {
-                    own.is_some_and(|j| {
-                    matches!(events[j].payload.projected(keep), Value::Object(f) if f.is_empty())
-                })
-                }) =>
-            {
+            Some(_) if own.is_some_and(sets_nothing_compared) => {
                 advance(&mut folded, &mut next, end, &mut checkpoints);
                 compare(&folded)
             }

@@ -163,8 +163,8 @@ pub fn describe(bytes: u64) -> String {
 /// being kept by the allocator (mimalloc) for a second in case it is asked for again. A job that
 /// frees a gigabyte of a busy stream's events and then runs a DuckDB statement that takes DuckDB's
 /// whole share holds both for that second: the training set of a 30M-event case peaked at 4.76 GB
-/// under a 4 GB budget, 3.45 GB with freed memory returned at once (in the same time). Not for
-/// every job: returning at once cost the decision view a tenth of its time.
+/// under a 4 GB budget, 3.5 GB with freed memory returned at once (in the same time). Not for
+/// every job: returning at once cost the decision view a fifth of its time (a 10 ms delay, a tenth).
 pub struct FreedMemoryReturned(());
 
 /// How many [`FreedMemoryReturned`] are alive, and the delay to restore when the last one goes.
