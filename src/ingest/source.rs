@@ -324,7 +324,18 @@ mod tests {
                 "members.json.gz",
                 [gzip(&content[..1 << 20]), gzip(&content[1 << 20..])].concat(),
             ),
+            // A streamed frame (no size in its header) and a one-shot one (its size declared).
             ("frame.json.zst", zstd::encode_all(&content[..], 1).unwrap()),
+            ("sized.json.zst", {
+                let frame = zstd::bulk::compress(&content, 1).unwrap();
+                let declared = zstd::zstd_safe::get_frame_content_size(&frame[..18]).unwrap();
+                assert_eq!(
+                    declared,
+                    Some(content.len() as u64),
+                    "the fixture declares its size"
+                );
+                frame
+            }),
             // A trailer that declares far less than the file holds (a crafted file).
             ("lying.json.gz", {
                 let mut g = gzip(&content);
