@@ -414,12 +414,24 @@ fn states(
         When::Latest => "9223372036854775806",
     };
     let last = crate::timeline::snapshots::last_event_id_sql("s");
+    // A short stream's exact states by an interval join. A long stream (stored as checkpoints)
+    // is not joined: every example of it is folded in Rust below, so it only needs a row once
+    // its first event is in (its checkpoints cover from then on). Joined, each example of a busy
+    // stream was paired with each of its checkpoints before the interval was tested: 400 million
+    // pairs per busy stream at 10M events, nine times that at 30M.
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {name} AS
+        "CREATE OR REPLACE TEMP TABLE {name}_long AS
+         SELECT stream_id, min({from}) AS first FROM snapshots
+         WHERE combos & {bit} <> 0 AND NOT exact GROUP BY stream_id;
+         CREATE OR REPLACE TEMP TABLE {name} AS
          SELECT x.ord, x.entity, {at} AS at, s.exact, s.state, s.{from} AS source_time, {last} AS last_event_id,
                 NULL::BIGINT[] AS set_times
          FROM ts_examples x JOIN snapshots s
-           ON s.stream_id = x.entity AND s.combos & {bit} <> 0 AND s.{from} <= {at} AND {at} < s.{to};"
+           ON s.stream_id = x.entity AND s.combos & {bit} <> 0 AND s.exact AND s.{from} <= {at} AND {at} < s.{to}
+         UNION ALL
+         SELECT x.ord, x.entity, {at}, false, NULL::VARCHAR, NULL::BIGINT, NULL::VARCHAR, NULL::BIGINT[]
+         FROM ts_examples x JOIN {name}_long l ON l.stream_id = x.entity AND l.first <= {at};
+         DROP TABLE {name}_long;"
     ))?;
     // Rows that need Rust: checkpoints of long streams, and (recorded axis) streams with an event
     // known before the example time that occurs after it.
@@ -1261,5 +1273,124 @@ mod tests {
         .unwrap();
         assert!(busiest > 1_000, "{busiest}");
         assert!(compared > 5_000, "{compared}");
+    }
+
+    #[test]
+    fn states_at_example_times_are_each_examples_own_fold_in_short_and_long_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let case = crate::generate::busy_case(dir.path(), 6_000, 150, 11, 30);
+        // Dense rows for short streams, checkpoints for the rest: both kinds of stored row.
+        case.rebuild_snapshots(
+            crate::timeline::snapshots::SnapshotPolicy {
+                dense_limit: 24,
+                every: 8,
+                paged_from: 20_000,
+            },
+            &|_| {},
+        )
+        .unwrap();
+        let conn = &case.conn;
+        let rules = crate::timeline::load_rules(conn).unwrap();
+        let targets = crate::timeline::snapshots::correction_targets(conn).unwrap();
+        // Examples at each event's two times, a microsecond either side and before the first
+        // event; events sharing an instant make empty intervals the join must pass over.
+        // Per stream: its id, its events and its examples (ord, time).
+        type Examples = (String, Vec<fold::FoldEvent>, Vec<(i64, i64)>);
+        let mut by_stream: Vec<Examples> = Vec::new();
+        let mut ord = 0i64;
+        let (mut ties, mut longest) = (0, 0);
+        crate::timeline::snapshots::for_each_stream(conn, "", &mut |stream, _, events| {
+            let mut examples = Vec::new();
+            // A busy stream's examples thinned: the reference folds it whole for each.
+            let every = (events.len() / 80).max(1);
+            for e in events.iter().step_by(every) {
+                for at in [
+                    e.recorded,
+                    e.occurred,
+                    e.recorded - 1,
+                    e.occurred + 1,
+                    e.occurred.min(e.recorded) - 1_000_000,
+                ] {
+                    ord += 1;
+                    examples.push((ord, at));
+                }
+            }
+            let mut times: Vec<i64> = events.iter().map(|e| e.recorded).collect();
+            times.sort();
+            ties += times.windows(2).filter(|w| w[0] == w[1]).count();
+            longest = longest.max(events.len());
+            by_stream.push((stream.to_string(), events.to_vec(), examples));
+            Ok(())
+        })
+        .unwrap();
+        assert!(ties > 0, "events that share a recorded instant");
+        assert!(longest > 24, "a stream stored as checkpoints");
+        conn.execute_batch("CREATE TEMP TABLE ts_examples (ord BIGINT, entity VARCHAR, t BIGINT);")
+            .unwrap();
+        {
+            let mut appender = conn.appender("ts_examples").unwrap();
+            for (stream, _, examples) in &by_stream {
+                for (ord, at) in examples {
+                    appender
+                        .append_row(duckdb::params![ord, stream, at])
+                        .unwrap();
+                }
+            }
+        }
+        for (axis, cap) in [
+            (Axis::Recorded, false),
+            (Axis::Recorded, true),
+            (Axis::Occurred, false),
+        ] {
+            states(conn, &rules, "ts_check", axis, When::ExampleTime, cap, &[]).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT ord, state, source_time, last_event_id FROM ts_check")
+                .unwrap();
+            let mut found: std::collections::HashMap<i64, Tracked> = Default::default();
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<i64>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                })
+                .unwrap();
+            for row in rows {
+                let (ord, state, source_time, last_event_id) = row.unwrap();
+                let tracked = Tracked {
+                    state: state.map(|s| serde_json::from_str(&s).unwrap()),
+                    last_event_id,
+                    source_time,
+                    set_times: Vec::new(),
+                };
+                assert!(
+                    found.insert(ord, tracked).is_none(),
+                    "one row for example {ord}"
+                );
+            }
+            let mut before_any = 0;
+            for (stream, events, examples) in &by_stream {
+                let known_elsewhere = crate::timeline::snapshots::known_elsewhere(events, &targets);
+                let alone = one_by_one(events, examples, axis, cap, &rules, &known_elsewhere, &[]);
+                for ((ord, at), expected) in examples.iter().zip(alone) {
+                    match found.remove(ord) {
+                        Some(got) => {
+                            assert_eq!(got, expected, "{stream} at {at} on {axis:?}, {cap}")
+                        }
+                        None => {
+                            assert_eq!(
+                                expected.last_event_id, None,
+                                "{stream} at {at} on {axis:?}"
+                            );
+                            before_any += 1;
+                        }
+                    }
+                }
+            }
+            assert!(found.is_empty(), "rows for examples that were not asked");
+            assert!(before_any > 0, "examples before a stream's first event");
+        }
     }
 }
