@@ -40,6 +40,8 @@ pub enum FindingKind {
     StaleInput,
     /// A decision names a model version that was not live then.
     ModelVersionNotLive,
+    /// A decision was made about an instant before its model's training cutoff.
+    DecidedBeforeTrainingCutoff,
     /// A replay did not give the recorded answer.
     ReplayMismatch,
     /// Replaying several times gave different answers.
@@ -47,7 +49,7 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 15] = [
+    pub const ALL: [FindingKind; 16] = [
         FindingKind::VersionGap,
         FindingKind::DuplicateVersion,
         FindingKind::RecordedAtBackwards,
@@ -61,6 +63,7 @@ impl FindingKind {
         FindingKind::OffsetGap,
         FindingKind::StaleInput,
         FindingKind::ModelVersionNotLive,
+        FindingKind::DecidedBeforeTrainingCutoff,
         FindingKind::ReplayMismatch,
         FindingKind::NondeterministicReplay,
     ];
@@ -81,6 +84,7 @@ impl FindingKind {
             FindingKind::OffsetGap => "offset_gap",
             FindingKind::StaleInput => "stale_input",
             FindingKind::ModelVersionNotLive => "model_version_not_live",
+            FindingKind::DecidedBeforeTrainingCutoff => "decided_before_training_cutoff",
             FindingKind::ReplayMismatch => "replay_mismatch",
             FindingKind::NondeterministicReplay => "nondeterministic_replay",
         }

@@ -45,6 +45,8 @@ pub use bundle::{
 pub use mimalloc::MiMalloc;
 
 pub use decisions::explain::Explanation;
+pub use decisions::models::{LiveSpan, ModelFinding, ModelRecord, ModelsReport};
+pub use decisions::rates::{DeploymentMark, Period, RateBucket, RatesReport};
 pub use decisions::replay::{
     ReplayFilter, ReplayMode, ReplayProgress, ReplayReport, ReplayRequest, ReplayRunSummary,
     ReplayStatus, Replayer,
@@ -59,6 +61,7 @@ pub use drift::{
 pub use error::{Error, ErrorCode, ErrorDto, Result};
 pub use findings::{Finding, FindingKind};
 pub use hint::Hint;
+pub use timeline::gaps::{EvidenceGap, GapKind, GapRules, GapsReport};
 /// What `import --dry-run` answers: each file as it would be read and its first records as they
 /// would load; nothing is loaded.
 #[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
@@ -407,6 +410,18 @@ impl Case {
         timeline::save_rules(&self.conn, text, origin)
     }
 
+    /// Where the case does not hold a stream's whole history (every stream's, or `stream`'s).
+    pub fn gaps(&self, stream: Option<&str>) -> Result<GapsReport> {
+        let rules = timeline::gaps::load_rules(&self.conn)?;
+        timeline::gaps::gaps(&self.conn, &rules, stream)
+    }
+
+    /// Checks and stores the rules that say which events are summaries.
+    pub fn set_gap_rules(&self, text: &str, origin: &str) -> Result<GapRules> {
+        self.writable("changing the evidence gap rules")?;
+        timeline::gaps::save_rules(&self.conn, text, origin)
+    }
+
     /// How `path` would be read by `import` with `opts`, and its first rows; nothing is loaded.
     pub fn preview(&self, path: &Path, opts: &ImportOptions) -> Result<SourcePreview> {
         ingest::preview(&self.conn, path, opts)
@@ -515,6 +530,19 @@ impl Case {
     pub fn decisions(&self, q: &DecisionQuery) -> Result<DecisionPage> {
         decisions::ensure_built(&self.conn, &|_| {})?;
         decisions::list(&self.conn, q)
+    }
+
+    /// Every model version on record: deployments, metadata, decisions, replays and findings.
+    pub fn models(&self) -> Result<ModelsReport> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        decisions::models::models(&self.conn)
+    }
+
+    /// The decisions matching `q` over time: per period and model version, counts, labels, mean
+    /// score, overrides, corrections, stale inputs and replay verdicts, with the deployments.
+    pub fn rates(&self, q: &DecisionQuery, period: Period) -> Result<RatesReport> {
+        decisions::ensure_built(&self.conn, &|_| {})?;
+        decisions::rates::rates(&self.conn, q, period)
     }
 
     /// One decision explained: recorded inputs against the state then, model, context, what followed.
@@ -806,4 +834,15 @@ pub fn population_on_spark(
     q: &SparkPopulationRequest,
 ) -> Result<SparkPopulationReport> {
     lake::spark::population(export, q)
+}
+
+/// A case imported from JSON lines written in a test (one file, `events.jsonl`, in `dir`).
+#[cfg(test)]
+pub(crate) fn case_of_lines(dir: &Path, lines: &[String]) -> Case {
+    let file = dir.join("events.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let case = Case::open_or_create(&dir.join("c.casefile")).unwrap();
+    case.import(&[file], &Default::default(), &NoProgress)
+        .unwrap();
+    case
 }

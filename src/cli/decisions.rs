@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use casefile::{
-    Case, DecisionQuery, Error, JobKind, ReplayFilter, ReplayMode, ReplayRequest, ReplayStatus,
-    Replayer,
+    Case, DecisionQuery, Error, JobKind, Period, ReplayFilter, ReplayMode, ReplayRequest,
+    ReplayStatus, Replayer,
 };
 use serde_json::Value;
 
@@ -83,6 +83,30 @@ pub(super) struct DecisionsArgs {
 pub(super) struct ExplainArgs {
     case: PathBuf,
     decision_id: String,
+}
+
+#[derive(clap::Args)]
+pub(super) struct ModelsArgs {
+    case: PathBuf,
+}
+
+#[derive(clap::Args)]
+pub(super) struct RatesArgs {
+    case: PathBuf,
+    #[command(flatten)]
+    filter: DecisionFilter,
+    /// The width of a bucket: day, week (from Monday) or month, in UTC.
+    #[arg(long, default_value = "week", value_parser = period)]
+    by: Period,
+}
+
+fn period(text: &str) -> Result<Period, String> {
+    Period::parse(text).ok_or_else(|| {
+        format!(
+            "it is {}, not `{text}`",
+            Period::ALL.map(Period::as_str).join(", ")
+        )
+    })
 }
 
 #[derive(clap::Args)]
@@ -201,6 +225,132 @@ pub(super) fn list(json: bool, args: DecisionsArgs) -> Result<Exit, Error> {
         s += &format!("({} of {} decisions)\n", p.decisions.len(), p.total);
         if let Some(next) = &p.next {
             s += &format!("next page: --after {next}\n");
+        }
+        s
+    });
+    Ok(Exit::Done)
+}
+
+pub(super) fn models(json: bool, args: ModelsArgs) -> Result<Exit, Error> {
+    let report = open_built(&args.case)?.models()?;
+    print(json, &report, |r| {
+        let mut s = String::new();
+        for m in &r.models {
+            s += &format!(
+                "{} {}\n",
+                m.model.as_deref().unwrap_or("(unnamed model)"),
+                m.version
+            );
+            s += &match (&m.deployed_at, &m.replaced_at) {
+                (Some(from), Some(to)) => format!(
+                    "  live {from} until {to} (replaced by {})\n",
+                    m.replaced_by.as_deref().unwrap_or("?")
+                ),
+                (Some(from), None) => format!("  live since {from}\n"),
+                (None, _) => "  no deployment on record\n".to_string(),
+            };
+            if m.live.len() > 1 {
+                s += &format!("  live {} times\n", m.live.len());
+            }
+            if let Some(c) = &m.training_cutoff {
+                s += &format!("  training cutoff {c}\n");
+            }
+            if !m.metrics.is_empty() {
+                let metrics: Vec<String> =
+                    m.metrics.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                s += &format!("  metrics: {}\n", metrics.join(", "));
+            }
+            for (k, v) in &m.approvals {
+                s += &format!("  {k}: {}\n", short(v));
+            }
+            if !m.features.is_empty() {
+                s += &format!("  features: {}\n", m.features.join(", "));
+            }
+            s += &format!("  {} decisions", m.decisions);
+            if let (Some(a), Some(b)) = (&m.first_decision_at, &m.last_decision_at) {
+                s += &format!(" from {a} to {b}");
+            }
+            s += "\n";
+            if m.replayed > 0 {
+                s += &format!(
+                    "  replays: {} of {} reproduced ({:.1}%)\n",
+                    m.reproduced,
+                    m.replayed,
+                    100.0 * m.reproduced as f64 / m.replayed as f64
+                );
+            }
+            if m.not_live > 0 {
+                s += &format!("  {} decisions made while it was not live\n", m.not_live);
+            }
+            if m.before_cutoff > 0 {
+                s += &format!(
+                    "  {} decisions about a time before its training cutoff\n",
+                    m.before_cutoff
+                );
+            }
+        }
+        if r.models.is_empty() {
+            s += "No model deployments or model versions in this case.\n";
+        }
+        for f in &r.findings {
+            s += &format!("{}: {}\n", f.kind, f.message);
+        }
+        let listed = r.findings.len() as i64;
+        if r.not_live + r.before_cutoff > listed {
+            s += &format!(
+                "({listed} of {} findings listed; all are counted in --json)\n",
+                r.not_live + r.before_cutoff
+            );
+        }
+        s
+    });
+    Ok(Exit::Done)
+}
+
+pub(super) fn rates(json: bool, args: RatesArgs) -> Result<Exit, Error> {
+    let RatesArgs { case, filter, by } = args;
+    let report = open_built(&case)?.rates(&filter.into(), by)?;
+    print(json, &report, |r| {
+        let mut s = format!(
+            "{:<12} {:<24} {:>9} {:<28} {:>10} {:>9} {:>11} {:>6} {:>14}\n",
+            "from",
+            "model version",
+            "decisions",
+            "labels",
+            "mean score",
+            "overrides",
+            "corrections",
+            "stale",
+            "not reproduced"
+        );
+        let mut marks = r.deployments.iter().peekable();
+        for b in &r.buckets {
+            while let Some(d) = marks.next_if(|d| d.at < b.end) {
+                s += &format!("  -- {} deployed {}\n", d.model_version, d.at);
+            }
+            let labels: Vec<String> = b.labels.iter().map(|(l, n)| format!("{l} {n}")).collect();
+            s += &format!(
+                "{:<12} {:<24} {:>9} {:<28} {:>10} {:>9} {:>11} {:>6} {:>14}\n",
+                &b.start[..10.min(b.start.len())],
+                format!(
+                    "{} {}",
+                    b.model.as_deref().unwrap_or("-"),
+                    b.model_version.as_deref().unwrap_or("-")
+                ),
+                b.decisions,
+                labels.join(", "),
+                b.mean_score.map_or("-".to_string(), |m| format!("{m:.3}")),
+                b.overrides,
+                b.corrections,
+                b.stale,
+                b.replay_mismatches + b.replay_failures,
+            );
+        }
+        for d in marks {
+            s += &format!("  -- {} deployed {}\n", d.model_version, d.at);
+        }
+        if r.buckets.is_empty() {
+            s += "No decisions match.\n";
         }
         s
     });

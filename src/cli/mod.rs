@@ -73,11 +73,23 @@ enum Command {
     Timeline(timeline::TimelineArgs),
     /// Show the case's fold rules (projection rules and upcasters), or replace them from a TOML file.
     Rules(timeline::RulesArgs),
+    /// Evidence gaps: streams whose history in the case starts with a summary of what came before
+    /// (a compaction, a snapshot, a carried-forward balance) or past version 1. With --set, first
+    /// stores the rules that say which event types are summaries (TOML).
+    Gaps(timeline::GapsArgs),
     /// List the AI decisions in a case (detected, or configured with `decision-rules`).
     Decisions(decisions::DecisionsArgs),
     /// Explain one decision: what the model saw, what the system knew then, what was true, the model
     /// as deployed, the context documents as they were, and what happened afterwards.
     Explain(decisions::ExplainArgs),
+    /// Every model version on record: when it went live and was replaced, its training cutoff,
+    /// metrics, approvals and features, its decisions, the share of replays that reproduced, and
+    /// decisions by a version that was not live or about a time before its training cutoff.
+    Models(decisions::ModelsArgs),
+    /// Decisions over time: per day, week or month (UTC) and model version, how many, by label,
+    /// mean score, overrides, corrections, stale inputs and replays that did not reproduce, with
+    /// the deployments in between.
+    Rates(decisions::RatesArgs),
     /// Replay decisions through the case's replayers and compare with what was recorded. Exits 1 when
     /// a decision did not reproduce (mismatch, nondeterministic or failed); a counterfactual run
     /// (another version's replayer) exits 0 whatever changed.
@@ -187,8 +199,11 @@ fn execute(cli: Cli) -> Result<Exit, Error> {
         Command::Population(args) => population::run(json, args),
         Command::Timeline(args) => timeline::timeline(json, args),
         Command::Rules(args) => timeline::rules(json, args),
+        Command::Gaps(args) => timeline::gaps(json, args),
         Command::Decisions(args) => decisions::list(json, args),
         Command::Explain(args) => decisions::explain(json, args),
+        Command::Models(args) => decisions::models(json, args),
+        Command::Rates(args) => decisions::rates(json, args),
         Command::Replay(args) => decisions::replay(json, args),
         Command::Drift(args) => drift::run(json, args),
         Command::Trainset(args) => trainset::run(json, args),

@@ -107,6 +107,52 @@ pub(super) struct RulesArgs {
     set: Option<PathBuf>,
 }
 
+#[derive(clap::Args)]
+pub(super) struct GapsArgs {
+    case: PathBuf,
+    /// One stream's gaps only.
+    #[arg(long)]
+    stream: Option<String>,
+    /// A TOML file (`summaries = [regex, ...]`, `leading_versions = true|false`) to store in the case.
+    #[arg(long)]
+    set: Option<PathBuf>,
+}
+
+pub(super) fn gaps(json: bool, args: GapsArgs) -> Result<Exit, Error> {
+    let GapsArgs { case, stream, set } = args;
+    let c = Case::open(&case)?;
+    if let Some(file) = set {
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::BadArgument {
+            message: format!("Cannot read the rules file {}: {e}.", file.display()),
+        })?;
+        c.set_gap_rules(&text, &file.display().to_string())?;
+    }
+    let report = c.gaps(stream.as_deref())?;
+    print(json, &report, |r| {
+        let mut s = String::new();
+        for g in &r.gaps {
+            s += &format!("{}\n", g.message);
+        }
+        let listed = r.gaps.len() as i64;
+        if r.summaries + r.leading_versions == 0 {
+            s += "No evidence gaps: no stream starts with a summary or past version 1.\n";
+        } else {
+            s += &format!(
+                "{} streams start with a summary, {} past version 1{}\n",
+                r.summaries,
+                r.leading_versions,
+                if listed < r.summaries + r.leading_versions {
+                    format!(" ({listed} listed)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        s
+    });
+    Ok(Exit::Done)
+}
+
 pub(super) fn events(json: bool, args: EventsArgs) -> Result<Exit, Error> {
     let EventsArgs {
         case,

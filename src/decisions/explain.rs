@@ -54,6 +54,9 @@ pub struct Explanation {
     pub later_total: usize,
     /// What this explanation found, as findings.
     pub findings: Vec<Finding>,
+    /// Where the case does not hold the subject's whole history: its state then may come from a
+    /// summary, or from part of its events.
+    pub evidence_gaps: Vec<crate::timeline::gaps::EvidenceGap>,
 }
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
@@ -380,7 +383,11 @@ pub fn explain(conn: &Connection, rules: &FoldRules, id: &str) -> Result<Explana
     let later_total = later.len();
     later.truncate(LATER_LIMIT);
 
+    let gap_rules = crate::timeline::gaps::load_rules(conn)?;
+    let evidence_gaps =
+        crate::timeline::gaps::gaps(conn, &gap_rules, Some(&decision.subject_id))?.gaps;
     Ok(Explanation {
+        evidence_gaps,
         recorded_inputs: decision.inputs.clone(),
         reconstructed: Reconstruction {
             stream_id: decision.subject_id.clone(),

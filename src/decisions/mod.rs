@@ -10,7 +10,9 @@
 //! rebuilt when the events or the decision rules change.
 
 pub mod explain;
+pub mod models;
 pub mod normalize;
+pub mod rates;
 pub mod replay;
 pub mod report;
 pub mod traces;
@@ -1654,6 +1656,32 @@ pub fn find(conn: &Connection, id: &str) -> Result<Decision> {
                     .join(", ")
             ),
         }),
+    }
+}
+
+/// Replay runs and results written straight into a case, for tests of what reads them: `runs` as
+/// (run id, mode), `results` as (run id, decision id, status); a decision's id is its event's id,
+/// and a result counts as a counterfactual when its run is one.
+#[cfg(test)]
+pub(crate) fn record_replays(
+    conn: &Connection,
+    runs: &[(i64, &str)],
+    results: &[(i64, &str, &str)],
+) {
+    for (run, mode) in runs {
+        conn.execute(
+            "INSERT INTO replay_runs VALUES (?, now(), now(), ?, '', 1, 0, 0, 0, 0, 0, 0, false, 'test', 'test')",
+            duckdb::params![run, mode],
+        )
+        .unwrap();
+    }
+    for (run, id, status) in results {
+        let counterfactual = runs.iter().any(|(r, m)| r == run && *m == "counterfactual");
+        conn.execute(
+            "INSERT INTO replay_results VALUES (?, ?, ?, 's', NULL, ?, ?, NULL, NULL, NULL, NULL, false, 0)",
+            duckdb::params![run, id, id, status, counterfactual],
+        )
+        .unwrap();
     }
 }
 

@@ -8,6 +8,7 @@
 //! already checked, and shapes the answers the facade returns.
 
 pub mod fold;
+pub mod gaps;
 pub mod known;
 pub mod population;
 pub mod rules;

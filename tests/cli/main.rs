@@ -17,6 +17,7 @@ mod import;
 mod jobs;
 mod lake;
 mod llm_exports;
+mod models;
 mod sql;
 mod timeline;
 mod trainset;

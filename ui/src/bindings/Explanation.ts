@@ -3,6 +3,7 @@ import type { ContextDocument } from "./ContextDocument";
 import type { Decision } from "./Decision";
 import type { Discrepancy } from "./Discrepancy";
 import type { Event } from "./Event";
+import type { EvidenceGap } from "./EvidenceGap";
 import type { Finding } from "./Finding";
 import type { Hindsight } from "./Hindsight";
 import type { LaterEvent } from "./LaterEvent";
@@ -55,4 +56,9 @@ later_events: Array<LaterEvent>, later_total: number,
 /**
  * What this explanation found, as findings.
  */
-findings: Array<Finding>, };
+findings: Array<Finding>, 
+/**
+ * Where the case does not hold the subject's whole history: its state then may come from a
+ * summary, or from part of its events.
+ */
+evidence_gaps: Array<EvidenceGap>, };
