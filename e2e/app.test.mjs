@@ -205,6 +205,33 @@ async function main() {
     await driver.screenshot("05-event-detail");
   });
 
+  await check("the strip's axis is labelled, a typed instant is jumped to, and the two time axes are drawn", async () => {
+    const labels = await driver.texts("[data-testid=strip-axis] span");
+    if (labels.length < 2 || !labels.every((l) => /^\d{4}(-\d{2}){0,2}$|^\d{2}:\d{2}$/.test(l)))
+      throw new Error(`the strip's axis labels are ${JSON.stringify(labels)}`);
+    await driver.waitFor("[data-testid=strip-marks]", (t) => t.includes("applicant-0005"));
+    const before = await instant();
+    await driver.type("input[aria-label='Go to instant']", "2024-03-01 12:00");
+    await driver.keys(KEY.Enter);
+    const want = Date.parse("2024-03-01T12:00:00Z") * 1000;
+    const until = Date.now() + 5000;
+    while ((await instant()) !== want && Date.now() < until) await sleep(50);
+    expectEqual(await instant(), want, "the instant typed");
+    await driver.click("[data-testid=bitemporal-toggle]");
+    await driver.waitFor("[data-testid=bitemporal]");
+    const points = await driver.exec("return document.querySelectorAll('[data-testid=bitemporal] circle').length");
+    const events = cliJson("history", reference, "applicant-0005").steps.length;
+    expectEqual(points, events, "events on the two time axes");
+    await driver.screenshot("05b-two-time-axes");
+    await driver.click("[data-testid=bitemporal-toggle]");
+    // Back where the checks after this one expect the scrubber.
+    await driver.type("input[aria-label='Go to instant']", isoMicros(before));
+    await driver.keys(KEY.Enter);
+    const back = Date.now() + 5000;
+    while ((await instant()) !== before && Date.now() < back) await sleep(50);
+    await driver.exec("document.activeElement && document.activeElement.blur()");
+  });
+
   await check("a bookmark note is saved and listed", async () => {
     const at = await instant();
     await driver.click("[data-testid=add-note]");
@@ -324,6 +351,45 @@ async function main() {
     const until = Date.now() + 5000;
     while ((await instant()) !== micros(decided) && Date.now() < until) await sleep(100);
     expectEqual(isoMicros(await instant()), isoMicros(micros(decided)), "the timeline's instant");
+  });
+
+  await check("the Models screen shows each version as the CLI reads it, its decisions and drift one click away", async () => {
+    const truth = cliJson("models", reference);
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Models"));
+    await driver.waitFor("[data-testid=model-detail]", null, 60000);
+    const listed = await driver.exec("return [...document.querySelectorAll('.model-list [data-version]')].map((b) => b.dataset.version)");
+    expectEqual(listed, truth.models.map((m) => m.version), "versions listed");
+    const current = truth.models.find((m) => m.predecessor && m.decisions > 0);
+    if (!current) throw new Error("the sample has no version with a predecessor and decisions");
+    await driver.click(`.model-list [data-version='${current.version}']`);
+    const detail = await driver.waitFor("[data-testid=model-detail]", (t) => t.includes(`${current.model} ${current.version}`));
+    const text = await driver.text(detail);
+    for (const want of [current.training_cutoff, `Show its ${current.decisions.toLocaleString("en-US")} decisions`, `Drift from ${current.predecessor}`])
+      if (want && !text.includes(want)) throw new Error(`the model's record does not say ${want}: ${text}`);
+    await driver.screenshot("47-models");
+    await driver.click(await driver.waitFor(".model-detail button", (t) => t.startsWith("Show its")));
+    await driver.waitFor("[role=tab][aria-selected=true]", (t) => t === "Decisions");
+    await driver.waitFor("[data-testid=decision-count]", (t) => t === `${current.decisions.toLocaleString("en-US")} decisions`, 60000);
+    // Decisions over time: a bar lists its period's decisions of its version.
+    const rates = cliJson("rates", reference, "--by", "week");
+    const bar = rates.buckets.find((b) => b.model_version === current.version && b.decisions > 1);
+    await driver.waitFor("[data-testid=rates-chart]");
+    await driver.screenshot("48-decisions-over-time");
+    await driver.click(`.rates-chart rect[data-start='${bar.start}'][data-version='${current.version}']`);
+    await driver.waitFor("[data-testid=decision-count]", (t) => t === `${bar.decisions} decisions`);
+    await driver.screenshot("48b-decisions-of-one-week");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Models"));
+    await driver.click(`.model-list [data-version='${current.version}']`);
+    await driver.click(await driver.waitFor(".model-detail button", (t) => t === `Drift from ${current.predecessor}`));
+    await driver.waitFor("[role=tab][aria-selected=true]", (t) => t === "Drift");
+    await driver.waitFor("[data-testid=drift-verdict]", null, 60000);
+    const cohorts = await driver.exec(
+      "return [document.querySelector(\"input[aria-label='Reference cohort']\").value, document.querySelector(\"input[aria-label='Current cohort']\").value]",
+    );
+    expectEqual(cohorts, [`model_version=${current.predecessor}`, `model_version=${current.version}`], "the cohorts compared");
+    await driver.screenshot("49-models-drift");
+    // Leave the comparison, so the next check's verdict is its own.
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Models"));
   });
 
   await check("a drift comparison ranks the columns, charts them and says what moved", async () => {
@@ -934,6 +1000,15 @@ async function dark() {
     const background = await d.exec("return getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()");
     if (background !== "#0b1220") throw new Error(`the dark theme is not applied (background ${background})`);
     await d.screenshot("37-dark-theme");
+    await d.click("[data-testid=bitemporal-toggle]");
+    await d.waitFor("[data-testid=bitemporal]");
+    await d.screenshot("37b-dark-two-time-axes");
+    await d.click(await d.waitFor("[role=tab]", (t) => t === "Models"));
+    await d.waitFor("[data-testid=model-detail]", null, 60000);
+    await d.screenshot("37c-dark-models");
+    await d.click(await d.waitFor("[role=tab]", (t) => t === "Decisions"));
+    await d.waitFor("[data-testid=rates-chart]", null, 60000);
+    await d.screenshot("37d-dark-decisions-over-time");
   } catch (e) {
     await d.screenshot("failed-dark-theme").catch(() => {});
     throw e;

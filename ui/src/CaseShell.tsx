@@ -6,6 +6,7 @@ import { DriftView } from "./DriftView";
 import { formatCount } from "./format";
 import { ImportView } from "./ImportView";
 import { JobsIndicator } from "./JobsIndicator";
+import { ModelsView } from "./ModelsView";
 import { NotesView } from "./NotesView";
 import { PopulationView } from "./PopulationView";
 import { SqlView } from "./SqlView";
@@ -19,6 +20,7 @@ export type Tab =
   | "timeline"
   | "population"
   | "decisions"
+  | "models"
   | "drift"
   | "trainset"
   | "import"
@@ -30,6 +32,7 @@ const TABS: { id: Tab; label: string; key: string }[] = [
   { id: "timeline", label: "Timeline", key: "1" },
   { id: "population", label: "Population", key: "2" },
   { id: "decisions", label: "Decisions", key: "3" },
+  { id: "models", label: "Models", key: "0" },
   { id: "drift", label: "Drift", key: "4" },
   { id: "trainset", label: "Training set", key: "5" },
   { id: "import", label: "Import", key: "6" },
@@ -66,6 +69,16 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
   });
   const [error, setError] = useState<string | null>(null);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  // What another screen opened the decision list or drift with: a new key remounts the screen,
+  // which takes the start once and clears it (a later visit starts afresh).
+  const [decisionsKey, setDecisionsKey] = useState(0);
+  const [decisionsStart, setDecisionsStart] = useState<{ modelVersion: string } | null>(null);
+  const [modelsKey, setModelsKey] = useState(0);
+  const [modelsStart, setModelsStart] = useState<string | null>(null);
+  const [driftKey, setDriftKey] = useState(0);
+  const [driftStart, setDriftStart] = useState<{ a: string; b: string } | null>(null);
+  const decisionsStarted = useCallback(() => setDecisionsStart(null), []);
+  const driftStarted = useCallback(() => setDriftStart(null), []);
   const update = useCallback((f: Partial<Focus>) => setFocus((old) => ({ ...old, ...f })), []);
   const refresh = useCallback(() => {
     backend.caseInfo().then(onInfo).catch((e) => setError(errorText(e)));
@@ -181,8 +194,36 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
         <div className="screen">
           {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
           {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
-          {tab === "decisions" && <DecisionsView onOpen={jump} />}
-          {tab === "drift" && <DriftView />}
+          {tab === "decisions" && (
+            <DecisionsView
+              key={decisionsKey}
+              start={decisionsStart}
+              onStarted={decisionsStarted}
+              onOpen={jump}
+              onOpenModel={(model, version) => {
+                setModelsStart(`${model}|${version}`);
+                setModelsKey((k) => k + 1);
+                setTab("models");
+              }}
+            />
+          )}
+          {tab === "models" && (
+            <ModelsView
+              key={modelsKey}
+              start={modelsStart}
+              onDecisions={(modelVersion) => {
+                setDecisionsStart({ modelVersion });
+                setDecisionsKey((k) => k + 1);
+                setTab("decisions");
+              }}
+              onDrift={(a, b) => {
+                setDriftStart({ a, b });
+                setDriftKey((k) => k + 1);
+                setTab("drift");
+              }}
+            />
+          )}
+          {tab === "drift" && <DriftView key={driftKey} start={driftStart} onStarted={driftStarted} />}
           {tab === "trainset" && <TrainsetView casePath={info.path} />}
           {tab === "import" && <ImportView onImported={refresh} />}
           {tab === "notes" && <NotesView focus={focus} onOpen={jump} />}

@@ -14,6 +14,8 @@ interface Props {
   canReplay: boolean;
   onReplay: () => void;
   onOpenTimeline: () => void;
+  /** Opens the Models screen on a version's record. */
+  onOpenModel?: (model: string | null, version: string) => void;
 }
 
 const KIND_LABEL: Record<string, string> = {
@@ -59,7 +61,7 @@ function AfterStrip({ decidedAt, later }: { decidedAt: string; later: LaterEvent
 }
 
 /** One decision laid out for a reader who is not an engineer: what it saw, what was so, what followed. */
-export function DecisionCard({ x, replayed, replaying, busy, canReplay, onReplay, onOpenTimeline }: Props) {
+export function DecisionCard({ x, replayed, replaying, busy, canReplay, onReplay, onOpenTimeline, onOpenModel }: Props) {
   const d = x.decision;
   const rows = inputRows(x);
   const stale = rows.filter((r) => r.stale).length;
@@ -138,7 +140,7 @@ export function DecisionCard({ x, replayed, replaying, busy, canReplay, onReplay
         </section>
       )}
 
-      {(stale > 0 || late > 0 || !x.model.consistent || overrides.length > 0) && (
+      {(stale > 0 || late > 0 || !x.model.consistent || overrides.length > 0 || x.evidence_gaps.length > 0) && (
         <ul className="callouts">
           {stale > 0 && (
             <li className="warn">
@@ -158,6 +160,11 @@ export function DecisionCard({ x, replayed, replaying, busy, canReplay, onReplay
               {x.model.live_version ?? "unknown"}.
             </li>
           )}
+          {x.evidence_gaps.map((g) => (
+            <li key={`${g.kind}-${g.event_id}`} className="warn" data-testid="decision-evidence-gap">
+              Evidence gap: {g.message}
+            </li>
+          ))}
           {overrides.map((o) => (
             <li key={o.event.event_id}>
               A person overrode it {after(d.decided_at, o.event.recorded_at)}
@@ -230,7 +237,14 @@ export function DecisionCard({ x, replayed, replaying, busy, canReplay, onReplay
       </section>
 
       <section>
-        <h3>The model as deployed then</h3>
+        <h3>
+          The model as deployed then{" "}
+          {onOpenModel && x.model.model_version && (
+            <button className="link small" onClick={() => onOpenModel(x.model.model, x.model.model_version ?? "")}>
+              Its record on the Models screen
+            </button>
+          )}
+        </h3>
         {x.model.deployment_event_id ? (
           <dl className="facts">
             <dt>Version</dt>

@@ -16,6 +16,7 @@ import {
 } from "./backend";
 import type { Focus } from "./CaseShell";
 import { DecisionCard } from "./DecisionCard";
+import { DecisionsOverTime } from "./DecisionsOverTime";
 import { NO_FILTERS, replayerStartFor, toQuery, verdict, type DecisionFilters, type ReplayerStart } from "./decisions";
 import { formatCount, parseMicros } from "./format";
 import { percent } from "./progress";
@@ -25,6 +26,11 @@ import { useReadOnly } from "./readonly";
 
 interface Props {
   onOpen: (f: Partial<Focus>) => void;
+  /** Opens the Models screen on a version's record. */
+  onOpenModel?: (model: string | null, version: string) => void;
+  /** Filters another screen opened the list with, taken once at mount. */
+  start?: Partial<DecisionFilters> | null;
+  onStarted?: () => void;
 }
 
 const PAGE = 200;
@@ -43,8 +49,11 @@ function typing(e: KeyboardEvent): boolean {
  * Every AI decision in the case: a filterable virtualized list, the selected decision explained, and
  * replays (one or the whole filter) with progress, cancel and verdicts.
  */
-export function DecisionsView({ onOpen }: Props) {
-  const [filters, setFilters] = useState<DecisionFilters>(NO_FILTERS);
+export function DecisionsView({ onOpen, onOpenModel, start, onStarted }: Props) {
+  const [filters, setFilters] = useState<DecisionFilters>(() => ({ ...NO_FILTERS, ...start }));
+  useEffect(() => {
+    if (start) onStarted?.();
+  }, [start, onStarted]);
   const [page, setPage] = useState<DecisionPage | null>(null);
   const [rows, setRows] = useState<Decision[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
@@ -277,6 +286,8 @@ export function DecisionsView({ onOpen }: Props) {
         )}
       </div>
 
+      <DecisionsOverTime filters={filters} onPick={set} />
+
       <div className="toolbar replay-bar">
         <span data-testid="decision-count">
           {page ? `${formatCount(total)} decision${total === 1 ? "" : "s"}` : ""}
@@ -453,6 +464,7 @@ export function DecisionsView({ onOpen }: Props) {
               canReplay={canReplay(current)}
               onReplay={() => replay([current.decision_id])}
               onOpenTimeline={() => openTimeline(current)}
+              onOpenModel={onOpenModel}
             />
           ) : (
             selected && <p className="muted card">Reading the decision…</p>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { Bucket } from "./backend";
+import { timeAxis } from "./axes";
 import { instantAt, pixelOf, type Span } from "./scrub";
 
 interface Props {
@@ -8,14 +9,22 @@ interface Props {
   at: number;
   onScrub: (at: number) => void;
   onZoom: (center: number, factor: number) => void;
+  /** The selected entity's own events (instants on the strip's axis), marked along its top. */
+  marks?: number[];
+  /** The selected entity's history before this instant is not in the case: hatched. */
+  gapBefore?: number | null;
+  /** A window brushed with Shift+drag, to zoom to. */
+  onBrush?: (from: number, to: number) => void;
 }
 
 const HEIGHT = 72;
 
 /** Event density over the visible span, with the scrubber; drag to move it, wheel to zoom. */
-export function DensityStrip({ buckets, span, at, onScrub, onZoom }: Props) {
+export function DensityStrip({ buckets, span, at, onScrub, onZoom, marks = [], gapBefore = null, onBrush }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const dragging = useRef(false);
+  // A Shift+drag's window in pixels from the strip's left: where it started, where it is.
+  const [brush, setBrush] = useState<[number, number] | null>(null);
   const [width, setWidth] = useState(0);
 
   useEffect(() => {
@@ -47,9 +56,33 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom }: Props) {
       const h = (b.count / peak) * (HEIGHT - 8);
       g.fillRect(x0, HEIGHT - h, Math.max(1, x1 - x0 - 0.5), h);
     }
-  }, [buckets, span, width]);
+    if (gapBefore !== null && gapBefore > span.from) {
+      // Diagonal hatching up to the gap's edge: no events of the entity there are in the case.
+      const edge = Math.min(width, pixelOf(gapBefore, width, span));
+      g.save();
+      g.beginPath();
+      g.rect(0, 0, edge, HEIGHT);
+      g.clip();
+      g.strokeStyle = styles.getPropertyValue("--warn").trim() || "#b45309";
+      g.globalAlpha = 0.5;
+      for (let x = -HEIGHT; x < edge; x += 8) {
+        g.beginPath();
+        g.moveTo(x, HEIGHT);
+        g.lineTo(x + HEIGHT, 0);
+        g.stroke();
+      }
+      g.restore();
+    }
+    g.fillStyle = styles.getPropertyValue("--accent").trim() || "#2563eb";
+    for (const t of marks) {
+      if (t < span.from || t > span.to) continue;
+      g.fillRect(Math.round(pixelOf(t, width, span)) - 1, 0, 2, 7);
+    }
+  }, [buckets, span, width, marks, gapBefore]);
 
   const x = width ? pixelOf(at, width, span) : -10;
+  // A date or time under the strip about every 120 pixels, at UTC boundaries.
+  const axis = width ? timeAxis(span.from, span.to, Math.max(2, Math.floor(width / 120))) : null;
 
   const scrubTo = (clientX: number) => {
     const c = canvas.current;
@@ -66,22 +99,60 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom }: Props) {
         data-testid="density-strip"
         style={{ height: HEIGHT }}
         onPointerDown={(e) => {
-          dragging.current = true;
           e.currentTarget.setPointerCapture(e.pointerId);
+          if (e.shiftKey && onBrush) {
+            const left = e.clientX - e.currentTarget.getBoundingClientRect().left;
+            setBrush([left, left]);
+            return;
+          }
+          dragging.current = true;
           scrubTo(e.clientX);
         }}
-        onPointerMove={(e) => dragging.current && scrubTo(e.clientX)}
-        onPointerUp={() => (dragging.current = false)}
+        onPointerMove={(e) => {
+          if (brush) setBrush([brush[0], e.clientX - e.currentTarget.getBoundingClientRect().left]);
+          else if (dragging.current) scrubTo(e.clientX);
+        }}
+        onPointerUp={(e) => {
+          dragging.current = false;
+          if (brush && onBrush) {
+            const r = e.currentTarget.getBoundingClientRect();
+            const [a, b] = [Math.min(...brush), Math.max(...brush)];
+            if (b - a >= 4) onBrush(instantAt(a, r.width, span), instantAt(b, r.width, span));
+            setBrush(null);
+          }
+        }}
         onWheel={(e) => {
           const r = e.currentTarget.getBoundingClientRect();
           onZoom(instantAt(e.clientX - r.left, r.width, span), e.deltaY < 0 ? 1.5 : 1 / 1.5);
         }}
       />
+      {brush && (
+        <div
+          className="brush"
+          aria-hidden
+          style={{ left: Math.min(...brush), width: Math.abs(brush[1] - brush[0]), height: HEIGHT }}
+        />
+      )}
       <div
         className="scrubber"
         aria-hidden
         style={{ transform: `translateX(${Math.round(x) - 1}px)`, height: HEIGHT }}
       />
+      {axis && (
+        <div className="strip-axis" data-testid="strip-axis">
+          {axis.ticks.map((t) => {
+            const left = pixelOf(t, width, span);
+            // Labels at the ends are kept inside the strip.
+            const shift = left < 36 ? "0" : left > width - 70 ? "-100%" : "-50%";
+            return (
+              <span key={t} style={{ left, transform: `translateX(${shift})` }}>
+                {axis.label(t)}
+              </span>
+            );
+          })}
+          <em>UTC</em>
+        </div>
+      )}
     </div>
   );
 }

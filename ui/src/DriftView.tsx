@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Alert } from "./Alert";
 import {
   backend,
@@ -184,9 +184,9 @@ function SegmentTable({
  * (ranked), each column's two distributions overlaid, and whether the data, the model or the
  * retrieval moved; export the self-contained HTML report.
  */
-export function DriftView() {
-  const [a, setA] = useState("");
-  const [b, setB] = useState("");
+export function DriftView({ start, onStarted }: { start?: { a: string; b: string } | null; onStarted?: () => void }) {
+  const [a, setA] = useState(start?.a ?? "");
+  const [b, setB] = useState(start?.b ?? "");
   const [versions, setVersions] = useState<string[]>([]);
   const [report, setReport] = useState<DriftReport | null>(null);
   const [asked, setAsked] = useState<DriftRequest | null>(null);
@@ -225,6 +225,18 @@ export function DriftView() {
         }
       })
       .catch((e) => setError(errorText(e)));
+  }, []);
+
+  // Opened from another screen with two cohorts: compared at once, once.
+  const autoRun = useRef(!!start);
+  useEffect(() => {
+    if (start) onStarted?.();
+  }, [start, onStarted]);
+  useEffect(() => {
+    if (!autoRun.current) return;
+    autoRun.current = false;
+    void run();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const request = (): DriftRequest => ({

@@ -5,6 +5,7 @@ import {
   backend,
   errorText,
   type CaseInfo,
+  type EvidenceGap,
   type History,
   type StreamState,
   type Axis,
@@ -14,12 +15,13 @@ import {
   type View,
 } from "./backend";
 import type { Focus } from "./CaseShell";
+import { BitemporalChart, twoTimes } from "./BitemporalChart";
 import { DensityStrip } from "./DensityStrip";
 import { EventDetailPanel } from "./EventDetailPanel";
 import { formatCount, formatMicros, parseMicros as micros } from "./format";
 import { latestOnly } from "./latest";
 import { markScrubInput, markScrubPainted, takeScrubInputs } from "./perf";
-import { initialSpan, stepFrom, zoom, type Span } from "./scrub";
+import { initialSpan, parseTypedInstant, stepFrom, zoom, type Span } from "./scrub";
 import { StateTree } from "./StateTree";
 import { useReadOnly } from "./readonly";
 
@@ -44,12 +46,15 @@ export function TimelineView({ info, focus, update }: Props) {
   const [search, setSearch] = useState("");
   const [found, setFound] = useState<StreamSummary[]>([]);
   const [history, setHistory] = useState<History | null>(null);
+  // Where the selected entity's history in the case is cut short (a summary, missing versions).
+  const [gaps, setGaps] = useState<EvidenceGap[]>([]);
   // The `after` of the history page being fetched, so one page is asked for once.
   const pendingPage = useRef<number | null>(null);
   const [current, setCurrent] = useState<StreamState | null>(null);
   const [previous, setPrevious] = useState<StreamState | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [noting, setNoting] = useState(false);
+  const [bitemporal, setBitemporal] = useState(false);
   const [noteText, setNoteText] = useState("");
   const [flash, setFlash] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -103,6 +108,19 @@ export function TimelineView({ info, focus, update }: Props) {
       clearTimeout(t);
     };
   }, [search, streamType]);
+
+  useEffect(() => {
+    setGaps([]);
+    if (!stream) return;
+    let live = true;
+    backend
+      .gaps(stream)
+      .then((r) => live && setGaps(r.gaps))
+      .catch((e) => live && fail(e));
+    return () => {
+      live = false;
+    };
+  }, [stream]);
 
   useEffect(() => {
     if (!stream) return;
@@ -251,14 +269,34 @@ export function TimelineView({ info, focus, update }: Props) {
       <section className="strip">
         <div className="strip-head">
           <div className="instant" data-testid="instant" data-at={at}>
-            {at ? formatMicros(at) : "–"}{" "}
+            <input
+              className="go-to"
+              aria-label="Go to instant"
+              title="Type an instant (UTC) and press Enter: 2024-03-01, 2024-03-01 12:30, or RFC 3339"
+              key={at}
+              defaultValue={at ? formatMicros(at) : ""}
+              onKeyDown={(e) => {
+                if (e.key !== "Enter") return;
+                const t = parseTypedInstant(e.currentTarget.value);
+                if (t === null) setError(`"${e.currentTarget.value}" is not an instant: type 2024-03-01, 2024-03-01 12:30 or RFC 3339.`);
+                else {
+                  setAt(t);
+                  if (span && whole && (t < span.from || t > span.to)) setSpan(whole);
+                }
+              }}
+            />{" "}
             <span className="muted">
               ({axis === "recorded" ? "recorded" : "occurred"} axis
               {timeline ? ` · ${formatCount(timeline.total)} events` : ""})
             </span>
           </div>
           <div className="strip-tools">
-            <span className="muted small">drag to scrub · wheel to zoom · ←/→ step (Shift ×10)</span>
+            {stream && times.length > 0 && (
+              <span className="small" data-testid="strip-marks">
+                <span className="swatch marks" /> {stream}&apos;s events
+              </span>
+            )}
+            <span className="muted small">drag to scrub · Shift+drag or wheel to zoom · ←/→ step (Shift ×10)</span>
             {span && whole && (span.from !== whole.from || span.to !== whole.to) && (
               <button className="link" onClick={() => setSpan(whole)}>
                 Show all
@@ -276,6 +314,9 @@ export function TimelineView({ info, focus, update }: Props) {
               setAt(t);
             }}
             onZoom={(center, factor) => setSpan(zoom(span, center, factor, whole))}
+            marks={times}
+            onBrush={(from, to) => setSpan({ from, to })}
+            gapBefore={gaps.length ? Math.max(...gaps.map((g) => micros(g.before))) : null}
           />
         ) : (
           <div className="strip-empty muted">The case has no events yet: import some logs.</div>
@@ -326,6 +367,16 @@ export function TimelineView({ info, focus, update }: Props) {
             <h2>{stream ?? "Choose an entity"}</h2>
             {stream && (
               <button
+                aria-pressed={bitemporal}
+                onClick={() => setBitemporal((b) => !b)}
+                data-testid="bitemporal-toggle"
+                title="Each event by when it happened and when it was recorded: late arrivals, records ahead of time and corrections stand out"
+              >
+                Two time axes
+              </button>
+            )}
+            {stream && (
+              <button
                 onClick={() => setNoting((n) => !n)}
                 data-testid="add-note"
                 disabled={!!readOnly}
@@ -368,6 +419,21 @@ export function TimelineView({ info, focus, update }: Props) {
             <p className="ok" role="status">
               {flash}
             </p>
+          )}
+          {stream &&
+            gaps.map((g) => (
+              <p key={`${g.kind}-${g.event_id}`} className="card warn evidence-gap" role="note" data-testid="evidence-gap">
+                <strong>Evidence gap.</strong> {g.message}
+              </p>
+            ))}
+          {stream && bitemporal && history && (
+            <BitemporalChart
+              events={twoTimes(history.steps)}
+              at={at}
+              axis={axis}
+              selected={selected}
+              onSelect={setSelected}
+            />
           )}
           {current && stream && (
             <>

@@ -19,6 +19,8 @@ import type { Explanation } from "./bindings/Explanation";
 import type { Finding } from "./bindings/Finding";
 import type { FolderPreview } from "./bindings/FolderPreview";
 import type { FolderSummary } from "./bindings/FolderSummary";
+import type { GapsReport } from "./bindings/GapsReport";
+import type { EvidenceGap } from "./bindings/EvidenceGap";
 import type { TableRead } from "./bindings/TableRead";
 import type { History } from "./bindings/History";
 import type { KeyInfo } from "./bindings/KeyInfo";
@@ -26,6 +28,11 @@ import type { LakeExport } from "./bindings/LakeExport";
 import type { JobFinished } from "./bindings/JobFinished";
 import type { JobKind } from "./bindings/JobKind";
 import type { MemoryBudget } from "./bindings/MemoryBudget";
+import type { ModelRecord } from "./bindings/ModelRecord";
+import type { ModelsReport } from "./bindings/ModelsReport";
+import type { Period } from "./bindings/Period";
+import type { RateBucket } from "./bindings/RateBucket";
+import type { RatesReport } from "./bindings/RatesReport";
 import type { JobDetail } from "./bindings/JobDetail";
 import type { JobProgress } from "./bindings/JobProgress";
 import type { LakeVerify } from "./bindings/LakeVerify";
@@ -58,6 +65,8 @@ export type { FolderPreview, FolderSummary, TableRead };
 export type { PopulationPageQuery, QuarantinePage, SourcePreview, SourceRecord, SqlResult };
 export type { StreamState, StreamSummary, Timeline, View };
 export type { DecisionPage, DecisionQuery, Explanation, Replayer };
+export type { ModelRecord, ModelsReport, Period, RateBucket, RatesReport };
+export type { EvidenceGap, GapsReport };
 export type { ReplayReport, ReplayRequest, ReplayRunSummary, Hint };
 export type { Decision } from "./bindings/Decision";
 export type { DriftReport, DriftRequest };
@@ -149,6 +158,8 @@ export const backend = {
 
   timeline: (buckets: number, axis: Axis, streamType?: string, from?: number, to?: number) =>
     invoke<Timeline>("timeline", { buckets, axis, streamType, from, to }),
+  /** Where the case does not hold a stream's whole history (one stream's, or every stream's). */
+  gaps: (stream: string | null) => invoke<GapsReport>("gaps", { stream }),
   stateAt: (stream: string, at: number, axis: Axis, view: View) =>
     invoke<StreamState>("state_at", { stream, at, axis, view }),
   searchStreams: (text: string, streamType?: string) =>
@@ -177,6 +188,10 @@ export const backend = {
   /** Builds the decision view when missing or stale, as a `decision_view` job. */
   buildDecisionView: () => invoke<void>("build_decision_view"),
   explain: (decisionId: string) => invoke<Explanation>("explain", { decisionId }),
+  /** Every model version on record (builds the decision view first when stale). */
+  models: () => invoke<ModelsReport>("models"),
+  /** Decisions over time, per period and version, for the filter given. */
+  rates: (query: DecisionQuery, period: Period) => invoke<RatesReport>("rates", { query, period }),
   replayers: () => invoke<Replayer[]>("replayers"),
   addReplayer: (replayer: Replayer) => invoke<Replayer>("add_replayer", { replayer }),
   removeReplayer: (name: string) => invoke<void>("remove_replayer", { name }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { instantAt, pixelOf, stepFrom, zoom, initialSpan } from "./scrub";
+import { instantAt, pixelOf, stepFrom, zoom, initialSpan, parseTypedInstant } from "./scrub";
 
 describe("scrubber arithmetic", () => {
   const span = { from: 1_000, to: 2_000 };
@@ -35,5 +35,18 @@ describe("initial span", () => {
     expect(initialSpan(whole, { from: 100, to: 10_100 })).toEqual({ from: 0, to: 10_300 });
     expect(initialSpan(whole, { from: 0, to: 900_000 })).toEqual(whole);
     expect(initialSpan(whole, null)).toEqual(whole);
+  });
+});
+
+describe("an instant typed by hand", () => {
+  it("is read as UTC at the precision given, and refused when it is not a date", () => {
+    const day = Date.parse("2024-03-01T00:00:00Z") * 1000;
+    expect(parseTypedInstant("2024-03-01")).toBe(day);
+    expect(parseTypedInstant(" 2024-03-01 12:30 ")).toBe(day + 12.5 * 3_600_000_000);
+    expect(parseTypedInstant("2024-03-01T12:30:05.25Z")).toBe(day + (12.5 * 3600 + 5.25) * 1_000_000);
+    expect(parseTypedInstant("2024-03-01T12:30:05.000001")).toBe(day + (12.5 * 3600 + 5) * 1_000_000 + 1);
+    expect(parseTypedInstant("2024-03-01T14:30+02:00")).toBe(day + 12.5 * 3_600_000_000);
+    expect(parseTypedInstant("2024-13-01")).toBeNull();
+    expect(parseTypedInstant("yesterday")).toBeNull();
   });
 });

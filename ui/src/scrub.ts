@@ -72,3 +72,19 @@ export function initialSpan(whole: Span, usual: Span | null): Span {
   const pad = Math.round((usual.to - usual.from) * 0.02);
   return { from: Math.max(whole.from, usual.from - pad), to: Math.min(whole.to, usual.to + pad) };
 }
+
+/**
+ * An instant typed by hand, read as UTC: `2024-03-01`, `2024-03-01 12:30`, `2024-03-01T12:30:05`,
+ * with an optional fraction and `Z` or offset. Microseconds since the epoch, or null when the text
+ * is not one.
+ */
+export function parseTypedInstant(text: string): number | null {
+  const m = text
+    .trim()
+    .match(/^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}:\d{2})?$/i);
+  if (!m) return null;
+  const [, date, hm, sec, frac, zone] = m;
+  const ms = Date.parse(`${date}T${hm ?? "00:00"}:${sec ?? "00"}${zone && zone.toUpperCase() !== "Z" ? zone : "Z"}`);
+  if (Number.isNaN(ms)) return null;
+  return ms * 1000 + Number((frac ?? "").padEnd(6, "0"));
+}

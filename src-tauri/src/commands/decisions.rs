@@ -2,8 +2,8 @@
 //! investigator configured, and the decision view's build and replays run as jobs.
 
 use casefile::{
-    Case, DecisionPage, DecisionQuery, ErrorDto, Explanation, JobKind, ReplayReport, ReplayRequest,
-    ReplayRunSummary, Replayer,
+    Case, DecisionPage, DecisionQuery, ErrorDto, Explanation, JobKind, ModelsReport, Period,
+    RatesReport, ReplayReport, ReplayRequest, ReplayRunSummary, Replayer,
 };
 use tauri::{AppHandle, Manager, State};
 
@@ -53,6 +53,36 @@ pub async fn explain(decision_id: String, app: AppHandle) -> Result<Explanation,
         worker
             .state::<AppState>()
             .with_case(|c| c.explain(&decision_id))
+    })
+    .await
+    .map_err(stopped)?
+}
+
+/// Every model version on record (the Models screen).
+#[tauri::command]
+pub async fn models(app: AppHandle) -> Result<ModelsReport, ErrorDto> {
+    build_decision_view(app.clone()).await?;
+    let worker = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        worker.state::<AppState>().with_case(|c| c.models())
+    })
+    .await
+    .map_err(stopped)?
+}
+
+/// Decisions over time for the chart above the decision list.
+#[tauri::command]
+pub async fn rates(
+    query: DecisionQuery,
+    period: Period,
+    app: AppHandle,
+) -> Result<RatesReport, ErrorDto> {
+    build_decision_view(app.clone()).await?;
+    let worker = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        worker
+            .state::<AppState>()
+            .with_case(|c| c.rates(&query, period))
     })
     .await
     .map_err(stopped)?

@@ -3,8 +3,8 @@
 //! case) never blocks the window's main thread.
 
 use casefile::{
-    AsOfQuery, Axis, ErrorDto, EventDetail, EventPage, EventQuery, History, StreamState,
-    StreamSummary, Timeline, TimelineQuery, View,
+    AsOfQuery, Axis, ErrorDto, EventDetail, EventPage, EventQuery, GapsReport, History,
+    StreamState, StreamSummary, Timeline, TimelineQuery, View,
 };
 use tauri::State;
 
@@ -29,6 +29,15 @@ pub async fn timeline(
             ..Default::default()
         })
     })
+}
+
+/// Where the case does not hold a stream's whole history (one stream's, or every stream's).
+#[tauri::command]
+pub async fn gaps(
+    stream: Option<String>,
+    state: State<'_, AppState>,
+) -> Result<GapsReport, ErrorDto> {
+    state.with_case(|c| c.gaps(stream.as_deref()))
 }
 
 #[tauri::command]
