@@ -776,7 +776,11 @@ fn load_candidates(
         format!("event_type IN ({})", configured.join(", "))
     };
     let detect_sql = if rules.detect {
-        r#"(payload::VARCHAR LIKE '%"model%' OR payload::VARCHAR LIKE '%"decision"%')"#
+        // A payload that names a model or a decision, or a deployment that names its model and
+        // version otherwise (`name` and `version` on a model's own stream, SageMaker's fields).
+        r#"(payload::VARCHAR LIKE '%"model%' OR payload::VARCHAR LIKE '%"decision"%'
+            OR payload::VARCHAR LIKE '%"ModelPackage%' OR stream_type = 'Model'
+            OR (event_type ILIKE '%model%' AND payload::VARCHAR LIKE '%"version"%'))"#
     } else {
         "false"
     };

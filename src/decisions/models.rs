@@ -177,11 +177,35 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
     let mut records: BTreeMap<VersionKey, ModelRecord> = BTreeMap::new();
     let mut spans: HashMap<VersionKey, Vec<(Micros, Option<Micros>)>> = HashMap::new();
     let mut cutoffs: HashMap<VersionKey, Micros> = HashMap::new();
-    for (model, list) in &by_model {
+    for (model, all) in &by_model {
+        // Only deployments that put their version live open spans; a move to another stage is
+        // read for its metadata, and an archival ends the version's span.
+        let list: Vec<&Deployment> = all
+            .iter()
+            .copied()
+            .filter(|d| stage_of(&d.payload) == Stage::Live)
+            .collect();
+        for d in all.iter().filter(|d| stage_of(&d.payload) != Stage::Live) {
+            let key = (model.clone(), d.version.clone());
+            let record = records
+                .entry(key.clone())
+                .or_insert_with(|| empty_record(model.clone(), d.version.clone()));
+            read_metadata(record, &d.payload);
+            if let Some(at) = record.training_cutoff.as_deref().and_then(cutoff_instant) {
+                cutoffs.insert(key, at);
+            }
+        }
         for (i, d) in list.iter().enumerate() {
             let key = (model.clone(), d.version.clone());
-            // The span ends at the next deployment of another version.
-            let ended = list[i + 1..].iter().find(|n| n.version != d.version);
+            // The span ends at the next deployment of another version, or the version's archival.
+            let next = list[i + 1..].iter().find(|n| n.version != d.version);
+            let archived = all
+                .iter()
+                .find(|a| {
+                    a.version == d.version && a.at > d.at && stage_of(&a.payload) == Stage::Archived
+                })
+                .filter(|a| next.is_none_or(|n| a.at < n.at));
+            let ended_at = archived.map(|a| a.at).or(next.map(|n| n.at));
             let previous = list[..i].iter().rev().find(|p| p.version != d.version);
             let own = spans.entry(key.clone()).or_default();
             // A redeployment of the live version extends its span, it does not open one.
@@ -189,7 +213,7 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                 .iter()
                 .any(|(from, to)| *from <= d.at && to.is_none_or(|t| d.at < t))
             {
-                own.push((d.at, ended.map(|n| n.at)));
+                own.push((d.at, ended_at));
             }
             let record = records
                 .entry(key.clone())
@@ -200,8 +224,12 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                 record.deployment_event_id = Some(d.event_id.clone());
                 record.predecessor = previous.map(|p| p.version.clone());
             }
-            record.replaced_at = ended.map(|n| format_micros(n.at));
-            record.replaced_by = ended.map(|n| n.version.clone());
+            record.replaced_at = ended_at.map(format_micros);
+            record.replaced_by = if archived.is_some() {
+                None
+            } else {
+                next.map(|n| n.version.clone())
+            };
             read_metadata(record, &d.payload);
             if let Some(at) = record.training_cutoff.as_deref().and_then(cutoff_instant) {
                 cutoffs.insert(key, at);
@@ -406,11 +434,40 @@ fn resolve_model(
     }
 }
 
+/// What a deployment event does to its version, by the stage it names (`to_stage`, `stage`,
+/// `current_stage`, `ModelApprovalStatus`...): none named, or production, puts it live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Live,
+    Archived,
+    /// Staging, a candidate, pending approval: recorded, not live.
+    Elsewhere,
+}
+
+fn stage_of(payload: &Map<String, Value>) -> Stage {
+    let named = ["to_stage", "stage", "current_stage"]
+        .iter()
+        .find_map(|k| payload.get(*k).and_then(Value::as_str))
+        .map(str::to_ascii_lowercase);
+    match named.as_deref() {
+        None => Stage::Live,
+        Some("production" | "prod" | "live" | "deployed" | "serving" | "active" | "ready") => {
+            Stage::Live
+        }
+        Some("archived" | "retired" | "deprecated" | "decommissioned" | "rolled_back") => {
+            Stage::Archived
+        }
+        Some(_) => Stage::Elsewhere,
+    }
+}
+
 /// The version of a model live at `at`, from its deployments in time order.
 fn live_version_at<'d>(list: &[&'d Deployment], at: Micros) -> Option<&'d str> {
     list.iter()
         .rev()
+        .filter(|d| stage_of(&d.payload) != Stage::Elsewhere)
         .find(|d| d.at <= at)
+        .filter(|d| stage_of(&d.payload) == Stage::Live)
         .map(|d| d.version.as_str())
 }
 
@@ -612,6 +669,17 @@ mod tests {
                 "2024-03-01T00:00:00Z",
                 serde_json::json!({"model": "scorer", "model_version": "v1"}),
             ),
+            // v3 moved to staging: recorded, never live; v1 archived, ending its second span.
+            deployed(
+                "dep-4",
+                "2024-02-10T00:00:00Z",
+                serde_json::json!({"model": "scorer", "model_version": "v3", "to_stage": "Staging"}),
+            ),
+            deployed(
+                "dep-5",
+                "2024-03-20T00:00:00Z",
+                serde_json::json!({"model": "scorer", "model_version": "v1", "to_stage": "Archived"}),
+            ),
             decision("a", "v1", "2023-12-20T00:00:00Z"),
             decision("b", "v1", "2023-12-10T00:00:00Z"),
             decision("c", "v1", "2024-01-10T00:00:00Z"),
@@ -652,7 +720,12 @@ mod tests {
         assert_eq!(v1.model.as_deref(), Some("scorer"));
         assert_eq!(v1.deployed_at.as_deref(), Some("2024-01-01T00:00:00Z"));
         assert_eq!(v1.deployment_event_id.as_deref(), Some("dep-1"));
-        assert_eq!(v1.replaced_at, None, "live again since the rollback");
+        assert_eq!(
+            v1.replaced_at.as_deref(),
+            Some("2024-03-20T00:00:00Z"),
+            "archived after the rollback"
+        );
+        assert_eq!(v1.replaced_by, None, "archived, not replaced");
         assert_eq!(v1.predecessor, None);
         assert_eq!(
             v1.live,
@@ -663,7 +736,7 @@ mod tests {
                 },
                 LiveSpan {
                     from: "2024-03-01T00:00:00Z".into(),
-                    to: None
+                    to: Some("2024-03-20T00:00:00Z".into())
                 },
             ]
         );
@@ -672,9 +745,13 @@ mod tests {
             v1.metrics,
             BTreeMap::from([("auc".to_string(), 0.7), ("ks".to_string(), 0.3)])
         );
+        // The archival's stage is the version's last word on it.
         assert_eq!(
             v1.approvals,
-            BTreeMap::from([("approved_by".to_string(), Value::from("risk-committee"))])
+            BTreeMap::from([
+                ("approved_by".to_string(), Value::from("risk-committee")),
+                ("to_stage".to_string(), Value::from("Archived"))
+            ])
         );
         assert_eq!(v1.features, vec!["income", "age"]);
         assert_eq!(
@@ -701,7 +778,8 @@ mod tests {
         assert_eq!((v2.decisions, v2.not_live, v2.before_cutoff), (4, 2, 0));
         assert_eq!((v2.replayed, v2.reproduced), (1, 1));
         let v3 = by_version("v3");
-        assert_eq!(v3.deployed_at, None);
+        assert_eq!(v3.deployed_at, None, "staged, never live");
+        assert_eq!(v3.approvals.get("to_stage"), Some(&Value::from("Staging")));
         assert_eq!((v3.decisions, v3.not_live), (1, 1));
         assert_eq!((report.not_live, report.before_cutoff), (6, 1));
         let mut flagged: Vec<(&str, &str)> = report

@@ -258,7 +258,37 @@ fn is_deployment(c: &Candidate) -> bool {
     ["deploy", "release", "promot", "register", "rollout"]
         .iter()
         .any(|w| t.contains(w))
+        // A registry moving a model version to a stage or an alias (MLflow's
+        // MODEL_VERSION_TRANSITIONED_STAGE).
+        || (t.contains("model") && (t.contains("stage") || t.contains("alias")))
         || c.stream_type.as_deref() == Some("Model")
+}
+
+/// Fields that name the model version a deployment puts live (MLflow's, SageMaker's, ours).
+const DEPLOYED_VERSION_FIELDS: &[&str] = &["model_version", "modelVersion", "ModelPackageVersion"];
+/// Fields that name the deployed model, besides `model` and `model_name`.
+const DEPLOYED_MODEL_FIELDS: &[&str] = &[
+    "modelName",
+    "registered_model_name",
+    "ModelPackageGroupName",
+];
+
+/// The (model, version) a deployment event puts live: its version by a model version's own field
+/// names, or by `version` where the event is plainly about a model (a model's name beside it, a
+/// `Model` stream, "model" in its type), so a software release's version is not taken for one.
+fn deployed(c: &Candidate, model: Option<String>) -> Option<(Option<String>, String)> {
+    let p = &c.payload.fields;
+    let about_model = c.stream_type.as_deref() == Some("Model")
+        || c.event_type.to_ascii_lowercase().contains("model");
+    let model = model
+        .or_else(|| text(first(p, DEPLOYED_MODEL_FIELDS)))
+        .or_else(|| about_model.then(|| text(p.get("name"))).flatten());
+    let version = text(first(p, DEPLOYED_VERSION_FIELDS)).or_else(|| {
+        (about_model || model.is_some())
+            .then(|| text(p.get("version")))
+            .flatten()
+    })?;
+    Some((model, version))
 }
 
 /// Classifies one event: a decision (with its normalized fields), a model deployment, or neither.
@@ -280,15 +310,11 @@ pub fn classify(c: &mut Candidate, rules: &DecisionRules) -> Kind {
         && c.corrects.is_none()
         && (flagged || ((model.is_some() || p.get("model_version").is_some()) && has_output));
     if configured.is_none() && !detected {
-        if rules.detect
-            && c.corrects.is_none()
-            && p.get("model_version").is_some()
-            && is_deployment(c)
-        {
-            if let Some(v) = text(p.get("model_version")) {
+        if rules.detect && c.corrects.is_none() && is_deployment(c) {
+            if let Some((model, model_version)) = deployed(c, model) {
                 return Kind::Deployment(Deployment {
                     model,
-                    model_version: v,
+                    model_version,
                 });
             }
         }
@@ -513,6 +539,67 @@ mod tests {
             classify(&mut c, &DecisionRules::default()),
             Kind::Neither
         ));
+    }
+
+    #[test]
+    fn a_deployment_is_read_by_the_field_names_registries_use_and_a_software_release_is_not_one() {
+        let deployed = |event_type: &str, stream_type: Option<&str>, payload: Value| {
+            let mut c = candidate(event_type, payload, None);
+            c.stream_type = stream_type.map(str::to_string);
+            match classify(&mut c, &DecisionRules::default()) {
+                Kind::Deployment(d) => Some((d.model, d.model_version)),
+                _ => None,
+            }
+        };
+        let some = |m: &str, v: &str| Some((Some(m.to_string()), v.to_string()));
+        // MLflow's webhook: the registered model's name and its version.
+        assert_eq!(
+            deployed(
+                "MODEL_VERSION_TRANSITIONED_STAGE",
+                None,
+                json!({"model_name": "fraud", "version": "3", "to_stage": "Production"})
+            ),
+            some("fraud", "3")
+        );
+        // SageMaker's model package.
+        assert_eq!(
+            deployed(
+                "ModelPackageRegistered",
+                None,
+                json!({"ModelPackageGroupName": "churn", "ModelPackageVersion": 7, "ModelApprovalStatus": "Approved"})
+            ),
+            some("churn", "7")
+        );
+        // A model's own stream naming itself.
+        assert_eq!(
+            deployed(
+                "Released",
+                Some("Model"),
+                json!({"name": "ranker", "version": "1.9.0"})
+            ),
+            some("ranker", "1.9.0")
+        );
+        assert_eq!(
+            deployed(
+                "ModelPromoted",
+                None,
+                json!({"modelName": "scorer", "modelVersion": "v5"})
+            ),
+            some("scorer", "v5")
+        );
+        // A software release is not a model's deployment.
+        assert_eq!(
+            deployed(
+                "ReleaseCreated",
+                Some("Service"),
+                json!({"name": "api", "version": "2.1.0"})
+            ),
+            None
+        );
+        assert_eq!(
+            deployed("ReleaseCreated", None, json!({"version": "2.1.0"})),
+            None
+        );
     }
 
     #[test]
