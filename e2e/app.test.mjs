@@ -364,7 +364,7 @@ async function main() {
     await driver.click(`.model-list [data-version='${current.version}']`);
     const detail = await driver.waitFor("[data-testid=model-detail]", (t) => t.includes(`${current.model} ${current.version}`));
     const text = await driver.text(detail);
-    for (const want of [current.training_cutoff, `Show its ${current.decisions.toLocaleString("en-US")} decisions`, `Drift from ${current.predecessor}`])
+    for (const want of [current.training_cutoff, current.approvals.approval_status, `Show its ${current.decisions.toLocaleString("en-US")} decisions`, `Drift from ${current.predecessor}`])
       if (want && !text.includes(want)) throw new Error(`the model's record does not say ${want}: ${text}`);
     await driver.screenshot("47-models");
     await driver.click(await driver.waitFor(".model-detail button", (t) => t.startsWith("Show its")));

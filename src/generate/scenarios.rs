@@ -103,7 +103,12 @@ pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
     let start = t("2024-01-02T08:00:00Z");
     let switch = t("2024-03-15T06:00:00Z");
     let broker_channel = t("2024-04-20T00:00:00Z");
-    let deploy = |s: &mut Streams, at: i64, version: &str, cutoff: &str, auc: f64| {
+    let deploy = |s: &mut Streams,
+                  at: i64,
+                  version: &str,
+                  cutoff: &str,
+                  auc: f64,
+                  validated: &str| {
         let mut e = s.event(
             "model-underwriter",
             "Model",
@@ -114,7 +119,9 @@ pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
             json!({"model": "underwriter", "model_version": version, "training_cutoff": cutoff,
                    "metrics": {"auc": auc, "ks": auc - 0.35, "approval_rate_holdout": 0.58},
                    "features": ["credit_score", "annual_income", "debt_to_income", "loan_amount", "term_months"],
-                   "feature_set_hash": format!("fs-{}", version.replace('.', ""))}),
+                   "feature_set_hash": format!("fs-{}", version.replace('.', "")),
+                   "approval_status": "Approved", "approved_by": "model-risk-committee",
+                   "certifications": [format!("SR 11-7 independent validation {validated}")]}),
             true,
         );
         e.reason = Some(format!("Scheduled release {version}"));
@@ -126,8 +133,16 @@ pub fn lending(out: &Path) -> Result<Vec<PathBuf>> {
         "v2.3.1",
         "2023-10-31",
         0.781,
+        "2023-12-08",
     ));
-    main.push(deploy(&mut s, switch, "v2.4.0", "2024-02-15", 0.804));
+    main.push(deploy(
+        &mut s,
+        switch,
+        "v2.4.0",
+        "2024-02-15",
+        0.804,
+        "2024-03-11",
+    ));
     let cities = [
         "Leeds", "Bristol", "Glasgow", "Cardiff", "Belfast", "Norwich", "York", "Derby",
     ];

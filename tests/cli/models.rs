@@ -154,6 +154,16 @@ fn models_reads_each_versions_live_span_cutoff_and_decisions_as_the_sample_state
         second.2.format("%Y-%m-%d").to_string().as_str()
     );
     assert!(v2["metrics"]["auc"].as_f64().is_some(), "{}", v2["metrics"]);
+    // The approval and certification the deployment records, as its line states them.
+    let line = lines()
+        .into_iter()
+        .find(|e| {
+            e["event_type"] == "ModelDeployed" && e["payload"]["model_version"] == second.1.as_str()
+        })
+        .unwrap();
+    for key in ["approval_status", "approved_by", "certifications"] {
+        assert_eq!(v2["approvals"][key], line["payload"][key], "{key}");
+    }
     assert!(!v2["features"].as_array().unwrap().is_empty());
 }
 

@@ -110,7 +110,9 @@ function Facts({ rows }: { rows: [string, ReactNode][] }) {
 }
 
 function valueText(v: unknown): string {
-  return typeof v === "string" ? v : JSON.stringify(v);
+  if (typeof v === "string") return v;
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v.join(", ");
+  return JSON.stringify(v);
 }
 
 /** One version's record: when it was live, what its deployment recorded, its decisions and replays,
