@@ -239,9 +239,27 @@ pub(super) fn history(json: bool, args: HistoryArgs) -> Result<Exit, Error> {
         after,
         limit,
     } = args;
-    let h = Case::open(&case)?.history_page(&stream, asof.into(), after, limit)?;
-    print(json, &h, |h| {
-        let mut s = format!(
+    let c = Case::open(&case)?;
+    let h = c.history_page(&stream, asof.into(), after, limit)?;
+    let gaps = c.gaps(Some(&stream))?.gaps;
+    /// The history with where the case does not hold all of it.
+    #[derive(serde::Serialize)]
+    struct WithGaps<'a> {
+        #[serde(flatten)]
+        history: &'a casefile::History,
+        evidence_gaps: &'a [casefile::EvidenceGap],
+    }
+    let shown = WithGaps {
+        history: &h,
+        evidence_gaps: &gaps,
+    };
+    print(json, &shown, |w| {
+        let h = w.history;
+        let mut s = String::new();
+        for g in w.evidence_gaps {
+            s += &format!("Evidence gap: {}\n", g.message);
+        }
+        s += &format!(
             "{} ({} axis, {}), {} events{}\n",
             h.stream_id,
             casefile::Axis::name(h.axis),
@@ -270,7 +288,7 @@ pub(super) fn history(json: bool, args: HistoryArgs) -> Result<Exit, Error> {
             }
             s += &changes_text(&step.diff);
         }
-        if let Some(next) = h.next {
+        if let Some(next) = &h.next {
             s += &format!("next page: --after {next}\n");
         }
         s

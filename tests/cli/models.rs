@@ -1,6 +1,7 @@
 //! Models on record and decisions over time: `casefile models` and `casefile rates` on the lending
 //! sample, against counts read from the sample's own lines in the test (deployments, decisions and
-//! the overrides that correct them), not from the case.
+//! the overrides that correct them), not from the case. And evidence gaps where `history` shows
+//! them.
 
 use std::collections::BTreeMap;
 
@@ -247,5 +248,47 @@ fn rates_count_each_weeks_decisions_labels_and_overrides_per_version_as_the_samp
         String::from_utf8_lossy(&out.stderr).contains("day, week, month"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn history_says_when_a_streams_state_before_an_instant_comes_from_a_compaction_summary() {
+    let dir = tmp();
+    let file = dir.path().join("ledger.jsonl");
+    // An account whose history before 1 March was compacted into one summary (Marten's
+    // `Compacted<T>` shape: the snapshot in the payload), then two deposits.
+    let lines = [
+        r#"{"event_id":"a1","stream_id":"account-1","event_type":"AccountCompacted","occurred_at":"2024-03-01T00:00:00Z","payload":{"Snapshot":{"balance":120}}}"#,
+        r#"{"event_id":"a2","stream_id":"account-1","event_type":"Deposited","occurred_at":"2024-03-02T00:00:00Z","payload":{"balance":150}}"#,
+        r#"{"event_id":"b1","stream_id":"account-2","event_type":"Deposited","occurred_at":"2024-03-02T00:00:00Z","payload":{"balance":10}}"#,
+    ];
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let case = dir.path().join("ledger.casefile");
+    import_reconciled(&case, &file, &[]);
+    let h = json(&["history", s(&case), "account-1"]);
+    let gaps = h["evidence_gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(gaps[0]["kind"], "summary");
+    assert_eq!(gaps[0]["event_id"], "a1");
+    assert_eq!(gaps[0]["before"], "2024-03-01T00:00:00Z");
+    assert_eq!(
+        h["steps"].as_array().unwrap().len(),
+        2,
+        "the history itself unchanged"
+    );
+    let none = json(&["history", s(&case), "account-2"]);
+    assert_eq!(none["evidence_gaps"].as_array().unwrap().len(), 0);
+    let text = run(&["history", s(&case), "account-1"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.starts_with(
+            "Evidence gap: The state of account-1 before 2024-03-01T00:00:00Z comes from a summary"
+        ),
+        "{text}"
+    );
+    let all = json(&["gaps", s(&case)]);
+    assert_eq!(
+        (all["summaries"].as_i64(), all["leading_versions"].as_i64()),
+        (Some(1), Some(0))
     );
 }
