@@ -161,6 +161,8 @@ struct Deployment {
     at: Micros,
     actor: Option<String>,
     payload: Map<String, Value>,
+    /// What it does to its version, read once from the payload.
+    stage: Stage,
 }
 
 /// A (model, version) key.
@@ -176,24 +178,19 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
     }
     let mut records: BTreeMap<VersionKey, ModelRecord> = BTreeMap::new();
     let mut spans: HashMap<VersionKey, Vec<(Micros, Option<Micros>)>> = HashMap::new();
-    let mut cutoffs: HashMap<VersionKey, Micros> = HashMap::new();
     for (model, all) in &by_model {
         // Only deployments that put their version live open spans; a move to another stage is
         // read for its metadata, and an archival ends the version's span.
         let list: Vec<&Deployment> = all
             .iter()
             .copied()
-            .filter(|d| stage_of(&d.payload) == Stage::Live)
+            .filter(|d| d.stage == Stage::Live)
             .collect();
-        for d in all.iter().filter(|d| stage_of(&d.payload) != Stage::Live) {
-            let key = (model.clone(), d.version.clone());
+        for d in all.iter().filter(|d| d.stage != Stage::Live) {
             let record = records
-                .entry(key.clone())
+                .entry((model.clone(), d.version.clone()))
                 .or_insert_with(|| empty_record(model.clone(), d.version.clone()));
             read_metadata(record, &d.payload);
-            if let Some(at) = record.training_cutoff.as_deref().and_then(cutoff_instant) {
-                cutoffs.insert(key, at);
-            }
         }
         for (i, d) in list.iter().enumerate() {
             let key = (model.clone(), d.version.clone());
@@ -201,9 +198,7 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
             let next = list[i + 1..].iter().find(|n| n.version != d.version);
             let archived = all
                 .iter()
-                .find(|a| {
-                    a.version == d.version && a.at > d.at && stage_of(&a.payload) == Stage::Archived
-                })
+                .find(|a| a.version == d.version && a.at > d.at && a.stage == Stage::Archived)
                 .filter(|a| next.is_none_or(|n| a.at < n.at));
             let ended_at = archived.map(|a| a.at).or(next.map(|n| n.at));
             let previous = list[..i].iter().rev().find(|p| p.version != d.version);
@@ -216,7 +211,7 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                 own.push((d.at, ended_at));
             }
             let record = records
-                .entry(key.clone())
+                .entry(key)
                 .or_insert_with(|| empty_record(model.clone(), d.version.clone()));
             if record.deployed_at.is_none() {
                 record.deployed_at = Some(format_micros(d.at));
@@ -231,11 +226,15 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                 next.map(|n| n.version.clone())
             };
             read_metadata(record, &d.payload);
-            if let Some(at) = record.training_cutoff.as_deref().and_then(cutoff_instant) {
-                cutoffs.insert(key, at);
-            }
         }
     }
+    let cutoffs: HashMap<VersionKey, Micros> = records
+        .iter()
+        .filter_map(|(key, r)| {
+            let at = r.training_cutoff.as_deref().and_then(cutoff_instant)?;
+            Some((key.clone(), at))
+        })
+        .collect();
     for (key, list) in &spans {
         if let Some(r) = records.get_mut(key) {
             r.live = list
@@ -254,6 +253,7 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
         not_live: 0,
         before_cutoff: 0,
     };
+    let mut last_at: HashMap<VersionKey, Micros> = HashMap::new();
     // The decisions, in time order, a batch at a time: counted per version and checked.
     let mut stmt = conn.prepare(
         "SELECT decision_id, event_id, stream_id, model, model_version, epoch_us(decided_at)
@@ -282,7 +282,13 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
             if record.first_decision_at.is_none() {
                 record.first_decision_at = Some(format_micros(at));
             }
-            record.last_decision_at = Some(format_micros(at));
+            // In time order: the last seen is the last; written once the decisions are read.
+            match last_at.get_mut(&key) {
+                Some(last) => *last = at,
+                None => {
+                    last_at.insert(key.clone(), at);
+                }
+            }
             let mut raise = |kind: FindingKind, message: String| {
                 if report.findings.len() < FINDINGS_SHOWN {
                     report.findings.push(ModelFinding {
@@ -331,6 +337,11 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                     );
                 }
             }
+        }
+    }
+    for (key, at) in last_at {
+        if let Some(r) = records.get_mut(&key) {
+            r.last_decision_at = Some(format_micros(at));
         }
     }
     replays(conn, &by_model, &mut records)?;
@@ -407,6 +418,7 @@ fn deployments(conn: &Connection) -> Result<Vec<Deployment>> {
             event_id,
             at,
             actor,
+            stage: stage_of(&payload),
             payload,
         });
     }
@@ -465,9 +477,9 @@ fn stage_of(payload: &Map<String, Value>) -> Stage {
 fn live_version_at<'d>(list: &[&'d Deployment], at: Micros) -> Option<&'d str> {
     list.iter()
         .rev()
-        .filter(|d| stage_of(&d.payload) != Stage::Elsewhere)
+        .filter(|d| d.stage != Stage::Elsewhere)
         .find(|d| d.at <= at)
-        .filter(|d| stage_of(&d.payload) == Stage::Live)
+        .filter(|d| d.stage == Stage::Live)
         .map(|d| d.version.as_str())
 }
 
