@@ -746,6 +746,90 @@ async function main() {
     await driver.waitForText(".case-title", (t) => t.includes("5 files"));
   });
 
+  await check("the operator view masks the timeline, decisions, notes and SQL; the header says so; the auditor view comes back", async () => {
+    const profile = join(root, "tests/fixtures/operator-profile.toml");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+    await driver.waitForText("[data-testid=view-chip]", (t) => t === "Auditor view");
+    await driver.click("[data-testid=view-chip]");
+    await driver.type("input[aria-label='Operator profile']", profile);
+    await driver.click("[data-testid=set-operator-profile]");
+    await driver.waitForText("[data-testid=view-rules]", (t) => t.includes("payload.annual_income"));
+    await driver.click("[data-testid=view-operator]");
+    await driver.waitForText("[data-testid=view-chip]", (t) => t === "Operator view · loan-operator");
+    // Entities are named by pseudonyms: the real id finds nothing, a pseudonym opens a masked state.
+    await driver.type("input[aria-label='Search entities']", "applicant-0005");
+    await sleep(800);
+    if ((await driver.texts(".entities li button")).some((t) => t.startsWith("applicant-")))
+      throw new Error("the operator's entity search lists a real id");
+    await driver.type("input[aria-label='Search entities']", "pseu-");
+    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("pseu-")));
+    await driver.waitFor(".state-tree");
+    const state = await driver.text(await driver.find(".state-tree"));
+    if (/annual_income|Applicant \d/.test(state)) throw new Error(`the operator sees what the profile masks: ${state}`);
+    await driver.click("[data-testid=view-chip]");
+    await driver.waitFor("[data-testid=view-menu]");
+    await driver.screenshot("50-operator-view");
+    await driver.click("[data-testid=view-chip]");
+    // The decisions: inputs without incomes, subjects by pseudonym.
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Decisions"));
+    await driver.waitFor("[data-testid=decision-count]", (t) => /^[\d,]+ decisions$/.test(t), 60000);
+    await driver.click(await driver.waitFor(".decision-row"));
+    const card = await driver.waitFor(".decision-card");
+    const cardText = await driver.text(card);
+    // The model's record still names its features (annual_income among them); no input row shows one.
+    const leaked = cardText.match(/.{0,60}(applicant-\d|Applicant \d).{0,60}/);
+    if (leaked) throw new Error(`the decision card shows a real subject: ${leaked[0]}`);
+    const inputs = await driver.texts(".decision-card tr th");
+    if (!inputs.includes("credit_score") || inputs.includes("annual_income"))
+      throw new Error(`the decision card's inputs are not masked: ${inputs.join(", ")}`);
+    await driver.screenshot("50b-operator-decision");
+    // SQL reads the masked tables and nothing else; the counts match the CLI's reference.
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "SQL"));
+    await driver.type("textarea[aria-label='SQL query']", "SELECT count(*) FILTER (WHERE stream_id NOT LIKE 'pseu-%') AS real_ids FROM events");
+    await driver.click("[data-testid=run-sql]");
+    await driver.waitForText("[role=table][aria-label='Query result'] [role=columnheader]", (t) => t === "real_ids", 60000);
+    await driver.waitForText("[role=table][aria-label='Query result'] [role=cell]", (t) => t === "0");
+    await enabled("[data-testid=run-sql]");
+    if (!cliJson("sql", reference, "SELECT count(*) FROM events WHERE json_extract(payload, '$.annual_income') IS NOT NULL").rows[0][0])
+      throw new Error("the reference has no incomes to mask");
+    await driver.type(
+      "textarea[aria-label='SQL query']",
+      "SELECT count(*) AS with_income FROM events WHERE json_extract(payload, '$.annual_income') IS NOT NULL",
+    );
+    await driver.click("[data-testid=run-sql]");
+    await driver.waitForText("[role=table][aria-label='Query result'] [role=columnheader]", (t) => t === "with_income", 60000);
+    await driver.waitForText("[role=table][aria-label='Query result'] [role=cell]", (t) => t === "0");
+    await enabled("[data-testid=run-sql]");
+    await driver.type("textarea[aria-label='SQL query']", "SELECT * FROM main.events");
+    await driver.click("[data-testid=run-sql]");
+    await driver.waitFor(".sql-view [role=alert]", (t) => t.includes("masked tables") && t.includes("main.events"));
+    await driver.screenshot("50c-operator-sql");
+    // A note written now says it was written in the operator view.
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+    await driver.type("input[aria-label='Search entities']", "pseu-");
+    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("pseu-")));
+    await driver.click("[data-testid=add-note]");
+    await driver.type("textarea[aria-label='Note']", "Written by the operator.");
+    await driver.click(".note-form button[type=submit]");
+    await driver.waitFor("[role=status]", (t) => /Note \d+ saved/.test(t));
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Notes"));
+    const note = await driver.waitFor("[data-testid=note]", (t) => t.includes("Written by the operator."));
+    if (!(await driver.text(note)).includes("operator view")) throw new Error("the note does not say it was written in the operator view");
+    await driver.screenshot("50d-operator-note");
+    // Back to the auditor view (confirmed), where real ids answer again; the profile is removed.
+    await driver.click("[data-testid=view-chip]");
+    await driver.click("[data-testid=view-auditor]");
+    await driver.click("[data-testid=view-auditor-confirm]");
+    await driver.waitForText("[data-testid=view-chip]", (t) => t === "Auditor view");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+    await driver.type("input[aria-label='Search entities']", "applicant-0005");
+    await driver.waitFor(".entities li button", (t) => t.startsWith("applicant-0005"));
+    await driver.click("[data-testid=view-chip]");
+    await driver.click("[data-testid=clear-operator-profile]");
+    await driver.waitFor("[data-testid=view-menu]", (t) => t.includes("No operator profile yet"));
+    await driver.click("[data-testid=view-chip]");
+  });
+
   await check("markup and script in any event field show as text on every screen", async () => {
     const hostile = join(root, "tests/fixtures/hostile-text.jsonl");
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import", 60000));
@@ -1009,6 +1093,15 @@ async function dark() {
     await d.click(await d.waitFor("[role=tab]", (t) => t === "Decisions"));
     await d.waitFor("[data-testid=rates-chart]", null, 60000);
     await d.screenshot("37d-dark-decisions-over-time");
+    await d.click("[data-testid=view-chip]");
+    await d.type("input[aria-label='Operator profile']", join(root, "tests/fixtures/operator-profile.toml"));
+    await d.click("[data-testid=set-operator-profile]");
+    await d.click(await d.waitFor("[data-testid=view-operator]"));
+    await d.waitForText("[data-testid=view-chip]", (t) => t.startsWith("Operator view"));
+    await d.waitFor(".decision-row", null, 60000);
+    await d.click("[data-testid=view-chip]");
+    await d.waitFor("[data-testid=view-menu]");
+    await d.screenshot("37e-dark-operator-view");
   } catch (e) {
     await d.screenshot("failed-dark-theme").catch(() => {});
     throw e;

@@ -102,6 +102,14 @@ pub enum Error {
     #[error("{message}")]
     BadExport { message: String },
 
+    /// The operator view masks the case; what was asked would show or write it unmasked.
+    #[error("{what} is not possible in the operator view, which masks the case with its operator profile. An auditor can do it in the auditor view.")]
+    OperatorView { what: String },
+
+    /// The operator view was asked for, and the case has no operator profile to mask it with.
+    #[error("The case has no operator profile, so it cannot be shown in the operator view. Set one first: a redaction profile (TOML) that names what to drop and what to pseudonymize.")]
+    NoOperatorProfile,
+
     /// An error with something the user can do about it ([`Error::with_hint`]).
     #[error("{error}")]
     WithHint {
@@ -140,6 +148,8 @@ impl Error {
             Error::NotABundle { .. } => ErrorCode::NotABundle,
             Error::Spark { .. } => ErrorCode::Spark,
             Error::BadExport { .. } => ErrorCode::BadExport,
+            Error::OperatorView { .. } => ErrorCode::OperatorView,
+            Error::NoOperatorProfile => ErrorCode::NoOperatorProfile,
             Error::WithHint { error, .. } => error.code(),
         }
     }
@@ -163,6 +173,8 @@ impl Error {
             }),
             Error::UnknownStream { .. } => Some(Hint::ListStreams),
             Error::UnknownDecision { .. } => Some(Hint::ListDecisions),
+            Error::OperatorView { .. } => Some(Hint::SwitchToAuditorView),
+            Error::NoOperatorProfile => Some(Hint::SetOperatorProfile),
             _ => None,
         }
     }
@@ -233,6 +245,10 @@ pub enum ErrorCode {
     NotABundle,
     Spark,
     BadExport,
+    /// Not possible in the operator view.
+    OperatorView,
+    /// The case has no operator profile.
+    NoOperatorProfile,
     /// No case is open (the desktop shell).
     NoCaseOpen,
     /// A new case would overwrite an existing file (the desktop shell).
@@ -275,6 +291,8 @@ impl ErrorCode {
             ErrorCode::NotABundle => "not_a_bundle",
             ErrorCode::Spark => "spark",
             ErrorCode::BadExport => "bad_export",
+            ErrorCode::OperatorView => "operator_view",
+            ErrorCode::NoOperatorProfile => "no_operator_profile",
             ErrorCode::NoCaseOpen => "no_case_open",
             ErrorCode::CaseExists => "case_exists",
             ErrorCode::Internal => "internal",

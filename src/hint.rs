@@ -32,6 +32,10 @@ pub enum Hint {
     CreateKey,
     /// Write a lake export of a case.
     ExportLake,
+    /// Show the case in the auditor view.
+    SwitchToAuditorView,
+    /// Give the case an operator profile (a redaction profile).
+    SetOperatorProfile,
 }
 
 impl Hint {
@@ -65,6 +69,10 @@ impl Hint {
             ),
             Hint::CreateKey => "casefile keys new NAME".to_string(),
             Hint::ExportLake => "casefile export CASE DIR".to_string(),
+            Hint::SwitchToAuditorView => "casefile --view auditor COMMAND CASE ...".to_string(),
+            Hint::SetOperatorProfile => {
+                "casefile view CASE --operator-profile PROFILE.toml".to_string()
+            }
         }
     }
 }

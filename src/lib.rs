@@ -31,6 +31,7 @@ pub mod notes;
 pub mod store;
 pub mod timeline;
 pub mod trainset;
+pub mod viewer;
 
 use std::path::{Path, PathBuf};
 
@@ -115,6 +116,7 @@ pub use trainset::{
     FeatureLeakage, LabelAudit, TrainsetColumn, TrainsetManifest, TrainsetReport, TrainsetRequest,
     TrainsetRole,
 };
+pub use viewer::{OperatorProfile, ViewInfo, Viewer};
 
 /// An open case file.
 pub struct Case {
@@ -123,6 +125,8 @@ pub struct Case {
     machine: std::cell::RefCell<timeline::MachineCache>,
     /// Set when this is a bundle opened read-only (the bundle's path; `path` is its loaded copy).
     bundle: Option<PathBuf>,
+    /// The operator view's mask; none in the auditor view.
+    mask: Option<std::sync::Arc<viewer::Mask>>,
 }
 
 /// A replay ready to run on its own connection to the case (see [`Case::prepare_replay`]).
@@ -153,12 +157,14 @@ impl Case {
                 what: "importing".into(),
             });
         }
-        Ok(Case {
+        Case {
             conn: store::open_read_write(path, true)?,
             path: path.to_path_buf(),
             machine: Default::default(),
             bundle: None,
-        })
+            mask: None,
+        }
+        .in_default_view()
     }
 
     /// Opens an existing case, or a case bundle read-only; a missing file is an error.
@@ -170,19 +176,98 @@ impl Case {
     pub fn open_with_progress(path: &Path, job: &Job) -> Result<Case> {
         if path.is_file() && bundle::open::is_bundle(path) {
             let loaded = job.finish(bundle::open::materialize(path, job))?;
-            return Ok(Case {
+            return Case {
                 conn: store::open_read_write(&loaded, false)?,
                 path: loaded,
                 machine: Default::default(),
                 bundle: Some(path.to_path_buf()),
-            });
+                mask: None,
+            }
+            .in_default_view();
         }
-        Ok(Case {
+        Case {
             conn: store::open_read_write(path, false)?,
             path: path.to_path_buf(),
             machine: Default::default(),
             bundle: None,
+            mask: None,
+        }
+        .in_default_view()
+    }
+
+    /// A case with an operator profile opens in the operator view; the auditor view is asked for.
+    fn in_default_view(mut self) -> Result<Case> {
+        if viewer::stored_profile(&self.conn)?.is_some() {
+            self.mask = Some(std::sync::Arc::new(viewer::Mask::of_case(&self.conn)?));
+        }
+        Ok(self)
+    }
+
+    /// The view in force and the case's operator profile.
+    pub fn view(&self) -> Result<ViewInfo> {
+        Ok(ViewInfo {
+            viewer: if self.mask.is_some() {
+                Viewer::Operator
+            } else {
+                Viewer::Auditor
+            },
+            operator_profile: viewer::stored_profile(&self.conn)?
+                .as_ref()
+                .map(viewer::describe),
         })
+    }
+
+    /// Shows the case in `to`: the operator view needs the case's operator profile.
+    pub fn set_viewer(&mut self, to: Viewer) -> Result<ViewInfo> {
+        self.mask = match to {
+            Viewer::Auditor => None,
+            Viewer::Operator => Some(std::sync::Arc::new(viewer::Mask::of_case(&self.conn)?)),
+        };
+        self.view()
+    }
+
+    /// Stores the operator profile (a redaction profile's TOML; `origin` names it in errors). Only
+    /// in the auditor view: an operator does not choose their own mask.
+    pub fn set_operator_profile(&mut self, text: &str, origin: &str) -> Result<ViewInfo> {
+        self.writable("setting the operator profile")?;
+        self.auditor_only("Changing the operator profile")?;
+        viewer::store_profile(&self.conn, text, origin)?;
+        self.view()
+    }
+
+    /// Removes the operator profile (auditor view only).
+    pub fn clear_operator_profile(&mut self) -> Result<ViewInfo> {
+        self.writable("removing the operator profile")?;
+        self.auditor_only("Removing the operator profile")?;
+        viewer::clear_profile(&self.conn)?;
+        self.view()
+    }
+
+    fn auditor_only(&self, what: &str) -> Result<()> {
+        match self.mask {
+            Some(_) => Err(Error::OperatorView { what: what.into() }),
+            None => Ok(()),
+        }
+    }
+
+    /// `value` as the view in force shows it.
+    fn shown<T: viewer::Masked>(&self, mut value: T) -> T {
+        if let Some(m) = &self.mask {
+            value.mask(m);
+        }
+        value
+    }
+
+    /// The stream the user named: in the operator view, by its pseudonym.
+    fn named(&self, given: &str) -> Result<String> {
+        match &self.mask {
+            Some(m) => m.real_stream(&self.conn, given),
+            None => Ok(given.to_string()),
+        }
+    }
+
+    fn named_opt(&self, given: Option<&str>) -> Result<Option<String>> {
+        given.map(|g| self.named(g)).transpose()
     }
 
     /// The same case on a connection of its own, for a job: it reads and writes beside this one
@@ -193,6 +278,7 @@ impl Case {
             path: self.path.clone(),
             machine: Default::default(),
             bundle: self.bundle.clone(),
+            mask: self.mask.clone(),
         })
     }
 
@@ -273,11 +359,14 @@ impl Case {
             .bundle
             .as_ref()
             .map(|b| store::absolute(b).to_string_lossy().into_owned());
+        info.view = Some(self.view()?);
         Ok(info)
     }
 
     pub fn events(&self, query: &EventQuery) -> Result<EventPage> {
-        inspect::events(&self.conn, query)
+        let mut query = query.clone();
+        query.stream = self.named_opt(query.stream.as_deref())?;
+        Ok(self.shown(inspect::events(&self.conn, &query)?))
     }
 
     /// Streams whose id contains `text`, optionally of one type (for the app's entity search).
@@ -287,21 +376,32 @@ impl Case {
         stream_type: Option<&str>,
         limit: usize,
     ) -> Result<Vec<StreamSummary>> {
-        inspect::streams(&self.conn, text, stream_type, limit)
+        match &self.mask {
+            Some(m) if m.pseudonymizes_streams() => {
+                let ids = m.streams_whose_pseudonym_contains(&self.conn, text, limit)?;
+                let mut found = self.shown(inspect::streams_named(&self.conn, &ids, stream_type)?);
+                found.sort_by(|a, b| a.stream_id.cmp(&b.stream_id));
+                Ok(found)
+            }
+            _ => Ok(self.shown(inspect::streams(&self.conn, text, stream_type, limit)?)),
+        }
     }
 
     pub fn quarantine(&self) -> Result<QuarantineReport> {
-        inspect::quarantine(&self.conn)
+        Ok(self.shown(inspect::quarantine(&self.conn)?))
     }
 
     /// The state of one stream at an instant (see `timeline` for the axes and views).
     pub fn state(&self, stream: &str, at: Micros, q: AsOfQuery) -> Result<StreamState> {
-        timeline::state(&self.conn, &mut self.machine.borrow_mut(), stream, at, q)
+        let stream = self.named(stream)?;
+        let state = timeline::state(&self.conn, &mut self.machine.borrow_mut(), &stream, at, q)?;
+        Ok(self.shown(state))
     }
 
     /// The state of one stream by folding its events, never from stored snapshots (for checks).
     pub fn fold_state(&self, stream: &str, at: Micros, q: AsOfQuery) -> Result<StreamState> {
-        timeline::folded_state(&self.conn, stream, at, q)
+        let stream = self.named(stream)?;
+        Ok(self.shown(timeline::folded_state(&self.conn, &stream, at, q)?))
     }
 
     /// How many streams of a type exist at an instant, folding every stream from its events (the
@@ -348,15 +448,19 @@ impl Case {
         q: &PopulationQuery,
         progress: &dyn Fn(&BuildProgress),
     ) -> Result<Population> {
+        if q.out.is_some() {
+            self.auditor_only("Writing a population to a file")?;
+        }
         let mut machine = self.machine.borrow_mut();
         machine.ensure_snapshots(&self.conn, progress)?;
         let rules = machine.rules(&self.conn)?.clone();
-        timeline::population::population(&self.conn, &rules, q)
+        Ok(self.shown(timeline::population::population(&self.conn, &rules, q)?))
     }
 
     /// Every event of a stream in axis order, with the state after it and a field-level diff.
     pub fn history(&self, stream: &str, q: AsOfQuery) -> Result<History> {
-        timeline::history(&self.conn, stream, q)
+        let stream = self.named(stream)?;
+        Ok(self.shown(timeline::history(&self.conn, &stream, q)?))
     }
 
     /// A page of `history`: the steps after the first `after`, at most `limit`.
@@ -369,12 +473,16 @@ impl Case {
     ) -> Result<History> {
         // The stored snapshots, when current, hold the state before a page deep in a busy stream.
         let stored = after > 0 && self.machine.borrow_mut().snapshots_current(&self.conn)?;
-        timeline::history_page(&self.conn, stream, q, after, limit, stored)
+        let stream = self.named(stream)?;
+        Ok(self.shown(timeline::history_page(
+            &self.conn, &stream, q, after, limit, stored,
+        )?))
     }
 
     /// What changed in one stream between two instants.
     pub fn diff(&self, stream: &str, from: Micros, to: Micros, q: AsOfQuery) -> Result<StreamDiff> {
-        timeline::diff(&self.conn, stream, from, to, q)
+        let stream = self.named(stream)?;
+        Ok(self.shown(timeline::diff(&self.conn, &stream, from, to, q)?))
     }
 
     /// What changed across every stream of a type between two instants (building snapshots if needed).
@@ -390,7 +498,15 @@ impl Case {
         let mut machine = self.machine.borrow_mut();
         machine.ensure_snapshots(&self.conn, progress)?;
         let rules = machine.rules(&self.conn)?.clone();
-        timeline::population::population_diff(&self.conn, &rules, stream_type, from, to, q, limit)
+        Ok(self.shown(timeline::population::population_diff(
+            &self.conn,
+            &rules,
+            stream_type,
+            from,
+            to,
+            q,
+            limit,
+        )?))
     }
 
     /// Event counts per time bucket.
@@ -413,7 +529,8 @@ impl Case {
     /// Where the case does not hold a stream's whole history (every stream's, or `stream`'s).
     pub fn gaps(&self, stream: Option<&str>) -> Result<GapsReport> {
         let rules = timeline::gaps::load_rules(&self.conn)?;
-        timeline::gaps::gaps(&self.conn, &rules, stream)
+        let stream = self.named_opt(stream)?;
+        Ok(self.shown(timeline::gaps::gaps(&self.conn, &rules, stream.as_deref())?))
     }
 
     /// Checks and stores the rules that say which events are summaries.
@@ -491,28 +608,42 @@ impl Case {
         limit: usize,
         offset: usize,
     ) -> Result<QuarantinePage> {
-        inspect::quarantine_page(&self.conn, source_id, limit.min(1_000), offset)
+        Ok(self.shown(inspect::quarantine_page(
+            &self.conn,
+            source_id,
+            limit.min(1_000),
+            offset,
+        )?))
     }
 
     /// One event in full: envelope, provenance, causation chain, corrections, findings.
     pub fn event_detail(&self, stream_id: &str, event_id: &str) -> Result<EventDetail> {
-        inspect::detail::event_detail(&self.conn, stream_id, event_id)
+        let stream_id = self.named(stream_id)?;
+        Ok(self.shown(inspect::detail::event_detail(
+            &self.conn, &stream_id, event_id,
+        )?))
     }
 
     /// A page of the population last built by `population` (filtered, sorted).
     pub fn population_page(&self, q: &PopulationPageQuery) -> Result<PopulationPage> {
-        timeline::population::population_page(&self.conn, q)
+        if let Some(m) = &self.mask {
+            m.check_population_page(q)?;
+        }
+        Ok(self.shown(timeline::population::population_page(&self.conn, q)?))
     }
 
     /// Appends a note written by the current OS user.
     pub fn add_note(&self, note: &NewNote) -> Result<Note> {
         self.writable("adding a note")?;
-        notes::add(&self.conn, &ingest::os_user(), note)
+        let mut note = note.clone();
+        note.stream_id = self.named_opt(note.stream_id.as_deref())?;
+        let view = self.view()?.label();
+        Ok(self.shown(notes::add(&self.conn, &ingest::os_user(), &note, &view)?))
     }
 
     /// Every note, oldest first, with what superseded what.
     pub fn notes(&self) -> Result<Vec<Note>> {
-        notes::list(&self.conn)
+        Ok(self.shown(notes::list(&self.conn)?))
     }
 
     /// Runs user-typed SQL read-only, exactly as `run_sql` does. DuckDB locks a file to one
@@ -521,7 +652,10 @@ impl Case {
     pub fn query_read_only(&mut self, query: &str, max_rows: usize) -> Result<SqlResult> {
         let placeholder = Connection::open_in_memory()?;
         drop(std::mem::replace(&mut self.conn, placeholder));
-        let result = run_sql(&self.path, query, max_rows);
+        let result = match &self.mask {
+            Some(m) => run_sql_masked(&self.path, query, max_rows, m.clone()),
+            None => run_sql(&self.path, query, max_rows),
+        };
         self.conn = store::open_read_write(&self.path, false)?;
         result
     }
@@ -529,20 +663,39 @@ impl Case {
     /// A page of the decisions matching `q`, in decision time order.
     pub fn decisions(&self, q: &DecisionQuery) -> Result<DecisionPage> {
         decisions::ensure_built(&self.conn, &|_| {})?;
-        decisions::list(&self.conn, q)
+        let q = self.decision_query(q)?;
+        Ok(self.shown(decisions::list(&self.conn, &q)?))
+    }
+
+    /// A decision filter as the engine reads it: the subject by its real id, and no filter on a
+    /// value the operator view masks.
+    fn decision_query(&self, q: &DecisionQuery) -> Result<DecisionQuery> {
+        let mut q = q.clone();
+        if let Some(m) = &self.mask {
+            m.check_decision_query(&q)?;
+            if let Some(given) = q.subject.clone().filter(|_| m.pseudonymizes_streams()) {
+                // A subject's pseudonym names it; any other text is looked for in decision ids.
+                match m.real_stream(&self.conn, &given) {
+                    Ok(real) => q.subject = Some(real),
+                    Err(_) => q.subject_by_decision_id_only = true,
+                }
+            }
+        }
+        Ok(q)
     }
 
     /// Every model version on record: deployments, metadata, decisions, replays and findings.
     pub fn models(&self) -> Result<ModelsReport> {
         decisions::ensure_built(&self.conn, &|_| {})?;
-        decisions::models::models(&self.conn)
+        Ok(self.shown(decisions::models::models(&self.conn)?))
     }
 
     /// The decisions matching `q` over time: per period and model version, counts, labels, mean
     /// score, overrides, corrections, stale inputs and replay verdicts, with the deployments.
     pub fn rates(&self, q: &DecisionQuery, period: Period) -> Result<RatesReport> {
         decisions::ensure_built(&self.conn, &|_| {})?;
-        decisions::rates::rates(&self.conn, q, period)
+        let q = self.decision_query(q)?;
+        decisions::rates::rates(&self.conn, &q, period)
     }
 
     /// One decision explained: recorded inputs against the state then, model, context, what followed.
@@ -550,7 +703,7 @@ impl Case {
         decisions::ensure_built(&self.conn, &|_| {})?;
         let mut machine = self.machine.borrow_mut();
         let rules = machine.rules(&self.conn)?;
-        decisions::explain::explain(&self.conn, rules, decision_id)
+        Ok(self.shown(decisions::explain::explain(&self.conn, rules, decision_id)?))
     }
 
     /// The rules that say which events are decisions.
@@ -588,7 +741,7 @@ impl Case {
             self.writable("replaying (a replay is stored in the case)")?;
             self.ensure_decisions_for(job)?;
             // Not watched: its queries are short, and an interrupted one would lose replays done.
-            self.prepare_replay()?.run(
+            let report = self.prepare_replay()?.run(
                 req,
                 &|p| {
                     job.report_with(
@@ -603,7 +756,8 @@ impl Case {
                     )
                 },
                 job.cancelled_flag(),
-            )
+            )?;
+            Ok(self.shown(report))
         })())
     }
 
@@ -640,8 +794,12 @@ impl Case {
     /// Compares two cohorts of decisions column by column (inputs and outputs).
     pub fn drift(&self, req: &DriftRequest, job: &Job) -> Result<DriftReport> {
         job.finish((|| {
+            if let Some(m) = &self.mask {
+                m.check_cohort(&req.a)?;
+                m.check_cohort(&req.b)?;
+            }
             self.ensure_decisions_for(job)?;
-            drift::compare(&self.conn, req, job)
+            Ok(self.shown(drift::compare(&self.conn, req, job)?))
         })())
     }
 
@@ -649,6 +807,7 @@ impl Case {
     /// (the file and the manifest written when `out` is given).
     pub fn trainset(&self, req: &TrainsetRequest, job: &Job) -> Result<TrainsetReport> {
         job.finish((|| {
+            self.auditor_only("Cutting a training set (its rows are the case's records)")?;
             let spec = trainset::spec::TrainsetSpec::from_toml(&req.spec, &req.origin)?;
             if matches!(spec.examples, trainset::spec::ExampleSource::Decisions(_)) {
                 self.ensure_decisions_for(job)?;
@@ -662,6 +821,7 @@ impl Case {
     /// Parquet for distributed engines, under a manifest (see `lake`).
     pub fn lake_export(&self, dir: &Path, job: &Job) -> Result<LakeExport> {
         job.finish((|| {
+            self.auditor_only("A lake export (it writes every event as loaded)")?;
             self.ensure_decisions_for(job)?;
             let rules = self.ensure_time_machine_for(job)?;
             lake::export(&self.conn, &rules, dir, job)
@@ -727,7 +887,20 @@ impl Case {
             self.ensure_decisions_for(job)?;
         }
         let _watch = job.watch(&self.conn);
-        let mut staging = bundle::export::stage(&self.conn, self.path(), req, job)?;
+        let operator = match &self.mask {
+            Some(m) => {
+                if req.redact.is_some() {
+                    return Err(Error::OperatorView {
+                        what: "Choosing another redaction profile for a bundle (the view's own profile applies)".into(),
+                    });
+                }
+                Some((m.profile().clone(), m.secret().to_vec()))
+            }
+            None => None,
+        };
+        let view = self.view()?;
+        let mut staging =
+            bundle::export::stage(&self.conn, self.path(), req, operator, &view, job)?;
         if !staging.decisions_to_explain.is_empty() {
             let ids = staging.decisions_to_explain.clone();
             {
@@ -764,7 +937,7 @@ impl Case {
 
     /// Every integrity finding in the case, oldest first.
     pub fn findings(&self) -> Result<Vec<Finding>> {
-        findings::list(&self.conn, None, usize::MAX >> 1)
+        Ok(self.shown(findings::list(&self.conn, None, usize::MAX >> 1)?))
     }
 }
 
@@ -804,6 +977,42 @@ fn safe_file_name(id: &str) -> String {
 /// Runs user-typed SQL against a case, read-only, with every file but the case out of reach.
 pub fn run_sql(path: &Path, query: &str, max_rows: usize) -> Result<SqlResult> {
     let conn = store::open_locked_down(path)?;
+    inspect::sql(&conn, query, max_rows)
+}
+
+/// As [`run_sql`], in the view asked for (none: the case's default, the operator view when the
+/// case has an operator profile).
+pub fn run_sql_in_view(
+    path: &Path,
+    query: &str,
+    max_rows: usize,
+    view: Option<Viewer>,
+) -> Result<SqlResult> {
+    let conn = store::open_locked_down(path)?;
+    let operator = match view {
+        Some(v) => v == Viewer::Operator,
+        None => viewer::stored_profile(&conn)?.is_some(),
+    };
+    if !operator {
+        return inspect::sql(&conn, query, max_rows);
+    }
+    let mask = std::sync::Arc::new(viewer::Mask::of_case(&conn)?);
+    viewer::sql::prepare(&conn, mask)?;
+    viewer::sql::check(&conn, query.trim().trim_end_matches(';'))?;
+    inspect::sql(&conn, query, max_rows)
+}
+
+/// As [`run_sql`], in the operator view: the query reads the case's tables masked, and nothing
+/// else ([`viewer::sql`]).
+pub fn run_sql_masked(
+    path: &Path,
+    query: &str,
+    max_rows: usize,
+    mask: std::sync::Arc<viewer::Mask>,
+) -> Result<SqlResult> {
+    let conn = store::open_locked_down(path)?;
+    viewer::sql::prepare(&conn, mask)?;
+    viewer::sql::check(&conn, query.trim().trim_end_matches(';'))?;
     inspect::sql(&conn, query, max_rows)
 }
 

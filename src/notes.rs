@@ -26,6 +26,10 @@ pub struct Note {
     pub supersedes: Option<i64>,
     /// The newer note that replaced this one; a superseded note is history, not current.
     pub superseded_by: Option<i64>,
+    /// The view the note was written in: "auditor", or "operator (profile NAME, sha256 …)"; none
+    /// for notes written before views were recorded.
+    #[serde(default)]
+    pub view: Option<String>,
 }
 
 /// What a new note says and where it points.
@@ -47,7 +51,8 @@ fn bad(message: String) -> Error {
 }
 
 /// Appends a note after checking that what it points to exists.
-pub fn add(conn: &Connection, author: &str, note: &NewNote) -> Result<Note> {
+/// Appends a note; `view` is the view in force ([`crate::viewer::ViewInfo::label`]).
+pub fn add(conn: &Connection, author: &str, note: &NewNote, view: &str) -> Result<Note> {
     let body = note.body.trim();
     if body.is_empty() {
         return Err(bad("The note is empty. Write what you found.".into()));
@@ -111,8 +116,8 @@ pub fn add(conn: &Connection, author: &str, note: &NewNote) -> Result<Note> {
     }
     let axis = at.map(|_| axis.unwrap_or_default());
     let id: i64 = conn.query_row(
-        "INSERT INTO notes (created_at, author, at_time, axis, stream_id, event_id, body, supersedes)
-         VALUES (now()::TIMESTAMP, ?, make_timestamp(?), ?, ?, ?, ?, ?) RETURNING note_id",
+        "INSERT INTO notes (created_at, author, at_time, axis, stream_id, event_id, body, supersedes, view)
+         VALUES (now()::TIMESTAMP, ?, make_timestamp(?), ?, ?, ?, ?, ?, ?) RETURNING note_id",
         params![
             author,
             at,
@@ -120,7 +125,8 @@ pub fn add(conn: &Connection, author: &str, note: &NewNote) -> Result<Note> {
             stream_id,
             event_id,
             body,
-            note.supersedes
+            note.supersedes,
+            view
         ],
         |r| r.get(0),
     )?;
@@ -135,7 +141,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Note>> {
     let mut stmt = conn.prepare(
         "SELECT n.note_id, epoch_us(n.created_at), n.author, epoch_us(n.at_time), n.axis,
                 n.stream_id, n.event_id, n.body, n.supersedes,
-                (SELECT min(s.note_id) FROM notes s WHERE s.supersedes = n.note_id)
+                (SELECT min(s.note_id) FROM notes s WHERE s.supersedes = n.note_id), n.view
          FROM notes n ORDER BY n.note_id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -151,6 +157,7 @@ pub fn list(conn: &Connection) -> Result<Vec<Note>> {
             body: r.get(7)?,
             supersedes: r.get(8)?,
             superseded_by: r.get(9)?,
+            view: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

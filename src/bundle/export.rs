@@ -85,6 +85,8 @@ pub fn stage(
     conn: &Connection,
     case_path: &Path,
     req: &BundleRequest,
+    operator: Option<(Profile, Vec<u8>)>,
+    view: &crate::viewer::ViewInfo,
     job: &Job,
 ) -> Result<Staging> {
     let out = PathBuf::from(&req.out);
@@ -104,7 +106,9 @@ pub fn stage(
             parent.display()
         )));
     }
+    let operator_view_profile = operator.is_some();
     let profile = match &req.redact {
+        _ if operator.is_some() => operator.as_ref().map(|(p, _)| p.clone()),
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 user_error(format!("Cannot read the redaction profile {path}: {e}."))
@@ -140,6 +144,12 @@ pub fn stage(
     let default_profile = Profile::default();
     let prof = profile.as_ref().unwrap_or(&default_profile);
     let (secret, secret_note) = match &profile {
+        Some(_) if operator.is_some() => operator.map_or((Vec::new(), None), |(_, s)| {
+            (
+                s,
+                Some("the case's operator-view key, so pseudonyms match the operator's screens and notes; not in the bundle".into()),
+            )
+        }),
         Some(p) if !p.pseudonymize.is_empty() => {
             let (s, note) = p.secret()?;
             (s, Some(note))
@@ -148,6 +158,12 @@ pub fn stage(
     };
     let erasures = erasure_markers(conn, &prof.erasure_field)?;
     let redactor = Redactor::new(prof.clone(), secret, &erasures);
+    // In the operator view a rule applies at any depth, as on the operator's screens.
+    let redactor = if operator_view_profile {
+        redactor.anywhere()
+    } else {
+        redactor
+    };
 
     let dir = PathBuf::from(format!("{}.partial", out.display()));
     if dir.exists() {
@@ -319,6 +335,7 @@ pub fn stage(
         pseudonym_secret: secret_note,
         counts: written.counts.clone(),
         erasures: erasures_written,
+        view: Some(view.label()),
     };
     Ok(staging)
 }
@@ -349,6 +366,7 @@ fn empty_manifest(case_path: &Path) -> Manifest {
             pseudonym_secret: None,
             counts: Default::default(),
             erasures: vec![],
+            view: None,
         },
         reports: vec![],
         files: vec![],
@@ -407,7 +425,7 @@ fn scope_streams(conn: &Connection, req: &BundleRequest) -> Result<bool> {
 }
 
 /// Every erasure marker in the case: an event whose payload lists erased fields under `field`.
-fn erasure_markers(conn: &Connection, field: &str) -> Result<Vec<Erasure>> {
+pub(crate) fn erasure_markers(conn: &Connection, field: &str) -> Result<Vec<Erasure>> {
     let path = format!("$.\"{}\"", field.replace('"', ""));
     let mut stmt = conn.prepare(
         "SELECT stream_id, event_id, json_extract(payload, ?)::VARCHAR FROM events

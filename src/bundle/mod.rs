@@ -119,6 +119,10 @@ pub struct RedactionRecord {
     pub counts: RedactionCounts,
     /// Subjects erased under data-protection law: their named fields read `[erased]` in every event.
     pub erasures: Vec<Erasure>,
+    /// The view the bundle was exported in: "auditor", or "operator (profile NAME, sha256 …)"
+    /// (absent in bundles made before views were recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<String>,
 }
 
 /// The signer's public key, inside the signed manifest.

@@ -269,8 +269,8 @@ pub fn load_side_tables(
         let notes: Vec<Note> = serde_json::from_slice(&bytes).map_err(|e| bad(NOTES, e))?;
         for n in notes {
             conn.execute(
-                "INSERT INTO notes (note_id, created_at, author, at_time, stream_id, event_id, body, supersedes, axis)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO notes (note_id, created_at, author, at_time, stream_id, event_id, body, supersedes, axis, view)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 params![
                     n.note_id,
                     time(&n.created_at)?,
@@ -280,7 +280,8 @@ pub fn load_side_tables(
                     n.event_id,
                     n.body,
                     n.supersedes,
-                    n.axis.map(|a| a.name())
+                    n.axis.map(|a| a.name()),
+                    n.view
                 ],
             )?;
         }

@@ -186,6 +186,9 @@ pub struct Erasure {
 /// Applies a profile and the erasure markers to events (shared by the threads of an export).
 pub struct Redactor {
     profile: Profile,
+    /// Payload and metadata rules apply wherever their path appears, at any depth (the operator
+    /// view's reading, see `viewer`), not only from the root.
+    anywhere: bool,
     secret: Vec<u8>,
     /// Per stream, the payload fields its erasure markers name.
     erased: HashMap<String, Vec<String>>,
@@ -204,9 +207,26 @@ impl Redactor {
         }
         Redactor {
             profile,
+            anywhere: false,
             secret,
             erased,
         }
+    }
+
+    /// This redactor with payload and metadata rules applied at any depth.
+    pub fn anywhere(mut self) -> Redactor {
+        self.anywhere = true;
+        self
+    }
+
+    /// The profile this redactor applies.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    /// The payload fields the erasure markers of `stream_id` name (empty when none).
+    pub fn erased_fields(&self, stream_id: &str) -> &[String] {
+        self.erased.get(stream_id).map_or(&[], Vec::as_slice)
     }
 
     pub fn pseudonymizes(&self, top_level: &str) -> bool {
@@ -222,7 +242,7 @@ impl Redactor {
         format!("pseu-{}", &hex::encode(tag)[..16])
     }
 
-    fn pseudonym_of_value(&self, v: &Value) -> Value {
+    pub(crate) fn pseudonym_of_value(&self, v: &Value) -> Value {
         match v {
             Value::Null => Value::Null,
             Value::String(s) if s == ERASED => v.clone(),
@@ -252,14 +272,16 @@ impl Redactor {
                 });
             }
         }
+        let anywhere = self.anywhere;
         let mut dropped = 0;
         for path in &self.profile.drop {
-            dropped += rewrite_event_path(ev, path, &mut |_| None);
+            dropped += rewrite_event_path(ev, path, anywhere, &mut |_| None);
         }
         let mut pseudonymized = 0;
         for path in &self.profile.pseudonymize {
-            pseudonymized +=
-                rewrite_event_path(ev, path, &mut |v| Some(self.pseudonym_of_value(v)));
+            pseudonymized += rewrite_event_path(ev, path, anywhere, &mut |v| {
+                Some(self.pseudonym_of_value(v))
+            });
         }
         RedactionCounts {
             values_dropped: dropped,
@@ -274,8 +296,17 @@ impl Redactor {
 fn rewrite_event_path(
     ev: &mut Event,
     path: &str,
+    anywhere: bool,
     op: &mut dyn FnMut(&Value) -> Option<Value>,
 ) -> u64 {
+    let within = |value: &mut Value, rest: &str, op: &mut dyn FnMut(&Value) -> Option<Value>| {
+        let segments: Vec<&str> = rest.split('.').collect();
+        if anywhere {
+            rewrite_anywhere(value, &segments, op)
+        } else {
+            rewrite(value, &segments, op)
+        }
+    };
     let (head, rest) = path.split_once('.').unwrap_or((path, ""));
     let field = |slot: &mut Option<String>, op: &mut dyn FnMut(&Value) -> Option<Value>| -> u64 {
         let Some(old) = slot.take() else { return 0 };
@@ -286,8 +317,8 @@ fn rewrite_event_path(
         1
     };
     match head {
-        "payload" => rewrite(&mut ev.payload, &rest.split('.').collect::<Vec<_>>(), op),
-        "metadata" => rewrite(&mut ev.metadata, &rest.split('.').collect::<Vec<_>>(), op),
+        "payload" => within(&mut ev.payload, rest, op),
+        "metadata" => within(&mut ev.metadata, rest, op),
         "stream_id" => {
             let mut slot = Some(std::mem::take(&mut ev.stream_id));
             let n = field(&mut slot, op);
@@ -303,9 +334,33 @@ fn rewrite_event_path(
     }
 }
 
+/// Rewrites what `segments` names at this level and at every depth below it; returns how many
+/// values it touched.
+pub(crate) fn rewrite_anywhere(
+    value: &mut Value,
+    segments: &[&str],
+    op: &mut dyn FnMut(&Value) -> Option<Value>,
+) -> u64 {
+    let mut n = rewrite(value, segments, op);
+    match value {
+        Value::Object(map) => {
+            for child in map.values_mut() {
+                n += rewrite_anywhere(child, segments, op);
+            }
+        }
+        Value::Array(items) => {
+            for child in items {
+                n += rewrite_anywhere(child, segments, op);
+            }
+        }
+        _ => {}
+    }
+    n
+}
+
 /// Walks `segments` into `value` (arrays are walked element by element, `*` matches every key) and
 /// rewrites what the last segment names.
-fn rewrite(
+pub(crate) fn rewrite(
     value: &mut Value,
     segments: &[&str],
     op: &mut dyn FnMut(&Value) -> Option<Value>,

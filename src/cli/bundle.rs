@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use casefile::{BundleRequest, Case, Error, JobKind, VerifyOptions};
+use casefile::{BundleRequest, Error, JobKind, VerifyOptions};
 use clap::Subcommand;
 
 use super::render::print;
@@ -97,7 +97,7 @@ pub(super) fn run(json: bool, args: BundleArgs) -> Result<Exit, Error> {
             sign,
             attach,
         } => {
-            let case = Case::open(&case)?;
+            let case = super::open(&case)?;
             let req = BundleRequest {
                 out: path_text(out),
                 streams,

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use casefile::{Case, Error};
+use casefile::Error;
 
 use super::render::print;
 use super::Exit;
@@ -14,7 +14,7 @@ pub(super) struct InfoArgs {
 
 pub(super) fn info(json: bool, args: InfoArgs) -> Result<Exit, Error> {
     let InfoArgs { case } = args;
-    let info = Case::open(&case)?.info()?;
+    let info = super::open(&case)?.info()?;
     print(json, &info, |i| {
         let mut s = format!(
             "{}{}\n  {} events in {} streams, occurred {} .. {}\n  {} rows quarantined\n",
@@ -60,6 +60,70 @@ pub(super) fn info(json: bool, args: InfoArgs) -> Result<Exit, Error> {
                 src.imported_at,
                 src.imported_by
             );
+        }
+        s
+    });
+    Ok(Exit::Done)
+}
+
+#[derive(clap::Args)]
+pub(super) struct ViewArgs {
+    case: PathBuf,
+    /// Set the operator profile from this file (a redaction profile, TOML: `drop`,
+    /// `pseudonymize`). Only in the auditor view: an operator does not choose their own mask.
+    #[arg(
+        long,
+        value_name = "PROFILE.toml",
+        conflicts_with = "clear_operator_profile"
+    )]
+    operator_profile: Option<PathBuf>,
+    /// Remove the operator profile (auditor view only).
+    #[arg(long)]
+    clear_operator_profile: bool,
+}
+
+pub(super) fn view(json: bool, args: ViewArgs) -> Result<Exit, Error> {
+    let ViewArgs {
+        case,
+        operator_profile,
+        clear_operator_profile,
+    } = args;
+    let mut c = super::open(&case)?;
+    let info = match (&operator_profile, clear_operator_profile) {
+        (Some(file), _) => {
+            let text = std::fs::read_to_string(file).map_err(|e| Error::SourceUnreadable {
+                path: file.clone(),
+                cause: e.to_string(),
+            })?;
+            c.set_operator_profile(&text, &file.display().to_string())?
+        }
+        (None, true) => c.clear_operator_profile()?,
+        (None, false) => c.view()?,
+    };
+    print(json, &info, |i| {
+        let mut s = format!("view: {}\n", i.label());
+        match &i.operator_profile {
+            Some(p) => {
+                s += &format!(
+                    "operator profile: {} (sha256 {})\n  drops: {}\n  pseudonymizes: {}\n",
+                    p.name,
+                    p.sha256,
+                    if p.drop.is_empty() {
+                        "-".into()
+                    } else {
+                        p.drop.join(", ")
+                    },
+                    if p.pseudonymize.is_empty() {
+                        "-".into()
+                    } else {
+                        p.pseudonymize.join(", ")
+                    },
+                );
+                if i.viewer == casefile::Viewer::Operator {
+                    s += "  (the case opens in the operator view; --view auditor shows it unmasked)\n";
+                }
+            }
+            None => s += "operator profile: none (the case opens in the auditor view)\n",
         }
         s
     });

@@ -176,7 +176,7 @@ fn short(v: &Value) -> String {
 }
 
 fn open_built(case: &Path) -> Result<Case, Error> {
-    let c = Case::open(case)?;
+    let c = super::open(case)?;
     super::jobs::run(JobKind::DecisionView, |job| c.build_decisions_job(job))?;
     Ok(c)
 }
@@ -480,7 +480,7 @@ pub(super) fn replay(json: bool, args: ReplayArgs) -> Result<Exit, Error> {
         replayer,
         repeat: Some(repeat),
     };
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     let report = super::jobs::run(JobKind::Replay, |job| c.replay_job(&req, job))?;
     // Stopped by Ctrl-C, the replays that finished are kept and printed, and the status says so.
     let exit = if report.cancelled {
@@ -583,7 +583,7 @@ pub(super) fn replayers(json: bool, args: ReplayersArgs) -> Result<Exit, Error> 
         concurrency,
         compare,
     });
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     if let Some(r) = add {
         if r.command.is_empty() {
             return Err(Error::BadArgument {
@@ -622,7 +622,7 @@ pub(super) fn replayers(json: bool, args: ReplayersArgs) -> Result<Exit, Error> 
 
 pub(super) fn rules(json: bool, args: DecisionRulesArgs) -> Result<Exit, Error> {
     let DecisionRulesArgs { case, set } = args;
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     let rules = match set {
         Some(file) => {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::BadArgument {

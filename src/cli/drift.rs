@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use casefile::drift::report::num;
-use casefile::{Case, DriftRequest, DriftRole, DriftTest, Error, JobKind};
+use casefile::{DriftRequest, DriftRole, DriftTest, Error, JobKind};
 
 use super::render::print;
 use super::Exit;
@@ -85,7 +85,7 @@ pub(super) fn run(json: bool, args: DriftArgs) -> Result<Exit, Error> {
         thresholds,
         segment_by,
     };
-    let case = Case::open(&case)?;
+    let case = super::open(&case)?;
     let report = super::jobs::run(JobKind::Drift, |job| case.drift(&req, job))?;
     if let Some(path) = &html {
         std::fs::write(path, case.drift_html(&report)).map_err(|e| Error::BadArgument {

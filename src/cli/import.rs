@@ -134,7 +134,7 @@ pub(super) fn run(json: bool, args: ImportArgs) -> Result<Exit, Error> {
 
 pub(super) fn quarantine(json: bool, args: QuarantineArgs) -> Result<Exit, Error> {
     let QuarantineArgs { case } = args;
-    let q = Case::open(&case)?.quarantine()?;
+    let q = super::open(&case)?.quarantine()?;
     print(json, &q, |q| {
         let mut s = String::new();
         for r in &q.rows {
@@ -148,7 +148,7 @@ pub(super) fn quarantine(json: bool, args: QuarantineArgs) -> Result<Exit, Error
 
 pub(super) fn findings(json: bool, args: FindingsArgs) -> Result<Exit, Error> {
     let FindingsArgs { case } = args;
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     // Stale decision inputs are findings too: read the decisions first when they changed.
     jobs::run(JobKind::DecisionView, |job| c.build_decisions_job(job))?;
     let f = c.findings()?;

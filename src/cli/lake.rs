@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use casefile::{Case, Error, JobKind};
+use casefile::{Error, JobKind};
 
 use super::render::print;
 use super::Exit;
@@ -31,7 +31,7 @@ pub(super) fn run(json: bool, args: ExportArgs) -> Result<Exit, Error> {
 }
 
 fn export(json: bool, case: &Path, dir: &Path) -> Result<(), Error> {
-    let case = Case::open(case)?;
+    let case = super::open(case)?;
     let report = super::jobs::run(JobKind::LakeExport, |job| case.lake_export(dir, job))?;
     print(json, &report, |r| {
         let mut s = format!(
@@ -98,7 +98,7 @@ fn lake_for(source: &Path, out: &Path) -> Result<(PathBuf, Option<PathBuf>), Err
     }
     std::fs::create_dir_all(out)?;
     let dir = out.join(format!(".casefile-lake-{}", std::process::id()));
-    let case = Case::open(source)?;
+    let case = super::open(source)?;
     super::jobs::run(JobKind::LakeExport, |job| case.lake_export(&dir, job))?;
     Ok((dir.clone(), Some(dir)))
 }

@@ -38,6 +38,10 @@ struct Cli {
     /// disk beside the case. Default: CASEFILE_MEMORY_LIMIT, or half of this machine's memory.
     #[arg(long, global = true, value_name = "SIZE")]
     memory_limit: Option<String>,
+    /// The view to show the case in: auditor (every record as loaded) or operator (masked by the
+    /// case's operator profile). Default: operator when the case has an operator profile.
+    #[arg(long, global = true, value_enum)]
+    view: Option<casefile::Viewer>,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,6 +61,9 @@ enum Command {
     /// Add a note to a case: a bookmark of an instant, a stream or an event. Notes are append-only;
     /// `--supersedes N` records an edit of note N.
     Note(notes::NoteArgs),
+    /// The view a case opens in and its operator profile; or, with --operator-profile, set the
+    /// profile (a redaction profile, TOML) that the operator view masks the case with.
+    View(case::ViewArgs),
     /// List a case's notes, oldest first (replaced notes marked).
     Notes(notes::NotesArgs),
     /// Run read-only SQL over a case (no other file is reachable).
@@ -179,14 +186,35 @@ pub fn run() -> i32 {
     }
 }
 
+/// The view `--view` asked for (none: the case's default).
+static REQUESTED_VIEW: std::sync::OnceLock<casefile::Viewer> = std::sync::OnceLock::new();
+
+/// Opens a case in the view asked for.
+pub(super) fn open(path: &std::path::Path) -> Result<casefile::Case, Error> {
+    let mut case = casefile::Case::open(path)?;
+    if let Some(v) = REQUESTED_VIEW.get() {
+        case.set_viewer(*v)?;
+    }
+    Ok(case)
+}
+
+/// The view asked for with `--view`, if any.
+pub(super) fn requested_view() -> Option<casefile::Viewer> {
+    REQUESTED_VIEW.get().copied()
+}
+
 fn execute(cli: Cli) -> Result<Exit, Error> {
     let json = cli.json;
+    if let Some(v) = cli.view {
+        let _ = REQUESTED_VIEW.set(v);
+    }
     if let Some(text) = &cli.memory_limit {
         casefile::set_memory_limit(Some(casefile::parse_memory_limit(text, "--memory-limit")?));
     }
     match cli.command {
         Command::Import(args) => import::run(json, args),
         Command::Info(args) => case::info(json, args),
+        Command::View(args) => case::view(json, args),
         Command::Events(args) => timeline::events(json, args),
         Command::Quarantine(args) => import::quarantine(json, args),
         Command::Findings(args) => import::findings(json, args),

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use casefile::{Case, Error};
+use casefile::Error;
 
 use super::args::AxisArg;
 use super::render::print;
@@ -45,7 +45,7 @@ pub(super) fn add(json: bool, args: NoteArgs) -> Result<Exit, Error> {
         supersedes,
     } = args;
     let at = at.as_deref().map(casefile::parse_instant).transpose()?;
-    let note = Case::open(&case)?.add_note(&casefile::NewNote {
+    let note = super::open(&case)?.add_note(&casefile::NewNote {
         body: text,
         at,
         axis: Some(axis.into()),
@@ -59,7 +59,7 @@ pub(super) fn add(json: bool, args: NoteArgs) -> Result<Exit, Error> {
 
 pub(super) fn list(json: bool, args: NotesArgs) -> Result<Exit, Error> {
     let NotesArgs { case } = args;
-    let notes = Case::open(&case)?.notes()?;
+    let notes = super::open(&case)?.notes()?;
     let doc = serde_json::json!({ "notes": notes });
     print(json, &doc, |_| {
         let mut s = String::new();

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use casefile::{AsOfQuery, Case, Error, JobKind, PopulationQuery};
+use casefile::{AsOfQuery, Error, JobKind, PopulationQuery};
 
 use super::args::{AsOfArgs, EngineArg, SparkArgs};
 use super::render::{print, view_name};
@@ -74,7 +74,7 @@ pub(super) fn run(json: bool, args: PopulationArgs) -> Result<Exit, Error> {
         save,
         preview_rows: preview,
     };
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     jobs::run(JobKind::Snapshots, |job| c.build_time_machine(job))?;
     let p = c.population(&q, &|_| {})?;
     print(json, &p, |p| {

@@ -22,7 +22,7 @@ pub(super) fn run(json: bool, args: SqlArgs) -> Result<Exit, Error> {
         query,
         max_rows,
     } = args;
-    let r = casefile::run_sql(&case, &query, max_rows)?;
+    let r = casefile::run_sql_in_view(&case, &query, max_rows, super::requested_view())?;
     print(json, &r, |r| {
         let mut s = r.columns.join("\t") + "\n";
         for row in &r.rows {

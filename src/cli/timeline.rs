@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use casefile::{Case, Error, EventQuery, JobKind, TimelineQuery};
+use casefile::{Error, EventQuery, JobKind, TimelineQuery};
 
 use super::args::{time_arg, AsOfArgs, AxisArg};
 use super::render::{changes_text, pretty, print, view_name};
@@ -120,7 +120,7 @@ pub(super) struct GapsArgs {
 
 pub(super) fn gaps(json: bool, args: GapsArgs) -> Result<Exit, Error> {
     let GapsArgs { case, stream, set } = args;
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     if let Some(file) = set {
         let text = std::fs::read_to_string(&file).map_err(|e| Error::BadArgument {
             message: format!("Cannot read the rules file {}: {e}.", file.display()),
@@ -175,7 +175,7 @@ pub(super) fn events(json: bool, args: EventsArgs) -> Result<Exit, Error> {
         offset,
         after,
     };
-    let page = Case::open(&case)?.events(&q)?;
+    let page = super::open(&case)?.events(&q)?;
     print(json, &page, |p| {
         let mut s = String::new();
         for e in &p.events {
@@ -206,7 +206,7 @@ pub(super) fn state(json: bool, args: StateArgs) -> Result<Exit, Error> {
         asof,
     } = args;
     let at = casefile::parse_instant(&at)?;
-    let st = Case::open(&case)?.state(&stream, at, asof.into())?;
+    let st = super::open(&case)?.state(&stream, at, asof.into())?;
     print(json, &st, |st| {
         let mut s = format!(
             "{} at {} ({} axis, {}): {} of {} events applied, last {}, version {}\n",
@@ -239,7 +239,7 @@ pub(super) fn history(json: bool, args: HistoryArgs) -> Result<Exit, Error> {
         after,
         limit,
     } = args;
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     let h = c.history_page(&stream, asof.into(), after, limit)?;
     let gaps = c.gaps(Some(&stream))?.gaps;
     /// The history with where the case does not hold all of it.
@@ -310,7 +310,7 @@ pub(super) fn diff(json: bool, args: DiffArgs) -> Result<Exit, Error> {
         casefile::parse_instant(&from)?,
         casefile::parse_instant(&to)?,
     );
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     match (stream, stream_type) {
         (Some(stream), None) => {
             let d = c.diff(&stream, from, to, asof.into())?;
@@ -390,7 +390,7 @@ pub(super) fn timeline(json: bool, args: TimelineArgs) -> Result<Exit, Error> {
         from: time_arg(&from)?,
         to: time_arg(&to)?,
     };
-    let t = Case::open(&case)?.timeline(&q)?;
+    let t = super::open(&case)?.timeline(&q)?;
     print(json, &t, |t| {
         let peak = t.buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
         let mut s = format!(
@@ -410,7 +410,7 @@ pub(super) fn timeline(json: bool, args: TimelineArgs) -> Result<Exit, Error> {
 
 pub(super) fn rules(json: bool, args: RulesArgs) -> Result<Exit, Error> {
     let RulesArgs { case, set } = args;
-    let c = Case::open(&case)?;
+    let c = super::open(&case)?;
     let rules = match set {
         Some(file) => {
             let text = std::fs::read_to_string(&file).map_err(|e| Error::BadArgument {

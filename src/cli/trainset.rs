@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use casefile::{Case, Error, JobKind, TrainsetRequest};
+use casefile::{Error, JobKind, TrainsetRequest};
 
 use super::args::{EngineArg, SparkArgs};
 use super::render::print;
@@ -83,7 +83,7 @@ fn build(json: bool, case: &Path, spec: &Path, out: PathBuf) -> Result<(), Error
         out: Some(out),
         preview_rows: 10,
     };
-    let case = Case::open(case)?;
+    let case = super::open(case)?;
     let report = super::jobs::run(JobKind::Trainset, |job| case.trainset(&req, job))?;
     print(json, &report, audit_text);
     Ok(())
@@ -184,7 +184,7 @@ fn emit_sql(source: &Path, spec: &Path, join: casefile::JoinForm) -> Result<(), 
 
 /// Prints a starter spec for the case (`{"spec": TEXT}` with --json).
 fn starter(json: bool, case: &Path) -> Result<(), Error> {
-    let text = Case::open(case)?.trainset_starter()?;
+    let text = super::open(case)?.trainset_starter()?;
     print(json, &serde_json::json!({ "spec": text }), |_| text.clone());
     Ok(())
 }

@@ -209,6 +209,11 @@ pub struct DecisionQuery {
     #[serde(default)]
     #[ts(skip)]
     pub fields: Vec<(String, String)>,
+    /// `subject` is matched against decision ids only (the operator view, where subjects and
+    /// streams are named by pseudonyms and a search of their real ids would tell them).
+    #[serde(skip)]
+    #[ts(skip)]
+    pub subject_by_decision_id_only: bool,
     #[serde(default)]
     pub limit: Option<usize>,
     #[serde(default)]
@@ -1505,11 +1510,17 @@ pub(crate) fn filter_sql(q: &DecisionQuery) -> Result<(String, Vec<Box<dyn duckd
         params.push(Box::new(crate::model::parse_instant(t)?));
     }
     if let Some(s) = q.subject.as_deref().filter(|s| !s.is_empty()) {
-        clauses
-            .push("(d.subject_id ILIKE ? OR d.stream_id ILIKE ? OR d.decision_id ILIKE ?)".into());
         let pattern = format!("%{s}%");
-        for _ in 0..3 {
-            params.push(Box::new(pattern.clone()));
+        if q.subject_by_decision_id_only {
+            clauses.push("d.decision_id ILIKE ?".into());
+            params.push(Box::new(pattern));
+        } else {
+            clauses.push(
+                "(d.subject_id ILIKE ? OR d.stream_id ILIKE ? OR d.decision_id ILIKE ?)".into(),
+            );
+            for _ in 0..3 {
+                params.push(Box::new(pattern.clone()));
+            }
         }
     }
     if let Some(l) = &q.label {

@@ -62,6 +62,8 @@ pub struct CaseInfo {
     pub sources: Vec<SourceRecord>,
     /// Set when the case is a bundle opened read-only: the bundle's path (every write is refused).
     pub bundle: Option<String>,
+    /// The view the case is shown in (set by the facade).
+    pub view: Option<crate::viewer::ViewInfo>,
 }
 
 fn opt_time(us: Option<i64>) -> Option<String> {
@@ -106,6 +108,7 @@ pub fn info(conn: &Connection, path: &str) -> Result<CaseInfo> {
         findings: counts("SELECT kind, count(*) FROM findings GROUP BY 1")?,
         sources: sources(conn)?,
         bundle: None,
+        view: None,
     })
 }
 
@@ -262,13 +265,39 @@ pub fn streams(
          GROUP BY stream_id ORDER BY stream_id LIMIT {}",
         limit.min(1_000)
     ))?;
-    let rows = stmt.query_map(duckdb::params![pattern, stream_type, stream_type], |r| {
-        Ok(StreamSummary {
-            stream_id: r.get(0)?,
-            stream_type: r.get(1)?,
-            events: r.get(2)?,
-        })
-    })?;
+    let rows = stmt.query_map(
+        duckdb::params![pattern, stream_type, stream_type],
+        stream_summary,
+    )?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A row of (stream_id, stream_type, events).
+fn stream_summary(r: &duckdb::Row) -> duckdb::Result<StreamSummary> {
+    Ok(StreamSummary {
+        stream_id: r.get(0)?,
+        stream_type: r.get(1)?,
+        events: r.get(2)?,
+    })
+}
+
+/// The streams named in `ids` (optionally of one type), by id.
+pub fn streams_named(
+    conn: &Connection,
+    ids: &[String],
+    stream_type: Option<&str>,
+) -> Result<Vec<StreamSummary>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let list: Vec<String> = ids.iter().map(|i| crate::store::sql::lit(i)).collect();
+    let mut stmt = conn.prepare(&format!(
+        "SELECT stream_id, any_value(stream_type), count(*) FROM events
+         WHERE stream_id IN ({}) AND (? IS NULL OR stream_type = ?)
+         GROUP BY stream_id",
+        list.join(", ")
+    ))?;
+    let rows = stmt.query_map(duckdb::params![stream_type, stream_type], stream_summary)?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 

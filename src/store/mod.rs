@@ -15,7 +15,7 @@ pub mod meta;
 pub mod sql;
 
 /// The schema version this build writes. Bump it and add a step to `MIGRATIONS` to change the schema.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Each entry upgrades the schema from version `index` to `index + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -244,6 +244,10 @@ CREATE TABLE plan_steps (
 );
 DELETE FROM snapshot_shapes;
 DELETE FROM case_meta WHERE key = 'snapshots_built_from';
+"#,
+    r#"
+-- The view a note was written in (auditor, or operator with its profile; see viewer).
+ALTER TABLE notes ADD COLUMN view VARCHAR;
 "#,
 ];
 

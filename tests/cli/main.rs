@@ -21,4 +21,5 @@ mod models;
 mod sql;
 mod timeline;
 mod trainset;
+mod view;
 mod workbench;

@@ -15,6 +15,7 @@ import { BundleView } from "./BundleView";
 import { ReadOnlyContext } from "./readonly";
 import { SettingsPanel } from "./SettingsPanel";
 import { TrainsetView } from "./TrainsetView";
+import { ViewSwitch } from "./ViewSwitch";
 
 export type Tab =
   | "timeline"
@@ -83,6 +84,19 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
   const refresh = useCallback(() => {
     backend.caseInfo().then(onInfo).catch((e) => setError(errorText(e)));
   }, [onInfo]);
+  // Every screen asks the engine again in the new view: the screen is remounted.
+  const [viewKey, setViewKey] = useState(0);
+  const changeView = useCallback(
+    (switched: boolean) => {
+      if (switched) {
+        // An entity is named differently in the other view (by its pseudonym, or its real id).
+        setViewKey((k) => k + 1);
+        setFocus((old) => ({ ...old, stream: null }));
+      }
+      refresh();
+    },
+    [refresh],
+  );
   const jump = useCallback(
     (f: Partial<Focus>) => {
       update(f);
@@ -177,6 +191,7 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
               </button>
             </div>
           </div>
+          {info.view && <ViewSwitch view={info.view} readOnly={!!readOnly} onChanged={changeView} />}
           <JobsIndicator />
           <button
             className="ghost"
@@ -191,7 +206,7 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
         </header>
         {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
         <Alert message={error} onDismiss={() => setError(null)} />
-        <div className="screen">
+        <div className="screen" key={viewKey}>
           {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
           {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
           {tab === "decisions" && (

@@ -93,6 +93,15 @@ export function NotesView({ focus, onOpen }: Props) {
               <strong>#{current.note_id}</strong>
               <span className="muted small">
                 {current.created_at.replace("T", " ").slice(0, 19)} · {current.author}
+                {current.view && (
+                  <span
+                    className={current.view.startsWith("operator") ? "tag warn" : "tag"}
+                    data-testid="note-view"
+                    title={`Written in the ${current.view} view`}
+                  >
+                    {current.view.startsWith("operator") ? "operator view" : "auditor view"}
+                  </span>
+                )}
               </span>
               <span className="small">{anchorText(current)}</span>
               <span className="spacer" />

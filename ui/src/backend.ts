@@ -23,6 +23,8 @@ import type { GapsReport } from "./bindings/GapsReport";
 import type { EvidenceGap } from "./bindings/EvidenceGap";
 import type { TableRead } from "./bindings/TableRead";
 import type { History } from "./bindings/History";
+import type { ViewInfo } from "./bindings/ViewInfo";
+import type { Viewer } from "./bindings/Viewer";
 import type { KeyInfo } from "./bindings/KeyInfo";
 import type { LakeExport } from "./bindings/LakeExport";
 import type { JobFinished } from "./bindings/JobFinished";
@@ -67,6 +69,7 @@ export type { StreamState, StreamSummary, Timeline, View };
 export type { DecisionPage, DecisionQuery, Explanation, Replayer };
 export type { ModelRecord, ModelsReport, Period, RateBucket, RatesReport };
 export type { EvidenceGap, GapsReport };
+export type { ViewInfo, Viewer };
 export type { ReplayReport, ReplayRequest, ReplayRunSummary, Hint };
 export type { Decision } from "./bindings/Decision";
 export type { DriftReport, DriftRequest };
@@ -129,6 +132,11 @@ export const backend = {
   openSampleCase: () => invoke<CaseInfo>("open_sample_case"),
   recentCases: () => invoke<string[]>("recent_cases"),
   caseInfo: () => invoke<CaseInfo>("case_info"),
+  /** The view the case is shown in (auditor, or operator masked by the case's operator profile). */
+  caseView: () => invoke<ViewInfo>("case_view"),
+  setViewer: (viewer: Viewer) => invoke<ViewInfo>("set_viewer", { viewer }),
+  setOperatorProfile: (path: string) => invoke<ViewInfo>("set_operator_profile", { path }),
+  clearOperatorProfile: () => invoke<ViewInfo>("clear_operator_profile"),
   startedAt: () => invoke<number>("started_at"),
   /** What the command line asked to open first (`--sample` or a case path), once. */
   takeLaunchRequest: () =>

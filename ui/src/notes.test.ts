@@ -13,6 +13,7 @@ const note = (id: number, supersedes: number | null, superseded_by: number | nul
   body: `v${id}`,
   supersedes,
   superseded_by,
+  view: "auditor",
 });
 
 describe("note threads", () => {

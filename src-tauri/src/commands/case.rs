@@ -155,3 +155,41 @@ pub async fn open_sample_case(app: AppHandle) -> Result<CaseInfo, ErrorDto> {
         hint: None,
     })?
 }
+
+/// The view the case is shown in and its operator profile.
+#[tauri::command]
+pub async fn case_view(state: State<'_, AppState>) -> Result<casefile::ViewInfo, ErrorDto> {
+    state.with_case(|c| c.view())
+}
+
+/// Shows the case in the auditor or the operator view.
+#[tauri::command]
+pub async fn set_viewer(
+    viewer: casefile::Viewer,
+    state: State<'_, AppState>,
+) -> Result<casefile::ViewInfo, ErrorDto> {
+    state.with_case_mut(|c| c.set_viewer(viewer))
+}
+
+/// Sets the case's operator profile from a redaction profile file (auditor view only).
+#[tauri::command]
+pub async fn set_operator_profile(
+    path: PathBuf,
+    state: State<'_, AppState>,
+) -> Result<casefile::ViewInfo, ErrorDto> {
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        dto(casefile::Error::SourceUnreadable {
+            path: path.clone(),
+            cause: e.to_string(),
+        })
+    })?;
+    state.with_case_mut(|c| c.set_operator_profile(&text, &path.display().to_string()))
+}
+
+/// Removes the case's operator profile (auditor view only).
+#[tauri::command]
+pub async fn clear_operator_profile(
+    state: State<'_, AppState>,
+) -> Result<casefile::ViewInfo, ErrorDto> {
+    state.with_case_mut(|c| c.clear_operator_profile())
+}

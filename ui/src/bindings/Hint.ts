@@ -3,4 +3,4 @@
 /**
  * One action the user can take.
  */
-export type Hint = { "action": "import_into", case: string, } | { "action": "list_streams" } | { "action": "list_decisions" } | { "action": "add_replayer", model: string | null, model_version: string | null, } | { "action": "trust_replayer", name: string, } | { "action": "replay_counterfactual", model_version: string, replayer: string, } | { "action": "create_key" } | { "action": "export_lake" };
+export type Hint = { "action": "import_into", case: string, } | { "action": "list_streams" } | { "action": "list_decisions" } | { "action": "add_replayer", model: string | null, model_version: string | null, } | { "action": "trust_replayer", name: string, } | { "action": "replay_counterfactual", model_version: string, replayer: string, } | { "action": "create_key" } | { "action": "export_lake" } | { "action": "switch_to_auditor_view" } | { "action": "set_operator_profile" };

@@ -16,4 +16,9 @@ axis: Axis | null, stream_id: string | null, event_id: string | null, body: stri
 /**
  * The newer note that replaced this one; a superseded note is history, not current.
  */
-superseded_by: number | null, };
+superseded_by: number | null, 
+/**
+ * The view the note was written in: "auditor", or "operator (profile NAME, sha256 …)"; none
+ * for notes written before views were recorded.
+ */
+view: string | null, };

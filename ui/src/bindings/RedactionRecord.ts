@@ -21,4 +21,9 @@ pseudonym_secret: string | null, counts: RedactionCounts,
 /**
  * Subjects erased under data-protection law: their named fields read `[erased]` in every event.
  */
-erasures: Array<Erasure>, };
+erasures: Array<Erasure>, 
+/**
+ * The view the bundle was exported in: "auditor", or "operator (profile NAME, sha256 …)"
+ * (absent in bundles made before views were recorded).
+ */
+view?: string | null, };
