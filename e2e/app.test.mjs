@@ -830,6 +830,44 @@ async function main() {
     await driver.click("[data-testid=view-chip]");
   });
 
+  await check("times show in a chosen zone (Asia/Kolkata, +05:30) on the strip, the instant, the events and their detail; typed times are read in it", async () => {
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+    await driver.type("input[aria-label='Search entities']", "applicant-0005");
+    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("applicant-0005")));
+    await driver.waitFor(".state-tree");
+    await driver.click("[data-testid=settings]");
+    await choose("select[aria-label='Time zone']", "other");
+    await driver.type("input[aria-label='Zone name']", "Asia/Kolkata");
+    await driver.click("[data-testid=apply-zone]");
+    await driver.waitForText("[data-testid=zone-in-force]", (t) => t.startsWith("Times are shown in Asia/Kolkata (now +05:30"));
+    await driver.click("[data-testid=settings]");
+    await driver.waitForText("[data-testid=strip-axis] em", (t) => t === "Asia/Kolkata");
+    // A wall time of the zone typed without an offset is read in it: 02:10 in Kolkata is 20:40 UTC the day before.
+    await driver.type("input[aria-label='Go to instant']", "2024-04-03 02:10");
+    await driver.keys(KEY.Enter);
+    const want = Date.parse("2024-04-02T20:40:00Z") * 1000;
+    const until = Date.now() + 5000;
+    while ((await instant()) !== want && Date.now() < until) await sleep(50);
+    expectEqual(await instant(), want, "the instant typed in Kolkata's time");
+    const shown = await driver.exec("return document.querySelector(\"input[aria-label='Go to instant']\").value");
+    expectEqual(shown, "2024-04-03 02:10:00.000 +05:30", "the instant as the field shows it");
+    // The entity's first event, in the list and its detail, at the CLI's time plus five and a half hours.
+    const first = cliJson("history", reference, "applicant-0005").steps[0].event;
+    const kolkata = (iso) => new Date(Date.parse(iso) + 330 * 60000).toISOString().slice(0, 19).replace("T", " ");
+    await driver.click(await driver.waitFor(".event-list li button", (t) => t.includes(first.event_type)));
+    const occurred = await driver.text(await driver.waitFor("[data-testid=occurred-at]"));
+    if (!occurred.startsWith(kolkata(first.occurred_at)) || !occurred.endsWith("+05:30"))
+      throw new Error(`the detail says the event occurred ${occurred}; the CLI says ${first.occurred_at}`);
+    await driver.screenshot("51-time-zone");
+    // Back to UTC for the checks after this one (and the setting is kept for next time).
+    await driver.click("[data-testid=settings]");
+    await choose("select[aria-label='Time zone']", "utc");
+    await driver.click("[data-testid=apply-zone]");
+    await driver.waitForText("[data-testid=zone-in-force]", (t) => t.startsWith("Times are shown in UTC"));
+    await driver.click("[data-testid=settings]");
+    await driver.waitForText("[data-testid=strip-axis] em", (t) => t === "UTC");
+  });
+
   await check("markup and script in any event field show as text on every screen", async () => {
     const hostile = join(root, "tests/fixtures/hostile-text.jsonl");
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import", 60000));

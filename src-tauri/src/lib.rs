@@ -125,6 +125,8 @@ pub fn run() {
             commands::jobs::job_cancel,
             commands::settings::memory_setting,
             commands::settings::set_memory_setting,
+            commands::settings::time_zone_setting,
+            commands::settings::set_time_zone_setting,
             commands::lake::lake_verify,
             commands::bundle::signing_keys,
             commands::bundle::new_signing_key,

@@ -3,11 +3,24 @@ import { backend, errorText, type CaseInfo } from "./backend";
 import { VerifyPanel } from "./BundleView";
 import { CaseShell } from "./CaseShell";
 import { markInteractive } from "./perf";
+import { setDisplayZone } from "./zone";
 
 /** The app: the start screen until a case is open, then the case. */
 export function App() {
   const [info, setInfo] = useState<CaseInfo | null>(null);
-  if (info) return <CaseShell info={info} onInfo={setInfo} onClose={() => setInfo(null)} />;
+  // The zone times are shown in (its IANA name); every screen reads it when it formats a time.
+  const [zone, setZone] = useState("UTC");
+  useEffect(() => {
+    backend
+      .timeZoneSetting()
+      .then((s) => setZone(setDisplayZone(s)))
+      .catch(() => {});
+  }, []);
+  const chooseZone = (setting: string) => setZone(setDisplayZone(setting));
+  if (info)
+    return (
+      <CaseShell info={info} onInfo={setInfo} onClose={() => setInfo(null)} zone={zone} onZone={chooseZone} />
+    );
   return <Start onOpen={setInfo} />;
 }
 

@@ -1,6 +1,7 @@
 import { timeAxis } from "./axes";
 import type { Axis } from "./backend";
 import { parseMicros } from "./format";
+import { displayZone, formatInstant } from "./zone";
 
 /** One event on the two time axes. */
 export interface TwoTimes {
@@ -86,14 +87,14 @@ export function BitemporalChart({ events, at, axis, selected, onSelect }: Props)
             r={e.event_id === selected ? 5 : 3.5}
             onClick={() => onSelect(e.event_id)}
           >
-            <title>{`${e.event_type} ${e.event_id}: occurred ${new Date(e.occurred / 1000).toISOString()}, recorded ${new Date(e.recorded / 1000).toISOString()}${e.corrects ? " (a correction)" : ""}`}</title>
+            <title>{`${e.event_type} ${e.event_id}: occurred ${formatInstant(e.occurred, "milli")}, recorded ${formatInstant(e.recorded, "milli")}${e.corrects ? " (a correction)" : ""}`}</title>
           </circle>
         ))}
         <text className="axis-title" x={(PAD + SIZE) / 2} y={SIZE + 20} textAnchor="middle">
-          occurred (UTC)
+          occurred ({displayZone()})
         </text>
         <text className="axis-title" transform={`translate(9 ${SIZE / 2}) rotate(-90)`} textAnchor="middle">
-          recorded (UTC)
+          recorded ({displayZone()})
         </text>
       </svg>
       <figcaption className="legend">

@@ -55,10 +55,13 @@ interface Props {
   info: CaseInfo;
   onInfo: (info: CaseInfo) => void;
   onClose: () => void;
+  /** The display zone's IANA name, and choosing another ("utc", "system" or a name). */
+  zone: string;
+  onZone: (setting: string) => void;
 }
 
 /** An open case: the header (case, screens, time axis, corrections) and the current screen. */
-export function CaseShell({ info, onInfo, onClose }: Props) {
+export function CaseShell({ info, onInfo, onClose, zone, onZone }: Props) {
   const readOnly = info.bundle;
   const tabs = useMemo(() => (readOnly ? TABS.filter((t) => t.id !== "import") : TABS), [readOnly]);
   const [tab, setTab] = useState<Tab>(readOnly ? "bundle" : info.events === 0 ? "import" : "timeline");
@@ -204,9 +207,9 @@ export function CaseShell({ info, onInfo, onClose }: Props) {
             ⚙
           </button>
         </header>
-        {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
+        {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} zone={zone} onZone={onZone} />}
         <Alert message={error} onDismiss={() => setError(null)} />
-        <div className="screen" key={viewKey}>
+        <div className="screen" key={`${viewKey}-${zone}`}>
           {tab === "timeline" && <TimelineView info={info} focus={focus} update={update} />}
           {tab === "population" && <PopulationView info={info} focus={focus} onOpen={jump} />}
           {tab === "decisions" && (

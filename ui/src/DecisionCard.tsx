@@ -2,6 +2,7 @@ import { Fragment } from "react";
 import type { Explanation, LaterEvent, ReplayResult } from "./backend";
 import { after, inputRows, valueText } from "./decisions";
 import { parseMicros } from "./format";
+import { formatInstant, isUtc } from "./zone";
 
 interface Props {
   x: Explanation;
@@ -28,7 +29,7 @@ const KIND_LABEL: Record<string, string> = {
 };
 
 function when(iso: string): string {
-  return iso.replace("T", " ").replace(/(\.\d{3})\d*/, "$1");
+  return isUtc() ? `${formatInstant(iso, "milli")}Z` : formatInstant(iso, "milli");
 }
 
 /** A payload in a line: its first few fields. */

@@ -23,6 +23,7 @@ import { percent } from "./progress";
 import { describeProgress, useJob } from "./useJob";
 import { ReplayersPanel } from "./ReplayersPanel";
 import { useReadOnly } from "./readonly";
+import { displayZone, formatInstant } from "./zone";
 
 interface Props {
   onOpen: (f: Partial<Focus>) => void;
@@ -266,7 +267,7 @@ export function DecisionsView({ onOpen, onOpenModel, start, onStarted }: Props) 
           to{" "}
           <input type="datetime-local" aria-label="Decided to" value={filters.to} onChange={(e) => set({ to: e.target.value })} />
         </label>
-        <span className="muted small">UTC</span>
+        <span className="muted small">{displayZone()}</span>
         <select aria-label="Replay status" value={filters.replay} onChange={(e) => set({ replay: e.target.value as ReplayFilter | "" })}>
           <option value="">Any replay status</option>
           <option value="none">Never replayed</option>
@@ -417,7 +418,7 @@ export function DecisionsView({ onOpen, onOpenModel, start, onStarted }: Props) 
                         )}
                       </div>
                       <div className="line small">
-                        <span className="muted">{d.decided_at.replace("T", " ").slice(0, 16)}</span>
+                        <span className="muted">{formatInstant(d.decided_at, "minute")}</span>
                         <span className="version" title={d.model_version ?? undefined}>
                           {d.model_version}
                         </span>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import type { Bucket } from "./backend";
 import { timeAxis } from "./axes";
 import { instantAt, pixelOf, type Span } from "./scrub";
+import { displayZone } from "./zone";
 
 interface Props {
   buckets: Bucket[];
@@ -150,7 +151,7 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom, marks = [], g
               </span>
             );
           })}
-          <em>UTC</em>
+          <em>{displayZone()}</em>
         </div>
       )}
     </div>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { backend, errorText, type EventDetail, type EventRecord } from "./backend";
+import { exactTime, formatInstant } from "./zone";
 
 interface Props {
   stream: string;
@@ -12,7 +13,7 @@ function EventLine({ e }: { e: EventRecord }) {
     <li>
       <code>{e.event_id}</code> {e.event_type}{" "}
       <span className="muted small">
-        {e.stream_id} · recorded {e.recorded_at.replace("T", " ").slice(0, 19)}
+        {e.stream_id} · recorded {formatInstant(e.recorded_at)}
         {e.actor ? ` · ${e.actor}` : ""}
       </span>
     </li>
@@ -57,10 +58,12 @@ export function EventDetailPanel({ stream, eventId, onClose }: Props) {
       </div>
       <dl className="facts">
         <dt>Occurred</dt>
-        <dd>{e.occurred_at}</dd>
+        <dd title={e.occurred_at} data-testid="occurred-at">
+          {exactTime(e.occurred_at)}
+        </dd>
         <dt>Recorded</dt>
-        <dd>
-          {e.recorded_at}
+        <dd title={e.recorded_at}>
+          {exactTime(e.recorded_at)}
           {e.recorded_at_defaulted && <span className="tag">no recorded time in source</span>}
         </dd>
         <dt>Actor</dt>
@@ -86,7 +89,7 @@ export function EventDetailPanel({ stream, eventId, onClose }: Props) {
               {src.file_name}, row {e.source_row}
               <div className="muted small">
                 {src.format} · sha256 <code>{src.sha256.slice(0, 16)}…</code> · imported{" "}
-                {src.imported_at.replace("T", " ").slice(0, 19)} by {src.imported_by}
+                {formatInstant(src.imported_at)} by {src.imported_by}
               </div>
             </>
           ) : (

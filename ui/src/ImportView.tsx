@@ -19,6 +19,7 @@ import { latestOnly } from "./latest";
 import { defaultTimeProblem } from "./mapping";
 import { blockedHint, formatBytes, formatRate, percent, rowsPerSecond, type Sample } from "./progress";
 import { useJob } from "./useJob";
+import { formatInstant } from "./zone";
 
 interface Props {
   onImported: () => void;
@@ -351,7 +352,7 @@ export function ImportView({ onImported }: Props) {
                   <td>{s.format}</td>
                   <td className="num">{formatCount(s.rows_loaded)}</td>
                   <td className={`num${s.times_placed ? " warn" : ""}`}>{formatCount(s.times_placed ?? 0)}</td>
-                  <td>{s.imported_at.replace("T", " ").slice(0, 19)}</td>
+                  <td>{formatInstant(s.imported_at)}</td>
                   <td>{s.imported_by}</td>
                 </tr>
               ))}

@@ -6,6 +6,7 @@ import { timeAxis } from "./axes";
 import { groupByModel, liveText, reproducedShare, shortTime } from "./models";
 import { useJob } from "./useJob";
 import { percent } from "./progress";
+import { displayZone } from "./zone";
 
 interface Props {
   /** Opens the decision list filtered to a version. */
@@ -55,7 +56,7 @@ function VersionsChart({ models, selected, onSelect }: { models: ModelRecord[]; 
         </g>
       ))}
       <text className="axis-title" x={(LEFT + W) / 2} y={height - 4} textAnchor="middle">
-        time (UTC): bars when live, lines from first to last decision
+        time ({displayZone()}): bars when live, lines from first to last decision
       </text>
       {models.map((m, i) => {
         const key = `${m.model}|${m.version}`;

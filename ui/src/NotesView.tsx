@@ -2,9 +2,10 @@ import { useCallback, useEffect, useState } from "react";
 import { Alert } from "./Alert";
 import { backend, errorText, type Note } from "./backend";
 import type { Focus } from "./CaseShell";
-import { formatMicros, parseMicros } from "./format";
+import { parseMicros } from "./format";
 import { anchorText, noteThreads } from "./notes";
 import { useReadOnly } from "./readonly";
+import { formatInstant } from "./zone";
 
 interface Props {
   focus: Focus;
@@ -59,7 +60,7 @@ export function NotesView({ focus, onOpen }: Props) {
           <p className="muted small">
             {editing
               ? "The edit is saved as a new note that supersedes this one; the original is kept."
-              : `Bookmarks ${focus.stream ?? "the case"} at ${focus.at ? formatMicros(focus.at) : "no instant"} (${focus.axis} axis).`}
+              : `Bookmarks ${focus.stream ?? "the case"} at ${focus.at ? formatInstant(focus.at, "milli") : "no instant"} (${focus.axis} axis).`}
           </p>
           <textarea
             aria-label="Note text"
@@ -92,7 +93,7 @@ export function NotesView({ focus, onOpen }: Props) {
             <header className="note-head">
               <strong>#{current.note_id}</strong>
               <span className="muted small">
-                {current.created_at.replace("T", " ").slice(0, 19)} · {current.author}
+                {formatInstant(current.created_at)} · {current.author}
                 {current.view && (
                   <span
                     className={current.view.startsWith("operator") ? "tag warn" : "tag"}
@@ -138,7 +139,7 @@ export function NotesView({ focus, onOpen }: Props) {
                 {earlier.map((n) => (
                   <p key={n.note_id} className="superseded">
                     <span className="muted small">
-                      #{n.note_id} · {n.created_at.replace("T", " ").slice(0, 19)} ·{" "}
+                      #{n.note_id} · {formatInstant(n.created_at)} ·{" "}
                     </span>
                     {n.body}
                   </p>

@@ -9,8 +9,9 @@ import {
 } from "./backend";
 import type { Focus } from "./CaseShell";
 import { DataGrid } from "./DataGrid";
-import { formatCount, formatMicros } from "./format";
+import { formatCount } from "./format";
 import { useJob } from "./useJob";
+import { formatInstant } from "./zone";
 
 interface Props {
   info: CaseInfo;
@@ -136,7 +137,7 @@ export function PopulationView({ info, focus, onOpen }: Props) {
           </select>
         </label>
         <span className="muted" data-testid="population-at" data-at={focus.at}>
-          at {focus.at ? formatMicros(focus.at) : "–"} · {focus.axis} axis ·{" "}
+          at {focus.at ? formatInstant(focus.at, "milli") : "–"} · {focus.axis} axis ·{" "}
           {focus.view === "as_corrected" ? "as corrected" : "as recorded"}
         </span>
         <input

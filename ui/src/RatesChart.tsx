@@ -120,7 +120,8 @@ export function RatesChart({ report, metric, label, onPick, isPicked }: Props) {
         ))}
         <line className="axis-line" x1={LEFT} x2={W - RIGHT} y1={TOP + H} y2={TOP + H} />
         {(() => {
-          const dates = timeAxis(from, to, 8);
+          // The periods are the engine's UTC days, weeks and months: their axis is UTC too.
+          const dates = timeAxis(from, to, 8, "UTC");
           return dates.ticks.map((t) => (
             <text key={t} className="time-tick" x={x(t)} y={TOP + H + 16} textAnchor="middle">
               {dates.label(t)}

@@ -24,6 +24,7 @@ import { markScrubInput, markScrubPainted, takeScrubInputs } from "./perf";
 import { initialSpan, parseTypedInstant, stepFrom, zoom, type Span } from "./scrub";
 import { StateTree } from "./StateTree";
 import { useReadOnly } from "./readonly";
+import { displayZone, formatInstant, isUtc } from "./zone";
 
 /** Steps of a stream's history fetched at a time. */
 const HISTORY_PAGE = 2_000;
@@ -272,9 +273,9 @@ export function TimelineView({ info, focus, update }: Props) {
             <input
               className="go-to"
               aria-label="Go to instant"
-              title="Type an instant (UTC) and press Enter: 2024-03-01, 2024-03-01 12:30, or RFC 3339"
+              title={`Type an instant (${displayZone()}) and press Enter: 2024-03-01, 2024-03-01 12:30, or RFC 3339`}
               key={at}
-              defaultValue={at ? formatMicros(at) : ""}
+              defaultValue={at ? (isUtc() ? formatMicros(at) : formatInstant(at, "milli")) : ""}
               onKeyDown={(e) => {
                 if (e.key !== "Enter") return;
                 const t = parseTypedInstant(e.currentTarget.value);
@@ -395,7 +396,7 @@ export function TimelineView({ info, focus, update }: Props) {
               }}
             >
               <p className="muted small">
-                A note on {stream} at {formatMicros(at)} ({axis} axis)
+                A note on {stream} at {formatInstant(at, "milli")} ({axis} axis)
                 {selected ? `, event ${selected}` : ""}. Notes are never edited in place.
               </p>
               <textarea
@@ -490,7 +491,7 @@ export function TimelineView({ info, focus, update }: Props) {
                     >
                       <span className="event-type">{s.event.event_type}</span>
                       <span className="muted small">
-                        {s.at.replace("T", " ").slice(0, 19)}
+                        {formatInstant(s.at)}
                         {s.event.corrects && <span className="tag">correction</span>}
                         {!s.applied && <span className="tag">no effect</span>}
                       </span>

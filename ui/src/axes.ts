@@ -1,5 +1,7 @@
 // Axes for the charts and the density strip (tested with vitest): round values, and date or time
-// ticks at UTC boundaries (a minute up to a year apart) with labels as precise as the step needs.
+// ticks at the display zone's boundaries (midnight, the first of a month there; a minute up to a
+// year apart) with labels as precise as the step needs.
+import { displayZone, isUtc, offsetMinutes, wallToMicros } from "./zone";
 
 /** Round tick values for an axis from 0 to at least `max`: 1, 2 or 5 times a power of ten apart. */
 export function valueTicks(max: number, count = 4): number[] {
@@ -40,8 +42,18 @@ export interface TimeAxis {
   label: (t: number) => string;
 }
 
-/** About `count` ticks between two instants at UTC boundaries, with their labels. */
-export function timeAxis(from: number, to: number, count = 6): TimeAxis {
+/** About `count` ticks between two instants at the boundaries of `zone` (the display zone), with
+ * their labels in it. */
+export function timeAxis(from: number, to: number, count = 6, zone = displayZone()): TimeAxis {
+  if (isUtc(zone)) return utcAxis(from, to, count);
+  // The same ticks on the zone's wall clock (read as UTC), each taken back to the instant it names.
+  const toWall = (t: number) => t + offsetMinutes(Math.floor(t / 1000), zone) * 60_000_000;
+  const wall = utcAxis(toWall(from), toWall(to), count);
+  const ticks = wall.ticks.map((w) => wallToMicros(Math.floor(w / 1000), 0, zone)).filter((t) => t >= from && t <= to);
+  return { ticks, label: (t: number) => wall.label(toWall(t)) };
+}
+
+function utcAxis(from: number, to: number, count: number): TimeAxis {
   const span = Math.max(1, to - from);
   const [, unit, n] = STEPS.find(([w]) => span / w <= count) ?? STEPS[STEPS.length - 1];
   const d = new Date(Math.floor(from / 1000));

@@ -135,6 +135,9 @@ export const backend = {
   /** The view the case is shown in (auditor, or operator masked by the case's operator profile). */
   caseView: () => invoke<ViewInfo>("case_view"),
   setViewer: (viewer: Viewer) => invoke<ViewInfo>("set_viewer", { viewer }),
+  /** The zone the screens show times in: "utc", "system" or an IANA name. */
+  timeZoneSetting: () => invoke<string>("time_zone_setting"),
+  setTimeZoneSetting: (zone: string) => invoke<string>("set_time_zone_setting", { zone }),
   setOperatorProfile: (path: string) => invoke<ViewInfo>("set_operator_profile", { path }),
   clearOperatorProfile: () => invoke<ViewInfo>("clear_operator_profile"),
   startedAt: () => invoke<number>("started_at"),

@@ -2,13 +2,14 @@
 // table of a decision card, how long after the decision something happened, and replay verdicts.
 import type { DecisionQuery, Explanation, Hint, Replayer, ReplayFilter, ReplayReport } from "./backend";
 import { parseMicros } from "./format";
+import { isUtc, wallInputToRfc3339 } from "./zone";
 
 /** What the filter bar holds; empty strings mean "any". */
 export interface DecisionFilters {
   modelVersion: string;
   label: string;
   subject: string;
-  /** `datetime-local` text (UTC), or "". */
+  /** `datetime-local` text (the display zone's wall clock), or "". */
   from: string;
   to: string;
   /** The latest replay's verdict, "none" for never replayed, "" for any. */
@@ -26,10 +27,11 @@ export const NO_FILTERS: DecisionFilters = {
   staleOnly: false,
 };
 
-/** A `datetime-local` value ("2024-04-02T20:40" or with seconds) read as UTC, in RFC 3339. */
+/** A `datetime-local` value ("2024-04-02T20:40" or with seconds) read in the display zone, in
+ * RFC 3339 UTC. */
 export function localToRfc3339(v: string): string | null {
   if (!v) return null;
-  return v.length === 16 ? `${v}:00Z` : `${v}Z`;
+  return isUtc() ? (v.length === 16 ? `${v}:00Z` : `${v}Z`) : wallInputToRfc3339(v);
 }
 
 export function toQuery(

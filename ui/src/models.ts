@@ -4,6 +4,7 @@
 import type { ModelRecord, RateBucket } from "./backend";
 import type { DecisionFilters } from "./decisions";
 import { parseMicros } from "./format";
+import { formatInstant, wallInput } from "./zone";
 
 export interface ModelGroup {
   model: string | null;
@@ -21,9 +22,9 @@ export function groupByModel(models: ModelRecord[]): ModelGroup[] {
   return groups;
 }
 
-/** "2024-03-15 06:00" (UTC) from RFC 3339. */
+/** "2024-03-15 06:00" (in the display zone) from RFC 3339. */
 export function shortTime(iso: string): string {
-  return iso.slice(0, 16).replace("T", " ");
+  return formatInstant(iso, "minute");
 }
 
 /** When a version was live, in words. */
@@ -73,9 +74,10 @@ export function stacks(metric: RateMetric): boolean {
   return metric !== "label_rate" && metric !== "mean_score";
 }
 
-/** A `datetime-local` value (UTC, to the millisecond) for an instant in microseconds. */
+/** A `datetime-local` value (the display zone's wall clock, to the millisecond) for an instant in
+ * microseconds. */
 function local(us: number): string {
-  return new Date(Math.floor(us / 1000)).toISOString().slice(0, 23);
+  return wallInput(us);
 }
 
 /** The decision list's filter for one bar: its period (the last millisecond of it included) and

@@ -1,6 +1,7 @@
 // Notes are append-only: an edit is a new note that supersedes the old one. The notes screen shows
 // the current version of each note with its earlier versions folded under it.
 import type { Note } from "./backend";
+import { formatInstant } from "./zone";
 
 export interface NoteThread {
   current: Note;
@@ -33,6 +34,6 @@ export function anchorText(n: Note): string {
   const parts: string[] = [];
   if (n.stream_id) parts.push(n.stream_id);
   if (n.event_id) parts.push(`event ${n.event_id}`);
-  if (n.at) parts.push(`${n.at.replace("T", " ").replace("Z", "")}${n.axis ? ` (${n.axis})` : ""}`);
+  if (n.at) parts.push(`${formatInstant(n.at, "micro")}${n.axis ? ` (${n.axis})` : ""}`);
   return parts.join(" · ");
 }

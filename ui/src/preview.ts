@@ -3,6 +3,7 @@
 
 import type { ReasonCount } from "./bindings/ReasonCount";
 import { formatCount } from "./format";
+import { formatInstant, isUtc } from "./zone";
 
 /** The badge on a time that is not the event's own, by where it came from. */
 export function placedBadge(origin: string): string {
@@ -64,9 +65,11 @@ export function placedSentence(placed: ReasonCount[], defaultTime?: string | nul
   return `${formatCount(total)} ${total === 1 ? "record" : "records"} would take a time that is not ${own} (from ${from}).`;
 }
 
-/** An RFC 3339 time as the table shows it: a space for the `T`, the fraction kept. */
+/** An RFC 3339 time as the table shows it: a space for the `T`, the fraction kept (in the display
+ * zone with its offset, outside UTC). */
 export function timeCell(t: string | null): string {
-  return t === null ? "—" : t.replace("T", " ");
+  if (t === null) return "—";
+  return isUtc() ? t.replace("T", " ") : formatInstant(t, "micro");
 }
 
 /** A payload on one line, cut to `max` characters with an ellipsis. */

@@ -1,5 +1,6 @@
 // Time arithmetic for the scrubber: pixels <-> instants, and stepping from event to event.
 // Instants are microseconds since the epoch (numbers are exact up to 2^53 us, year 2255).
+import { displayZone, wallToMicros } from "./zone";
 
 export interface Span {
   from: number;
@@ -74,17 +75,18 @@ export function initialSpan(whole: Span, usual: Span | null): Span {
 }
 
 /**
- * An instant typed by hand, read as UTC: `2024-03-01`, `2024-03-01 12:30`, `2024-03-01T12:30:05`,
- * with an optional fraction and `Z` or offset. Microseconds since the epoch, or null when the text
- * is not one.
+ * An instant typed by hand: `2024-03-01`, `2024-03-01 12:30`, `2024-03-01T12:30:05`, with an
+ * optional fraction and `Z` or offset; without one it is read in `zone` (the display zone).
+ * Microseconds since the epoch, or null when the text is not one.
  */
-export function parseTypedInstant(text: string): number | null {
+export function parseTypedInstant(text: string, zone = displayZone()): number | null {
   const m = text
     .trim()
     .match(/^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?\s*(Z|[+-]\d{2}:\d{2})?$/i);
   if (!m) return null;
-  const [, date, hm, sec, frac, zone] = m;
-  const ms = Date.parse(`${date}T${hm ?? "00:00"}:${sec ?? "00"}${zone && zone.toUpperCase() !== "Z" ? zone : "Z"}`);
+  const [, date, hm, sec, frac, offset] = m;
+  const ms = Date.parse(`${date}T${hm ?? "00:00"}:${sec ?? "00"}${offset && offset.toUpperCase() !== "Z" ? offset : "Z"}`);
   if (Number.isNaN(ms)) return null;
-  return ms * 1000 + Number((frac ?? "").padEnd(6, "0"));
+  const fraction = Number((frac ?? "").padEnd(6, "0"));
+  return offset ? ms * 1000 + fraction : wallToMicros(ms, fraction, zone);
 }
