@@ -511,7 +511,16 @@ impl Case {
 
     /// Event counts per time bucket.
     pub fn timeline(&self, q: &TimelineQuery) -> Result<Timeline> {
-        timeline::timeline(&self.conn, q)
+        let mut q = q.clone();
+        if let Some(m) = &self.mask {
+            q.stream = self.named_opt(q.stream.as_deref())?;
+            if q.actor.is_some() && m.masks_actor() {
+                return Err(Error::OperatorView {
+                    what: "Counting the events of an actor the view masks".into(),
+                });
+            }
+        }
+        timeline::timeline(&self.conn, &q)
     }
 
     /// The case's fold rules (projection rules and upcasters).
@@ -522,6 +531,7 @@ impl Case {
     /// Checks and stores new fold rules; `origin` names the text in errors (a file name).
     pub fn set_fold_rules(&self, text: &str, origin: &str) -> Result<FoldRules> {
         self.writable("changing the fold rules")?;
+        self.auditor_only("Changing the fold rules (they decide what a state shows)")?;
         self.machine.borrow_mut().clear();
         timeline::save_rules(&self.conn, text, origin)
     }
@@ -536,6 +546,7 @@ impl Case {
     /// Checks and stores the rules that say which events are summaries.
     pub fn set_gap_rules(&self, text: &str, origin: &str) -> Result<GapRules> {
         self.writable("changing the evidence gap rules")?;
+        self.auditor_only("Changing the evidence gap rules")?;
         timeline::gaps::save_rules(&self.conn, text, origin)
     }
 
@@ -714,6 +725,7 @@ impl Case {
     /// Checks and stores new decision rules (the view is rebuilt on the next question).
     pub fn set_decision_rules(&self, text: &str, origin: &str) -> Result<DecisionRules> {
         self.writable("changing the decision rules")?;
+        self.auditor_only("Changing the decision rules")?;
         decisions::save_rules_of_decisions(&self.conn, text, origin)
     }
 
@@ -725,11 +737,13 @@ impl Case {
     /// Adds (or replaces, by name) a replayer; its program is resolved to an absolute path and checked.
     pub fn add_replayer(&self, replayer: Replayer) -> Result<Replayer> {
         self.writable("adding a replayer")?;
+        self.auditor_only("Adding a replayer (a replayer is handed each decision unmasked)")?;
         decisions::replay::add_replayer(&self.conn, replayer)
     }
 
     pub fn remove_replayer(&self, name: &str) -> Result<()> {
         self.writable("removing a replayer")?;
+        self.auditor_only("Removing a replayer")?;
         decisions::replay::remove_replayer(&self.conn, name)
     }
 
@@ -739,6 +753,7 @@ impl Case {
     pub fn replay_job(&self, req: &ReplayRequest, job: &Job) -> Result<ReplayReport> {
         job.finish((|| {
             self.writable("replaying (a replay is stored in the case)")?;
+            self.auditor_only("Replaying decisions (a replayer is handed each decision unmasked)")?;
             self.ensure_decisions_for(job)?;
             // Not watched: its queries are short, and an interrupted one would lose replays done.
             let report = self.prepare_replay()?.run(
@@ -785,6 +800,7 @@ impl Case {
     /// (the app keeps browsing decisions while replayer programs work).
     pub fn prepare_replay(&self) -> Result<PreparedReplay> {
         self.writable("replaying (a replay is stored in the case)")?;
+        self.auditor_only("Replaying decisions (a replayer is handed each decision unmasked)")?;
         decisions::ensure_built(&self.conn, &|_| {})?;
         Ok(PreparedReplay {
             conn: self.conn.try_clone()?,
@@ -797,6 +813,7 @@ impl Case {
             if let Some(m) = &self.mask {
                 m.check_cohort(&req.a)?;
                 m.check_cohort(&req.b)?;
+                m.check_segment(req.segment_by.as_deref())?;
             }
             self.ensure_decisions_for(job)?;
             Ok(self.shown(drift::compare(&self.conn, req, job)?))
@@ -899,6 +916,16 @@ impl Case {
             None => None,
         };
         let view = self.view()?;
+        let mut req = req.clone();
+        if let Some(streams) = &req.streams {
+            req.streams = Some(
+                streams
+                    .iter()
+                    .map(|s| self.named(s))
+                    .collect::<Result<_>>()?,
+            );
+        }
+        let req = &req;
         let mut staging =
             bundle::export::stage(&self.conn, self.path(), req, operator, &view, job)?;
         if !staging.decisions_to_explain.is_empty() {

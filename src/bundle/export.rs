@@ -157,6 +157,10 @@ pub fn stage(
         _ => (Vec::new(), None),
     };
     let erasures = erasure_markers(conn, &prof.erasure_field)?;
+    // In the operator view, what people wrote and sentences about masked fields go as the view
+    // shows them (see viewer).
+    let view_mask = operator_view_profile
+        .then(|| crate::viewer::Mask::new(prof.clone(), secret.clone(), &erasures));
     let redactor = Redactor::new(prof.clone(), secret, &erasures);
     // In the operator view a rule applies at any depth, as on the operator's screens.
     let redactor = if operator_view_profile {
@@ -259,7 +263,10 @@ pub fn stage(
             Some(s) => whole_case || stream_written(s)?,
         };
         if keep {
-            n.stream_id = n.stream_id.map(|s| redactor.stream_id(&s));
+            match &view_mask {
+                Some(m) => crate::viewer::Masked::mask(&mut n, m),
+                None => n.stream_id = n.stream_id.map(|s| redactor.stream_id(&s)),
+            }
             notes.push(n);
         }
     }
@@ -268,6 +275,7 @@ pub fn stage(
     let findings = write_findings(
         conn,
         &staging.dir.join(FINDINGS),
+        view_mask.as_ref(),
         &written.source_ids,
         &redactor,
     )?;
@@ -703,6 +711,7 @@ fn write_events(
 fn write_findings(
     conn: &Connection,
     path: &Path,
+    view_mask: Option<&crate::viewer::Mask>,
     source_ids: &BTreeSet<i64>,
     redactor: &Redactor,
 ) -> Result<u64> {
@@ -739,12 +748,16 @@ fn write_findings(
                 if stream_id.is_none() && source_id.is_some_and(|s| !source_ids.contains(&s)) {
                     continue;
                 }
+                let mut text = message.value(r).to_string();
+                if let Some(m) = view_mask {
+                    m.message(stream_id, &mut text);
+                }
                 rows.push(FindingRow {
                     source_id,
                     kind: crate::findings::FindingKind::parse(kind.value(r))?,
                     stream_id: stream_id.map(|s| redactor.stream_id(s)),
                     event_id: text_at(&event, r).map(str::to_string),
-                    message: message.value(r).to_string(),
+                    message: text,
                 });
             }
             Ok(rows)

@@ -61,7 +61,19 @@ pub fn table(m: &Mask, t: &mut SqlResult) {
                         m.stream_in(s);
                     }
                 }
-                (_, PathRule::Show) => m.derived(stream.as_deref(), cell),
+                (_, PathRule::Show) => {
+                    // A nested object arrives as JSON text: masked as the value it is.
+                    if let Some(mut inner) = cell
+                        .as_str()
+                        .filter(|t| t.starts_with('{') || t.starts_with('['))
+                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                    {
+                        m.derived(stream.as_deref(), &mut inner);
+                        *cell = Value::String(inner.to_string());
+                    } else {
+                        m.derived(stream.as_deref(), cell);
+                    }
+                }
                 (path, _) => {
                     m.at_path(stream.as_deref(), path, cell);
                 }
@@ -203,9 +215,21 @@ impl Masked for EventDetail {
 }
 
 impl Masked for Note {
+    /// What a person wrote is not masked field by field: a note is shown in the operator view only
+    /// when it was written in it.
     fn mask(&mut self, m: &Mask) {
         m.stream_opt(&mut self.stream_id);
+        if !written_in_operator_view(self) {
+            self.body = format!("{WITHHELD} (written in the auditor view)");
+        }
     }
+}
+
+/// Whether a note was written in the operator view.
+pub fn written_in_operator_view(note: &Note) -> bool {
+    note.view
+        .as_deref()
+        .is_some_and(|v| v.starts_with("operator"))
 }
 
 impl Masked for EvidenceGap {
@@ -395,6 +419,14 @@ impl Masked for crate::drift::DriftReport {
         for s in &mut self.segments {
             s.features.retain(|f| !hidden(&f.name));
         }
+        for factor in [
+            &mut self.attribution.data,
+            &mut self.attribution.model,
+            &mut self.attribution.retrieval,
+        ] {
+            m.message(None, &mut factor.evidence);
+        }
+        m.message(None, &mut self.attribution.summary);
         if self.features.len() < before {
             self.warnings.push(format!(
                 "{} input(s) that the operator view masks are left out of this comparison.",

@@ -37,6 +37,16 @@ const PROFILE_KEY: &str = "operator_profile";
 /// The case meta key holding the pseudonym secret (hex) of the operator view.
 const SECRET_KEY: &str = "operator_pseudonym_secret";
 
+/// The envelope fields a profile may drop or pseudonymize.
+const ENVELOPE_FIELDS: [&str; 6] = [
+    "stream_id",
+    "actor",
+    "reason",
+    "causation_id",
+    "correlation_id",
+    "corrects",
+];
+
 /// What a withheld value reads as where something must stand in its place (a message, a cell).
 pub const WITHHELD: &str = "[withheld]";
 
@@ -206,6 +216,22 @@ impl Mask {
     /// An event as the operator sees it.
     pub fn event(&self, ev: &mut Event) {
         self.redactor.apply(ev);
+        self.envelope_copies(&mut ev.metadata);
+    }
+
+    /// Envelope fields kept again inside metadata (an imported record's original envelope, e.g.
+    /// `metadata.envelope.actor`) get the envelope's rules, wherever they are.
+    fn envelope_copies(&self, metadata: &mut Value) {
+        let profile = self.profile();
+        for field in ENVELOPE_FIELDS {
+            if profile.drop.iter().any(|p| p == field) {
+                anywhere(metadata, &[field], &mut |_| None);
+            } else if profile.pseudonymize.iter().any(|p| p == field) {
+                anywhere(metadata, &[field], &mut |v| {
+                    Some(self.redactor.pseudonym_of_value(v))
+                });
+            }
+        }
     }
 
     /// An event's payload as the operator sees it (as [`Mask::event`] masks it, for SQL): the
@@ -222,8 +248,10 @@ impl Mask {
         self.derived(None, payload);
     }
 
-    /// An event's metadata as the operator sees it: the metadata rules at any depth.
+    /// An event's metadata as the operator sees it: the metadata rules at any depth, and the
+    /// envelope's rules on the envelope's fields copied into it.
     pub fn metadata(&self, metadata: &mut Value) {
+        self.envelope_copies(metadata);
         let profile = self.profile();
         for path in profile
             .drop
@@ -348,10 +376,67 @@ impl Mask {
         }
     }
 
-    /// A sentence that may name `stream`: the name replaced by its pseudonym.
+    /// A sentence that may name `stream`: the name replaced by its pseudonym. A sentence that
+    /// names a field the view masks quotes its value (findings do: "The model saw annual_income =
+    /// 134000, ..."): it is withheld whole.
     pub fn message(&self, stream: Option<&str>, text: &mut String) {
+        if self.names_masked_field(text) {
+            *text = format!("{WITHHELD} (the sentence is about a field the operator view masks)");
+            return;
+        }
         if let Some(s) = stream.filter(|s| self.streams && !s.is_empty()) {
             *text = text.replace(s, &self.redactor.pseudonym(s));
+        }
+    }
+
+    /// Whether `text` names a payload field a rule masks (its last named segment, as a word).
+    pub fn names_masked_field(&self, text: &str) -> bool {
+        self.payload_drop
+            .iter()
+            .chain(&self.payload_pseudonymize)
+            .filter_map(|rule| rule.iter().rev().find(|s| *s != "*"))
+            .any(|name| {
+                text.match_indices(name.as_str()).any(|(i, _)| {
+                    let word = |c: char| c.is_alphanumeric() || c == '_';
+                    let before = text[..i].chars().next_back().is_none_or(|c| !word(c));
+                    let after = text[i + name.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !word(c));
+                    before && after
+                })
+            })
+    }
+
+    /// A replay's differences (`[{path, recorded, replayed}]`) as the operator sees them.
+    pub fn differences(&self, stream: Option<&str>, list: &mut Value) {
+        if let Value::Array(items) = list {
+            items.retain_mut(|d| {
+                let path = d["path"].as_str().unwrap_or_default().to_string();
+                if self.path_rule(stream, &path) == PathRule::Drop {
+                    return false;
+                }
+                for side in ["recorded", "replayed"] {
+                    if let Some(v) = d.get_mut(side) {
+                        self.at_path(stream, &path, v);
+                    }
+                }
+                true
+            });
+        } else {
+            self.derived(stream, list);
+        }
+    }
+
+    /// Refuses drift segments by a value the view masks.
+    pub fn check_segment(&self, segment_by: Option<&str>) -> Result<()> {
+        match segment_by {
+            Some(s) if self.path_rule(None, s.trim_start_matches("input.")) != PathRule::Show => {
+                Err(Error::OperatorView {
+                    what: format!("Cutting drift into segments by `{s}`, a value the view masks,"),
+                })
+            }
+            _ => Ok(()),
         }
     }
 
@@ -454,6 +539,11 @@ impl Mask {
             });
         }
         self.check_decision_query(&q)
+    }
+
+    /// Whether actors are dropped or pseudonymized.
+    pub fn masks_actor(&self) -> bool {
+        self.masks_envelope("actor")
     }
 
     fn masks_envelope(&self, field: &str) -> bool {

@@ -46,7 +46,17 @@ const VIEWS: &[(&str, &[(&str, &str)])] = &[
             ("message", "casefile_message(stream_id, message)"),
         ],
     ),
-    ("notes", &[("stream_id", "casefile_stream(stream_id)")]),
+    (
+        "notes",
+        &[
+            ("stream_id", "casefile_stream(stream_id)"),
+            // A note is shown in the operator view only when it was written in it.
+            (
+                "body",
+                "CASE WHEN view LIKE 'operator%' THEN body ELSE '[withheld: written in the auditor view]' END",
+            ),
+        ],
+    ),
     ("sources", &[]),
     ("quarantine", &[("raw", "'[withheld]'")]),
     (
@@ -63,7 +73,7 @@ const VIEWS: &[(&str, &[(&str, &str)])] = &[
             ("stream_id", "casefile_stream(stream_id)"),
             ("recorded", "casefile_derived(stream_id, recorded)"),
             ("replayed", "casefile_derived(stream_id, replayed)"),
-            ("differences", "casefile_derived(stream_id, differences)"),
+            ("differences", "casefile_differences(stream_id, differences)"),
         ],
     ),
     (
@@ -96,6 +106,7 @@ pub fn prepare(conn: &Connection, mask: Arc<Mask>) -> Result<()> {
     conn.register_scalar_function_with_state::<Derived>("casefile_derived", &mask.clone())?;
     conn.register_scalar_function_with_state::<Message>("casefile_message", &mask.clone())?;
     conn.register_scalar_function_with_state::<Pseudonym>("casefile_pseudonym", &mask.clone())?;
+    conn.register_scalar_function_with_state::<Differences>("casefile_differences", &mask.clone())?;
     let catalog: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
     let profile = mask.profile();
     for (view, masked) in VIEWS {
@@ -153,9 +164,11 @@ pub fn check(conn: &Connection, query: &str) -> Result<()> {
     }
     let mut ctes = Vec::new();
     collect_ctes(&ast, &mut ctes);
+    // Every name a table reference could resolve to (the case's tables, DuckDB's own views such as
+    // sqlite_master): a CTE may not take one, or a reference outside the CTE's scope would read it.
     let real: Vec<String> = {
         let mut stmt = conn.prepare(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'",
+            "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()",
         )?;
         let names = stmt
             .query_map([], |r| r.get::<_, String>(0))?
@@ -198,6 +211,16 @@ pub fn check(conn: &Connection, query: &str) -> Result<()> {
                             .unwrap_or(name)
                     ));
                 }
+            }
+            Some("FUNCTION")
+                if node["function_name"]
+                    .as_str()
+                    .is_some_and(|f| f.to_lowercase().starts_with("casefile_")) =>
+            {
+                problem = Some(format!(
+                    "the functions that mask the views (`{}`) are not for queries: they would tell which pseudonym a guessed value has.",
+                    node["function_name"].as_str().unwrap_or_default()
+                ));
             }
             Some("TABLE_FUNCTION") => {
                 let f = node["function"]["function_name"]
@@ -332,3 +355,7 @@ masking_function!(Message, 2, |m, a| a[1].as_deref().map(|t| {
     m.message(a[0].as_deref(), &mut text);
     text
 }));
+
+masking_function!(Differences, 2, |m, a| a[1]
+    .as_deref()
+    .map(|t| json_through(t, &|v| m.differences(a[0].as_deref(), v))));

@@ -340,3 +340,220 @@ fn only_the_auditor_view_changes_the_operator_profile() {
     let err = json_with(2, &["view", s(&case), "--operator-profile", s(&bad)]);
     assert_eq!(err["error"]["code"], "bad_profile", "{err}");
 }
+
+/// Every actor, applicant id and applicant name the lending sample's files hold, read from their
+/// text (also where a record is JSON inside a string, its quotes escaped).
+fn sample_secrets() -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let after = |text: &str, marker: &str, stop: &dyn Fn(char) -> bool| -> Vec<String> {
+        text.match_indices(marker)
+            .map(|(i, _)| {
+                text[i + marker.len()..]
+                    .chars()
+                    .take_while(|c| !stop(*c))
+                    .collect::<String>()
+            })
+            .collect()
+    };
+    for f in scenario_files(&["lending"]) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for marker in ["\"actor\":\"", "\\\"actor\\\":\\\""] {
+            out.extend(after(&text, marker, &|c| c == '"' || c == '\\'));
+        }
+        for marker in ["\"name\":\"Applicant ", "\\\"name\\\":\\\"Applicant "] {
+            out.extend(
+                after(&text, marker, &|c| !c.is_ascii_digit())
+                    .into_iter()
+                    .map(|n| format!("Applicant {n}")),
+            );
+        }
+        out.extend(
+            after(&text, "applicant-", &|c| !c.is_ascii_digit())
+                .into_iter()
+                .filter(|n| n.len() == 4)
+                .map(|n| format!("applicant-{n}")),
+        );
+    }
+    out.into_iter().filter(|x| !x.is_empty()).collect()
+}
+
+#[test]
+fn no_command_in_the_operator_view_shows_a_real_id_name_actor_or_masked_income() {
+    let dir = tmp();
+    let case = operator_case(dir.path());
+    // An auditor's note that names everything, and a replay recorded before the operator came.
+    json(&[
+        "note",
+        "--view",
+        "auditor",
+        s(&case),
+        "applicant-0132 (Applicant 132) earns 91000 by system/payroll-api",
+        "--stream",
+        "applicant-0132",
+    ]);
+    let secrets = sample_secrets();
+    assert!(secrets.iter().any(|x| x.starts_with("system/")) && secrets.len() > 400);
+    let applicant = pseudonym(&case, "applicant-0132");
+    let decision = json(&["decisions", s(&case), "--limit", "1"])["decisions"][0]["decision_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["info", s(&case)],
+        vec!["events", s(&case), "--limit", "100000"],
+        vec!["findings", s(&case)],
+        vec!["notes", s(&case)],
+        vec!["quarantine", s(&case)],
+        vec![
+            "state",
+            s(&case),
+            &applicant,
+            "--at",
+            "2024-12-01T00:00:00Z",
+        ],
+        vec!["history", s(&case), &applicant],
+        vec!["decisions", s(&case), "--limit", "1000"],
+        vec!["explain", s(&case), &decision],
+        vec!["models", s(&case)],
+        vec!["rates", s(&case)],
+        vec!["gaps", s(&case)],
+        vec!["timeline", s(&case)],
+        vec![
+            "population",
+            s(&case),
+            "--type",
+            "Applicant",
+            "--at",
+            "2024-12-01T00:00:00Z",
+        ],
+        vec![
+            "drift",
+            s(&case),
+            "--a",
+            "model_version=v2.3.1",
+            "--b",
+            "model_version=v2.4.0",
+        ],
+        vec!["sql", s(&case), "SELECT * FROM events"],
+        vec!["sql", s(&case), "SELECT * FROM decisions"],
+        vec!["sql", s(&case), "SELECT * FROM findings"],
+        vec!["sql", s(&case), "SELECT * FROM notes"],
+        vec!["sql", s(&case), "SELECT * FROM model_deployments"],
+    ];
+    for args in commands {
+        let mut all = args.clone();
+        all.insert(1, "--json");
+        let out = run(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "{:?} shows {secret}",
+                &args[..1]
+            );
+        }
+        for income in ["\"annual_income\":", "annual_income ="] {
+            assert!(!text.contains(income), "{:?} shows {income}", &args[..1]);
+        }
+    }
+}
+
+#[test]
+fn the_operator_cannot_widen_the_view_or_probe_it() {
+    let dir = tmp();
+    let case = operator_case(dir.path());
+    let code = |args: &[&str]| {
+        json_with(2, args)["error"]["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // The masking functions would pair a guessed id with its pseudonym.
+    assert_eq!(
+        code(&["sql", s(&case), "SELECT casefile_stream('applicant-0001')"]),
+        "query_refused"
+    );
+    // A CTE out of its scope would read DuckDB's catalog.
+    assert_eq!(
+        code(&[
+            "sql",
+            s(&case),
+            "SELECT * FROM (WITH sqlite_master AS (SELECT 1) SELECT 1) a, sqlite_master"
+        ]),
+        "query_refused"
+    );
+    // Rules, replayers and replays are the auditor's: a replayer is handed decisions unmasked.
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "").unwrap();
+    assert_eq!(
+        code(&["rules", s(&case), "--set", s(&rules)]),
+        "operator_view"
+    );
+    assert_eq!(
+        code(&[
+            "replayers",
+            s(&case),
+            "--add",
+            "spy",
+            "--model-version",
+            "v2.4.0",
+            "--",
+            "/bin/cat"
+        ]),
+        "operator_view"
+    );
+    assert_eq!(
+        code(&["replay", s(&case), "--model-version", "v2.4.0"]),
+        "operator_view"
+    );
+    assert_eq!(
+        code(&[
+            "drift",
+            s(&case),
+            "--a",
+            "model_version=v2.3.1",
+            "--b",
+            "model_version=v2.4.0",
+            "--segment-by",
+            "annual_income"
+        ]),
+        "operator_view"
+    );
+    // Real ids are not names in this view, wherever a stream is named.
+    assert_eq!(
+        code(&["timeline", s(&case), "--stream", "applicant-0132"]),
+        "unknown_stream"
+    );
+    assert_eq!(
+        code(&["timeline", s(&case), "--actor", "system/payroll-api"]),
+        "operator_view"
+    );
+    let out = dir.path().join("one.casebundle");
+    assert_eq!(
+        code(&[
+            "bundle",
+            "export",
+            s(&case),
+            s(&out),
+            "--streams",
+            "applicant-0132"
+        ]),
+        "unknown_stream"
+    );
+    let applicant = pseudonym(&case, "applicant-0132");
+    let report = json(&[
+        "bundle",
+        "export",
+        s(&case),
+        s(&out),
+        "--streams",
+        &applicant,
+    ]);
+    assert!(report["events"].as_u64().unwrap() > 0);
+}

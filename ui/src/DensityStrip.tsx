@@ -143,6 +143,8 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom, marks = [], g
         <div className="strip-axis" data-testid="strip-axis">
           {axis.ticks.map((t) => {
             const left = pixelOf(t, width, span);
+            // The zone's name sits at the right end; a label that would run under it is left out.
+            if (left > width - 40 - 7 * displayZone().length) return null;
             // Labels at the ends are kept inside the strip.
             const shift = left < 36 ? "0" : left > width - 70 ? "-100%" : "-50%";
             return (

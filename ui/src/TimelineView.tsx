@@ -272,6 +272,7 @@ export function TimelineView({ info, focus, update }: Props) {
           <div className="instant" data-testid="instant" data-at={at}>
             <input
               className="go-to"
+              style={isUtc() ? undefined : { width: "22em" }}
               aria-label="Go to instant"
               title={`Type an instant (${displayZone()}) and press Enter: 2024-03-01, 2024-03-01 12:30, or RFC 3339`}
               key={at}
