@@ -553,9 +553,7 @@ async function main() {
       await driver.waitFor("[data-testid=density-strip]");
       // Earlier checks left another entity selected: pick applicant-0005, whose states the CLI gives
       // (at the instant the timeline opens it may not exist yet; the check below expects that too).
-      await driver.type("input[aria-label='Search entities']", "applicant-0005");
-      await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("applicant-0005")));
-      await driver.waitFor(".entities li button.selected", (t) => t.startsWith("applicant-0005"));
+      await openEntity("applicant-0005");
       const [left, top, width, height] = await driver.exec(
         "const r = document.querySelector('[data-testid=density-strip]').getBoundingClientRect(); return [r.left, r.top, r.width, r.height];",
       );
@@ -761,8 +759,7 @@ async function main() {
     await sleep(800);
     if ((await driver.texts(".entities li button")).some((t) => t.startsWith("applicant-")))
       throw new Error("the operator's entity search lists a real id");
-    await driver.type("input[aria-label='Search entities']", "pseu-");
-    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("pseu-")));
+    await openEntity("pseu-");
     await driver.waitFor(".state-tree");
     const state = await driver.text(await driver.find(".state-tree"));
     if (/annual_income|Applicant \d/.test(state)) throw new Error(`the operator sees what the profile masks: ${state}`);
@@ -806,8 +803,7 @@ async function main() {
     await driver.screenshot("50c-operator-sql");
     // A note written now says it was written in the operator view.
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
-    await driver.type("input[aria-label='Search entities']", "pseu-");
-    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("pseu-")));
+    await openEntity("pseu-");
     await driver.click("[data-testid=add-note]");
     await driver.type("textarea[aria-label='Note']", "Written by the operator.");
     await driver.click(".note-form button[type=submit]");
@@ -832,8 +828,7 @@ async function main() {
 
   await check("times show in a chosen zone (Asia/Kolkata, +05:30) on the strip, the instant, the events and their detail; typed times are read in it", async () => {
     await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
-    await driver.type("input[aria-label='Search entities']", "applicant-0005");
-    await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith("applicant-0005")));
+    await openEntity("applicant-0005");
     await driver.waitFor(".state-tree");
     await driver.click("[data-testid=settings]");
     await choose("select[aria-label='Time zone']", "other");
@@ -1071,9 +1066,62 @@ async function main() {
     await driver.exec("document.querySelector('[data-testid=folder-summary]').scrollIntoView({ block: 'center' })");
     await driver.screenshot("43-import-folder-summary");
   });
+
+  await check("the ledger sample's gaps show on the case's strip and the entity's; its Tokyo customer reads in Asia/Tokyo as the source wrote it", async () => {
+    const ledger = join(root, "samples/ledger/ledger.jsonl");
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Import"));
+    await driver.type("input[aria-label='File path']", ledger);
+    await driver.keys(KEY.Enter);
+    await driver.waitFor("[data-testid=start-import]", (t) => t === "Import 1 file");
+    await enabled("[data-testid=start-import]");
+    await driver.click("[data-testid=start-import]");
+    await driver.waitFor("[data-testid=import-summary]", (t) => t.includes("ledger.jsonl"), 60000);
+    await driver.click(await driver.waitFor("[role=tab]", (t) => t === "Timeline"));
+    await driver.waitForText("[data-testid=strip-case-gaps]", (t) => /^[\d,]+ streams begin with a gap$/.test(t.trim()), 60000);
+    const legend = await driver.text(await driver.find("[data-testid=strip-case-gaps]"));
+    if (Number(legend.replace(/\D/g, "")) < 2) throw new Error(`the strip counts ${legend}`);
+    await openEntity("acct-1001");
+    await driver.waitFor("[data-testid=evidence-gap]", (t) => t.includes("comes from a summary (AccountCompacted led-001)"));
+    await driver.screenshot("52-ledger-gaps");
+    // The Tokyo customer in Tokyo's time: the event list reads as the source wrote it (+09:00).
+    await driver.click("[data-testid=settings]");
+    await choose("select[aria-label='Time zone']", "other");
+    await driver.type("input[aria-label='Zone name']", "Asia/Tokyo");
+    await driver.click("[data-testid=apply-zone]");
+    await driver.waitForText("[data-testid=zone-in-force]", (t) => t.startsWith("Times are shown in Asia/Tokyo"));
+    await driver.click("[data-testid=settings]");
+    await openEntity("acct-2001");
+    const written = readFileSync(ledger, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"acct-2001"'))
+      .map((l) => JSON.parse(l).recorded_at.slice(0, 19).replace("T", " ") + " +09:00");
+    for (const w of written) await driver.waitFor(".event-list li button", (t) => t.includes(w));
+    await driver.screenshot("52b-ledger-tokyo");
+    await driver.click("[data-testid=settings]");
+    await choose("select[aria-label='Time zone']", "utc");
+    await driver.click("[data-testid=apply-zone]");
+    await driver.waitForText("[data-testid=zone-in-force]", (t) => t.startsWith("Times are shown in UTC"));
+    await driver.click("[data-testid=settings]");
+  });
 }
 
 /** Waits until a button can be pressed (a click on a disabled one does nothing). */
+/** Searches the entities for `text` and opens the first whose name starts with `prefix`, again if
+ * the list re-rendered under the click (its results settle while the search runs). */
+async function openEntity(text, prefix = text) {
+  await driver.type("input[aria-label='Search entities']", text);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await driver.click(await driver.waitFor(".entities li button", (t) => t.startsWith(prefix)));
+      await driver.waitFor(".entities li button.selected", (t) => t.startsWith(prefix), 5000);
+      await driver.waitFor(".state-tree, .state-empty, .state", null, 10000);
+      return;
+    } catch (e) {
+      if (attempt === 2) throw e;
+    }
+  }
+}
+
 async function enabled(css, timeoutMs = 60000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {

@@ -137,9 +137,10 @@ pub(super) fn gaps(json: bool, args: GapsArgs) -> Result<Exit, Error> {
         if r.summaries + r.leading_versions == 0 {
             s += "No evidence gaps: no stream starts with a summary or past version 1.\n";
         } else {
+            let streams = |n: i64| format!("{n} {}", if n == 1 { "stream" } else { "streams" });
             s += &format!(
-                "{} streams start with a summary, {} past version 1{}\n",
-                r.summaries,
+                "{} start with a summary, {} past version 1{}\n",
+                streams(r.summaries),
                 r.leading_versions,
                 if listed < r.summaries + r.leading_versions {
                     format!(" ({listed} listed)")

@@ -82,6 +82,7 @@ pub fn write_samples(out: &Path) -> Result<Vec<PathBuf>> {
     written.extend(scenarios::clinical(out)?);
     written.extend(scenarios::rag(out)?);
     written.extend(scenarios::bad_rows(out)?);
+    written.extend(scenarios::ledger(out)?);
     written.extend(exports::orders_topic(out)?);
     written.extend(exports::docs_qa(out)?);
     Ok(written)

@@ -687,3 +687,138 @@ pub fn bad_rows(out: &Path) -> Result<Vec<PathBuf>> {
     write_raw_lines(&file, &rows)?;
     Ok(vec![file])
 }
+
+/// A small ledger whose histories are not all whole, and one of whose customers lives in Tokyo:
+/// an account whose history in the log begins with a compaction summary (the events it replaced
+/// are gone), one that begins at version 5 (versions 1 to 4 past the topic's retention), one whose
+/// snapshot comes after its events (whole: no gap), and the Tokyo customer's account, whose times
+/// the source writes in local time with the +09:00 offset (stored in UTC, read in Asia/Tokyo in the
+/// app's display zone).
+pub fn ledger(out: &Path) -> Result<Vec<PathBuf>> {
+    let dir = out.join("ledger");
+    std::fs::create_dir_all(&dir)?;
+    let line = |id: &str,
+                stream: &str,
+                version: i64,
+                kind: &str,
+                occurred: &str,
+                recorded: &str,
+                payload: serde_json::Value| {
+        json!({
+            "event_id": id, "stream_id": stream, "stream_type": "Account", "stream_version": version,
+            "event_type": kind, "occurred_at": occurred, "recorded_at": recorded,
+            "actor": "system/ledger", "payload": payload,
+        })
+        .to_string()
+        .into_bytes()
+    };
+    let rows = vec![
+        // The compacted account: a summary of 1,412 events up to 2024-02-29, then its events.
+        line(
+            "led-001",
+            "acct-1001",
+            1413,
+            "AccountCompacted",
+            "2024-03-01T00:00:00Z",
+            "2024-03-01T00:00:05Z",
+            json!({"balance": 18250.0, "currency": "EUR", "replaced_events": 1412,
+                   "replaced_range": {"from_version": 1, "to_version": 1412, "from": "2019-04-02T09:14:00Z", "to": "2024-02-29T23:59:59Z"}}),
+        ),
+        line(
+            "led-002",
+            "acct-1001",
+            1414,
+            "Deposited",
+            "2024-03-04T10:12:00Z",
+            "2024-03-04T10:12:01Z",
+            json!({"amount": 1200.0}),
+        ),
+        line(
+            "led-003",
+            "acct-1001",
+            1415,
+            "Withdrawn",
+            "2024-03-09T16:40:00Z",
+            "2024-03-09T16:40:02Z",
+            json!({"amount": 300.0}),
+        ),
+        // Versions 1 to 4 past retention: the case holds the account from version 5.
+        line(
+            "led-004",
+            "acct-1002",
+            5,
+            "Deposited",
+            "2024-03-02T08:00:00Z",
+            "2024-03-02T08:00:01Z",
+            json!({"amount": 50.0}),
+        ),
+        line(
+            "led-005",
+            "acct-1002",
+            6,
+            "Withdrawn",
+            "2024-03-05T12:30:00Z",
+            "2024-03-05T12:30:01Z",
+            json!({"amount": 20.0}),
+        ),
+        // Whole: opened, moved, then a snapshot of what came before it.
+        line(
+            "led-006",
+            "acct-1003",
+            1,
+            "AccountOpened",
+            "2024-03-01T09:00:00Z",
+            "2024-03-01T09:00:01Z",
+            json!({"currency": "EUR", "owner": "customer-3"}),
+        ),
+        line(
+            "led-007",
+            "acct-1003",
+            2,
+            "Deposited",
+            "2024-03-02T09:30:00Z",
+            "2024-03-02T09:30:01Z",
+            json!({"amount": 500.0}),
+        ),
+        line(
+            "led-008",
+            "acct-1003",
+            3,
+            "AccountSnapshotted",
+            "2024-03-10T00:00:00Z",
+            "2024-03-10T00:00:01Z",
+            json!({"balance": 500.0, "currency": "EUR"}),
+        ),
+        // The Tokyo customer: times written with their +09:00 offset.
+        line(
+            "led-009",
+            "acct-2001",
+            1,
+            "AccountOpened",
+            "2024-03-01T09:00:00+09:00",
+            "2024-03-01T09:00:02+09:00",
+            json!({"currency": "JPY", "owner": "customer-7", "time_zone": "Asia/Tokyo"}),
+        ),
+        line(
+            "led-010",
+            "acct-2001",
+            2,
+            "Deposited",
+            "2024-03-01T23:30:00+09:00",
+            "2024-03-01T23:30:01+09:00",
+            json!({"amount": 150000}),
+        ),
+        line(
+            "led-011",
+            "acct-2001",
+            3,
+            "Withdrawn",
+            "2024-03-02T08:15:00+09:00",
+            "2024-03-02T08:15:03+09:00",
+            json!({"amount": 20000}),
+        ),
+    ];
+    let file = dir.join("ledger.jsonl");
+    write_raw_lines(&file, &rows)?;
+    Ok(vec![file])
+}

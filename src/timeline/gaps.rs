@@ -140,8 +140,23 @@ pub struct GapsReport {
     pub gaps: Vec<EvidenceGap>,
     pub summaries: i64,
     pub leading_versions: i64,
+    /// Every gap (not only those listed) counted by the UTC day its edge falls on, for the
+    /// case-wide strip.
+    pub by_day: Vec<GapDay>,
     pub rules: GapRules,
 }
+
+/// How many streams' gaps end on one day.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct GapDay {
+    /// The day's first instant, RFC 3339.
+    pub day: String,
+    #[ts(type = "number")]
+    pub count: i64,
+}
+
+const DAY_MICROS: i64 = 86_400_000_000;
 
 /// The gaps of every stream (`stream` None) or of one.
 pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result<GapsReport> {
@@ -149,8 +164,12 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
         gaps: Vec::new(),
         summaries: 0,
         leading_versions: 0,
+        by_day: Vec::new(),
         rules: rules.clone(),
     };
+    let mut days: std::collections::BTreeMap<i64, i64> = Default::default();
+    // A stream that begins with a summary usually begins past version 1 too: one gap, the summary's.
+    let mut summarised: std::collections::HashSet<String> = Default::default();
     let (only, param): (&str, Vec<&dyn duckdb::ToSql>) = match &stream {
         Some(s) => ("AND stream_id = ?", vec![s as &dyn duckdb::ToSql]),
         None => ("", Vec::new()),
@@ -185,6 +204,8 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
         for row in rows {
             let (stream_id, event_id, event_type, at) = row?;
             report.summaries += 1;
+            summarised.insert(stream_id.clone());
+            *days.entry(at.div_euclid(DAY_MICROS)).or_default() += 1;
             if found.len() < GAPS_SHOWN {
                 found.push(EvidenceGap {
                     message: format!(
@@ -219,7 +240,11 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
         })?;
         for row in rows {
             let (stream_id, first, event_id, event_type, at) = row?;
+            if summarised.contains(&stream_id) {
+                continue;
+            }
             report.leading_versions += 1;
+            *days.entry(at.div_euclid(DAY_MICROS)).or_default() += 1;
             if found.len() < 2 * GAPS_SHOWN {
                 let missing = if first == 2 {
                     "version 1 is".to_string()
@@ -244,6 +269,13 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
     found.sort_by(|a, b| (&a.stream_id, &a.before).cmp(&(&b.stream_id, &b.before)));
     found.truncate(GAPS_SHOWN);
     report.gaps = found;
+    report.by_day = days
+        .into_iter()
+        .map(|(day, count)| GapDay {
+            day: format_micros(day * DAY_MICROS),
+            count,
+        })
+        .collect();
     Ok(report)
 }
 
@@ -311,6 +343,21 @@ mod tests {
             ]
         );
         assert_eq!((report.summaries, report.leading_versions), (3, 1));
+        // The edges above, by day: one each on 01-05, 02-01, 03-01 and 04-01.
+        let days: Vec<(&str, i64)> = report
+            .by_day
+            .iter()
+            .map(|d| (d.day.as_str(), d.count))
+            .collect();
+        assert_eq!(
+            days,
+            vec![
+                ("2024-01-05T00:00:00Z", 1),
+                ("2024-02-01T00:00:00Z", 1),
+                ("2024-03-01T00:00:00Z", 1),
+                ("2024-04-01T00:00:00Z", 1),
+            ]
+        );
         let c = &report.gaps[1];
         assert_eq!(c.first_version, Some(3));
         assert!(

@@ -292,3 +292,89 @@ fn history_says_when_a_streams_state_before_an_instant_comes_from_a_compaction_s
         (Some(1), Some(0))
     );
 }
+
+/// The ledger sample: a history that begins with a compaction summary, one that begins past
+/// retention, a whole one with a snapshot after its events, and a customer whose times the source
+/// writes in Tokyo's local time (read here with chrono from the file's own text).
+#[test]
+fn the_ledger_sample_shows_a_compaction_a_retention_cut_and_a_subject_in_tokyo() {
+    let dir = tmp();
+    let case = dir.path().join("ledger.casefile");
+    let file = samples().join("ledger/ledger.jsonl");
+    import_reconciled(&case, &file, &[]);
+    let report = json(&["gaps", s(&case)]);
+    let got: Vec<(String, String, String, Value)> = report["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["stream_id"].as_str().unwrap().to_string(),
+                g["kind"].as_str().unwrap().to_string(),
+                g["before"].as_str().unwrap().to_string(),
+                g["first_version"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "acct-1001".into(),
+                "summary".into(),
+                "2024-03-01T00:00:00Z".into(),
+                Value::Null
+            ),
+            (
+                "acct-1002".into(),
+                "leading_versions".into(),
+                "2024-03-02T08:00:00Z".into(),
+                Value::from(5)
+            ),
+        ],
+        "the compacted account's own version past 1 is the summary's gap, not a second one"
+    );
+    assert_eq!(
+        (
+            report["summaries"].as_i64(),
+            report["leading_versions"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(report["by_day"].as_array().unwrap().len(), 2);
+
+    // The Tokyo customer's times, as the source wrote them, are stored as the same instants in UTC.
+    let lines: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|e: &Value| e["stream_id"] == "acct-2001")
+        .collect();
+    assert!(lines
+        .iter()
+        .all(|e| e["occurred_at"].as_str().unwrap().ends_with("+09:00")));
+    let stored = json(&["events", s(&case), "--stream", "acct-2001"]);
+    let stored: Vec<(DateTime<Utc>, DateTime<Utc>)> = stored["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                at(e["occurred_at"].as_str().unwrap()),
+                at(e["recorded_at"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    let expected: Vec<(DateTime<Utc>, DateTime<Utc>)> = lines
+        .iter()
+        .map(|e| {
+            (
+                at(e["occurred_at"].as_str().unwrap()),
+                at(e["recorded_at"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(stored, expected);
+    // 23:30 in Tokyo on 1 March is 14:30 UTC the same day.
+    assert_eq!(stored[1].0, at("2024-03-01T14:30:00Z"));
+}

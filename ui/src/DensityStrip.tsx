@@ -14,6 +14,8 @@ interface Props {
   marks?: number[];
   /** The selected entity's history before this instant is not in the case: hatched. */
   gapBefore?: number | null;
+  /** The case's evidence gaps by UTC day (their edges), drawn along the strip's foot. */
+  gapDays?: { t: number; count: number }[];
   /** A window brushed with Shift+drag, to zoom to. */
   onBrush?: (from: number, to: number) => void;
 }
@@ -21,7 +23,20 @@ interface Props {
 const HEIGHT = 72;
 
 /** Event density over the visible span, with the scrubber; drag to move it, wheel to zoom. */
-export function DensityStrip({ buckets, span, at, onScrub, onZoom, marks = [], gapBefore = null, onBrush }: Props) {
+const NO_GAP_DAYS: { t: number; count: number }[] = [];
+const DAY_US = 86_400_000_000;
+
+export function DensityStrip({
+  buckets,
+  span,
+  at,
+  onScrub,
+  onZoom,
+  marks = [],
+  gapBefore = null,
+  gapDays = NO_GAP_DAYS,
+  onBrush,
+}: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const dragging = useRef(false);
   // A Shift+drag's window in pixels from the strip's left: where it started, where it is.
@@ -74,12 +89,26 @@ export function DensityStrip({ buckets, span, at, onScrub, onZoom, marks = [], g
       }
       g.restore();
     }
+    if (gapDays.length) {
+      // A day on which streams' histories begin with a gap: a mark along the foot, darker for more.
+      const most = Math.max(...gapDays.map((d) => d.count));
+      g.save();
+      g.fillStyle = styles.getPropertyValue("--warn").trim() || "#b45309";
+      for (const d of gapDays) {
+        if (d.t + DAY_US < span.from || d.t > span.to) continue;
+        const x0 = pixelOf(d.t, width, span);
+        const x1 = pixelOf(d.t + DAY_US, width, span);
+        g.globalAlpha = 0.35 + (0.65 * d.count) / most;
+        g.fillRect(x0, HEIGHT - 4, Math.max(2, x1 - x0), 4);
+      }
+      g.restore();
+    }
     g.fillStyle = styles.getPropertyValue("--accent").trim() || "#2563eb";
     for (const t of marks) {
       if (t < span.from || t > span.to) continue;
       g.fillRect(Math.round(pixelOf(t, width, span)) - 1, 0, 2, 7);
     }
-  }, [buckets, span, width, marks, gapBefore]);
+  }, [buckets, span, width, marks, gapBefore, gapDays]);
 
   const x = width ? pixelOf(at, width, span) : -10;
   // A date or time under the strip about every 120 pixels, at UTC boundaries.

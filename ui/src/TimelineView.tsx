@@ -110,6 +110,26 @@ export function TimelineView({ info, focus, update }: Props) {
     };
   }, [search, streamType]);
 
+  // The case's evidence gaps by day, under the strip: where streams begin with a summary.
+  const [caseGaps, setCaseGaps] = useState<{ days: { t: number; count: number }[]; total: number } | null>(null);
+  useEffect(() => {
+    let live = true;
+    backend
+      .gaps(null)
+      .then(
+        (r) =>
+          live &&
+          setCaseGaps({
+            days: r.by_day.map((d) => ({ t: micros(d.day), count: d.count })),
+            total: r.summaries + r.leading_versions,
+          }),
+      )
+      .catch((e) => live && setError(errorText(e)));
+    return () => {
+      live = false;
+    };
+  }, []);
+
   useEffect(() => {
     setGaps([]);
     if (!stream) return;
@@ -293,6 +313,15 @@ export function TimelineView({ info, focus, update }: Props) {
             </span>
           </div>
           <div className="strip-tools">
+            {caseGaps && caseGaps.total > 0 && (
+              <span
+                className="small"
+                data-testid="strip-case-gaps"
+                title="Streams whose history in the case begins with a summary (a compaction, a snapshot, a carried-forward balance) or past version 1: the events before it are not in the case"
+              >
+                <span className="swatch gap" /> {formatCount(caseGaps.total)} {caseGaps.total === 1 ? "stream begins" : "streams begin"} with a gap
+              </span>
+            )}
             {stream && times.length > 0 && (
               <span className="small" data-testid="strip-marks">
                 <span className="swatch marks" /> {stream}&apos;s events
@@ -319,6 +348,7 @@ export function TimelineView({ info, focus, update }: Props) {
             marks={times}
             onBrush={(from, to) => setSpan({ from, to })}
             gapBefore={gaps.length ? Math.max(...gaps.map((g) => micros(g.before))) : null}
+            gapDays={caseGaps?.days}
           />
         ) : (
           <div className="strip-empty muted">The case has no events yet: import some logs.</div>
