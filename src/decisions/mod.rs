@@ -336,6 +336,12 @@ pub fn build(conn: &Connection, progress: &dyn Fn(&DecisionBuildProgress)) -> Re
                  WHERE payload::VARCHAR LIKE '%\"chunk_id\"%' AND json_extract_string(payload, '$.chunk_id') IS NOT NULL;",
         )?;
         audit_inputs(conn, &report)?;
+        report(
+            "checking decisions against their models",
+            found as u64,
+            found as u64,
+        );
+        models::record_findings(conn)?;
         report("cataloguing the inputs", found as u64, found as u64);
         store_input_keys(conn, &keys)?;
         build_typed_inputs(conn, &keys)?;

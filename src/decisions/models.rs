@@ -170,6 +170,38 @@ type VersionKey = (Option<String>, String);
 
 /// Every model version on record in the case (the decision view built).
 pub fn models(conn: &Connection) -> Result<ModelsReport> {
+    read_models(conn, &mut |_| Ok(()))
+}
+
+/// Writes every model finding (a decision by a version not live then, or about an instant before
+/// its training cutoff) into the case's findings, replacing those of an earlier build: they reach
+/// `casefile findings`, the bundles and the findings SQL reads. Returns how many.
+pub(crate) fn record_findings(conn: &Connection) -> Result<u64> {
+    crate::findings::clear(conn, FindingKind::ModelVersionNotLive)?;
+    crate::findings::clear(conn, FindingKind::DecidedBeforeTrainingCutoff)?;
+    // Kept while the decisions stream in (the connection has their result open), then written.
+    let mut found: Vec<(FindingKind, String, String, String)> = Vec::new();
+    read_models(conn, &mut |f| {
+        found.push((
+            f.kind,
+            f.stream_id.clone(),
+            f.event_id.clone(),
+            f.message.clone(),
+        ));
+        Ok(())
+    })?;
+    for (kind, stream, event, message) in &found {
+        crate::findings::record(conn, None, *kind, Some(stream), Some(event), message)?;
+    }
+    Ok(found.len() as u64)
+}
+
+/// The models report; `every` is handed every finding (the report lists the first
+/// [`FINDINGS_SHOWN`]).
+fn read_models(
+    conn: &Connection,
+    every: &mut dyn FnMut(&ModelFinding) -> Result<()>,
+) -> Result<ModelsReport> {
     let deployments = deployments(conn)?;
     // Per model, its deployments in time order; each opens a span of its version.
     let mut by_model: BTreeMap<Option<String>, Vec<&Deployment>> = BTreeMap::new();
@@ -289,19 +321,22 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                     last_at.insert(key.clone(), at);
                 }
             }
-            let mut raise = |kind: FindingKind, message: String| {
+            let mut raise = |kind: FindingKind, message: String| -> Result<()> {
+                let finding = ModelFinding {
+                    kind,
+                    decision_id: decision_id.value(r).to_string(),
+                    event_id: event_id.value(r).to_string(),
+                    stream_id: stream_id.value(r).to_string(),
+                    model: model.clone(),
+                    model_version: version.clone(),
+                    decided_at: format_micros(at),
+                    message,
+                };
+                every(&finding)?;
                 if report.findings.len() < FINDINGS_SHOWN {
-                    report.findings.push(ModelFinding {
-                        kind,
-                        decision_id: decision_id.value(r).to_string(),
-                        event_id: event_id.value(r).to_string(),
-                        stream_id: stream_id.value(r).to_string(),
-                        model: model.clone(),
-                        model_version: version.clone(),
-                        decided_at: format_micros(at),
-                        message,
-                    });
+                    report.findings.push(finding);
                 }
+                Ok(())
             };
             let live = spans.get(&key).is_some_and(|s| {
                 s.iter()
@@ -319,7 +354,7 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                         model.as_deref().unwrap_or("the model"),
                         then.unwrap_or("none: no version had been deployed")
                     ),
-                );
+                )?;
             }
             if let Some(&cutoff) = cutoffs.get(&key) {
                 if at < cutoff {
@@ -334,7 +369,7 @@ pub fn models(conn: &Connection) -> Result<ModelsReport> {
                             model.as_deref().unwrap_or("the model"),
                             record.training_cutoff.as_deref().unwrap_or("?")
                         ),
-                    );
+                    )?;
                 }
             }
         }
@@ -813,6 +848,27 @@ mod tests {
                 (not_live, "i"),
             ]
         );
+        // The same findings are in the case's findings (what `casefile findings` and bundles read).
+        let mut stored: Vec<(String, String)> = case
+            .findings()
+            .unwrap()
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    FindingKind::ModelVersionNotLive | FindingKind::DecidedBeforeTrainingCutoff
+                )
+            })
+            .map(|f| (f.kind.as_str().to_string(), f.event_id.unwrap_or_default()))
+            .collect();
+        stored.sort();
+        let mut listed: Vec<(String, String)> = report
+            .findings
+            .iter()
+            .map(|f| (f.kind.as_str().to_string(), f.event_id.clone()))
+            .collect();
+        listed.sort();
+        assert_eq!(stored, listed);
         let e = report
             .findings
             .iter()
