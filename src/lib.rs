@@ -1024,9 +1024,7 @@ pub fn run_sql_in_view(
         return inspect::sql(&conn, query, max_rows);
     }
     let mask = std::sync::Arc::new(viewer::Mask::of_case(&conn)?);
-    viewer::sql::prepare(&conn, mask)?;
-    viewer::sql::check(&conn, query.trim().trim_end_matches(';'))?;
-    inspect::sql(&conn, query, max_rows)
+    viewer::sql::run(&conn, query, max_rows, mask)
 }
 
 /// As [`run_sql`], in the operator view: the query reads the case's tables masked, and nothing
@@ -1038,9 +1036,7 @@ pub fn run_sql_masked(
     mask: std::sync::Arc<viewer::Mask>,
 ) -> Result<SqlResult> {
     let conn = store::open_locked_down(path)?;
-    viewer::sql::prepare(&conn, mask)?;
-    viewer::sql::check(&conn, query.trim().trim_end_matches(';'))?;
-    inspect::sql(&conn, query, max_rows)
+    viewer::sql::run(&conn, query, max_rows, mask)
 }
 
 /// Checks a lake export against its manifest: every file present, unchanged, with its rows, and

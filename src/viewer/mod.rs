@@ -24,7 +24,7 @@ use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::bundle::redact::{self, Profile, Redactor, ERASED};
+use crate::bundle::redact::{self, rewrite_anywhere as anywhere, Profile, Redactor, ERASED};
 use crate::error::{Error, Result};
 use crate::model::Event;
 use crate::store::meta;
@@ -605,11 +605,6 @@ fn window_matches(rule: &[String], segments: &[&str]) -> bool {
         }
     }
     !rule.is_empty() && (0..segments.len()).any(|i| prefix(rule, &segments[i..]))
-}
-
-/// Rewrites what `segments` names at this level and at every depth below it.
-fn anywhere(value: &mut Value, segments: &[&str], op: &mut dyn FnMut(&Value) -> Option<Value>) {
-    redact::rewrite_anywhere(value, segments, op);
 }
 
 /// A DTO the facade hands out, masked in place for an operator.
