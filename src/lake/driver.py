@@ -12,18 +12,20 @@ import traceback
 
 
 def category(schemas):
-    """The column type for a path feature, from the Spark variant types its values have, by the
-    embedded engine's rule: all integers BIGINT, integers and fractions DOUBLE, all booleans
-    BOOLEAN, all strings (or no value at all) VARCHAR, anything else JSON text."""
+    """The column type for a path feature, from the Spark variant types its values have (each with
+    whether a decimal's text has a fraction mark: a variant drops trailing zeros), by the embedded
+    engine's rule: all integers BIGINT, integers and fractions DOUBLE, all booleans BOOLEAN, all
+    strings (or no value at all) VARCHAR, anything else JSON text. A number written with a point or
+    an exponent (1200.0, 1e3) is a fraction, as DuckDB's json_type reads it."""
     kinds = set()
-    for s in schemas:
+    for s, written_as_fraction in schemas:
         if s is None or s == "VOID":
             continue
         if s in ("BIGINT", "INT", "SMALLINT", "TINYINT"):
-            kinds.add("int")
+            kinds.add("fraction" if written_as_fraction else "int")
         elif s.startswith("DECIMAL("):
             scale = int(s[len("DECIMAL("):-1].split(",")[1])
-            kinds.add("int" if scale == 0 else "fraction")
+            kinds.add("int" if scale == 0 and not written_as_fraction else "fraction")
         elif s in ("DOUBLE", "FLOAT"):
             kinds.add("fraction")
         elif s == "BOOLEAN":
@@ -131,7 +133,7 @@ def run_job(spark, job):
             df.createOrReplaceTempView(step["name"])
         elif kind == "type":
             rows = spark.sql(sql).collect()
-            types[step["name"]] = category([r[0] for r in rows])
+            types[step["name"]] = category([(r[0], len(r) > 1 and bool(r[1])) for r in rows])
     out = job["out"]
     tmp = out + ".spark"
     final = spark.sql(substitute(job["final"]))

@@ -333,8 +333,16 @@ pub fn compile(
                 steps.push(Step {
                     kind: "type",
                     name: key.clone(),
+                    // A variant drops a number's trailing zeros (1200.0 reads as a whole
+                    // number), so whether the source wrote a fraction is read from its text, as
+                    // DuckDB's json_type does (1200.0 is DOUBLE there).
                     sql: Some(format!(
-                        "SELECT DISTINCT schema_of_variant(v{k}) FROM ts_pit WHERE v{k} IS NOT NULL"
+                        "SELECT DISTINCT schema_of_variant(v{k}),
+                                (schema_of_variant(v{k}) LIKE 'DECIMAL%'
+                                  OR schema_of_variant(v{k}) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT'))
+                                  AND get_json_object(state, {}) RLIKE '[.eE]'
+                         FROM ts_pit WHERE v{k} IS NOT NULL",
+                        lit(&json_path(parts))
                     )),
                     asof: None,
                     portable: None,
