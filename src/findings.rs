@@ -36,6 +36,8 @@ pub enum FindingKind {
     TablesRead,
     /// A Kafka partition skips offsets.
     OffsetGap,
+    /// A Kafka partition's dump begins past offset 0 (retention moved its start).
+    KafkaLogStart,
     /// A decision's input differs from what the case knew when it was made.
     StaleInput,
     /// A decision names a model version that was not live then.
@@ -49,7 +51,7 @@ pub enum FindingKind {
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 16] = [
+    pub const ALL: [FindingKind; 17] = [
         FindingKind::VersionGap,
         FindingKind::DuplicateVersion,
         FindingKind::RecordedAtBackwards,
@@ -61,6 +63,7 @@ impl FindingKind {
         FindingKind::TimePlaced,
         FindingKind::TablesRead,
         FindingKind::OffsetGap,
+        FindingKind::KafkaLogStart,
         FindingKind::StaleInput,
         FindingKind::ModelVersionNotLive,
         FindingKind::DecidedBeforeTrainingCutoff,
@@ -82,6 +85,7 @@ impl FindingKind {
             FindingKind::TimePlaced => "time_placed",
             FindingKind::TablesRead => "tables_read",
             FindingKind::OffsetGap => "offset_gap",
+            FindingKind::KafkaLogStart => "kafka_log_start",
             FindingKind::StaleInput => "stale_input",
             FindingKind::ModelVersionNotLive => "model_version_not_live",
             FindingKind::DecidedBeforeTrainingCutoff => "decided_before_training_cutoff",

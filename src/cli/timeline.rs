@@ -113,7 +113,8 @@ pub(super) struct GapsArgs {
     /// One stream's gaps only.
     #[arg(long)]
     stream: Option<String>,
-    /// A TOML file (`summaries = [regex, ...]`, `leading_versions = true|false`) to store in the case.
+    /// A TOML file (`summaries = [regex, ...]`, `leading_versions = true|false`, `log_start =
+    /// true|false`, `beginnings = [regex, ...]`) to store in the case.
     #[arg(long)]
     set: Option<PathBuf>,
 }
@@ -134,15 +135,17 @@ pub(super) fn gaps(json: bool, args: GapsArgs) -> Result<Exit, Error> {
             s += &format!("{}\n", g.message);
         }
         let listed = r.gaps.len() as i64;
-        if r.summaries + r.leading_versions == 0 {
-            s += "No evidence gaps: no stream starts with a summary or past version 1.\n";
+        let total = r.summaries + r.leading_versions + r.log_starts;
+        if total == 0 {
+            s += "No evidence gaps: no stream starts with a summary, past version 1 or after a Kafka partition's log start.\n";
         } else {
             let streams = |n: i64| format!("{n} {}", if n == 1 { "stream" } else { "streams" });
             s += &format!(
-                "{} start with a summary, {} past version 1{}\n",
+                "{} start with a summary, {} past version 1, {} after a Kafka partition's log start{}\n",
                 streams(r.summaries),
                 r.leading_versions,
-                if listed < r.summaries + r.leading_versions {
+                r.log_starts,
+                if listed < total {
                     format!(" ({listed} listed)")
                 } else {
                     String::new()

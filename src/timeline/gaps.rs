@@ -9,9 +9,13 @@
 //! - versions that start past 1: the stream's first versions were archived, truncated (EventStoreDB's
 //!   `$tb`, `$maxCount`) or cut by retention. (A source that numbers from 0 and lost only its
 //!   version 0 is not told apart from one that numbers from 1.)
+//! - a Kafka log start: the stream's first record is in a partition whose dump begins past
+//!   offset 0 (retention or compaction removed the start; the import raised `kafka_log_start`),
+//!   and that record does not begin a history (its type is not a creation's, it is not version 1),
+//!   so earlier records of the key may have been among those removed.
 //!
-//! The summary types are rules (`casefile gaps CASE --set`, kept in `case_meta`); the defaults
-//! match the shapes above, case-insensitively.
+//! The summary and beginning types are rules (`casefile gaps CASE --set`, kept in `case_meta`);
+//! the defaults match the shapes above, case-insensitively.
 
 use duckdb::Connection;
 use serde::{Deserialize, Serialize};
@@ -35,6 +39,23 @@ pub struct GapRules {
     /// A stream whose versions start past 1 is missing its first ones.
     #[serde(default = "yes")]
     pub leading_versions: bool,
+    /// A stream first seen in a Kafka partition whose dump begins past offset 0 may be missing
+    /// its first records (unless its first record begins a history).
+    #[serde(default = "yes")]
+    pub log_start: bool,
+    /// Regular expressions (case-insensitive) over event types: a match begins a history, so a
+    /// stream whose first record is one is whole even after a log start.
+    #[serde(default = "default_beginnings")]
+    pub beginnings: Vec<String>,
+}
+
+fn default_beginnings() -> Vec<String> {
+    [
+        "creat", "open", "regist", "insert", "placed", "start", "submit", "initiat", "sign_?up",
+        "onboard",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn default_summaries() -> Vec<String> {
@@ -59,6 +80,8 @@ impl Default for GapRules {
         GapRules {
             summaries: default_summaries(),
             leading_versions: true,
+            log_start: true,
+            beginnings: default_beginnings(),
         }
     }
 }
@@ -79,8 +102,12 @@ impl GapRules {
 
     /// One case-insensitive pattern for DuckDB (RE2), or None when there are no summary types.
     fn pattern(&self) -> Option<String> {
-        (!self.summaries.is_empty()).then(|| format!("(?i)({})", self.summaries.join(")|(")))
+        one_pattern(&self.summaries)
     }
+}
+
+fn one_pattern(patterns: &[String]) -> Option<String> {
+    (!patterns.is_empty()).then(|| format!("(?i)({})", patterns.join(")|(")))
 }
 
 pub fn load_rules(conn: &Connection) -> Result<GapRules> {
@@ -93,7 +120,7 @@ pub fn load_rules(conn: &Connection) -> Result<GapRules> {
 pub fn save_rules(conn: &Connection, text: &str, origin: &str) -> Result<GapRules> {
     let rules = GapRules::parse(text, origin)?;
     // Each pattern as DuckDB (RE2) reads it, so a bad one is named here, not when gaps are read.
-    for p in &rules.summaries {
+    for p in rules.summaries.iter().chain(&rules.beginnings) {
         conn.query_row("SELECT regexp_matches('', ?)", [p], |r| r.get::<_, bool>(0))
             .map_err(|e| Error::BadArgument {
                 message: format!(
@@ -106,7 +133,7 @@ pub fn save_rules(conn: &Connection, text: &str, origin: &str) -> Result<GapRule
 }
 
 /// What kind of gap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum GapKind {
@@ -114,6 +141,8 @@ pub enum GapKind {
     Summary,
     /// The stream's versions start past 1.
     LeadingVersions,
+    /// The stream's first record is in a Kafka partition whose dump begins past offset 0.
+    LogStart,
 }
 
 /// One stream's history cut short.
@@ -140,6 +169,8 @@ pub struct GapsReport {
     pub gaps: Vec<EvidenceGap>,
     pub summaries: i64,
     pub leading_versions: i64,
+    /// Streams first seen after a Kafka partition's log start.
+    pub log_starts: i64,
     /// Every gap (not only those listed) counted by the UTC day its edge falls on, for the
     /// case-wide strip.
     pub by_day: Vec<GapDay>,
@@ -164,17 +195,15 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
         gaps: Vec::new(),
         summaries: 0,
         leading_versions: 0,
+        log_starts: 0,
         by_day: Vec::new(),
         rules: rules.clone(),
     };
-    let mut days: std::collections::BTreeMap<i64, i64> = Default::default();
-    // A stream that begins with a summary usually begins past version 1 too: one gap, the summary's.
-    let mut summarised: std::collections::HashSet<String> = Default::default();
+    let mut found = Gathered::default();
     let (only, param): (&str, Vec<&dyn duckdb::ToSql>) = match &stream {
         Some(s) => ("AND stream_id = ?", vec![s as &dyn duckdb::ToSql]),
         None => ("", Vec::new()),
     };
-    let mut found: Vec<EvidenceGap> = Vec::new();
     if let Some(pattern) = rules.pattern() {
         let pattern = pattern.replace('\'', "''");
         // The streams with a summary, then whether an event that is not one occurred before it.
@@ -203,22 +232,19 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
         })?;
         for row in rows {
             let (stream_id, event_id, event_type, at) = row?;
-            report.summaries += 1;
-            summarised.insert(stream_id.clone());
-            *days.entry(at.div_euclid(DAY_MICROS)).or_default() += 1;
-            if found.len() < GAPS_SHOWN {
-                found.push(EvidenceGap {
+            if found.add(&stream_id, at, GapKind::Summary, || EvidenceGap {
                     message: format!(
                         "The state of {stream_id} before {} comes from a summary ({event_type} {event_id}), not from events: the events it replaced are not in the case.",
                         format_micros(at)
                     ),
-                    stream_id,
+                    stream_id: stream_id.clone(),
                     kind: GapKind::Summary,
                     before: format_micros(at),
                     event_id,
                     event_type,
                     first_version: None,
-                });
+                }) {
+                report.summaries += 1;
             }
         }
     }
@@ -240,36 +266,90 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
         })?;
         for row in rows {
             let (stream_id, first, event_id, event_type, at) = row?;
-            if summarised.contains(&stream_id) {
-                continue;
-            }
-            report.leading_versions += 1;
-            *days.entry(at.div_euclid(DAY_MICROS)).or_default() += 1;
-            if found.len() < 2 * GAPS_SHOWN {
-                let missing = if first == 2 {
+            let missing = || {
+                if first == 2 {
                     "version 1 is".to_string()
                 } else {
                     format!("versions 1 to {} are", first - 1)
-                };
-                found.push(EvidenceGap {
+                }
+            };
+            if found.add(&stream_id, at, GapKind::LeadingVersions, || EvidenceGap {
                     message: format!(
-                        "{stream_id} starts at version {first}: {missing} not in the case (archived, truncated or past retention), so its state before {} is incomplete.",
+                        "{stream_id} starts at version {first}: {} not in the case (archived, truncated or past retention), so its state before {} is incomplete.",
+                        missing(),
                         format_micros(at)
                     ),
-                    stream_id,
+                    stream_id: stream_id.clone(),
                     kind: GapKind::LeadingVersions,
                     before: format_micros(at),
                     event_id,
                     event_type,
                     first_version: Some(first),
-                });
+                }) {
+                report.leading_versions += 1;
             }
         }
     }
-    found.sort_by(|a, b| (&a.stream_id, &a.before).cmp(&(&b.stream_id, &b.before)));
-    found.truncate(GAPS_SHOWN);
-    report.gaps = found;
-    report.by_day = days
+    if rules.log_start && kafka_log_started(conn)? {
+        let beginnings = match one_pattern(&rules.beginnings) {
+            Some(p) => format!("regexp_matches(event_type, '{}')", p.replace('\'', "''")),
+            None => "false".into(),
+        };
+        // The partitions' starts over the whole case (a stream's own records do not say where
+        // its partition begins), then each stream's first record by offset.
+        let mut stmt = conn.prepare(&format!(
+            "WITH k AS (
+                 SELECT stream_id, event_id, event_type, occurred_at, stream_version,
+                        metadata->>'$.kafka.topic' AS topic,
+                        TRY_CAST(metadata->>'$.kafka.partition' AS BIGINT) AS part,
+                        TRY_CAST(metadata->>'$.kafka.offset' AS BIGINT) AS off
+                 FROM events WHERE metadata->>'$.kafka.offset' IS NOT NULL),
+             starts AS (SELECT topic, part, min(off) AS start FROM k GROUP BY topic, part HAVING min(off) > 0),
+             firsts AS (
+                 SELECT stream_id, arg_min(event_id, off) AS event_id, arg_min(event_type, off) AS event_type,
+                        arg_min(occurred_at, off) AS at, arg_min(stream_version, off) AS version,
+                        arg_min(topic, off) AS topic, arg_min(part, off) AS part
+                 FROM k WHERE true {only} GROUP BY stream_id)
+             SELECT f.stream_id, f.event_id, f.event_type, epoch_us(f.at), f.topic, f.part, s.start
+             FROM firsts f JOIN starts s USING (topic, part)
+             WHERE f.version IS DISTINCT FROM 1 AND NOT {beginnings}
+             ORDER BY f.stream_id"
+        ))?;
+        let rows = stmt.query_map(param.as_slice(), |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+            ))
+        })?;
+        for row in rows {
+            let (stream_id, event_id, event_type, at, topic, partition, start) = row?;
+            if found.add(&stream_id, at, GapKind::LogStart, || EvidenceGap {
+                    message: format!(
+                        "{stream_id} is first seen in partition {partition} of topic {topic}, whose dump begins at offset {start}: the records before it were deleted by retention or compaction, or not dumped, and its first record here ({event_type}) does not begin a history, so its state before {} may be incomplete.",
+                        format_micros(at)
+                    ),
+                    stream_id: stream_id.clone(),
+                    kind: GapKind::LogStart,
+                    before: format_micros(at),
+                    event_id,
+                    event_type,
+                    first_version: None,
+                }) {
+                report.log_starts += 1;
+            }
+        }
+    }
+    let mut listed = found.gaps;
+    listed.sort_by(|a, b| (&a.stream_id, &a.before).cmp(&(&b.stream_id, &b.before)));
+    listed.truncate(GAPS_SHOWN);
+    report.gaps = listed;
+    report.by_day = found
+        .days
         .into_iter()
         .map(|(day, count)| GapDay {
             day: format_micros(day * DAY_MICROS),
@@ -277,6 +357,52 @@ pub fn gaps(conn: &Connection, rules: &GapRules, stream: Option<&str>) -> Result
         })
         .collect();
     Ok(report)
+}
+
+/// The gaps found so far, kind by kind (each kind's rows come in stream order).
+#[derive(Default)]
+struct Gathered {
+    /// Every gap counted by the UTC day of its edge.
+    days: std::collections::BTreeMap<i64, i64>,
+    /// Streams with a gap: a stream that begins with a summary usually begins past version 1
+    /// too, and is one gap, the first kind's.
+    gapped: std::collections::HashSet<String>,
+    /// The first [`GAPS_SHOWN`] of each kind, to be sorted and cut to the first overall.
+    gaps: Vec<EvidenceGap>,
+    listed: std::collections::HashMap<GapKind, usize>,
+}
+
+impl Gathered {
+    /// Counts `stream`'s gap of `kind` (edge at `at`, UTC micros) unless the stream already has
+    /// one, and lists it while its kind has fewer than [`GAPS_SHOWN`]. Whether it was counted.
+    fn add(
+        &mut self,
+        stream: &str,
+        at: i64,
+        kind: GapKind,
+        gap: impl FnOnce() -> EvidenceGap,
+    ) -> bool {
+        if !self.gapped.insert(stream.to_string()) {
+            return false;
+        }
+        *self.days.entry(at.div_euclid(DAY_MICROS)).or_default() += 1;
+        let listed = self.listed.entry(kind).or_default();
+        if *listed < GAPS_SHOWN {
+            *listed += 1;
+            self.gaps.push(gap());
+        }
+        true
+    }
+}
+
+/// Whether an import found a Kafka partition whose dump begins past offset 0: the records'
+/// metadata is read only then.
+fn kafka_log_started(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM findings WHERE kind = ?)",
+        [crate::findings::FindingKind::KafkaLogStart.as_str()],
+        |r| r.get(0),
+    )?)
 }
 
 #[cfg(test)]

@@ -296,6 +296,50 @@ fn check_orders(case: &Path, src: &Value) {
 }
 
 #[test]
+fn a_kafka_partition_that_begins_past_offset_zero_is_an_evidence_gap_for_keys_it_cuts_short() {
+    let dir = tmp();
+    let case = dir.path().join("orders.casefile");
+    import(&case, &formats().join("kafka/orders.kcat.jsonl"), &[]);
+    // SHAPES.md: partition 0 starts at offset 5; partitions 1 and 2 at 0.
+    let starts: Vec<String> = json(&["findings", s(&case)])["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "kafka_log_start")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(starts.len(), 1, "{starts:?}");
+    assert!(
+        starts[0].starts_with("Partition 0 of topic orders begins at offset 5"),
+        "{starts:?}"
+    );
+    // Keys first seen in partition 0: o-1001, the JSON-keyed o-1002 and o-1007 begin with
+    // OrderPlaced (a history's beginning); o-1003's first record is its tombstone (10:30:00Z),
+    // whose earlier records are among those the partition lost.
+    let gaps = json(&["gaps", s(&case)]);
+    assert_eq!(gaps["log_starts"], 1, "{gaps}");
+    let listed: Vec<(&str, &str, &str)> = gaps["gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["stream_id"].as_str().unwrap(),
+                g["kind"].as_str().unwrap(),
+                g["before"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, [("o-1003", "log_start", "2024-05-02T10:30:00Z")]);
+    // Turned off by the case's rules, it is gone; the offsets' own finding stays.
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, "log_start = false\n").unwrap();
+    let off = json(&["gaps", s(&case), "--set", s(&rules)]);
+    assert_eq!(off["log_starts"], 0, "{off}");
+    assert_eq!(off["gaps"].as_array().unwrap().len(), 0, "{off}");
+}
+
+#[test]
 fn a_kcat_dump_loads_alike_as_lines_pretty_printed_concatenated_or_a_json_sequence() {
     for name in [
         "orders.kcat.jsonl",

@@ -121,7 +121,7 @@ export function TimelineView({ info, focus, update }: Props) {
           live &&
           setCaseGaps({
             days: r.by_day.map((d) => ({ t: micros(d.day), count: d.count })),
-            total: r.summaries + r.leading_versions,
+            total: r.summaries + r.leading_versions + r.log_starts,
           }),
       )
       .catch((e) => live && setError(errorText(e)));

@@ -167,6 +167,19 @@ impl Rebuild for Kcat {
         for ((topic, partition), offsets) in &mut self.offsets {
             offsets.sort_unstable();
             offsets.dedup();
+            // Retention (or a dump started past the beginning) moved the partition's start: what
+            // the first records held is gone. Which streams that touches is `timeline::gaps`'s.
+            if offsets[0] > 0 {
+                let start = offsets[0];
+                found.push(Observation {
+                    kind: crate::findings::FindingKind::KafkaLogStart,
+                    stream_id: None,
+                    message: format!(
+                        "Partition {partition} of topic {topic} begins at offset {start}: the {start} record{} before it were deleted by retention or compaction, or not dumped, so keys first seen here may be missing their beginnings.",
+                        if start == 1 { "" } else { "s" },
+                    ),
+                });
+            }
             // Offsets are never negative (refused), so these cannot overflow.
             let gaps: Vec<(i64, i64)> = offsets
                 .windows(2)
@@ -754,5 +767,28 @@ mod tests {
         let found = k.finish();
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("skips 5 offsets (2-3, 6-8)"));
+    }
+
+    #[test]
+    fn a_partition_that_begins_past_offset_zero_is_reported_once_with_its_start() {
+        let mut k = Kcat::new(KafkaOptions::default());
+        for (p, o) in [(0, 7), (0, 8), (1, 0), (1, 1), (2, 1)] {
+            k.record(
+                &json!({"topic": "t", "partition": p, "offset": o, "key": "k", "payload": "{}"}),
+            )
+            .unwrap();
+        }
+        let found = k.finish();
+        let starts: Vec<&str> = found
+            .iter()
+            .filter(|f| f.kind == crate::findings::FindingKind::KafkaLogStart)
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(starts.len(), 2, "{starts:?}");
+        assert!(starts[0].starts_with("Partition 0 of topic t begins at offset 7: the 7 records"));
+        assert!(
+            starts[1].starts_with("Partition 2 of topic t begins at offset 1: the 1 record before")
+        );
+        assert_eq!(found.len(), 2, "no offsets skipped inside a partition");
     }
 }

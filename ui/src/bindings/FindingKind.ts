@@ -4,4 +4,4 @@
  * What a finding is about. Stored in `findings.kind` and written in JSON as snake case; never
  * rename one, scripts count them.
  */
-export type FindingKind = "version_gap" | "duplicate_version" | "recorded_at_backwards" | "recorded_before_occurred" | "dangling_causation" | "unknown_correction_target" | "implausible_timestamp" | "conflicting_duplicate" | "time_placed" | "tables_read" | "offset_gap" | "stale_input" | "model_version_not_live" | "decided_before_training_cutoff" | "replay_mismatch" | "nondeterministic_replay";
+export type FindingKind = "version_gap" | "duplicate_version" | "recorded_at_backwards" | "recorded_before_occurred" | "dangling_causation" | "unknown_correction_target" | "implausible_timestamp" | "conflicting_duplicate" | "time_placed" | "tables_read" | "offset_gap" | "kafka_log_start" | "stale_input" | "model_version_not_live" | "decided_before_training_cutoff" | "replay_mismatch" | "nondeterministic_replay";

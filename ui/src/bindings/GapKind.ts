@@ -3,4 +3,4 @@
 /**
  * What kind of gap.
  */
-export type GapKind = "summary" | "leading_versions";
+export type GapKind = "summary" | "leading_versions" | "log_start";

@@ -11,4 +11,14 @@ summaries: Array<string>,
 /**
  * A stream whose versions start past 1 is missing its first ones.
  */
-leading_versions: boolean, };
+leading_versions: boolean, 
+/**
+ * A stream first seen in a Kafka partition whose dump begins past offset 0 may be missing
+ * its first records (unless its first record begins a history).
+ */
+log_start: boolean, 
+/**
+ * Regular expressions (case-insensitive) over event types: a match begins a history, so a
+ * stream whose first record is one is whole even after a log start.
+ */
+beginnings: Array<string>, };

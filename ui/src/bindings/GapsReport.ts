@@ -12,6 +12,10 @@ export type GapsReport = {
  */
 gaps: Array<EvidenceGap>, summaries: number, leading_versions: number, 
 /**
+ * Streams first seen after a Kafka partition's log start.
+ */
+log_starts: number, 
+/**
  * Every gap (not only those listed) counted by the UTC day its edge falls on, for the
  * case-wide strip.
  */
