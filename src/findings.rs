@@ -172,23 +172,45 @@ fn query<P: duckdb::Params>(
     limit: usize,
     params: P,
 ) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    stream(conn, filter, limit, params, |f| {
+        out.push(f);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Every finding of the case, oldest first, handed to `each` as it is read (a case may hold
+/// millions: they are not gathered). How many there were.
+pub fn each(conn: &Connection, each: impl FnMut(Finding) -> Result<()>) -> Result<u64> {
+    stream(conn, "", usize::MAX >> 1, [], each)
+}
+
+fn stream<P: duckdb::Params>(
+    conn: &Connection,
+    filter: &str,
+    limit: usize,
+    params: P,
+    mut each: impl FnMut(Finding) -> Result<()>,
+) -> Result<u64> {
     let mut stmt = conn.prepare(&format!(
         "SELECT kind, stream_id, event_id, message FROM main.findings {filter} ORDER BY finding_id LIMIT {limit}"
     ))?;
     let rows = stmt.query_map(params, |r| {
         Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
-    let mut out = Vec::new();
+    let mut n = 0;
     for row in rows {
         let (kind, stream_id, event_id, message) = row?;
-        out.push(Finding {
+        each(Finding {
             kind: FindingKind::parse(&kind)?,
             stream_id,
             event_id,
             message,
-        });
+        })?;
+        n += 1;
     }
-    Ok(out)
+    Ok(n)
 }
 
 #[cfg(test)]

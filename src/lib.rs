@@ -966,6 +966,12 @@ impl Case {
     pub fn findings(&self) -> Result<Vec<Finding>> {
         Ok(self.shown(findings::list(&self.conn, None, usize::MAX >> 1)?))
     }
+
+    /// Every integrity finding in the case, oldest first, handed to `each` one at a time (as the
+    /// view shows it), so millions of them need no more memory than one; how many there were.
+    pub fn each_finding(&self, mut each: impl FnMut(Finding) -> Result<()>) -> Result<u64> {
+        findings::each(&self.conn, |f| each(self.shown(f)))
+    }
 }
 
 /// Checks a bundle offline: signature, every file's digest, the events' Merkle root.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use casefile::{Case, Error, ImportOptions, ImportProgress, JobKind, ProgressSink};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::render::print;
+use super::render::{print, print_each};
 use super::{jobs, Exit};
 
 #[derive(clap::Args)]
@@ -151,16 +151,13 @@ pub(super) fn findings(json: bool, args: FindingsArgs) -> Result<Exit, Error> {
     let c = super::open(&case)?;
     // Stale decision inputs are findings too: read the decisions first when they changed.
     jobs::run(JobKind::DecisionView, |job| c.build_decisions_job(job))?;
-    let f = c.findings()?;
-    let doc = serde_json::json!({ "findings": f });
-    print(json, &doc, |_| {
-        let mut s = String::new();
-        for x in &f {
-            s += &format!("[{}] {}\n", x.kind, x.message);
-        }
-        s += &format!("({} findings)\n", f.len());
-        s
-    });
+    print_each(
+        json,
+        "findings",
+        |each| c.each_finding(each),
+        |f: &casefile::Finding| format!("[{}] {}\n", f.kind, f.message),
+        |n| format!("({n} findings)\n"),
+    )?;
     Ok(Exit::Done)
 }
 

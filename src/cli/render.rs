@@ -25,6 +25,54 @@ pub(super) fn print<T: Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -
     }
 }
 
+/// Prints a list too long to gather (`{"KEY": [...]}` in JSON, exactly as [`print`] would, or a
+/// line per item then `footer(count)`), item by item as `produce` hands them over.
+pub(super) fn print_each<T: Serialize>(
+    json: bool,
+    key: &str,
+    produce: impl FnOnce(
+        &mut dyn FnMut(T) -> Result<(), casefile::Error>,
+    ) -> Result<u64, casefile::Error>,
+    line: impl Fn(&T) -> String,
+    footer: impl FnOnce(u64) -> String,
+) -> Result<(), casefile::Error> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    // A reader that stops early (`| head`) closes the pipe: the rest is not wanted.
+    let written = |r: std::io::Result<()>| -> Result<(), casefile::Error> {
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+            other => Ok(other?),
+        }
+    };
+    let mut first = true;
+    let key_json = serde_json::to_string(key).expect("a key serializes");
+    if json {
+        written(write!(out, "{{\n  {key_json}: ["))?;
+    }
+    let n = produce(&mut |item: T| {
+        let text = if json {
+            let item = serde_json::to_string_pretty(&item).expect("an item serializes");
+            // Nested two levels deep; a JSON text has no raw newline inside a string.
+            format!(
+                "{}\n    {}",
+                if first { "" } else { "," },
+                item.replace('\n', "\n    ")
+            )
+        } else {
+            line(&item)
+        };
+        first = false;
+        written(out.write_all(text.as_bytes()))
+    })?;
+    let end = if json {
+        format!("{}]\n}}\n", if n == 0 { "" } else { "\n  " })
+    } else {
+        footer(n)
+    };
+    written(out.write_all(end.as_bytes()).and_then(|_| out.flush()))
+}
+
 pub(super) fn view_name(v: View) -> &'static str {
     match v {
         View::AsCorrected => "as corrected",

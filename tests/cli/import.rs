@@ -1,4 +1,5 @@
 use crate::common::*;
+use serde_json::Value;
 
 #[test]
 fn every_sample_imports_reconciled_with_custody_hashes_equal_to_sha256sum() {
@@ -467,5 +468,51 @@ fn a_parquet_file_that_breaks_the_reader_is_refused_and_the_case_goes_on() {
     assert!(
         report["sources"][0]["rows_loaded"].as_u64().unwrap() > 0,
         "{report}"
+    );
+}
+
+#[test]
+fn findings_are_written_one_by_one_as_the_same_json_and_text_a_whole_list_would_be() {
+    let dir = tmp();
+    let case = lending_case(dir.path());
+    let out = run(&["findings", s(&case), "--json"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    // Byte for byte what pretty-printing the whole document gives.
+    assert_eq!(text, serde_json::to_string_pretty(&doc).unwrap() + "\n");
+    // Every finding the case holds, counted by SQL, in the order they were raised.
+    let stored = sql(
+        &case,
+        "SELECT kind, message FROM findings ORDER BY finding_id",
+    );
+    let listed: Vec<Vec<Value>> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| vec![f["kind"].clone(), f["message"].clone()])
+        .collect();
+    assert!(!stored.is_empty());
+    assert_eq!(listed, stored);
+    let words = run(&["findings", s(&case)]);
+    let words = String::from_utf8(words.stdout).unwrap();
+    assert_eq!(words.lines().count(), stored.len() + 1);
+    assert!(
+        words.ends_with(&format!("({} findings)\n", stored.len())),
+        "{words}"
+    );
+    // A case without findings: an empty list, as a whole document would print it.
+    let empty = dir.path().join("empty.casefile");
+    let line = dir.path().join("one.jsonl");
+    std::fs::write(
+        &line,
+        r#"{"event_id":"e1","stream_id":"s1","event_type":"Opened","stream_version":1,"occurred_at":"2024-01-01T00:00:00Z","recorded_at":"2024-01-01T00:00:01Z","payload":{}}"#,
+    )
+    .unwrap();
+    json(&["import", s(&empty), s(&line)]);
+    let none = run(&["findings", s(&empty), "--json"]);
+    assert_eq!(
+        String::from_utf8(none.stdout).unwrap(),
+        "{\n  \"findings\": []\n}\n"
     );
 }

@@ -28,7 +28,9 @@ const STEPS: [number, Unit, number][] = [
   [HOUR, "hour", 1],
   [3 * HOUR, "hour", 3],
   [6 * HOUR, "hour", 6],
+  [12 * HOUR, "hour", 12],
   [DAY, "day", 1],
+  [2 * DAY, "day", 2],
   [7 * DAY, "week", 1],
   [30 * DAY, "month", 1],
   [91 * DAY, "month", 3],
@@ -78,7 +80,7 @@ function utcAxis(from: number, to: number, count: number): TimeAxis {
     if (t >= from) ticks.push(t);
     if (unit === "minute") d.setUTCMinutes(d.getUTCMinutes() + n);
     else if (unit === "hour") d.setUTCHours(d.getUTCHours() + n);
-    else if (unit === "day") d.setUTCDate(d.getUTCDate() + 1);
+    else if (unit === "day") d.setUTCDate(d.getUTCDate() + n);
     else if (unit === "week") d.setUTCDate(d.getUTCDate() + 7);
     else if (unit === "month") d.setUTCMonth(d.getUTCMonth() + n);
     else d.setUTCFullYear(d.getUTCFullYear() + 1);

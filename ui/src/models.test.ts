@@ -133,6 +133,15 @@ describe("the decisions over time chart", () => {
     expect(m.ticks.map(m.label)).toEqual(["10:10", "10:15", "10:20", "10:25", "10:30"]);
   });
 
+  it("puts ticks two days or twelve hours apart where a day's or six hours' would be too many", () => {
+    // 3.75 days, about 3 ticks (the two-axes chart): every other day from the first day's start.
+    const a = timeAxis(us("2023-12-30T18:00:00Z"), us("2024-01-03T12:00:00Z"), 3);
+    expect(a.ticks.map(a.label)).toEqual(["2024-01-01", "2024-01-03"]);
+    // 2 days, about 6 ticks: at midnight and noon.
+    const b = timeAxis(us("2024-01-01T00:00:00Z"), us("2024-01-03T00:00:00Z"), 6);
+    expect(b.ticks.map(b.label)).toEqual(["2024-01-01", "12:00", "2024-01-02", "12:00", "2024-01-03"]);
+  });
+
   it("filters the decision list to a bar's period and version", () => {
     const f = bucketFilter(bucket);
     expect(f.modelVersion).toBe("v2");
