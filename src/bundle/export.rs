@@ -42,7 +42,7 @@ pub struct FindingRow {
 }
 
 /// The bundle's zip while it is written, under a partial name beside the output.
-type BundleZip = zip::ZipWriter<BufWriter<std::fs::File>>;
+type BundleZip = super::container::Writer<BufWriter<std::fs::File>>;
 
 /// A bundle half made: the zip under a partial name with the events already in it, and the other
 /// files in a staging folder next to the output.
@@ -69,7 +69,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(zip) = self.zip.take() {
-            // Dropping a writer finalises it; the half-made bundle is removed right after.
+            // Closed before the half-made bundle is removed.
             drop(zip);
             let _ = std::fs::remove_file(&self.partial);
         }
@@ -175,7 +175,7 @@ pub fn stage(
     }
     std::fs::create_dir_all(dir.join("events"))?;
     let partial = PathBuf::from(format!("{}.partial.zip", out.display()));
-    let zip = zip::ZipWriter::new(BufWriter::with_capacity(
+    let zip = super::container::Writer::new(BufWriter::with_capacity(
         1 << 20,
         std::fs::File::create(&partial)?,
     ));
@@ -379,6 +379,7 @@ fn empty_manifest(case_path: &Path) -> Manifest {
         reports: vec![],
         files: vec![],
         signer: None,
+        container: Some(super::container::CANONICAL.into()),
     }
 }
 
@@ -560,9 +561,7 @@ fn write_prepared_into(
     rx: std::sync::mpsc::Receiver<Vec<Prepared>>,
 ) -> Result<Sink> {
     let mut appender = stage.appender("events")?;
-    // The entry's size is not known before the last line: large-file (zip64) headers always.
-    zip.start_file(EVENTS_JSONL, zip_options(true, u64::MAX))
-        .map_err(zip_error)?;
+    zip.start(EVENTS_JSONL)?;
     let mut jsonl = BufWriter::with_capacity(
         1 << 20,
         Digesting {
@@ -800,6 +799,8 @@ const README: &str = "This is a Casefile case bundle: evidence exported from a C
 manifest.json lists every file with its SHA-256 and size, the scope, the redaction applied and
 the Merkle root over the events (RFC 6962 tree; leaf = SHA-256(0x00 || line of events/events.jsonl)).
 signature.json, when present, is an ed25519 signature over the exact bytes of manifest.json.
+The zip itself is canonical (entries stored, in the manifest's order, dated 1980-01-01, ZIP64
+headers, no extras or comments), so verify checks every byte of this file, not only its contents.
 
 Check it offline:   casefile bundle verify THIS.casebundle --key INVESTIGATOR.pub
 Open it read-only:  casefile info THIS.casebundle   (or File > Open in the Casefile app)
@@ -890,9 +891,7 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
         for name in &names {
             let src = staging.dir.join(name);
             let size = std::fs::metadata(&src)?.len();
-            let stored = name.starts_with("events/");
-            zip.start_file(name.as_str(), zip_options(stored, size))
-                .map_err(zip_error)?;
+            zip.start(name)?;
             let mut reader = std::fs::File::open(&src)?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0u8; 1 << 20];
@@ -927,8 +926,7 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
         });
         let mut manifest_bytes = serde_json::to_vec_pretty(&m).expect("the manifest serializes");
         manifest_bytes.push(b'\n');
-        zip.start_file(MANIFEST, zip_options(false, manifest_bytes.len() as u64))
-            .map_err(zip_error)?;
+        zip.start(MANIFEST)?;
         zip.write_all(&manifest_bytes)?;
         if let Some(key) = &staging.signing {
             let sig = SignatureFile {
@@ -939,12 +937,11 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
             };
             let mut bytes = serde_json::to_vec_pretty(&sig).expect("a signature serializes");
             bytes.push(b'\n');
-            zip.start_file(SIGNATURE, zip_options(false, bytes.len() as u64))
-                .map_err(zip_error)?;
+            zip.start(SIGNATURE)?;
             zip.write_all(&bytes)?;
         }
         let zip = staging.zip.take().expect("the zip is still open");
-        let mut inner = zip.finish().map_err(zip_error)?;
+        let (mut inner, _) = zip.finish()?;
         inner.flush()?;
         inner.get_ref().sync_all()?;
         Ok(BundleExportReport {
@@ -971,17 +968,6 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
             Err(e)
         }
     }
-}
-
-fn zip_options(stored: bool, size: u64) -> zip::write::SimpleFileOptions {
-    zip::write::SimpleFileOptions::default()
-        .compression_method(if stored {
-            zip::CompressionMethod::Stored
-        } else {
-            zip::CompressionMethod::Deflated
-        })
-        .large_file(size >= 0xFFFF_FFFF)
-        .unix_permissions(0o644)
 }
 
 pub(crate) fn zip_error(e: zip::result::ZipError) -> Error {

@@ -10,6 +10,7 @@
 //! `rules/*.toml` (how the case folds and finds decisions), `reports/...` (decision explanations,
 //! attached reports).
 
+pub mod container;
 pub mod export;
 pub mod keys;
 pub mod merkle;
@@ -150,6 +151,11 @@ pub struct Manifest {
     pub reports: Vec<String>,
     pub files: Vec<BundleFile>,
     pub signer: Option<SignerRecord>,
+    /// How the zip around the files is written (`container::CANONICAL`); none in bundles made
+    /// before containers were canonical, whose zip headers are not checked byte for byte.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub container: Option<String>,
 }
 
 /// `signature.json`.

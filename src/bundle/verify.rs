@@ -309,9 +309,96 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
             report.problems.extend(found);
         }
     }
+    check_container(
+        path,
+        &mut archive,
+        &manifest,
+        &manifest_bytes,
+        &digests,
+        &entries,
+        &mut report,
+    )?;
     report.manifest = Some(manifest);
     report.ok = report.problems.is_empty();
     Ok(report)
+}
+
+/// Rebuilds the canonical container around the files (in the manifest's order, then the manifest
+/// and the signature) and compares every byte that is not a file's content with the bundle's: the
+/// contents are the digests' to check, and together nothing in the file goes unchecked.
+fn check_container(
+    path: &Path,
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+    digests: &HashMap<String, std::result::Result<Digest32, String>>,
+    present: &[String],
+    report: &mut VerifyReport,
+) -> Result<()> {
+    match manifest.container.as_deref() {
+        None => {
+            report.checked.push(
+                "This bundle was made before bundles were written as canonical containers: its contents are checked, its zip headers are not checked byte for byte.".into(),
+            );
+            return Ok(());
+        }
+        Some(super::container::CANONICAL) => {}
+        Some(other) => {
+            report.problems.push(problem(
+                Some(MANIFEST),
+                None,
+                format!(
+                    "The manifest's container is `{other}`; this Casefile checks `{}`.",
+                    super::container::CANONICAL
+                ),
+            ));
+            return Ok(());
+        }
+    }
+    let mut entries = Vec::with_capacity(manifest.files.len() + 2);
+    for f in &manifest.files {
+        // A file that could not be read is a problem already; its headers cannot be rebuilt.
+        let Some(Ok(d)) = digests.get(&f.path) else {
+            return Ok(());
+        };
+        entries.push((f.path.clone(), d.crc32, d.size));
+    }
+    entries.push((
+        MANIFEST.to_string(),
+        crc32fast::hash(manifest_bytes),
+        manifest_bytes.len() as u64,
+    ));
+    if present.iter().any(|n| n == SIGNATURE) {
+        let Ok(signature) = read_entry(archive, SIGNATURE) else {
+            return Ok(());
+        };
+        entries.push((
+            SIGNATURE.to_string(),
+            crc32fast::hash(&signature),
+            signature.len() as u64,
+        ));
+    }
+    let mut file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let found = super::container::compare(&entries, len, |at, n| {
+        use std::io::{Seek, SeekFrom};
+        file.seek(SeekFrom::Start(at))?;
+        let mut buf = vec![0u8; n];
+        file.read_exact(&mut buf)?;
+        Ok(buf)
+    })?;
+    match found {
+        Some(differs) => report.problems.push(problem(
+            None,
+            None,
+            format!("The container was changed after the bundle was made: {differs}."),
+        )),
+        None => report.checked.push(format!(
+            "Every byte of the container around the files ({} entries) is the canonical one, and the file ends where it does.",
+            entries.len()
+        )),
+    }
+    Ok(())
 }
 
 /// That one event belongs to a bundle: its line, its place and the RFC 6962 audit path to the root.
@@ -541,6 +628,7 @@ fn read_entry(
 
 struct Digest32 {
     sha256: [u8; 32],
+    crc32: u32,
     size: u64,
 }
 
@@ -588,6 +676,7 @@ fn digest_entry(
         .map_err(|e| e.to_string())?
         .take(limit + 1);
     let mut hasher = Sha256::new();
+    let mut crc = crc32fast::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
     loop {
@@ -596,6 +685,7 @@ fn digest_entry(
             break;
         }
         hasher.update(&buf[..n]);
+        crc.update(&buf[..n]);
         if let Some(t) = lines.as_deref_mut() {
             t.feed(&buf[..n]);
         }
@@ -612,6 +702,7 @@ fn digest_entry(
     }
     Ok(Digest32 {
         sha256: hasher.finalize().into(),
+        crc32: crc.finalize(),
         size,
     })
 }
@@ -770,6 +861,92 @@ fn compare_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A signed bundle of a one-event case (a flip in an event costs a look at the Parquet copy
+    /// from another process), its bytes, and where it lies.
+    fn small_signed_bundle(dir: &Path) -> (std::path::PathBuf, Vec<u8>) {
+        let lines: Vec<String> = (1..=1)
+            .map(|i| {
+                serde_json::json!({"event_id": format!("e{i}"), "stream_id": "s", "stream_type": "T",
+                    "event_type": "Changed", "stream_version": i,
+                    "occurred_at": format!("2024-01-0{i}T00:00:00Z"),
+                    "recorded_at": format!("2024-01-0{i}T00:00:01Z"), "payload": {"n": i}})
+                .to_string()
+            })
+            .collect();
+        let case = crate::case_of_lines(dir, &lines);
+        let key = dir.join("signer.key");
+        std::fs::write(
+            &key,
+            format!(
+                "casefile-ed25519-secret-key {}\n",
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 32])
+            ),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let out = dir.join("small.casebundle");
+        let req = crate::bundle::BundleRequest {
+            out: out.to_string_lossy().into_owned(),
+            sign: Some(key.to_string_lossy().into_owned()),
+            ..Default::default()
+        };
+        case.bundle_export(&req, &Job::quiet(crate::job::JobKind::BundleExport))
+            .unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        (out, bytes)
+    }
+
+    #[test]
+    fn a_bit_flipped_at_any_offset_of_a_signed_bundle_fails_verification() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bundle, bytes) = small_signed_bundle(dir.path());
+        let job = Job::quiet(crate::job::JobKind::BundleVerify);
+        let opts = VerifyOptions::default();
+        let clean = verify(&bundle, &opts, &job).unwrap();
+        assert!(clean.ok, "{:?}", clean.problems);
+        assert!(
+            clean
+                .checked
+                .iter()
+                .any(|c| c.starts_with("Every byte of the container")),
+            "{:?}",
+            clean.checked
+        );
+        let flipped = dir.path().join("flipped.casebundle");
+        let mut missed = Vec::new();
+        for at in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[at] ^= 0x01;
+            std::fs::write(&flipped, &b).unwrap();
+            if let Ok(r) = verify(&flipped, &opts, &job) {
+                if r.ok {
+                    missed.push(at);
+                }
+            }
+        }
+        assert!(
+            missed.is_empty(),
+            "flips not caught at offsets {missed:?} of {}",
+            bytes.len()
+        );
+        // The one offset the old container let through: the first local header's date.
+        let mut dated = bytes.clone();
+        dated[12] ^= 0x01;
+        std::fs::write(&flipped, &dated).unwrap();
+        let r = verify(&flipped, &opts, &job).unwrap();
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.message.contains("byte 12 of the file, in the local header of events/events.jsonl (its modification date)")),
+            "{:?}",
+            r.problems
+        );
+    }
 
     #[test]
     fn compare_names_removed_inserted_edited_and_moved_events() {

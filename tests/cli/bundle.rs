@@ -717,6 +717,43 @@ fn bundle_export_is_byte_identical_run_to_run_and_keeps_case_order_across_batche
     );
     assert_eq!(v["ok"], true);
     assert_eq!(v["events"].as_u64().unwrap(), events);
+    // The canonical container (ZIP64, stored, dated 1980-01-01) is a zip other tools read whole:
+    // Info-ZIP's unzip tests every entry's CRC, Python's zipfile lists and reads them.
+    let unzip = std::process::Command::new("unzip")
+        .args(["-t", s(&a)])
+        .output()
+        .expect("unzip runs (scripts/test.sh installs it)");
+    let said = String::from_utf8_lossy(&unzip.stdout);
+    assert!(
+        unzip.status.success() && said.contains("No errors detected"),
+        "{said}"
+    );
+    let python = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             assert z.testzip() is None\n\
+             for i in z.infolist(): print(i.filename, i.compress_type, i.date_time[:3], len(z.read(i)))",
+            s(&a),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        python.status.success(),
+        "{}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let listed = String::from_utf8(python.stdout).unwrap();
+    let first = listed.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!("events/events.jsonl 0 (1980, 1, 1) {}", la.len())
+    );
+    assert!(
+        listed.lines().all(|l| l.contains(" 0 (1980, 1, 1) ")),
+        "{listed}"
+    );
 }
 
 /// A zip with one extra entry written by `add` (the others copied from `f`'s bundle).
@@ -1181,4 +1218,25 @@ fn bundle_findings_are_exactly_those_of_the_streams_it_carries() {
     );
     assert_eq!(scope["findings"], expected.len());
     assert_eq!(scope["stream_count"], 2);
+}
+
+#[test]
+fn a_bundle_made_before_canonical_containers_still_verifies_with_a_note_saying_so() {
+    let bundle = fixtures().join("bundles/pre-canonical.casebundle");
+    // The key it was signed with: seed 0x2A x 32 (tests/fixtures/bundles/README.md).
+    let public = ed25519_dalek::SigningKey::from_bytes(&[0x2A; 32]).verifying_key();
+    let key = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        public.as_bytes(),
+    );
+    let report = json(&["bundle", "verify", s(&bundle), "--key", &key]);
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["events"], 2);
+    assert!(
+        report["checked"].as_array().unwrap().iter().any(|c| c
+            .as_str()
+            .unwrap()
+            .contains("its zip headers are not checked byte for byte")),
+        "{report}"
+    );
 }

@@ -12,4 +12,9 @@ export type Manifest = { format: string, tool_version: string, created_at: strin
 /**
  * The case's file name (not its path: nothing in a bundle depends on where it was made).
  */
-case_name: string, scope: Scope, events: EventsSummary, redaction: RedactionRecord, reports: Array<string>, files: Array<BundleFile>, signer: SignerRecord | null, };
+case_name: string, scope: Scope, events: EventsSummary, redaction: RedactionRecord, reports: Array<string>, files: Array<BundleFile>, signer: SignerRecord | null, 
+/**
+ * How the zip around the files is written (`container::CANONICAL`); none in bundles made
+ * before containers were canonical, whose zip headers are not checked byte for byte.
+ */
+container?: string, };
