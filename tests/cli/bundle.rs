@@ -745,6 +745,31 @@ fn bundle_export_is_byte_identical_run_to_run_and_keeps_case_order_across_batche
         String::from_utf8_lossy(&python.stderr)
     );
     let listed = String::from_utf8(python.stdout).unwrap();
+    // Signed, a bit flipped at a spread of offsets over its 30,000 events' bundle (the first and
+    // last bytes among them) fails verification each time.
+    cf_json(dir.path(), 0, &["keys", "new", "spread"]);
+    let signed = dir.path().join("signed.casebundle");
+    cf_json(
+        dir.path(),
+        0,
+        &["bundle", "export", s(&case), s(&signed), "--sign", "spread"],
+    );
+    let bytes = std::fs::read(&signed).unwrap();
+    let flipped = dir.path().join("flipped.casebundle");
+    let n = bytes.len();
+    let mut offsets: Vec<usize> = (0..40).map(|i| i * (n / 40) + 13 * i).collect();
+    offsets.extend([0, n - 1]);
+    for at in offsets {
+        let mut b = bytes.clone();
+        b[at] ^= 0x01;
+        std::fs::write(&flipped, &b).unwrap();
+        let out = cf(dir.path(), &["bundle", "verify", s(&flipped)]);
+        assert_ne!(
+            out.status.code(),
+            Some(0),
+            "a flip at byte {at} of {n} passed"
+        );
+    }
     let first = listed.lines().next().unwrap();
     assert_eq!(
         first,
