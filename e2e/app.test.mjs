@@ -631,12 +631,14 @@ async function main() {
     await driver.exec("document.querySelector('.bundle-verify').scrollIntoView()");
     await driver.screenshot("27-bundle-verified");
 
-    // One byte of one event changed in a copy: red, and the file named.
+    // One byte of the compressed event lines changed in a copy: red, and the file named. The
+    // lines are the zip's first entry; its content starts after the local header (30 bytes, the
+    // name, a 20-byte ZIP64 extra field).
     const tampered = join(work, "tampered.casebundle");
     const bytes = readFileSync(bundle);
-    const at = bytes.indexOf(Buffer.from('"event_type":"LoanDecisionMade"'));
-    if (at < 0) throw new Error("no decision event found in the bundle's bytes");
-    bytes[at + 14] ^= 0x20;
+    const name = "events/events.jsonl.zst";
+    if (bytes.subarray(30, 30 + name.length).toString() !== name) throw new Error("the bundle's first entry is not its event lines");
+    bytes[30 + name.length + 20 + 100] ^= 0x20;
     writeFileSync(tampered, bytes);
     await driver.type("input[aria-label='Bundle to verify']", tampered);
     await driver.click("[data-testid=verify-bundle]");

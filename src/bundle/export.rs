@@ -17,7 +17,7 @@ use super::merkle::{self, RootBuilder};
 use super::redact::{Erasure, Profile, Redactor};
 use super::{
     keys, BundleExportReport, BundleFile, BundleRequest, EventsSummary, Manifest, RedactionRecord,
-    Scope, SignatureFile, SignerRecord, DECISION_RULES, EVENTS_JSONL, EVENTS_PARQUET, FINDINGS,
+    Scope, SignatureFile, SignerRecord, DECISION_RULES, EVENTS_JSONL_ZST, EVENTS_PARQUET, FINDINGS,
     FOLD_RULES, FORMAT, MANIFEST, NOTES, SIGNATURE, SOURCES,
 };
 use crate::error::{Error, Result};
@@ -29,7 +29,7 @@ use crate::store;
 
 /// How a leaf is made, as the manifest says it.
 pub const LEAF_RULE: &str =
-    "SHA-256(0x00 || line) for each line of events/events.jsonl without its newline (RFC 6962 leaf); inner nodes SHA-256(0x01 || left || right)";
+    "SHA-256(0x00 || line) for each line of events/events.jsonl.zst, decompressed, without its newline (RFC 6962 leaf); inner nodes SHA-256(0x01 || left || right)";
 
 /// A finding as a bundle carries it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -561,15 +561,12 @@ fn write_prepared_into(
     rx: std::sync::mpsc::Receiver<Vec<Prepared>>,
 ) -> Result<Sink> {
     let mut appender = stage.appender("events")?;
-    zip.start(EVENTS_JSONL)?;
-    let mut jsonl = BufWriter::with_capacity(
-        1 << 20,
-        Digesting {
-            zip,
-            sha256: Sha256::new(),
-            size: 0,
-        },
-    );
+    zip.start(EVENTS_JSONL_ZST)?;
+    let mut jsonl = super::seekable::LinesWriter::new(Digesting {
+        zip,
+        sha256: Sha256::new(),
+        size: 0,
+    })?;
     let mut tree = RootBuilder::default();
     let mut count = 0u64;
     let mut counts = super::RedactionCounts::default();
@@ -577,8 +574,7 @@ fn write_prepared_into(
         for p in batch {
             let ev = &p.ev;
             tree.push_leaf(p.leaf);
-            jsonl.write_all(&p.line)?;
-            jsonl.write_all(b"\n")?;
+            jsonl.line(&p.line)?;
             appender.append_row(params![
                 ev.seq,
                 ev.event_id,
@@ -607,13 +603,13 @@ fn write_prepared_into(
         }
     }
     appender.flush()?;
-    let digesting = jsonl.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+    let digesting = jsonl.finish()?;
     Ok(Sink {
         tree,
         count,
         counts,
         lines: BundleFile {
-            path: EVENTS_JSONL.into(),
+            path: EVENTS_JSONL_ZST.into(),
             sha256: hex::encode(digesting.sha256.finalize()),
             size: digesting.size,
         },
@@ -797,7 +793,8 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 const README: &str = "This is a Casefile case bundle: evidence exported from a Casefile case.
 
 manifest.json lists every file with its SHA-256 and size, the scope, the redaction applied and
-the Merkle root over the events (RFC 6962 tree; leaf = SHA-256(0x00 || line of events/events.jsonl)).
+the Merkle root over the events (RFC 6962 tree; leaf = SHA-256(0x00 || a line of events/events.jsonl.zst,
+decompressed)).
 signature.json, when present, is an ed25519 signature over the exact bytes of manifest.json.
 The zip itself is canonical (entries stored, in the manifest's order, dated 1980-01-01, ZIP64
 headers, no extras or comments), so verify checks every byte of this file, not only its contents.
@@ -805,7 +802,8 @@ headers, no extras or comments), so verify checks every byte of this file, not o
 Check it offline:   casefile bundle verify THIS.casebundle --key INVESTIGATOR.pub
 Open it read-only:  casefile info THIS.casebundle   (or File > Open in the Casefile app)
 
-events/events.jsonl   one event per line, canonical JSON (keys sorted)
+events/events.jsonl.zst  one event per line, canonical JSON (keys sorted), zstd-compressed
+                      (zstd -d reads it; frames of 4096 lines with a seek table at the end)
 events/events.parquet the same events, with each event's leaf hash (event_hash)
 custody/sources.json  where every event came from: source files, their SHA-256, who imported them
 notes.json, findings.json, rules/, reports/

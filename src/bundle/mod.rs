@@ -4,8 +4,9 @@
 //! manifest, verification (which needs no case and no DuckDB unless something is wrong) and opening a
 //! bundle as a read-only case.
 //!
-//! Layout: `manifest.json`, `signature.json` (when signed), `README.txt`, `events/events.jsonl` (one
-//! canonical JSON event per line: the Merkle leaves), `events/events.parquet` (the same events with
+//! Layout: `manifest.json`, `signature.json` (when signed), `README.txt`, `events/events.jsonl.zst`
+//! (one canonical JSON event per line, the Merkle leaves, compressed in zstd's seekable format;
+//! `events/events.jsonl` uncompressed in bundles made before), `events/events.parquet` (the same events with
 //! each one's leaf hash, for other tools), `custody/sources.json`, `notes.json`, `findings.json`,
 //! `rules/*.toml` (how the case folds and finds decisions), `reports/...` (decision explanations,
 //! attached reports).
@@ -17,6 +18,7 @@ pub mod merkle;
 pub mod open;
 pub mod redact;
 pub mod safety;
+pub mod seekable;
 pub mod verify;
 
 use serde::{Deserialize, Serialize};
@@ -28,7 +30,10 @@ pub use redact::{Erasure, RedactionCounts};
 pub const FORMAT: &str = "casefile-bundle/1";
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "signature.json";
+/// The event lines of bundles made before they were compressed.
 pub const EVENTS_JSONL: &str = "events/events.jsonl";
+/// The event lines, in zstd's seekable format (`seekable`).
+pub const EVENTS_JSONL_ZST: &str = "events/events.jsonl.zst";
 pub const EVENTS_PARQUET: &str = "events/events.parquet";
 pub const SOURCES: &str = "custody/sources.json";
 pub const NOTES: &str = "notes.json";

@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 use super::keys;
 use super::merkle::{self, RootBuilder};
 use super::{
-    Manifest, Problem, SignatureCheck, SignatureFile, VerifyReport, EVENTS_JSONL, EVENTS_PARQUET,
-    FORMAT, MANIFEST, SIGNATURE,
+    Manifest, Problem, SignatureCheck, SignatureFile, VerifyReport, EVENTS_JSONL, EVENTS_JSONL_ZST,
+    EVENTS_PARQUET, FORMAT, MANIFEST, SIGNATURE,
 };
 use crate::error::{Error, Result};
 use crate::job::Job;
@@ -195,7 +195,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
         .files
         .iter()
         .filter(|f| present.contains(f.path.as_str()))
-        .partition(|f| f.path == EVENTS_JSONL);
+        .partition(|f| f.path == EVENTS_JSONL || f.path == EVENTS_JSONL_ZST);
     let (other_results, events_result) = std::thread::scope(|s| {
         let others_handle = s.spawn(
             || -> Result<Vec<(String, std::result::Result<Digest32, String>)>> {
@@ -215,7 +215,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
         let events = events_file.first().map(|f| {
             let mut tree = LineTree::default();
             let r = digest_entry(&mut archive, &f.path, f.size, Some(&mut tree), &tick);
-            (r, tree)
+            (f.path.clone(), r, tree)
         });
         (
             others_handle
@@ -227,9 +227,11 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
     let mut digests: HashMap<String, std::result::Result<Digest32, String>> =
         other_results?.into_iter().collect();
     let mut tree = None;
-    if let Some((r, t)) = events_result {
-        digests.insert(EVENTS_JSONL.into(), r);
+    let mut lines_file = EVENTS_JSONL_ZST.to_string();
+    if let Some((name, r, t)) = events_result {
+        digests.insert(name.clone(), r);
         tree = Some(t);
+        lines_file = name;
     }
     let mut files_ok = HashMap::new();
     for f in &manifest.files {
@@ -283,7 +285,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
         report.events = tree.root.leaves();
         if root != manifest.events.merkle_root || tree.root.leaves() != manifest.events.count {
             report.problems.push(problem(
-                Some(EVENTS_JSONL),
+                Some(&lines_file),
                 None,
                 format!(
                     "The {} event lines hash to the Merkle root {}; the manifest says {} events with root {}.",
@@ -301,11 +303,18 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
             ));
         }
         report.merkle_root = Some(root);
-        if files_ok.get(EVENTS_JSONL) == Some(&false)
+        if let Some(broken) = &tree.broken {
+            report.problems.push(problem(
+                Some(&lines_file),
+                None,
+                format!("The compressed event lines cannot be decompressed ({broken})."),
+            ));
+        }
+        if files_ok.get(&lines_file) == Some(&false)
             || report.merkle_root.as_deref() != Some(manifest.events.merkle_root.as_str())
         {
             let reference_ok = files_ok.get(EVENTS_PARQUET) == Some(&true);
-            let found = diagnose_events(path, reference_ok)?;
+            let found = diagnose_events(path, reference_ok, &lines_file)?;
             report.problems.extend(found);
         }
     }
@@ -434,10 +443,9 @@ pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
     let manifest: Manifest =
         serde_json::from_slice(&read_entry(&mut archive, MANIFEST).map_err(bad)?)
             .map_err(|e| bad(format!("its manifest is not readable ({e})")))?;
-    let entry = archive
-        .by_name(EVENTS_JSONL)
-        .map_err(|_| bad(format!("it has no {EVENTS_JSONL}")))?;
-    let mut reader = BufReader::new(entry);
+    let mut reader = BufReader::new(
+        event_lines(&mut archive).map_err(|_| bad(format!("it has no {EVENTS_JSONL_ZST}")))?,
+    );
     let mut leaves = Vec::new();
     let mut found: Option<(usize, String)> = None;
     let mut line = Vec::new();
@@ -448,7 +456,7 @@ pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
     loop {
         line.clear();
         let read = std::io::BufRead::read_until(&mut reader, b'\n', &mut line)
-            .map_err(|e| bad(format!("its {EVENTS_JSONL} cannot be read ({e})")))?;
+            .map_err(|e| bad(format!("its event lines cannot be read ({e})")))?;
         if read == 0 {
             break;
         }
@@ -637,6 +645,8 @@ struct Digest32 {
 struct LineTree {
     root: RootBuilder,
     carry: Vec<u8>,
+    /// Why the compressed lines stopped decompressing, if they did.
+    broken: Option<String>,
 }
 
 impl LineTree {
@@ -662,13 +672,34 @@ impl LineTree {
     }
 }
 
+/// Where an entry's bytes go to be cut into lines.
+enum Lines<'a> {
+    None,
+    Plain(&'a mut LineTree),
+    Zstd(zstd::stream::write::Decoder<'static, TreeSink<'a>>),
+}
+
+/// Decompressed lines into the tree.
+struct TreeSink<'a>(&'a mut LineTree);
+
+impl Write for TreeSink<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.feed(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Hashes an entry, reading at most one byte more than the manifest says it holds (a manifest that
 /// lies, or an entry that keeps expanding, stops there).
 fn digest_entry(
     archive: &mut zip::ZipArchive<BufReader<File>>,
     name: &str,
     limit: u64,
-    mut lines: Option<&mut LineTree>,
+    lines: Option<&mut LineTree>,
     tick: &dyn Fn(u64),
 ) -> std::result::Result<Digest32, String> {
     let mut entry = archive
@@ -679,6 +710,14 @@ fn digest_entry(
     let mut crc = crc32fast::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut size = 0u64;
+    // The digests are of the entry as stored; the lines, of what it decompresses to.
+    let mut sink = match lines {
+        None => Lines::None,
+        Some(t) if name.ends_with(".zst") => {
+            Lines::Zstd(zstd::stream::write::Decoder::new(TreeSink(t)).map_err(|e| e.to_string())?)
+        }
+        Some(t) => Lines::Plain(t),
+    };
     loop {
         let n = entry.read(&mut buf).map_err(|e| e.to_string())?;
         if n == 0 {
@@ -686,14 +725,31 @@ fn digest_entry(
         }
         hasher.update(&buf[..n]);
         crc.update(&buf[..n]);
-        if let Some(t) = lines.as_deref_mut() {
-            t.feed(&buf[..n]);
+        match &mut sink {
+            Lines::None => {}
+            Lines::Plain(t) => t.feed(&buf[..n]),
+            Lines::Zstd(d) => {
+                if d.get_ref().0.broken.is_none() {
+                    if let Err(e) = d.write_all(&buf[..n]) {
+                        d.get_mut().0.broken = Some(e.to_string());
+                    }
+                }
+            }
         }
         size += n as u64;
         tick(n as u64);
     }
-    if let Some(t) = lines {
-        t.finish();
+    match sink {
+        Lines::None => {}
+        Lines::Plain(t) => t.finish(),
+        Lines::Zstd(mut d) => {
+            let flushed = d.flush();
+            let t = d.into_inner().0;
+            if let (Err(e), None) = (flushed, &t.broken) {
+                t.broken = Some(e.to_string());
+            }
+            t.finish();
+        }
     }
     if size > limit {
         return Err(format!(
@@ -707,15 +763,32 @@ fn digest_entry(
     })
 }
 
+/// The event lines of a bundle, decompressed (bundles made before compression hold them plain).
+fn event_lines<'a>(
+    archive: &'a mut zip::ZipArchive<BufReader<File>>,
+) -> std::result::Result<Box<dyn Read + 'a>, String> {
+    if archive.index_for_name(EVENTS_JSONL_ZST).is_some() {
+        let entry = archive
+            .by_name(EVENTS_JSONL_ZST)
+            .map_err(|e| e.to_string())?;
+        return Ok(Box::new(
+            zstd::stream::read::Decoder::new(entry).map_err(|e| e.to_string())?,
+        ));
+    }
+    Ok(Box::new(
+        archive.by_name(EVENTS_JSONL).map_err(|e| e.to_string())?,
+    ))
+}
+
 /// Says which events differ from the signed ones, using the Parquet copy (when intact) as the
 /// reference of what was signed.
-fn diagnose_events(path: &Path, reference_ok: bool) -> Result<Vec<Problem>> {
+fn diagnose_events(path: &Path, reference_ok: bool, file: &str) -> Result<Vec<Problem>> {
     let mut archive = zip::ZipArchive::new(BufReader::new(File::open(path)?))
         .map_err(super::export::zip_error)?;
     let mut actual: Vec<(Option<String>, merkle::Hash)> = Vec::new();
     let mut problems = Vec::new();
     {
-        let Ok(entry) = archive.by_name(EVENTS_JSONL) else {
+        let Ok(entry) = event_lines(&mut archive) else {
             return Ok(problems);
         };
         let mut reader = std::io::BufReader::new(entry);
@@ -739,7 +812,7 @@ fn diagnose_events(path: &Path, reference_ok: bool) -> Result<Vec<Problem>> {
             let id = serde_json::from_slice::<Id>(&line).ok().map(|i| i.event_id);
             if id.is_none() && problems.len() < MAX_EVENT_PROBLEMS {
                 problems.push(problem(
-                    Some(EVENTS_JSONL),
+                    Some(file),
                     None,
                     format!("Line {n} is not a JSON event."),
                 ));
@@ -748,7 +821,7 @@ fn diagnose_events(path: &Path, reference_ok: bool) -> Result<Vec<Problem>> {
         }
     }
     if !reference_ok {
-        problems.push(problem(Some(EVENTS_JSONL), None, "Which events were changed cannot be told: the Parquet copy the signed hashes are read from was altered too.".into()));
+        problems.push(problem(Some(file), None, "Which events were changed cannot be told: the Parquet copy the signed hashes are read from was altered too.".into()));
         return Ok(problems);
     }
     let dir = tempfile_dir()?;
@@ -777,7 +850,7 @@ fn diagnose_events(path: &Path, reference_ok: bool) -> Result<Vec<Problem>> {
         .collect::<std::result::Result<_, _>>()?;
     drop(stmt);
     let _ = std::fs::remove_dir_all(&dir);
-    problems.extend(compare_events(&reference, &actual));
+    problems.extend(compare_events(&reference, &actual, file));
     Ok(problems)
 }
 
@@ -795,6 +868,7 @@ fn tempfile_dir() -> Result<std::path::PathBuf> {
 fn compare_events(
     reference: &[(String, String)],
     actual: &[(Option<String>, merkle::Hash)],
+    file: &str,
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut more = 0usize;
@@ -814,7 +888,7 @@ fn compare_events(
     for (id, _) in reference {
         if !found.contains(id.as_str()) {
             push(problem(
-                Some(EVENTS_JSONL),
+                Some(file),
                 Some(id.clone()),
                 format!("Event {id} was removed."),
             ));
@@ -825,21 +899,21 @@ fn compare_events(
         let Some(id) = id else { continue };
         match position.get(id.as_str()) {
             None => push(problem(
-                Some(EVENTS_JSONL),
+                Some(file),
                 Some(id.clone()),
                 format!("Event {id} is not one of the signed events: it was inserted."),
             )),
             Some(&i) => {
                 if reference[i].1 != hex::encode(leaf) {
                     push(problem(
-                        Some(EVENTS_JSONL),
+                        Some(file),
                         Some(id.clone()),
                         format!("Event {id} was edited: its content differs from the signed one."),
                     ));
                 }
                 if last_position.is_some_and(|l| i < l) {
                     push(problem(
-                        Some(EVENTS_JSONL),
+                        Some(file),
                         Some(id.clone()),
                         format!("Event {id} is out of its signed order: it was moved."),
                     ));
@@ -850,7 +924,7 @@ fn compare_events(
     }
     if more > 0 {
         problems.push(problem(
-            Some(EVENTS_JSONL),
+            Some(file),
             None,
             format!("… and {more} more events differ from the signed ones."),
         ));
@@ -942,7 +1016,7 @@ mod tests {
         assert!(
             r.problems
                 .iter()
-                .any(|p| p.message.contains("byte 12 of the file, in the local header of events/events.jsonl (its modification date)")),
+                .any(|p| p.message.contains("byte 12 of the file, in the local header of events/events.jsonl.zst (its modification date)")),
             "{:?}",
             r.problems
         );
@@ -961,7 +1035,7 @@ mod tests {
             (Some("c".to_string()), leaf("c edited")),
             (Some("x".to_string()), leaf("x")),
         ];
-        let messages: Vec<String> = compare_events(&reference, &actual)
+        let messages: Vec<String> = compare_events(&reference, &actual, EVENTS_JSONL_ZST)
             .into_iter()
             .map(|p| p.message)
             .collect();

@@ -36,6 +36,9 @@ fn cf_json(dir: &Path, code: i32, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
+/// The bundle's event lines, zstd-compressed.
+const LINES: &str = "events/events.jsonl.zst";
+
 const PROFILE: &str = r#"
 name = "regulator"
 drop = ["payload.city"]
@@ -181,14 +184,18 @@ fn event_id(line: &[u8]) -> String {
         .to_string()
 }
 
+/// The event lines of a bundle's entries, decompressed.
+fn event_lines_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let events = files.iter().find(|(n, _)| n == LINES).unwrap();
+    zstd::decode_all(&events.1[..]).unwrap()
+}
+
+/// Changes the event lines, compressed again (as one plain zstd frame: any decoder reads it).
 fn set_events(files: &mut [(String, Vec<u8>)], change: impl FnOnce(&mut Vec<Vec<u8>>)) {
-    let events = files
-        .iter_mut()
-        .find(|(n, _)| n == "events/events.jsonl")
-        .unwrap();
-    let mut l = lines(&events.1);
+    let mut l = lines(&event_lines_of(files));
     change(&mut l);
-    events.1 = join(&l);
+    let events = files.iter_mut().find(|(n, _)| n == LINES).unwrap();
+    events.1 = zstd::encode_all(&join(&l)[..], 3).unwrap();
 }
 
 #[test]
@@ -218,15 +225,7 @@ fn bundle_export_redacts_signs_and_verifies_anywhere_and_after_a_copy() {
 
     // Redaction happened before hashing: no real name, city or stream id in the events.
     let files = entries(&f.bundle);
-    let text = String::from_utf8(
-        files
-            .iter()
-            .find(|(n, _)| n == "events/events.jsonl")
-            .unwrap()
-            .1
-            .clone(),
-    )
-    .unwrap();
+    let text = String::from_utf8(event_lines_of(&files)).unwrap();
     assert!(!text.contains("\"city\":"), "dropped everywhere");
     assert!(!text.contains("applicant-0018") && !text.contains("Applicant 18"));
     // The erased subject (the lending sample's GDPR erasure) reads as erased, not pseudonymized.
@@ -297,13 +296,7 @@ fn bundle_verify_names_every_file_with_a_flipped_byte_raw_or_rezipped() {
 #[test]
 fn bundle_verify_names_events_removed_inserted_moved_and_edited() {
     let f = fixture();
-    let original = lines(
-        &entries(&f.bundle)
-            .into_iter()
-            .find(|(n, _)| n == "events/events.jsonl")
-            .unwrap()
-            .1,
-    );
+    let original = lines(&event_lines_of(&entries(&f.bundle)));
     let id = |i: usize| event_id(&original[i]);
 
     let removed = rewrite(&f, "removed", |files| {
@@ -314,7 +307,7 @@ fn bundle_verify_names_events_removed_inserted_moved_and_edited() {
     let found = problems(&f.verify(&removed, 1));
     assert!(
         found.contains(&(
-            "events/events.jsonl".into(),
+            LINES.into(),
             id(10),
             format!("Event {} was removed.", id(10))
         )),
@@ -361,7 +354,7 @@ fn bundle_verify_names_events_removed_inserted_moved_and_edited() {
     let found = problems(&f.verify(&edited, 1));
     assert!(
         found.contains(&(
-            "events/events.jsonl".into(),
+            LINES.into(),
             id(30),
             format!(
                 "Event {} was edited: its content differs from the signed one.",
@@ -688,13 +681,7 @@ fn bundle_export_is_byte_identical_run_to_run_and_keeps_case_order_across_batche
     let (b, rb) = export("b.casebundle");
     assert_eq!(ra["events"].as_u64().unwrap(), events);
     assert_eq!(ra["merkle_root"], rb["merkle_root"]);
-    let jsonl = |p: &Path| {
-        entries(p)
-            .into_iter()
-            .find(|(n, _)| n == "events/events.jsonl")
-            .unwrap()
-            .1
-    };
+    let jsonl = |p: &Path| event_lines_of(&entries(p));
     let (la, lb) = (jsonl(&a), jsonl(&b));
     assert!(
         la == lb,
@@ -771,10 +758,8 @@ fn bundle_export_is_byte_identical_run_to_run_and_keeps_case_order_across_batche
         );
     }
     let first = listed.lines().next().unwrap();
-    assert_eq!(
-        first,
-        format!("events/events.jsonl 0 (1980, 1, 1) {}", la.len())
-    );
+    let stored = entries(&a).into_iter().find(|(n, _)| n == LINES).unwrap().1;
+    assert_eq!(first, format!("{LINES} 0 (1980, 1, 1) {}", stored.len()));
     assert!(
         listed.lines().all(|l| l.contains(" 0 (1980, 1, 1) ")),
         "{listed}"
@@ -884,7 +869,7 @@ fn bundles_from_strangers_are_refused_with_a_reason_and_nothing_is_written_outsi
             .unwrap();
         let mut v: Value = serde_json::from_slice(&m.1).unwrap();
         for file in v["files"].as_array_mut().unwrap() {
-            if file["path"] == "events/events.jsonl" {
+            if file["path"] == LINES {
                 file["size"] = 10.into();
             }
         }
@@ -894,8 +879,7 @@ fn bundles_from_strangers_are_refused_with_a_reason_and_nothing_is_written_outsi
     assert!(
         found
             .iter()
-            .any(|(file, _, m)| file == "events/events.jsonl"
-                && m.contains("more than the 10 bytes")),
+            .any(|(file, _, m)| file == LINES && m.contains("more than the 10 bytes")),
         "{found:#?}"
     );
 
@@ -956,15 +940,7 @@ fn bundles_damaged_at_random_are_reported_or_refused_and_never_crash_the_reader(
     );
     let original = std::fs::read(&bundle).unwrap();
     let original_entries = entries(&bundle);
-    let first_event = event_id(
-        &lines(
-            &original_entries
-                .iter()
-                .find(|(n, _)| n == "events/events.jsonl")
-                .unwrap()
-                .1,
-        )[0],
-    );
+    let first_event = event_id(&lines(&event_lines_of(&original_entries))[0]);
     let others: Vec<crate::fuzz::Seed> = original_entries
         .iter()
         .map(|(_, bytes)| crate::fuzz::Seed {
@@ -1074,10 +1050,7 @@ fn bundle_export_writes_the_event_lines_into_the_zip_without_staging_them() {
     let dir = tmp();
     let case = lending_case(dir.path());
     let out = dir.path().join("direct.casebundle");
-    let staged_lines = dir
-        .path()
-        .join("direct.casebundle.partial")
-        .join("events/events.jsonl");
+    let staged_lines = dir.path().join("direct.casebundle.partial").join(LINES);
     let seen_staged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let seen = seen_staged.clone();
     let job = casefile::Job::new(casefile::JobKind::BundleExport, move |p| {
@@ -1109,29 +1082,24 @@ fn bundle_export_writes_the_event_lines_into_the_zip_without_staging_them() {
     );
     // The manifest's digest and size of the lines are those of the entry as a reader finds it.
     let all = entries(&out);
-    let lines_entry = &all
-        .iter()
-        .find(|(n, _)| n == "events/events.jsonl")
-        .unwrap()
-        .1;
-    let listed = report
-        .files
-        .iter()
-        .find(|f| f.path == "events/events.jsonl")
-        .unwrap();
+    let lines_entry = &all.iter().find(|(n, _)| n == LINES).unwrap().1;
+    let listed = report.files.iter().find(|f| f.path == LINES).unwrap();
     assert_eq!(
         listed.sha256,
         hex::encode(sha2::Sha256::digest(lines_entry))
     );
     assert_eq!(listed.size, lines_entry.len() as u64);
-    assert_eq!(lines(lines_entry).len() as u64, report.events);
+    assert_eq!(
+        lines(&zstd::decode_all(&lines_entry[..]).unwrap()).len() as u64,
+        report.events
+    );
     let manifest: Value =
         serde_json::from_slice(&all.iter().find(|(n, _)| n == "manifest.json").unwrap().1).unwrap();
     assert!(manifest["files"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|f| f["path"] == "events/events.jsonl" && f["sha256"] == listed.sha256.as_str()));
+        .any(|f| f["path"] == LINES && f["sha256"] == listed.sha256.as_str()));
     let v = cf_json(
         dir.path(),
         0,
