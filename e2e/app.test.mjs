@@ -620,7 +620,9 @@ async function main() {
     const pub = join(work, "config/keys/e2e-investigator.pub");
     const byCli = JSON.parse(execFileSync(cli, ["bundle", "verify", bundle, "--key", pub, "--json"], { env }).toString());
     expectEqual([byCli.ok, byCli.signature.valid], [true, true], "the CLI's verification of the app's bundle");
-    const events = readFileSync(bundle).toString("latin1");
+    // The event lines as any tool reads them: the zip entry, then zstd.
+    const compressed = execFileSync("unzip", ["-p", bundle, "events/events.jsonl.zst"], { maxBuffer: 1 << 28 });
+    const events = execFileSync("zstd", ["-dc"], { input: compressed, maxBuffer: 1 << 28 }).toString("utf8");
     if (events.includes("applicant-0005") || !events.includes("[erased]"))
       throw new Error("the bundle's events are not redacted (a stream id shows, or the erased subject does not)");
 

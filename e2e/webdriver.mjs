@@ -131,7 +131,9 @@ export class Driver {
     // Empty it with real keys, as a person would (WebDriver's "clear" fires no input event, so
     // React would not see it): End, then one Backspace per character.
     await this.call("POST", this.s(`/element/${el.id}/click`), {});
-    const length = await this.exec("return document.activeElement.value.length");
+    // The field's own value: the click may not have left it focused yet (seen once, right after a
+    // case opened), and the keys below go to the element anyway.
+    const length = String((await this.call("GET", this.s(`/element/${el.id}/property/value`))) ?? "").length;
     const erase = `\uE010${"\uE003".repeat(length)}`;
     await this.call("POST", this.s(`/element/${el.id}/value`), { text: erase + text });
     // A screen that fills the field in itself between the length read and the keys (a default

@@ -14,10 +14,11 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # System packages: a C/C++ toolchain for the bundled DuckDB; WebKitGTK and GTK for the desktop
 # app; Xvfb and WebKitWebDriver to drive its window in tests; a headless Java runtime and Python's
-# venv for Apache Spark in the parity tests; Info-ZIP's unzip to read bundles as other tools do.
+# venv for Apache Spark in the parity tests; Info-ZIP's unzip and zstd to read bundles as other
+# tools do.
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
   librsvg2-dev libayatana-appindicator3-dev webkit2gtk-driver xvfb openjdk-17-jre-headless
-  python3-venv unzip)
+  python3-venv unzip zstd)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
