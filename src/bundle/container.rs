@@ -84,7 +84,7 @@ const CENTRAL_FIELDS: [(usize, &str); 18] = [
 ];
 
 /// The field at `at` bytes into a structure laid out as `fields`.
-pub fn field_at(fields: &[(usize, &'static str)], at: usize) -> &'static str {
+fn field_at(fields: &[(usize, &'static str)], at: usize) -> &'static str {
     fields
         .iter()
         .rev()
@@ -93,7 +93,7 @@ pub fn field_at(fields: &[(usize, &'static str)], at: usize) -> &'static str {
 }
 
 /// A local header's canonical bytes.
-pub fn local_header(name: &str, crc32: u32, size: u64) -> Vec<u8> {
+fn local_header(name: &str, crc32: u32, size: u64) -> Vec<u8> {
     let mut h = Vec::with_capacity(50 + name.len());
     h.extend(LOCAL.to_le_bytes());
     h.extend(NEEDED.to_le_bytes());
@@ -115,7 +115,7 @@ pub fn local_header(name: &str, crc32: u32, size: u64) -> Vec<u8> {
 }
 
 /// A central directory header's canonical bytes.
-pub fn central_header(e: &Entry) -> Vec<u8> {
+fn central_header(e: &Entry) -> Vec<u8> {
     let mut h = Vec::with_capacity(74 + e.name.len());
     h.extend(CENTRAL.to_le_bytes());
     h.extend(MADE_BY.to_le_bytes());
@@ -145,7 +145,7 @@ pub fn central_header(e: &Entry) -> Vec<u8> {
 
 /// The ZIP64 end record, its locator and the end record, for `count` entries whose central
 /// directory (`size` bytes) starts at `offset`.
-pub fn end_records(count: u64, offset: u64, size: u64) -> Vec<u8> {
+fn end_records(count: u64, offset: u64, size: u64) -> Vec<u8> {
     let end64_at = offset + size;
     let mut h = Vec::with_capacity(98);
     h.extend(END64.to_le_bytes());
@@ -235,10 +235,6 @@ impl<W: Write + Seek> Writer<W> {
             .write_all(&end_records(self.done.len() as u64, offset, size))?;
         self.out.flush()?;
         Ok((self.out, self.done))
-    }
-
-    pub fn get_ref(&self) -> &W {
-        &self.out
     }
 }
 

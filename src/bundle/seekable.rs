@@ -83,34 +83,34 @@ impl<W: Write> LinesWriter<W> {
     }
 }
 
-/// The frames of a seekable file (compressed offset, compressed size, decompressed size), read
-/// from its seek table; None when the file does not end with one.
-pub fn frames(file: &[u8]) -> Option<Vec<(u64, u32, u32)>> {
-    let n = file.len();
-    let footer = file.get(n.checked_sub(9)?..)?;
-    let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-    if u32_at(footer, 5) != SEEKABLE_MAGIC || footer[4] != 0 {
-        return None;
-    }
-    let count = u32_at(footer, 0) as usize;
-    let table_len = 8 + 8 * count + 9;
-    let table = file.get(n.checked_sub(table_len)?..)?;
-    if u32_at(table, 0) != SKIPPABLE_MAGIC || u32_at(table, 4) as usize != table_len - 8 {
-        return None;
-    }
-    let mut at = 0u64;
-    let mut out = Vec::with_capacity(count);
-    for i in 0..count {
-        let (c, d) = (u32_at(table, 8 + 8 * i), u32_at(table, 12 + 8 * i));
-        out.push((at, c, d));
-        at += u64::from(c);
-    }
-    (at as usize == n - table_len).then_some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The frames of a seekable file (compressed offset, compressed size, decompressed size), read
+    /// from its seek table; None when the file does not end with one.
+    fn frames(file: &[u8]) -> Option<Vec<(u64, u32, u32)>> {
+        let n = file.len();
+        let footer = file.get(n.checked_sub(9)?..)?;
+        let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
+        if u32_at(footer, 5) != SEEKABLE_MAGIC || footer[4] != 0 {
+            return None;
+        }
+        let count = u32_at(footer, 0) as usize;
+        let table_len = 8 + 8 * count + 9;
+        let table = file.get(n.checked_sub(table_len)?..)?;
+        if u32_at(table, 0) != SKIPPABLE_MAGIC || u32_at(table, 4) as usize != table_len - 8 {
+            return None;
+        }
+        let mut at = 0u64;
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count {
+            let (c, d) = (u32_at(table, 8 + 8 * i), u32_at(table, 12 + 8 * i));
+            out.push((at, c, d));
+            at += u64::from(c);
+        }
+        (at as usize == n - table_len).then_some(out)
+    }
 
     #[test]
     fn lines_compress_into_frames_any_zstd_decoder_reads_whole_and_the_table_finds_each() {
