@@ -984,6 +984,31 @@ pub fn prove_bundle_event(path: &Path, event_id: &str) -> Result<bundle::verify:
     bundle::verify::prove_event(path, event_id)
 }
 
+/// One event of a bundle with only the named fields disclosed (value and salt) and the others
+/// withheld, with its audit path: proof that a field a redacted bundle withholds had this value.
+pub fn reveal_bundle_fields(
+    path: &Path,
+    event_id: &str,
+    fields: &[String],
+) -> Result<bundle::verify::EventProof> {
+    bundle::verify::reveal(path, event_id, fields)
+}
+
+/// Checks revealed fields (from [`reveal_bundle_fields`]) against a bundle that may withhold them.
+pub fn check_revealed_fields(
+    bundle_path: &Path,
+    revealed: &Path,
+    opts: &VerifyOptions,
+    job: &Job,
+) -> Result<bundle::verify::RevealCheck> {
+    job.finish(bundle::verify::check_reveal(
+        bundle_path,
+        revealed,
+        opts,
+        job,
+    ))
+}
+
 /// Creates an investigator's signing key in the user's config dir.
 pub fn new_key(name: &str) -> Result<KeyInfo> {
     bundle::keys::new_key(name)

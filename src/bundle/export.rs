@@ -13,12 +13,13 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::disclosure;
 use super::merkle::{self, RootBuilder};
 use super::redact::{Erasure, Profile, Redactor};
 use super::{
     keys, BundleExportReport, BundleFile, BundleRequest, EventsSummary, Manifest, RedactionRecord,
     Scope, SignatureFile, SignerRecord, DECISION_RULES, EVENTS_JSONL_ZST, EVENTS_PARQUET, FINDINGS,
-    FOLD_RULES, FORMAT, MANIFEST, NOTES, SIGNATURE, SOURCES,
+    FOLD_RULES, FORMAT, MANIFEST, NOTES, SALT_KEYS, SIGNATURE, SOURCES,
 };
 use crate::error::{Error, Result};
 use crate::inspect;
@@ -27,9 +28,9 @@ use crate::model::Axis;
 use crate::model::{format_micros, parse_instant};
 use crate::store;
 
-/// How a leaf is made, as the manifest says it.
+/// How a leaf is made, as the manifest says it (disclosure.rs and ARCHITECTURE.md in full).
 pub const LEAF_RULE: &str =
-    "SHA-256(0x00 || line) for each line of events/events.jsonl.zst, decompressed, without its newline (RFC 6962 leaf); inner nodes SHA-256(0x01 || left || right)";
+    "For each line of events/events.jsonl.zst (decompressed): each field's commitment c = SHA-256(\"C\" || salt || u32be(len p) || p || value text), the salt the line's or SHA-256(\"S\" || key || nonce || p)[0..16] with the key of the field's pattern and source from events/salt-keys.json; commitments given for fields not disclosed; leaf = SHA-256(0x00 || \"E\" || u32be(n) || each u32be(len p) || p || c, by the bytes of p) (RFC 6962 leaf); inner nodes SHA-256(0x01 || left || right). See README.txt";
 
 /// A finding as a bundle carries it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -157,6 +158,7 @@ pub fn stage(
         _ => (Vec::new(), None),
     };
     let erasures = erasure_markers(conn, &prof.erasure_field)?;
+    let (key, key_note) = disclosure_key(conn)?;
     // In the operator view, what people wrote and sentences about masked fields go as the view
     // shows them (see viewer).
     let view_mask = operator_view_profile
@@ -218,11 +220,28 @@ pub fn stage(
         ));
     }
     let total = total as u64;
+    // Salt keys may go only where the bundle holds every event of the source, and only for
+    // fields no rule or erasure marker could hide.
+    let whole_sources = whole_sources(conn, &filter)?;
+    let maybe_hidden = disclosure::MaybeHidden::new(
+        prof.drop
+            .iter()
+            .chain(&prof.pseudonymize)
+            .map(String::as_str)
+            .chain(
+                erasures
+                    .iter()
+                    .flat_map(|e| e.fields.iter().map(String::as_str)),
+            ),
+    );
+    let salter =
+        disclosure::Salter::new(disclosure::CaseKey::new(key), whole_sources, maybe_hidden);
 
     let written = {
         let _sharing = crate::store::SmallerShare::beside_staging(conn)?;
-        write_events(conn, &mut staging, &filter, total, &redactor, job)?
+        write_events(conn, &mut staging, &filter, total, &redactor, &salter, job)?
     };
+    write_json(&staging.dir.join(SALT_KEYS), &salter.carried_keys())?;
     // The streams written, kept by DuckDB (within its budget): millions at 30M events.
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE bundle_written_streams AS SELECT DISTINCT stream_id FROM events {filter}"
@@ -332,6 +351,7 @@ pub fn stage(
         count: written.count,
         merkle_root: hex::encode(written.root),
         leaf: LEAF_RULE.into(),
+        salts: Some(key_note),
         first_recorded_at: written.first_recorded.map(format_micros),
         last_recorded_at: written.last_recorded.map(format_micros),
     };
@@ -363,6 +383,7 @@ fn empty_manifest(case_path: &Path) -> Manifest {
             count: 0,
             merkle_root: String::new(),
             leaf: LEAF_RULE.into(),
+            salts: None,
             first_recorded_at: None,
             last_recorded_at: None,
         },
@@ -381,6 +402,42 @@ fn empty_manifest(case_path: &Path) -> Manifest {
         signer: None,
         container: Some(super::container::CANONICAL.into()),
     }
+}
+
+/// The sources every event of which is in the bundle's scope (`filter`).
+fn whole_sources(conn: &Connection, filter: &str) -> Result<std::collections::HashSet<i64>> {
+    let sql = format!(
+        "WITH inside AS (SELECT source_id, count(*) AS n FROM events {filter} GROUP BY ALL),
+              every AS (SELECT source_id, count(*) AS n FROM events GROUP BY ALL)
+         SELECT inside.source_id FROM inside JOIN every USING (source_id) WHERE inside.n = every.n"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// The case's disclosure key, from which every event's salts derive (see disclosure.rs), and what
+/// the manifest says of it. Made on the first export and kept in the case, so every bundle of the
+/// case, redacted or not, gives an event the same leaf and a scope the same root; it never enters
+/// a bundle.
+pub(crate) fn disclosure_key(conn: &Connection) -> Result<(Vec<u8>, String)> {
+    const KEY: &str = "disclosure_key";
+    const SHARED: &str = "derived from the case's disclosure key (kept in the case, not in the bundle): every bundle of these events, however redacted, has these leaves and this root";
+    if let Some(key) = crate::store::meta::get(conn, KEY)
+        .and_then(|h| hex::decode(h).ok())
+        .filter(|k| k.len() == 32)
+    {
+        return Ok((key, SHARED.into()));
+    }
+    let mut key = vec![0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| Error::BadArgument {
+        message: format!("The system's random source failed: {e}."),
+    })?;
+    Ok(match crate::store::meta::set(conn, KEY, &hex::encode(&key)) {
+        Ok(()) => (key, SHARED.into()),
+        // A case that cannot be written still exports; its bundles just share no root.
+        Err(_) => (key, "drawn for this bundle only (the case could not keep a key): no other bundle shares its root".into()),
+    })
 }
 
 /// Fills `bundle_streams` when the request names streams or decisions; false when it names neither.
@@ -492,18 +549,31 @@ struct Prepared {
 /// written in order (lines, leaves, staging rows) on a thread of its own while the next batch is read.
 const BATCH: usize = 8192;
 
-fn prepare(redactor: &Redactor, raw: crate::model::rows::RawEvent) -> Prepared {
+fn prepare(
+    redactor: &Redactor,
+    salter: &disclosure::Salter,
+    raw: crate::model::rows::RawEvent,
+) -> Result<Prepared> {
     let (occurred, recorded) = (raw.occurred, raw.recorded);
     let mut ev = raw.finish();
+    let original_value = serde_json::to_value(&ev).expect("an event serializes");
     let counts = redactor.apply(&mut ev);
-    let mut line = Vec::with_capacity(512);
-    super::write_canonical(
-        &serde_json::to_value(&ev).expect("an event serializes"),
-        &mut line,
-    );
-    let leaf = merkle::leaf_hash(&line);
+    let shown_value = serde_json::to_value(&ev).expect("an event serializes");
+    let original = disclosure::flatten(&original_value);
+    let shown = (shown_value != original_value).then(|| disclosure::flatten(&shown_value));
+    let (line, leaf) = salter
+        .line(
+            ev.seq,
+            ev.source_id,
+            &original,
+            shown.as_ref().unwrap_or(&original),
+        )
+        .map_err(|field| Error::BadArgument {
+            message: format!("Casefile would have given away the salt of the hidden field {field} of event {}: its key was meant for fields nothing hides. The bundle was not written; please report this.", ev.event_id),
+        })?;
+    let line = line.to_bytes();
     let canonical = |v: &Value| (!v.is_null()).then(|| super::canonical_string(v));
-    Prepared {
+    Ok(Prepared {
         payload: canonical(&ev.payload),
         metadata: canonical(&ev.metadata),
         ev,
@@ -512,7 +582,7 @@ fn prepare(redactor: &Redactor, raw: crate::model::rows::RawEvent) -> Prepared {
         line,
         leaf,
         counts,
-    }
+    })
 }
 
 /// What the writing thread hands back: the tree, the count and what redaction did, and the zip
@@ -622,6 +692,7 @@ fn write_events(
     filter: &str,
     total: u64,
     redactor: &Redactor,
+    salter: &disclosure::Salter,
     job: &Job,
 ) -> Result<Written> {
     use rayon::prelude::*;
@@ -674,8 +745,8 @@ fn write_events(
             read += batch.len() as u64;
             let prepared: Vec<Prepared> = batch
                 .into_par_iter()
-                .map(|raw| prepare(redactor, raw))
-                .collect();
+                .map(|raw| prepare(redactor, salter, raw))
+                .collect::<Result<_>>()?;
             if tx.send(prepared).is_err() {
                 // The writer stopped: its error is reported below.
                 return Ok(());
@@ -848,6 +919,7 @@ pub fn finish(mut staging: Staging, job: &Job) -> Result<BundleExportReport> {
     let mut names = vec![
         "README.txt".to_string(),
         EVENTS_PARQUET.into(),
+        SALT_KEYS.into(),
         SOURCES.into(),
         NOTES.into(),
         FINDINGS.into(),

@@ -7,11 +7,13 @@
 //! Layout: `manifest.json`, `signature.json` (when signed), `README.txt`, `events/events.jsonl.zst`
 //! (one canonical JSON event per line, the Merkle leaves, compressed in zstd's seekable format;
 //! `events/events.jsonl` uncompressed in bundles made before), `events/events.parquet` (the same events with
-//! each one's leaf hash, for other tools), `custody/sources.json`, `notes.json`, `findings.json`,
+//! each one's leaf hash, for other tools), `events/salt-keys.json` (the salt keys the bundle may
+//! carry, see `disclosure`), `custody/sources.json`, `notes.json`, `findings.json`,
 //! `rules/*.toml` (how the case folds and finds decisions), `reports/...` (decision explanations,
 //! attached reports).
 
 pub mod container;
+pub mod disclosure;
 pub mod export;
 pub mod keys;
 pub mod merkle;
@@ -27,7 +29,10 @@ use serde_json::Value;
 pub use redact::{Erasure, RedactionCounts};
 
 /// The manifest's `format`; a reader refuses others.
-pub const FORMAT: &str = "casefile-bundle/1";
+pub const FORMAT: &str = "casefile-bundle/2";
+/// Bundles whose leaves hash each event's whole line (before fields were committed one by one):
+/// still verified.
+pub const FORMAT_1: &str = "casefile-bundle/1";
 pub const MANIFEST: &str = "manifest.json";
 pub const SIGNATURE: &str = "signature.json";
 /// The event lines of bundles made before they were compressed.
@@ -35,6 +40,8 @@ pub const EVENTS_JSONL: &str = "events/events.jsonl";
 /// The event lines, in zstd's seekable format (`seekable`).
 pub const EVENTS_JSONL_ZST: &str = "events/events.jsonl.zst";
 pub const EVENTS_PARQUET: &str = "events/events.parquet";
+/// The salt keys a bundle carries (see `disclosure`).
+pub const SALT_KEYS: &str = "events/salt-keys.json";
 pub const SOURCES: &str = "custody/sources.json";
 pub const NOTES: &str = "notes.json";
 pub const FINDINGS: &str = "findings.json";
@@ -106,6 +113,11 @@ pub struct EventsSummary {
     pub merkle_root: String,
     /// How a leaf is made, in words.
     pub leaf: String,
+    /// Where the salts of the fields' commitments come from (none in bundles made before fields
+    /// were committed one by one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub salts: Option<String>,
     pub first_recorded_at: Option<String>,
     pub last_recorded_at: Option<String>,
 }
@@ -230,6 +242,10 @@ pub struct VerifyReport {
     #[ts(type = "number")]
     pub bytes: u64,
     pub manifest: Option<Manifest>,
+    /// Which fields the events disclose, withhold, pseudonymize or erase (format 2 bundles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub disclosure: Option<disclosure::DisclosureSummary>,
 }
 
 /// Writes `v` as canonical JSON: object keys sorted by their UTF-8 bytes, no whitespace, strings and

@@ -139,6 +139,12 @@ pub fn materialize(bundle: &Path, job: &Job) -> Result<PathBuf> {
              FROM read_parquet(?) ORDER BY stream_id, recorded_at, seq",
             [parquet.to_string_lossy()],
         )?;
+        // The leaves the bundle signed, for what recomputes its root from the case (a lake
+        // export): the events here are as the bundle shows them, withheld fields absent.
+        conn.execute(
+            "CREATE TABLE bundle_leaves AS SELECT seq, event_hash FROM read_parquet(?)",
+            [parquet.to_string_lossy()],
+        )?;
         load_side_tables(&conn, &mut |name| entry_bytes(&mut archive, name))?;
         if let Ok(findings) = archive.by_name(FINDINGS) {
             load_findings(&conn, findings)?;

@@ -83,6 +83,76 @@ impl<W: Write> LinesWriter<W> {
     }
 }
 
+/// The frames of a seekable stream from its seek table (`tail`: the stream's last bytes, at
+/// least the table; `len`: the stream's length): (offset, compressed size, decompressed size) of
+/// each, or none when the table is not one or does not account for the stream.
+pub fn frames(tail: &[u8], len: u64) -> Option<Vec<(u64, u32, u32)>> {
+    let n = tail.len();
+    let footer = tail.get(n.checked_sub(9)?..)?;
+    let u32_at =
+        |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"));
+    if u32_at(footer, 5) != SEEKABLE_MAGIC || footer[4] != 0 {
+        return None;
+    }
+    let count = u32_at(footer, 0) as usize;
+    let table_len = 8 + 8 * count + 9;
+    let table = tail.get(n.checked_sub(table_len)?..)?;
+    if u32_at(table, 0) != SKIPPABLE_MAGIC || u32_at(table, 4) as usize != table_len - 8 {
+        return None;
+    }
+    let mut at = 0u64;
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let (c, d) = (u32_at(table, 8 + 8 * i), u32_at(table, 12 + 8 * i));
+        out.push((at, c, d));
+        at += u64::from(c);
+    }
+    (at == len.checked_sub(table_len as u64)?).then_some(out)
+}
+
+/// Line `index` (0-based) of a seekable stream stored at `start..start + len` of `file`, read by
+/// decompressing the one frame that holds it (frames of [`LINES_PER_FRAME`] lines); none when the
+/// stream is not laid out so (the caller reads every line instead).
+pub fn read_line<F: std::io::Read + std::io::Seek>(
+    file: &mut F,
+    start: u64,
+    len: u64,
+    index: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::SeekFrom;
+    let Some(count_at) = len.checked_sub(9) else {
+        return Ok(None);
+    };
+    let mut footer = [0u8; 9];
+    file.seek(SeekFrom::Start(start + count_at))?;
+    file.read_exact(&mut footer)?;
+    let count = u64::from(u32::from_le_bytes(footer[..4].try_into().expect("4 bytes")));
+    let table_len = 8 + 8 * count + 9;
+    if table_len > len || count > 1 << 27 {
+        return Ok(None);
+    }
+    let mut tail = vec![0u8; table_len as usize];
+    file.seek(SeekFrom::Start(start + len - table_len))?;
+    file.read_exact(&mut tail)?;
+    let Some(table) = frames(&tail, len) else {
+        return Ok(None);
+    };
+    let frame = (index / LINES_PER_FRAME as u64) as usize;
+    let Some(&(offset, compressed, decompressed)) = table.get(frame) else {
+        return Ok(None);
+    };
+    let mut bytes = vec![0u8; compressed as usize];
+    file.seek(SeekFrom::Start(start + offset))?;
+    file.read_exact(&mut bytes)?;
+    let lines = zstd::bulk::decompress(&bytes, decompressed as usize)?;
+    let want = (index % LINES_PER_FRAME as u64) as usize;
+    Ok(lines
+        .split(|b| *b == b'\n')
+        .nth(want)
+        .filter(|l| !l.is_empty())
+        .map(<[u8]>::to_vec))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,26 +160,38 @@ mod tests {
     /// The frames of a seekable file (compressed offset, compressed size, decompressed size), read
     /// from its seek table; None when the file does not end with one.
     fn frames(file: &[u8]) -> Option<Vec<(u64, u32, u32)>> {
-        let n = file.len();
-        let footer = file.get(n.checked_sub(9)?..)?;
-        let u32_at = |b: &[u8], at: usize| u32::from_le_bytes(b[at..at + 4].try_into().unwrap());
-        if u32_at(footer, 5) != SEEKABLE_MAGIC || footer[4] != 0 {
-            return None;
+        super::frames(file, file.len() as u64)
+    }
+
+    #[test]
+    fn one_line_is_read_from_its_frame_alone_anywhere_in_a_file() {
+        let lines: Vec<String> = (0..LINES_PER_FRAME * 2 + 5)
+            .map(|i| format!("line {i}"))
+            .collect();
+        let mut w = LinesWriter::new(Vec::new()).unwrap();
+        for l in &lines {
+            w.line(l.as_bytes()).unwrap();
         }
-        let count = u32_at(footer, 0) as usize;
-        let table_len = 8 + 8 * count + 9;
-        let table = file.get(n.checked_sub(table_len)?..)?;
-        if u32_at(table, 0) != SKIPPABLE_MAGIC || u32_at(table, 4) as usize != table_len - 8 {
-            return None;
+        let stream = w.finish().unwrap();
+        // Stored at byte 100 of a larger file, as in a bundle's zip.
+        let mut file = vec![7u8; 100];
+        file.extend_from_slice(&stream);
+        file.extend_from_slice(&[9u8; 50]);
+        let mut cursor = std::io::Cursor::new(file);
+        for i in [
+            0,
+            1,
+            LINES_PER_FRAME - 1,
+            LINES_PER_FRAME,
+            2 * LINES_PER_FRAME + 4,
+        ] {
+            let got = read_line(&mut cursor, 100, stream.len() as u64, i as u64).unwrap();
+            assert_eq!(got.as_deref(), Some(lines[i].as_bytes()), "line {i}");
         }
-        let mut at = 0u64;
-        let mut out = Vec::with_capacity(count);
-        for i in 0..count {
-            let (c, d) = (u32_at(table, 8 + 8 * i), u32_at(table, 12 + 8 * i));
-            out.push((at, c, d));
-            at += u64::from(c);
-        }
-        (at as usize == n - table_len).then_some(out)
+        let past = read_line(&mut cursor, 100, stream.len() as u64, lines.len() as u64).unwrap();
+        assert_eq!(past, None);
+        // Not a seekable stream: none, not a wrong line.
+        assert_eq!(read_line(&mut cursor, 0, 90, 0).unwrap(), None);
     }
 
     #[test]

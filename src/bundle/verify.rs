@@ -9,13 +9,14 @@ use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::keys;
 use super::merkle::{self, RootBuilder};
 use super::{
     Manifest, Problem, SignatureCheck, SignatureFile, VerifyReport, EVENTS_JSONL, EVENTS_JSONL_ZST,
-    EVENTS_PARQUET, FORMAT, MANIFEST, SIGNATURE,
+    EVENTS_PARQUET, FORMAT, FORMAT_1, MANIFEST, SALT_KEYS, SIGNATURE,
 };
 use crate::error::{Error, Result};
 use crate::job::Job;
@@ -78,6 +79,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
         files: 0,
         bytes,
         manifest: None,
+        disclosure: None,
     };
     let mut archive = match zip::ZipArchive::new(BufReader::new(File::open(path)?)) {
         Ok(a) => a,
@@ -128,16 +130,18 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
             return Ok(report);
         }
     };
-    if manifest.format != FORMAT {
+    if manifest.format != FORMAT && manifest.format != FORMAT_1 {
         report.problems.push(problem(
             Some(MANIFEST),
             None,
             format!(
-                "The manifest's format is `{}`; this Casefile reads `{FORMAT}`.",
+                "The manifest's format is `{}`; this Casefile reads `{FORMAT}` and `{FORMAT_1}`.",
                 manifest.format
             ),
         ));
     }
+    // Format 2 commits to each field; format 1 hashed each event's whole line.
+    let per_field = manifest.format != FORMAT_1;
     report.checked.push(format!(
         "The manifest lists {} files and {} events (made {} by {} with {}).",
         manifest.files.len(),
@@ -177,6 +181,19 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
         }
     }
 
+    // The salt keys the lines' disclosed fields may need (their digest is checked with the rest).
+    let salt_keys = if per_field {
+        match read_salt_keys(&mut archive) {
+            Ok(k) => k,
+            Err(why) => {
+                report.problems.push(problem(Some(SALT_KEYS), None, why));
+                Default::default()
+            }
+        }
+    } else {
+        Default::default()
+    };
+
     // Every file's size and digest; the event lines also into the Merkle tree.
     let total: u64 = manifest.files.iter().map(|f| f.size).sum();
     let done = std::sync::atomic::AtomicU64::new(0);
@@ -213,7 +230,11 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
             },
         );
         let events = events_file.first().map(|f| {
-            let mut tree = LineTree::default();
+            let mut tree = if per_field {
+                LineTree::per_field(salt_keys.clone())
+            } else {
+                LineTree::default()
+            };
             let r = digest_entry(&mut archive, &f.path, f.size, Some(&mut tree), &tick);
             (f.path.clone(), r, tree)
         });
@@ -280,7 +301,7 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
     ));
 
     // The Merkle root over the event lines.
-    if let Some(tree) = tree {
+    if let Some(mut tree) = tree {
         let root = hex::encode(tree.root.root());
         report.events = tree.root.leaves();
         if root != manifest.events.merkle_root || tree.root.leaves() != manifest.events.count {
@@ -303,6 +324,59 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
             ));
         }
         report.merkle_root = Some(root);
+        for (n, why) in &tree.bad {
+            report.problems.push(problem(
+                Some(&lines_file),
+                None,
+                format!("Line {n} cannot be checked: {why}."),
+            ));
+        }
+        if tree.bad_count > tree.bad.len() as u64 {
+            report.problems.push(problem(
+                Some(&lines_file),
+                None,
+                format!(
+                    "… and {} more lines cannot be checked.",
+                    tree.bad_count - tree.bad.len() as u64
+                ),
+            ));
+        }
+        if per_field {
+            let summary = std::mem::take(&mut tree.tally).summary();
+            report.checked.push(if summary.events_redacted == 0 {
+                format!(
+                    "Every field of the {} events is disclosed and matches its commitment.",
+                    summary.events_whole
+                )
+            } else {
+                format!(
+                    "{} events disclose every field; {} withhold, pseudonymize or erase some ({}), each such field's commitment kept; every disclosed field matches its commitment.",
+                    summary.events_whole,
+                    summary.events_redacted,
+                    summary
+                        .fields
+                        .iter()
+                        .take(8)
+                        .map(|f| {
+                            let mut parts = Vec::new();
+                            for (n, what) in [
+                                (f.withheld, "withheld"),
+                                (f.pseudonymized, "pseudonymized"),
+                                (f.erased, "erased"),
+                            ] {
+                                if n > 0 {
+                                    parts.push(format!("{what} in {n}"));
+                                }
+                            }
+                            format!("{} {}", f.pointer, parts.join(", "))
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                        + if summary.fields.len() > 8 { "; …" } else { "" }
+                )
+            });
+            report.disclosure = Some(summary);
+        }
         if let Some(broken) = &tree.broken {
             report.problems.push(problem(
                 Some(&lines_file),
@@ -314,7 +388,12 @@ pub fn verify(path: &Path, opts: &VerifyOptions, job: &Job) -> Result<VerifyRepo
             || report.merkle_root.as_deref() != Some(manifest.events.merkle_root.as_str())
         {
             let reference_ok = files_ok.get(EVENTS_PARQUET) == Some(&true);
-            let found = diagnose_events(path, reference_ok, &lines_file)?;
+            let found = diagnose_events(
+                path,
+                reference_ok,
+                &lines_file,
+                per_field.then_some(&salt_keys),
+            )?;
             report.problems.extend(found);
         }
     }
@@ -411,7 +490,7 @@ fn check_container(
 }
 
 /// That one event belongs to a bundle: its line, its place and the RFC 6962 audit path to the root.
-#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, ts_rs::TS)]
 #[ts(export)]
 pub struct EventProof {
     pub event_id: String,
@@ -427,6 +506,23 @@ pub struct EventProof {
     pub merkle_root: String,
     /// The path leads from the leaf to the manifest's root.
     pub valid: bool,
+    /// The event's fields and how the bundle shows each (empty for bundles made before fields
+    /// were committed one by one).
+    #[serde(default)]
+    pub fields: Vec<ProvenField>,
+}
+
+/// One field of a proven event.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ProvenField {
+    /// Its JSON Pointer in the event.
+    pub pointer: String,
+    pub state: super::disclosure::FieldState,
+    /// Its JSON text when disclosed; the pseudonym shown in its place when pseudonymized.
+    pub value: Option<String>,
+    /// SHA-256 commitment (hex), recomputed from value and salt when disclosed.
+    pub commitment: String,
 }
 
 /// The inclusion proof of one event of a bundle, checked against the manifest's root.
@@ -443,16 +539,34 @@ pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
     let manifest: Manifest =
         serde_json::from_slice(&read_entry(&mut archive, MANIFEST).map_err(bad)?)
             .map_err(|e| bad(format!("its manifest is not readable ({e})")))?;
+    let per_field = manifest.format != FORMAT_1;
+    let keys = if per_field {
+        read_salt_keys(&mut archive)
+            .map_err(|why| bad(format!("its {SALT_KEYS} cannot be read ({why})")))?
+    } else {
+        Default::default()
+    };
+    if per_field {
+        // Anything amiss there (damage included) is for the reading of every line to name.
+        if let Ok(Some(proof)) = prove_by_leaves(path, &mut archive, &manifest, &keys, event_id) {
+            return Ok(proof);
+        }
+    }
     let mut reader = BufReader::new(
         event_lines(&mut archive).map_err(|_| bad(format!("it has no {EVENTS_JSONL_ZST}")))?,
     );
     let mut leaves = Vec::new();
     let mut found: Option<(usize, String)> = None;
     let mut line = Vec::new();
-    let needle = format!(
-        "\"event_id\":{}",
-        serde_json::to_string(event_id).expect("a string")
-    );
+    let id_text = serde_json::to_string(event_id).expect("a string");
+    let needle = if per_field {
+        format!(
+            "\"/event_id\":{}",
+            serde_json::to_string(&id_text).expect("a string")
+        )
+    } else {
+        format!("\"event_id\":{id_text}")
+    };
     loop {
         line.clear();
         let read = std::io::BufRead::read_until(&mut reader, b'\n', &mut line)
@@ -466,34 +580,377 @@ pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
         if found.is_none() && memchr::memmem::find(&line, needle.as_bytes()).is_some() {
             found = Some((leaves.len(), String::from_utf8_lossy(&line).into_owned()));
         }
-        leaves.push(merkle::leaf_hash(&line));
+        leaves.push(if per_field {
+            super::disclosure::Line::parse(&line)
+                .and_then(|l| l.leaf(&keys))
+                .map_err(|why| {
+                    bad(format!(
+                        "its event line {} cannot be read: {why}",
+                        leaves.len() + 1
+                    ))
+                })?
+        } else {
+            merkle::leaf_hash(&line)
+        });
     }
     let Some((index, text)) = found else {
         return Err(Error::BadArgument {
             message: format!("The bundle has no event `{event_id}`."),
         });
     };
-    let proof = merkle::inclusion_proof(&leaves, index);
-    let root: [u8; 32] = hex::decode(&manifest.events.merkle_root)
+    // The line handed out carries its salts, so it proves itself without the bundle's keys.
+    let (text, fields) = if per_field {
+        let standalone = super::disclosure::Line::parse(text.as_bytes())
+            .and_then(|l| l.standalone(&keys))
+            .map_err(bad)?;
+        let text = String::from_utf8(standalone.to_bytes()).expect("JSON is UTF-8");
+        let fields = proven_fields(&text).map_err(bad)?;
+        (text, fields)
+    } else {
+        (text, Vec::new())
+    };
+    Ok(event_proof(
+        event_id,
+        text,
+        fields,
+        &leaves,
+        index,
+        &manifest.events.merkle_root,
+    ))
+}
+
+/// The proof of leaf `index` of `leaves`, checked against the manifest's root (hex).
+fn event_proof(
+    event_id: &str,
+    line: String,
+    fields: Vec<ProvenField>,
+    leaves: &[merkle::Hash],
+    index: usize,
+    merkle_root: &str,
+) -> EventProof {
+    let path = merkle::inclusion_proof(leaves, index);
+    let root: [u8; 32] = hex::decode(merkle_root)
         .ok()
         .and_then(|b| b.try_into().ok())
         .unwrap_or([0; 32]);
-    Ok(EventProof {
+    EventProof {
         event_id: event_id.to_string(),
-        line: text,
+        line,
         index: index as u64,
         tree_size: leaves.len() as u64,
         leaf_hash: hex::encode(leaves[index]),
-        audit_path: proof.iter().map(hex::encode).collect(),
-        merkle_root: manifest.events.merkle_root.clone(),
+        audit_path: path.iter().map(hex::encode).collect(),
+        merkle_root: merkle_root.to_string(),
         valid: merkle::verify_inclusion(
             &leaves[index],
             index as u64,
             leaves.len() as u64,
-            &proof,
+            &path,
             &root,
         ),
+        fields,
+    }
+}
+
+/// One event of a bundle with only the fields at or under `fields` disclosed (each with its salt)
+/// and the rest withheld, with its audit path: what is handed over when a field a redacted bundle
+/// withholds is asked for. The bundle must disclose those fields (the full bundle does).
+pub fn reveal(path: &Path, event_id: &str, fields: &[String]) -> Result<EventProof> {
+    let proof = prove_event(path, event_id)?;
+    if proof.fields.is_empty() {
+        return Err(Error::BadArgument {
+            message: format!("{} was made before fields were committed one by one (format {FORMAT_1}): it can prove an event whole, not reveal a field of it.", path.display()),
+        });
+    }
+    let pointers: Vec<String> = fields
+        .iter()
+        .map(|f| super::disclosure::pointer(f))
+        .collect();
+    let line = super::disclosure::Line::parse(proof.line.as_bytes())
+        .and_then(|l| l.revealing(&Default::default(), &pointers))
+        .map_err(|why| Error::BadArgument {
+            message: format!("Event {event_id} cannot reveal that: {why}."),
+        })?;
+    let text = String::from_utf8(line.to_bytes()).expect("JSON is UTF-8");
+    // The same commitments, so the same leaf: checked, not assumed.
+    let leaf = line
+        .leaf(&Default::default())
+        .map_err(|why| Error::BadArgument { message: why })?;
+    if hex::encode(leaf) != proof.leaf_hash {
+        return Err(Error::BadArgument {
+            message: format!("The revealed line of event {event_id} does not give its leaf; the bundle does not verify."),
+        });
+    }
+    Ok(EventProof {
+        fields: proven_fields(&text).map_err(|message| Error::BadArgument { message })?,
+        line: text,
+        ..proof
     })
+}
+
+/// What checking a revealed field against a bundle found.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RevealCheck {
+    /// The revealed fields are the values the bundle's signed root commits to.
+    pub ok: bool,
+    pub event_id: String,
+    pub merkle_root: String,
+    /// The bundle verified (signature, files, root).
+    pub bundle_verified: bool,
+    pub signer: Option<String>,
+    /// The revealed fields, with how the bundle itself shows each.
+    pub revealed: Vec<RevealedField>,
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RevealedField {
+    pub pointer: String,
+    /// Its JSON text.
+    pub value: String,
+    /// How the bundle shows it (withheld, pseudonymized, erased or disclosed).
+    pub in_bundle: super::disclosure::FieldState,
+}
+
+/// Checks a revealed event (from `reveal`) against a bundle, which may withhold those fields: the
+/// bundle verifies, the revealed line's leaf is the bundle's leaf at the same place, and its audit
+/// path leads to the bundle's signed root.
+pub fn check_reveal(
+    bundle: &Path,
+    revealed: &Path,
+    opts: &VerifyOptions,
+    job: &Job,
+) -> Result<RevealCheck> {
+    let text = std::fs::read(revealed).map_err(|e| Error::BadArgument {
+        message: format!(
+            "Cannot read the revealed fields {}: {e}.",
+            revealed.display()
+        ),
+    })?;
+    let proof: EventProof = serde_json::from_slice(&text).map_err(|e| Error::BadArgument {
+        message: format!(
+            "{} is not a revealed event made by `casefile bundle reveal` ({e}).",
+            revealed.display()
+        ),
+    })?;
+    let report = verify(bundle, opts, job)?;
+    let mut problems: Vec<String> = report.problems.iter().map(|p| p.message.clone()).collect();
+    let mut revealed_fields = Vec::new();
+    let line = super::disclosure::Line::parse(proof.line.as_bytes());
+    let leaf = line
+        .as_ref()
+        .map_err(String::clone)
+        .and_then(|l| l.leaf(&Default::default()));
+    match (&line, &leaf) {
+        (Ok(line), Ok(leaf)) => {
+            let root: Option<merkle::Hash> = hex::decode(&proof.merkle_root)
+                .ok()
+                .and_then(|b| b.try_into().ok());
+            let path: Option<Vec<merkle::Hash>> = proof
+                .audit_path
+                .iter()
+                .map(|h| hex::decode(h).ok().and_then(|b| b.try_into().ok()))
+                .collect();
+            let leads = match (root, path) {
+                (Some(root), Some(path)) => {
+                    merkle::verify_inclusion(leaf, proof.index, proof.tree_size, &path, &root)
+                }
+                _ => false,
+            };
+            if !leads {
+                problems.push(format!(
+                    "The revealed event's audit path does not lead from its leaf to the root {}.",
+                    short(&proof.merkle_root)
+                ));
+            }
+            if report.merkle_root.as_deref() != Some(proof.merkle_root.as_str()) {
+                problems.push(format!(
+                    "The revealed event is proven against the root {}; the bundle's is {}.",
+                    short(&proof.merkle_root),
+                    report
+                        .merkle_root
+                        .as_deref()
+                        .map(short)
+                        .unwrap_or_else(|| "unknown".into())
+                ));
+            }
+            match prove_event(bundle, &proof.event_id) {
+                Ok(there) => {
+                    if there.index != proof.index || there.leaf_hash != hex::encode(leaf) {
+                        problems.push(format!(
+                            "The revealed line of event {} does not give the leaf the bundle holds for it: a revealed value or salt is not the original.",
+                            proof.event_id
+                        ));
+                    }
+                    for (p, v) in &line.disclosed {
+                        let in_bundle = there
+                            .fields
+                            .iter()
+                            .find(|f| &f.pointer == p)
+                            .map_or(super::disclosure::FieldState::Withheld, |f| f.state);
+                        revealed_fields.push(RevealedField {
+                            pointer: p.clone(),
+                            value: v.clone(),
+                            in_bundle,
+                        });
+                    }
+                }
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
+        (Err(why), _) | (_, Err(why)) => {
+            problems.push(format!("The revealed line cannot be read: {why}."))
+        }
+    }
+    Ok(RevealCheck {
+        ok: problems.is_empty(),
+        event_id: proof.event_id,
+        merkle_root: proof.merkle_root,
+        bundle_verified: report.ok,
+        signer: report
+            .signature
+            .signer
+            .clone()
+            .filter(|_| report.signature.valid),
+        revealed: revealed_fields,
+        problems,
+    })
+}
+
+/// The proof of one event from the leaves the Parquet copy holds (checked: they give the
+/// manifest's root) and the one frame of lines that holds the event (checked: its line gives the
+/// leaf there), without decompressing every line. None when anything does not fit: the caller
+/// then reads every line.
+fn prove_by_leaves(
+    path: &Path,
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    manifest: &Manifest,
+    keys: &super::disclosure::SaltKeys,
+    event_id: &str,
+) -> Result<Option<EventProof>> {
+    let Some(limit) = manifest
+        .files
+        .iter()
+        .find(|f| f.path == EVENTS_PARQUET)
+        .map(|f| f.size)
+    else {
+        return Ok(None);
+    };
+    let dir = tempfile_dir()?;
+    let parquet = dir.join("events.parquet");
+    let result = (|| -> Result<Option<EventProof>> {
+        {
+            let Ok(entry) = archive.by_name(EVENTS_PARQUET) else {
+                return Ok(None);
+            };
+            let copied = std::io::copy(&mut entry.take(limit + 1), &mut File::create(&parquet)?)?;
+            if copied > limit {
+                return Ok(None);
+            }
+        }
+        // A stranger's file: read away from this process first (as diagnose_events does).
+        if crate::ingest::parquet::why_unreadable(&parquet)?.is_some() {
+            return Ok(None);
+        }
+        let conn = crate::store::open_scratch_in_memory()?;
+        let mut stmt =
+            conn.prepare("SELECT event_id, event_hash FROM read_parquet(?) ORDER BY seq")?;
+        let mut rows = stmt.query([parquet.to_string_lossy()])?;
+        let mut leaves: Vec<merkle::Hash> = Vec::with_capacity(manifest.events.count as usize);
+        let mut index = None;
+        while let Some(r) = rows.next()? {
+            let (id, leaf): (String, String) = (r.get(0)?, r.get(1)?);
+            if index.is_none() && id == event_id {
+                index = Some(leaves.len());
+            }
+            let Some(leaf) = hex::decode(&leaf).ok().and_then(|b| b.try_into().ok()) else {
+                return Ok(None);
+            };
+            leaves.push(leaf);
+        }
+        let Some(index) = index else {
+            return Ok(None);
+        };
+        let root = merkle::root_of(&leaves);
+        if hex::encode(root) != manifest.events.merkle_root {
+            return Ok(None);
+        }
+        let (start, len) = {
+            let Ok(entry) = archive.by_name(EVENTS_JSONL_ZST) else {
+                return Ok(None);
+            };
+            match (entry.compression(), entry.data_start()) {
+                (zip::CompressionMethod::Stored, Some(start)) => (start, entry.size()),
+                _ => return Ok(None),
+            }
+        };
+        // A frame that does not read (damage) leaves it to the reading of every line to say so.
+        let Ok(Some(line)) =
+            super::seekable::read_line(&mut File::open(path)?, start, len, index as u64)
+        else {
+            return Ok(None);
+        };
+        let Ok(parsed) = super::disclosure::Line::parse(&line) else {
+            return Ok(None);
+        };
+        if parsed.leaf(keys).ok() != Some(leaves[index])
+            || parsed.event_id().as_deref() != Some(event_id)
+        {
+            return Ok(None);
+        }
+        let Ok(standalone) = parsed.standalone(keys) else {
+            return Ok(None);
+        };
+        let text = String::from_utf8(standalone.to_bytes()).expect("JSON is UTF-8");
+        let Ok(fields) = proven_fields(&text) else {
+            return Ok(None);
+        };
+        Ok(Some(event_proof(
+            event_id,
+            text,
+            fields,
+            &leaves,
+            index,
+            &manifest.events.merkle_root,
+        )))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// The fields of a disclosure line, each with its state and commitment.
+pub(crate) fn proven_fields(line: &str) -> std::result::Result<Vec<ProvenField>, String> {
+    use super::disclosure::FieldState;
+    let parsed = super::disclosure::Line::parse(line.as_bytes())?;
+    // A proven line carries its own salts.
+    Ok(parsed
+        .commitments(&Default::default())?
+        .into_iter()
+        .map(|(p, state, c)| ProvenField {
+            pointer: p.to_string(),
+            state,
+            value: match state {
+                FieldState::Disclosed => parsed.disclosed.get(p).cloned(),
+                // The pseudonym shown at the field or at the object it is in.
+                FieldState::Pseudonymized => {
+                    let mut q = p;
+                    loop {
+                        if let Some(v) = parsed.pseudonyms.get(q) {
+                            break Some(v.clone());
+                        }
+                        match q.rfind('/') {
+                            Some(i) if i > 0 => q = &q[..i],
+                            _ => break None,
+                        }
+                    }
+                }
+                _ => None,
+            },
+            commitment: hex::encode(c),
+        })
+        .collect())
 }
 
 fn short(hex: &str) -> String {
@@ -624,6 +1081,18 @@ fn check_signature(
     }
 }
 
+/// The salt keys a bundle carries (none: an empty set).
+fn read_salt_keys(
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+) -> std::result::Result<super::disclosure::SaltKeys, String> {
+    if archive.index_for_name(SALT_KEYS).is_none() {
+        return Ok(Default::default());
+    }
+    let bytes = read_entry(archive, SALT_KEYS)?;
+    super::disclosure::SaltKeys::parse(&bytes)
+        .map_err(|why| format!("The salt keys cannot be read: {why}."))
+}
+
 fn read_entry(
     archive: &mut zip::ZipArchive<BufReader<File>>,
     name: &str,
@@ -647,17 +1116,118 @@ struct LineTree {
     carry: Vec<u8>,
     /// Why the compressed lines stopped decompressing, if they did.
     broken: Option<String>,
+    /// Lines are disclosure lines whose leaf is made from their fields' commitments (format 2):
+    /// hashed on a thread of their own, a batch at a time in parallel, while the next batch is
+    /// decompressed. Otherwise a leaf hashes the whole line, here.
+    hasher: Option<Hasher>,
+    /// Complete lines waiting to be hashed.
+    batch: Vec<u8>,
+    ends: Vec<usize>,
+    lines: u64,
+    /// Lines that are not disclosure lines: (line number, why), the first few.
+    bad: Vec<(u64, String)>,
+    bad_count: u64,
+    tally: super::disclosure::Tally,
 }
 
+/// The thread hashing disclosure lines, and where it gets them.
+struct Hasher {
+    batches: std::sync::mpsc::SyncSender<(Vec<u8>, Vec<usize>)>,
+    done: std::thread::JoinHandle<LineTree>,
+}
+
+/// Lines hashed together in parallel.
+const LINE_BATCH: usize = 4096;
+
 impl LineTree {
+    fn per_field(keys: super::disclosure::SaltKeys) -> LineTree {
+        let (batches, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, Vec<usize>)>(2);
+        let done = std::thread::spawn(move || {
+            let mut tree = LineTree::default();
+            for (batch, ends) in rx {
+                tree.hash_batch(&batch, &ends, &keys);
+            }
+            tree
+        });
+        LineTree {
+            hasher: Some(Hasher { batches, done }),
+            ..Default::default()
+        }
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        if self.hasher.is_some() {
+            self.batch.extend_from_slice(line);
+            self.ends.push(self.batch.len());
+            if self.ends.len() >= LINE_BATCH {
+                self.send_batch();
+            }
+        } else {
+            self.lines += 1;
+            self.root.push_leaf(merkle::leaf_hash(line));
+        }
+    }
+
+    fn send_batch(&mut self) {
+        let capacity = self.batch.capacity();
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(capacity));
+        let ends = std::mem::replace(&mut self.ends, Vec::with_capacity(LINE_BATCH));
+        if let Some(h) = &self.hasher {
+            // A hasher gone has panicked: finish() says so.
+            let _ = h.batches.send((batch, ends));
+        }
+    }
+
+    fn hash_batch(&mut self, batch: &[u8], ends: &[usize], keys: &super::disclosure::SaltKeys) {
+        use rayon::prelude::*;
+        let mut lines = Vec::with_capacity(ends.len());
+        let mut start = 0;
+        for &end in ends {
+            lines.push(&batch[start..end]);
+            start = end;
+        }
+        let hashed: Vec<(Vec<std::result::Result<merkle::Hash, String>>, _)> = lines
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut tally = super::disclosure::Tally::default();
+                let leaves = chunk
+                    .iter()
+                    .map(|l| super::disclosure::leaf_of_line(l, keys, &mut tally))
+                    .collect();
+                (leaves, tally)
+            })
+            .collect();
+        let mut i = 0;
+        for (leaves, tally) in hashed {
+            self.tally.merge(tally);
+            for leaf in leaves {
+                self.lines += 1;
+                match leaf {
+                    Ok(leaf) => self.root.push_leaf(leaf),
+                    Err(why) => {
+                        self.bad_count += 1;
+                        if self.bad.len() < MAX_EVENT_PROBLEMS {
+                            self.bad.push((self.lines, why));
+                        }
+                        // Not a leaf of any signed tree: the root will not match.
+                        self.root.push_leaf(merkle::leaf_hash(lines[i]));
+                    }
+                }
+                i += 1;
+            }
+        }
+    }
+
     fn feed(&mut self, mut chunk: &[u8]) {
         while let Some(i) = memchr::memchr(b'\n', chunk) {
             if self.carry.is_empty() {
-                self.root.push_leaf(merkle::leaf_hash(&chunk[..i]));
+                self.line(&chunk[..i]);
             } else {
-                self.carry.extend_from_slice(&chunk[..i]);
-                self.root.push_leaf(merkle::leaf_hash(&self.carry));
-                self.carry.clear();
+                let mut carry = std::mem::take(&mut self.carry);
+                carry.extend_from_slice(&chunk[..i]);
+                self.line(&carry);
+                carry.clear();
+                self.carry = carry;
             }
             chunk = &chunk[i + 1..];
         }
@@ -667,7 +1237,19 @@ impl LineTree {
     fn finish(&mut self) {
         if !self.carry.is_empty() {
             let last = std::mem::take(&mut self.carry);
-            self.root.push_leaf(merkle::leaf_hash(&last));
+            self.line(&last);
+        }
+        if !self.ends.is_empty() {
+            self.send_batch();
+        }
+        if let Some(Hasher { batches, done }) = self.hasher.take() {
+            drop(batches);
+            let hashed = done.join().expect("the hashing thread does not panic");
+            self.root = hashed.root;
+            self.lines = hashed.lines;
+            self.bad = hashed.bad;
+            self.bad_count = hashed.bad_count;
+            self.tally = hashed.tally;
         }
     }
 }
@@ -782,7 +1364,12 @@ fn event_lines<'a>(
 
 /// Says which events differ from the signed ones, using the Parquet copy (when intact) as the
 /// reference of what was signed.
-fn diagnose_events(path: &Path, reference_ok: bool, file: &str) -> Result<Vec<Problem>> {
+fn diagnose_events(
+    path: &Path,
+    reference_ok: bool,
+    file: &str,
+    per_field: Option<&super::disclosure::SaltKeys>,
+) -> Result<Vec<Problem>> {
     let mut archive = zip::ZipArchive::new(BufReader::new(File::open(path)?))
         .map_err(super::export::zip_error)?;
     let mut actual: Vec<(Option<String>, merkle::Hash)> = Vec::new();
@@ -809,15 +1396,26 @@ fn diagnose_events(path: &Path, reference_ok: bool, file: &str) -> Result<Vec<Pr
             struct Id {
                 event_id: String,
             }
-            let id = serde_json::from_slice::<Id>(&line).ok().map(|i| i.event_id);
-            if id.is_none() && problems.len() < MAX_EVENT_PROBLEMS {
-                problems.push(problem(
-                    Some(file),
-                    None,
-                    format!("Line {n} is not a JSON event."),
-                ));
-            }
-            actual.push((id, merkle::leaf_hash(&line)));
+            let (id, leaf) = if let Some(keys) = per_field {
+                // A line that cannot be read is reported by verify; here it is only not found.
+                let parsed = super::disclosure::Line::parse(&line).ok();
+                let leaf = parsed.as_ref().and_then(|l| l.leaf(keys).ok());
+                (
+                    parsed.and_then(|l| l.event_id()),
+                    leaf.unwrap_or_else(|| merkle::leaf_hash(&line)),
+                )
+            } else {
+                let id = serde_json::from_slice::<Id>(&line).ok().map(|i| i.event_id);
+                if id.is_none() && problems.len() < MAX_EVENT_PROBLEMS {
+                    problems.push(problem(
+                        Some(file),
+                        None,
+                        format!("Line {n} is not a JSON event."),
+                    ));
+                }
+                (id, merkle::leaf_hash(&line))
+            };
+            actual.push((id, leaf));
         }
     }
     if !reference_ok {

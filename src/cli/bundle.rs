@@ -67,6 +67,32 @@ enum BundleCommand {
     /// Prove that one event belongs to a bundle: its canonical line, its index and the RFC 6962
     /// audit path to the manifest's Merkle root (checked here; anyone can check it again).
     Prove { bundle: PathBuf, event_id: String },
+    /// Reveal fields of one event that a redacted bundle withholds: from a bundle that discloses
+    /// them (the full one), write the event with only those fields disclosed (value and salt) and
+    /// its audit path. With --check FILE, check such a file against a bundle (which may withhold
+    /// the fields): the values are the ones its signed root commits to. Exit 1 when they are not.
+    Reveal {
+        bundle: PathBuf,
+        /// The event whose fields to reveal.
+        #[arg(required_unless_present = "check")]
+        event_id: Option<String>,
+        /// A field to reveal, as payload.name or /payload/name (an object reveals what is in it);
+        /// repeatable.
+        #[arg(long = "field", required_unless_present = "check")]
+        fields: Vec<String>,
+        /// Write the revealed event here (otherwise it is printed).
+        #[arg(long, conflicts_with = "check")]
+        out: Option<PathBuf>,
+        /// Check revealed fields made earlier against BUNDLE instead.
+        #[arg(long, conflicts_with_all = ["event_id", "fields"])]
+        check: Option<PathBuf>,
+        /// With --check: the key that must have signed the bundle.
+        #[arg(long, requires = "check")]
+        key: Option<String>,
+        /// With --check: accept an unsigned bundle.
+        #[arg(long, requires = "check")]
+        allow_unsigned: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +179,20 @@ pub(super) fn run(json: bool, args: BundleArgs) -> Result<Exit, Error> {
                 for h in &p.audit_path {
                     s += &format!("  {h}\n");
                 }
+                if !p.fields.is_empty() {
+                    s += "Fields (each committed by its salted SHA-256):\n";
+                    for f in &p.fields {
+                        s += &format!(
+                            "  {:<13} {}{}\n",
+                            f.state.key(),
+                            f.pointer,
+                            f.value
+                                .as_deref()
+                                .map(|v| format!(" = {v}"))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
                 s += &format!(
                     "{} the manifest's Merkle root {}\n",
                     if p.valid {
@@ -164,6 +204,82 @@ pub(super) fn run(json: bool, args: BundleArgs) -> Result<Exit, Error> {
                 );
                 s
             });
+        }
+        BundleCommand::Reveal {
+            bundle,
+            event_id,
+            fields,
+            out,
+            check,
+            key,
+            allow_unsigned,
+        } => {
+            if let Some(file) = check {
+                let opts = VerifyOptions {
+                    expected_key: key,
+                    allow_unsigned,
+                };
+                let report = super::jobs::run(JobKind::BundleVerify, |job| {
+                    casefile::check_revealed_fields(&bundle, &file, &opts, job)
+                })?;
+                exit = Exit::checked(report.ok);
+                print(json, &report, |r| {
+                    let mut s = if r.ok {
+                        format!(
+                            "OK: event {} really had these values: the signed root {} of {} commits to them{}.\n",
+                            r.event_id,
+                            r.merkle_root,
+                            bundle.display(),
+                            r.signer.as_deref().map(|f| format!(" (signed by {f})")).unwrap_or_default()
+                        )
+                    } else {
+                        format!(
+                            "FAILED: the revealed fields of event {} are not proven ({} problems).\n",
+                            r.event_id,
+                            r.problems.len()
+                        )
+                    };
+                    for f in &r.revealed {
+                        s += &format!(
+                            "  {} = {} ({} in the bundle)\n",
+                            f.pointer,
+                            f.value,
+                            f.in_bundle.key()
+                        );
+                    }
+                    for p in &r.problems {
+                        s += &format!("  problem: {p}\n");
+                    }
+                    s
+                });
+            } else {
+                let event_id = event_id.expect("clap requires it without --check");
+                let proof = casefile::reveal_bundle_fields(&bundle, &event_id, &fields)?;
+                exit = Exit::checked(proof.valid);
+                match out {
+                    Some(out) => {
+                        let text =
+                            serde_json::to_string_pretty(&proof).expect("a proof serializes");
+                        std::fs::write(&out, text + "\n").map_err(|e| Error::BadArgument {
+                            message: format!("Cannot write {}: {e}.", out.display()),
+                        })?;
+                        print(json, &proof, |p| {
+                            format!(
+                                "Wrote {}: event {} with {} revealed ({} fields withheld), leaf {} of {} under the root {}.\nWhoever holds the bundle checks it with `casefile bundle reveal BUNDLE --check {}`.\n",
+                                out.display(),
+                                p.event_id,
+                                p.fields.iter().filter(|f| f.state == casefile::bundle::disclosure::FieldState::Disclosed).map(|f| f.pointer.as_str()).collect::<Vec<_>>().join(", "),
+                                p.fields.iter().filter(|f| f.state != casefile::bundle::disclosure::FieldState::Disclosed).count(),
+                                p.index,
+                                p.tree_size,
+                                p.merkle_root,
+                                out.display()
+                            )
+                        });
+                    }
+                    None => print(true, &proof, |_| String::new()),
+                }
+            }
         }
         BundleCommand::Verify {
             bundle,

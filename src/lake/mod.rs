@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use duckdb::{params, Connection};
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::merkle::{leaf_hash, RootBuilder};
+use crate::bundle::merkle::RootBuilder;
 use crate::error::{Error, Result};
 use crate::job::Job;
 use crate::model::rows::EVENT_COLUMNS;
@@ -481,8 +481,10 @@ impl From<changelog::StateRow> for ReadyRow {
     }
 }
 
-/// The Merkle root over every event's canonical line in `seq` order: what a bundle of the whole
-/// case, unredacted, has.
+/// The Merkle root over every event's leaf in `seq` order (its fields committed under the case's
+/// disclosure key, see bundle::disclosure): what every bundle of the whole case has, however
+/// redacted. A case opened from a bundle holds the events as the bundle shows them, so its root
+/// is built from the leaves the bundle signed.
 ///
 /// Read a range of `seq` values at a time (a million, see [`chunk_rows`]): one `ORDER BY seq` over every event sorted
 /// the whole table, payloads included, and took 7.5 GB at 11.6M events under a 4 GB budget. Each
@@ -494,10 +496,36 @@ fn event_root(conn: &Connection) -> Result<crate::bundle::merkle::Hash> {
             Ok((r.get(0)?, r.get(1)?))
         })?;
     let mut tree = RootBuilder::default();
-    let mut line = Vec::with_capacity(512);
     let (Some(first), Some(last)) = (first, last) else {
         return Ok(tree.root());
     };
+    let from_bundle: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = 'bundle_leaves'",
+        [],
+        |r| r.get(0),
+    )?;
+    if from_bundle {
+        let mut stmt = conn.prepare("SELECT event_hash FROM bundle_leaves ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let hex_leaf: String = r.get(0)?;
+            let leaf = hex::decode(&hex_leaf)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| crate::error::Error::BadArgument {
+                    message: format!("The bundle's leaf `{hex_leaf}` is not a SHA-256 hash."),
+                })?;
+            tree.push_leaf(leaf);
+        }
+        return Ok(tree.root());
+    }
+    let (key, _) = crate::bundle::export::disclosure_key(conn)?;
+    // Nothing is hidden and nothing carried: only the leaves are wanted.
+    let salter = crate::bundle::disclosure::Salter::new(
+        crate::bundle::disclosure::CaseKey::new(key),
+        Default::default(),
+        Default::default(),
+    );
     let mut stmt = conn.prepare(&format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq < ? ORDER BY seq"
     ))?;
@@ -506,12 +534,11 @@ fn event_root(conn: &Connection) -> Result<crate::bundle::merkle::Hash> {
         let mut rows = stmt.query(params![from, from.saturating_add(range)])?;
         while let Some(r) = rows.next()? {
             let ev = crate::model::rows::raw_event_row(r)?.finish();
-            line.clear();
-            crate::bundle::write_canonical(
+            tree.push_leaf(salter.event_leaf(
+                ev.seq,
+                ev.source_id,
                 &serde_json::to_value(&ev).expect("an event serializes"),
-                &mut line,
-            );
-            tree.push_leaf(leaf_hash(&line));
+            ));
         }
         from = from.saturating_add(range);
     }

@@ -177,11 +177,59 @@ fn join(lines: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-fn event_id(line: &[u8]) -> String {
-    serde_json::from_slice::<Value>(line).unwrap()["event_id"]
+/// An event line's Merkle leaf, computed as ARCHITECTURE.md ("Case bundles") writes the
+/// construction, apart from Casefile's code: each field's salted commitment (computed from value
+/// and salt where disclosed, given where not), then the leaf over them by pointer.
+fn leaf_of_line(line: &str) -> [u8; 32] {
+    let h = |parts: &[&[u8]]| -> [u8; 32] {
+        let mut d = sha2::Sha256::new();
+        for p in parts {
+            d.update(p);
+        }
+        d.finalize().into()
+    };
+    let len = |b: &[u8]| (b.len() as u32).to_be_bytes();
+    // A proof's line carries every disclosed field's salt.
+    let v: Value = serde_json::from_str(line).unwrap();
+    let mut fields: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    for (p, text) in v["disclosed"].as_object().unwrap() {
+        let salt = hex::decode(v["salts"][p].as_str().unwrap()).unwrap();
+        let p = p.as_bytes();
+        let c = h(&[b"C", &salt, &len(p), p, text.as_str().unwrap().as_bytes()]);
+        fields.push((p.to_vec(), c.to_vec()));
+    }
+    for state in ["withheld", "pseudonymized", "erased"] {
+        if let Some(map) = v[state].as_object() {
+            for (p, c) in map {
+                fields.push((
+                    p.as_bytes().to_vec(),
+                    hex::decode(c.as_str().unwrap()).unwrap(),
+                ));
+            }
+        }
+    }
+    fields.sort();
+    let mut data = b"E".to_vec();
+    data.extend((fields.len() as u32).to_be_bytes());
+    for (p, c) in &fields {
+        data.extend(len(p));
+        data.extend(p);
+        data.extend(c);
+    }
+    h(&[&[0u8], &data])
+}
+
+/// A disclosed field of a bundle line (its JSON text, read as JSON).
+fn disclosed(line: &[u8], pointer: &str) -> Value {
+    let text = serde_json::from_slice::<Value>(line).unwrap()["disclosed"][pointer]
         .as_str()
         .unwrap()
-        .to_string()
+        .to_string();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn event_id(line: &[u8]) -> String {
+    disclosed(line, "/event_id").as_str().unwrap().to_string()
 }
 
 /// The event lines of a bundle's entries, decompressed.
@@ -226,10 +274,21 @@ fn bundle_export_redacts_signs_and_verifies_anywhere_and_after_a_copy() {
     // Redaction happened before hashing: no real name, city or stream id in the events.
     let files = entries(&f.bundle);
     let text = String::from_utf8(event_lines_of(&files)).unwrap();
-    assert!(!text.contains("\"city\":"), "dropped everywhere");
+    // A dropped field is there only as its commitment (pointer and hash), never its value.
+    assert!(
+        text.contains("\"/payload/city\":\""),
+        "withheld with a commitment"
+    );
+    assert!(
+        !text.contains("\"/payload/city\":\"\\\""),
+        "its value is nowhere"
+    );
     assert!(!text.contains("applicant-0018") && !text.contains("Applicant 18"));
     // The erased subject (the lending sample's GDPR erasure) reads as erased, not pseudonymized.
-    let erased: Vec<&str> = text.lines().filter(|l| l.contains("[erased]")).collect();
+    let erased: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("\"erased\":{"))
+        .collect();
     assert!(
         !erased.is_empty(),
         "the erased subject's name shows as erased"
@@ -317,7 +376,7 @@ fn bundle_verify_names_events_removed_inserted_moved_and_edited() {
     let inserted = rewrite(&f, "inserted", |files| {
         set_events(files, |l| {
             let mut forged: Value = serde_json::from_slice(&l[5]).unwrap();
-            forged["event_id"] = "forged-1".into();
+            forged["disclosed"]["/event_id"] = "\"forged-1\"".into();
             l.insert(6, serde_json::to_vec(&forged).unwrap());
         })
     });
@@ -347,7 +406,7 @@ fn bundle_verify_names_events_removed_inserted_moved_and_edited() {
     let edited = rewrite(&f, "edited", |files| {
         set_events(files, |l| {
             let mut v: Value = serde_json::from_slice(&l[30]).unwrap();
-            v["occurred_at"] = "2020-01-01T00:00:00Z".into();
+            v["disclosed"]["/occurred_at"] = "\"2020-01-01T00:00:00Z\"".into();
             l[30] = serde_json::to_vec(&v).unwrap();
         })
     });
@@ -607,7 +666,7 @@ fn bundle_opens_read_only_in_the_cli_and_explains_chosen_decisions() {
     assert_eq!(proof["valid"], true);
     assert_eq!(proof["merkle_root"], f.export["merkle_root"]);
     let h = |bytes: &[u8]| -> [u8; 32] { sha2::Sha256::digest(bytes).into() };
-    let mut node = h(&[&[0u8][..], proof["line"].as_str().unwrap().as_bytes()].concat());
+    let mut node = leaf_of_line(proof["line"].as_str().unwrap());
     let (mut index, mut last) = (
         proof["index"].as_u64().unwrap(),
         proof["tree_size"].as_u64().unwrap() - 1,
@@ -689,11 +748,7 @@ fn bundle_export_is_byte_identical_run_to_run_and_keeps_case_order_across_batche
     );
     let seqs: Vec<i64> = lines(&la)
         .iter()
-        .map(|l| {
-            serde_json::from_slice::<Value>(l).unwrap()["seq"]
-                .as_i64()
-                .unwrap()
-        })
+        .map(|l| disclosed(l, "/seq").as_i64().unwrap())
         .collect();
     assert_eq!(seqs.len() as u64, events);
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "events in case order");
@@ -1231,5 +1286,192 @@ fn a_bundle_made_before_canonical_containers_still_verifies_with_a_note_saying_s
             .unwrap()
             .contains("its zip headers are not checked byte for byte")),
         "{report}"
+    );
+}
+
+#[test]
+fn a_full_and_two_differently_redacted_bundles_verify_against_one_signed_root_and_a_withheld_field_revealed_later_is_proven(
+) {
+    let f = fixture();
+    let export = |name: &str, profile: Option<&str>| -> (PathBuf, Value) {
+        let out = f.path().join(name);
+        let mut args = vec!["bundle", "export", s(&f.case), s(&out), "--sign", "alice"];
+        let profile_path = f.path().join(format!("{name}.toml"));
+        if let Some(text) = profile {
+            std::fs::write(&profile_path, text).unwrap();
+            args.extend(["--redact", s(&profile_path)]);
+        }
+        let report = cf_json(f.path(), 0, &args);
+        (out, report)
+    };
+    let (full, full_report) = export("full.casebundle", None);
+    let (other, other_report) = export(
+        "other.casebundle",
+        Some("name = \"press\"\ndrop = [\"actor\", \"payload.name\"]\n"),
+    );
+    // One signed root for the three, each verified against the same key.
+    let root = f.export["merkle_root"].clone();
+    assert_eq!(full_report["merkle_root"], root);
+    assert_eq!(other_report["merkle_root"], root);
+    let mut summaries = Vec::new();
+    for b in [&full, &f.bundle, &other] {
+        let v = f.verify(b, 0);
+        assert_eq!(v["ok"], true, "{v}");
+        assert_eq!(v["merkle_root"], root);
+        assert_eq!(v["signature"]["valid"], true);
+        summaries.push(v["disclosure"].clone());
+    }
+    let states = |summary: &Value, pointer: &str| -> (u64, u64, u64) {
+        let row = summary["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["pointer"] == pointer);
+        row.map_or((0, 0, 0), |r| {
+            (
+                r["withheld"].as_u64().unwrap(),
+                r["pseudonymized"].as_u64().unwrap(),
+                r["erased"].as_u64().unwrap(),
+            )
+        })
+    };
+    // What the case holds, read by SQL: how many events carry each field.
+    let count = |sql: &str| -> u64 {
+        let r = cf_json(f.path(), 0, &["sql", s(&f.case), sql]);
+        r["rows"][0][0].as_u64().unwrap()
+    };
+    let cities = count("select count(*) from events where json_exists(payload, '$.city')");
+    let names = count("select count(*) from events where json_exists(payload, '$.name')");
+    let actors = count("select count(*) from events where actor is not null");
+    assert!(cities > 0 && names > 0 && actors > 0);
+    // The full bundle hides only what the case's erasure marker erased.
+    assert_eq!(states(&summaries[0], "/payload/city").0, 0);
+    assert!(states(&summaries[0], "/payload/name").2 > 0);
+    // The regulator's: city withheld everywhere (dropped, erased or not), name pseudonymized but
+    // where erased.
+    let erased_names = states(&summaries[0], "/payload/name").2;
+    assert_eq!(states(&summaries[1], "/payload/city"), (cities, 0, 0));
+    assert_eq!(
+        states(&summaries[1], "/payload/name"),
+        (0, names - erased_names, erased_names)
+    );
+    // The press's: actor and name withheld (erased or not), city shown.
+    assert_eq!(states(&summaries[2], "/actor").0, actors);
+    assert_eq!(states(&summaries[2], "/payload/name"), (names, 0, 0));
+    assert_eq!(states(&summaries[2], "/payload/city").0, 0);
+
+    // Later the regulator asks for one city the bundle withholds: revealed from the full bundle,
+    // checked against the regulator's bundle alone.
+    let r = cf_json(
+        f.path(),
+        0,
+        &["sql", s(&f.case), "select event_id, payload->>'city' from events where payload->>'city' is not null and stream_id <> 'applicant-0018' order by seq limit 1"],
+    );
+    let (event, city) = (
+        r["rows"][0][0].as_str().unwrap(),
+        r["rows"][0][1].as_str().unwrap(),
+    );
+    let revealed = f.path().join("city.json");
+    let made = cf_json(
+        f.path(),
+        0,
+        &[
+            "bundle",
+            "reveal",
+            s(&full),
+            event,
+            "--field",
+            "payload.city",
+            "--out",
+            s(&revealed),
+        ],
+    );
+    assert_eq!(made["merkle_root"], root);
+    let key = f.path().join("config/keys/alice.pub");
+    let checked = cf_json(
+        f.path(),
+        0,
+        &[
+            "bundle",
+            "reveal",
+            s(&f.bundle),
+            "--check",
+            s(&revealed),
+            "--key",
+            s(&key),
+        ],
+    );
+    assert_eq!(checked["ok"], true, "{checked}");
+    assert_eq!(checked["revealed"].as_array().unwrap().len(), 1);
+    let field = &checked["revealed"][0];
+    assert_eq!(field["pointer"], "/payload/city");
+    assert_eq!(field["in_bundle"], "withheld");
+    assert_eq!(
+        field["value"].as_str().unwrap(),
+        serde_json::to_string(city).unwrap()
+    );
+    // The revealed file holds nothing else in clear.
+    let file: Value = serde_json::from_slice(&std::fs::read(&revealed).unwrap()).unwrap();
+    let line: Value = serde_json::from_str(file["line"].as_str().unwrap()).unwrap();
+    assert_eq!(line["disclosed"].as_object().unwrap().len(), 1);
+    assert!(line.get("seed").is_none());
+
+    // A value or a salt changed in the revealed file is not the original.
+    for (what, change) in [
+        (
+            "value",
+            Box::new(|l: &mut Value| l["disclosed"]["/payload/city"] = "\"Atlantis\"".into())
+                as Box<dyn Fn(&mut Value)>,
+        ),
+        (
+            "salt",
+            Box::new(|l: &mut Value| {
+                let s = l["salts"]["/payload/city"].as_str().unwrap().to_string();
+                let first = if s.starts_with('0') { '1' } else { '0' };
+                let flipped = format!("{first}{}", &s[1..]);
+                l["salts"]["/payload/city"] = flipped.into();
+            }),
+        ),
+    ] {
+        let mut forged = file.clone();
+        let mut l = line.clone();
+        change(&mut l);
+        forged["line"] = serde_json::to_string(&l).unwrap().into();
+        let path = f.path().join(format!("forged-{what}.json"));
+        std::fs::write(&path, serde_json::to_vec(&forged).unwrap()).unwrap();
+        let checked = cf_json(
+            f.path(),
+            1,
+            &["bundle", "reveal", s(&f.bundle), "--check", s(&path)],
+        );
+        assert_eq!(checked["ok"], false, "a forged {what} passed");
+        assert!(
+            checked["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p.as_str().unwrap().contains("not the original")),
+            "{checked}"
+        );
+    }
+    // A field the bundle withholds cannot be revealed from it.
+    let err = cf_json(
+        f.path(),
+        2,
+        &[
+            "bundle",
+            "reveal",
+            s(&f.bundle),
+            event,
+            "--field",
+            "payload.city",
+        ],
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("withheld in this bundle"),
+        "{err}"
     );
 }

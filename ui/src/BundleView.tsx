@@ -8,6 +8,7 @@ import {
   type CaseInfo,
   type KeyInfo,
   type VerifyReport,
+  type DisclosureSummary,
 } from "./backend";
 import {
   bundleRequest,
@@ -64,6 +65,52 @@ function PathField(props: {
       </button>
       {props.children}
     </span>
+  );
+}
+
+/** Which fields the bundle's events do not show as they were: each still committed under the signed root. */
+function DisclosureTable({ disclosure }: { disclosure: DisclosureSummary }) {
+  const total = disclosure.events_whole + disclosure.events_redacted;
+  return (
+    <div className="disclosure" data-testid="verify-disclosure">
+      <h4>Fields shown and held back</h4>
+      <p className="muted small">
+        {formatCount(disclosure.events_whole)} of {formatCount(total)} events show every field as it was.{" "}
+        {disclosure.events_redacted > 0 &&
+          `In ${formatCount(disclosure.events_redacted)}, the fields below are withheld, pseudonymized or erased; each keeps its salted commitment, so the root is the one signed for the whole case and a field disclosed later can be proven the original.`}
+      </p>
+      {disclosure.fields.length > 0 && (
+        <table className="plain" aria-label="Fields not shown as they were">
+          <thead>
+            <tr>
+              <th scope="col">Field</th>
+              <th scope="col" className="num">
+                Withheld
+              </th>
+              <th scope="col" className="num">
+                Pseudonymized
+              </th>
+              <th scope="col" className="num">
+                Erased
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {disclosure.fields.slice(0, 50).map((f) => (
+              <tr key={f.pointer}>
+                <td>
+                  <code>{f.pointer}</code>
+                </td>
+                <td className="num">{f.withheld ? formatCount(f.withheld) : "–"}</td>
+                <td className="num">{f.pseudonymized ? formatCount(f.pseudonymized) : "–"}</td>
+                <td className="num">{f.erased ? formatCount(f.erased) : "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {disclosure.fields.length > 50 && <p className="muted small">… and {disclosure.fields.length - 50} more fields.</p>}
+    </div>
   );
 }
 
@@ -229,6 +276,7 @@ export function VerifyPanel({ initialPath, autoRun = false }: { initialPath?: st
               </ul>
             </>
           )}
+          {report.disclosure && <DisclosureTable disclosure={report.disclosure} />}
           <h4>What was checked</h4>
           <ul className="verify-list good" data-testid="verify-checked">
             {report.checked.map((c, i) => (

@@ -59,6 +59,7 @@ import type { Timeline } from "./bindings/Timeline";
 import type { TrainsetReport } from "./bindings/TrainsetReport";
 import type { TrainsetRequest } from "./bindings/TrainsetRequest";
 import type { VerifyReport } from "./bindings/VerifyReport";
+import type { DisclosureSummary } from "./bindings/DisclosureSummary";
 import type { View } from "./bindings/View";
 
 export type { Axis, CaseInfo, EventDetail, EventPage, Finding, History };
@@ -81,7 +82,7 @@ export type { LabelAudit } from "./bindings/LabelAudit";
 export type { LaterEvent } from "./bindings/LaterEvent";
 export type { ReplayResult } from "./bindings/ReplayResult";
 export type { ReplayFilter } from "./bindings/ReplayFilter";
-export type { BundleExportReport, BundleRequest, KeyInfo, VerifyReport };
+export type { BundleExportReport, BundleRequest, DisclosureSummary, KeyInfo, VerifyReport };
 export type { Problem } from "./bindings/Problem";
 export type { Bucket } from "./bindings/Bucket";
 export type { Change } from "./bindings/Change";

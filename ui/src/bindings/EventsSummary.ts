@@ -8,4 +8,9 @@ merkle_root: string,
 /**
  * How a leaf is made, in words.
  */
-leaf: string, first_recorded_at: string | null, last_recorded_at: string | null, };
+leaf: string, 
+/**
+ * Where the salts of the fields' commitments come from (none in bundles made before fields
+ * were committed one by one).
+ */
+salts?: string, first_recorded_at: string | null, last_recorded_at: string | null, };
