@@ -12,14 +12,14 @@
 //! leaf            = SHA-256(0x00 || leaf data)          (RFC 6962's leaf; the tree is merkle.rs)
 //! ```
 //!
-//! Each field's 16-byte salt is `SHA-256("S" || K || nonce || p)[0..16]`, where `nonce` is the
-//! event's (16 bytes, public) and `K` the key of the field's
+//! Each field's 16-byte salt is `SHA-256("S" || K || u64be(nonce) || p)[0..16]`, where `nonce` is
+//! the event's `seq` (public: only distinct per event, as a PRF's input) and `K` the key of the field's
 //! pattern (its pointer with array positions written `*`) within the event's source (the import it
 //! came from). Nonces and keys are HMAC-SHA256 under the case's disclosure key (kept in the case,
 //! never in a bundle), so every export of a case gives an event the same salts, leaf and root,
 //! however it is redacted.
 //!
-//! A line of a bundle (canonical JSON) carries the event's `nonce` and `source`; `disclosed`:
+//! A line of a bundle (canonical JSON) carries the event's `nonce` (its seq) and `source`; `disclosed`:
 //! pointer -> vtext of each value shown as it was; `salts`: pointer -> salt of disclosed fields
 //! whose key the bundle does not carry; `withheld`, `pseudonymized`, `erased`: pointer ->
 //! commitment of each value not shown; `pseudonyms`: pointer -> what is shown in a pseudonymized
@@ -51,11 +51,11 @@ pub const SALT_TAG: u8 = b'S';
 pub const FIELD_TAG: u8 = b'C';
 pub const EVENT_TAG: u8 = b'E';
 /// Tags of the HMAC inputs only the exporter, which holds the case's key, computes.
-const NONCE_TAG: &[u8] = b"casefile/nonce/v1\0";
 const KEY_TAG: &[u8] = b"casefile/key/v1\0";
 
 pub type Salt = [u8; 16];
-pub type Nonce = [u8; 16];
+/// An event's nonce: its `seq`, which no other event of the case has.
+pub type Nonce = i64;
 /// The salt key of one field pattern within one source.
 pub type SaltKey = [u8; 16];
 
@@ -96,12 +96,12 @@ fn first16(d: &[u8]) -> [u8; 16] {
 }
 
 /// The salt of field `p` of the event with `nonce`, under its pattern's key (`p` last, so
-/// unprefixed: key and nonce are 16 bytes each).
-pub fn salt(key: &SaltKey, nonce: &Nonce, p: &str) -> Salt {
+/// unprefixed: key and nonce are 16 and 8 bytes).
+pub fn salt(key: &SaltKey, nonce: Nonce, p: &str) -> Salt {
     let mut h = Sha256::new();
     h.update([SALT_TAG]);
     h.update(key);
-    h.update(nonce);
+    h.update(nonce.to_be_bytes());
     h.update(p.as_bytes());
     first16(&h.finalize())
 }
@@ -216,15 +216,6 @@ impl CaseKey {
         Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes keys of any length")
     }
 
-    /// An event's nonce: HMAC of its place in the case (`seq`, which no other event has and
-    /// no import changes), first 16 bytes.
-    pub fn nonce(&self, seq: i64) -> Nonce {
-        let mut mac = self.mac();
-        mac.update(NONCE_TAG);
-        mac.update(&seq.to_be_bytes());
-        first16(&mac.finalize().into_bytes())
-    }
-
     /// The key of field pattern `pattern` in source `source`.
     pub fn salt_key(&self, source: i64, pattern: &str) -> SaltKey {
         let mut mac = self.mac();
@@ -237,8 +228,9 @@ impl CaseKey {
 }
 
 /// What could hide a field: the profile's rules and the erasure markers' fields, read loosely (a
-/// field is "maybe hidden" when any segment of its pointer is a name a rule or marker uses, at any
-/// depth), so a key is carried only for fields nothing could hide.
+/// field is "maybe hidden" when any segment of its pointer is the name a rule or marker ends with,
+/// at any depth: the rule hides that field and what is under it), so a key is carried only for
+/// fields nothing could hide.
 #[derive(Debug, Default, Clone)]
 pub struct MaybeHidden {
     names: std::collections::HashSet<String>,
@@ -253,24 +245,23 @@ impl MaybeHidden {
         for path in paths {
             let mut segments: Vec<&str> = path.split('.').collect();
             let top = segments.first().copied().unwrap_or_default();
-            let scoped = top == "payload" || top == "metadata";
-            if scoped {
+            if top == "payload" || top == "metadata" {
                 segments.remove(0);
             }
-            let named: Vec<&str> = segments.into_iter().filter(|s| *s != "*").collect();
-            if named.is_empty() {
+            // What the rule hides is its last named segment and everything under it (a `*`
+            // after it reaches into that, no further out).
+            let Some(last) = segments.iter().rev().find(|s| **s != "*") else {
                 out.under.push(format!("/{top}"));
+                continue;
+            };
+            if last.bytes().all(|b| b.is_ascii_digit()) {
+                // A position in an array: patterns read every position as `*`.
+                out.names.insert("*".into());
+                continue;
             }
-            for n in named {
-                if n.bytes().all(|b| b.is_ascii_digit()) {
-                    // A position in an array: patterns read every position as `*`.
-                    out.names.insert("*".into());
-                    continue;
-                }
-                let mut escaped = String::new();
-                push_segment(&mut escaped, n);
-                out.names.insert(escaped[1..].to_string());
-            }
+            let mut escaped = String::new();
+            push_segment(&mut escaped, last);
+            out.names.insert(escaped[1..].to_string());
         }
         out
     }
@@ -339,11 +330,11 @@ impl Salter {
         original: &Fields,
         shown: &Fields,
     ) -> Result<(Line, Hash), String> {
-        let nonce = self.key.nonce(seq);
-        Line::new(original, shown, source, &nonce, |p| {
+        let nonce = seq;
+        Line::new(original, shown, source, nonce, |p| {
             let pattern = pattern(p);
             let key = self.salt_key(source, &pattern);
-            (salt(&key, &nonce, p), self.carried(source, &pattern))
+            (salt(&key, nonce, p), self.carried(source, &pattern))
         })
     }
 
@@ -436,8 +427,8 @@ pub struct Line {
         skip_serializing_if = "Fields::is_empty"
     )]
     pub erased: Fields,
-    /// The event's nonce (hex).
-    pub nonce: String,
+    /// The event's nonce (its `seq`).
+    pub nonce: Nonce,
     #[serde(
         default,
         deserialize_with = "sorted_map",
@@ -563,8 +554,7 @@ struct LineView<'a> {
     disclosed: Pairs<'a>,
     #[serde(borrow, default)]
     erased: Option<Pairs<'a>>,
-    #[serde(borrow)]
-    nonce: Text<'a>,
+    nonce: Nonce,
     #[serde(borrow, default)]
     pseudonymized: Option<Pairs<'a>>,
     #[serde(borrow, default)]
@@ -582,8 +572,7 @@ struct LineView<'a> {
 pub fn leaf_of_line(bytes: &[u8], keys: &SaltKeys, tally: &mut Tally) -> Result<Hash, String> {
     let view: LineView =
         serde_json::from_slice(bytes).map_err(|e| format!("it is not a bundle line ({e})"))?;
-    let nonce = hex16(&view.nonce.0)
-        .ok_or_else(|| format!("its nonce `{}` is not 16 bytes of hex", view.nonce.0))?;
+    let nonce = view.nonce;
     let empty = Pairs(Vec::new());
     let salts = view.salts.as_ref().unwrap_or(&empty);
     let mut fields: Vec<(&str, FieldState, Hash)> = Vec::with_capacity(view.disclosed.0.len() + 4);
@@ -607,7 +596,7 @@ pub fn leaf_of_line(bytes: &[u8], keys: &SaltKeys, tally: &mut Tally) -> Result<
                             "the disclosed field `{p}` has no salt and the bundle no key for it"
                         )
                     })?;
-                salt(key, &nonce, p)
+                salt(key, nonce, p)
             }
         };
         fields.push((
@@ -658,11 +647,11 @@ impl Line {
         original: &Fields,
         shown: &Fields,
         source: i64,
-        nonce: &Nonce,
+        nonce: Nonce,
         salt_of: impl Fn(&str) -> (Salt, bool),
     ) -> Result<(Line, Hash), String> {
         let mut line = Line {
-            nonce: hex::encode(nonce),
+            nonce,
             source,
             ..Line::default()
         };
@@ -718,14 +707,14 @@ impl Line {
     }
 
     /// The salt of disclosed field `p`: the line's own, else from the bundle's key.
-    fn salt_of(&self, nonce: &Nonce, keys: &SaltKeys, p: &str) -> Result<Salt, String> {
+    fn salt_of(&self, keys: &SaltKeys, p: &str) -> Result<Salt, String> {
         match self.salts.get(p) {
             Some(text) => {
                 hex16(text).ok_or_else(|| format!("the salt of `{p}` is not 16 bytes of hex"))
             }
             None => keys
                 .get(self.source, &pattern(p))
-                .map(|key| salt(key, nonce, p))
+                .map(|key| salt(key, self.nonce, p))
                 .ok_or_else(|| {
                     format!("the disclosed field `{p}` has no salt and the bundle no key for it")
                 }),
@@ -735,8 +724,6 @@ impl Line {
     /// Each field's pointer, state and commitment, recomputed from value and salt where disclosed;
     /// an error names what does not fit (a salt missing or extra, a field in two states, bad hex).
     pub fn commitments(&self, keys: &SaltKeys) -> Result<Vec<(&str, FieldState, Hash)>, String> {
-        let nonce = hex16(&self.nonce)
-            .ok_or_else(|| format!("its nonce `{}` is not 16 bytes of hex", self.nonce))?;
         if let Some(p) = self.salts.keys().find(|p| !self.disclosed.contains_key(*p)) {
             return Err(format!(
                 "it has a salt for `{p}`, which it does not disclose"
@@ -749,7 +736,7 @@ impl Line {
                 + self.erased.len(),
         );
         for (p, v) in &self.disclosed {
-            let salt = self.salt_of(&nonce, keys, p)?;
+            let salt = self.salt_of(keys, p)?;
             out.push((
                 p.as_str(),
                 FieldState::Disclosed,
@@ -796,11 +783,9 @@ impl Line {
     /// This line with every disclosed field's salt written in it, so it proves itself without the
     /// bundle's keys (what `bundle prove` hands out).
     pub fn standalone(&self, keys: &SaltKeys) -> Result<Line, String> {
-        let nonce = hex16(&self.nonce)
-            .ok_or_else(|| format!("its nonce `{}` is not 16 bytes of hex", self.nonce))?;
         let mut out = self.clone();
         for p in self.disclosed.keys() {
-            let salt = self.salt_of(&nonce, keys, p)?;
+            let salt = self.salt_of(keys, p)?;
             out.salts.insert(p.clone(), hex::encode(salt));
         }
         Ok(out)
@@ -815,7 +800,7 @@ impl Line {
             p == r || (p.starts_with(r) && p.as_bytes().get(r.len()) == Some(&b'/'))
         };
         let mut out = Line {
-            nonce: self.nonce.clone(),
+            nonce: self.nonce,
             source: self.source,
             ..Line::default()
         };
@@ -947,9 +932,7 @@ mod tests {
     use serde_json::json;
 
     const KEY: SaltKey = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
-    const NONCE: Nonce = [
-        16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-    ];
+    const NONCE: Nonce = 5;
     const SOURCE: i64 = 3;
 
     fn event() -> Value {
@@ -984,8 +967,8 @@ mod tests {
 
     /// A line of `shown` under KEY and NONCE; `keyed` says the bundle carries the keys.
     fn line_of(shown: &Value, keyed: bool) -> Result<(Line, Hash), String> {
-        Line::new(&flatten(&event()), &flatten(shown), SOURCE, &NONCE, |p| {
-            (salt(&KEY, &NONCE, p), keyed)
+        Line::new(&flatten(&event()), &flatten(shown), SOURCE, NONCE, |p| {
+            (salt(&KEY, NONCE, p), keyed)
         })
     }
 
@@ -1008,13 +991,13 @@ mod tests {
             .map(|(p, v)| (p.as_str(), v.as_str()))
             .collect();
         assert_eq!(got, by_hand);
-        let s = salt(&KEY, &NONCE, "/event_id");
-        assert_eq!(hex::encode(s), "54541c9f0f7689b5cff01643b2c624ea");
+        let s = salt(&KEY, NONCE, "/event_id");
+        assert_eq!(hex::encode(s), "e12aa50e4b2ee3dd52d5b9711a261cbe");
         assert_eq!(
             hex::encode(commitment(&s, "/event_id", b"\"e-1\"")),
-            "73042751431ab0dcef88db8d8162592e845a36362bf126f9b510cce37431c451"
+            "925fcf8bd52028956340af0fb7ff4d912575f5202c9737eb311ba6e9c5deb407"
         );
-        let expected = "4aad6fb19c5737f610692b64319313fc70477e0c3c297e566b5bf345da5a2300";
+        let expected = "07f6d9d2e40b095e5919f19c55eebc0f5ea959bab763f0566672b24091dc666b";
         // With the salts in the line, and with the keys in the bundle instead.
         let (line, leaf) = line_of(&event(), false).unwrap();
         assert_eq!(hex::encode(leaf), expected);
@@ -1031,6 +1014,21 @@ mod tests {
             "no salt and no key"
         );
         assert_eq!(pattern("/payload/list/1"), "/payload/list/*");
+    }
+
+    /// The bundle's README gives a test vector for whoever checks a bundle without Casefile.
+    #[test]
+    fn the_readme_of_every_bundle_gives_the_salt_and_commitment_the_code_computes() {
+        let readme = crate::bundle::export::README;
+        let s = salt(&KEY, NONCE, "/event_id");
+        assert!(readme.contains(&format!("key {}", hex::encode(KEY))));
+        assert!(readme.contains(&format!("nonce {NONCE}")));
+        assert!(readme.contains(&format!("salt {}", hex::encode(s))));
+        let c = commitment(&s, "/event_id", b"\"e-1\"");
+        assert!(
+            readme.contains(&format!("c {}", hex::encode(c))),
+            "{readme}"
+        );
     }
 
     #[test]
@@ -1072,8 +1070,8 @@ mod tests {
     fn an_object_pseudonymized_or_erased_whole_commits_to_each_value_under_it() {
         let original = flatten(&json!({"p": {"who": {"first": "Ann", "last": "Lee"}}}));
         let of = |shown: &Value| {
-            Line::new(&original, &flatten(shown), SOURCE, &NONCE, |p| {
-                (salt(&KEY, &NONCE, p), false)
+            Line::new(&original, &flatten(shown), SOURCE, NONCE, |p| {
+                (salt(&KEY, NONCE, p), false)
             })
             .unwrap()
         };
@@ -1087,19 +1085,19 @@ mod tests {
         assert_eq!(whole.disclosed.len(), 2);
         // A dropped envelope field reads null: withheld, not pseudonymized.
         let original = flatten(&json!({"actor": "u-7", "event_id": "e"}));
-        let salt_of = |p: &str| (salt(&KEY, &NONCE, p), false);
+        let salt_of = |p: &str| (salt(&KEY, NONCE, p), false);
         let (dropped, l4) = Line::new(
             &original,
             &flatten(&json!({"actor": null, "event_id": "e"})),
             SOURCE,
-            &NONCE,
+            NONCE,
             salt_of,
         )
         .unwrap();
         assert_eq!(dropped.withheld.keys().collect::<Vec<_>>(), ["/actor"]);
         assert_eq!(
             l4,
-            Line::new(&original, &original, SOURCE, &NONCE, salt_of)
+            Line::new(&original, &original, SOURCE, NONCE, salt_of)
                 .unwrap()
                 .1
         );
@@ -1154,7 +1152,7 @@ mod tests {
             .insert("/event_id".into(), [9; 16]);
         differs(&whole, &other_key, "a carried key");
         let mut m = whole.clone();
-        flip(&mut m.nonce);
+        m.nonce += 1;
         differs(&m, &keys, "the nonce");
         let mut m = whole.clone();
         m.source = SOURCE + 1;
@@ -1201,9 +1199,6 @@ mod tests {
         let mut m = line.clone();
         m.withheld.insert("/payload/list/0".into(), "zz".into());
         refused(&m, "a commitment that is not hex");
-        let mut m = line.clone();
-        m.nonce = "00".into();
-        refused(&m, "a short nonce");
         // Keys repeated or out of order, which parsers resolve differently, are refused.
         let text = String::from_utf8(whole.to_bytes()).unwrap();
         let twice = text.replacen(
@@ -1213,10 +1208,8 @@ mod tests {
         );
         assert_ne!(twice, text);
         assert!(Line::parse(twice.as_bytes()).is_err());
-        assert!(
-            Line::parse(br#"{"disclosed":{"/b":"1","/a":"2"},"nonce":"00","source":1}"#).is_err()
-        );
-        assert!(Line::parse(br#"{"disclosed":{},"nonce":"00","source":1,"extra":1}"#).is_err());
+        assert!(Line::parse(br#"{"disclosed":{"/b":"1","/a":"2"},"nonce":1,"source":1}"#).is_err());
+        assert!(Line::parse(br#"{"disclosed":{},"nonce":1,"source":1,"extra":1}"#).is_err());
     }
 
     #[test]
@@ -1283,10 +1276,16 @@ mod tests {
             "payload.contacts.*.email",
             "actor",
             "name",
-            "payload.items.0.sku",
+            "payload.items.0",
+            "payload.inputs.income",
         ]);
         assert!(maybe.covers("/payload/contacts/*/email") && maybe.covers("/actor"));
         assert!(maybe.covers("/payload/name") && maybe.covers("/payload/who/name"));
+        assert!(
+            maybe.covers("/payload/inputs/income/monthly"),
+            "under what a rule hides"
+        );
+        assert!(!maybe.covers("/payload/inputs/score"), "beside it");
         assert!(
             maybe.covers("/payload/lines/*/qty"),
             "a position named makes every position maybe hidden"

@@ -30,7 +30,7 @@ use crate::store;
 
 /// How a leaf is made, as the manifest says it (disclosure.rs and ARCHITECTURE.md in full).
 pub const LEAF_RULE: &str =
-    "For each line of events/events.jsonl.zst (decompressed): each field's commitment c = SHA-256(\"C\" || salt || u32be(len p) || p || value text), the salt the line's or SHA-256(\"S\" || key || nonce || p)[0..16] with the key of the field's pattern and source from events/salt-keys.json; commitments given for fields not disclosed; leaf = SHA-256(0x00 || \"E\" || u32be(n) || each u32be(len p) || p || c, by the bytes of p) (RFC 6962 leaf); inner nodes SHA-256(0x01 || left || right). See README.txt";
+    "For each line of events/events.jsonl.zst (decompressed): each field's commitment c = SHA-256(\"C\" || salt || u32be(len p) || p || value text), the salt the line's or SHA-256(\"S\" || key || i64be(nonce) || p)[0..16] with the key of the field's pattern and source from events/salt-keys.json; commitments given for fields not disclosed; leaf = SHA-256(0x00 || \"E\" || u32be(n) || each u32be(len p) || p || c, by the bytes of p) (RFC 6962 leaf); inner nodes SHA-256(0x01 || left || right). See README.txt";
 
 /// A finding as a bundle carries it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -861,24 +861,60 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     Ok(())
 }
 
-const README: &str = "This is a Casefile case bundle: evidence exported from a Casefile case.
-
-manifest.json lists every file with its SHA-256 and size, the scope, the redaction applied and
-the Merkle root over the events (RFC 6962 tree; leaf = SHA-256(0x00 || a line of events/events.jsonl.zst,
-decompressed)).
-signature.json, when present, is an ed25519 signature over the exact bytes of manifest.json.
-The zip itself is canonical (entries stored, in the manifest's order, dated 1980-01-01, ZIP64
-headers, no extras or comments), so verify checks every byte of this file, not only its contents.
+pub(crate) const README: &str = r#"This is a Casefile case bundle (format casefile-bundle/2): evidence exported from a Casefile case.
 
 Check it offline:   casefile bundle verify THIS.casebundle --key INVESTIGATOR.pub
 Open it read-only:  casefile info THIS.casebundle   (or File > Open in the Casefile app)
+A field withheld here, revealed later: casefile bundle reveal THIS.casebundle --check REVEALED.json
 
-events/events.jsonl.zst  one event per line, canonical JSON (keys sorted), zstd-compressed
-                      (zstd -d reads it; frames of 4096 lines with a seek table at the end)
-events/events.parquet the same events, with each event's leaf hash (event_hash)
-custody/sources.json  where every event came from: source files, their SHA-256, who imported them
+manifest.json            every file's SHA-256 and size, the scope, the redaction, the events' Merkle root
+signature.json           ed25519 signature over the exact bytes of manifest.json (when signed)
+events/events.jsonl.zst  one line per event (below); zstd frames of 4096 lines, then a seek table
+                         (a skippable frame: zstd -d reads the whole)
+events/salt-keys.json    salt keys: {"source": {"pattern": "key, hex"}}
+events/events.parquet    the events as this bundle shows them, each with its leaf (event_hash)
+custody/sources.json     where every event came from: source files, their SHA-256, who imported them
 notes.json, findings.json, rules/, reports/
-";
+
+Every bundle of a case, however redacted, has the same Merkle root: a leaf commits to each of the
+event's values through a salted hash, and a field not shown keeps its commitment.
+
+Checking it without Casefile (a SHA-256, an Ed25519, a zstd and a JSON library are enough):
+A. Key. signature.json's "public_key" is base64 of 32 bytes; its fingerprint is "SHA256:" and the
+   unpadded base64 of SHA-256(key). Compare it with the fingerprint you were given.
+B. Signature. Ed25519-verify the base64 "signature" over the bytes of manifest.json as stored.
+C. Files. For each {path, sha256, size} of the manifest's "files": the zip entry of that name has
+   that many bytes and that SHA-256 (lowercase hex); the zip holds nothing else but manifest.json
+   and signature.json. (The zip is canonical: entries stored, in the manifest's order, dated
+   1980-01-01, ZIP64 headers, no extra fields or comments; casefile bundle verify checks its every
+   byte.)
+D. Events. Decompress events/events.jsonl.zst and split it on "\n": the manifest's events.count
+   lines, each a JSON object:
+     disclosed   {pointer: value text}  values shown as they were, each as its JSON text (a string:
+                                        hash its characters as UTF-8, never a re-serialisation)
+     salts       {pointer: hex}         salts given with disclosed fields
+     withheld, pseudonymized, erased   {pointer: commitment, hex}   fields not shown
+     pseudonyms  {pointer: text}        what is shown in a pseudonymized value's place (not hashed)
+     nonce, source (numbers)
+   For each disclosed field, p its pointer (RFC 6901) and v its value text, both as UTF-8 bytes:
+     salt = salts[p], or else SHA-256("S" || key || i64be(nonce) || p)[0..16], with key =
+            salt-keys.json[source][pattern], the pattern being p with every all-digit segment
+            written "*" (/payload/items/3/sku -> /payload/items/*/sku)
+     c    = SHA-256("C" || salt || u32be(len p) || p || v)
+   The other fields' c is given. With all n fields sorted by the bytes of p:
+     leaf = SHA-256(0x00 || "E" || u32be(n) || for each field: u32be(len p) || p || c)
+   "S", "C" and "E" are the single bytes 0x53, 0x43 and 0x45; u32be(x) and i64be(x) are x in 4 and
+   8 bytes, big-endian.
+E. Root. RFC 6962: the root of one leaf is the leaf; of n > 1 leaves, with k the largest power of
+   two below n, SHA-256(0x01 || root(first k) || root(the rest)); of none, SHA-256 of nothing. It
+   equals the manifest's events.merkle_root (hex).
+F. One event. casefile bundle prove THIS.casebundle EVENT_ID gives its line (every salt in it),
+   its index and audit path: recompute the leaf as in D and follow RFC 9162 section 2.1.3.2.
+
+Test vector: key 000102030405060708090a0b0c0d0e0f, nonce 5, p "/event_id", v "\"e-1\"":
+salt e12aa50e4b2ee3dd52d5b9711a261cbe,
+c 925fcf8bd52028956340af0fb7ff4d912575f5202c9737eb311ba6e9c5deb407.
+"#;
 
 /// Writes `reports/...` files into the staging folder (explanations rendered by the caller).
 pub fn add_report(staging: &mut Staging, name: &str, bytes: &[u8]) -> Result<()> {
