@@ -866,6 +866,8 @@ pub(crate) const README: &str = r#"This is a Casefile case bundle (format casefi
 Check it offline:   casefile bundle verify THIS.casebundle --key INVESTIGATOR.pub
 Open it read-only:  casefile info THIS.casebundle   (or File > Open in the Casefile app)
 A field withheld here, revealed later: casefile bundle reveal THIS.casebundle --check REVEALED.json
+Without Casefile:   casefile-verify THIS.casebundle --key SHA256:FINGERPRINT   (verifier/ in
+                    Casefile's source: one file over SHA-256, Ed25519, JSON and zstd libraries)
 
 manifest.json            every file's SHA-256 and size, the scope, the redaction, the events' Merkle root
 signature.json           ed25519 signature over the exact bytes of manifest.json (when signed)
