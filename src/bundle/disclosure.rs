@@ -26,8 +26,9 @@
 //! value's place (signed with the manifest, not committed by the root, which commits to originals).
 //! `events/salt-keys.json` carries a key only where that gives away nothing the bundle does not
 //! show: the bundle holds every event of the source, and no rule of its profile or erasure could
-//! hide a field of that pattern (the export fails rather than break this). A key is thus never
-//! handed over for a field some bundle withholds; a single salt only for a field shown.
+//! hide a field of that pattern (the export fails rather than break this). A key thus opens only
+//! values this bundle shows, of events it holds (a source, once imported, never gains events); a
+//! single salt goes only with a field shown.
 //!
 //! Like SD-JWT's disclosures (salt, name, value), but the digests are bound per event by a Merkle
 //! leaf instead of an array in a signed token. A field disclosed later (`bundle reveal`) is its
@@ -419,7 +420,7 @@ fn at_or_above<'a>(fields: &'a Fields, p: &str) -> Option<(&'a str, &'a str)> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Line {
-    #[serde(default, deserialize_with = "sorted_map")]
+    #[serde(deserialize_with = "sorted_map")]
     pub disclosed: Fields,
     #[serde(
         default,
@@ -660,8 +661,10 @@ impl Line {
             let state = match at_or_above(shown, p) {
                 None => FieldState::Withheld,
                 Some((q, s)) if q == p && s == v => FieldState::Disclosed,
-                // A dropped envelope field reads null.
+                // A dropped envelope field reads null; a dropped field's object or array can be
+                // left empty.
                 Some((_, "null")) => FieldState::Withheld,
+                Some((q, "{}" | "[]")) if q != p => FieldState::Withheld,
                 Some((_, s))
                     if s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) == Some(ERASED) =>
                 {
@@ -811,7 +814,8 @@ impl Line {
             }
         }
         for (p, state, c) in whole.commitments(keys)? {
-            if reveal.iter().any(|r| under(p, r)) {
+            // The event's id always goes with what is revealed: it ties the fields to the event.
+            if p == "/event_id" || reveal.iter().any(|r| under(p, r)) {
                 if state != FieldState::Disclosed {
                     return Err(format!(
                         "`{p}` is {} in this bundle; reveal it from a bundle that discloses it",
@@ -1103,6 +1107,22 @@ mod tests {
         );
     }
 
+    /// Dropping a field can leave its object empty: the field is withheld, not pseudonymized.
+    #[test]
+    fn a_field_dropped_from_an_object_it_leaves_empty_is_withheld() {
+        let original = flatten(&json!({"metadata": {"ip": "10.0.0.1"}, "items": ["a"]}));
+        let shown = flatten(&json!({"metadata": {}, "items": []}));
+        let (line, _) = Line::new(&original, &shown, SOURCE, NONCE, |p| {
+            (salt(&KEY, NONCE, p), false)
+        })
+        .unwrap();
+        assert_eq!(
+            line.withheld.keys().collect::<Vec<_>>(),
+            ["/items/0", "/metadata/ip"]
+        );
+        assert!(line.pseudonymized.is_empty() && line.pseudonyms.is_empty());
+    }
+
     /// Every element of a disclosure changed alone: value, salt, key, nonce, source, commitment,
     /// pointer, a field moved between states, added or removed. Each gives another leaf or is
     /// refused.
@@ -1242,9 +1262,10 @@ mod tests {
         let (whole, leaf) = line_of(&event(), true).unwrap();
         let (line, _) = line_of(&redacted(), false).unwrap();
         let revealed = whole.revealing(&keys, &[pointer("payload.name")]).unwrap();
+        // The event's id goes with it, tying the field to the event.
         assert_eq!(
             revealed.disclosed.keys().collect::<Vec<_>>(),
-            ["/payload/name"]
+            ["/event_id", "/payload/name"]
         );
         assert_eq!(revealed.disclosed["/payload/name"], "\"Zoë\"");
         // It proves itself: no keys needed.
@@ -1262,7 +1283,7 @@ mod tests {
                 .unwrap()
                 .disclosed
                 .len(),
-            2
+            3
         );
         assert!(line.revealing(&keys, &["/payload/name".into()]).is_err());
         assert!(whole.revealing(&keys, &["/payload/nope".into()]).is_err());

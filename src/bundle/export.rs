@@ -223,17 +223,19 @@ pub fn stage(
     // Salt keys may go only where the bundle holds every event of the source, and only for
     // fields no rule or erasure marker could hide.
     let whole_sources = whole_sources(conn, &filter)?;
-    let maybe_hidden = disclosure::MaybeHidden::new(
-        prof.drop
-            .iter()
-            .chain(&prof.pseudonymize)
-            .map(String::as_str)
-            .chain(
-                erasures
-                    .iter()
-                    .flat_map(|e| e.fields.iter().map(String::as_str)),
-            ),
-    );
+    // An erasure marker's fields are the payload's (as the redactor reads them).
+    let rule_paths: Vec<String> = prof
+        .drop
+        .iter()
+        .chain(&prof.pseudonymize)
+        .cloned()
+        .chain(
+            erasures
+                .iter()
+                .flat_map(|e| e.fields.iter().map(|f| format!("payload.{f}"))),
+        )
+        .collect();
+    let maybe_hidden = disclosure::MaybeHidden::new(rule_paths.iter().map(String::as_str));
     let salter =
         disclosure::Salter::new(disclosure::CaseKey::new(key), whole_sources, maybe_hidden);
 

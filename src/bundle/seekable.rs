@@ -111,8 +111,9 @@ pub fn frames(tail: &[u8], len: u64) -> Option<Vec<(u64, u32, u32)>> {
 }
 
 /// Line `index` (0-based) of a seekable stream stored at `start..start + len` of `file`, read by
-/// decompressing the one frame that holds it (frames of [`LINES_PER_FRAME`] lines); none when the
-/// stream is not laid out so (the caller reads every line instead).
+/// decompressing the one frame that would hold it were every frame [`LINES_PER_FRAME`] lines; none
+/// when there is no such line. A frame cut early (at 1 GiB) shifts the lines after it, so the
+/// caller checks the line it gets (its leaf) and reads every line when it is not the one.
 pub fn read_line<F: std::io::Read + std::io::Seek>(
     file: &mut F,
     start: u64,

@@ -577,7 +577,17 @@ pub fn prove_event(path: &Path, event_id: &str) -> Result<EventProof> {
         if line.last() == Some(&b'\n') {
             line.pop();
         }
-        if found.is_none() && memchr::memmem::find(&line, needle.as_bytes()).is_some() {
+        // The text may also stand inside another field (a payload key ending in `/event_id`):
+        // a line is the event's only when its own id is the one asked for.
+        if found.is_none()
+            && memchr::memmem::find(&line, needle.as_bytes()).is_some()
+            && (!per_field
+                || super::disclosure::Line::parse(&line)
+                    .ok()
+                    .and_then(|l| l.event_id())
+                    .as_deref()
+                    == Some(event_id))
+        {
             found = Some((leaves.len(), String::from_utf8_lossy(&line).into_owned()));
         }
         leaves.push(if per_field {
@@ -774,6 +784,12 @@ pub fn check_reveal(
                         .as_deref()
                         .map(short)
                         .unwrap_or_else(|| "unknown".into())
+                ));
+            }
+            if line.event_id().as_deref() != Some(proof.event_id.as_str()) {
+                problems.push(format!(
+                    "The revealed line does not disclose the event id {} it claims to be.",
+                    proof.event_id
                 ));
             }
             match prove_event(bundle, &proof.event_id) {

@@ -174,6 +174,35 @@ fn leaf_of_line(line: &[u8], keys: &Value) -> Result<Hash, String> {
     if serde_json::to_vec(&v).ok().as_deref() != Some(line) || !keys_in_order(&v) {
         return Err("not canonical JSON (whitespace, a key repeated or out of order)".into());
     }
+    const KEYS: [&str; 8] = [
+        "disclosed",
+        "erased",
+        "nonce",
+        "pseudonymized",
+        "pseudonyms",
+        "salts",
+        "source",
+        "withheld",
+    ];
+    let line_keys = v.as_object().ok_or("not an object")?;
+    if let Some(k) = line_keys.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(format!("an unknown key {k}"));
+    }
+    // Each map present is an object of strings; `disclosed` is always there.
+    for name in [
+        "disclosed",
+        "erased",
+        "pseudonymized",
+        "pseudonyms",
+        "salts",
+        "withheld",
+    ] {
+        match &v[name] {
+            Value::Null if name != "disclosed" && !line_keys.contains_key(name) => {}
+            Value::Object(m) if m.values().all(Value::is_string) => {}
+            _ => return Err(format!("{name} is not an object of strings")),
+        }
+    }
     let map = |name: &str| v[name].as_object().cloned().unwrap_or_default();
     let nonce = v["nonce"].as_i64().ok_or("no nonce")?;
     let source = v["source"].as_i64().ok_or("no source")?.to_string();
@@ -377,14 +406,18 @@ fn zip_entries(file: &mut File) -> Result<HashMap<String, Entry>, String> {
             le16(head, 30) as usize,
             le16(head, 32) as usize,
         );
-        let name =
-            String::from_utf8(cd[at + 46..at + 46 + n].to_vec()).map_err(|_| "a name not UTF-8")?;
+        let name = cd
+            .get(at + 46..at + 46 + n)
+            .ok_or("the central directory is cut short")?;
+        let name = String::from_utf8(name.to_vec()).map_err(|_| "a name not UTF-8")?;
         let (mut size, mut csize, mut local) = (le32(head, 24), le32(head, 20), le32(head, 42));
-        let mut extra = &cd[at + 46 + n..at + 46 + n + e];
+        let mut extra = cd
+            .get(at + 46 + n..at + 46 + n + e)
+            .ok_or("the central directory is cut short")?;
         while extra.len() >= 4 {
             let (id, len) = (le16(extra, 0), le16(extra, 2) as usize);
             if id == 1 {
-                let mut z = &extra[4..4 + len];
+                let mut z = extra.get(4..4 + len).ok_or("a broken ZIP64 extra field")?;
                 for field in [&mut size, &mut csize, &mut local] {
                     // Uncompressed size, compressed size, offset: each present if its 32-bit field is full.
                     if *field == 0xFFFF_FFFF && z.len() >= 8 {
