@@ -516,6 +516,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 }
 
 /// Pairs of a line's map, kept in order; keys must be strictly increasing by their bytes.
+#[derive(Default)]
 struct Pairs<'a>(Vec<(Text<'a>, Text<'a>)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
@@ -554,18 +555,18 @@ struct LineView<'a> {
     #[serde(borrow)]
     disclosed: Pairs<'a>,
     #[serde(borrow, default)]
-    erased: Option<Pairs<'a>>,
+    erased: Pairs<'a>,
     nonce: Nonce,
     #[serde(borrow, default)]
-    pseudonymized: Option<Pairs<'a>>,
+    pseudonymized: Pairs<'a>,
     #[serde(borrow, default)]
     #[allow(dead_code)]
-    pseudonyms: Option<Pairs<'a>>,
+    pseudonyms: Pairs<'a>,
     #[serde(borrow, default)]
-    salts: Option<Pairs<'a>>,
+    salts: Pairs<'a>,
     source: i64,
     #[serde(borrow, default)]
-    withheld: Option<Pairs<'a>>,
+    withheld: Pairs<'a>,
 }
 
 /// The leaf of a bundle line, read as verification reads it (the fields' states counted into
@@ -574,8 +575,7 @@ pub fn leaf_of_line(bytes: &[u8], keys: &SaltKeys, tally: &mut Tally) -> Result<
     let view: LineView =
         serde_json::from_slice(bytes).map_err(|e| format!("it is not a bundle line ({e})"))?;
     let nonce = view.nonce;
-    let empty = Pairs(Vec::new());
-    let salts = view.salts.as_ref().unwrap_or(&empty);
+    let salts = &view.salts;
     let mut fields: Vec<(&str, FieldState, Hash)> = Vec::with_capacity(view.disclosed.0.len() + 4);
     let source_keys = keys.0.get(&view.source);
     let mut given = salts.0.iter().peekable();
@@ -617,7 +617,7 @@ pub fn leaf_of_line(bytes: &[u8], keys: &SaltKeys, tally: &mut Tally) -> Result<
         (FieldState::Pseudonymized, &view.pseudonymized),
         (FieldState::Erased, &view.erased),
     ] {
-        for (p, c) in pairs.as_ref().map_or(&[][..], |x| &x.0[..]) {
+        for (p, c) in &pairs.0 {
             let c = hex32(&c.0).ok_or_else(|| {
                 format!(
                     "the commitment of the {} field `{}` is not 32 bytes of hex",
@@ -1230,6 +1230,14 @@ mod tests {
         assert!(Line::parse(twice.as_bytes()).is_err());
         assert!(Line::parse(br#"{"disclosed":{"/b":"1","/a":"2"},"nonce":1,"source":1}"#).is_err());
         assert!(Line::parse(br#"{"disclosed":{},"nonce":1,"source":1,"extra":1}"#).is_err());
+        // A map given as null, or `disclosed` missing, is refused by both readers.
+        for bad in [
+            &br#"{"disclosed":{},"nonce":1,"source":1,"withheld":null}"#[..],
+            br#"{"nonce":1,"source":1}"#,
+        ] {
+            assert!(Line::parse(bad).is_err());
+            assert!(leaf_of_line(bad, &keys, &mut Tally::default()).is_err());
+        }
     }
 
     #[test]
