@@ -425,18 +425,36 @@ fn whole_sources(conn: &Connection, filter: &str) -> Result<std::collections::Ha
 pub(crate) fn disclosure_key(conn: &Connection) -> Result<(Vec<u8>, String)> {
     const KEY: &str = "disclosure_key";
     const SHARED: &str = "derived from the case's disclosure key (kept in the case, not in the bundle): every bundle of these events, however redacted, has these leaves and this root";
-    if let Some(key) = crate::store::meta::get(conn, KEY)
-        .and_then(|h| hex::decode(h).ok())
-        .filter(|k| k.len() == 32)
-    {
+    // Read as stored: a key that cannot be read is an error, never silently replaced (the
+    // case's earlier bundles would share no root with the next).
+    let stored = |conn: &Connection| -> Result<Option<Vec<u8>>> {
+        let mut stmt = conn.prepare("SELECT value FROM main.case_meta WHERE key = ?")?;
+        let texts: Vec<String> = stmt
+            .query_map([KEY], |r| r.get(0))?
+            .collect::<std::result::Result<_, _>>()?;
+        texts
+            .first()
+            .map(|text| {
+                hex::decode(text).ok().filter(|k| k.len() == 32).ok_or_else(|| Error::BadArgument {
+                    message: "The case's disclosure key is damaged (not 32 bytes of hex), so a bundle cannot have the salts of the case's earlier bundles.".into(),
+                })
+            })
+            .transpose()
+    };
+    if let Some(key) = stored(conn)? {
         return Ok((key, SHARED.into()));
     }
     let mut key = vec![0u8; 32];
     getrandom::fill(&mut key).map_err(|e| Error::BadArgument {
         message: format!("The system's random source failed: {e}."),
     })?;
-    Ok(match crate::store::meta::set(conn, KEY, &hex::encode(&key)) {
-        Ok(()) => (key, SHARED.into()),
+    let kept = conn.execute(
+        "INSERT OR IGNORE INTO main.case_meta VALUES (?, ?)",
+        [KEY, hex::encode(&key).as_str()],
+    );
+    Ok(match kept {
+        // Whichever key was stored first is the case's.
+        Ok(_) => (stored(conn)?.unwrap_or(key), SHARED.into()),
         // A case that cannot be written still exports; its bundles just share no root.
         Err(_) => (key, "drawn for this bundle only (the case could not keep a key): no other bundle shares its root".into()),
     })
