@@ -68,7 +68,7 @@ enum BundleCommand {
     /// audit path to the manifest's Merkle root (checked here; anyone can check it again).
     Prove { bundle: PathBuf, event_id: String },
     /// Reveal fields of one event that a redacted bundle withholds: from a bundle that discloses
-    /// them (the full one), write the event with only those fields disclosed (value and salt) and
+    /// them (the full one), write the event with only those fields and its id disclosed (value and salt) and
     /// its audit path. With --check FILE, check such a file against a bundle (which may withhold
     /// the fields): the values are the ones its signed root commits to. Exit 1 when they are not.
     Reveal {
