@@ -117,13 +117,6 @@ pub fn commitment(salt: &Salt, p: &str, vtext: &[u8]) -> Hash {
     h.finalize().into()
 }
 
-/// The Merkle leaf of an event from its fields' commitments, sorted by pointer here.
-pub fn leaf<'a>(fields: impl IntoIterator<Item = (&'a str, Hash)>) -> Hash {
-    let mut fields: Vec<(&str, Hash)> = fields.into_iter().collect();
-    fields.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    leaf_of_sorted(&fields)
-}
-
 fn leaf_of_sorted(fields: &[(&str, Hash)]) -> Hash {
     let mut h = Sha256::new();
     h.update([0u8]);
@@ -268,9 +261,7 @@ impl MaybeHidden {
     }
 
     pub fn covers(&self, p: &str) -> bool {
-        self.under.iter().any(|u| {
-            p == u || (p.starts_with(u.as_str()) && p.as_bytes().get(u.len()) == Some(&b'/'))
-        }) || p.split('/').any(|s| self.names.contains(s))
+        self.under.iter().any(|u| at_or_under(p, u)) || p.split('/').any(|s| self.names.contains(s))
     }
 }
 
@@ -401,8 +392,13 @@ impl SaltKeys {
     }
 }
 
+/// `p` is the pointer `r` or one under it (`/a/b` is under `/a`, `/ab` is not).
+fn at_or_under(p: &str, r: &str) -> bool {
+    p == r || (p.starts_with(r) && p.as_bytes().get(r.len()) == Some(&b'/'))
+}
+
 /// The pointer of the nearest field of `fields` at `p` or above it (`/a/b/c`, `/a/b`, `/a`).
-fn at_or_above<'a>(fields: &'a Fields, p: &str) -> Option<(&'a str, &'a str)> {
+pub(crate) fn at_or_above<'a>(fields: &'a Fields, p: &str) -> Option<(&'a str, &'a str)> {
     let mut q = p;
     loop {
         if let Some((k, v)) = fields.get_key_value(q) {
@@ -799,23 +795,21 @@ impl Line {
     /// be revealed from it.
     pub fn revealing(&self, keys: &SaltKeys, reveal: &[String]) -> Result<Line, String> {
         let whole = self.standalone(keys)?;
-        let under = |p: &str, r: &str| {
-            p == r || (p.starts_with(r) && p.as_bytes().get(r.len()) == Some(&b'/'))
-        };
+        let commitments = whole.commitments(keys)?;
         let mut out = Line {
             nonce: self.nonce,
             source: self.source,
             ..Line::default()
         };
-        for r in reveal {
-            let found = whole.commitments(keys)?.iter().any(|(p, _, _)| under(p, r));
-            if !found {
-                return Err(format!("the event has no field `{r}`"));
-            }
+        if let Some(r) = reveal
+            .iter()
+            .find(|r| !commitments.iter().any(|(p, _, _)| at_or_under(p, r)))
+        {
+            return Err(format!("the event has no field `{r}`"));
         }
-        for (p, state, c) in whole.commitments(keys)? {
+        for (p, state, c) in commitments {
             // The event's id always goes with what is revealed: it ties the fields to the event.
-            if p == "/event_id" || reveal.iter().any(|r| under(p, r)) {
+            if p == "/event_id" || reveal.iter().any(|r| at_or_under(p, r)) {
                 if state != FieldState::Disclosed {
                     return Err(format!(
                         "`{p}` is {} in this bundle; reveal it from a bundle that discloses it",

@@ -950,18 +950,8 @@ pub(crate) fn proven_fields(line: &str) -> std::result::Result<Vec<ProvenField>,
             value: match state {
                 FieldState::Disclosed => parsed.disclosed.get(p).cloned(),
                 // The pseudonym shown at the field or at the object it is in.
-                FieldState::Pseudonymized => {
-                    let mut q = p;
-                    loop {
-                        if let Some(v) = parsed.pseudonyms.get(q) {
-                            break Some(v.clone());
-                        }
-                        match q.rfind('/') {
-                            Some(i) if i > 0 => q = &q[..i],
-                            _ => break None,
-                        }
-                    }
-                }
+                FieldState::Pseudonymized => super::disclosure::at_or_above(&parsed.pseudonyms, p)
+                    .map(|(_, v)| v.to_string()),
                 _ => None,
             },
             commitment: hex::encode(c),
